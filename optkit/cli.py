@@ -1,0 +1,126 @@
+"""The `optkit` command.
+
+    optkit doctor [--json] [--check]     what this machine offers, and what to fix
+    optkit bench NAME [--json]           instructor benchmarks (pipeline, crops, ...)
+    optkit lab [--port N]                JupyterLab on notebooks/ (what `make lab` runs)
+    optkit install-kernel                register the "Python (optkit)" Jupyter kernel
+    optkit student [--out DIR]           build the learner edition of the notebooks
+    optkit leaderboard FILES...          gather capstone results into one table and chart
+
+Sub-commands live in the module that owns the concern; this file only dispatches.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+KERNEL_NAME = "optkit"
+KERNEL_DISPLAY = "Python (optkit)"
+
+# name -> "module:function"; each function takes argv (list of str) and returns an exit code.
+COMMANDS = {
+    "doctor": "optkit.doctor:main",
+    "student": "optkit.student:main",
+    "leaderboard": "optkit.capstone:leaderboard_main",
+}
+BENCHES = {
+    "pipeline": "optkit.pipeline:bench_main",
+    "crops": "optkit.crops:bench_main",
+}
+
+
+def _load(ref: str):
+    mod, func = ref.split(":")
+    return getattr(importlib.import_module(mod), func)
+
+
+def install_kernel(argv=None) -> int:
+    """Register the kernel inside this environment (sys.prefix).
+
+    The kernel starts with --InteractiveShell.display_page=True so that pager output
+    (`%lprun`'s table) is shown as a cell output everywhere, nbclient included.
+    """
+    from ipykernel.kernelspec import install
+
+    path = Path(install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY, prefix=sys.prefix))
+    spec_file = path / "kernel.json"
+    spec = json.loads(spec_file.read_text())
+    flag = "--InteractiveShell.display_page=True"
+    if flag not in spec["argv"]:
+        spec["argv"].append(flag)
+    spec.setdefault("env", {})
+    spec_file.write_text(json.dumps(spec, indent=1))
+    # The "Jupyter news" pop-up covers part of the page: switch the announcements plugin off.
+    cfg = Path(sys.prefix) / "etc" / "jupyter" / "labconfig"
+    cfg.mkdir(parents=True, exist_ok=True)
+    pc = cfg / "page_config.json"
+    page = json.loads(pc.read_text()) if pc.exists() else {}
+    page.setdefault("disabledExtensions", {})["@jupyterlab/apputils-extension:announcements"] = True
+    pc.write_text(json.dumps(page, indent=1))
+    # Per-cell execution time (jupyterlab-execute-time) needs the notebook to record timing.
+    settings = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    ov = settings / "overrides.json"
+    overrides = json.loads(ov.read_text()) if ov.exists() else {}
+    overrides.setdefault("@jupyterlab/notebook-extension:tracker", {})["recordTiming"] = True
+    ov.write_text(json.dumps(overrides, indent=1))
+    print(f"registered Jupyter kernel '{KERNEL_DISPLAY}' in {path}")
+    return 0
+
+
+def lab_command(port: int, root: Path, token: str | None = None, open_browser: bool = False) -> list[str]:
+    """The `jupyter lab` command line `make lab` runs (also used by the browser test)."""
+    cmd = [sys.executable, "-m", "jupyterlab",
+           f"--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+           "--ServerApp.port_retries=0",
+           f"--ServerApp.root_dir={root}",
+           f"--IdentityProvider.token={token or secrets.token_hex(24)}",
+           f"--ServerApp.open_browser={open_browser}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # jupyter refuses root without it; only added when needed
+    return cmd
+
+
+def lab(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="optkit lab", description="JupyterLab on notebooks/, token auth, 127.0.0.1")
+    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8888)))
+    ap.add_argument("--root", default=str(REPO / "notebooks"))
+    args = ap.parse_args(argv)
+    token = secrets.token_hex(24)
+    cmd = lab_command(args.port, Path(args.root), token)
+    url = f"http://127.0.0.1:{args.port}/lab?token={token}"
+    bar = "=" * min(100, len(url) + 4)
+    print(f"\n{bar}\n  optkit JupyterLab: open this URL (token auth is on, 127.0.0.1 only)\n  {url}\n{bar}\n", flush=True)
+    os.execv(cmd[0], cmd)
+    return 0  # not reached
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name == "lab":
+        return lab(rest)
+    if name == "install-kernel":
+        return install_kernel(rest)
+    if name == "bench":
+        if not rest or rest[0] not in BENCHES:
+            print(f"usage: optkit bench {{{','.join(BENCHES)}}} [--json]", file=sys.stderr)
+            return 2
+        return int(_load(BENCHES[rest[0]])(rest[1:]) or 0)
+    if name in COMMANDS:
+        return int(_load(COMMANDS[name])(rest) or 0)
+    print(f"optkit: unknown command {name!r}\n{__doc__}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Build optkit.native, with OpenMP when the compiler has it.
+
+OpenMP flags are chosen per compiler: MSVC gets /openmp, gcc and clang get -fopenmp.
+Each candidate is tried on a tiny program first; if none compiles and links (Apple
+clang without libomp, say) the extension is built without OpenMP and still works,
+serially. Set OPTKIT_NO_OPENMP=1 to force a build without OpenMP.
+Set OPTKIT_ASAN=1 to build with AddressSanitizer (see `make asan`).
+"""
+import os
+import shutil
+import sys
+import tempfile
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+OMP_PROBE = r"""
+#include <omp.h>
+int main(void) {
+    int n = 0;
+    #pragma omp parallel reduction(+:n)
+    n += 1;
+    return (n > 0 && omp_get_max_threads() > 0) ? 0 : 1;
+}
+"""
+
+
+def _truthy(name):
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _compiles(compiler, source, compile_args, link_args):
+    """True if `source` compiles and links with the given flags."""
+    tmp = tempfile.mkdtemp(prefix="optkit-omp-")
+    try:
+        src = os.path.join(tmp, "probe.c")
+        with open(src, "w") as f:
+            f.write(source)
+        objs = compiler.compile([src], output_dir=tmp, extra_postargs=compile_args)
+        compiler.link_executable(objs, "probe", output_dir=tmp, extra_postargs=link_args)
+        return True
+    except Exception:
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        ctype = self.compiler.compiler_type
+        if ctype == "msvc":
+            base = ["/O2"]
+            candidates = [(["/openmp"], [])]
+        else:
+            base = ["-O3", "-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+            candidates = [(["-fopenmp"], ["-fopenmp"]),
+                          (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]
+        omp = None
+        if _truthy("OPTKIT_NO_OPENMP"):
+            print("optkit: OPTKIT_NO_OPENMP set, building without OpenMP")
+        else:
+            for cargs, largs in candidates:
+                if _compiles(self.compiler, OMP_PROBE, cargs, largs):
+                    omp = (cargs, largs)
+                    break
+            print("optkit: OpenMP " + (f"found ({' '.join(omp[0])})" if omp
+                                       else "not available, building serial version"))
+        asan = ctype != "msvc" and _truthy("OPTKIT_ASAN")
+        for ext in self.extensions:
+            ext.extra_compile_args = base + (omp[0] if omp else [])
+            ext.extra_link_args = list(omp[1]) if omp else []
+            if omp:
+                ext.define_macros.append(("OPTKIT_OPENMP", "1"))
+            if asan:
+                ext.extra_compile_args += ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1", "-g"]
+                ext.extra_link_args += ["-fsanitize=address"]
+        super().build_extensions()
+
+
+setup(
+    ext_modules=[Extension("optkit.native", sources=["optkit/native.c"])],
+    cmdclass={"build_ext": BuildExt},
+)
