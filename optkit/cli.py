@@ -48,7 +48,10 @@ def install_kernel(argv=None) -> int:
     """
     from ipykernel.kernelspec import install
 
-    path = Path(install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY, prefix=sys.prefix))
+    ap = argparse.ArgumentParser(prog="optkit install-kernel")
+    ap.add_argument("--prefix", default=sys.prefix, help="environment prefix to install into")
+    prefix = Path(ap.parse_args(argv).prefix)
+    path = Path(install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY, prefix=str(prefix)))
     spec_file = path / "kernel.json"
     spec = json.loads(spec_file.read_text())
     flag = "--InteractiveShell.display_page=True"
@@ -57,14 +60,14 @@ def install_kernel(argv=None) -> int:
     spec.setdefault("env", {})
     spec_file.write_text(json.dumps(spec, indent=1))
     # The "Jupyter news" pop-up covers part of the page: switch the announcements plugin off.
-    cfg = Path(sys.prefix) / "etc" / "jupyter" / "labconfig"
+    cfg = prefix / "etc" / "jupyter" / "labconfig"
     cfg.mkdir(parents=True, exist_ok=True)
     pc = cfg / "page_config.json"
     page = json.loads(pc.read_text()) if pc.exists() else {}
     page.setdefault("disabledExtensions", {})["@jupyterlab/apputils-extension:announcements"] = True
     pc.write_text(json.dumps(page, indent=1))
     # Per-cell execution time (jupyterlab-execute-time) needs the notebook to record timing.
-    settings = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings"
+    settings = prefix / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     ov = settings / "overrides.json"
     overrides = json.loads(ov.read_text()) if ov.exists() else {}

@@ -1,0 +1,95 @@
+"""Every notebook: committed clean, well-formed, no timings in prose, and runs top to bottom.
+
+The execution test uses nbclient in the "optkit" kernel started with
+--InteractiveShell.display_page=True (so `%lprun` tables are kept), and fails on any
+error output, on a notebook slower than its CI budget (metadata.optkit.ci_budget_s), and
+on a self-check that does not pass (the source notebooks are the instructor edition).
+"""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests import nbrun
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+IDS = [p.stem for p in NOTEBOOKS]
+
+# Timings, speedups, ratios and bandwidths must be computed live, never written in prose.
+NUMBER_IN_PROSE = [
+    re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(?:ns|µs|us|ms|s|sec|secs|seconds)\b"),
+    re.compile(r"(?<![\w.])[x×]\s?\d+(?:\.\d+)?\b"),                  # x12.3
+    re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[x×](?=\s|$|[.,;:)])"),    # 12x
+    re.compile(r"\b\d+(?:\.\d+)?\s?(?:times (?:faster|slower)|GB/s|MB/s|%)", re.I),
+]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00_welcome.ipynb"
+
+
+def test_numbers_in_prose_pattern_catches_timings():
+    bad = ["it takes 194 ms", "a x12.3 speedup", "runs 30x faster", "85% of the time", "12 GB/s"]
+    ok = ["crops of 32x128 pixels", "on 2 cores", "Estimated time: 30 minutes", "step 3", "notebook 02"]
+    hits = lambda t: any(p.search(t) for p in NUMBER_IN_PROSE)
+    assert all(hits(t) for t in bad)
+    assert not any(hits(t) for t in ok)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    dirty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{path.name}: cells {dirty} carry outputs or execution counts; clear them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_lesson_structure(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "optkit"
+    assert nb.metadata.get("optkit", {}).get("ci_budget_s", 0) > 0
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.lstrip().startswith("# ")
+    text = first.source.lower()
+    assert "objective" in text and "estimated time" in text
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
+    assert "recap" in md
+    if path.stem != "00_welcome":
+        assert any("check" in c.get("metadata", {}).get("tags", []) for c in nb.cells), "no self-checked exercise"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_numbers_in_prose(path):
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "markdown":
+            continue
+        text = re.sub(r"`[^`]*`", "", c.source)          # inline code is code, not prose
+        text = re.sub(r"\]\([^)]*\)", "]", text)          # link targets
+        for pat in NUMBER_IN_PROSE:
+            found += [(i, m.group(0)) for m in pat.finditer(text)]
+    assert not found, f"{path.name}: figures written in prose (compute them live): {found}"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_runs_top_to_bottom(path):
+    nb = nbformat.read(path, as_version=4)
+    budget = nb.metadata["optkit"]["ci_budget_s"]
+    run = nbrun.execute(path, timeout=max(600, budget))
+    assert run.exception is None, run.exception
+    assert not run.errors, f"error outputs: {run.errors}"
+    failed = [v for v in run.verdicts if not v.get("passed")]
+    assert not failed, f"self-checks that do not pass in the instructor edition: {failed}"
+    checks = sum("check" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+    assert len(run.verdicts) >= checks, f"{checks} check cells but only {len(run.verdicts)} verdicts recorded"
+    plots = sum("plot" in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+    assert run.images() >= plots, f"{plots} plot cells but {run.images()} images"
+    if any("lprun" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        assert "Timer unit" in run.text_outputs(), "the %lprun table is missing from the output"
+    print(f"{path.name}: {run.seconds:.1f} s (budget {budget} s)")
+    assert run.seconds <= budget, f"{path.name} took {run.seconds:.0f} s, over its CI budget of {budget} s"
