@@ -1,0 +1,807 @@
+"""Time several implementations of the same job: correctness first, noise-aware, with context.
+
+Example::
+
+    import numpy as np
+    from optkit import bench
+
+    x = np.random.default_rng(0).random(100_000)
+
+    def loop(x):
+        return sum(v * v for v in x)
+
+    def vectorised(x):
+        return float(np.dot(x, x))
+
+    cmp = bench.compare({"python loop": loop, "numpy": vectorised}, x, rtol=1e-9)
+    cmp                      # HTML table in a notebook: first call, best, median, IQR, speedup
+    cmp.speedup("numpy")     # baseline median / numpy median
+    cmp.plot()               # speedup bars (optkit.plot.speedup_bars)
+
+How a measurement is taken (per variant, all variants get the *same* input objects):
+
+1. warm-up: one call, timed on its own -> ``first_call_s`` (Numba/Cython compilation,
+   lazy imports and cold caches land here and nowhere else);
+2. its output is checked against the FIRST variant's output (``np.allclose`` for arrays,
+   element-wise for lists/tuples/dicts, ``==`` otherwise, or your ``check(ref, out)``);
+   a difference raises :class:`MismatchError` naming the variant *before* any timing;
+3. autorange: the loop count grows 1, 2, 5, 10, 20, 50 ... until one repeat of ``loops``
+   calls takes at least ``min_time`` seconds (like ``timeit.Timer.autorange``);
+4. ``repeat`` repeats of that many calls (garbage collection paused, as timeit does);
+   per-call best, median and inter-quartile range (IQR) are reported. The autorange round
+   that reached ``min_time`` counts as the first repeat. Very slow functions (one repeat
+   longer than ``max_time / 3``) get fewer repeats, but never fewer than three.
+
+The harness costs a little per call (a Python ``for`` loop and the call itself);
+:func:`overhead` measures it by timing a no-op through the same path.
+"""
+from __future__ import annotations
+
+import functools
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+__all__ = [
+    "MismatchError", "Timing", "Comparison", "Sweep", "compare", "sweep_sizes",
+    "sweep_threads", "context", "overhead", "assert_same", "format_time",
+]
+
+THREAD_ENV_VARS = (
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_PROC_BIND",
+)
+DEFAULT_MAX_TIME = 20.0   # seconds one variant may spend in timed repeats before repeats are cut
+
+
+class MismatchError(AssertionError):
+    """A variant's output differs from the reference (the first variant's output)."""
+
+    def __init__(self, message: str, label: str | None = None, index=None,
+                 max_abs_diff: float | None = None):
+        super().__init__(message)
+        self.label = label
+        self.index = index
+        self.max_abs_diff = max_abs_diff
+
+
+# --------------------------------------------------------------------------- formatting
+
+def format_time(seconds: float | None) -> str:
+    """Human-readable duration: 812 ns, 12.3 µs, 4.56 ms, 1.23 s."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "–"
+    s = float(seconds)
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(s) >= scale:
+            v = s / scale
+            return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"
+    return f"{s * 1e9:.3g} ns"
+
+
+def format_speedup(s: float | None) -> str:
+    """'x12.3' style factor (more digits below 1 so slow-downs stay readable)."""
+    if s is None or not math.isfinite(s):
+        return "–"
+    if s >= 100:
+        return f"x{s:.0f}"
+    if s >= 1:
+        return f"x{s:.1f}"
+    return f"x{s:.2f}"
+
+
+# --------------------------------------------------------------------------- correctness
+
+def _as_array(obj):
+    """ndarray for array-likes (NumPy arrays, torch tensors, anything with __array__)."""
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return obj
+    if hasattr(obj, "detach") and hasattr(obj, "cpu"):      # torch.Tensor, no torch import
+        return obj.detach().cpu().numpy()
+    if hasattr(obj, "__array__") and not isinstance(obj, (str, bytes)):
+        return np.asarray(obj)
+    return None
+
+
+def _compare_arrays(ref, out, rtol, atol, where, strict_dtype=False):
+    import numpy as np
+
+    a, b = _as_array(ref), _as_array(out)
+    if b is None:
+        try:
+            b = np.asarray(out)
+        except Exception:
+            raise MismatchError(f"{where}expected an array, got {type(out).__name__}")
+    if a.shape != b.shape:
+        raise MismatchError(f"{where}shape differs: expected {a.shape}, got {b.shape}")
+    if strict_dtype and a.dtype != b.dtype:
+        raise MismatchError(f"{where}dtype differs: expected {a.dtype}, got {b.dtype}")
+    numeric = all(x.dtype.kind in "biufc" for x in (a, b))
+    if numeric:
+        if a.dtype.kind == "c" or b.dtype.kind == "c":
+            a2, b2 = a.astype(complex), b.astype(complex)
+        else:
+            a2, b2 = a.astype(np.float64), b.astype(np.float64)
+        ok = np.isclose(b2, a2, rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        ok = np.asarray(a == b)
+        if ok.shape != a.shape:        # elementwise comparison not possible
+            ok = np.full(a.shape, bool(np.array_equal(a, b)))
+    if ok.all():
+        return
+    bad = np.argwhere(~ok)
+    n_bad = len(bad)
+    idx = tuple(int(i) for i in bad[0]) if a.ndim else ()
+    msg = f"{where}{n_bad} of {a.size} elements differ"
+    maxdiff = None
+    if numeric:
+        with np.errstate(invalid="ignore"):
+            d = np.abs(b2 - a2)
+        maxdiff = float(np.nanmax(d)) if d.size else 0.0
+        msg += f" (max abs diff {maxdiff:.4g}, rtol={rtol:g}, atol={atol:g})"
+    ev, gv = (a[idx], b[idx]) if a.ndim else (a[()], b[()])
+    ev, gv = (v.item() if hasattr(v, "item") else v for v in (ev, gv))
+    msg += f"; first at index {idx if a.ndim else '()'}: expected {ev!r}, got {gv!r}"
+    raise MismatchError(msg, index=idx, max_abs_diff=maxdiff)
+
+
+def assert_same(ref, out, rtol=1e-7, atol=0.0, *, strict_dtype=False, _where="") -> None:
+    """Raise :class:`MismatchError` unless ``out`` matches ``ref``.
+
+    Arrays (and array-likes): same shape, values close (``np.isclose``, NaN == NaN); dtype
+    may differ unless ``strict_dtype``. Lists/tuples: same length, element-wise. Dicts: same
+    keys, value-wise. Floats: ``math.isclose``. Everything else: ``==``.
+    """
+    if _as_array(ref) is not None and not isinstance(ref, (list, tuple, dict)):
+        _compare_arrays(ref, out, rtol, atol, _where, strict_dtype)
+        return
+    if isinstance(ref, (list, tuple)):
+        if not isinstance(out, (list, tuple)) and _as_array(out) is None:
+            raise MismatchError(f"{_where}expected a {type(ref).__name__}, got {type(out).__name__}")
+        out = list(out)
+        if len(out) != len(ref):
+            raise MismatchError(f"{_where}length differs: expected {len(ref)}, got {len(out)}")
+        for i, (r, o) in enumerate(zip(ref, out)):
+            assert_same(r, o, rtol, atol, strict_dtype=strict_dtype, _where=f"{_where}[{i}] ")
+        return
+    if isinstance(ref, dict):
+        if not isinstance(out, dict):
+            raise MismatchError(f"{_where}expected a dict, got {type(out).__name__}")
+        if set(ref) != set(out):
+            missing, extra = set(ref) - set(out), set(out) - set(ref)
+            raise MismatchError(f"{_where}keys differ: missing {sorted(map(repr, missing))}, "
+                                f"extra {sorted(map(repr, extra))}")
+        for k in ref:
+            assert_same(ref[k], out[k], rtol, atol, strict_dtype=strict_dtype, _where=f"{_where}[{k!r}] ")
+        return
+    if isinstance(ref, float) or (isinstance(out, float) and isinstance(ref, (int, float))):
+        try:
+            o = float(out)
+        except (TypeError, ValueError):
+            raise MismatchError(f"{_where}expected a number {ref!r}, got {out!r}")
+        if math.isnan(ref) and math.isnan(o):
+            return
+        if not math.isclose(o, ref, rel_tol=rtol, abs_tol=atol):
+            raise MismatchError(f"{_where}expected {ref!r}, got {out!r} (abs diff {abs(o - ref):.4g})",
+                                max_abs_diff=abs(o - ref))
+        return
+    try:
+        same = ref == out
+        same = bool(same.all()) if hasattr(same, "all") else bool(same)
+    except Exception as exc:
+        raise MismatchError(f"{_where}cannot compare {type(ref).__name__} with "
+                            f"{type(out).__name__}: {exc}")
+    if not same:
+        r, o = repr(ref), repr(out)
+        raise MismatchError(f"{_where}expected {r[:200]}, got {o[:200]}")
+
+
+def _check_output(label, ref_label, ref, out, check, rtol, atol):
+    try:
+        if check is not None:
+            ok = check(ref, out)
+            if ok is False or (ok is not None and ok is not True and not bool(ok)):
+                raise MismatchError("check(ref, out) returned False")
+        else:
+            assert_same(ref, out, rtol, atol)
+    except MismatchError as exc:
+        raise MismatchError(f"variant {label!r} does not match {ref_label!r}: {exc}",
+                            label=label, index=exc.index, max_abs_diff=exc.max_abs_diff) from None
+    except AssertionError as exc:
+        raise MismatchError(f"variant {label!r} does not match {ref_label!r}: {exc}",
+                            label=label) from None
+
+
+# --------------------------------------------------------------------------- timing core
+
+@dataclass
+class Timing:
+    """Per-call timings of one variant (seconds)."""
+
+    label: str
+    first_call_s: float
+    best_s: float
+    median_s: float
+    iqr_s: float
+    loops: int
+    repeats: int
+    samples_s: list = field(default_factory=list, repr=False)  # per-call time of each repeat
+
+    @property
+    def spread(self) -> float:
+        """IQR relative to the median (0.05 = 5 %)."""
+        return self.iqr_s / self.median_s if self.median_s else float("nan")
+
+
+def _run_loops(f, args, kwargs, loops, timer=time.perf_counter):
+    it = range(loops)
+    gcold = gc.isenabled()
+    gc.disable()
+    try:
+        if kwargs:
+            t0 = timer()
+            for _ in it:
+                f(*args, **kwargs)
+            t1 = timer()
+        else:
+            t0 = timer()
+            for _ in it:
+                f(*args)
+            t1 = timer()
+    finally:
+        if gcold:
+            gc.enable()
+    return t1 - t0
+
+
+_STEPS = [x * 10 ** e for e in range(10) for x in (1, 2, 5)]
+
+
+def _quartiles(xs):
+    if len(xs) < 2:
+        return xs[0], xs[0]
+    q = statistics.quantiles(xs, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
+                  max_time=DEFAULT_MAX_TIME) -> Timing:
+    """Autorange then repeat; returns per-call statistics."""
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    if not min_time > 0:
+        raise ValueError(f"min_time must be > 0, got {min_time}")
+    loops, samples = 1, []
+    while True:                               # autorange: 1, 2, 5, 10, 20, 50, ...
+        t = _run_loops(f, args, kwargs, loops)
+        if t >= min_time or loops >= 10**9:
+            samples.append(t / loops)
+            break
+        loops = next(s for s in _STEPS if s > loops)
+    per_repeat = samples[0] * loops
+    n_rep = repeat
+    if per_repeat * repeat > max_time:
+        n_rep = max(min(3, repeat), int(max_time // per_repeat) if per_repeat else repeat)
+        n_rep = min(n_rep, repeat)
+    for _ in range(n_rep - 1):
+        samples.append(_run_loops(f, args, kwargs, loops) / loops)
+    ordered = sorted(samples)
+    q1, q3 = _quartiles(ordered)
+    return Timing(label=label, first_call_s=first_call_s, best_s=ordered[0],
+                  median_s=statistics.median(ordered), iqr_s=q3 - q1, loops=loops,
+                  repeats=len(samples), samples_s=samples)
+
+
+def _first_call(f, args, kwargs):
+    t0 = time.perf_counter()
+    out = f(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rtol, atol,
+                  controls=None, max_time=DEFAULT_MAX_TIME, warmup=1):
+    if not isinstance(funcs, dict) or not funcs:
+        raise TypeError("funcs must be a non-empty dict mapping label -> callable")
+    for label, f in funcs.items():
+        if not callable(f):
+            raise TypeError(f"variant {label!r} is not callable: {f!r}")
+    labels = list(funcs)
+    if baseline is None:
+        baseline = labels[0]
+    elif baseline not in funcs:
+        raise KeyError(f"baseline {baseline!r} is not one of the variants {labels}")
+    controls = controls or {}
+    # 1) warm-up + correctness check for every variant, before any timing
+    ref = None
+    firsts = {}
+    for i, label in enumerate(labels):
+        f = funcs[label]
+        with controls.get(label, nullcontext)():
+            out, first = _first_call(f, args, kwargs)
+            for _ in range(max(0, warmup - 1)):
+                f(*args, **kwargs)
+        firsts[label] = first
+        if i == 0:
+            ref = out
+        else:
+            _check_output(label, labels[0], ref, out, check, rtol, atol)
+        del out
+    # 2) timing
+    rows = []
+    for label in labels:
+        with controls.get(label, nullcontext)():
+            rows.append(_time_variant(label, funcs[label], args, kwargs, repeat=repeat,
+                                      min_time=min_time, first_call_s=firsts[label],
+                                      max_time=max_time))
+    return Comparison(rows=rows, baseline=baseline, context=context())
+
+
+# --------------------------------------------------------------------------- results
+
+class Comparison:
+    """Result of :func:`compare`: one :class:`Timing` per variant, in the given order."""
+
+    def __init__(self, rows, baseline, context=None):
+        self.rows: list[Timing] = list(rows)
+        self.baseline: str = baseline
+        self.context: dict = dict(context or {})
+
+    def __getitem__(self, label) -> Timing:
+        for r in self.rows:
+            if r.label == label:
+                return r
+        raise KeyError(f"no variant {label!r}; have {self.labels}")
+
+    @property
+    def labels(self) -> list:
+        return [r.label for r in self.rows]
+
+    @property
+    def fastest(self) -> str:
+        return min(self.rows, key=lambda r: r.median_s).label
+
+    def speedup(self, label, baseline=None) -> float:
+        """Baseline median time / ``label`` median time (2.0 = twice as fast)."""
+        base = self[baseline or self.baseline].median_s
+        t = self[label].median_s
+        return base / t if t > 0 else float("inf")
+
+    def speedups(self, baseline=None) -> dict:
+        return {r.label: self.speedup(r.label, baseline) for r in self.rows}
+
+    def to_dict(self) -> dict:
+        """Plain data, times in seconds (JSON-serialisable)."""
+        return {
+            "baseline": self.baseline,
+            "rows": [dict(asdict(r), speedup=self.speedup(r.label)) for r in self.rows],
+            "context": self.context,
+        }
+
+    def to_json(self, **kw) -> str:
+        kw.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), default=str, **kw)
+
+    def plot(self, **kw):
+        from . import plot as _plot
+
+        kw.setdefault("baseline", self.baseline)
+        return _plot.speedup_bars(self, **kw)
+
+    def __str__(self) -> str:
+        head = f"{'variant':<24}{'first call':>12}{'best':>12}{'median':>12}{'IQR':>12}  speedup"
+        lines = [head, "-" * len(head)]
+        for r in self.rows:
+            tag = "  (baseline)" if r.label == self.baseline else ""
+            lines.append(f"{r.label[:23]:<24}{format_time(r.first_call_s):>12}"
+                         f"{format_time(r.best_s):>12}{format_time(r.median_s):>12}"
+                         f"{format_time(r.iqr_s):>12}  {format_speedup(self.speedup(r.label))}{tag}")
+        lines.append(_context_line(self.context))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        import html
+
+        th = "".join(f"<th style='text-align:right'>{h}</th>" for h in
+                     ("first call", "best", "median", "IQR", "loops × repeats",
+                      f"speedup vs {html.escape(str(self.baseline))}"))
+        body = []
+        for r in self.rows:
+            s = self.speedup(r.label)
+            is_base = r.label == self.baseline
+            colour = "" if is_base else ("color:#1a7f37;" if s >= 1.05 else
+                                         "color:#b42318;" if s < 0.95 else "")
+            name = html.escape(str(r.label)) + (" <i>(baseline)</i>" if is_base else "")
+            cells = [format_time(r.first_call_s), format_time(r.best_s), format_time(r.median_s),
+                     "± " + format_time(r.iqr_s / 2), f"{r.loops} × {r.repeats}"]
+            tds = "".join(f"<td style='text-align:right'>{c}</td>" for c in cells)
+            body.append(f"<tr><td style='text-align:left'>{name}</td>{tds}"
+                        f"<td style='text-align:right;font-weight:bold;{colour}'>"
+                        f"{format_speedup(s)}</td></tr>")
+        return ("<div class='optkit-comparison'><table>"
+                f"<thead><tr><th style='text-align:left'>variant</th>{th}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table>"
+                "<small>per-call times; first call (warm-up, compilation) is not part of best/median; "
+                "IQR shown as ± half the inter-quartile range. "
+                f"{html.escape(_context_line(self.context))}</small></div>")
+
+
+class Sweep:
+    """Medians of several variants over a range of sizes or thread counts."""
+
+    def __init__(self, x, times, kind="size", comparisons=None, context=None, baseline=None):
+        self.x: list = list(x)
+        self.times: dict = {k: list(v) for k, v in times.items()}
+        self.kind: str = kind                    # "size" or "threads"
+        self.comparisons: list = list(comparisons or [])
+        self.context: dict = dict(context or {})
+        self.baseline = baseline
+
+    @property
+    def labels(self) -> list:
+        return list(self.times)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "x": self.x, "times": self.times, "baseline": self.baseline,
+                "comparisons": [c.to_dict()["rows"] for c in self.comparisons],
+                "context": self.context}
+
+    def to_json(self, **kw) -> str:
+        kw.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), default=str, **kw)
+
+    def plot(self, **kw):
+        from . import plot as _plot
+
+        if self.kind == "threads":
+            return _plot.thread_scaling(self, **kw)
+        return _plot.scaling(self, **kw)
+
+    def __str__(self) -> str:
+        name = "threads" if self.kind == "threads" else "n"
+        head = f"{name:>10}" + "".join(f"{str(k)[:15]:>16}" for k in self.times)
+        lines = [head]
+        for i, x in enumerate(self.x):
+            lines.append(f"{x:>10}" + "".join(f"{format_time(v[i]):>16}" for v in self.times.values()))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        import html
+
+        name = "threads" if self.kind == "threads" else "n"
+        th = "".join(f"<th style='text-align:right'>{html.escape(str(k))}</th>" for k in self.times)
+        rows = "".join(
+            f"<tr><td style='text-align:right'>{x}</td>" +
+            "".join(f"<td style='text-align:right'>{format_time(v[i])}</td>" for v in self.times.values())
+            + "</tr>" for i, x in enumerate(self.x))
+        return (f"<div class='optkit-sweep'><table><thead><tr><th>{name}</th>{th}</tr></thead>"
+                f"<tbody>{rows}</tbody></table><small>median time per call. "
+                f"{html.escape(_context_line(self.context))}</small></div>")
+
+
+# --------------------------------------------------------------------------- public API
+
+def compare(funcs: dict, *args, baseline=None, check=None, repeat=7, min_time=0.2,
+            rtol=1e-7, atol=0, **kwargs) -> Comparison:
+    """Time each variant in ``funcs`` (label -> callable) on the same ``*args, **kwargs``.
+
+    Every variant's warm-up output is checked against the first variant's before timing
+    (``check(ref, out)`` overrides the comparison; it may return a bool or raise
+    AssertionError). Returns a :class:`Comparison` (per-call best/median/IQR in seconds,
+    ``first_call_s`` separately). ``baseline`` (default: the first label) is what
+    speedups are relative to.
+    """
+    return _compare_impl(funcs, args, kwargs, baseline=baseline, check=check, repeat=repeat,
+                         min_time=min_time, rtol=rtol, atol=atol)
+
+
+def _progress(total, desc, enabled):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except Exception:          # pragma: no cover - tqdm is a dependency
+        return None
+    return tqdm(total=total, desc=desc, leave=False)
+
+
+def sweep_sizes(funcs: dict, make_args: Callable[[int], tuple], sizes, *, progress=True,
+                **kw) -> Sweep:
+    """Run :func:`compare` for each size: ``make_args(n)`` builds the input (a tuple of
+    positional arguments, or a single argument). Other keywords go to :func:`compare`."""
+    sizes = list(sizes)
+    if not sizes:
+        raise ValueError("sizes is empty")
+    if not callable(make_args):
+        raise TypeError("make_args must be a callable n -> tuple of arguments")
+    kw.setdefault("min_time", 0.05)
+    kw.setdefault("repeat", 5)
+    times = {label: [] for label in funcs}
+    comps = []
+    bar = _progress(len(sizes), "sizes", progress)
+    try:
+        for n in sizes:
+            args = make_args(n)
+            if not isinstance(args, tuple):
+                args = (args,)
+            if bar is not None:
+                bar.set_postfix_str(f"n={n}")
+            c = compare(funcs, *args, **kw)
+            comps.append(c)
+            for r in c.rows:
+                times[r.label].append(r.median_s)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return Sweep(sizes, times, kind="size", comparisons=comps,
+                 context=comps[0].context if comps else context(),
+                 baseline=comps[0].baseline if comps else None)
+
+
+# ---- thread controls
+
+@contextmanager
+def _numba_threads(n):
+    import numba
+
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(n)
+    except ValueError as exc:
+        raise ValueError(f"numba cannot use {n} threads ({exc}); NUMBA_NUM_THREADS="
+                         f"{numba.config.NUMBA_NUM_THREADS} is the upper bound") from None
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
+@contextmanager
+def _cv2_threads(n):
+    import cv2
+
+    old = cv2.getNumThreads()
+    cv2.setNumThreads(int(n))
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(old)
+
+
+@contextmanager
+def _torch_threads(n):
+    import torch   # only when asked for: torch is large
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def _threadpool(user_api):
+    def factory(n):
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=int(n), user_api=user_api)
+    return factory
+
+
+_CONTROLS = {
+    "openmp": _threadpool("openmp"),
+    "blas": _threadpool("blas"),
+    "numba": _numba_threads,
+    "cv2": _cv2_threads,
+    "torch": _torch_threads,
+}
+
+
+def _control_for(label, spec, n):
+    """Return (function wrapper, context factory) applying thread count ``n``."""
+    if spec is None:
+        return None, nullcontext
+    if callable(spec):
+        return None, lambda: spec(n)
+    if isinstance(spec, str) and spec.startswith("kwarg:"):
+        name = spec.split(":", 1)[1]
+        if not name.isidentifier():
+            raise ValueError(f"bad control {spec!r} for {label!r}: expected 'kwarg:<name>'")
+        return (lambda f: functools.partial(f, **{name: n})), nullcontext
+    if spec in _CONTROLS:
+        return None, lambda: _CONTROLS[spec](n)
+    raise ValueError(f"unknown thread control {spec!r} for {label!r}; use one of "
+                     f"{sorted(_CONTROLS)}, 'kwarg:<name>' or a callable(n) -> context manager")
+
+
+def sweep_threads(funcs: dict, *args, threads=(1, 2), controls=None, progress=True,
+                  **kw) -> Sweep:
+    """Time each variant with 1, 2, ... threads.
+
+    ``controls`` maps a label to how its thread count is set:
+    ``"openmp"``/``"blas"`` (threadpoolctl limits on the loaded OpenMP/BLAS runtimes),
+    ``"numba"`` (``numba.set_num_threads``), ``"cv2"`` (``cv2.setNumThreads``),
+    ``"torch"`` (``torch.set_num_threads``), ``"kwarg:threads"`` (the variant is called with
+    ``threads=n``: this is how optkit's own C extension is driven, since OpenMP reads
+    ``OMP_NUM_THREADS`` only once at start-up and cannot be changed through the
+    environment afterwards), or a ``callable(n)`` returning a context manager.
+    Each setting is restored afterwards. Labels without a control run unchanged.
+    Remaining keywords go to :func:`compare` (options such as ``repeat``/``min_time``, and
+    any other keyword arguments are passed to the variants).
+    """
+    threads = [int(t) for t in threads]
+    if not threads or min(threads) < 1:
+        raise ValueError(f"threads must be positive integers, got {threads}")
+    controls = dict(controls or {})
+    unknown = set(controls) - set(funcs)
+    if unknown:
+        raise KeyError(f"controls for unknown variants: {sorted(unknown)}")
+    kw.setdefault("min_time", 0.05)
+    kw.setdefault("repeat", 5)
+    opts = {k: kw.pop(k) for k in ("baseline", "check", "repeat", "min_time", "rtol", "atol")
+            if k in kw}
+    opts.setdefault("rtol", 1e-7)
+    opts.setdefault("atol", 0)
+    opts.setdefault("baseline", None)
+    opts.setdefault("check", None)
+    times = {label: [] for label in funcs}
+    comps = []
+    bar = _progress(len(threads), "threads", progress)
+    try:
+        for n in threads:
+            fs, ctx = {}, {}
+            for label, f in funcs.items():
+                wrap, factory = _control_for(label, controls.get(label), n)
+                fs[label] = wrap(f) if wrap else f
+                ctx[label] = factory
+            if bar is not None:
+                bar.set_postfix_str(f"threads={n}")
+            c = _compare_impl(fs, args, kw, controls=ctx, **opts)
+            c.context["threads"] = n
+            comps.append(c)
+            for r in c.rows:
+                times[r.label].append(r.median_s)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    ctx0 = context()
+    ctx0["controls"] = {k: (v if isinstance(v, str) else getattr(v, "__name__", repr(v)))
+                        for k, v in controls.items()}
+    return Sweep(threads, times, kind="threads", comparisons=comps, context=ctx0,
+                 baseline=comps[0].baseline)
+
+
+# --------------------------------------------------------------------------- context
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.lower().startswith(("model name", "hardware", "cpu model")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def _usable_cpus() -> int | None:
+    try:
+        from joblib.externals.loky import cpu_count   # respects affinity and cgroup quotas
+
+        return int(cpu_count())
+    except Exception:
+        pass
+    try:
+        return len(os.sched_getaffinity(0))
+    except Exception:
+        return os.cpu_count()
+
+
+def _version(dist):
+    try:
+        from importlib.metadata import version
+
+        return version(dist)
+    except Exception:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _static_context() -> dict:
+    return {
+        "cpu_model": _cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {name: _version(dist) for name, dist in (
+            ("numpy", "numpy"), ("opencv", "opencv-python-headless"), ("numba", "numba"),
+            ("line_profiler", "line_profiler"), ("torch", "torch"))},
+    }
+
+
+def context() -> dict:
+    """Where a measurement comes from: CPU model, usable CPUs, thread settings, versions.
+
+    Never raises; optional libraries are reported only as far as they are installed
+    (numba's and torch's thread counts only if they are already imported: asking
+    would cost seconds of import time and they cannot have influenced the timing).
+    """
+    ctx = dict(_static_context())
+    ctx["versions"] = dict(ctx["versions"])
+    ctx["usable_cpus"] = _usable_cpus()
+    ctx["thread_env"] = {k: os.environ.get(k) for k in THREAD_ENV_VARS if os.environ.get(k)}
+    threads = {}
+    try:
+        import cv2
+
+        threads["cv2"] = cv2.getNumThreads()
+        ctx["versions"]["opencv"] = cv2.__version__
+    except Exception:
+        pass
+    for mod, getter in (("numba", "get_num_threads"), ("torch", "get_num_threads")):
+        m = sys.modules.get(mod)
+        if m is not None:
+            try:
+                threads[mod] = getattr(m, getter)()
+            except Exception:
+                pass
+    try:
+        from threadpoolctl import threadpool_info
+
+        for info in threadpool_info():
+            key = f"{info.get('user_api')}:{info.get('internal_api')}"
+            threads[key] = info.get("num_threads")
+    except Exception:
+        pass
+    ctx["threads"] = threads
+    ctx["timer"] = "time.perf_counter"
+    ctx["timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return ctx
+
+
+def _context_line(ctx: dict) -> str:
+    if not ctx:
+        return ""
+    parts = [str(ctx.get("cpu_model", "?")), f"{ctx.get('usable_cpus', '?')} usable CPUs"]
+    env = ctx.get("thread_env") or {}
+    if env:
+        parts.append(", ".join(f"{k}={v}" for k, v in env.items()))
+    v = ctx.get("versions") or {}
+    parts.append(f"Python {ctx.get('python', '?')}, NumPy {v.get('numpy') or '?'}")
+    return "Measured on: " + "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- overhead
+
+def _noop(*args, **kwargs):
+    return None
+
+
+def overhead(min_time=0.05, repeat=7) -> dict:
+    """The harness's own cost, measured by timing a no-op through the same path.
+
+    Returns ``{"per_call_s": ..., "per_repeat_s": ...}``: ``per_call_s`` is what the loop
+    and the call itself add to every per-call figure (subtract it mentally for
+    nanosecond-scale functions); ``per_repeat_s`` is the fixed cost of one timed repeat
+    (timer reads, gc toggling), spread over all loops of that repeat.
+    """
+    t = _time_variant("no-op", _noop, (), {}, repeat=repeat, min_time=min_time, first_call_s=0.0)
+    fixed = min(_run_loops(_noop, (), {}, 0) for _ in range(1000))
+    return {"per_call_s": t.median_s, "per_repeat_s": fixed, "loops": t.loops}

@@ -1,0 +1,346 @@
+"""Self-checking exercises: correct first, then fast enough; never raises into the notebook.
+
+Example (in a notebook)::
+
+    from optkit.check import Exercise
+
+    ex = Exercise("normalise boxes", reference=normalise_ref,
+                  make_args=lambda seed: (make_boxes(seed),),
+                  baseline=normalise_loop, target_speedup=10)
+    ex.check(my_normalise)      # shows a green/red/amber/grey verdict; returns a Verdict
+
+What a check does:
+
+1. for every seed, builds fresh inputs with ``make_args(seed)`` and runs the reference and
+   the learner's function on separate copies; outputs must match in type, shape, dtype and
+   values (``rtol``/``atol``), or pass ``compare(expected, got)`` if given. The first
+   mismatch is shown (index, expected and actual value);
+2. if a speed target or a baseline is given, times baseline, reference solution and learner
+   with optkit.bench (short ``min_time``) on the first seed's input; the learner passes when
+   its median reaches ``SPEED_TOLERANCE * target_speedup`` times the baseline's (busy
+   machines add noise; a borderline result is timed a second time before "too slow");
+3. shows the verdict (HTML block ``class="optkit-verdict" data-status=...`` plus a plain-text
+   form for consoles and nbclient) and records it in :data:`VERDICTS` and, when the
+   environment variable ``OPTKIT_VERDICTS`` names a file, as one JSON line there.
+
+Statuses: "pass", "wrong", "too slow", "error" (the function raised), "timeout" (the time
+budget ran out), "not yet" (the function raised NotImplementedError: an untouched stub).
+
+Time budget: the learner's calls run in a worker thread. When ``time_budget_s`` runs out,
+an exception is injected into that thread (``PyThreadState_SetAsyncExc``), which stops pure
+Python code such as ``while True: pass``. Code stuck inside one long C call (a huge NumPy
+operation, a C extension loop) cannot be interrupted that way: the thread is then abandoned
+(it is a daemon thread and keeps running in the background) and the verdict is "timeout".
+KeyboardInterrupt (the notebook's stop button) is not swallowed.
+"""
+from __future__ import annotations
+
+import copy
+import ctypes
+import datetime as _dt
+import html
+import json
+import os
+import threading
+import time
+import traceback
+
+from . import bench as _bench
+
+__all__ = ["Exercise", "Verdict", "VERDICTS", "SPEED_TOLERANCE", "STATUSES"]
+
+SPEED_TOLERANCE = 0.8       # pass at >= 0.8 x target: absorbs timing noise on busy machines
+TIMING_MIN_TIME = 0.05      # seconds per timed repeat in checks (short: checks must be quick)
+TIMING_REPEAT = 5
+STATUSES = ("pass", "wrong", "too slow", "error", "timeout", "not yet")
+VERDICTS: list = []
+
+_STYLE = {   # status -> (background, border, headline)
+    "pass": ("#e6f4ea", "#1a7f37", "PASS"),
+    "wrong": ("#fdecea", "#b42318", "WRONG"),
+    "error": ("#fdecea", "#b42318", "ERROR"),
+    "timeout": ("#fdecea", "#b42318", "TIMEOUT"),
+    "too slow": ("#fff4e5", "#b54708", "TOO SLOW"),
+    "not yet": ("#f2f2f2", "#6b6b6b", "NOT YET"),
+}
+
+
+class Verdict:
+    """Outcome of :meth:`Exercise.check`."""
+
+    def __init__(self, exercise, status, message, speedup=None, target=None,
+                 reference_speedup=None, details=None, timings=None):
+        self.exercise = exercise
+        self.status = status
+        self.message = message
+        self.speedup = speedup
+        self.target = target
+        self.reference_speedup = reference_speedup
+        self.details = details or ""
+        self.timings = timings or {}
+        self.time = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        self._shown_at = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def to_dict(self) -> dict:
+        return {"exercise": self.exercise, "status": self.status, "passed": self.passed,
+                "speedup": self.speedup, "target": self.target,
+                "reference_speedup": self.reference_speedup, "message": self.message,
+                "notebook_time": self.time}
+
+    def __str__(self) -> str:
+        head = _STYLE[self.status][2]
+        s = f"{head} · {self.exercise}: {self.message}"
+        if self.details:
+            s += "\n" + self.details
+        return s
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        bg, border, head = _STYLE[self.status]
+        details = (f"<pre style='margin:4px 0 0 0;white-space:pre-wrap;font-size:90%'>"
+                   f"{html.escape(self.details)}</pre>" if self.details else "")
+        return (f"<div class='optkit-verdict' data-status='{html.escape(self.status)}' "
+                f"style='background:{bg};border-left:6px solid {border};padding:6px 10px;"
+                f"margin:4px 0;color:#1d1d1d'>"
+                f"<b style='color:{border}'>{head}</b> · {html.escape(self.exercise)}: "
+                f"{html.escape(self.message)}{details}</div>")
+
+    def _mimebundle(self):
+        return {"text/plain": str(self), "text/html": self._repr_html_()}
+
+    def _ipython_display_(self):
+        # check() already displayed it in this cell: returning it as the cell value must
+        # not show it a second time.
+        ip = _ipython()
+        count = getattr(ip, "execution_count", None) if ip else None
+        if self._shown_at is not None and self._shown_at == count:
+            return
+        from IPython.display import display
+
+        display(self._mimebundle(), raw=True)
+        self._shown_at = count
+
+
+def _ipython():
+    try:
+        from IPython import get_ipython
+
+        return get_ipython()
+    except Exception:
+        return None
+
+
+def _show(verdict):
+    ip = _ipython()
+    if ip is not None and hasattr(ip, "display_formatter"):
+        try:
+            verdict._ipython_display_()
+            return
+        except Exception:
+            pass
+    print(verdict)
+
+
+def _record(verdict):
+    VERDICTS.append(verdict)
+    path = os.environ.get("OPTKIT_VERDICTS")
+    if path:
+        try:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(verdict.to_dict(), default=str) + "\n")
+        except OSError as exc:
+            print(f"optkit.check: could not write verdict to {path}: {exc}")
+
+
+# --------------------------------------------------------------------------- time budget
+
+class BudgetExceeded(BaseException):
+    """Injected into a learner's thread when its time budget runs out."""
+
+
+def _run_with_budget(fn, args, kwargs, budget_s):
+    """Run fn in a daemon thread. Returns ("ok", value) | ("raised", exc) | ("timeout", None)."""
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BudgetExceeded:
+            box["timeout"] = True
+        except BaseException as exc:   # noqa: BLE001 - reported as a verdict
+            box["exc"] = exc
+
+    th = threading.Thread(target=target, name="optkit-check", daemon=True)
+    th.start()
+    th.join(max(0.0, budget_s))
+    if th.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(th.ident),
+                                                   ctypes.py_object(BudgetExceeded))
+        th.join(1.0)
+        return "timeout", None
+    if box.get("timeout"):
+        return "timeout", None
+    if "exc" in box:
+        return "raised", box["exc"]
+    return "ok", box.get("value")
+
+
+def _short_tb(exc, limit=3) -> str:
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    body = [ln for ln in lines if "optkit/check.py" not in ln]
+    return "".join(body[-(limit * 2 + 1):]).rstrip()
+
+
+# --------------------------------------------------------------------------- exercise
+
+class Exercise:
+    """An exercise: a reference implementation, inputs per seed, optional speed target.
+
+    ``baseline``: the slow version speedups are measured against (defaults to the
+    reference when only ``target_speedup`` is given). ``compare(expected, got)``: optional
+    custom comparison returning a bool (or raising AssertionError).
+    """
+
+    def __init__(self, name, reference, make_args, *, baseline=None, target_speedup=None,
+                 compare=None, rtol=1e-6, atol=0, time_budget_s=30.0, seeds=(0, 1, 2)):
+        if not callable(reference):
+            raise TypeError("reference must be callable")
+        if not callable(make_args):
+            raise TypeError("make_args must be a callable seed -> tuple of arguments")
+        if baseline is not None and not callable(baseline):
+            raise TypeError("baseline must be callable")
+        if target_speedup is not None and not target_speedup > 0:
+            raise ValueError(f"target_speedup must be > 0, got {target_speedup!r}")
+        if not seeds:
+            raise ValueError("seeds must not be empty")
+        self.name = str(name)
+        self.reference = reference
+        self.make_args = make_args
+        self.baseline = baseline
+        self.target_speedup = target_speedup
+        self.compare = compare
+        self.rtol, self.atol = rtol, atol
+        self.time_budget_s = float(time_budget_s)
+        self.seeds = tuple(seeds)
+
+    def __repr__(self):
+        t = f", target x{self.target_speedup:g}" if self.target_speedup else ""
+        return f"<Exercise {self.name!r}{t}>"
+
+    def _args(self, seed):
+        args = self.make_args(seed)
+        return args if isinstance(args, tuple) else (args,)
+
+    def check(self, fn, *, display=True) -> Verdict:
+        """Check ``fn``; show and record the verdict; never raises (except KeyboardInterrupt)."""
+        try:
+            verdict = self._check(fn)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:   # noqa: BLE001 - a broken exercise must not stop Run All
+            verdict = Verdict(self.name, "error", f"the check itself failed: {type(exc).__name__}: {exc}",
+                              details=_short_tb(exc))
+        _record(verdict)
+        if display:
+            _show(verdict)
+        return verdict
+
+    __call__ = check
+
+    def _verdict(self, status, message, **kw):
+        return Verdict(self.name, status, message, target=self.target_speedup, **kw)
+
+    def _check(self, fn) -> Verdict:
+        if not callable(fn):
+            return self._verdict("error", f"expected a function, got {type(fn).__name__}")
+        deadline = time.perf_counter() + self.time_budget_s
+        first_args = None
+        for seed in self.seeds:
+            args = self._args(seed)
+            if first_args is None:
+                first_args = args
+            expected = self.reference(*copy.deepcopy(args))
+            left = deadline - time.perf_counter()
+            state, value = _run_with_budget(fn, copy.deepcopy(args), {}, left)
+            if state == "timeout":
+                return self._verdict(
+                    "timeout", f"no result within the time budget of {self.time_budget_s:g} s "
+                    f"(seed {seed}); look for a loop that never ends or a much too slow approach")
+            if state == "raised":
+                if isinstance(value, NotImplementedError):
+                    return self._verdict("not yet", "not implemented yet: replace the "
+                                         "`raise NotImplementedError` with your code")
+                return self._verdict("error", f"your function raised {type(value).__name__}: {value}",
+                                     details=_short_tb(value))
+            try:
+                self._compare(expected, value)
+            except AssertionError as exc:
+                return self._verdict("wrong", f"wrong result for seed {seed}: {exc}")
+        return self._time(fn, first_args, deadline)
+
+    def _compare(self, expected, got):
+        if self.compare is not None:
+            ok = self.compare(expected, got)
+            if ok is not None and not ok:
+                raise AssertionError("the output does not match the reference (custom comparison)")
+            return
+        if type(expected).__module__ == "numpy" and hasattr(expected, "dtype") and \
+                type(got).__name__ != type(expected).__name__:
+            raise AssertionError(f"expected a {type(expected).__name__}, got {type(got).__name__}")
+        _bench.assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)
+
+    def _time(self, fn, args, deadline) -> Verdict:
+        base = self.baseline
+        if base is None and self.target_speedup is None:
+            return self._verdict("pass", f"correct on {len(self.seeds)} inputs")
+        base_label = "baseline" if base is not None else "reference"
+        funcs = {base_label: base if base is not None else self.reference}
+        if base is not None:
+            funcs["reference"] = self.reference
+        funcs["yours"] = fn
+
+        def measure():
+            out = {}
+            for label, f in funcs.items():
+                a = copy.deepcopy(args)
+                tout, first = _bench._first_call(f, a, {})
+                left = max(1.0, deadline - time.perf_counter())
+                out[label] = _bench._time_variant(label, f, a, {}, repeat=TIMING_REPEAT,
+                                                  min_time=TIMING_MIN_TIME, first_call_s=first,
+                                                  max_time=min(left / len(funcs), 10.0))
+            return out
+
+        t = measure()
+        sp = t[base_label].median_s / t["yours"].median_s
+        ref_sp = (t[base_label].median_s / t["reference"].median_s) if "reference" in t and \
+            base_label != "reference" else None
+        target = self.target_speedup
+        if target is not None and sp < SPEED_TOLERANCE * target:
+            t2 = measure()                     # noise happens: time once more, keep the best
+            sp2 = t2[base_label].median_s / t2["yours"].median_s
+            if sp2 > sp:
+                t, sp = t2, sp2
+                if ref_sp is not None:
+                    ref_sp = t[base_label].median_s / t["reference"].median_s
+        timings = {k: v.median_s for k, v in t.items()}
+        ref_txt = f"; the reference solution reaches {_bench.format_speedup(ref_sp)}" if ref_sp else ""
+        yours = _bench.format_time(t["yours"].median_s)
+        if target is None:
+            return self._verdict("pass", f"correct; {_bench.format_speedup(sp)} vs the {base_label} "
+                                 f"({yours} per call){ref_txt}", speedup=sp,
+                                 reference_speedup=ref_sp, timings=timings)
+        if sp >= SPEED_TOLERANCE * target:
+            return self._verdict("pass", f"correct and fast: {_bench.format_speedup(sp)} vs the "
+                                 f"{base_label}, target {_bench.format_speedup(target)} "
+                                 f"({yours} per call){ref_txt}", speedup=sp,
+                                 reference_speedup=ref_sp, timings=timings)
+        return self._verdict("too slow", f"correct, but {_bench.format_speedup(sp)} vs the "
+                             f"{base_label}; target {_bench.format_speedup(target)} "
+                             f"(passes from {_bench.format_speedup(SPEED_TOLERANCE * target)})"
+                             f"{ref_txt}", speedup=sp, reference_speedup=ref_sp, timings=timings)

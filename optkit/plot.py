@@ -1,0 +1,309 @@
+"""Charts for measured speedups: plain matplotlib, one Figure per call, no global style changes.
+
+Example::
+
+    from optkit import bench, plot
+
+    cmp = bench.compare({"loop": slow, "numpy": fast}, x)
+    plot.speedup_bars(cmp)                           # bars "x12.3", baseline marked
+    plot.scaling(bench.sweep_sizes(funcs, make, [10**3, 10**4, 10**5]))
+    plot.thread_scaling({"openmp": [0.8, 0.42, 0.3, 0.25]}, threads=[1, 2, 3, 4])
+    plot.ladder([("reference", 2.0), ("numpy", 0.2), ("numba", 0.05)])
+    fig = plot.ladder(...); fig.savefig("ladder.png")
+
+Every function returns a :class:`matplotlib.figure.Figure` (~7 x 3.5 inches). In Jupyter it is
+shown exactly once, whether the cell ends with the figure itself, with ``plt.show()``, or with
+neither: the figure lives in pyplot until it is displayed, and displaying it as a cell value
+also closes it in pyplot so the inline backend does not draw it a second time.
+Nothing here touches ``rcParams`` or the pyplot style.
+"""
+from __future__ import annotations
+
+import math
+
+from matplotlib.figure import Figure
+
+__all__ = ["speedup_bars", "scaling", "thread_scaling", "ladder", "OptkitFigure", "FIGSIZE"]
+
+FIGSIZE = (7.0, 3.5)
+BASE_COLOUR = "#9e9e9e"
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#17becf", "#bcbd22", "#7f7f7f"]
+
+
+class OptkitFigure(Figure):
+    """A matplotlib Figure that Jupyter renders exactly once (see the module docstring)."""
+
+
+def _png_once(fig):
+    """IPython image/png formatter for OptkitFigure: render, then drop it from pyplot."""
+    from IPython.core.pylabtools import print_figure
+
+    data = print_figure(fig, "png", bbox_inches="tight", dpi=110)
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    except Exception:
+        pass
+    return data
+
+
+def _register_formatter():
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+    except Exception:
+        return
+    if ip is None or not hasattr(ip, "display_formatter"):
+        return
+    fmt = ip.display_formatter.formatters.get("image/png")
+    if fmt is not None:
+        fmt.for_type(OptkitFigure, _png_once)
+
+
+def _new_figure(figsize=FIGSIZE, **kw):
+    import matplotlib.pyplot as plt
+
+    _register_formatter()
+    fig = plt.figure(figsize=figsize, FigureClass=OptkitFigure, layout="constrained", **kw)
+    return fig
+
+
+def _fmt(s):
+    from .bench import format_speedup
+
+    return format_speedup(s)
+
+
+def _fmt_time(s):
+    from .bench import format_time
+
+    return format_time(s)
+
+
+def _medians(data) -> dict:
+    """{label: seconds} from a Comparison or a mapping."""
+    if hasattr(data, "rows"):
+        return {r.label: r.median_s for r in data.rows}
+    if isinstance(data, dict):
+        out = {}
+        for k, v in data.items():
+            if hasattr(v, "median_s"):
+                v = v.median_s
+            out[str(k)] = float(v)
+        return out
+    raise TypeError(f"expected a bench.Comparison or a dict label -> seconds, got {type(data).__name__}")
+
+
+def _check_positive(times: dict, what="time"):
+    if not times:
+        raise ValueError("nothing to plot: no variants")
+    for k, v in times.items():
+        if not (v > 0 and math.isfinite(v)):
+            raise ValueError(f"{what} for {k!r} must be a positive number of seconds, got {v!r}")
+
+
+# --------------------------------------------------------------------------- speedup bars
+
+def speedup_bars(data, baseline=None, log=False, title=None) -> Figure:
+    """One horizontal bar per variant: speedup over ``baseline`` (median time ratio).
+
+    ``data``: a :class:`optkit.bench.Comparison` or ``{label: seconds}``. The baseline
+    (default: the Comparison's baseline or the first label) is grey, hatched and labelled
+    "baseline"; every bar carries its factor ("x12.3") and median time.
+    """
+    times = _medians(data)
+    _check_positive(times)
+    if baseline is None:
+        baseline = getattr(data, "baseline", None) or next(iter(times))
+    if baseline not in times:
+        raise KeyError(f"baseline {baseline!r} is not one of {list(times)}")
+    labels = list(times)
+    speed = [times[baseline] / times[k] for k in labels]
+    fig = _new_figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.0 + 0.45 * len(labels)))))
+    ax = fig.add_subplot()
+    y = list(range(len(labels)))
+    colours = [BASE_COLOUR if k == baseline else COLOURS[i % len(COLOURS)]
+               for i, k in enumerate(labels)]
+    bars = ax.barh(y, speed, color=colours, edgecolor="black", linewidth=0.6, height=0.65)
+    for b, k in zip(bars, labels):
+        b.set_gid(f"bar:{k}")
+        if k == baseline:
+            b.set_hatch("//")
+            b.set_label("baseline")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="black", linewidth=0.8, linestyle=":")
+    hi = max(speed)
+    if log:
+        ax.set_xscale("log")
+        lo = min(min(speed), 1.0)
+        ax.set_xlim(lo / 1.6, hi * 4.0)
+    else:
+        ax.set_xlim(0, hi * 1.35)
+    for yi, s, k in zip(y, speed, labels):
+        txt = f"{_fmt(s)}  ({_fmt_time(times[k])})"
+        if k == baseline:
+            txt += "  baseline"
+        ax.text(s * (1.04 if log else 1.0) + (0 if log else hi * 0.01), yi, txt,
+                va="center", ha="left", fontsize=9)
+    ax.set_xlabel(f"speedup vs {baseline} (median time per call; higher is better)")
+    ax.set_title(title or "Speedup over the baseline", fontsize=11, loc="left")
+    ax.grid(axis="x", alpha=0.3, which="both")
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- scaling
+
+def _series(obj, x):
+    if hasattr(obj, "times") and hasattr(obj, "x"):
+        return list(obj.x), {str(k): list(v) for k, v in obj.times.items()}
+    if isinstance(obj, dict):
+        if x is None:
+            raise ValueError("x (the sizes or thread counts) is required when data is a dict")
+        x = list(x)
+        series = {str(k): list(v) for k, v in obj.items()}
+        for k, v in series.items():
+            if len(v) != len(x):
+                raise ValueError(f"{k!r} has {len(v)} times but x has {len(x)} values")
+        return x, series
+    raise TypeError(f"expected a bench.Sweep or a dict label -> list of seconds, got {type(obj).__name__}")
+
+
+def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None) -> Figure:
+    """Time (or throughput = n / time) against input size, one line per variant."""
+    if kind not in ("time", "throughput"):
+        raise ValueError(f"kind must be 'time' or 'throughput', got {kind!r}")
+    xs, series = _series(sweep_or_dict, x)
+    if not series:
+        raise ValueError("nothing to plot: no variants")
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    markers = "osD^v<>ph*"
+    for i, (label, ts) in enumerate(series.items()):
+        pts = [(n, t) for n, t in zip(xs, ts) if t is not None and t > 0 and math.isfinite(t)]
+        if not pts:
+            continue
+        nx = [p[0] for p in pts]
+        ny = [p[1] if kind == "time" else p[0] / p[1] for p in pts]
+        ax.plot(nx, ny, marker=markers[i % len(markers)], color=COLOURS[i % len(COLOURS)],
+                label=label, linewidth=1.6, markersize=5)
+    if loglog:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_xlabel("input size n")
+    ax.set_ylabel("median time per call [s]" if kind == "time" else "throughput [items / s]")
+    ax.set_title(title or ("Time vs input size" if kind == "time" else "Throughput vs input size"),
+                 fontsize=11, loc="left")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def thread_scaling(data, threads=None, title=None) -> Figure:
+    """Measured speedup vs thread count per variant (relative to its own time at the first
+    thread count), the ideal line y = x, and parallel efficiency (speedup / threads) in %."""
+    xs, series = _series(data, threads)
+    if not series:
+        raise ValueError("nothing to plot: no variants")
+    xs = [int(t) for t in xs]
+    if min(xs) < 1:
+        raise ValueError(f"thread counts must be >= 1, got {xs}")
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    x0 = xs[0]
+    ideal = [t / x0 for t in xs]
+    ax.plot(xs, ideal, linestyle="--", color="black", linewidth=1, label="ideal (y = x)")
+    ymax = max(ideal)
+    for i, (label, ts) in enumerate(series.items()):
+        if not ts or not ts[0] or ts[0] <= 0:
+            continue
+        sp = [ts[0] / t if t and t > 0 else float("nan") for t in ts]
+        colour = COLOURS[i % len(COLOURS)]
+        ax.plot(xs, sp, marker="o", color=colour, label=label, linewidth=1.6)
+        for t, s in zip(xs, sp):
+            if math.isfinite(s) and t != x0:
+                eff = s / (t / x0) * 100
+                ax.annotate(f"{eff:.0f}%", (t, s), textcoords="offset points", xytext=(6, -10 - 9 * i),
+                            fontsize=8, color=colour)
+        ymax = max(ymax, max(s for s in sp if math.isfinite(s)))
+    usable = (getattr(data, "context", None) or {}).get("usable_cpus")
+    if usable and usable < max(xs):
+        ax.axvline(usable, color="#b42318", linestyle=":", linewidth=1)
+        ax.text(usable, ymax * 1.05, f" usable CPUs = {usable}", color="#b42318", fontsize=8,
+                va="bottom")
+    ax.set_xticks(xs)
+    ax.set_xlim(min(xs) - 0.3, max(xs) + 0.5)
+    ax.set_ylim(0, ymax * 1.2)
+    ax.set_xlabel("threads")
+    ax.set_ylabel(f"speedup vs {x0} thread{'s' if x0 > 1 else ''}")
+    ax.set_title(title or "Thread scaling (labels: parallel efficiency = speedup / threads)",
+                 fontsize=11, loc="left")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return fig
+
+
+# --------------------------------------------------------------------------- ladder
+
+def ladder(steps, title=None, log=None) -> Figure:
+    """The optimisation path: each step's cumulative speedup over the first step.
+
+    ``steps``: list of ``(label, seconds)`` in order (or a Comparison, in its row order).
+    Bars carry "x3.1" (cumulative) and, from the second step on, the gain over the
+    previous step. ``log`` defaults to a log axis when the final factor exceeds 30.
+    """
+    if hasattr(steps, "rows"):
+        steps = [(r.label, r.median_s) for r in steps.rows]
+    steps = [(str(k), float(getattr(v, "median_s", v))) for k, v in steps]
+    if not steps:
+        raise ValueError("nothing to plot: no steps")
+    _check_positive(dict(steps))
+    labels = [k for k, _ in steps]
+    t0 = steps[0][1]
+    cum = [t0 / t for _, t in steps]
+    if log is None:
+        log = max(cum) > 30
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    xpos = list(range(len(steps)))
+    colours = [BASE_COLOUR] + [COLOURS[0]] * (len(steps) - 1)
+    bars = ax.bar(xpos, cum, color=colours, edgecolor="black", linewidth=0.6, width=0.6)
+    bars[0].set_hatch("//")
+    ax.plot(xpos, cum, color="black", linewidth=0.8, drawstyle="steps-mid", alpha=0.5)
+    top = max(cum)
+    for i, (b, c) in enumerate(zip(bars, cum)):
+        txt = _fmt(c)
+        if i:
+            txt += f"\n({_fmt(steps[i - 1][1] / steps[i][1])} step)"
+        y = c * 1.08 if log else c + top * 0.02
+        ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=8.5)
+    wrapped = [_wrap(k, 14) for k in labels]
+    ax.set_xticks(xpos, wrapped, fontsize=8.5)
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(min(cum) / 1.5 if min(cum) < 1 else 0.8, top * 5)
+    else:
+        ax.set_ylim(0, top * 1.3)
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
+    ax.set_ylabel(f"cumulative speedup vs {labels[0]}")
+    ax.set_title(title or "Optimisation ladder", fontsize=11, loc="left")
+    ax.grid(axis="y", alpha=0.3, which="both")
+    ax.set_axisbelow(True)
+    return fig
+
+
+def _wrap(text, width):
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    lines.append(cur)
+    return "\n".join(lines)
