@@ -1,0 +1,346 @@
+"""The learner edition (optkit student) and the course's navigation (links, table of contents)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from optkit import student
+from optkit.student import C_STUB, PY_STUB, SolutionMarkerError, learner_notebook, strip_solutions
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+COURSE = ["00_welcome", "01_profiling", "02_numpy_opencv", "03_cython_numba", "04_c_extension",
+          "05_beyond_code", "06_frameworks_first", "07_scale_out", "08_capstone"]
+v4 = nbformat.v4
+
+
+# ------------------------------------------------------------------------------ transformation
+
+SOLVED = '''def fast(x):
+    """Vectorised."""
+    ### BEGIN SOLUTION
+    y = x * 2
+    return y + 1
+    ### END SOLUTION
+
+
+ex.check(fast)
+'''
+
+
+def test_region_replaced_at_marker_indentation():
+    new, regions = strip_solutions(SOLVED)
+    assert new == ('def fast(x):\n    """Vectorised."""\n    ' + PY_STUB + "\n\n\nex.check(fast)\n")
+    assert regions == ["    y = x * 2\n    return y + 1"]
+    compile(new, "<learner>", "exec")           # still valid Python
+
+
+def test_top_level_region_and_several_regions():
+    src = "### BEGIN SOLUTION\na = 1\n### END SOLUTION\nb = 2\nif b:\n        ### BEGIN SOLUTION\n        c = 3\n        ### END SOLUTION\n"
+    new, regions = strip_solutions(src)
+    assert new.splitlines() == [PY_STUB, "b = 2", "if b:", "        " + PY_STUB]
+    assert regions == ["a = 1", "        c = 3"]
+
+
+def test_c_markers_get_a_c_stub():
+    src = ("%%c_extension demo\nstatic PyObject *f(PyObject *self, PyObject *args) {\n"
+           "    // BEGIN SOLUTION\n    long n = 0;\n    return PyLong_FromLong(n);\n    // END SOLUTION\n}\n")
+    new, regions = strip_solutions(src)
+    assert "    " + C_STUB in new.splitlines()
+    assert "PyLong_FromLong" not in new and "PyLong_FromLong" in regions[0]
+    assert new.splitlines()[-1] == "}"
+
+
+def test_metadata_stub_string_is_reindented():
+    new, _ = strip_solutions(SOLVED, "result = ...  # your code\nreturn result")
+    assert "    result = ...  # your code\n    return result\n" in new
+    assert "NotImplementedError" not in new and "x * 2" not in new
+
+
+def test_metadata_stub_list_one_per_region():
+    src = "### BEGIN SOLUTION\na = 1\n### END SOLUTION\n    ### BEGIN SOLUTION\n    b = 2\n    ### END SOLUTION\n"
+    new, _ = strip_solutions(src, ["a = None", "b = None"])
+    assert new == "a = None\n    b = None\n"
+    with pytest.raises(SolutionMarkerError, match="1 stubs for 2"):
+        strip_solutions(src, ["a = None"])
+    with pytest.raises(SolutionMarkerError, match="string or a list"):
+        strip_solutions(src, 42)
+
+
+@pytest.mark.parametrize("src, message", [
+    ("def f():\n    return 1\n", "no '### BEGIN SOLUTION'"),
+    ("### BEGIN SOLUTION\nx = 1\n", "line 1 has no END"),
+    ("x = 1\n### END SOLUTION\n", "END SOLUTION on line 2 without a BEGIN"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "cannot nest"),
+])
+def test_bad_markers_are_clear_errors(src, message):
+    with pytest.raises(SolutionMarkerError, match=re.escape(message)):
+        strip_solutions(src, where="03_x.ipynb cell 7")
+    with pytest.raises(SolutionMarkerError, match="03_x.ipynb cell 7"):
+        strip_solutions(src, where="03_x.ipynb cell 7")
+
+
+def _nb(*cells):
+    nb = v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "optkit", "display_name": "Python (optkit)", "language": "python"}
+    nb.cells = list(cells)
+    return nb
+
+
+def _solution_cell(source, **optkit_meta):
+    md = {"tags": ["solution"]}
+    if optkit_meta:
+        md["optkit"] = optkit_meta
+    return v4.new_code_cell(source, metadata=md)
+
+
+def test_learner_notebook_strips_outputs_and_keeps_other_cells():
+    out = v4.new_output("stream", name="stdout", text="42\n")
+    nb = _nb(v4.new_markdown_cell("# 99 · T\n## Exercise: make it fast"),
+             v4.new_code_cell("print(42)", outputs=[out], execution_count=3),
+             _solution_cell(SOLVED),
+             v4.new_code_cell("ex.check(fast)", metadata={"tags": ["check"]}))
+    nb.cells[2].outputs = [out]
+    nb.cells[2].execution_count = 4
+    before = json.dumps(nb, sort_keys=True)
+    learner, exercises = learner_notebook(nb, "99_t.ipynb")
+    assert json.dumps(nb, sort_keys=True) == before          # the source is not modified
+    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None
+               for c in learner.cells if c.cell_type == "code")
+    assert learner.cells[0] == nb.cells[0]
+    assert learner.cells[1].source == "print(42)" and learner.cells[3].source == "ex.check(fast)"
+    assert PY_STUB in learner.cells[2].source and "x * 2" not in learner.cells[2].source
+    assert learner.cells[2].metadata.tags == ["solution"]
+    nbformat.validate(learner)
+    [ex] = exercises
+    assert (ex.notebook, ex.cell, ex.language) == ("99_t.ipynb", 2, "python")
+    assert ex.heading == "Exercise: make it fast" and ex.source == SOLVED
+
+
+def test_learner_notebook_uses_metadata_stub():
+    nb = _nb(_solution_cell(SOLVED, stub="return x  # replace me"))
+    learner, _ = learner_notebook(nb, "n.ipynb")
+    assert "    return x  # replace me" in learner.cells[0].source
+
+
+def test_solution_cell_without_markers_names_the_cell():
+    nb = _nb(v4.new_markdown_cell("# t"), _solution_cell("def fast(x):\n    return x\n"))
+    with pytest.raises(SolutionMarkerError, match=r"05_x\.ipynb cell 1 \('def fast\(x\):'\)"):
+        learner_notebook(nb, "05_x.ipynb")
+
+
+def test_markers_without_the_solution_tag_are_an_error():
+    nb = _nb(v4.new_code_cell(SOLVED))
+    with pytest.raises(SolutionMarkerError, match="not tagged 'solution'"):
+        learner_notebook(nb, "n.ipynb")
+
+
+def test_markers_only_count_at_line_start():
+    nb = _nb(v4.new_code_cell('print("### BEGIN SOLUTION marks the part to write")'))
+    learner, exercises = learner_notebook(nb, "n.ipynb")
+    assert exercises == [] and learner.cells[0].source == nb.cells[0].source
+
+
+# ------------------------------------------------------------------------------ build / CLI
+
+def _course(tmp_path) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    nbformat.write(_nb(v4.new_markdown_cell("# 00 · Welcome"), v4.new_code_cell("1 + 1")),
+                   src / "00_welcome.ipynb")
+    c_cell = _solution_cell("%%c_extension m\nstatic int f(void) {\n    // BEGIN SOLUTION\n    return 1;\n"
+                            "    // END SOLUTION\n}\n")
+    nbformat.write(_nb(v4.new_markdown_cell("## Exercise 1: double it"), _solution_cell(SOLVED),
+                       v4.new_markdown_cell("## Exercise 2: in C"), c_cell), src / "01_x.ipynb")
+    (src / "INSTRUCTORS.md").write_text("secret")
+    (src / "table.csv").write_text("a,b\n1,2\n")
+    return src
+
+
+def test_build_writes_the_learner_edition(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    res = student.build(src, out)
+    assert res.notebooks == [("00_welcome.ipynb", 0), ("01_x.ipynb", 2)]
+    assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["00_welcome.ipynb", "01_x.ipynb", "table.csv"]
+    learner = nbformat.read(out / "notebooks" / "01_x.ipynb", as_version=4)
+    assert PY_STUB in learner.cells[1].source and C_STUB in learner.cells[3].source
+    assert [p.name for p in (out / "solutions").iterdir()] == ["01_x.md"]
+    sol = (out / "solutions" / "01_x.md").read_text()
+    assert "## Exercise 1: double it (cell 1)" in sol and "y = x * 2" in sol
+    assert "```c\n%%c_extension m" in sol and "return 1;" in sol
+    readme = (out / "README.md").read_text()
+    assert "[01_x.ipynb](notebooks/01_x.ipynb) | 2 |" in readme and "solutions/" in readme
+    # the source is untouched
+    assert "y = x * 2" in nbformat.read(src / "01_x.ipynb", as_version=4).cells[1].source
+
+
+def test_build_replaces_its_own_output_but_not_a_foreign_folder(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    (out / "notebooks" / "stale.ipynb").write_text("{}")
+    student.build(src, out)                                   # made by us: replaced
+    assert not (out / "notebooks" / "stale.ipynb").exists()
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="--force"):
+        student.build(src, foreign)
+    assert (foreign / "notes.txt").read_text() == "keep me"
+    with pytest.raises(ValueError, match="inside the source"):
+        student.build(src, src / "student")
+
+
+def test_a_marker_error_leaves_the_previous_build_alone(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    nbformat.write(_nb(_solution_cell("x = 1\n")), src / "02_broken.ipynb")
+    with pytest.raises(SolutionMarkerError, match="02_broken.ipynb cell 0"):
+        student.build(src, out)
+    assert (out / "notebooks" / "01_x.ipynb").exists()
+
+
+def test_main_and_cli(tmp_path, capsys):
+    from optkit import cli
+
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    assert cli.main(["student", "--src", str(src), "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["notebooks"][1] == {"name": "01_x.ipynb", "exercises": 2}
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    assert "2 notebooks, 2 exercises" in capsys.readouterr().out
+    nbformat.write(_nb(_solution_cell("x = 1\n")), src / "02_broken.ipynb")
+    assert student.main(["--src", str(src), "--out", str(out)]) == 1
+    assert "02_broken.ipynb cell 0" in capsys.readouterr().err
+    assert student.main(["--src", str(tmp_path / "nowhere"), "--out", str(out)]) == 1
+    (src / "03_bad.ipynb").write_text("{not json")
+    (src / "02_broken.ipynb").unlink()
+    assert student.main(["--src", str(src), "--out", str(out)]) == 1
+    assert "03_bad.ipynb: not a readable notebook" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ the real course
+
+def _course_notebooks():
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _with_exercises():
+    return [p for p in _course_notebooks()
+            if any("solution" in _tags(c) for c in nbformat.read(p, as_version=4).cells)]
+
+
+def test_every_course_notebook_has_a_learner_edition(tmp_path):
+    if not _course_notebooks():
+        pytest.skip("no notebooks yet")
+    res = student.build(NOTEBOOKS, tmp_path / "student")
+    assert [n for n, _ in res.notebooks] == [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb"))]
+    assert not (tmp_path / "student" / "notebooks" / "INSTRUCTORS.md").exists()
+    for name, k in res.notebooks:
+        learner = nbformat.read(tmp_path / "student" / "notebooks" / name, as_version=4)
+        for cell in learner.cells:
+            if "solution" in _tags(cell):
+                assert "BEGIN SOLUTION" not in cell.source, name
+        # every exercise has a check cell after it
+        src = nbformat.read(NOTEBOOKS / name, as_version=4)
+        sol = [i for i, c in enumerate(src.cells) if "solution" in _tags(c)]
+        chk = [i for i, c in enumerate(src.cells) if "check" in _tags(c)]
+        for i in sol:
+            assert any(j >= i for j in chk), f"{name}: solution cell {i} has no check cell after it"
+
+
+@pytest.fixture(scope="module")
+def learner_edition(tmp_path_factory):
+    out = tmp_path_factory.mktemp("learner")
+    student.build(NOTEBOOKS, out / "student")
+    return out / "student" / "notebooks"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", _with_exercises(), ids=lambda p: p.stem)
+def test_learner_edition_runs_and_every_check_says_not_yet(path, learner_edition, monkeypatch):
+    from tests import nbrun
+
+    monkeypatch.setattr(nbrun, "ARTIFACTS", REPO / "test-artifacts" / "executed-learner")
+    run = nbrun.execute(learner_edition / path.name, timeout=600)
+    assert run.exception is None, run.exception
+    assert not run.errors, f"{path.name} (learner edition) errors: {run.errors}"
+    n_checks = sum("check" in _tags(c) for c in run.nb.cells)
+    statuses = [v["status"] for v in run.verdicts]
+    assert len(statuses) >= n_checks > 0, (statuses, n_checks)
+    assert set(statuses) == {"not yet"}, f"{path.name} (learner edition): {run.verdicts}"
+    # and the verdict is visible in each check cell's output
+    for c in run.nb.cells:
+        if "check" in _tags(c):
+            shown = json.dumps(c.get("outputs", []))
+            assert "not yet" in shown.lower(), f"{path.name}: a check cell shows no 'not yet'"
+
+
+# ------------------------------------------------------------------------------ navigation, TOC
+
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+
+
+def _headings(nb):
+    h1, h2 = [], []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        fenced = False
+        for line in cell.source.splitlines():
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            if fenced:
+                continue
+            if re.match(r"^# \S", line):
+                h1.append(line)
+            elif re.match(r"^## \S", line):
+                h2.append(line)
+    return h1, h2
+
+
+def _nav(source: str) -> dict:
+    links = {}
+    for text, target in _LINK.findall(source):
+        t = text.lower()
+        key = "previous" if "previous" in t else "next" if "next" in t else "index" if "index" in t else None
+        if key:
+            links[key] = target
+    return links
+
+
+@pytest.mark.parametrize("path", _course_notebooks(), ids=lambda p: p.stem)
+def test_notebook_navigation_and_table_of_contents(path):
+    assert path.stem in COURSE, f"{path.name} is not in the course list"
+    k = COURSE.index(path.stem)
+    nb = nbformat.read(path, as_version=4)
+    first, last = nb.cells[0], nb.cells[-1]
+    assert first.cell_type == "markdown" and last.cell_type == "markdown"
+    number = path.stem[:2]
+    assert re.match(rf"# {number} · \S", first.source), f"{path.name}: first line must be '# {number} · Title'"
+    h1, h2 = _headings(nb)
+    assert len(h1) == 1, f"{path.name}: exactly one '# ' title, found {h1}"
+    assert len(h2) >= 3, f"{path.name}: at least 3 '## ' sections for the table of contents, found {h2}"
+    assert "Recap" in last.source, f"{path.name}: the last cell is the recap"
+    for where, cell in (("first", first), ("last", last)):
+        nav = _nav(cell.source)
+        assert nav.get("index") == "../README.md", f"{path.name} {where} cell: course index link"
+        want_prev = f"{COURSE[k - 1]}.ipynb" if k > 0 else None
+        want_next = f"{COURSE[k + 1]}.ipynb" if k + 1 < len(COURSE) else None
+        assert nav.get("previous") == want_prev, f"{path.name} {where} cell: previous -> {nav.get('previous')}"
+        assert nav.get("next") == want_next, f"{path.name} {where} cell: next -> {nav.get('next')}"
+        for target in (want_prev, want_next):
+            if target:
+                assert (NOTEBOOKS / target).exists(), f"{path.name} links to missing {target}"
+    assert (REPO / "README.md").exists()
