@@ -1,0 +1,240 @@
+"""optkit.pipeline: every version of every stage gives the reference's output, exactly."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from optkit import data
+from optkit import pipeline as P
+
+
+@pytest.fixture(scope="module")
+def small_scenes():
+    """Three small pages (different sizes, seeds, box counts) and their simulated models."""
+    docs = [data.make_document(640, 480, 25, seed=1), data.make_document(800, 600, 60, seed=2),
+            data.make_document(700, 520, 40, seed=3)]
+    return [P.simulate(d) for d in docs]
+
+
+def _pieces(scene, h=90, w=120):
+    """Small image pieces (the per-pixel references are slow): a text area and a corner."""
+    img = scene.image
+    q = scene.doc.quads[0]
+    y, x = int(q[:, 1].min()), int(q[:, 0].min())
+    return [img[y:y + h, x:x + w], img[-h:, -w:], img[:h // 2, :w // 2]]
+
+
+def test_cvtcolor_is_exactly_the_reference_formula_for_all_colours():
+    v = np.arange(1 << 24, dtype=np.uint32)
+    img = np.stack([(v >> 16) & 255, (v >> 8) & 255, v & 255], -1).astype(np.uint8).reshape(4096, 4096, 3)
+    assert np.array_equal(P.grayscale_fast(img), P.grayscale_shift(img))
+    some = img[::97, ::89]
+    assert np.array_equal(P.grayscale_numpy(some), P.grayscale_fast(some))
+
+
+def test_preprocessing_variants_equal_reference(small_scenes):
+    rng = np.random.default_rng(0)
+    images = [p for s in small_scenes for p in _pieces(s)]
+    images.append(rng.integers(0, 256, (37, 53, 3), dtype=np.uint8))
+    images.append(np.full((20, 30, 3), 200, np.uint8))             # flat: hi <= lo branch
+    for img in images:
+        img = np.ascontiguousarray(img)
+        gray = P.grayscale_reference(img)
+        assert gray.dtype == np.uint8 and gray.shape == img.shape[:2]
+        for name, f in P.VARIANTS["grayscale"].items():
+            assert np.array_equal(f(img), gray), name
+        norm = P.contrast_reference(gray)
+        for name, f in P.VARIANTS["contrast"].items():
+            assert np.array_equal(f(gray), norm), name
+        binary = P.binarize_reference(norm)
+        assert set(np.unique(binary)) <= {0, 255}
+        for name, f in P.VARIANTS["binarize"].items():
+            assert np.array_equal(f(norm), binary), name
+
+
+def test_preprocessing_does_what_it_says():
+    gray = np.array([[0, 10, 20, 30], [100, 120, 140, 160], [200, 220, 240, 250]], np.uint8)
+    norm = P.contrast_reference(gray)
+    assert norm.min() == 0 and norm.max() == 255          # stretched to the full range
+    assert np.all(np.diff(norm.ravel().astype(int)) >= 0)  # order kept
+    assert np.array_equal(P.binarize_reference(np.array([[0, 127, 128, 255]], np.uint8)),
+                          [[255, 255, 0, 0]])
+    px = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]]], np.uint8)  # B G R W
+    assert P.grayscale_reference(px).tolist() == [[29, 150, 76, 255]]
+
+
+def test_page_binarisation_finds_the_ink(small_scenes):
+    doc = small_scenes[0].doc
+    binary = P.binarize_fast(P.contrast_fast(P.grayscale_fast(doc.image)))
+    inside = np.zeros(binary.shape, np.uint8)
+    cv2.fillPoly(inside, [np.round(q).astype(np.int32) for q in doc.quads], 1)
+    ink = binary == 255
+    assert 0.002 < ink.mean() < 0.2
+    assert ink[inside == 1].mean() > 10 * ink[inside == 0].mean()
+
+
+def test_nms_variants_equal_reference(small_scenes):
+    for scene in small_scenes:
+        ref = P.nms_reference(scene.rects, scene.scores)
+        assert ref.dtype == np.int64 and len(set(ref.tolist())) == len(ref)
+        for name, f in P.VARIANTS["nms"].items():
+            assert np.array_equal(f(scene.rects, scene.scores), ref), name
+        # other thresholds too
+        for iou, sc in [(0.3, 0.5), (0.7, 0.1)]:
+            r = P.nms_reference(scene.rects, scene.scores, iou, sc)
+            assert np.array_equal(P.nms_numpy(scene.rects, scene.scores, iou, sc), r)
+            assert np.array_equal(P.nms_fast(scene.rects, scene.scores, iou, sc), r)
+
+
+def test_nms_behaviour():
+    rects = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [50, 50, 10, 10], [0, 0, 10, 10]], np.int32)
+    scores = np.array([0.9, 0.8, 0.7, 0.2], np.float32)
+    for f in P.VARIANTS["nms"].values():
+        assert f(rects, scores).tolist() == [0, 2]       # overlap suppressed, low score dropped
+        assert f(rects[:0], scores[:0]).tolist() == []
+
+
+def test_nms_keeps_every_word_on_the_default_page():
+    scene = P.default_scene()
+    assert scene.n_candidates == 2000
+    keep = P.nms_fast(scene.rects, scene.scores)
+    assert set(range(300)) <= set(scene.source[keep].tolist())  # every word found
+    assert np.array_equal(P.nms_numpy(scene.rects, scene.scores), keep)
+
+
+def test_corner_order(small_scenes):
+    for scene in small_scenes:
+        ref = P.order_reference(scene.quads)
+        assert np.array_equal(P.order_fast(scene.quads), ref)
+        # the ground-truth order comes back from any corner permutation
+        gt = scene.doc.quads
+        rng = np.random.default_rng(5)
+        perm = np.argsort(rng.random((len(gt), 4)), axis=1)
+        shuffled = np.take_along_axis(gt, perm[..., None], axis=1)
+        assert np.array_equal(P.order_reference(shuffled), gt)
+        assert np.array_equal(P.order_fast(shuffled), gt)
+    assert P.order_fast(np.zeros((0, 4, 2), np.float32)).shape == (0, 4, 2)
+
+
+def test_crops_equal_and_upright(small_scenes):
+    for scene in small_scenes[:2]:
+        keep = P.nms_fast(scene.rects, scene.scores)
+        quads = P.order_fast(scene.quads[keep])
+        # add a long thin quad so that the "wider than 128: resize" branch runs
+        wide = np.array([[[10, 10], [400, 14], [400, 34], [10, 30]]], np.float32)
+        quads = np.concatenate([quads, wide])
+        ref = P.crop_pad_reference(scene.image, quads)
+        assert ref.shape == (len(quads), P.CROP_H, P.REC_W, 3) and ref.dtype == np.uint8
+        assert np.array_equal(P.crop_fast(scene.image, quads), ref)
+        buf = np.full_like(ref, 77)                        # reused buffer: padding must be reset
+        assert np.array_equal(P.crop_fast(scene.image, quads, out=buf), ref)
+        widths = [p.shape[1] for p in P.crop_reference(scene.image, quads)]
+        assert max(widths) > P.REC_W and min(widths) < P.REC_W
+    with pytest.raises(ValueError, match="out must be"):
+        P.crop_fast(scene.image, quads, out=np.zeros((1, 32, 128, 3), np.uint8))
+
+
+def test_crop_of_a_word_holds_its_ink():
+    doc = data.make_document(640, 480, 20, seed=4)
+    crops = P.crop_fast(doc.image, doc.quads)
+    gray = crops.mean(axis=3)
+    widths = P._crop_widths(doc.quads, P.CROP_H)
+    for g, w in zip(gray, widths):
+        w = min(int(w), P.REC_W)
+        assert g[:, :w].min() < 120 and np.median(g[:, :w]) > 150   # dark strokes on paper
+        if w < P.REC_W:
+            assert np.all(g[:, w:] == 0)                              # zero padding
+
+
+def test_batch_variants(small_scenes):
+    scene = small_scenes[1]
+    crops = P.stage_inputs(scene)["batch"][0]
+    ref = P.batch_reference(crops)
+    assert ref.shape == (len(crops), 3, P.CROP_H, P.REC_W) and ref.dtype == np.float32
+    assert np.array_equal(P.batch_fast(crops), ref)
+    assert np.array_equal(P.batch_take(crops), ref)
+    np.testing.assert_allclose(P.batch_float32(crops), ref, rtol=0, atol=1e-6)
+    # channel 0 is blue: (v / 255 - 0.406) / 0.225
+    v = crops[0, 5, 7, 0]
+    assert ref[0, 0, 5, 7] == np.float32((v / 255.0 - P.MEAN[0]) / P.STD[0])
+    assert P.batch_fast(crops[:0]).shape == (0, 3, P.CROP_H, P.REC_W)
+
+
+def test_ctc_decoding_rules():
+    a, b = P.ALPHABET.index("a") + 1, P.ALPHABET.index("b") + 1
+    path = [0, a, a, 0, a, b, b, 0, 0, b]
+    logits = np.zeros((2, len(path), P.N_CLASSES), np.float32)
+    logits[0, np.arange(len(path)), path] = 1.0
+    logits[1, :, 0] = 1.0                                   # all blank
+    for f in (P.ctc_reference, P.ctc_fast):
+        assert f(logits) == ["aabb", ""]
+    assert P.ctc_fast(logits[:0]) == [] and P.ctc_reference(logits[:0]) == []
+
+
+def test_ctc_variants_and_simulated_recogniser(small_scenes):
+    for scene in small_scenes:
+        texts = P.ctc_reference(scene.logits)
+        assert P.ctc_fast(scene.logits) == texts
+        truth = [scene.doc.texts[s] if s >= 0 else "" for s in scene.source]
+        assert np.mean([t == g for t, g in zip(texts, truth)]) > 0.97
+        # CTC collapsing matters: some words have held (repeated) frames
+        best = scene.logits.argmax(axis=2)
+        assert np.any((best[:, 1:] == best[:, :-1]) & (best[:, 1:] != 0))
+
+
+def test_simulate_is_deterministic_and_consistent(small_scenes):
+    doc = small_scenes[0].doc
+    a, b = P.simulate(doc), P.simulate(doc)
+    for f in ("rects", "scores", "quads", "source", "logits"):
+        assert np.array_equal(getattr(a, f), getattr(b, f))
+    assert len(np.unique(a.scores)) == a.n_candidates
+    assert a.n_candidates == round(doc.n_boxes * 20 / 3)
+    lo, hi = a.quads.min(axis=1), a.quads.max(axis=1)
+    assert np.all(a.rects[:, :2] <= lo) and np.all(a.rects[:, :2] + a.rects[:, 2:] >= hi)
+    with pytest.raises(ValueError, match="smaller"):
+        P.simulate(doc, n_candidates=5)
+    with pytest.raises(TypeError):
+        P.simulate("page.png")
+
+
+@pytest.mark.parametrize("args", [(640, 480, 20, 0), (900, 700, 80, 5)])
+def test_end_to_end_small_pages(args):
+    scene = P.simulate(data.make_document(*args))
+    ref, fast = P.run_reference(scene), P.run_fast(scene)
+    P.assert_same_result(ref, fast)
+    assert P.same_result(ref, fast)
+    assert len(ref.keep) >= args[2] and len(ref.texts) == len(ref.keep)
+    mixed = P.run(scene, {"grayscale": P.grayscale_numpy, "nms": P.nms_numpy})
+    P.assert_same_result(ref, mixed)
+    changed = P.run_fast(scene)
+    changed.texts[0] += "x"
+    assert not P.same_result(ref, changed)
+    with pytest.raises(ValueError, match="unknown stage"):
+        P.run(scene, {"detect": P.nms_fast})
+    with pytest.raises(TypeError):
+        P.run_fast(np.zeros((10, 10, 3), np.uint8))
+
+
+def test_end_to_end_default_document_equal():
+    """The must-show page: reference and NumPy/OpenCV outputs are identical (slow: ~10 s)."""
+    scene = P.default_scene()
+    P.assert_same_result(P.run_reference(scene), P.run_fast(scene))
+
+
+def test_bench_main_json(capsys):
+    rc = P.bench_main(["--json", "--width", "640", "--height", "480", "--boxes", "20",
+                       "--stages", "order,ctc", "--repeat", "1"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["stages"]) == {"order", "ctc"}
+    e2e = out["end_to_end"]
+    assert e2e["outputs_equal"] and e2e["ratio"] > 1
+    assert e2e["ratio"] == pytest.approx(e2e["reference_s"] / e2e["fast_s"])
+    assert out["document"]["candidates"] == 133
+
+
+def test_bench_main_bad_arguments(capsys):
+    assert P.bench_main(["--stages", "nope"]) == 2
+    assert P.bench_main(["--width", "10"]) == 2
+    assert "out of range" in capsys.readouterr().err
