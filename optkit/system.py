@@ -1,0 +1,653 @@
+"""Measurements outside the code (notebook 05): CPUs, thread pools, memory bandwidth, GPUs.
+
+    cpu_view()                       what this process is allowed to use, seen several ways
+    cgroup_files()                   the raw cgroup files behind a container's CPU/memory limits
+    child_view(affinity={0})         a child process with a restricted affinity: what it sees, how fast
+    env_before_vs_after()            thread env vars work only before a pool starts
+    oversubscription(workers, threads)   W worker processes running BLAS/OpenMP work at once
+    stream()                         copy / scale / add / triad bandwidth with NumPy (GB/s)
+    alloc_vs_out()                   fresh allocations (page faults) vs reused ``out=`` buffers
+    kernel_bandwidth(fn, args, nbytes)  achieved GB/s of any memory-bound kernel
+    async_timing_demo()              timing work that has not finished (the CPU side of CUDA's rule)
+    gpu_demo()                       the GPU cells, standalone: ``python -m optkit.system gpu-demo``
+
+Heavy libraries (NumPy, torch) are imported inside the functions, so ``gpu-demo`` runs where only
+the standard library and torch are installed. Children are started with the same interpreter
+(``python -m optkit.system worker|probe ...``) and report JSON on stdout.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
+           "oversubscription_experiment", "threads_per_worker", "stream", "alloc_vs_out",
+           "kernel_bandwidth", "normalize_fresh", "normalize_into", "async_timing_demo",
+           "gpu_available", "gpu_state", "torch_creation_demo", "torch_sync_demo",
+           "torch_benchmark_demo", "gpu_demo", "THREAD_ENV_VARS"]
+
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
+                   "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+GB = 1e9
+
+
+def _usable_cpus() -> int:
+    try:
+        from optkit.doctor import usable_cpus
+        return usable_cpus()
+    except Exception:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+# ----------------------------------------------------------------------------- CPUs
+def cpu_view() -> dict:
+    """How many CPUs: os.cpu_count(), the affinity mask, the cgroup quota, loky, and the usable count."""
+    from optkit import doctor
+
+    c = doctor._cpus("/sys/fs/cgroup", "/proc/self/cgroup")
+    return {"os.cpu_count()": c["os_cpu_count"], "affinity": c["affinity"],
+            "cgroup quota (CPUs)": c["cgroup_quota_cpus"] if c["cgroup_quota_cpus"] is not None else "no limit",
+            "cgroup raw": c["cgroup_quota_raw"], "loky cpu_count()": c["loky_cpu_count"], "usable": c["usable"]}
+
+
+def cgroup_files(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup") -> dict:
+    """{path: text} of the files that hold this process's CPU and memory limits (v1 and v2).
+
+    Files that do not exist are left out; a file that cannot be read maps to "unknown: <reason>".
+    """
+    from optkit import doctor
+
+    root = Path(cgroup_root)
+    out = {}
+    text, err = doctor._read_text(Path(proc_self_cgroup))
+    out[str(proc_self_cgroup)] = text if text is not None else doctor.unknown(err)
+    if not root.is_dir():
+        out[str(root)] = doctor.unknown(f"no cgroup file system at {root}")
+        return out
+    membership = doctor._parse_proc_cgroup(text or "")
+    names_v2 = ("cpu.max", "cpu.weight", "cpuset.cpus.effective", "memory.max", "memory.current")
+    for d in doctor._ancestors(root, membership["v2"] or "/")[:1] + [root]:
+        for n in names_v2:
+            f = d / n
+            if f.exists():
+                t, e = doctor._read_text(f)
+                out[str(f)] = t if t is not None else doctor.unknown(e)
+    v1 = {"cpu": ("cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.shares"),
+          "cpuset": ("cpuset.cpus", "cpuset.effective_cpus"),
+          "memory": ("memory.limit_in_bytes", "memory.usage_in_bytes")}
+    for ctrl, names in v1.items():
+        for d in doctor._v1_dirs(root, ctrl, membership)[:1]:
+            for n in names:
+                f = d / n
+                if f.exists():
+                    t, e = doctor._read_text(f)
+                    out[str(f)] = t if t is not None else doctor.unknown(e)
+    return out
+
+
+def _clean_env(threads=None, extra=None) -> dict:
+    """The parent's environment without thread settings, then `threads` for every pool if given."""
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_ENV_VARS}
+    if threads is not None:
+        for k in THREAD_ENV_VARS:
+            env[k] = str(int(threads))
+    env.update(extra or {})
+    return env
+
+
+def _run_child(args, env=None, timeout=120.0) -> dict:
+    cmd = [sys.executable, "-m", "optkit.system", *map(str, args)]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"child {' '.join(cmd[2:])} failed ({p.returncode}): {p.stderr.strip()[-400:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def child_view(affinity=None, threads=None, n=384, repeat=20, libs=("numpy", "cv2", "numba"), timeout=120.0) -> dict:
+    """Start a child with a restricted CPU affinity (set before any library loads) and report
+    what it sees (os.cpu_count, affinity, loky, each library's pool) and how long a NumPy matmul
+    of n x n float64 takes there (median of `repeat`).
+
+    `affinity`: a set of CPU ids or None (inherit). `threads`: force the thread env vars.
+    """
+    if affinity is not None:
+        allowed = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
+        affinity = sorted(int(c) for c in affinity)
+        if not affinity or (allowed and not set(affinity) <= allowed):
+            raise ValueError(f"affinity {affinity} must be a non-empty subset of the allowed CPUs {sorted(allowed)}")
+    args = ["probe", "--n", n, "--repeat", repeat, "--libs", ",".join(libs)]
+    if affinity is not None:
+        args += ["--affinity", ",".join(map(str, affinity))]
+    return _run_child(args, env=_clean_env(threads), timeout=timeout)
+
+
+def _probe_main(args) -> dict:
+    if args.affinity:
+        os.sched_setaffinity(0, {int(c) for c in args.affinity.split(",")})
+    libs = [x for x in args.libs.split(",") if x]
+    res = {"os.cpu_count()": os.cpu_count(),
+           "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
+    try:
+        from joblib.externals.loky import cpu_count
+        res["loky cpu_count()"] = cpu_count()
+    except Exception as exc:
+        res["loky cpu_count()"] = f"unknown: {exc}"
+    import numpy as np
+    if "cv2" in libs:
+        import cv2
+        res["cv2.getNumThreads()"] = cv2.getNumThreads()
+    if "numba" in libs:
+        import numba
+        res["numba threads"] = numba.config.NUMBA_NUM_THREADS
+    if "torch" in libs:
+        import torch
+        res["torch.get_num_threads()"] = torch.get_num_threads()
+    if args.set_after:
+        for kv in args.set_after.split(","):
+            k, v = kv.split("=")
+            os.environ[k] = v
+        res["set after start"] = args.set_after
+    try:
+        from threadpoolctl import threadpool_info
+        res["pools"] = [{"internal_api": p["internal_api"], "prefix": p["prefix"], "num_threads": p["num_threads"]}
+                        for p in threadpool_info()]
+    except Exception as exc:
+        res["pools"] = f"unknown: {exc}"
+    res["env"] = {k: os.environ.get(k) for k in THREAD_ENV_VARS if os.environ.get(k) is not None}
+    if args.n > 0:
+        a = np.random.default_rng(0).standard_normal((args.n, args.n))
+        a @ a
+        ts = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            a @ a
+            ts.append(time.perf_counter() - t0)
+        res["matmul_s"] = statistics.median(ts)
+        res["matmul_n"] = args.n
+    return res
+
+
+def env_before_vs_after(var="OPENBLAS_NUM_THREADS", value=1, libs=("numpy",)) -> dict:
+    """Two children: one gets `var=value` in its environment at start, the other sets
+    os.environ[var] after NumPy has started its pool. Returns both pool views."""
+    before = _run_child(["probe", "--n", 0, "--libs", ",".join(libs)], env=_clean_env(extra={var: str(value)}))
+    after = _run_child(["probe", "--n", 0, "--libs", ",".join(libs), "--set-after", f"{var}={value}"],
+                       env=_clean_env())
+    return {"set before start": before, "set after start": after}
+
+
+# ----------------------------------------------------------------------------- oversubscription
+def threads_per_worker(workers: int, cpus: int | None = None) -> int:
+    """Threads each worker process may use so that workers x threads <= usable CPUs (at least 1)."""
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a positive int, got {workers!r}")
+    cpus = _usable_cpus() if cpus is None else cpus
+    if not isinstance(cpus, int) or cpus < 1:
+        raise ValueError(f"cpus must be a positive int, got {cpus!r}")
+    return max(1, cpus // workers)
+
+
+_WORKLOADS = ("blas", "torch")
+
+
+def oversubscription(workers=2, threads=None, kind="blas", n=256, tasks=200, max_seconds=4.0,
+                     timeout=120.0) -> dict:
+    """Run `workers` processes at the same time, each doing `tasks` matmuls of n x n float64
+    (kind "blas": NumPy -> OpenBLAS; "torch": torch.mm -> MKL/OpenMP), and time every task.
+
+    threads=None leaves the pools at their defaults (sized from the CPUs the process sees);
+    an int sets every thread env var to it before the worker starts. All workers load their
+    libraries first, report "ready", and start together on "go". A worker stops early after
+    `max_seconds` (so a badly oversubscribed run stays short); time per task is what counts.
+
+    Returns {"workers", "threads", "pool_threads" (as each worker's library reports it),
+    "kind", "tasks_done", "task_s" (mean seconds per task over all workers), "wall_s"}.
+    """
+    if kind not in _WORKLOADS:
+        raise ValueError(f"kind must be one of {_WORKLOADS}, got {kind!r}")
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive int, got {workers!r}")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be None (library default) or a positive int, got {threads!r}")
+    env = _clean_env(threads)
+    cmd = [sys.executable, "-m", "optkit.system", "worker", "--kind", kind, "--n", str(n),
+           "--tasks", str(tasks), "--max-seconds", str(max_seconds)]
+    procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for _ in range(workers)]
+    try:
+        deadline = time.monotonic() + timeout
+        for p in procs:
+            line = p.stdout.readline()
+            if line.strip() != "ready":
+                raise RuntimeError(f"worker did not start: {line!r} {p.stderr.read()[-400:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("workers took too long to start")
+        t0 = time.perf_counter()
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        results = []
+        for p in procs:
+            out, err = p.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            if p.returncode != 0:
+                raise RuntimeError(f"worker failed ({p.returncode}): {err.strip()[-400:]}")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        wall = time.perf_counter() - t0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    done = sum(r["tasks_done"] for r in results)
+    busy = sum(r["busy_s"] for r in results)
+    return {"kind": kind, "workers": workers, "threads": threads,
+            "pool_threads": [r["pool_threads"] for r in results], "tasks_done": done,
+            "task_s": busy / done, "wall_s": wall, "n": n}
+
+
+def _worker_main(args) -> dict:
+    if args.kind == "blas":
+        import numpy as np
+        a = np.random.default_rng(0).standard_normal((args.n, args.n))
+        try:
+            from threadpoolctl import threadpool_info
+            pools = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        except Exception:
+            pools = []
+        pool = max(pools) if pools else None
+    else:
+        import torch
+        a = torch.randn(args.n, args.n, dtype=torch.float64)
+        pool = torch.get_num_threads()
+    b = a.copy() if hasattr(a, "copy") else a.clone()
+    for _ in range(3):
+        a @ b  # warm up: pools started, pages touched
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t_start = time.perf_counter()
+    done = 0
+    while done < args.tasks:
+        a @ b
+        done += 1
+        if time.perf_counter() - t_start > args.max_seconds:
+            break
+    busy = time.perf_counter() - t_start
+    return {"tasks_done": done, "busy_s": busy, "pool_threads": pool}
+
+
+def oversubscription_experiment(workers=2, kind="blas", host_threads=None, **kw) -> dict:
+    """{label: result of oversubscription()} for default pools, capped pools (workers x threads fit
+    the usable CPUs), and optionally pools sized for a bigger host (`host_threads`, as a container
+    with a CPU quota would get them)."""
+    cap = threads_per_worker(workers)
+    out = {}
+    if host_threads:
+        out[f"{workers} workers x {host_threads} threads (pools sized for a {host_threads}-core host)"] = \
+            oversubscription(workers, host_threads, kind, **kw)
+    out[f"{workers} workers x default pools"] = oversubscription(workers, None, kind, **kw)
+    out[f"{workers} workers x {cap} thread{'s' if cap > 1 else ''} (capped)"] = oversubscription(workers, cap, kind, **kw)
+    return out
+
+
+# ----------------------------------------------------------------------------- memory
+def _best_time(fn, repeat):
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _split(n, parts):
+    step = -(-n // parts)
+    return [(i, min(n, i + step)) for i in range(0, n, step)]
+
+
+def stream(n=2**23, repeat=10, threads=1, block=2**15) -> dict:
+    """A small STREAM with NumPy on float64 arrays of n elements (n=2**23: 64 MiB each, beyond the caches).
+
+    copy  b = a            2 arrays moved    np.copyto(b, a)
+    scale b = s * a        2 arrays          np.multiply(a, s, out=b)
+    add   c = a + b        3 arrays          np.add(a, b, out=c)
+    triad a = b + s * c    3 arrays          blocked: s * c goes into a small cache-resident temporary
+    Bytes are counted as STREAM counts them (each array read or written once; write-allocate
+    traffic is not counted). `threads` > 1 splits the arrays into chunks run by a thread pool
+    (NumPy releases the GIL). Returns {"gbs": {kernel: GB/s}, "best_s": {...}, "n", "threads", "best"}.
+    """
+    import numpy as np
+    if not isinstance(n, int) or n < 1024:
+        raise ValueError(f"n must be an int >= 1024, got {n!r}")
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    a = np.full(n, 1.0)
+    b = np.full(n, 2.0)
+    c = np.full(n, 0.5)
+    s = 3.0
+    tmp = [np.empty(block) for _ in range(threads)]
+
+    def triad_range(lo, hi, t):
+        for i in range(lo, hi, block):
+            j = min(hi, i + block)
+            buf = tmp[t][: j - i]
+            np.multiply(c[i:j], s, out=buf)
+            np.add(b[i:j], buf, out=a[i:j])
+
+    kernels = {
+        "copy": (lambda lo, hi, t: np.copyto(b[lo:hi], a[lo:hi]), 2),
+        "scale": (lambda lo, hi, t: np.multiply(a[lo:hi], s, out=b[lo:hi]), 2),
+        "add": (lambda lo, hi, t: np.add(a[lo:hi], b[lo:hi], out=c[lo:hi]), 3),
+        "triad": (triad_range, 3),
+    }
+    chunks = _split(n, threads)
+    pool = None
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        pool = ThreadPoolExecutor(threads)
+    try:
+        best_s, gbs = {}, {}
+        for name, (k, arrays) in kernels.items():
+            if pool is None:
+                run = lambda k=k: k(0, n, 0)  # noqa: E731
+            else:
+                run = lambda k=k: list(pool.map(lambda it: k(it[1][0], it[1][1], it[0]), enumerate(chunks)))  # noqa: E731
+            run()
+            best_s[name] = _best_time(run, repeat)
+            gbs[name] = arrays * n * 8 / best_s[name] / GB
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    # check the arithmetic once, so a wrong kernel cannot report a bandwidth
+    a[:] = 1.0; b[:] = 2.0; c[:] = 0.5  # noqa: E702
+    triad_range(0, n, 0)
+    if not np.allclose(a[:: max(1, n // 1000)], 2.0 + s * 0.5):
+        raise AssertionError("triad gave a wrong result")
+    return {"gbs": gbs, "best_s": best_s, "n": n, "threads": threads, "bytes_per_array": n * 8,
+            "best": max(gbs.values())}
+
+
+def _minflt() -> int:
+    try:
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    except Exception:
+        return -1
+
+
+def alloc_vs_out(n=2**23, repeat=10) -> dict:
+    """c = a + b with a fresh result array each call vs np.add(a, b, out=c) into a reused buffer.
+
+    Fresh arrays this large come straight from the OS (mmap) and every page is faulted in on
+    first touch. Returns per-variant best seconds, GB/s (3 arrays moved) and minor page faults
+    per call (-1 where getrusage is not available).
+    """
+    import numpy as np
+    a = np.full(n, 1.0)
+    b = np.full(n, 2.0)
+    c = np.empty(n)
+    variants = {"fresh: c = a + b": lambda: a + b, "reused: np.add(a, b, out=c)": lambda: np.add(a, b, out=c)}
+    out = {}
+    for label, f in variants.items():
+        f()
+        f0 = _minflt()
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            r = f()
+            best = min(best, time.perf_counter() - t0)
+            del r
+        faults = (_minflt() - f0) / repeat if f0 >= 0 else -1
+        out[label] = {"best_s": best, "gbs": 3 * n * 8 / best / GB, "page_faults_per_call": faults}
+    np.testing.assert_array_equal(a + b, np.add(a, b, out=c))
+    return out
+
+
+def kernel_bandwidth(fn, args=(), nbytes=None, repeat=10) -> dict:
+    """Best time of fn(*args) over `repeat` calls and the achieved GB/s for `nbytes` useful bytes
+    (what the kernel must read and write at least once)."""
+    if not callable(fn):
+        raise TypeError("fn must be callable")
+    if not nbytes or nbytes <= 0:
+        raise ValueError("nbytes must be the positive number of bytes the kernel must move")
+    fn(*args)
+    best = _best_time(lambda: fn(*args), repeat)
+    return {"best_s": best, "gbs": nbytes / best / GB, "nbytes": nbytes}
+
+
+def normalize_fresh(img, mean=127.5, std=64.0):
+    """A memory-bound preprocessing step as a beginner writes it: every operator makes a new
+    float32 array (uint8 image -> float32, minus the mean, divided by the std)."""
+    import numpy as np
+    return (img.astype(np.float32) - np.float32(mean)) / np.float32(std)
+
+
+def normalize_into(img, mean=127.5, std=64.0, out=None):
+    """The same result written into a reused float32 buffer (`out`): a fast uint8 -> float32
+    cast into the buffer, then two in-place passes; no temporaries, no fresh pages."""
+    import numpy as np
+    if out is None:
+        out = np.empty(img.shape, np.float32)
+    if out.shape != img.shape or out.dtype != np.float32:
+        raise ValueError(f"out must be float32 of shape {img.shape}, got {out.dtype} {out.shape}")
+    np.copyto(out, img, casting="unsafe")
+    out -= np.float32(mean)
+    out /= np.float32(std)
+    return out
+
+
+# ----------------------------------------------------------------------------- asynchronous work
+def async_timing_demo(n=512, k=20) -> dict:
+    """Timing work that has not finished, on the CPU.
+
+    A background thread does k matmuls of n x n (NumPy releases the GIL, so it really runs in
+    the background). Timing only the submit() call measures the launch, not the work; waiting
+    for the result (future.result(), the CPU's torch.cuda.synchronize()) measures the work.
+    """
+    import numpy as np
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = np.random.default_rng(0).standard_normal((n, n))
+
+    def work():
+        r = a
+        for _ in range(k):
+            r = np.tanh(r @ a / n)
+        return r
+
+    work()
+    with ThreadPoolExecutor(1) as ex:
+        t0 = time.perf_counter()
+        fut = ex.submit(work)
+        launch = time.perf_counter() - t0
+        done_at_launch = fut.done()
+        fut.result()
+        finished = time.perf_counter() - t0
+    return {"launch_only_s": launch, "until_result_s": finished, "finished_when_launch_timer_stopped": done_at_launch}
+
+
+# ----------------------------------------------------------------------------- GPU
+def _torch():
+    import importlib.util
+    if "torch" in sys.modules or importlib.util.find_spec("torch") is not None:
+        import torch
+        return torch
+    return None
+
+
+def gpu_available() -> bool:
+    """True when torch is installed and sees a CUDA device (torch is not imported otherwise)."""
+    try:
+        t = _torch()
+        return bool(t is not None and t.cuda.is_available())
+    except Exception:
+        return False
+
+
+def gpu_state(nvidia_smi="nvidia-smi") -> dict:
+    """Persistence mode and performance state from nvidia-smi (the doctor's query); "no GPU" without it."""
+    from optkit.doctor import query_gpus
+    return query_gpus(nvidia_smi)
+
+
+def _sync(torch, device):
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def torch_creation_demo(device=None, n=4096, repeat=20) -> dict:
+    """Create an n x n float32 tensor directly on `device` vs on the CPU then .to(device).
+
+    Synchronises before reading every clock. device=None: "cuda" when available, else "cpu"
+    (on the CPU both paths are the same kind of work; the copy is what a GPU adds)."""
+    torch = _torch()
+    if torch is None:
+        raise RuntimeError("torch is not installed")
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    g = torch.Generator(device=device).manual_seed(0) if device != "cpu" else None
+
+    def on_device():
+        return torch.empty(n, n, device=device).normal_(generator=g) if g is not None else \
+            torch.randn(n, n, device=device)
+
+    def cpu_then_copy():
+        return torch.randn(n, n).to(device)
+
+    out = {"device": str(device), "n": n}
+    for label, f in (("created on device", on_device), ("created on CPU, then copied", cpu_then_copy)):
+        f()
+        _sync(torch, device)
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            f()
+            _sync(torch, device)
+            best = min(best, time.perf_counter() - t0)
+        out[label] = best
+    return out
+
+
+def torch_sync_demo(device=None, n=4096, k=10) -> dict:
+    """k matmuls on `device`: the clock read without synchronising (launch only) vs after
+    torch.cuda.synchronize(). On the CPU, torch runs synchronously and both agree."""
+    torch = _torch()
+    if torch is None:
+        raise RuntimeError("torch is not installed")
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    a = torch.randn(n, n, device=device)
+    (a @ a).sum().item()
+    _sync(torch, device)
+    t0 = time.perf_counter()
+    for _ in range(k):
+        r = a @ a
+    no_sync = time.perf_counter() - t0
+    _sync(torch, device)
+    with_sync = time.perf_counter() - t0
+    del r
+    return {"device": str(device), "n": n, "k": k, "without synchronize": no_sync, "with synchronize": with_sync}
+
+
+def torch_benchmark_demo(device=None, n=1024, min_run_time=0.5, num_threads=None) -> dict:
+    """torch.utils.benchmark.Timer on `a @ b` (it synchronises CUDA for you, warms up, and
+    reports a median and IQR). num_threads=None: torch's own setting (the Timer's default is 1)."""
+    torch = _torch()
+    if torch is None:
+        raise RuntimeError("torch is not installed")
+    from torch.utils import benchmark
+
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    num_threads = num_threads or torch.get_num_threads()
+    m = benchmark.Timer(stmt="a @ b", globals={"a": a, "b": b}, label="matmul", num_threads=num_threads,
+                        description=f"{n}x{n} on {device}").blocked_autorange(min_run_time=min_run_time)
+    return {"device": str(device), "n": n, "median_s": m.median, "iqr_s": m.iqr, "threads": num_threads,
+            "gflops": 2 * n**3 / m.median / 1e9, "runs": len(m.times), "text": str(m)}
+
+
+def gpu_demo(print_fn=print, nvidia_smi="nvidia-smi") -> dict:
+    """Run the notebook's GPU cells standalone and print what they measure.
+
+    Runs for real on a CUDA device; without one it says so and runs the CPU equivalents."""
+    import shutil
+
+    res = {"nvidia_smi": shutil.which(nvidia_smi), "gpu_state": gpu_state(nvidia_smi)}
+    torch = _torch()
+    res["torch"] = getattr(torch, "__version__", None)
+    res["cuda"] = bool(torch is not None and torch.cuda.is_available())
+    print_fn(f"nvidia-smi: {res['nvidia_smi'] or 'not found'}; GPU: {res['gpu_state']['summary']}")
+    for g in res["gpu_state"].get("gpus", []):
+        print_fn(f"  GPU {g['index']}: {g['name']}, persistence {g['persistence_mode']}, {g['pstate']}, "
+                 f"SM clock {g['clocks.sm']}/{g['clocks.max.sm']} MHz")
+    if torch is None:
+        print_fn("torch is not installed: nothing more to run")
+        return res
+    device = "cuda" if res["cuda"] else "cpu"
+    print_fn(f"torch {torch.__version__}, device {device}"
+             + (f" ({torch.cuda.get_device_name(0)})" if res["cuda"] else " (no CUDA device: CPU equivalents)"))
+    n = 4096 if res["cuda"] else 1024
+    res["creation"] = torch_creation_demo(device, n=n, repeat=10 if res["cuda"] else 3)
+    c = res["creation"]
+    print_fn(f"tensor creation ({n}x{n} float32): on device {c['created on device'] * 1e3:.3f} ms, "
+             f"CPU then copy {c['created on CPU, then copied'] * 1e3:.3f} ms, "
+             f"ratio {c['created on CPU, then copied'] / c['created on device']:.1f}")
+    res["sync"] = torch_sync_demo(device, n=n, k=10 if res["cuda"] else 3)
+    s = res["sync"]
+    print_fn(f"{s['k']} matmuls {n}x{n}: clock without synchronize {s['without synchronize'] * 1e3:.3f} ms, "
+             f"with synchronize {s['with synchronize'] * 1e3:.3f} ms")
+    if res["cuda"]:
+        # the state while the GPU is busy: P-state under load
+        a = torch.randn(n, n, device=device)
+        for _ in range(50):
+            a @ a
+        res["gpu_state_under_load"] = gpu_state(nvidia_smi)
+        torch.cuda.synchronize()
+        for g in res["gpu_state_under_load"].get("gpus", []):
+            print_fn(f"  under load: GPU {g['index']} {g['pstate']}, SM clock {g['clocks.sm']} MHz, "
+                     f"utilisation {g['utilization.gpu']} %")
+    res["benchmark"] = torch_benchmark_demo(device, n=n if res["cuda"] else 512)
+    b = res["benchmark"]
+    print_fn(f"torch.utils.benchmark a @ b ({b['n']}x{b['n']} on {device}): median {b['median_s'] * 1e3:.3f} ms, "
+             f"IQR {b['iqr_s'] * 1e3:.3f} ms, {b['gflops']:.0f} GFLOP/s")
+    return res
+
+
+# ----------------------------------------------------------------------------- command line
+def main(argv=None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m optkit.system")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("gpu-demo", help="run the GPU cells of notebook 05 and print the results")
+    g.add_argument("--json", action="store_true")
+    w = sub.add_parser("worker", help=argparse.SUPPRESS)
+    w.add_argument("--kind", default="blas", choices=_WORKLOADS)
+    w.add_argument("--n", type=int, default=256)
+    w.add_argument("--tasks", type=int, default=200)
+    w.add_argument("--max-seconds", type=float, default=4.0)
+    p = sub.add_parser("probe", help=argparse.SUPPRESS)
+    p.add_argument("--affinity", default="")
+    p.add_argument("--n", type=int, default=384)
+    p.add_argument("--repeat", type=int, default=20)
+    p.add_argument("--libs", default="numpy")
+    p.add_argument("--set-after", default="")
+    args = ap.parse_args(argv)
+    if args.cmd == "gpu-demo":
+        if args.json:
+            res = gpu_demo(print_fn=lambda *a: None)
+            res.get("benchmark", {}).pop("text", None)
+            print(json.dumps(res, default=str, indent=1))
+        else:
+            gpu_demo()
+        return 0
+    res = _worker_main(args) if args.cmd == "worker" else _probe_main(args)
+    print(json.dumps(res), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""optkit.system: the measurement helpers behind notebook 05 (small sizes: these are quick)."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from optkit import system
+
+ALLOWED = sorted(os.sched_getaffinity(0))
+HAS_TORCH = system._torch() is not None
+
+
+# ---------------------------------------------------------------- CPUs
+def test_cpu_view_agrees_with_os():
+    v = system.cpu_view()
+    assert v["os.cpu_count()"] == os.cpu_count()
+    assert v["affinity"] == ALLOWED
+    assert 1 <= v["usable"] <= len(ALLOWED)
+
+
+def test_cgroup_files_reads_fake_tree(tmp_path):
+    root = tmp_path / "cg"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "cpu.max").write_text("200000 100000\n")
+    (root / "memory.max").write_text("max\n")
+    proc = tmp_path / "cgroup"
+    proc.write_text("0::/app\n")
+    files = system.cgroup_files(str(root), str(proc))
+    assert files[str(root / "app" / "cpu.max")] == "200000 100000"
+    assert files[str(root / "memory.max")] == "max"
+    missing = system.cgroup_files(str(tmp_path / "none"), str(tmp_path / "none2"))
+    assert all(v.startswith("unknown") for v in missing.values())
+
+
+def test_child_with_one_cpu_sees_one_cpu():
+    cpu = ALLOWED[-1]
+    v = system.child_view(affinity={cpu}, n=64, repeat=2)
+    assert v["affinity"] == [cpu]
+    assert v["os.cpu_count()"] == os.cpu_count()       # the OS count does not change
+    assert v["loky cpu_count()"] == 1
+    assert all(p["num_threads"] == 1 for p in v["pools"] if p["internal_api"] == "openblas")
+    assert v["matmul_s"] > 0 and v["matmul_n"] == 64
+
+
+def test_child_view_rejects_bad_affinity():
+    with pytest.raises(ValueError, match="subset"):
+        system.child_view(affinity={max(ALLOWED) + 1000})
+    with pytest.raises(ValueError):
+        system.child_view(affinity=set())
+
+
+def test_env_var_only_works_before_the_pool_starts():
+    r = system.env_before_vs_after("OPENBLAS_NUM_THREADS", 1)
+    blas = lambda v: [p["num_threads"] for p in v["pools"] if p["internal_api"] == "openblas"]  # noqa: E731
+    assert blas(r["set before start"]) == [1]
+    default = blas(system.child_view(n=0, libs=("numpy",)))
+    assert blas(r["set after start"]) == default
+    assert r["set after start"]["env"]["OPENBLAS_NUM_THREADS"] == "1"   # set, but too late
+
+
+# ---------------------------------------------------------------- oversubscription
+def test_threads_per_worker():
+    assert system.threads_per_worker(1, cpus=8) == 8
+    assert system.threads_per_worker(3, cpus=8) == 2
+    assert system.threads_per_worker(16, cpus=8) == 1
+    assert system.threads_per_worker(2) == max(1, system._usable_cpus() // 2)
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(ValueError):
+            system.threads_per_worker(bad, cpus=4)
+    with pytest.raises(ValueError):
+        system.threads_per_worker(2, cpus=0)
+
+
+def test_oversubscription_runs_workers_with_capped_pools():
+    r = system.oversubscription(workers=2, threads=1, n=64, tasks=20, max_seconds=5)
+    assert r["workers"] == 2 and r["tasks_done"] == 40
+    assert r["pool_threads"] == [1, 1]
+    assert 0 < r["task_s"] < r["wall_s"]
+
+
+def test_oversubscription_stops_early_at_max_seconds():
+    r = system.oversubscription(workers=1, threads=1, n=128, tasks=10**7, max_seconds=0.2)
+    assert 0 < r["tasks_done"] < 10**7 and r["wall_s"] < 10
+
+
+def test_oversubscription_bad_input():
+    with pytest.raises(ValueError, match="kind"):
+        system.oversubscription(kind="gpu")
+    with pytest.raises(ValueError):
+        system.oversubscription(workers=0)
+    with pytest.raises(ValueError):
+        system.oversubscription(threads=0)
+
+
+# ---------------------------------------------------------------- memory
+def test_stream_small():
+    r = system.stream(n=2**18, repeat=2)
+    assert set(r["gbs"]) == {"copy", "scale", "add", "triad"}
+    assert all(v > 0 for v in r["gbs"].values())
+    assert r["best"] == max(r["gbs"].values())
+    # GB/s is bytes moved / best time
+    assert r["gbs"]["add"] == pytest.approx(3 * 2**18 * 8 / r["best_s"]["add"] / 1e9)
+    r2 = system.stream(n=2**18 + 7, repeat=1, threads=2)
+    assert r2["threads"] == 2 and all(v > 0 for v in r2["gbs"].values())
+
+
+def test_stream_bad_input():
+    with pytest.raises(ValueError):
+        system.stream(n=10)
+    with pytest.raises(ValueError):
+        system.stream(n=2**16, threads=0)
+
+
+def test_alloc_vs_out_counts_page_faults():
+    r = system.alloc_vs_out(n=2**22, repeat=3)
+    fresh, reused = r["fresh: c = a + b"], r["reused: np.add(a, b, out=c)"]
+    assert fresh["best_s"] > 0 and reused["best_s"] > 0
+    assert reused["page_faults_per_call"] <= fresh["page_faults_per_call"]
+    assert fresh["page_faults_per_call"] > 0      # 32 MiB results come fresh from the OS
+
+
+def test_kernel_bandwidth_and_normalize():
+    img = np.random.default_rng(0).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    out = np.empty(img.shape, np.float32)
+    ref = system.normalize_fresh(img)
+    assert ref.dtype == np.float32
+    got = system.normalize_into(img, out=out)
+    assert got is out
+    np.testing.assert_allclose(got, ref, rtol=1e-6)
+    with pytest.raises(ValueError):
+        system.normalize_into(img, out=np.empty((2, 2), np.float32))
+    r = system.kernel_bandwidth(system.normalize_fresh, (img,), img.nbytes + out.nbytes, repeat=3)
+    assert r["gbs"] == pytest.approx(r["nbytes"] / r["best_s"] / 1e9)
+    with pytest.raises(ValueError):
+        system.kernel_bandwidth(system.normalize_fresh, (img,), 0)
+    with pytest.raises(TypeError):
+        system.kernel_bandwidth(42, (), 10)
+
+
+# ---------------------------------------------------------------- asynchronous work, GPU
+def test_async_timing_demo_launch_returns_before_the_work():
+    r = system.async_timing_demo(n=128, k=20)
+    assert r["launch_only_s"] < r["until_result_s"]
+
+
+def test_gpu_state_without_nvidia_smi():
+    g = system.gpu_state("/nonexistent/nvidia-smi")
+    assert g["present"] is False and g["summary"] == "no GPU"
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch not installed")
+def test_torch_demos_on_cpu():
+    c = system.torch_creation_demo("cpu", n=64, repeat=2)
+    assert c["created on device"] > 0 and c["created on CPU, then copied"] > 0
+    s = system.torch_sync_demo("cpu", n=64, k=2)
+    assert 0 < s["without synchronize"] <= s["with synchronize"]
+    b = system.torch_benchmark_demo("cpu", n=64, min_run_time=0.05)
+    assert b["median_s"] > 0 and b["runs"] >= 1 and "Median" in b["text"]
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch not installed")
+def test_gpu_demo_cli_json():
+    p = subprocess.run([sys.executable, "-m", "optkit.system", "gpu-demo", "--json"],
+                       capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["cuda"] == system.gpu_available()
+    assert "creation" in r and "sync" in r and "benchmark" in r
+    if not r["cuda"]:
+        assert r["creation"]["device"] == "cpu"
