@@ -134,11 +134,12 @@ class LineProfile:
         lines = self.top(top)
         if not lines:
             raise ValueError("no line was executed")
+        lines = lines[:1] + [ln for ln in lines[1:] if ln.share >= 0.05]
         rest = max(0.0, 100.0 - sum(ln.share for ln in lines))
         labels = [f"line {ln.lineno}: {_short(ln.source)}" for ln in lines]
         shares = [ln.share for ln in lines]
         colours = ["#d62728"] + ["#1f77b4"] * (len(lines) - 1)
-        if rest >= 0.05 and len(self.top(10**6)) > len(lines):
+        if rest >= 0.05:
             labels.append("all other lines")
             shares.append(rest)
             colours.append("#9e9e9e")
@@ -154,8 +155,9 @@ class LineProfile:
             ax.text(s + 1, i, txt, va="center", fontsize=9,
                     fontweight="bold" if i == 0 else "normal")
         ax.set_xlabel("share of the function's time [%] (line_profiler)")
-        ax.set_title(title or f"Where {self.name}() spends its time "
-                     f"(profiler overhead x{self.overhead:.1f})", fontsize=11, loc="left")
+        fig.suptitle(title or f"Where {self.name}() spends its time "
+                     f"(line_profiler; profiler overhead x{self.overhead:.1f})",
+                     x=0.01, ha="left", fontsize=11)
         ax.grid(axis="x", alpha=0.3)
         ax.set_axisbelow(True)
         return fig

@@ -71,6 +71,23 @@ def _new_figure(figsize=FIGSIZE, **kw):
     return fig
 
 
+def _speedup_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: f"x{v:g}")
+
+
+def _time_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: _fmt_time(v) if v > 0 else "0")
+
+
+def _title(fig, ax, text):
+    """Title aligned with the figure's left edge (long tick labels push the axes right)."""
+    fig.suptitle(text, x=0.01, ha="left", fontsize=11)
+
+
 def _fmt(s):
     from .bench import format_speedup
 
@@ -149,11 +166,12 @@ def speedup_bars(data, baseline=None, log=False, title=None) -> Figure:
             txt += "  baseline"
         ax.text(s * (1.04 if log else 1.0) + (0 if log else hi * 0.01), yi, txt,
                 va="center", ha="left", fontsize=9)
+    if log:
+        ax.xaxis.set_major_formatter(_speedup_formatter())
     ax.set_xlabel(f"speedup vs {baseline} (median time per call; higher is better)")
-    ax.set_title(title or "Speedup over the baseline", fontsize=11, loc="left")
-    ax.grid(axis="x", alpha=0.3, which="both")
+    _title(fig, ax, title or "Speedup over the baseline")
+    ax.grid(axis="x", alpha=0.3, which="major")
     ax.set_axisbelow(True)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
     return fig
 
 
@@ -196,9 +214,10 @@ def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None) -> Figu
         ax.set_xscale("log")
         ax.set_yscale("log")
     ax.set_xlabel("input size n")
-    ax.set_ylabel("median time per call [s]" if kind == "time" else "throughput [items / s]")
-    ax.set_title(title or ("Time vs input size" if kind == "time" else "Throughput vs input size"),
-                 fontsize=11, loc="left")
+    if kind == "time":
+        ax.yaxis.set_major_formatter(_time_formatter())
+    ax.set_ylabel("median time per call" if kind == "time" else "throughput [items / s]")
+    _title(fig, ax, title or ("Time vs input size" if kind == "time" else "Throughput vs input size"))
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, frameon=False)
     return fig
@@ -228,7 +247,7 @@ def thread_scaling(data, threads=None, title=None) -> Figure:
         for t, s in zip(xs, sp):
             if math.isfinite(s) and t != x0:
                 eff = s / (t / x0) * 100
-                ax.annotate(f"{eff:.0f}%", (t, s), textcoords="offset points", xytext=(6, -10 - 9 * i),
+                ax.annotate(f"{eff:.0f}%", (t, s), textcoords="offset points", xytext=(8, -12 - 10 * i),
                             fontsize=8, color=colour)
         ymax = max(ymax, max(s for s in sp if math.isfinite(s)))
     usable = (getattr(data, "context", None) or {}).get("usable_cpus")
@@ -241,8 +260,7 @@ def thread_scaling(data, threads=None, title=None) -> Figure:
     ax.set_ylim(0, ymax * 1.2)
     ax.set_xlabel("threads")
     ax.set_ylabel(f"speedup vs {x0} thread{'s' if x0 > 1 else ''}")
-    ax.set_title(title or "Thread scaling (labels: parallel efficiency = speedup / threads)",
-                 fontsize=11, loc="left")
+    _title(fig, ax, title or "Thread scaling (labels: parallel efficiency = speedup / threads)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     return fig
@@ -274,7 +292,6 @@ def ladder(steps, title=None, log=None) -> Figure:
     colours = [BASE_COLOUR] + [COLOURS[0]] * (len(steps) - 1)
     bars = ax.bar(xpos, cum, color=colours, edgecolor="black", linewidth=0.6, width=0.6)
     bars[0].set_hatch("//")
-    ax.plot(xpos, cum, color="black", linewidth=0.8, drawstyle="steps-mid", alpha=0.5)
     top = max(cum)
     for i, (b, c) in enumerate(zip(bars, cum)):
         txt = _fmt(c)
@@ -286,12 +303,13 @@ def ladder(steps, title=None, log=None) -> Figure:
     ax.set_xticks(xpos, wrapped, fontsize=8.5)
     if log:
         ax.set_yscale("log")
-        ax.set_ylim(min(cum) / 1.5 if min(cum) < 1 else 0.8, top * 5)
+        ax.set_ylim(min(min(cum), 1.0) / 2, top * 3)
+        ax.yaxis.set_major_formatter(_speedup_formatter())
     else:
         ax.set_ylim(0, top * 1.3)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
     ax.set_ylabel(f"cumulative speedup vs {labels[0]}")
-    ax.set_title(title or "Optimisation ladder", fontsize=11, loc="left")
+    _title(fig, ax, title or "Optimisation ladder (cumulative speedup per step)")
     ax.grid(axis="y", alpha=0.3, which="both")
     ax.set_axisbelow(True)
     return fig

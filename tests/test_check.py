@@ -1,0 +1,173 @@
+"""optkit.check: verdicts for correct, wrong, slow, broken, stuck and unfinished solutions."""
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from optkit import check
+
+
+@pytest.fixture(autouse=True)
+def verdict_file(tmp_path, monkeypatch):
+    path = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv("OPTKIT_VERDICTS", str(path))
+    check.VERDICTS.clear()
+    return path
+
+
+def make_args(seed):
+    return (np.random.default_rng(seed).random(3000),)
+
+
+def reference(x):
+    return np.sqrt(x) * 2.0
+
+
+def slow_baseline(x):
+    return np.array([v ** 0.5 * 2.0 for v in x])
+
+
+def ex(**kw):
+    kw.setdefault("time_budget_s", 10.0)
+    return check.Exercise("double sqrt", reference, make_args, **kw)
+
+
+def test_correct_solution_passes_and_is_recorded(verdict_file, capsys):
+    v = ex().check(lambda x: 2.0 * np.sqrt(x))
+    assert v.status == "pass" and v.passed
+    assert "PASS" in capsys.readouterr().out          # printed outside IPython
+    assert check.VERDICTS[-1] is v
+    rec = [json.loads(line) for line in verdict_file.read_text().splitlines()]
+    assert len(rec) == 1
+    assert rec[0]["exercise"] == "double sqrt" and rec[0]["status"] == "pass"
+    assert rec[0]["passed"] is True and "notebook_time" in rec[0] and "speedup" in rec[0]
+
+
+def test_fast_solution_meets_the_speed_target():
+    v = ex(baseline=slow_baseline, target_speedup=3).check(lambda x: 2.0 * np.sqrt(x))
+    assert v.status == "pass", v.message
+    assert v.speedup > 3 * check.SPEED_TOLERANCE
+    assert v.reference_speedup > 1
+    assert "target x3.0" in v.message
+
+
+def test_wrong_values_show_the_first_mismatch():
+    def wrong(x):
+        out = 2.0 * np.sqrt(x)
+        out[5] += 1.0
+        return out
+
+    v = ex().check(wrong)
+    assert v.status == "wrong" and not v.passed
+    assert "index (5,)" in v.message and "expected" in v.message and "got" in v.message
+    assert "seed 0" in v.message
+
+
+def test_wrong_dtype_shape_and_type():
+    assert "dtype" in ex().check(lambda x: (2.0 * np.sqrt(x)).astype(np.float32)).message
+    assert "shape" in ex().check(lambda x: (2.0 * np.sqrt(x))[:-1]).message
+    v = ex().check(lambda x: list(2.0 * np.sqrt(x)))
+    assert v.status == "wrong" and "ndarray" in v.message
+
+
+def test_too_slow_solution():
+    v = ex(baseline=slow_baseline, target_speedup=20).check(slow_baseline)
+    assert v.status == "too slow", v.message
+    assert not v.passed
+    assert v.speedup < 20 * check.SPEED_TOLERANCE
+    assert "target x20" in v.message
+
+
+def test_exception_is_survived():
+    def broken(x):
+        return x.nonexistent_method()
+
+    v = ex().check(broken)
+    assert v.status == "error"
+    assert "AttributeError" in v.message
+    assert "nonexistent_method" in v.details
+
+
+def test_endless_loop_is_stopped_by_the_budget():
+    def endless(x):
+        while True:
+            pass
+
+    t0 = time.perf_counter()
+    v = ex(time_budget_s=1.0).check(endless)
+    elapsed = time.perf_counter() - t0
+    assert v.status == "timeout"
+    assert elapsed < 6
+    deadline = time.time() + 3
+    while any(t.name == "optkit-check" and t.is_alive() for t in threading.enumerate()):
+        assert time.time() < deadline, "stuck thread was not stopped"
+        time.sleep(0.05)
+
+
+def test_stub_is_not_yet():
+    def stub(x):
+        raise NotImplementedError("exercise: write your version here")
+
+    v = ex(baseline=slow_baseline, target_speedup=5).check(stub)
+    assert v.status == "not yet" and not v.passed
+    assert "NOT YET" in str(v)
+
+
+def test_every_verdict_is_written_to_jsonl(verdict_file):
+    e = ex()
+    e.check(lambda x: 2.0 * np.sqrt(x))
+    e.check(lambda x: x)
+
+    def stub(x):
+        raise NotImplementedError
+
+    e.check(stub)
+    rec = [json.loads(line) for line in verdict_file.read_text().splitlines()]
+    assert [r["status"] for r in rec] == ["pass", "wrong", "not yet"]
+    assert [r["passed"] for r in rec] == [True, False, False]
+    assert [v.status for v in check.VERDICTS] == ["pass", "wrong", "not yet"]
+
+
+def test_never_raises_even_when_the_exercise_is_broken():
+    def bad_args(seed):
+        raise RuntimeError("broken generator")
+
+    v = check.Exercise("broken", reference, bad_args).check(lambda x: x)
+    assert v.status == "error" and "broken generator" in v.message
+    assert ex().check("not a function").status == "error"
+
+
+def test_learner_cannot_corrupt_the_reference_input():
+    def sorts_in_place(x):
+        x.sort()
+        return 2.0 * np.sqrt(x)
+
+    v = ex().check(sorts_in_place)
+    assert v.status == "wrong"          # sorted output != reference on the original order
+
+
+def test_custom_compare_and_target_without_baseline():
+    e = check.Exercise("set", lambda n: list(range(n)), lambda s: (5 + s,),
+                       compare=lambda exp, got: sorted(exp) == sorted(got))
+    assert e.check(lambda n: list(range(n))[::-1]).status == "pass"
+    assert e.check(lambda n: list(range(n + 1))).status == "wrong"
+    e2 = check.Exercise("t", reference, make_args, target_speedup=1.0)
+    v = e2.check(lambda x: 2.0 * np.sqrt(x))
+    assert v.status in ("pass", "too slow") and v.speedup is not None
+
+
+def test_html_verdict_block():
+    v = ex().check(lambda x: 2.0 * np.sqrt(x), display=False)
+    h = v._repr_html_()
+    assert "class='optkit-verdict'" in h and "data-status='pass'" in h and "PASS" in h
+    d = v.to_dict()
+    assert d["status"] == "pass" and d["passed"] is True
+
+
+def test_bad_exercise_definition_is_a_clear_error():
+    with pytest.raises(TypeError):
+        check.Exercise("x", 3, make_args)
+    with pytest.raises(ValueError):
+        check.Exercise("x", reference, make_args, target_speedup=0)

@@ -1,0 +1,142 @@
+"""optkit.lineprof: per-line data through line_profiler, notebook-cell functions, chart."""
+import functools
+import linecache
+import textwrap
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from optkit import lineprof  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def dominated_by_sleep(n):
+    total = 0
+    for i in range(n):
+        total += i
+    time.sleep(0.03)
+    return total
+
+
+def dominated_by_loop(n):
+    data = list(range(n))
+    acc = 0
+    for v in data:
+        acc += v * v % 7
+    return acc
+
+
+def test_shares_sum_to_100_and_dominant_line_found():
+    prof = lineprof.profile(dominated_by_sleep, 100)
+    assert sum(ln.share for ln in prof.lines) == pytest.approx(100, abs=1)
+    hot = prof.hottest
+    assert "time.sleep(0.03)" in hot.source
+    assert hot.share > 70
+    assert hot.hits == 1
+    assert hot.time_s >= 0.025
+    assert prof.result == sum(range(100))
+
+
+def test_hits_and_loop_line():
+    prof = lineprof.profile(dominated_by_loop, 20000)
+    by_src = {ln.source.strip(): ln for ln in prof.lines}
+    assert by_src["acc += v * v % 7"].hits == 20000
+    assert by_src["data = list(range(n))"].hits == 1
+    assert by_src["def dominated_by_loop(n):"].hits == 0          # source lines kept
+    top2 = {ln.source.strip() for ln in prof.top(2)}
+    assert top2 == {"acc += v * v % 7", "for v in data:"}
+    assert prof.top(2)[0].time_s >= prof.top(2)[1].time_s
+    assert sum(ln.share for ln in prof.lines) == pytest.approx(100, abs=1)
+
+
+def test_overhead_and_times():
+    prof = lineprof.profile(dominated_by_loop, 20000)
+    assert prof.plain_s > 0 and prof.profiled_s > 0
+    assert 0.5 < prof.overhead < 200         # the profiler slows a tight loop down
+    assert prof.total_s == pytest.approx(sum(ln.time_s for ln in prof.lines))
+
+
+def _exec_cell(src, filename, register=True):
+    """Define a function the way IPython does for a notebook cell."""
+    if register:
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    ns = {"time": time}
+    exec(compile(src, filename, "exec"), ns)
+    return ns
+
+
+CELL = textwrap.dedent("""\
+    def from_cell(n):
+        out = []
+        for i in range(n):
+            out.append(i * 2)
+        time.sleep(0.02)
+        return out
+    """)
+
+
+def test_function_defined_in_a_notebook_cell():
+    ns = _exec_cell(CELL, "/tmp/ipykernel_1234/2611937785.py")
+    prof = lineprof.profile(ns["from_cell"], 50)
+    assert [ln.lineno for ln in prof.lines] == [1, 2, 3, 4, 5, 6]
+    assert prof.hottest.source.strip() == "time.sleep(0.02)"
+    assert prof.lines[3].hits == 50 and prof.lines[3].source.strip() == "out.append(i * 2)"
+    assert sum(ln.share for ln in prof.lines) == pytest.approx(100, abs=1)
+    assert "time.sleep(0.02)" in prof.table()
+
+
+def test_function_without_any_source_still_profiles():
+    ns = _exec_cell(CELL, "<ipython-input-7-nosource>", register=False)
+    prof = lineprof.profile(ns["from_cell"], 10)
+    assert prof.hottest.lineno == 5 and prof.hottest.source == ""
+    assert sum(ln.share for ln in prof.lines) == pytest.approx(100, abs=1)
+
+
+def test_wrapped_function_profiles_the_inner_code():
+    def deco(f):
+        @functools.wraps(f)
+        def wrapper(*a, **k):
+            return f(*a, **k)
+        return wrapper
+
+    prof = lineprof.profile(deco(dominated_by_sleep), 10)
+    assert "time.sleep" in prof.hottest.source
+    assert prof.name.endswith("dominated_by_sleep")
+
+
+def test_table_is_the_classic_layout():
+    prof = lineprof.profile(dominated_by_sleep, 10)
+    t = prof.table()
+    for part in ("Timer unit: 1e-06 s", "Total time:", "Function: dominated_by_sleep at line",
+                 "Line #", "Hits", "Time", "Per Hit", "% Time", "Line Contents"):
+        assert part in t
+    assert "time.sleep(0.03)" in t
+    assert "<table>" in prof._repr_html_()
+    assert "dominated_by_sleep" in repr(prof)
+
+
+def test_plot_top_lines_with_hottest_labelled():
+    prof = lineprof.profile(dominated_by_sleep, 1000)
+    fig = prof.plot(top=2)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0].startswith(f"line {prof.hottest.lineno}: time.sleep")
+    assert len(ax.patches) in (2, 3)            # top 2 (+ "all other lines")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[0] == f"{prof.hottest.share:.0f}% of the time"
+    assert ax.patches[0].get_width() == pytest.approx(prof.hottest.share)
+
+
+def test_bad_input():
+    with pytest.raises(TypeError, match="Python functions"):
+        lineprof.profile(len, [1, 2])

@@ -1,0 +1,224 @@
+"""optkit.plot: check what is drawn (bars, labels, ideal line, scales), not only that it runs."""
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from optkit import bench, plot  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _bars(ax):
+    return [p for p in ax.patches if (p.get_gid() or "").startswith("bar:")] or \
+        [p for p in ax.patches if p.get_width() > 0 and p.get_height() > 0]
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+TIMES = {"python loop": 1.0, "numpy": 0.1, "numba": 0.0123}
+
+
+# --------------------------------------------------------------------------- speedup bars
+
+def test_speedup_bars_draws_one_bar_per_variant_with_labels():
+    fig = plot.speedup_bars(TIMES)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    bars = _bars(ax)
+    assert len(bars) == 3
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(TIMES)
+    widths = sorted(round(b.get_width(), 3) for b in bars)
+    assert widths == [1.0, 10.0, round(1 / 0.0123, 3)]
+    texts = " ".join(_texts(fig))
+    assert "x10.0" in texts and "x81.3" in texts and "x1.0" in texts
+    assert ax.get_xscale() == "linear"
+    w, h = fig.get_size_inches()
+    assert 6 <= w <= 8 and 2 <= h <= 6
+
+
+def test_speedup_bars_marks_the_baseline():
+    fig = plot.speedup_bars(TIMES, baseline="numpy")
+    ax = fig.axes[0]
+    base = [b for b in _bars(ax) if b.get_label() == "baseline"]
+    assert len(base) == 1
+    assert base[0].get_hatch() == "//"
+    assert base[0].get_width() == pytest.approx(1.0)
+    others = [b for b in _bars(ax) if b is not base[0]]
+    assert all(not b.get_hatch() for b in others)
+    assert any("baseline" in t for t in _texts(fig))
+    assert "speedup vs numpy" in ax.get_xlabel()
+    assert "x0.10" in " ".join(_texts(fig))        # the loop is 10x slower than numpy
+
+
+def test_speedup_bars_log_scale_and_title():
+    fig = plot.speedup_bars(TIMES, log=True, title="My title")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert fig._suptitle.get_text() == "My title"
+
+
+def test_speedup_bars_from_comparison_uses_its_baseline():
+    c = bench.compare({"a": lambda: sum(range(300)), "b": lambda: sum(range(300))},
+                      baseline="b", repeat=3, min_time=0.005)
+    fig = plot.speedup_bars(c)
+    labels = [b.get_label() for b in _bars(fig.axes[0])]
+    assert labels.count("baseline") == 1
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b"]
+    assert _bars(fig.axes[0])[1].get_label() == "baseline"
+
+
+def test_speedup_bars_bad_input():
+    with pytest.raises(ValueError, match="positive"):
+        plot.speedup_bars({"a": 1.0, "b": 0.0})
+    with pytest.raises(KeyError):
+        plot.speedup_bars({"a": 1.0}, baseline="zzz")
+    with pytest.raises(TypeError):
+        plot.speedup_bars([1, 2])
+    with pytest.raises(ValueError):
+        plot.speedup_bars({})
+
+
+# --------------------------------------------------------------------------- scaling
+
+def test_scaling_time_loglog():
+    x = [100, 1000, 10000]
+    fig = plot.scaling({"loop": [1e-4, 1e-3, 1e-2], "numpy": [1e-6, 2e-6, 1e-5]}, x=x)
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert set(lines) == {"loop", "numpy"}
+    assert list(lines["loop"].get_xdata()) == x
+    assert list(lines["loop"].get_ydata()) == [1e-4, 1e-3, 1e-2]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loop", "numpy"]
+
+
+def test_scaling_throughput_linear_and_from_sweep():
+    s = bench.Sweep([10, 20], {"a": [1.0, 4.0]})
+    fig = plot.scaling(s, kind="throughput", loglog=False)
+    ax = fig.axes[0]
+    (line,) = ax.get_lines()
+    assert list(line.get_ydata()) == [10.0, 5.0]       # n / t
+    assert ax.get_xscale() == "linear"
+    assert "throughput" in ax.get_ylabel()
+
+
+def test_scaling_bad_input():
+    with pytest.raises(ValueError, match="x"):
+        plot.scaling({"a": [1.0]})
+    with pytest.raises(ValueError, match="has 1 times"):
+        plot.scaling({"a": [1.0]}, x=[1, 2])
+    with pytest.raises(ValueError, match="kind"):
+        plot.scaling({"a": [1.0]}, x=[1], kind="speed")
+
+
+# --------------------------------------------------------------------------- thread scaling
+
+def test_thread_scaling_ideal_line_and_efficiency():
+    fig = plot.thread_scaling({"openmp": [1.0, 0.5, 0.4, 0.25], "numba": [2.0, 1.25, 1.0, 0.8]},
+                              threads=[1, 2, 3, 4])
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert "ideal (y = x)" in lines
+    assert list(lines["ideal (y = x)"].get_ydata()) == [1, 2, 3, 4]
+    assert list(lines["openmp"].get_ydata()) == pytest.approx([1, 2, 2.5, 4])
+    assert list(lines["numba"].get_ydata()) == pytest.approx([1, 1.6, 2.0, 2.5])
+    texts = _texts(fig)
+    # efficiency = speedup / threads
+    for pct in ("100%", "83%", "80%", "67%", "62%"):
+        assert pct in texts, (pct, texts)
+    assert [int(t) for t in ax.get_xticks()] == [1, 2, 3, 4]
+
+
+def test_thread_scaling_marks_usable_cpus_from_sweep_context():
+    s = bench.Sweep([1, 2, 4], {"a": [1.0, 0.5, 0.5]}, kind="threads", context={"usable_cpus": 2})
+    fig = s.plot()
+    assert any("usable CPUs = 2" in t for t in _texts(fig))
+
+
+# --------------------------------------------------------------------------- ladder
+
+def test_ladder_cumulative_speedups():
+    steps = [("reference", 2.0), ("numpy", 0.4), ("numba", 0.1), ("C + OpenMP", 0.02)]
+    fig = plot.ladder(steps, title="Path")
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches]
+    assert len(bars) == 4
+    assert [round(b.get_height(), 6) for b in bars] == [1.0, 5.0, 20.0, 100.0]
+    ticks = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
+    assert ticks == ["reference", "numpy", "numba", "C + OpenMP"]
+    texts = " ".join(_texts(fig))
+    assert "x5.0" in texts and "x20.0" in texts and "x100" in texts
+    assert "x4.0 step" in texts and "x5.0 step" in texts
+    assert ax.get_yscale() == "log"             # final factor > 30: log axis by default
+    assert plot.ladder(steps[:2]).axes[0].get_yscale() == "linear"
+
+
+def test_ladder_from_comparison_and_bad_input():
+    c = bench.Comparison([bench.Timing("a", 0, 1, 1.0, 0, 1, 1), bench.Timing("b", 0, 1, 0.5, 0, 1, 1)],
+                         baseline="a")
+    fig = plot.ladder(c)
+    assert [round(p.get_height(), 3) for p in fig.axes[0].patches] == [1.0, 2.0]
+    with pytest.raises(ValueError):
+        plot.ladder([])
+    with pytest.raises(ValueError):
+        plot.ladder([("a", -1.0)])
+
+
+# --------------------------------------------------------------------------- hygiene
+
+def test_png_export(tmp_path):
+    fig = plot.speedup_bars(TIMES)
+    out = tmp_path / "bars.png"
+    fig.savefig(out, dpi=100)
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+def test_no_global_style_change():
+    before = dict(matplotlib.rcParams)
+    plot.speedup_bars(TIMES, log=True)
+    plot.scaling({"a": [1.0, 2.0]}, x=[1, 2])
+    plot.thread_scaling({"a": [1.0, 0.6]}, threads=[1, 2])
+    plot.ladder([("a", 1.0), ("b", 0.5)])
+    after = dict(matplotlib.rcParams)
+    assert {k: v for k, v in after.items() if before.get(k) != v} == {}
+    code = ("import matplotlib; b = dict(matplotlib.rcParams); import optkit.plot; "
+            "a = dict(matplotlib.rcParams); assert a == b")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_jupyter_renders_each_plot_exactly_once(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if "optkit" not in KernelSpecManager().find_kernel_specs():
+        pytest.skip("kernel 'optkit' not installed")
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom optkit import plot",
+        "plot.speedup_bars({'a': 1.0, 'b': 0.1})",                      # returned
+        "fig = plot.ladder([('a', 1.0), ('b', 0.1)])\nplt.show()",        # plt.show()
+        "fig = plot.scaling({'a': [1, 2]}, x=[1, 2])",                    # neither
+        "fig = plot.scaling({'a': [1, 2]}, x=[1, 2])\nfig",               # variable returned
+        "plot.thread_scaling({'a': [1, 0.6]}, threads=[1, 2])\nprint('done')",
+    ]
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(nb, kernel_name="optkit", timeout=120,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    counts = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in nb.cells]
+    assert counts == [0, 1, 1, 1, 1, 1]
