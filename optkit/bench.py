@@ -29,8 +29,12 @@ How a measurement is taken (per variant, all variants get the *same* input objec
    calls takes at least ``min_time`` seconds (like ``timeit.Timer.autorange``);
 4. ``repeat`` repeats of that many calls (garbage collection paused, as timeit does);
    per-call best, median and inter-quartile range (IQR) are reported. The autorange round
-   that reached ``min_time`` counts as the first repeat. Very slow functions (one repeat
-   longer than ``max_time / 3``) get fewer repeats, but never fewer than three.
+   that reached ``min_time`` counts as the first repeat. When ``repeat`` repeats would take
+   longer than ``max_time`` seconds (slow functions), fewer are made, never fewer than three.
+
+All variants receive the very same argument objects, so a variant must not modify its
+inputs; if one does (positional arguments are compared with a copy after each warm-up
+call), a warning names it.
 
 The harness costs a little per call (a Python ``for`` loop and the call itself);
 :func:`overhead` measures it by timing a no-op through the same path.
@@ -59,7 +63,8 @@ THREAD_ENV_VARS = (
     "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS",
     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_PROC_BIND",
 )
-DEFAULT_MAX_TIME = 20.0   # seconds one variant may spend in timed repeats before repeats are cut
+NOISY_SPREAD = 0.25       # IQR / median above which a result is flagged as noisy
+DEFAULT_MAX_TIME = 10.0   # seconds one variant may spend in timed repeats before repeats are cut
 
 
 class MismatchError(AssertionError):
@@ -308,6 +313,49 @@ def _first_call(f, args, kwargs):
     return out, time.perf_counter() - t0
 
 
+def _plain_data(obj, depth=0) -> bool:
+    """True for values whose equality is meaningful after a deep copy (arrays, containers)."""
+    import numpy as np
+
+    if depth > 3:
+        return False
+    if isinstance(obj, (np.ndarray, np.generic, str, bytes, int, float, complex, bool, type(None))):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return len(obj) <= 10_000 and all(_plain_data(o, depth + 1) for o in obj)
+    if isinstance(obj, dict):
+        return len(obj) <= 10_000 and all(_plain_data(o, depth + 1) for o in obj.values())
+    return False
+
+
+def _snapshot(args):
+    """Copies of the positional arguments that can be compared later ({index: copy})."""
+    import copy
+
+    snap = {}
+    for i, a in enumerate(args):
+        if _plain_data(a):
+            try:
+                snap[i] = copy.deepcopy(a)
+            except Exception:
+                pass
+    return snap
+
+
+def _warn_if_modified(label, args, snap):
+    import warnings
+
+    for i, before in snap.items():
+        try:
+            assert_same(before, args[i], rtol=0, atol=0, strict_dtype=True)
+        except MismatchError:
+            warnings.warn(f"optkit.bench: variant {label!r} modified its input (positional "
+                          f"argument {i}); all variants share the same input objects, so the "
+                          "variants after it were measured on changed data. Copy inside the "
+                          "variant or make it work out of place.", RuntimeWarning, stacklevel=4)
+            snap[i] = _snapshot((args[i],)).get(0)   # report each change once
+
+
 def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rtol, atol,
                   controls=None, max_time=DEFAULT_MAX_TIME, warmup=1):
     if not isinstance(funcs, dict) or not funcs:
@@ -321,15 +369,22 @@ def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rto
     elif baseline not in funcs:
         raise KeyError(f"baseline {baseline!r} is not one of the variants {labels}")
     controls = controls or {}
+    snap = _snapshot(args)
     # 1) warm-up + correctness check for every variant, before any timing
     ref = None
     firsts = {}
     for i, label in enumerate(labels):
         f = funcs[label]
-        with controls.get(label, nullcontext)():
-            out, first = _first_call(f, args, kwargs)
-            for _ in range(max(0, warmup - 1)):
-                f(*args, **kwargs)
+        try:
+            with controls.get(label, nullcontext)():
+                out, first = _first_call(f, args, kwargs)
+                for _ in range(max(0, warmup - 1)):
+                    f(*args, **kwargs)
+        except Exception as exc:
+            exc.add_note(f"optkit.bench: raised by variant {label!r} during its warm-up call")
+            raise
+        if snap:
+            _warn_if_modified(label, args, snap)
         firsts[label] = first
         if i == 0:
             ref = out
@@ -405,6 +460,9 @@ class Comparison:
             lines.append(f"{r.label[:23]:<24}{format_time(r.first_call_s):>12}"
                          f"{format_time(r.best_s):>12}{format_time(r.median_s):>12}"
                          f"{format_time(r.iqr_s):>12}  {format_speedup(self.speedup(r.label))}{tag}")
+        noisy = [r.label for r in self.rows if r.spread > NOISY_SPREAD]
+        if noisy:
+            lines.append(f"noisy (IQR > {NOISY_SPREAD:.0%} of median): {', '.join(map(str, noisy))}")
         lines.append(_context_line(self.context))
         return "\n".join(lines)
 
@@ -424,17 +482,24 @@ class Comparison:
                                          "color:#b42318;" if s < 0.95 else "")
             name = html.escape(str(r.label)) + (" <i>(baseline)</i>" if is_base else "")
             cells = [format_time(r.first_call_s), format_time(r.best_s), format_time(r.median_s),
-                     "± " + format_time(r.iqr_s / 2), f"{r.loops} × {r.repeats}"]
+                     format_time(r.iqr_s), f"{r.loops} × {r.repeats}"]
             tds = "".join(f"<td style='text-align:right'>{c}</td>" for c in cells)
             body.append(f"<tr><td style='text-align:left'>{name}</td>{tds}"
                         f"<td style='text-align:right;font-weight:bold;{colour}'>"
                         f"{format_speedup(s)}</td></tr>")
+        noisy = [r.label for r in self.rows if r.spread > NOISY_SPREAD]
+        warn = ""
+        if noisy:
+            warn = ("<br><span style='color:#b54708'>⚠ noisy: the spread (IQR) of "
+                    f"{html.escape(', '.join(map(str, noisy)))} exceeds {NOISY_SPREAD:.0%} of its "
+                    "median; other programs may be competing for the CPU. Re-run before drawing "
+                    "conclusions.</span>")
         return ("<div class='optkit-comparison'><table>"
                 f"<thead><tr><th style='text-align:left'>variant</th>{th}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>"
-                "<small>per-call times; first call (warm-up, compilation) is not part of best/median; "
-                "IQR shown as ± half the inter-quartile range. "
-                f"{html.escape(_context_line(self.context))}</small></div>")
+                "<small>Per-call times. The first call (warm-up: compilation, caches) is shown "
+                "on its own and is not part of best/median/IQR (inter-quartile range of the "
+                f"repeats). {html.escape(_context_line(self.context))}{warn}</small></div>")
 
 
 class Sweep:
@@ -495,17 +560,21 @@ class Sweep:
 # --------------------------------------------------------------------------- public API
 
 def compare(funcs: dict, *args, baseline=None, check=None, repeat=7, min_time=0.2,
-            rtol=1e-7, atol=0, **kwargs) -> Comparison:
+            rtol=1e-7, atol=0, max_time=DEFAULT_MAX_TIME, warmup=1, **kwargs) -> Comparison:
     """Time each variant in ``funcs`` (label -> callable) on the same ``*args, **kwargs``.
 
     Every variant's warm-up output is checked against the first variant's before timing
     (``check(ref, out)`` overrides the comparison; it may return a bool or raise
     AssertionError). Returns a :class:`Comparison` (per-call best/median/IQR in seconds,
     ``first_call_s`` separately). ``baseline`` (default: the first label) is what
-    speedups are relative to.
+    speedups are relative to. ``warmup``: untimed calls before timing (the first one is
+    reported as ``first_call_s``); ``max_time``: seconds of timed repeats per variant
+    after which fewer repeats are made (at least three).
+    Any other keyword arguments are passed to every variant.
     """
     return _compare_impl(funcs, args, kwargs, baseline=baseline, check=check, repeat=repeat,
-                         min_time=min_time, rtol=rtol, atol=atol)
+                         min_time=min_time, rtol=rtol, atol=atol, max_time=max_time,
+                         warmup=warmup)
 
 
 def _progress(total, desc, enabled):
@@ -653,8 +722,8 @@ def sweep_threads(funcs: dict, *args, threads=(1, 2), controls=None, progress=Tr
         raise KeyError(f"controls for unknown variants: {sorted(unknown)}")
     kw.setdefault("min_time", 0.05)
     kw.setdefault("repeat", 5)
-    opts = {k: kw.pop(k) for k in ("baseline", "check", "repeat", "min_time", "rtol", "atol")
-            if k in kw}
+    opts = {k: kw.pop(k) for k in ("baseline", "check", "repeat", "min_time", "rtol", "atol",
+                                    "max_time", "warmup") if k in kw}
     opts.setdefault("rtol", 1e-7)
     opts.setdefault("atol", 0)
     opts.setdefault("baseline", None)
@@ -772,6 +841,7 @@ def context() -> dict:
         pass
     ctx["threads"] = threads
     ctx["timer"] = "time.perf_counter"
+    ctx["harness_overhead_per_call_s"] = _cached_overhead()
     ctx["timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     return ctx
 
@@ -792,6 +862,11 @@ def _context_line(ctx: dict) -> str:
 
 def _noop(*args, **kwargs):
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_overhead() -> float:
+    return overhead(min_time=0.005, repeat=3)["per_call_s"]
 
 
 def overhead(min_time=0.05, repeat=7) -> dict:

@@ -29,9 +29,11 @@ budget ran out), "not yet" (the function raised NotImplementedError: an untouche
 Time budget: the learner's calls run in a worker thread. When ``time_budget_s`` runs out,
 an exception is injected into that thread (``PyThreadState_SetAsyncExc``), which stops pure
 Python code such as ``while True: pass``. Code stuck inside one long C call (a huge NumPy
-operation, a C extension loop) cannot be interrupted that way: the thread is then abandoned
-(it is a daemon thread and keeps running in the background) and the verdict is "timeout".
-KeyboardInterrupt (the notebook's stop button) is not swallowed.
+operation, ``time.sleep``, a C extension loop) cannot be interrupted that way: the thread is
+then abandoned (a daemon thread that keeps running in the background until the call returns;
+the verdict says so) and the verdict is "timeout". Code that never releases the GIL (a
+Numba/Cython loop compiled without ``nogil`` that never ends) blocks the whole kernel: only
+"Restart kernel" helps there. KeyboardInterrupt (the notebook's stop button) is not swallowed.
 """
 from __future__ import annotations
 
@@ -91,9 +93,17 @@ class Verdict:
                 "reference_speedup": self.reference_speedup, "message": self.message,
                 "notebook_time": self.time}
 
+    def _timings_line(self) -> str:
+        if not self.timings:
+            return ""
+        return "median per call: " + " · ".join(
+            f"{k} {_bench.format_time(v)}" for k, v in self.timings.items())
+
     def __str__(self) -> str:
         head = _STYLE[self.status][2]
         s = f"{head} · {self.exercise}: {self.message}"
+        if self.timings:
+            s += "\n" + self._timings_line()
         if self.details:
             s += "\n" + self.details
         return s
@@ -105,6 +115,9 @@ class Verdict:
         bg, border, head = _STYLE[self.status]
         details = (f"<pre style='margin:4px 0 0 0;white-space:pre-wrap;font-size:90%'>"
                    f"{html.escape(self.details)}</pre>" if self.details else "")
+        if self.timings:
+            details = (f"<div style='font-size:85%;color:#444'>{html.escape(self._timings_line())}"
+                       f"</div>{details}")
         return (f"<div class='optkit-verdict' data-status='{html.escape(self.status)}' "
                 f"style='background:{bg};border-left:6px solid {border};padding:6px 10px;"
                 f"margin:4px 0;color:#1d1d1d'>"
@@ -180,10 +193,13 @@ def _run_with_budget(fn, args, kwargs, budget_s):
     th.start()
     th.join(max(0.0, budget_s))
     if th.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(th.ident),
-                                                   ctypes.py_object(BudgetExceeded))
-        th.join(1.0)
-        return "timeout", None
+        for _ in range(10):     # repeat: a bare `except:` in the learner's loop may swallow one
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(th.ident),
+                                                       ctypes.py_object(BudgetExceeded))
+            th.join(0.1)
+            if not th.is_alive():
+                break
+        return ("timeout" if not th.is_alive() else "stuck"), None
     if box.get("timeout"):
         return "timeout", None
     if "exc" in box:
@@ -268,10 +284,13 @@ class Exercise:
             expected = self.reference(*copy.deepcopy(args))
             left = deadline - time.perf_counter()
             state, value = _run_with_budget(fn, copy.deepcopy(args), {}, left)
-            if state == "timeout":
-                return self._verdict(
-                    "timeout", f"no result within the time budget of {self.time_budget_s:g} s "
-                    f"(seed {seed}); look for a loop that never ends or a much too slow approach")
+            if state in ("timeout", "stuck"):
+                msg = (f"no result within the time budget of {self.time_budget_s:g} s (seed {seed}); "
+                       "look for a loop that never ends or a much too slow approach")
+                if state == "stuck":
+                    msg += (". The call could not be stopped (it is inside C code) and keeps "
+                            "running in the background; restart the kernel if the notebook slows down")
+                return self._verdict("timeout", msg)
             if state == "raised":
                 if isinstance(value, NotImplementedError):
                     return self._verdict("not yet", "not implemented yet: replace the "
@@ -316,13 +335,20 @@ class Exercise:
                                                   max_time=min(left / len(funcs), 10.0))
             return out
 
-        t = measure()
+        try:
+            t = measure()
+        except Exception as exc:       # e.g. the learner's function fails on a later call
+            return self._verdict("error", f"correct, but timing it failed: {type(exc).__name__}: "
+                                 f"{exc}", details=_short_tb(exc))
         sp = t[base_label].median_s / t["yours"].median_s
         ref_sp = (t[base_label].median_s / t["reference"].median_s) if "reference" in t and \
             base_label != "reference" else None
         target = self.target_speedup
         if target is not None and sp < SPEED_TOLERANCE * target:
-            t2 = measure()                     # noise happens: time once more, keep the best
+            try:
+                t2 = measure()                 # noise happens: time once more, keep the best
+            except Exception:
+                t2 = t
             sp2 = t2[base_label].median_s / t2["yours"].median_s
             if sp2 > sp:
                 t, sp = t2, sp2

@@ -191,6 +191,46 @@ def test_mismatch_in_nested_list_names_the_position():
         bench.compare({"a": lambda: ["x", [1, 2]], "b": lambda: ["x", [1, 3]]}, **FAST)
 
 
+def test_variant_modifying_its_input_is_reported():
+    def in_place(a):
+        a[0] += 1.0
+        return a
+
+    a = np.ones(5)
+    with pytest.warns(RuntimeWarning, match="'in place' modified its input"):
+        bench.compare({"copy": lambda a: a * 2, "in place": in_place}, a, check=lambda r, o: True,
+                      **FAST)
+
+
+def test_exception_in_a_variant_names_it():
+    def boom(a):
+        raise ZeroDivisionError("nope")
+
+    with pytest.raises(ZeroDivisionError) as ei:
+        bench.compare({"ok": lambda a: a, "boom": boom}, 1, **FAST)
+    assert any("'boom'" in n for n in ei.value.__notes__)
+
+
+def test_max_time_limits_repeats_and_warmup_calls():
+    calls = {"n": 0}
+
+    def slow():
+        calls["n"] += 1
+        time.sleep(0.02)
+
+    c = bench.compare({"slow": slow}, repeat=50, min_time=0.01, max_time=0.1, warmup=3)
+    r = c["slow"]
+    assert r.loops == 1 and 3 <= r.repeats < 50
+    assert calls["n"] == 3 + r.repeats
+
+
+def test_noisy_results_are_flagged():
+    c = bench.Comparison([bench.Timing("a", 0.0, 1.0, 1.0, 0.6, 1, 5)], baseline="a")
+    assert "noisy" in c._repr_html_() and "noisy" in str(c)
+    c = bench.Comparison([bench.Timing("a", 0.0, 1.0, 1.0, 0.01, 1, 5)], baseline="a")
+    assert "noisy" not in c._repr_html_()
+
+
 def test_check_callable_overrides_comparison():
     bench.compare({"a": lambda: [3, 1, 2], "b": lambda: [1, 2, 3]},
                   check=lambda ref, out: sorted(ref) == sorted(out), **FAST)
@@ -309,6 +349,7 @@ def test_overhead_is_small_and_reported():
     assert 0 < o["per_call_s"] < 2e-6        # a Python for loop + a call: ~0.1 µs
     assert 0 <= o["per_repeat_s"] < 1e-4
     assert o["loops"] > 1000
+    assert 0 < bench.context()["harness_overhead_per_call_s"] < 2e-6
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -106,6 +106,20 @@ def test_endless_loop_is_stopped_by_the_budget():
         time.sleep(0.05)
 
 
+def test_call_stuck_in_c_code_is_abandoned_with_a_note():
+    t0 = time.perf_counter()
+    v = ex(time_budget_s=0.5).check(lambda x: time.sleep(3))
+    assert v.status == "timeout"
+    assert "background" in v.message
+    assert time.perf_counter() - t0 < 2.5
+
+
+def test_timings_are_shown():
+    v = ex(baseline=slow_baseline, target_speedup=2).check(lambda x: 2.0 * np.sqrt(x), display=False)
+    assert set(v.timings) == {"baseline", "reference", "yours"}
+    assert "median per call: baseline" in str(v) and "yours" in v._repr_html_()
+
+
 def test_stub_is_not_yet():
     def stub(x):
         raise NotImplementedError("exercise: write your version here")

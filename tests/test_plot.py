@@ -200,8 +200,10 @@ def test_no_global_style_change():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_jupyter_renders_each_plot_exactly_once(tmp_path):
-    nbformat = pytest.importorskip("nbformat")
+def test_in_a_jupyter_kernel_each_output_appears_once(tmp_path):
+    """One real kernel run (kernel start is the slow part, so one notebook covers plots,
+    check verdicts and a line profile of a function defined in a cell)."""
+    pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -210,15 +212,28 @@ def test_jupyter_renders_each_plot_exactly_once(tmp_path):
     from nbformat.v4 import new_code_cell, new_notebook
 
     cells = [
-        "%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom optkit import plot",
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
+        "from optkit import plot, check, lineprof",
         "plot.speedup_bars({'a': 1.0, 'b': 0.1})",                      # returned
         "fig = plot.ladder([('a', 1.0), ('b', 0.1)])\nplt.show()",        # plt.show()
         "fig = plot.scaling({'a': [1, 2]}, x=[1, 2])",                    # neither
         "fig = plot.scaling({'a': [1, 2]}, x=[1, 2])\nfig",               # variable returned
         "plot.thread_scaling({'a': [1, 0.6]}, threads=[1, 2])\nprint('done')",
+        "ex = check.Exercise('sq', lambda a: a * a, lambda s: (np.arange(5.0) + s,))\n"
+        "ex.check(lambda a: a ** 2)",                                     # verdict returned
+        "v = ex.check(lambda a: a + 1)",                                  # verdict assigned
+        "def cell_fn(n):\n    s = 0\n    for i in range(n):\n        s += i * i\n    return s\n"
+        "p = lineprof.profile(cell_fn, 20000)\nprint(repr(p.hottest.source))\np.plot()",
     ]
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nbclient.NotebookClient(nb, kernel_name="optkit", timeout=120,
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
-    counts = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in nb.cells]
-    assert counts == [0, 1, 1, 1, 1, 1]
+    images = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in nb.cells]
+    assert images == [0, 1, 1, 1, 1, 1, 0, 0, 1]
+    for i, status, text in ((6, "pass", "PASS"), (7, "wrong", "WRONG")):
+        outs = [o for o in nb.cells[i].outputs if "text/html" in o.get("data", {})]
+        assert len(outs) == 1, nb.cells[i].outputs
+        assert f"data-status='{status}'" in outs[0]["data"]["text/html"]
+        assert outs[0]["data"]["text/plain"].startswith(text)
+    printed = "".join(o.get("text", "") for o in nb.cells[8].outputs)
+    assert "s += i * i" in printed or "for i in range(n):" in printed
