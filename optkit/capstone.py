@@ -1,0 +1,445 @@
+"""The capstone: a training-time augmentation pipeline to speed up end to end.
+
+A batch of training patches is cut from a synthetic document page (optkit.data), each with its
+own random transformation, the way an image model's data loader does it on the CPU:
+
+1. random resized crop: a box (y0, x0, h, w) of the page, resized to size x size
+   (nearest neighbour: output pixel (r, c) reads source pixel (y0 + r*h//size, x0 + c*w//size));
+2. random horizontal flip;
+3. colour jitter: brightness (scale), contrast (blend with the patch's mean grey),
+   saturation (blend with each pixel's grey), then clip to [0, 255];
+4. normalise: BGR -> RGB, /255, minus the channel mean, over the channel std, channels first.
+
+All random numbers are drawn UP FRONT into a parameter table (:func:`make_params`, seeded), so
+any implementation that applies the same parameters gives the same batch, whatever order it
+works in. :func:`augment_python` is the reference: per sample, per pixel, plain Python, the
+way a first version is often written. The notebook 08_capstone.ipynb asks for a faster one.
+
+Results: :func:`save_result` writes one JSON file per learner (name, machine, verdict, speedup)
+to a results folder; ``optkit leaderboard FILES_OR_FOLDERS...`` gathers them into one table
+(text or ``--json``) and a chart (``--png PATH``).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import functools
+import json
+import math
+import os
+import platform
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["SIZE", "BATCH", "TARGET_SPEEDUP", "MEAN_RGB", "STD_RGB", "make_params", "make_args",
+           "augment_python", "exercise", "result_record", "save_result", "results_dir",
+           "load_result", "ResultFileError", "Leaderboard", "leaderboard", "leaderboard_main",
+           "show_batch"]
+
+SIZE = 48                 # output patch side
+BATCH = 24                # samples per batch in the exercise
+PAGE = (640, 480)         # page size (width, height) the patches are cut from
+TARGET_SPEEDUP = 20.0
+MEAN_RGB = (0.485, 0.456, 0.406)
+STD_RGB = (0.229, 0.224, 0.225)
+GREY_BGR = (0.114, 0.587, 0.299)      # grey = 0.114*B + 0.587*G + 0.299*R
+JITTER = (0.7, 1.3)                   # brightness, contrast and saturation factors
+SCHEMA = "optkit-capstone/1"
+STATUSES = ("pass", "wrong", "too slow", "error", "timeout", "not yet")
+PARAM_KEYS = ("y0", "x0", "h", "w", "flip", "brightness", "contrast", "saturation")
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+def make_params(n: int, image_shape, size: int = SIZE, seed: int = 0) -> dict:
+    """Draw every random choice for a batch of `n` samples up front (deterministic per seed).
+
+    Returns {"size": int, "y0", "x0", "h", "w": int64 arrays (the crop box in the source),
+    "flip": bool array, "brightness", "contrast", "saturation": float64 arrays}.
+    """
+    if int(n) != n or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if int(size) != size or size < 2:
+        raise ValueError(f"size must be an integer >= 2, got {size!r}")
+    if len(image_shape) < 2:
+        raise ValueError(f"image_shape must be (height, width[, channels]), got {image_shape!r}")
+    H, W = int(image_shape[0]), int(image_shape[1])
+    n, size = int(n), int(size)
+    if H < size or W < size:
+        raise ValueError(f"the image ({W}x{H}) is smaller than one patch ({size}x{size})")
+    rng = np.random.default_rng(seed)
+    side_max = min(3 * size, H, W)
+    h = rng.integers(size // 2, side_max + 1, n)
+    ratio = rng.uniform(3 / 4, 4 / 3, n)
+    w = np.clip(np.round(h * ratio), 1, W).astype(np.int64)
+    y0 = (rng.random(n) * (H - h + 1)).astype(np.int64)
+    x0 = (rng.random(n) * (W - w + 1)).astype(np.int64)
+    lo, hi = JITTER
+    return {
+        "size": size,
+        "y0": y0, "x0": x0, "h": h.astype(np.int64), "w": w,
+        "flip": rng.random(n) < 0.5,
+        "brightness": rng.uniform(lo, hi, n),
+        "contrast": rng.uniform(lo, hi, n),
+        "saturation": rng.uniform(lo, hi, n),
+    }
+
+
+def _check_inputs(image, params):
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError("image must be an H x W x 3 uint8 array (BGR)")
+    missing = [k for k in ("size",) + PARAM_KEYS if k not in params]
+    if missing:
+        raise ValueError(f"params is missing {missing}; build it with make_params()")
+
+
+def augment_python(image, params):
+    """Reference: per sample, per pixel, plain Python. Returns float32 (n, 3, size, size)."""
+    _check_inputs(image, params)
+    S = params["size"]
+    n = len(params["y0"])
+    out = np.empty((n, 3, S, S), dtype=np.float32)
+    for i in range(n):
+        y0, x0 = int(params["y0"][i]), int(params["x0"][i])
+        h, w = int(params["h"][i]), int(params["w"][i])
+        flip = bool(params["flip"][i])
+        bright = float(params["brightness"][i])
+        contrast = float(params["contrast"][i])
+        sat = float(params["saturation"][i])
+
+        # 1-2. resized crop (nearest neighbour) and flip, with brightness on the way
+        patch = []
+        for r in range(S):
+            sy = y0 + (r * h) // S
+            row = []
+            for c in range(S):
+                sc = S - 1 - c if flip else c
+                sx = x0 + (sc * w) // S
+                b, g, rd = image[sy, sx]
+                row.append([float(b) * bright, float(g) * bright, float(rd) * bright])
+            patch.append(row)
+
+        # 3a. mean grey of the patch (for contrast)
+        total = 0.0
+        for r in range(S):
+            for c in range(S):
+                b, g, rd = patch[r][c]
+                total += GREY_BGR[0] * b + GREY_BGR[1] * g + GREY_BGR[2] * rd
+        mean = total / (S * S)
+
+        # 3b-4. contrast, saturation, clip, normalise into channels-first RGB
+        for r in range(S):
+            for c in range(S):
+                b, g, rd = patch[r][c]
+                b = mean + contrast * (b - mean)
+                g = mean + contrast * (g - mean)
+                rd = mean + contrast * (rd - mean)
+                grey = GREY_BGR[0] * b + GREY_BGR[1] * g + GREY_BGR[2] * rd
+                b = grey + sat * (b - grey)
+                g = grey + sat * (g - grey)
+                rd = grey + sat * (rd - grey)
+                b = min(max(b, 0.0), 255.0)
+                g = min(max(g, 0.0), 255.0)
+                rd = min(max(rd, 0.0), 255.0)
+                out[i, 0, r, c] = (rd / 255.0 - MEAN_RGB[0]) / STD_RGB[0]
+                out[i, 1, r, c] = (g / 255.0 - MEAN_RGB[1]) / STD_RGB[1]
+                out[i, 2, r, c] = (b / 255.0 - MEAN_RGB[2]) / STD_RGB[2]
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _page(seed: int):
+    from . import data
+
+    img = data.make_document(PAGE[0], PAGE[1], n_boxes=80, seed=seed).image
+    img.setflags(write=False)
+    return img
+
+
+def make_args(seed: int = 0, n: int = BATCH, size: int = SIZE):
+    """(image, params) for one batch: a page from optkit.data and its parameter table."""
+    image = _page(int(seed))
+    return image, make_params(n, image.shape, size, seed)
+
+
+def exercise(target_speedup: float = TARGET_SPEEDUP, batch: int = BATCH):
+    """The capstone self-check: same batch as augment_python on three seeds, then the speedup."""
+    from .check import Exercise
+
+    return Exercise("capstone: augmentation pipeline", reference=augment_python,
+                    make_args=lambda seed: make_args(seed, batch),
+                    target_speedup=target_speedup, rtol=1e-5, atol=1e-5, time_budget_s=90)
+
+
+def show_batch(batch, k: int = 12, title: str | None = None):
+    """A grid of the first `k` patches of a normalised batch (undoing the normalisation)."""
+    from matplotlib.figure import Figure
+
+    batch = np.asarray(batch)
+    if batch.ndim != 4 or batch.shape[1] != 3:
+        raise ValueError(f"expected a (n, 3, size, size) batch, got shape {batch.shape}")
+    k = max(1, min(int(k), len(batch)))
+    cols = min(k, 6)
+    rows = math.ceil(k / cols)
+    fig = Figure(figsize=(1.3 * cols, 1.35 * rows + (0.3 if title else 0)))
+    mean = np.array(MEAN_RGB)[:, None, None]
+    std = np.array(STD_RGB)[:, None, None]
+    for j in range(rows * cols):
+        ax = fig.add_subplot(rows, cols, j + 1)
+        ax.set_axis_off()
+        if j < k:
+            rgb = np.clip((batch[j] * std + mean), 0, 1).transpose(1, 2, 0)
+            ax.imshow(rgb, interpolation="nearest")
+            ax.set_title(str(j), fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    try:                                  # let Jupyter show it exactly once, like optkit.plot
+        from .plot import OptkitFigure
+
+        fig.__class__ = OptkitFigure
+    except Exception:
+        pass
+    return fig
+
+
+# --------------------------------------------------------------------------- results
+
+class ResultFileError(ValueError):
+    """A capstone result file that cannot be used (names the file and the problem)."""
+
+
+def results_dir() -> Path:
+    """Where save_result writes: $OPTKIT_RESULTS, else ~/optkit-results."""
+    env = os.environ.get("OPTKIT_RESULTS")
+    return Path(env).expanduser() if env else Path.home() / "optkit-results"
+
+
+def _machine() -> dict:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    try:
+        from .bench import _cpu_model
+
+        model = _cpu_model()
+    except Exception:
+        model = platform.processor() or platform.machine()
+    return {"machine": platform.node() or "unknown", "cpu_model": model, "cpus": cpus}
+
+
+def result_record(verdict, name: str) -> dict:
+    """The JSON-ready record of one learner's capstone check."""
+    name = str(name).strip()
+    if not name:
+        raise ValueError("name must not be empty (set NAME in the notebook)")
+    status = getattr(verdict, "status", None)
+    if status not in STATUSES:
+        raise ValueError(f"expected an optkit.check Verdict, got {verdict!r}")
+    speedup = getattr(verdict, "speedup", None)
+    rec = {"schema": SCHEMA, "name": name, **_machine(), "verdict": status,
+           "passed": status == "pass",
+           "speedup": None if speedup is None else float(speedup),
+           "target": getattr(verdict, "target", None),
+           "timings_s": dict(getattr(verdict, "timings", {}) or {}),
+           "message": getattr(verdict, "message", ""),
+           "python": platform.python_version(),
+           "when": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    try:
+        from . import __version__
+
+        rec["optkit"] = __version__
+    except ImportError:
+        pass
+    return rec
+
+
+def _slug(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", s).strip("-")[:60] or "x"
+
+
+def save_result(verdict, name: str, folder=None) -> Path:
+    """Write the learner's result to FOLDER/capstone-<name>-<machine>.json (re-running overwrites)."""
+    rec = result_record(verdict, name)
+    folder = Path(folder) if folder is not None else results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"capstone-{_slug(rec['name'])}-{_slug(rec['machine'])}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(rec, indent=1))
+    os.replace(tmp, path)
+    return path
+
+
+def load_result(path) -> dict:
+    """Read and validate one result file; ResultFileError (naming the file) when it is unusable."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultFileError(f"{path}: cannot read: {exc}") from exc
+    try:
+        rec = json.loads(raw)
+    except ValueError as exc:
+        raise ResultFileError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(rec, dict):
+        raise ResultFileError(f"{path}: expected a JSON object, got {type(rec).__name__}")
+    if rec.get("schema", SCHEMA) != SCHEMA:
+        raise ResultFileError(f"{path}: unknown schema {rec.get('schema')!r} (expected {SCHEMA!r})")
+    problems = []
+    for key in ("name", "machine"):
+        if not isinstance(rec.get(key), str) or not rec.get(key).strip():
+            problems.append(f"'{key}' must be a non-empty string")
+    if rec.get("verdict") not in STATUSES:
+        problems.append(f"'verdict' must be one of {list(STATUSES)}, got {rec.get('verdict')!r}")
+    sp = rec.get("speedup")
+    if sp is not None and (isinstance(sp, bool) or not isinstance(sp, (int, float))
+                           or not math.isfinite(sp) or sp <= 0):
+        problems.append(f"'speedup' must be a positive number or null, got {sp!r}")
+    if rec.get("verdict") == "pass" and sp is None:
+        problems.append("a 'pass' needs a 'speedup'")
+    cpus = rec.get("cpus")
+    if cpus is not None and (isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1):
+        problems.append(f"'cpus' must be a positive integer, got {cpus!r}")
+    if problems:
+        raise ResultFileError(f"{path}: " + "; ".join(problems))
+    rec = dict(rec)
+    rec["file"] = str(path)
+    return rec
+
+
+@dataclass
+class Leaderboard:
+    rows: list                                     # valid records, best first
+    skipped: list = field(default_factory=list)    # (file, reason)
+
+    def to_dict(self) -> dict:
+        keys = ("rank", "name", "machine", "cpus", "cpu_model", "verdict", "speedup", "when", "file")
+        return {"rows": [{k: r.get(k) for k in keys} for r in self.rows],
+                "skipped": [{"file": f, "reason": why} for f, why in self.skipped]}
+
+    def table(self) -> str:
+        head = f"{'#':>3}  {'name':<20} {'machine':<18} {'cpus':>4}  {'verdict':<9} {'speedup':>9}"
+        lines = [head, "-" * len(head)]
+        for r in self.rows:
+            sp = f"x{r['speedup']:.1f}" if r.get("speedup") else "-"
+            lines.append(f"{r['rank']:>3}  {r['name'][:20]:<20} {r['machine'][:18]:<18} "
+                         f"{r.get('cpus') or '?':>4}  {r['verdict']:<9} {sp:>9}")
+        if not self.rows:
+            lines.append("(no valid result files)")
+        for f, why in self.skipped:
+            lines.append(f"skipped {why}")
+        return "\n".join(lines)
+
+    __str__ = table
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cells = "".join(
+            f"<tr><td>{r['rank']}</td><td>{html.escape(r['name'])}</td><td>{html.escape(r['machine'])}</td>"
+            f"<td>{r.get('cpus') or '?'}</td><td>{html.escape(r['verdict'])}</td>"
+            f"<td>{'x%.1f' % r['speedup'] if r.get('speedup') else '-'}</td></tr>" for r in self.rows)
+        skipped = "".join(f"<li>{html.escape(why)}</li>" for _, why in self.skipped)
+        return ("<table class='optkit-leaderboard'><tr><th>#</th><th>name</th><th>machine</th>"
+                f"<th>cpus</th><th>verdict</th><th>speedup</th></tr>{cells}</table>"
+                + (f"<p>skipped:</p><ul>{skipped}</ul>" if skipped else ""))
+
+    def plot(self, target: float | None = TARGET_SPEEDUP, title: str | None = "Capstone leaderboard"):
+        """Horizontal bars of each learner's speedup (log scale), coloured by verdict."""
+        from matplotlib.figure import Figure
+
+        rows = [r for r in self.rows if r.get("speedup")]
+        fig = Figure(figsize=(7.0, max(2.0, 0.45 * len(rows) + 1.2)))
+        ax = fig.add_subplot(1, 1, 1)
+        colours = {"pass": "#2ca02c", "too slow": "#ff7f0e"}
+        if rows:
+            labels = [f"{r['name']} ({r['machine']})" for r in rows][::-1]
+            values = [r["speedup"] for r in rows][::-1]
+            cols = [colours.get(r["verdict"], "#d62728") for r in rows][::-1]
+            bars = ax.barh(labels, values, color=cols)
+            ax.set_xscale("log")
+            for bar, v in zip(bars, values):
+                ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" x{v:.1f}",
+                        va="center", fontsize=8)
+            if target:
+                ax.axvline(target, color="#555555", linestyle="--", linewidth=1)
+                ax.text(target, 0.99, f" target x{target:g}", transform=ax.get_xaxis_transform(),
+                        va="top", fontsize=8, color="#555555")
+            ax.set_xlim(1, max(values + [target or 1]) * 3)   # bars start at x1 (the baseline)
+        else:
+            ax.text(0.5, 0.5, "no speedups to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xlabel("speedup over the pure-Python pipeline (each on their own machine)")
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+        try:
+            from .plot import OptkitFigure
+
+            fig.__class__ = OptkitFigure
+        except Exception:
+            pass
+        return fig
+
+
+def _expand(paths) -> list[Path]:
+    files = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files.extend(sorted(p.glob("*.json")))
+        else:
+            files.append(p)
+    return files
+
+
+def leaderboard(paths) -> Leaderboard:
+    """Gather result files (or folders of them): passes first, then by speedup; one row per
+    name and machine (the newest file wins). Unusable files are listed in .skipped."""
+    best, skipped = {}, []
+    for f in _expand(paths):
+        try:
+            rec = load_result(f)
+        except ResultFileError as exc:
+            skipped.append((str(f), str(exc)))
+            continue
+        key = (rec["name"], rec["machine"])
+        if key not in best or str(rec.get("when", "")) > str(best[key].get("when", "")):
+            best[key] = rec
+    order = {s: i for i, s in enumerate(("pass", "too slow", "wrong", "error", "timeout", "not yet"))}
+    rows = sorted(best.values(), key=lambda r: (order[r["verdict"]], -(r.get("speedup") or 0), r["name"]))
+    for i, r in enumerate(rows, 1):
+        r["rank"] = i
+    return Leaderboard(rows, skipped)
+
+
+def leaderboard_main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="optkit leaderboard",
+                                 description="gather capstone result files into one table and chart")
+    ap.add_argument("files", nargs="+", help="result .json files or folders holding them")
+    ap.add_argument("--json", action="store_true", help="print JSON only")
+    ap.add_argument("--png", metavar="PATH", help="also write a bar chart of the speedups")
+    args = ap.parse_args(argv)
+    board = leaderboard(args.files)
+    if args.png and board.rows:
+        try:
+            Path(args.png).parent.mkdir(parents=True, exist_ok=True)
+            board.plot().savefig(args.png, dpi=110)
+        except (OSError, ValueError) as exc:
+            print(f"optkit leaderboard: cannot write {args.png}: {exc}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps(board.to_dict(), indent=1))
+    else:
+        print(board.table())
+        if args.png and board.rows:
+            print(f"chart: {args.png}")
+    if not board.rows:
+        if not args.json:
+            print("optkit leaderboard: no valid result files", file=sys.stderr)
+        return 1
+    return 1 if board.skipped else 0

@@ -1,0 +1,309 @@
+"""The capstone: augmentation pipeline reference, its self-check, result files, leaderboard."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import numpy as np
+import pytest
+
+from optkit import capstone
+from optkit.capstone import (MEAN_RGB, STD_RGB, ResultFileError, augment_python, leaderboard,
+                             leaderboard_main, load_result, make_params, save_result)
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOK = REPO / "notebooks" / "08_capstone.ipynb"
+
+
+def _image(h=60, w=80, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def _identity(n, size, y0=3, x0=5):
+    return {"size": size, "y0": np.full(n, y0), "x0": np.full(n, x0), "h": np.full(n, size),
+            "w": np.full(n, size), "flip": np.zeros(n, bool), "brightness": np.ones(n),
+            "contrast": np.ones(n), "saturation": np.ones(n)}
+
+
+def _normalised(patch_bgr):
+    rgb = patch_bgr[..., ::-1].astype(np.float64) / 255.0
+    return ((rgb - np.array(MEAN_RGB)) / np.array(STD_RGB)).transpose(2, 0, 1).astype(np.float32)
+
+
+# ------------------------------------------------------------------------------ parameters
+
+def test_params_are_deterministic_and_inside_the_image():
+    a = make_params(50, (480, 640, 3), 48, seed=3)
+    b = make_params(50, (480, 640, 3), 48, seed=3)
+    c = make_params(50, (480, 640, 3), 48, seed=4)
+    for k in capstone.PARAM_KEYS:
+        assert np.array_equal(a[k], b[k]) and len(a[k]) == 50
+    assert not np.array_equal(a["y0"], c["y0"])
+    assert (a["y0"] >= 0).all() and (a["y0"] + a["h"] <= 480).all()
+    assert (a["x0"] >= 0).all() and (a["x0"] + a["w"] <= 640).all()
+    assert (a["h"] >= 24).all() and (a["w"] >= 1).all()
+    assert a["flip"].dtype == bool and 0 < a["flip"].sum() < 50
+    for k in ("brightness", "contrast", "saturation"):
+        assert ((a[k] >= 0.7) & (a[k] <= 1.3)).all()
+
+
+@pytest.mark.parametrize("args, message", [
+    ((0, (480, 640)), "n must be"), ((2.5, (480, 640)), "n must be"),
+    ((4, (480, 640), 1), "size must be"), ((4, (30, 640), 48), "smaller than one patch"),
+    ((4, (480,)), "image_shape"),
+])
+def test_params_bad_arguments(args, message):
+    with pytest.raises(ValueError, match=message):
+        make_params(*args)
+
+
+# ------------------------------------------------------------------------------ the reference
+
+def test_identity_parameters_give_the_normalised_crop():
+    img = _image()
+    out = augment_python(img, _identity(2, 16))
+    assert out.shape == (2, 3, 16, 16) and out.dtype == np.float32
+    want = _normalised(img[3:19, 5:21])
+    np.testing.assert_allclose(out[0], want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+def test_flip_mirrors_columns_and_resize_samples_nearest():
+    img = _image()
+    p = _identity(1, 16)
+    flipped = dict(p, flip=np.array([True]))
+    np.testing.assert_array_equal(augment_python(img, flipped)[0], augment_python(img, p)[0][:, :, ::-1])
+    # a 32x32 box into 16x16: every other pixel (nearest neighbour, r*h//S)
+    big = dict(p, h=np.array([32]), w=np.array([32]))
+    np.testing.assert_allclose(augment_python(img, big)[0], _normalised(img[3:35:2, 5:37:2]), atol=1e-6)
+
+
+def test_colour_jitter():
+    img = _image()
+    p = _identity(1, 8)
+    dark = augment_python(img, dict(p, brightness=np.array([0.0])))[0]
+    np.testing.assert_allclose(dark, np.broadcast_to(
+        ((0 - np.array(MEAN_RGB)) / np.array(STD_RGB))[:, None, None], dark.shape), atol=1e-6)
+    grey = augment_python(img, dict(p, saturation=np.array([0.0])))[0]
+    rgb = grey * np.array(STD_RGB)[:, None, None] + np.array(MEAN_RGB)[:, None, None]
+    np.testing.assert_allclose(rgb[0], rgb[1], atol=1e-5)        # no colour left
+    np.testing.assert_allclose(rgb[1], rgb[2], atol=1e-5)
+    flat = augment_python(img, dict(p, contrast=np.array([0.0]), saturation=np.array([0.0])))[0]
+    assert np.ptp(flat[0]) < 1e-5                                 # one grey everywhere
+    light = np.full((40, 40, 3), 200, np.uint8)
+    clipped = augment_python(light, dict(p, brightness=np.array([10.0])))[0]   # 2000 -> 255
+    np.testing.assert_allclose(clipped, np.broadcast_to(
+        ((1 - np.array(MEAN_RGB)) / np.array(STD_RGB))[:, None, None], clipped.shape), atol=1e-6)
+
+
+def test_reference_rejects_bad_inputs():
+    img = _image()
+    with pytest.raises(ValueError, match="uint8"):
+        augment_python(img.astype(np.float32), _identity(1, 8))
+    with pytest.raises(ValueError, match="missing"):
+        augment_python(img, {"size": 8})
+
+
+def test_make_args_reproducible():
+    a_img, a = capstone.make_args(1, n=4)
+    b_img, b = capstone.make_args(1, n=4)
+    assert a_img is b_img and a_img.shape == (capstone.PAGE[1], capstone.PAGE[0], 3)
+    np.testing.assert_array_equal(augment_python(a_img, a), augment_python(b_img, b))
+
+
+# ------------------------------------------------------------------------------ the notebook's solution
+
+def _notebook_solution():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    [cell] = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    ns = {"np": np, "capstone": capstone}
+    exec(compile(cell.source, "08_capstone solution", "exec"), ns)
+    return ns["augment_fast"]
+
+
+@pytest.fixture(scope="module")
+def augment_fast():
+    if not NOTEBOOK.exists():
+        pytest.skip("notebooks/08_capstone.ipynb missing")
+    return _notebook_solution()
+
+
+def test_solution_matches_reference_exactly(augment_fast):
+    for seed in (0, 1, 5):
+        img, p = capstone.make_args(seed, n=6)
+        ref, out = augment_python(img, p), augment_fast(img, p)
+        assert out.dtype == np.float32 and out.shape == ref.shape
+        np.testing.assert_array_equal(out, ref)
+    img = _image()
+    np.testing.assert_array_equal(augment_fast(img, _identity(3, 16)), augment_python(img, _identity(3, 16)))
+
+
+def test_solution_is_much_faster(augment_fast):
+    img, p = capstone.make_args(0, n=8)
+    augment_fast(img, p)
+    t0 = time.perf_counter()
+    augment_python(img, p)
+    slow = time.perf_counter() - t0
+    fast = min(_timed(augment_fast, img, p) for _ in range(5))
+    assert slow / fast > 5        # loose sanity bound; the notebook measures the real speedup
+
+
+def _timed(f, *a):
+    t0 = time.perf_counter()
+    f(*a)
+    return time.perf_counter() - t0
+
+
+def test_exercise_verdicts(augment_fast):
+    ex = capstone.exercise(target_speedup=2, batch=4)
+
+    def stub(image, params):
+        raise NotImplementedError("exercise: write your version here")
+
+    def wrong(image, params):
+        return augment_fast(image, params) + 0.01
+
+    assert ex.check(stub, display=False).status == "not yet"
+    v = ex.check(wrong, display=False)
+    assert v.status == "wrong" and "seed 0" in v.message
+    v = ex.check(augment_fast, display=False)
+    assert v.status in ("pass", "too slow") and v.speedup > 1      # "too slow" only on a starved CPU
+
+
+def test_show_batch():
+    img, p = capstone.make_args(0, n=5)
+    fig = capstone.show_batch(augment_python(img, p), k=4, title="t")
+    assert len([a for a in fig.axes if a.images]) == 4
+    with pytest.raises(ValueError, match="batch"):
+        capstone.show_batch(np.zeros((4, 8, 8)))
+
+
+# ------------------------------------------------------------------------------ result files
+
+def _verdict(status="pass", speedup=42.0):
+    return SimpleNamespace(status=status, speedup=speedup, target=20.0, message="m",
+                           timings={"reference": 0.3, "yours": 0.3 / (speedup or 1)})
+
+
+def test_save_and_load_result(tmp_path, monkeypatch):
+    path = save_result(_verdict(), "Ada Lovelace", folder=tmp_path)
+    assert path.parent == tmp_path and path.name.startswith("capstone-Ada-Lovelace-")
+    rec = load_result(path)
+    assert rec["name"] == "Ada Lovelace" and rec["verdict"] == "pass" and rec["speedup"] == 42.0
+    assert rec["cpus"] >= 1 and rec["machine"] and rec["schema"] == capstone.SCHEMA
+    again = save_result(_verdict(speedup=50.0), "Ada Lovelace", folder=tmp_path)
+    assert again == path and load_result(path)["speedup"] == 50.0       # re-running overwrites
+    monkeypatch.setenv("OPTKIT_RESULTS", str(tmp_path / "env"))
+    assert save_result(_verdict("not yet", None), "x").parent == tmp_path / "env"
+    with pytest.raises(ValueError, match="name"):
+        save_result(_verdict(), "  ", folder=tmp_path)
+    with pytest.raises(ValueError, match="Verdict"):
+        save_result(object(), "a", folder=tmp_path)
+
+
+def _write(folder: Path, name: str, content) -> Path:
+    p = folder / name
+    p.write_bytes(content if isinstance(content, bytes) else
+                  (content if isinstance(content, str) else json.dumps(content)).encode())
+    return p
+
+
+def _rec(**kw):
+    rec = {"schema": capstone.SCHEMA, "name": "a", "machine": "m1", "cpus": 2, "verdict": "pass",
+           "speedup": 30.0, "when": "2026-11-21T06:00:00+00:00"}
+    rec.update(kw)
+    return rec
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not valid JSON"),
+    ([1, 2], "expected a JSON object"),
+    (b"\xff\xfe\x00garbage", "cannot read"),
+    (_rec(name=""), "'name' must be a non-empty string"),
+    (_rec(machine=3), "'machine' must be"),
+    (_rec(verdict="great"), "'verdict' must be one of"),
+    (_rec(speedup=-3), "'speedup' must be a positive number"),
+    (_rec(speedup="fast"), "'speedup' must be a positive number"),
+    (_rec(speedup=True), "'speedup' must be a positive number"),
+    (_rec(speedup=None), "a 'pass' needs a 'speedup'"),
+    (_rec(cpus=0), "'cpus' must be a positive integer"),
+    (_rec(schema="other/9"), "unknown schema"),
+])
+def test_malformed_result_files_are_clear_errors(tmp_path, content, message):
+    p = _write(tmp_path, "bad.json", content)
+    with pytest.raises(ResultFileError, match=message) as info:
+        load_result(p)
+    assert str(p) in str(info.value)
+
+
+def test_nan_speedup_rejected(tmp_path):
+    p = _write(tmp_path, "nan.json", json.dumps(_rec()).replace("30.0", "NaN"))
+    with pytest.raises(ResultFileError, match="speedup"):
+        load_result(p)
+
+
+def test_leaderboard_orders_and_deduplicates(tmp_path):
+    _write(tmp_path, "1.json", _rec(name="ann", speedup=30.0))
+    _write(tmp_path, "2.json", _rec(name="bob", speedup=90.0))
+    _write(tmp_path, "3.json", _rec(name="cid", verdict="too slow", speedup=120.0))
+    _write(tmp_path, "4.json", _rec(name="dee", verdict="not yet", speedup=None))
+    _write(tmp_path, "5.json", _rec(name="ann", speedup=10.0, when="2026-11-21T05:00:00+00:00"))  # older
+    _write(tmp_path, "6.json", "{broken")
+    board = leaderboard([tmp_path])
+    assert [(r["rank"], r["name"]) for r in board.rows] == [(1, "bob"), (2, "ann"), (3, "cid"), (4, "dee")]
+    assert [r["speedup"] for r in board.rows][:2] == [90.0, 30.0]
+    assert len(board.skipped) == 1 and board.skipped[0][0].endswith("6.json")
+    text = board.table()
+    assert "bob" in text and "x90.0" in text and "skipped" in text and "6.json" in text
+    assert "optkit-leaderboard" in board._repr_html_()
+    assert board.plot().axes
+
+
+def test_leaderboard_command(tmp_path, capsys):
+    from optkit import cli
+
+    a = _write(tmp_path, "a.json", _rec(name="ann"))
+    b = _write(tmp_path, "b.json", _rec(name="bob", speedup=60.0, machine="m2", cpus=4))
+    png = tmp_path / "out" / "board.png"
+    assert leaderboard_main([str(a), str(b), "--png", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("bob") < out.index("ann") and "chart:" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    assert cli.main(["leaderboard", str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in data["rows"]] == ["bob", "ann"] and data["skipped"] == []
+
+
+def test_leaderboard_command_with_bad_files_does_not_crash(tmp_path, capsys):
+    good = _write(tmp_path, "good.json", _rec())
+    bad = _write(tmp_path, "bad.json", "[]")
+    missing = tmp_path / "nope.json"
+    assert leaderboard_main([str(good), str(bad), str(missing)]) == 1     # table shown, exit 1
+    out = capsys.readouterr().out
+    assert "a " in out and "bad.json: expected a JSON object" in out and "nope.json: cannot read" in out
+    assert leaderboard_main([str(bad), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["rows"] == [] and "bad.json" in data["skipped"][0]["file"]
+    assert leaderboard_main([str(bad)]) == 1
+    assert "no valid result files" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ the notebook
+
+def test_capstone_notebook_conventions():
+    if not NOTEBOOK.exists():
+        pytest.skip("notebooks/08_capstone.ipynb missing")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.metadata.optkit["ci_budget_s"] == 180
+    assert nb.metadata.kernelspec["name"] == "optkit"
+    tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    for t in ("solution", "check", "plot", "lprun"):
+        assert t in tags, t
+    for c in nb.cells:
+        if c.cell_type == "code":
+            assert c.outputs == [] and c.execution_count is None
+        else:
+            assert not any(u in c.source for u in (" ms", " µs", "x12")), "no measured numbers in prose"
