@@ -1,0 +1,385 @@
+"""optkit.native: argument checks, edge cases, threads, reference counting, leaks, the fuzz run.
+
+Agreement with OpenCV and the benchmark are in tests/test_crops.py.
+"""
+import gc
+import os
+import subprocess
+import sys
+import threading
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optkit import native
+
+ROOT = Path(__file__).resolve().parent.parent
+H, W = 8, 16
+
+
+def _img(h=60, w=80, c=3, seed=0):
+    rng = np.random.default_rng(seed)
+    shape = (h, w) if c is None else (h, w, c)
+    return rng.integers(0, 256, shape, dtype=np.uint8)
+
+
+def _quads(n=5, dtype=np.float32):
+    base = np.array([[10, 10], [50, 12], [48, 30], [9, 28]], dtype=np.float64)
+    return np.stack([base + i for i in range(n)]).astype(dtype)
+
+
+# ---------------------------------------------------------------- build_info, basic call
+
+def test_build_info_keys():
+    info = native.build_info()
+    assert isinstance(info["openmp"], bool)
+    assert info["max_threads"] >= 1
+    assert info["compiler"] in ("gcc", "clang", "msvc", "unknown")
+    assert info["simd"] in ("avx2", "sse2", "none")
+
+
+def test_mean_u8_still_works():
+    assert native.mean_u8(np.array([1, 2, 3], np.uint8)) == 2.0
+
+
+@pytest.mark.parametrize("c", [None, 1, 3, 4])
+@pytest.mark.parametrize("qdtype", [np.float32, np.float64])
+def test_shapes_and_dtypes(c, qdtype):
+    img = _img(c=c)
+    out = native.warp_crops(img, _quads(3, qdtype), (H, W))
+    extra = () if c is None else (c,)
+    assert out.shape == (3, H, W) + extra and out.dtype == np.uint8
+    assert isinstance(out, np.ndarray) and out.flags.c_contiguous and out.flags.writeable
+
+
+def test_float32_and_float64_quads_agree():
+    img = _img()
+    a = native.warp_crops(img, _quads(4, np.float32), (H, W))
+    b = native.warp_crops(img, _quads(4, np.float64), (H, W))
+    assert np.array_equal(a, b)  # the corners are exact in both dtypes
+
+
+def test_axis_aligned_quad_is_a_plain_copy():
+    img = _img()
+    q = np.array([[[5, 7], [5 + W - 1, 7], [5 + W - 1, 7 + H - 1], [5, 7 + H - 1]]], np.float32)
+    out = native.warp_crops(img, q, (H, W))
+    assert np.array_equal(out[0], img[7:7 + H, 5:5 + W])
+
+
+def test_outside_the_image_is_zero():
+    img = _img()
+    q = np.array([[[1000, 1000], [1100, 1000], [1100, 1050], [1000, 1050]]], np.float32)
+    assert not native.warp_crops(img, q, (H, W)).any()
+
+
+def test_zero_boxes_gives_empty_result():
+    out = native.warp_crops(_img(), np.zeros((0, 4, 2), np.float32), (H, W))
+    assert out.shape == (0, H, W, 3) and out.dtype == np.uint8
+
+
+def test_out_is_filled_and_returned():
+    img, q = _img(), _quads(3)
+    out = np.full((3, H, W, 3), 7, np.uint8)
+    res = native.warp_crops(img, q, (H, W), out=out)
+    assert res is out
+    assert np.array_equal(out, native.warp_crops(img, q, (H, W)))
+
+
+@pytest.mark.parametrize("threads", [None, 0, 1, 2, 3, 64, 10**9])
+def test_threads_values_give_the_same_result(threads):
+    img, q = _img(), _quads(7)
+    ref = native.warp_crops(img, q, (H, W), threads=1)
+    assert np.array_equal(native.warp_crops(img, q, (H, W), threads=threads), ref)
+
+
+def test_portable_kernel_matches_simd_kernel():
+    """OPTKIT_NO_AVX2=1 forces the portable kernel; both must agree (up to float rounding)."""
+    code = ("import numpy as np, sys; from optkit import native; from optkit import data;"
+            "d = data.make_document(800, 600, 60, seed=3);"
+            "np.save(sys.argv[1], native.warp_crops(d.image, d.quads, (24, 96)));"
+            "print(native.build_info()['simd'])")
+    outs = {}
+    for flag in ("0", "1"):
+        path = ROOT / "test-artifacts" / f"native_simd_{flag}.npy"
+        path.parent.mkdir(exist_ok=True)
+        env = dict(os.environ, OPTKIT_NO_AVX2=flag)
+        r = subprocess.run([sys.executable, "-c", code, str(path)], env=env, capture_output=True,
+                           text=True, timeout=120, cwd=ROOT)
+        assert r.returncode == 0, r.stderr
+        outs[flag] = (np.load(path), r.stdout.strip())
+    assert outs["1"][1] != "avx2"
+    d = np.abs(outs["0"][0].astype(int) - outs["1"][0])
+    assert d.max() <= 1 and (d == 0).mean() > 0.999
+
+
+# ---------------------------------------------------------------- argument checks
+
+def _raises(exc, match, *args, **kw):
+    with pytest.raises(exc, match=match):
+        native.warp_crops(*args, **kw)
+
+
+def test_bad_image():
+    q = _quads(2)
+    _raises(TypeError, "image must be uint8", _img().astype(np.float32), q, (H, W))
+    _raises(TypeError, "image must be uint8", _img().astype(np.int16), q, (H, W))
+    _raises(ValueError, "image must have 2 .* or 3", np.zeros((4, 5, 3, 1), np.uint8), q, (H, W))
+    _raises(ValueError, "image must have 2 .* or 3", np.zeros(10, np.uint8), q, (H, W))
+    _raises(ValueError, "1, 3 or 4 channels", np.zeros((10, 10, 2), np.uint8), q, (H, W))
+    _raises(ValueError, "image is empty", np.zeros((0, 10, 3), np.uint8), q, (H, W))
+    _raises(ValueError, r"np\.ascontiguousarray\(image\)", _img()[:, ::2], q, (H, W))
+    _raises(TypeError, "image must be a numpy array", [[1, 2]], q, (H, W))
+    _raises(TypeError, "image must be a numpy array", None, q, (H, W))
+
+
+def test_bad_quads():
+    img = _img()
+    _raises(TypeError, "quads must be float32 or float64", img, _quads(2).astype(np.int32), (H, W))
+    _raises(TypeError, "quads must be float32 or float64", img, _quads(2).astype(np.float16), (H, W))
+    _raises(ValueError, r"quads must have shape \(N, 4, 2\)", img, np.zeros((2, 3, 2), np.float32), (H, W))
+    _raises(ValueError, r"quads must have shape \(N, 4, 2\)", img, np.zeros((8, 2), np.float32), (H, W))
+    _raises(ValueError, r"np\.ascontiguousarray\(quads\)", img, np.zeros((2, 4, 4), np.float32)[:, :, ::2], (H, W))
+    _raises(TypeError, "quads must be a numpy array", img, "abc", (H, W))
+    q = _quads(3)
+    q[1, 2] = np.nan
+    _raises(ValueError, r"quads\[1\] is degenerate or not finite", img, q, (H, W))
+    q = _quads(3)
+    q[2, 3] = np.inf
+    _raises(ValueError, r"quads\[2\]", img, q, (H, W))
+    collinear = np.array([[[0, 0], [10, 0], [20, 0], [5, 5]]], np.float32)
+    _raises(ValueError, r"quads\[0\] is degenerate", img, collinear, (H, W))
+    point = np.full((1, 4, 2), 3.0, np.float32)
+    _raises(ValueError, r"quads\[0\] is degenerate", img, point, (H, W))
+
+
+def test_bad_size():
+    img, q = _img(), _quads(2)
+    _raises(TypeError, "size must be a tuple", img, q, 5)
+    _raises(ValueError, r"size must be a pair", img, q, (1, 2, 3))
+    _raises(TypeError, r"size\[0\] \(h\) must be an integer", img, q, (2.5, 3))
+    _raises(ValueError, "h >= 2 and w >= 2", img, q, (0, 5))
+    _raises(ValueError, "h >= 2 and w >= 2", img, q, (5, -1))
+    _raises(ValueError, "h >= 2 and w >= 2", img, q, (1, 5))
+    _raises(ValueError, "too large", img, q, (2**40, 2**40))
+    with pytest.raises((MemoryError, ValueError)):
+        native.warp_crops(img, q, (2**24, 2**24))          # 2 x 2^48 x 3 bytes: overflows
+    with pytest.raises((MemoryError, ValueError)):
+        native.warp_crops(img, np.repeat(q, 5000, axis=0), (2**16, 2**16))  # ~2^61 bytes
+
+
+def test_bad_threads():
+    img, q = _img(), _quads(2)
+    _raises(ValueError, "threads must be None or >= 0", img, q, (H, W), threads=-1)
+    _raises(TypeError, "threads must be an integer", img, q, (H, W), threads=1.5)
+    _raises(TypeError, "threads must be an integer", img, q, (H, W), threads="2")
+    with pytest.raises(TypeError):
+        native.warp_crops(img, q, (H, W), 2)                # threads is keyword-only
+
+
+def test_bad_out():
+    img, q = _img(), _quads(2)
+    ro = np.zeros((2, H, W, 3), np.uint8)
+    ro.flags.writeable = False
+    _raises(ValueError, "out is read-only", img, q, (H, W), out=ro)
+    _raises(ValueError, "out is read-only", img, q, (H, W), out=bytes(2 * H * W * 3))
+    _raises(ValueError, r"out must have shape \(2, 8, 16, 3\)", img, q, (H, W), out=np.zeros((2, H, W), np.uint8))
+    _raises(ValueError, r"out must have shape", img, q, (H, W), out=np.zeros((3, H, W, 3), np.uint8))
+    _raises(TypeError, "out must be uint8", img, q, (H, W), out=np.zeros((2, H, W, 3), np.float32))
+    _raises(ValueError, "out must be C-contiguous", img, q, (H, W),
+            out=np.zeros((2, H, W * 2, 3), np.uint8)[:, :, ::2])
+    _raises(TypeError, "out must be a numpy array", img, q, (H, W), out=[1, 2])
+    big = np.zeros((2 * H, W, 3), np.uint8)
+    _raises(ValueError, "share memory with image", big.reshape(-1)[: 50 * 3].reshape(10, 5, 3), q, (H, W),
+            out=big.reshape(2, H, W, 3))
+
+
+def test_errors_release_buffers():
+    """A failed call must release every buffer it got: numpy refuses to resize an exported array."""
+    img, q = _img(), _quads(2)
+    out = np.zeros((2, H, W), np.uint8)  # wrong shape: fails after all three buffers were taken
+    for _ in range(3):
+        with pytest.raises(ValueError):
+            native.warp_crops(img, q, (H, W), out=out)
+    for a in (img, q, out):
+        b = a.copy()
+        a.resize(b.shape, refcheck=False)  # raises BufferError if a buffer were still exported
+
+
+def test_bytearray_and_memoryview_inputs():
+    img = bytearray(_img(c=None).tobytes())
+    mv = memoryview(img).cast("B", (60, 80))
+    out = native.warp_crops(mv, _quads(2), (H, W))
+    assert out.shape == (2, H, W)
+
+
+# ---------------------------------------------------------------- threads from Python
+
+def test_eight_python_threads_give_identical_results():
+    from optkit import data
+
+    doc = data.make_document(800, 600, 40, seed=1)
+    ref = native.warp_crops(doc.image, doc.quads, (16, 64), threads=1)
+    results, errors = [None] * 8, []
+    barrier = threading.Barrier(8)
+
+    def work(k):
+        try:
+            barrier.wait()
+            for _ in range(5):
+                r = native.warp_crops(doc.image, doc.quads, (16, 64), threads=1 + k % 3)
+                if not np.array_equal(r, ref):
+                    errors.append(k)
+            results[k] = r
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    assert all(np.array_equal(r, ref) for r in results)
+
+
+def test_gil_is_released():
+    """While one thread is inside warp_crops, another Python thread keeps running."""
+    from optkit import data
+
+    doc = data.make_document(1200, 900, 300, seed=2)
+    quads = np.tile(doc.quads, (4, 1, 1))
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(1)
+
+    t = threading.Thread(target=ticker)
+    native.warp_crops(doc.image, quads, (32, 128), threads=1)
+    import time
+    t0 = time.perf_counter()
+    t.start()
+    n = 0
+    while time.perf_counter() - t0 < 0.3:
+        native.warp_crops(doc.image, quads, (32, 128), threads=1)
+        n += 1
+    stop.set()
+    t.join()
+    # with the GIL held for the whole call the ticker would only run between calls (a few ticks)
+    assert len(ticks) > 1000 * n
+
+
+# ---------------------------------------------------------------- reference counting
+
+CROPS = np.arange(4 * 3 * 5, dtype=np.uint8).reshape(4, 3, 5)
+FUNCS = [native.crop_means, native.crop_means_setitem, native.crop_means_LEAKY_for_lesson]
+
+
+@pytest.mark.parametrize("fn", FUNCS)
+def test_crop_means_values(fn):
+    assert fn(CROPS) == pytest.approx(CROPS.reshape(4, -1).mean(axis=1).tolist())
+    assert fn(np.zeros((0, 3), np.uint8)) == []
+
+
+@pytest.mark.parametrize("fn", FUNCS)
+def test_crop_means_bad_input(fn):
+    with pytest.raises(TypeError, match="crops must be a numpy array"):
+        fn(123)
+    with pytest.raises(ValueError, match="uint8"):
+        fn(np.zeros((2, 3), np.float32))
+
+
+def _leak_figures(fn, arg, calls):
+    """What 100,000 calls leave behind: refcount of the argument, of a returned element, memory."""
+    import psutil
+
+    proc = psutil.Process()
+    for _ in range(1000):
+        fn(arg)                     # warm-up: free lists and arenas reach their steady state
+    gc.collect()
+    ref_arg = sys.getrefcount(arg)
+    elem = fn(arg)[0]               # only `elem` (and getrefcount's argument) should hold it
+    elem_refs = sys.getrefcount(elem) - 1
+    rss0 = proc.memory_info().rss
+    tracemalloc.start()
+    snap0 = tracemalloc.take_snapshot()
+    for _ in range(calls):
+        fn(arg)
+    gc.collect()
+    snap1 = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    rss1 = proc.memory_info().rss
+    growth = sum(s.size_diff for s in snap1.compare_to(snap0, "filename"))
+    return {"arg_refcount_delta": sys.getrefcount(arg) - ref_arg, "elem_refs": elem_refs,
+            "traced_growth": growth, "rss_growth": rss1 - rss0}
+
+
+CALLS = 100_000
+
+
+@pytest.mark.parametrize("fn", [native.crop_means, native.crop_means_setitem])
+def test_correct_versions_do_not_leak(fn):
+    f = _leak_figures(fn, CROPS, CALLS)
+    assert f["arg_refcount_delta"] == 0
+    assert f["elem_refs"] == 1
+    assert f["traced_growth"] < 64 * 1024          # noise: a few hundred bytes in practice
+    assert f["rss_growth"] < 4 * 1024 * 1024
+
+
+def test_leak_detector_catches_the_leaky_version():
+    """The same measurements flag the deliberately leaky function: the detector works."""
+    f = _leak_figures(native.crop_means_LEAKY_for_lesson, CROPS, CALLS)
+    assert f["elem_refs"] == 2                         # one reference nobody owns
+    leaked = CALLS * len(CROPS) * sys.getsizeof(1.0)   # 4 floats per call, never freed
+    assert f["traced_growth"] > 0.9 * leaked
+    assert f["rss_growth"] > 0.5 * leaked
+
+
+def test_warp_crops_does_not_leak():
+    """100,000 calls (new result, out=, error path): refcounts and RSS flat; tracemalloc on 5,000."""
+    import psutil
+
+    img, q = _img(20, 30), _quads(2) * 0.3
+    out = np.empty((2, 4, 6, 3), np.uint8)
+
+    def calls(k):
+        for _ in range(k):
+            native.warp_crops(img, q, (4, 6))
+            native.warp_crops(img, q, (4, 6), out=out)
+            try:
+                native.warp_crops(img, q, (4, 7), out=out)  # the error path releases too
+            except ValueError:
+                pass
+
+    calls(2000)
+    gc.collect()
+    refs = [sys.getrefcount(x) for x in (img, q, out)]
+    rss0 = psutil.Process().memory_info().rss
+    calls(CALLS // 3)
+    gc.collect()
+    assert [sys.getrefcount(x) for x in (img, q, out)] == refs
+    assert psutil.Process().memory_info().rss - rss0 < 4 * 1024 * 1024
+    tracemalloc.start()
+    snap0 = tracemalloc.take_snapshot()
+    calls(1700)
+    gc.collect()
+    snap1 = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    assert sum(s.size_diff for s in snap1.compare_to(snap0, "filename")) < 64 * 1024
+
+
+# ---------------------------------------------------------------- the fuzz run (subprocess)
+
+@pytest.mark.slow
+def test_fuzz_in_subprocess():
+    """tests/fuzz_native.py: >= 2,000 random valid and invalid calls; a crash fails this test."""
+    env = dict(os.environ, OPTKIT_FUZZ_EXAMPLES="2000")
+    r = subprocess.run([sys.executable, str(ROOT / "tests" / "fuzz_native.py")], env=env,
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, f"fuzz run failed (rc {r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+    assert "fuzz: ok" in r.stdout
+    cases = int(r.stdout.split("fuzz: ok,")[1].split()[0])
+    assert cases >= 2000
