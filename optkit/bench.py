@@ -41,6 +41,7 @@ The harness costs a little per call (a Python ``for`` loop and the call itself);
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import json
@@ -52,7 +53,7 @@ import sys
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 __all__ = [
     "MismatchError", "Timing", "Comparison", "Sweep", "compare", "sweep_sizes",
@@ -165,7 +166,9 @@ def assert_same(ref, out, rtol=1e-7, atol=0.0, *, strict_dtype=False, _where="")
 
     Arrays (and array-likes): same shape, values close (``np.isclose``, NaN == NaN); dtype
     may differ unless ``strict_dtype``. Lists/tuples: same length, element-wise. Dicts: same
-    keys, value-wise. Floats: ``math.isclose``. Everything else: ``==``.
+    keys, value-wise. Dataclasses: field by field. Floats: ``math.isclose``. Everything
+    else: ``==``. The message names the position (``[2] [0]``, ``.quads``) and, for arrays,
+    the number of differing elements, the max abs difference and the first differing index.
     """
     if _as_array(ref) is not None and not isinstance(ref, (list, tuple, dict)):
         _compare_arrays(ref, out, rtol, atol, _where, strict_dtype)
@@ -178,6 +181,13 @@ def assert_same(ref, out, rtol=1e-7, atol=0.0, *, strict_dtype=False, _where="")
             raise MismatchError(f"{_where}length differs: expected {len(ref)}, got {len(out)}")
         for i, (r, o) in enumerate(zip(ref, out)):
             assert_same(r, o, rtol, atol, strict_dtype=strict_dtype, _where=f"{_where}[{i}] ")
+        return
+    if dataclasses.is_dataclass(ref) and not isinstance(ref, type):
+        if type(out) is not type(ref):
+            raise MismatchError(f"{_where}expected a {type(ref).__name__}, got {type(out).__name__}")
+        for f in dataclasses.fields(ref):
+            assert_same(getattr(ref, f.name), getattr(out, f.name), rtol, atol,
+                        strict_dtype=strict_dtype, _where=f"{_where}.{f.name} ")
         return
     if isinstance(ref, dict):
         if not isinstance(out, dict):
@@ -386,8 +396,8 @@ def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rto
         if snap:
             _warn_if_modified(label, args, snap)
         firsts[label] = first
-        if i == 0:
-            ref = out
+        if i == 0:            # keep a private copy: later variants may reuse the same buffer
+            ref = _snapshot((out,)).get(0, out)
         else:
             _check_output(label, labels[0], ref, out, check, rtol, atol)
         del out

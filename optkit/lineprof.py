@@ -136,7 +136,7 @@ class LineProfile:
             raise ValueError("no line was executed")
         lines = lines[:1] + [ln for ln in lines[1:] if ln.share >= 0.05]
         rest = max(0.0, 100.0 - sum(ln.share for ln in lines))
-        labels = [f"line {ln.lineno}: {_short(ln.source)}" for ln in lines]
+        labels = [f"line {ln.lineno}: {_short(ln.source, 40)}" for ln in lines]
         shares = [ln.share for ln in lines]
         colours = ["#d62728"] + ["#1f77b4"] * (len(lines) - 1)
         if rest >= 0.05:
@@ -149,12 +149,12 @@ class LineProfile:
         ax.barh(y, shares, color=colours, edgecolor="black", linewidth=0.5, height=0.65)
         ax.set_yticks(y, labels, fontsize=8.5, family="monospace")
         ax.invert_yaxis()
-        ax.set_xlim(0, 118)
+        ax.set_xlim(0, 122)
         for i, s in enumerate(shares):
             txt = f"{s:.0f}% of the time" if i == 0 else f"{s:.1f}%"
             ax.text(s + 1, i, txt, va="center", fontsize=9,
                     fontweight="bold" if i == 0 else "normal")
-        ax.set_xlabel("share of the function's time [%] (line_profiler)")
+        ax.set_xlabel("share of the function's time [%]")
         fig.suptitle(title or f"Where {self.name}() spends its time "
                      f"(line_profiler; profiler overhead x{self.overhead:.1f})",
                      x=0.01, ha="left", fontsize=11)

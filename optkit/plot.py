@@ -27,6 +27,8 @@ __all__ = ["speedup_bars", "scaling", "thread_scaling", "ladder", "OptkitFigure"
 
 FIGSIZE = (7.0, 3.5)
 BASE_COLOUR = "#9e9e9e"
+FASTER = "#1f77b4"
+SLOWER = "#d62728"
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f"]
 
@@ -124,12 +126,18 @@ def _check_positive(times: dict, what="time"):
 
 # --------------------------------------------------------------------------- speedup bars
 
-def speedup_bars(data, baseline=None, log=False, title=None) -> Figure:
+AUTO_LOG_RATIO = 30.0      # speedup_bars/ladder switch to a log axis beyond this range
+
+
+def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     """One horizontal bar per variant: speedup over ``baseline`` (median time ratio).
 
     ``data``: a :class:`optkit.bench.Comparison` or ``{label: seconds}``. The baseline
     (default: the Comparison's baseline or the first label) is grey, hatched and labelled
-    "baseline"; every bar carries its factor ("x12.3") and median time.
+    "baseline"; faster variants are blue, slower ones red; every bar carries its factor
+    ("x12.3") and median time. ``log``: True/False forces the axis; None (default) picks a
+    log axis when the largest and smallest factors are more than ``AUTO_LOG_RATIO`` apart
+    (a x300 bar would otherwise flatten the baseline to nothing).
     """
     times = _medians(data)
     _check_positive(times)
@@ -139,37 +147,39 @@ def speedup_bars(data, baseline=None, log=False, title=None) -> Figure:
         raise KeyError(f"baseline {baseline!r} is not one of {list(times)}")
     labels = list(times)
     speed = [times[baseline] / times[k] for k in labels]
-    fig = _new_figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.0 + 0.45 * len(labels)))))
+    hi, lo = max(speed), min(min(speed), 1.0)
+    if log is None:
+        log = hi / lo > AUTO_LOG_RATIO
+    fig = _new_figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.1 + 0.42 * len(labels)))))
     ax = fig.add_subplot()
     y = list(range(len(labels)))
-    colours = [BASE_COLOUR if k == baseline else COLOURS[i % len(COLOURS)]
-               for i, k in enumerate(labels)]
-    bars = ax.barh(y, speed, color=colours, edgecolor="black", linewidth=0.6, height=0.65)
+    colours = [BASE_COLOUR if k == baseline else (FASTER if s >= 1 else SLOWER)
+               for k, s in zip(labels, speed)]
+    left = lo / 1.6 if log else 0
+    bars = ax.barh(y, [s - left for s in speed], left=left, color=colours, edgecolor="black",
+                   linewidth=0.6, height=0.62)
     for b, k in zip(bars, labels):
         b.set_gid(f"bar:{k}")
         if k == baseline:
             b.set_hatch("//")
             b.set_label("baseline")
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, [_wrap(k, 28) for k in labels])
     ax.invert_yaxis()
     ax.axvline(1.0, color="black", linewidth=0.8, linestyle=":")
-    hi = max(speed)
     if log:
         ax.set_xscale("log")
-        lo = min(min(speed), 1.0)
-        ax.set_xlim(lo / 1.6, hi * 4.0)
+        ax.set_xlim(left, hi * 6.0)
+        ax.xaxis.set_major_formatter(_speedup_formatter())
     else:
-        ax.set_xlim(0, hi * 1.35)
+        ax.set_xlim(0, hi * 1.38)
     for yi, s, k in zip(y, speed, labels):
         txt = f"{_fmt(s)}  ({_fmt_time(times[k])})"
         if k == baseline:
             txt += "  baseline"
-        ax.text(s * (1.04 if log else 1.0) + (0 if log else hi * 0.01), yi, txt,
-                va="center", ha="left", fontsize=9)
-    if log:
-        ax.xaxis.set_major_formatter(_speedup_formatter())
-    ax.set_xlabel(f"speedup vs {baseline} (median time per call; higher is better)")
-    _title(fig, ax, title or "Speedup over the baseline")
+        ax.text(s * 1.06 if log else s + hi * 0.012, yi, txt, va="center", ha="left", fontsize=9,
+                fontweight="normal" if k == baseline else "bold")
+    ax.set_xlabel(f"speedup vs {_wrap(str(baseline), 40)} (higher is better)")
+    _title(fig, ax, title or "Speedup over the baseline (median time per call)")
     ax.grid(axis="x", alpha=0.3, which="major")
     ax.set_axisbelow(True)
     return fig
@@ -252,9 +262,10 @@ def thread_scaling(data, threads=None, title=None) -> Figure:
         ymax = max(ymax, max(s for s in sp if math.isfinite(s)))
     usable = (getattr(data, "context", None) or {}).get("usable_cpus")
     if usable and usable < max(xs):
+        ax.axvspan(usable, max(xs) + 0.5, color="#b42318", alpha=0.06, linewidth=0)
         ax.axvline(usable, color="#b42318", linestyle=":", linewidth=1)
-        ax.text(usable, ymax * 1.05, f" usable CPUs = {usable}", color="#b42318", fontsize=8,
-                va="bottom")
+        ax.text(usable, 0.03, f" usable CPUs = {usable}: more threads only compete",
+                color="#b42318", fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
     ax.set_xticks(xs)
     ax.set_xlim(min(xs) - 0.3, max(xs) + 0.5)
     ax.set_ylim(0, ymax * 1.2)
@@ -262,7 +273,7 @@ def thread_scaling(data, threads=None, title=None) -> Figure:
     ax.set_ylabel(f"speedup vs {x0} thread{'s' if x0 > 1 else ''}")
     _title(fig, ax, title or "Thread scaling (labels: parallel efficiency = speedup / threads)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.legend(fontsize=8, frameon=False, loc="best")
     return fig
 
 
@@ -273,7 +284,8 @@ def ladder(steps, title=None, log=None) -> Figure:
 
     ``steps``: list of ``(label, seconds)`` in order (or a Comparison, in its row order).
     Bars carry "x3.1" (cumulative) and, from the second step on, the gain over the
-    previous step. ``log`` defaults to a log axis when the final factor exceeds 30.
+    previous step. ``log`` (None: automatic) uses a log axis when the factors span more than
+    ``AUTO_LOG_RATIO``.
     """
     if hasattr(steps, "rows"):
         steps = [(r.label, r.median_s) for r in steps.rows]
@@ -285,7 +297,7 @@ def ladder(steps, title=None, log=None) -> Figure:
     t0 = steps[0][1]
     cum = [t0 / t for _, t in steps]
     if log is None:
-        log = max(cum) > 30
+        log = max(cum) / min(min(cum), 1.0) > AUTO_LOG_RATIO
     fig = _new_figure()
     ax = fig.add_subplot()
     xpos = list(range(len(steps)))

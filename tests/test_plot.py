@@ -33,15 +33,19 @@ TIMES = {"python loop": 1.0, "numpy": 0.1, "numba": 0.0123}
 
 # --------------------------------------------------------------------------- speedup bars
 
+def _ends(bars):
+    return [b.get_x() + b.get_width() for b in bars]
+
+
 def test_speedup_bars_draws_one_bar_per_variant_with_labels():
-    fig = plot.speedup_bars(TIMES)
+    fig = plot.speedup_bars(TIMES, log=False)
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     bars = _bars(ax)
     assert len(bars) == 3
     assert [t.get_text() for t in ax.get_yticklabels()] == list(TIMES)
-    widths = sorted(round(b.get_width(), 3) for b in bars)
-    assert widths == [1.0, 10.0, round(1 / 0.0123, 3)]
+    assert [round(e, 3) for e in _ends(bars)] == [1.0, 10.0, round(1 / 0.0123, 3)]
+    assert all(b.get_x() == 0 for b in bars)
     texts = " ".join(_texts(fig))
     assert "x10.0" in texts and "x81.3" in texts and "x1.0" in texts
     assert ax.get_xscale() == "linear"
@@ -55,7 +59,7 @@ def test_speedup_bars_marks_the_baseline():
     base = [b for b in _bars(ax) if b.get_label() == "baseline"]
     assert len(base) == 1
     assert base[0].get_hatch() == "//"
-    assert base[0].get_width() == pytest.approx(1.0)
+    assert _ends(base)[0] == pytest.approx(1.0)
     others = [b for b in _bars(ax) if b is not base[0]]
     assert all(not b.get_hatch() for b in others)
     assert any("baseline" in t for t in _texts(fig))
@@ -68,6 +72,21 @@ def test_speedup_bars_log_scale_and_title():
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
     assert fig._suptitle.get_text() == "My title"
+    assert [round(e, 3) for e in _ends(_bars(ax))] == [1.0, 10.0, round(1 / 0.0123, 3)]
+    assert "x10" in [t.get_text() for t in ax.get_xticklabels()]
+
+
+def test_speedup_bars_log_axis_chosen_automatically_for_wide_ranges():
+    assert plot.speedup_bars({"a": 1.0, "b": 0.001}).axes[0].get_xscale() == "log"
+    assert plot.speedup_bars({"a": 1.0, "b": 0.2}).axes[0].get_xscale() == "linear"
+    assert plot.speedup_bars({"a": 1.0, "b": 0.001}, log=False).axes[0].get_xscale() == "linear"
+
+
+def test_speedup_bars_colours_slower_variants_differently():
+    fig = plot.speedup_bars({"base": 1.0, "faster": 0.5, "slower": 2.0})
+    base, faster, slower = _bars(fig.axes[0])
+    assert faster.get_facecolor() != slower.get_facecolor() != base.get_facecolor()
+    assert "x0.50" in _texts(fig)[2]
 
 
 def test_speedup_bars_from_comparison_uses_its_baseline():
