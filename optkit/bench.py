@@ -290,7 +290,7 @@ def _quartiles(xs):
 
 
 def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
-                  max_time=DEFAULT_MAX_TIME) -> Timing:
+                  max_time=DEFAULT_MAX_TIME, min_repeats=3) -> Timing:
     """Autorange then repeat; returns per-call statistics."""
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
@@ -306,7 +306,7 @@ def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
     per_repeat = samples[0] * loops
     n_rep = repeat
     if per_repeat * repeat > max_time:
-        n_rep = max(min(3, repeat), int(max_time // per_repeat) if per_repeat else repeat)
+        n_rep = max(min(min_repeats, repeat), int(max_time // per_repeat) if per_repeat else repeat)
         n_rep = min(n_rep, repeat)
     for _ in range(n_rep - 1):
         samples.append(_run_loops(f, args, kwargs, loops) / loops)

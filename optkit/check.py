@@ -16,9 +16,11 @@ What a check does:
    values (``rtol``/``atol``), or pass ``compare(expected, got)`` if given. The first
    mismatch is shown (index, expected and actual value);
 2. if a speed target or a baseline is given, times baseline, reference solution and learner
-   with optkit.bench (short ``min_time``) on the first seed's input; the learner passes when
-   its median reaches ``SPEED_TOLERANCE * target_speedup`` times the baseline's (busy
-   machines add noise; a borderline result is timed a second time before "too slow");
+   with optkit.bench (short ``min_time``; functions that already ran are not warmed up again;
+   slow ones get fewer repeats) on the first seed's input. Speedups are relative to the
+   baseline, or to the reference when no baseline is given. The learner passes when its
+   median reaches ``SPEED_TOLERANCE * target_speedup`` (busy machines add noise; a result
+   below that is timed a second time, learner and baseline, before "too slow");
 3. shows the verdict (HTML block ``class="optkit-verdict" data-status=...`` plus a plain-text
    form for consoles and nbclient) and records it in :data:`VERDICTS` and, when the
    environment variable ``OPTKIT_VERDICTS`` names a file, as one JSON line there.
@@ -26,7 +28,8 @@ What a check does:
 Statuses: "pass", "wrong", "too slow", "error" (the function raised), "timeout" (the time
 budget ran out), "not yet" (the function raised NotImplementedError: an untouched stub).
 
-Time budget: the learner's calls run in a worker thread. When ``time_budget_s`` runs out,
+Time budget: the learner's calls run in a worker thread; ``time_budget_s`` is the total those
+calls may take in step 1 (the reference's time does not count). When it runs out,
 an exception is injected into that thread (``PyThreadState_SetAsyncExc``), which stops pure
 Python code such as ``while True: pass``. Code stuck inside one long C call (a huge NumPy
 operation, ``time.sleep``, a C extension loop) cannot be interrupted that way: the thread is
@@ -54,6 +57,7 @@ __all__ = ["Exercise", "Verdict", "VERDICTS", "SPEED_TOLERANCE", "STATUSES"]
 SPEED_TOLERANCE = 0.8       # pass at >= 0.8 x target: absorbs timing noise on busy machines
 TIMING_MIN_TIME = 0.05      # seconds per timed repeat in checks (short: checks must be quick)
 TIMING_REPEAT = 5
+TIMING_MAX_TIME = 3.0       # seconds of timed repeats per function; slow ones get fewer repeats
 STATUSES = ("pass", "wrong", "too slow", "error", "timeout", "not yet")
 VERDICTS: list = []
 
@@ -272,18 +276,26 @@ class Exercise:
     def _verdict(self, status, message, **kw):
         return Verdict(self.name, status, message, target=self.target_speedup, **kw)
 
+    def _fresh(self, seed, args):
+        """A private copy of the inputs (deep copy; rebuilt from the seed if not copyable)."""
+        try:
+            return copy.deepcopy(args)
+        except Exception:
+            return self._args(seed)
+
     def _check(self, fn) -> Verdict:
         if not callable(fn):
             return self._verdict("error", f"expected a function, got {type(fn).__name__}")
-        deadline = time.perf_counter() + self.time_budget_s
+        budget = self.time_budget_s          # spent only by the learner's own calls
         first_args = None
         for seed in self.seeds:
             args = self._args(seed)
             if first_args is None:
                 first_args = args
-            expected = self.reference(*copy.deepcopy(args))
-            left = deadline - time.perf_counter()
-            state, value = _run_with_budget(fn, copy.deepcopy(args), {}, left)
+            expected = self.reference(*self._fresh(seed, args))
+            t0 = time.perf_counter()
+            state, value = _run_with_budget(fn, self._fresh(seed, args), {}, budget)
+            budget -= time.perf_counter() - t0
             if state in ("timeout", "stuck"):
                 msg = (f"no result within the time budget of {self.time_budget_s:g} s (seed {seed}); "
                        "look for a loop that never ends or a much too slow approach")
@@ -301,7 +313,7 @@ class Exercise:
                 self._compare(expected, value)
             except AssertionError as exc:
                 return self._verdict("wrong", f"wrong result for seed {seed}: {exc}")
-        return self._time(fn, first_args, deadline)
+        return self._time(fn, self.seeds[0], first_args)
 
     def _compare(self, expected, got):
         if self.compare is not None:
@@ -314,7 +326,7 @@ class Exercise:
             raise AssertionError(f"expected a {type(expected).__name__}, got {type(got).__name__}")
         _bench.assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)
 
-    def _time(self, fn, args, deadline) -> Verdict:
+    def _time(self, fn, seed, args) -> Verdict:
         base = self.baseline
         if base is None and self.target_speedup is None:
             return self._verdict("pass", f"correct on {len(self.seeds)} inputs")
@@ -323,20 +335,24 @@ class Exercise:
         if base is not None:
             funcs["reference"] = self.reference
         funcs["yours"] = fn
+        warm = {"reference", "yours"}          # already ran on these inputs during the checks
 
-        def measure():
+        def measure(labels):
             out = {}
-            for label, f in funcs.items():
-                a = copy.deepcopy(args)
-                tout, first = _bench._first_call(f, a, {})
-                left = max(1.0, deadline - time.perf_counter())
+            for label in labels:
+                f = funcs[label]
+                a = self._fresh(seed, args)
+                first = float("nan")
+                if label not in warm:
+                    _, first = _bench._first_call(f, a, {})
+                    warm.add(label)
                 out[label] = _bench._time_variant(label, f, a, {}, repeat=TIMING_REPEAT,
                                                   min_time=TIMING_MIN_TIME, first_call_s=first,
-                                                  max_time=min(left / len(funcs), 10.0))
+                                                  max_time=TIMING_MAX_TIME, min_repeats=1)
             return out
 
         try:
-            t = measure()
+            t = measure(list(funcs))
         except Exception as exc:       # e.g. the learner's function fails on a later call
             return self._verdict("error", f"correct, but timing it failed: {type(exc).__name__}: "
                                  f"{exc}", details=_short_tb(exc))
@@ -345,15 +361,14 @@ class Exercise:
             base_label != "reference" else None
         target = self.target_speedup
         if target is not None and sp < SPEED_TOLERANCE * target:
-            try:
-                t2 = measure()                 # noise happens: time once more, keep the best
+            try:                               # noise happens: time once more, keep the best
+                t2 = measure([base_label, "yours"])
+                sp2 = t2[base_label].median_s / t2["yours"].median_s
             except Exception:
-                t2 = t
-            sp2 = t2[base_label].median_s / t2["yours"].median_s
+                sp2 = 0.0
             if sp2 > sp:
-                t, sp = t2, sp2
-                if ref_sp is not None:
-                    ref_sp = t[base_label].median_s / t["reference"].median_s
+                t.update(t2)
+                sp = sp2
         timings = {k: v.median_s for k, v in t.items()}
         ref_txt = f"; the reference solution reaches {_bench.format_speedup(ref_sp)}" if ref_sp else ""
         yours = _bench.format_time(t["yours"].median_s)

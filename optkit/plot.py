@@ -20,6 +20,7 @@ Nothing here touches ``rcParams`` or the pyplot style.
 from __future__ import annotations
 
 import math
+import sys
 
 from matplotlib.figure import Figure
 
@@ -52,6 +53,8 @@ def _png_once(fig):
 
 
 def _register_formatter():
+    if "IPython" not in sys.modules:      # plain scripts: nothing to register, import nothing
+        return
     try:
         from IPython import get_ipython
 
@@ -63,6 +66,9 @@ def _register_formatter():
     fmt = ip.display_formatter.formatters.get("image/png")
     if fmt is not None:
         fmt.for_type(OptkitFigure, _png_once)
+
+
+_register_formatter()          # at import too, so OptkitFigure objects made elsewhere show once
 
 
 def _new_figure(figsize=FIGSIZE, **kw):

@@ -120,6 +120,24 @@ def test_timings_are_shown():
     assert "median per call: baseline" in str(v) and "yours" in v._repr_html_()
 
 
+def test_budget_counts_only_the_learners_calls():
+    def slow_reference(x):
+        time.sleep(0.4)
+        return x + 1
+
+    e = check.Exercise("budget", slow_reference, lambda s: (np.arange(3.0) + s,), time_budget_s=0.5)
+    assert e.check(lambda x: x + 1).status == "pass"
+
+
+def test_inputs_that_cannot_be_copied_are_rebuilt_from_the_seed():
+    def args(seed):
+        return np.arange(4.0) + seed, threading.Lock()
+
+    e = check.Exercise("lock", lambda a, lock: a * 2, args, target_speedup=0.01)
+    v = e.check(lambda a, lock: a * 2)
+    assert v.status == "pass", v.message
+
+
 def test_stub_is_not_yet():
     def stub(x):
         raise NotImplementedError("exercise: write your version here")
