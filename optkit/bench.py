@@ -32,6 +32,11 @@ How a measurement is taken (per variant, all variants get the *same* input objec
    that reached ``min_time`` counts as the first repeat. When ``repeat`` repeats would take
    longer than ``max_time`` seconds (slow functions), fewer are made, never fewer than three.
 
+Next to wall time, each repeat records the process's CPU time: ``Timing.cpu_use`` (CPU /
+wall) is about 1 for single-threaded code on a quiet machine, above 1 when several threads
+work, and well below 1 when the process was kept waiting (other programs on the same cores,
+I/O, sleep); :meth:`Comparison.warnings` says so in plain words, as does the HTML table.
+
 All variants receive the very same argument objects, so a variant must not modify its
 inputs; if one does (positional arguments are compared with a copy after each warm-up
 call), a warning names it.
@@ -65,6 +70,7 @@ THREAD_ENV_VARS = (
     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_PROC_BIND",
 )
 NOISY_SPREAD = 0.25       # IQR / median above which a result is flagged as noisy
+WAITED_CPU_USE = 0.75     # CPU time / wall time below which "the process was kept waiting"
 DEFAULT_MAX_TIME = 10.0   # seconds one variant may spend in timed repeats before repeats are cut
 
 
@@ -91,6 +97,10 @@ def format_time(seconds: float | None) -> str:
             v = s / scale
             return f"{v:.3g} {unit}" if v < 100 else f"{v:.0f} {unit}"
     return f"{s * 1e9:.3g} ns"
+
+
+def _fmt_use(u: float) -> str:
+    return "–" if u is None or not math.isfinite(u) else f"{u:.2f}"
 
 
 def format_speedup(s: float | None) -> str:
@@ -251,34 +261,49 @@ class Timing:
     loops: int
     repeats: int
     samples_s: list = field(default_factory=list, repr=False)  # per-call time of each repeat
+    cpu_s: float = float("nan")     # median process CPU time per call (all threads)
 
     @property
     def spread(self) -> float:
         """IQR relative to the median (0.05 = 5 %)."""
         return self.iqr_s / self.median_s if self.median_s else float("nan")
 
+    @property
+    def cpu_use(self) -> float:
+        """Process CPU time / wall time while timing: ~1 for single-threaded code on a quiet
+        machine, above 1 when several threads work, well below 1 when the process waited
+        (other programs competing for the CPU, I/O, sleep)."""
+        return self.cpu_s / self.median_s if self.median_s > 0 else float("nan")
 
-def _run_loops(f, args, kwargs, loops, timer=time.perf_counter):
+
+def _run_loops(f, args, kwargs, loops, timer=time.perf_counter, cpu=time.process_time):
+    """Wall time of ``loops`` calls (and, in ``_LAST_CPU[0]``, the process CPU time)."""
     it = range(loops)
     gcold = gc.isenabled()
     gc.disable()
     try:
         if kwargs:
+            c0 = cpu()
             t0 = timer()
             for _ in it:
                 f(*args, **kwargs)
             t1 = timer()
+            c1 = cpu()
         else:
+            c0 = cpu()
             t0 = timer()
             for _ in it:
                 f(*args)
             t1 = timer()
+            c1 = cpu()
     finally:
         if gcold:
             gc.enable()
+    _LAST_CPU[0] = c1 - c0
     return t1 - t0
 
 
+_LAST_CPU = [0.0]
 _STEPS = [x * 10 ** e for e in range(10) for x in (1, 2, 5)]
 
 
@@ -296,11 +321,12 @@ def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
         raise ValueError(f"repeat must be >= 1, got {repeat}")
     if not min_time > 0:
         raise ValueError(f"min_time must be > 0, got {min_time}")
-    loops, samples = 1, []
+    loops, samples, cpus = 1, [], []
     while True:                               # autorange: 1, 2, 5, 10, 20, 50, ...
         t = _run_loops(f, args, kwargs, loops)
         if t >= min_time or loops >= 10**9:
             samples.append(t / loops)
+            cpus.append(_LAST_CPU[0] / loops)
             break
         loops = next(s for s in _STEPS if s > loops)
     per_repeat = samples[0] * loops
@@ -310,11 +336,12 @@ def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
         n_rep = min(n_rep, repeat)
     for _ in range(n_rep - 1):
         samples.append(_run_loops(f, args, kwargs, loops) / loops)
+        cpus.append(_LAST_CPU[0] / loops)
     ordered = sorted(samples)
     q1, q3 = _quartiles(ordered)
     return Timing(label=label, first_call_s=first_call_s, best_s=ordered[0],
                   median_s=statistics.median(ordered), iqr_s=q3 - q1, loops=loops,
-                  repeats=len(samples), samples_s=samples)
+                  repeats=len(samples), samples_s=samples, cpu_s=statistics.median(cpus))
 
 
 def _first_call(f, args, kwargs):
@@ -444,6 +471,20 @@ class Comparison:
     def speedups(self, baseline=None) -> dict:
         return {r.label: self.speedup(r.label, baseline) for r in self.rows}
 
+    def warnings(self) -> list:
+        """Plain-language notes on measurement quality (noisy spread, process kept waiting)."""
+        out = []
+        noisy = [str(r.label) for r in self.rows if r.spread > NOISY_SPREAD]
+        if noisy:
+            out.append(f"noisy: the spread (IQR) of {', '.join(noisy)} exceeds "
+                       f"{NOISY_SPREAD:.0%} of the median; re-run before drawing conclusions.")
+        waited = [str(r.label) for r in self.rows if r.cpu_use < WAITED_CPU_USE]
+        if waited:
+            out.append(f"waiting: while timing {', '.join(waited)} this process ran on a CPU for "
+                       f"less than {WAITED_CPU_USE:.0%} of the time: other programs competed for "
+                       "the CPU (or the code sleeps / waits for I/O), so these times are inflated.")
+        return out
+
     def to_dict(self) -> dict:
         """Plain data, times in seconds (JSON-serialisable)."""
         return {
@@ -463,16 +504,16 @@ class Comparison:
         return _plot.speedup_bars(self, **kw)
 
     def __str__(self) -> str:
-        head = f"{'variant':<24}{'first call':>12}{'best':>12}{'median':>12}{'IQR':>12}  speedup"
+        head = (f"{'variant':<24}{'first call':>11}{'best':>11}{'median':>11}{'IQR':>11}"
+                f"{'CPU use':>9}  speedup")
         lines = [head, "-" * len(head)]
         for r in self.rows:
             tag = "  (baseline)" if r.label == self.baseline else ""
-            lines.append(f"{r.label[:23]:<24}{format_time(r.first_call_s):>12}"
-                         f"{format_time(r.best_s):>12}{format_time(r.median_s):>12}"
-                         f"{format_time(r.iqr_s):>12}  {format_speedup(self.speedup(r.label))}{tag}")
-        noisy = [r.label for r in self.rows if r.spread > NOISY_SPREAD]
-        if noisy:
-            lines.append(f"noisy (IQR > {NOISY_SPREAD:.0%} of median): {', '.join(map(str, noisy))}")
+            lines.append(f"{str(r.label)[:23]:<24}{format_time(r.first_call_s):>11}"
+                         f"{format_time(r.best_s):>11}{format_time(r.median_s):>11}"
+                         f"{format_time(r.iqr_s):>11}{_fmt_use(r.cpu_use):>9}  "
+                         f"{format_speedup(self.speedup(r.label))}{tag}")
+        lines += [f"! {w}" for w in self.warnings()]
         lines.append(_context_line(self.context))
         return "\n".join(lines)
 
@@ -483,6 +524,9 @@ class Comparison:
 
         th = "".join(f"<th style='text-align:right'>{h}</th>" for h in
                      ("first call", "best", "median", "IQR", "loops × repeats",
+                      "<span title='process CPU time / wall time while timing: 1.0 = one core "
+                      "busy; above 1 = several threads; well below 1 = the process waited'>"
+                      "CPU use</span>",
                       f"speedup vs {html.escape(str(self.baseline))}"))
         body = []
         for r in self.rows:
@@ -492,18 +536,13 @@ class Comparison:
                                          "color:#b42318;" if s < 0.95 else "")
             name = html.escape(str(r.label)) + (" <i>(baseline)</i>" if is_base else "")
             cells = [format_time(r.first_call_s), format_time(r.best_s), format_time(r.median_s),
-                     format_time(r.iqr_s), f"{r.loops} × {r.repeats}"]
+                     format_time(r.iqr_s), f"{r.loops} × {r.repeats}", _fmt_use(r.cpu_use)]
             tds = "".join(f"<td style='text-align:right'>{c}</td>" for c in cells)
             body.append(f"<tr><td style='text-align:left'>{name}</td>{tds}"
                         f"<td style='text-align:right;font-weight:bold;{colour}'>"
                         f"{format_speedup(s)}</td></tr>")
-        noisy = [r.label for r in self.rows if r.spread > NOISY_SPREAD]
-        warn = ""
-        if noisy:
-            warn = ("<br><span style='color:#b54708'>⚠ noisy: the spread (IQR) of "
-                    f"{html.escape(', '.join(map(str, noisy)))} exceeds {NOISY_SPREAD:.0%} of its "
-                    "median; other programs may be competing for the CPU. Re-run before drawing "
-                    "conclusions.</span>")
+        warn = "".join(f"<br><span style='color:#b54708'>⚠ {html.escape(w)}</span>"
+                       for w in self.warnings())
         return ("<div class='optkit-comparison'><table>"
                 f"<thead><tr><th style='text-align:left'>variant</th>{th}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>"

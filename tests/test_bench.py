@@ -231,6 +231,16 @@ def test_noisy_results_are_flagged():
     assert "noisy" not in c._repr_html_()
 
 
+def test_cpu_use_reveals_waiting():
+    c = bench.compare({"sleeps": lambda: time.sleep(0.002)}, repeat=3, min_time=0.02)
+    r = c["sleeps"]
+    assert 0 <= r.cpu_use < 0.5            # sleeping is waiting, not computing
+    assert any(w.startswith("waiting: while timing sleeps") for w in c.warnings())
+    assert "waiting" in c._repr_html_() and "CPU use" in c._repr_html_()
+    busy = bench.compare({"busy": lambda: sum(range(2000))}, repeat=3, min_time=0.02)["busy"]
+    assert busy.cpu_s > 0 and busy.cpu_use > 0.05
+
+
 def test_check_callable_overrides_comparison():
     bench.compare({"a": lambda: [3, 1, 2], "b": lambda: [1, 2, 3]},
                   check=lambda ref, out: sorted(ref) == sorted(out), **FAST)
