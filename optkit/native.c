@@ -469,6 +469,20 @@ warp_box_avx2(const uint8_t *src, int H, int W, const int C, const double *M,
                 if (_mm256_movemask_epi8(in) == -1) {
                     const int *base = (const int *)src;
                     const __m256i offb = _mm256_add_epi32(off, vstep);
+#if defined(__SANITIZE_ADDRESS__)
+                    {   /* AddressSanitizer does not see gathers: touch the first and last byte
+                         * of every 4-byte gather with ordinary (checked) loads in ASan builds. */
+                        int o[8];
+                        volatile uint8_t sink = 0;
+                        _mm256_storeu_si256((__m256i *)o, off);
+                        for (int k = 0; k < 8; k++) {
+                            sink ^= src[o[k]] ^ src[o[k] + 3] ^ src[o[k] + sstep + 3];
+                            if (C != 1)
+                                sink ^= src[o[k] + C + 3] ^ src[o[k] + sstep + C + 3];
+                        }
+                        (void)sink;
+                    }
+#endif
                     const __m256i g00 = _mm256_i32gather_epi32(base, off, 1);
                     const __m256i g10 = _mm256_i32gather_epi32(base, offb, 1);
                     __m256i g01, g11;

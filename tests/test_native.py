@@ -318,6 +318,10 @@ def _leak_figures(fn, arg, calls):
 
 
 CALLS = 100_000
+# Under AddressSanitizer (tests/run_asan.sh) freed memory sits in ASan's quarantine, so the
+# process RSS grows whatever the code does: the RSS bounds are only checked without ASan.
+UNDER_ASAN = bool(os.environ.get("OPTKIT_UNDER_ASAN"))
+RSS_NOISE = float("inf") if UNDER_ASAN else 4 * 1024 * 1024
 
 
 @pytest.mark.parametrize("fn", [native.crop_means, native.crop_means_setitem])
@@ -326,7 +330,7 @@ def test_correct_versions_do_not_leak(fn):
     assert f["arg_refcount_delta"] == 0
     assert f["elem_refs"] == 1
     assert f["traced_growth"] < 64 * 1024          # noise: a few hundred bytes in practice
-    assert f["rss_growth"] < 4 * 1024 * 1024
+    assert f["rss_growth"] < RSS_NOISE
 
 
 def test_leak_detector_catches_the_leaky_version():
@@ -335,7 +339,7 @@ def test_leak_detector_catches_the_leaky_version():
     assert f["elem_refs"] == 2                         # one reference nobody owns
     leaked = CALLS * len(CROPS) * sys.getsizeof(1.0)   # 4 floats per call, never freed
     assert f["traced_growth"] > 0.9 * leaked
-    assert f["rss_growth"] > 0.5 * leaked
+    assert UNDER_ASAN or f["rss_growth"] > 0.5 * leaked
 
 
 def test_warp_crops_does_not_leak():
@@ -361,7 +365,7 @@ def test_warp_crops_does_not_leak():
     calls(CALLS // 3)
     gc.collect()
     assert [sys.getrefcount(x) for x in (img, q, out)] == refs
-    assert psutil.Process().memory_info().rss - rss0 < 4 * 1024 * 1024
+    assert psutil.Process().memory_info().rss - rss0 < RSS_NOISE
     tracemalloc.start()
     snap0 = tracemalloc.take_snapshot()
     calls(1700)
