@@ -1,0 +1,559 @@
+"""Helpers for notebook 06 (frameworks first): PyTorch, a data-bound training loop, CSV parsers.
+
+Nothing here imports torch at module level: without torch the notebook still runs, says how
+to install it once, and skips the torch cells (``%%requires torch``, see
+:func:`load_ipython_extension`).
+
+    custom element-wise op      act_loop (Python loop over a tensor) / act_torch (vectorised)
+                                try_compile(fn, example) -> CompileResult (torch.compile, timed)
+    crops from the case study   crop_one / crop_gray_batch / normalise_one / normalise_batch
+    a data-bound training loop  PerSampleCrops (the "before"), BatchCrops (the fix), tiny_cnn,
+                                make_loader, train_epochs -> LoopTimes, profile_steps
+    huge CSV parsing            parse_csv_module / parse_loadtxt / parse_pandas / parse_pyarrow,
+                                assert_same_parsed
+"""
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "TORCH_PIN", "INSTALL_HINT", "TorchMissing", "have", "require_torch", "run_if_available",
+    "load_ipython_extension", "act_loop", "act_torch", "act_numpy", "time_once", "CompileResult",
+    "try_compile", "CROP_SIZE", "crop_one", "crop_gray_batch", "normalise_one", "normalise_batch",
+    "word_length_labels", "PerSampleCrops", "BatchCrops", "tiny_cnn", "make_loader", "LoopTimes",
+    "train_epochs", "profile_steps", "CSV_NUMERIC", "parse_csv_module", "parse_loadtxt",
+    "parse_pandas", "parse_pyarrow", "assert_same_parsed",
+]
+
+TORCH_PIN = "torch==2.13.0"
+INSTALL_HINT = (f"install the CPU build with  pip install {TORCH_PIN}  "
+                "(or, from the repository root:  pip install -e '.[torch]')")
+
+
+class TorchMissing(ImportError):
+    """torch is not installed; the message says how to install it."""
+
+
+# --------------------------------------------------------------------------- optional torch
+
+def have(module: str) -> bool:
+    """True when ``module`` can be imported (a failed import counts as missing)."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def require_torch():
+    """The torch module, or :class:`TorchMissing` with the install command."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise TorchMissing(f"this needs PyTorch, which is not installed: {INSTALL_HINT}") from exc
+    return torch
+
+
+_ANNOUNCED: set = set()
+
+
+def run_if_available(modules, run: Callable, *, out: Callable = print):
+    """Call ``run()`` when every module in ``modules`` imports; otherwise skip it with a message.
+
+    The first skip for a module prints the full explanation (how to install it); later
+    skips print one short line, so a notebook without torch shows one clear message and
+    Run All carries on. Returns ``run()``'s value, or None when skipped.
+    """
+    if isinstance(modules, str):
+        modules = modules.replace(",", " ").split()
+    modules = list(modules)
+    if not modules:
+        raise ValueError("name at least one module, e.g. %%requires torch")
+    missing = [m for m in modules if not have(m)]
+    if not missing:
+        return run()
+    new = [m for m in missing if m not in _ANNOUNCED]
+    if new:
+        hints = []
+        for m in new:
+            hint = INSTALL_HINT if m == "torch" else f"install it with  pip install {m}"
+            hints.append(f"{m} is not installed: {hint}")
+        out("Skipped: " + "; ".join(hints) + ". Cells that need it are skipped; "
+            "the rest of the notebook runs. Restart the kernel after installing.")
+        _ANNOUNCED.update(new)
+    else:
+        out(f"Skipped (needs {', '.join(missing)}; see the first skipped cell above).")
+    return None
+
+
+def load_ipython_extension(ip):
+    """``%load_ext optkit.frameworks`` registers the ``%%requires MODULE [MODULE ...]`` cell
+    magic: the cell runs normally when the modules import, and is skipped with a message
+    otherwise."""
+
+    def requires(line, cell):
+        return run_if_available(line, lambda: ip.run_cell(cell))
+
+    ip.register_magic_function(requires, magic_kind="cell", magic_name="requires")
+
+
+# --------------------------------------------------------------------------- custom element-wise op
+# A "capped squareplus" activation: 0.5 * (x + sqrt(x*x + b)), capped at `cap`. Smooth like
+# softplus, cheap like ReLU; torch has no such op, so a beginner writes it element by element.
+
+def act_loop(x, b: float = 4.0, cap: float = 6.0):
+    """Reference: a Python loop over the elements of a 1-D tensor (what a beginner writes)."""
+    torch = require_torch()
+    if not isinstance(x, torch.Tensor) or x.ndim != 1:
+        raise ValueError("act_loop expects a 1-D torch tensor")
+    out = torch.empty_like(x)
+    for i in range(x.shape[0]):
+        v = float(x[i])
+        y = 0.5 * (v + math.sqrt(v * v + b))
+        out[i] = y if y < cap else cap
+    return out
+
+
+def act_torch(x, b: float = 4.0, cap: float = 6.0):
+    """The same op in vectorised torch ops (any shape)."""
+    torch = require_torch()
+    return torch.clamp(0.5 * (x + torch.sqrt(x * x + b)), max=cap)
+
+
+def act_numpy(x, b: float = 4.0, cap: float = 6.0):
+    """The same op in NumPy (for machines without torch)."""
+    x = np.asarray(x)
+    return np.minimum(0.5 * (x + np.sqrt(x * x + x.dtype.type(b))), x.dtype.type(cap))
+
+
+def time_once(fn, *args, **kwargs):
+    """(result, seconds) of one call: for slow variants that are timed once, not repeated."""
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+@dataclass
+class CompileResult:
+    """What happened when we asked torch.compile for a faster version of a function."""
+
+    ok: bool
+    fn: Callable | None          # the compiled function (None when it failed)
+    compile_s: float             # first call (tracing + code generation + C++ build) in seconds
+    reason: str = ""             # why it failed or was skipped
+
+    def __repr__(self):
+        if self.ok:
+            return f"CompileResult(ok, first call incl. compile {self.compile_s:.2f} s)"
+        return f"CompileResult(failed after {self.compile_s:.2f} s: {self.reason})"
+
+
+def try_compile(fn, *example, **compile_kwargs) -> CompileResult:
+    """``torch.compile(fn)`` and one call on ``example``, timed; failures are caught and
+    explained (no C++ compiler, inductor errors...). Set OPTKIT_NO_COMPILE=1 to skip."""
+    torch = require_torch()
+    if os.environ.get("OPTKIT_NO_COMPILE", "").strip() not in ("", "0"):
+        return CompileResult(False, None, 0.0, "skipped: OPTKIT_NO_COMPILE is set")
+    t0 = time.perf_counter()
+    try:
+        compiled = torch.compile(fn, **compile_kwargs)
+        compiled(*example)
+    except Exception as exc:  # BackendCompilerFailed, missing compiler, ...
+        first = str(exc).strip().splitlines()
+        reason = f"{type(exc).__name__}: {first[0] if first else ''}"[:300]
+        return CompileResult(False, None, time.perf_counter() - t0, reason)
+    return CompileResult(True, compiled, time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------- crops
+CROP_SIZE = (64, 32)      # (width, height) of one word crop fed to the CNN
+
+
+def _dst(size):
+    w, h = size
+    return np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+
+
+def _check_crop_args(image, quads, size):
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError("image must be an (H, W, 3) uint8 BGR array")
+    q = np.asarray(quads, np.float32)
+    if q.ndim != 3 or q.shape[1:] != (4, 2):
+        raise ValueError(f"quads must have shape (N, 4, 2), got {q.shape}")
+    w, h = size
+    if int(w) <= 0 or int(h) <= 0:
+        raise ValueError(f"crop size must be positive, got {size}")
+    return q
+
+
+def crop_one(image, quad, size=CROP_SIZE):
+    """One upright BGR crop (h, w, 3) uint8 of a quad (TL, TR, BR, BL), by a perspective warp."""
+    M = cv2.getPerspectiveTransform(np.asarray(quad, np.float32), _dst(size))
+    return cv2.warpPerspective(image, M, tuple(int(v) for v in size), flags=cv2.INTER_LINEAR)
+
+
+def crop_gray_batch(image, quads, size=CROP_SIZE, out=None):
+    """All crops at once as grey (N, h, w) uint8: one warp per quad into a preallocated
+    buffer, then ONE colour conversion for the whole stack (same pixels as crop_one + cvtColor)."""
+    q = _check_crop_args(image, quads, size)
+    w, h = int(size[0]), int(size[1])
+    n = len(q)
+    buf = np.empty((n, h, w, 3), np.uint8)
+    dst = _dst((w, h))
+    for i in range(n):
+        M = cv2.getPerspectiveTransform(q[i], dst)
+        cv2.warpPerspective(image, M, (w, h), dst=buf[i], flags=cv2.INTER_LINEAR)
+    if n == 0:
+        return np.empty((0, h, w), np.uint8)
+    gray = cv2.cvtColor(buf.reshape(n * h, w, 3), cv2.COLOR_BGR2GRAY).reshape(n, h, w)
+    if out is not None:
+        out[...] = gray
+        return out
+    return gray
+
+
+def normalise_one(gray, eps: float = 1e-6):
+    """One crop -> float32, zero mean and unit variance (per crop)."""
+    x = gray.astype(np.float32) / np.float32(255.0)
+    return (x - x.mean()) / (x.std() + np.float32(eps))
+
+
+def normalise_batch(grays, eps: float = 1e-6):
+    """(N, h, w) uint8 -> float32, every crop standardised on its own, in whole-array ops."""
+    g = np.asarray(grays)
+    if g.ndim != 3:
+        raise ValueError(f"expected a (N, h, w) stack of crops, got shape {g.shape}")
+    x = g.astype(np.float32)
+    x *= np.float32(1.0 / 255.0)
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    std = x.std(axis=(1, 2), keepdims=True)
+    x -= mean
+    x /= std + np.float32(eps)
+    return x
+
+
+def word_length_labels(texts, n_classes: int = 10):
+    """Class of each word = its length (1..n_classes) - 1: the CNN guesses word length."""
+    return np.array([min(len(t), n_classes) - 1 for t in texts], np.int64)
+
+
+def _jitter(n, seed, scale):
+    """Augmentation: small random shifts of every quad corner, one table per seed."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.0, scale, (n, 4, 2)).astype(np.float32)
+
+
+class PerSampleCrops:
+    """The "before" dataset: everything happens per sample in ``__getitem__`` (crop, grey,
+    float, normalise, to tensor), and the DataLoader collates one sample at a time.
+
+    ``doc``: an optkit.data.Document. Augmentation: the quad corners are jittered by a
+    table drawn from ``seed`` (same table in :class:`BatchCrops`, so both give equal batches).
+    """
+
+    def __init__(self, doc, size=CROP_SIZE, seed: int = 0, jitter: float = 1.0, n_classes: int = 10):
+        self.image = doc.image
+        self.quads = _check_crop_args(doc.image, doc.quads, size) + _jitter(len(doc.quads), seed, jitter)
+        self.labels = word_length_labels(doc.texts, n_classes)
+        self.size = (int(size[0]), int(size[1]))
+
+    def __len__(self):
+        return len(self.quads)
+
+    def __getitem__(self, i):
+        import torch
+
+        crop = crop_one(self.image, self.quads[i], self.size)      # (h, w, 3) uint8
+        gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)               # (h, w) uint8
+        x = torch.tensor(gray, dtype=torch.float32) / 255.0         # like ToTensor()
+        x = (x - x.mean()) / (x.std(correction=0) + 1e-6)           # like Normalize(), per crop
+        return x.unsqueeze(0), int(self.labels[i])
+
+
+class BatchCrops(PerSampleCrops):
+    """The fix: indexed by a LIST of indices (use with a BatchSampler and batch_size=None),
+    it crops the whole batch, converts and normalises it in whole-array operations and
+    returns ready tensors ``(x (B, 1, h, w) float32, y (B,) int64)``."""
+
+    def __getitem__(self, idx):
+        import torch
+
+        idx = np.atleast_1d(np.asarray(idx, np.int64))
+        gray = crop_gray_batch(self.image, self.quads[idx], self.size)
+        x = normalise_batch(gray)
+        return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(self.labels[idx])
+
+
+def tiny_cnn(n_classes: int = 10, width: int = 4):
+    """A deliberately small CNN for (B, 1, 32, 64) crops: two strided convolutions, pooling,
+    one linear layer. Small on purpose: the lesson is about the data side."""
+    torch = require_torch()
+    nn = torch.nn
+    return nn.Sequential(
+        nn.Conv2d(1, width, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(width, 2 * width, 3, stride=2, padding=1), nn.ReLU(),
+        nn.AdaptiveAvgPool2d((2, 4)), nn.Flatten(),
+        nn.Linear(2 * width * 8, n_classes),
+    )
+
+
+def _worker_init(_worker_id):
+    """Runs in every DataLoader worker: one thread per worker, so workers and the main
+    process do not fight over the cores (torch's OpenMP pool, OpenCV's pool)."""
+    import torch
+
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+
+
+def make_loader(dataset, batch_size: int = 64, *, num_workers: int = 0, shuffle: bool = True,
+                seed: int = 0, pin_memory=None, prefetch_factor: int | None = None,
+                mp_context: str = "forkserver"):
+    """A DataLoader for either dataset kind.
+
+    PerSampleCrops: classic per-sample loading + default collate. BatchCrops: a BatchSampler
+    hands whole index lists to the dataset (``batch_size=None`` switches off per-sample
+    collation). ``num_workers > 0`` uses persistent workers (started once, reused every
+    epoch). ``pin_memory`` defaults to "only when a CUDA GPU is present" (it helps only for
+    copies to a GPU).
+    """
+    torch = require_torch()
+    from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if num_workers < 0:
+        raise ValueError(f"num_workers must be >= 0, got {num_workers}")
+    if pin_memory is None:
+        pin_memory = torch.cuda.is_available()
+    g = torch.Generator().manual_seed(seed)
+    base = RandomSampler(dataset, generator=g) if shuffle else SequentialSampler(dataset)
+    kw = dict(num_workers=num_workers, pin_memory=pin_memory)
+    if num_workers > 0:
+        # "forkserver": a forked copy of a process whose OpenCV/OpenMP thread pools are
+        # running can hang in the child; workers started from a clean server do not.
+        kw.update(persistent_workers=True, worker_init_fn=_worker_init,
+                  multiprocessing_context=mp_context)
+        if prefetch_factor is not None:
+            kw["prefetch_factor"] = prefetch_factor
+    if isinstance(dataset, BatchCrops):
+        sampler = BatchSampler(base, batch_size=batch_size, drop_last=False)
+        return DataLoader(dataset, sampler=sampler, batch_size=None, **kw)
+    return DataLoader(dataset, sampler=base, batch_size=batch_size, **kw)
+
+
+@dataclass
+class LoopTimes:
+    """Where a training loop's time went (seconds, summed over the measured steps)."""
+
+    data_s: float
+    model_s: float
+    steps: int
+    samples: int
+    losses: list = field(default_factory=list)
+    warmup_s: float = 0.0        # first epoch (worker start-up, first-call costs), not counted
+
+    @property
+    def step_s(self) -> float:
+        return (self.data_s + self.model_s) / max(self.steps, 1)
+
+    @property
+    def data_share(self) -> float:
+        """Fraction of step time spent waiting for the next batch."""
+        total = self.data_s + self.model_s
+        return self.data_s / total if total > 0 else float("nan")
+
+    @property
+    def samples_per_s(self) -> float:
+        total = self.data_s + self.model_s
+        return self.samples / total if total > 0 else float("nan")
+
+    def __repr__(self):
+        return (f"LoopTimes({self.steps} steps, {self.step_s * 1e3:.2f} ms/step, "
+                f"data share {self.data_share:.0%}, warm-up {self.warmup_s:.2f} s)")
+
+
+def _model_step(model, opt, loss_fn, x, y):
+    opt.zero_grad(set_to_none=True)
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epochs: int = 1,
+                 seed: int = 0) -> LoopTimes:
+    """Train for ``warmup_epochs + epochs`` epochs; time the measured epochs' data side
+    (waiting for ``next(batch)``) and model side (forward, backward, optimiser step) with
+    plain timers. The warm-up epoch's wall time is reported separately."""
+    torch = require_torch()
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    torch.manual_seed(seed)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    model.train()
+    t0 = time.perf_counter()
+    for _ in range(warmup_epochs):
+        for x, y in loader:
+            _model_step(model, opt, loss_fn, x, y)
+    warm = time.perf_counter() - t0
+    data_s = model_s = 0.0
+    steps = samples = 0
+    losses = []
+    for _ in range(epochs):
+        it = iter(loader)
+        while True:
+            t0 = time.perf_counter()
+            try:
+                x, y = next(it)
+            except StopIteration:
+                break
+            t1 = time.perf_counter()
+            loss = _model_step(model, opt, loss_fn, x, y)
+            t2 = time.perf_counter()
+            data_s += t1 - t0
+            model_s += t2 - t1
+            steps += 1
+            samples += len(y)
+            losses.append(loss.item())
+    return LoopTimes(data_s, model_s, steps, samples, losses, warm)
+
+
+def profile_steps(loader, model, *, steps: int = 8, lr: float = 0.05):
+    """``torch.profiler`` over a few training steps, with the data side and the model side
+    marked by ``record_function`` ranges ("data: next batch", "model: step"). Returns the
+    profiler; ``prof.key_averages().table(...)`` shows where the time went."""
+    torch = require_torch()
+    from torch.profiler import ProfilerActivity, profile, record_function
+
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    it = iter(loader)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            with record_function("data: next batch"):
+                try:
+                    x, y = next(it)
+                except StopIteration:
+                    it = iter(loader)
+                    x, y = next(it)
+            with record_function("model: step"):
+                _model_step(model, opt, loss_fn, x, y)
+    return prof
+
+
+def profile_split(prof) -> dict:
+    """{"data: next batch": s, "model: step": s} CPU time of the two ranges in a profile."""
+    out = {}
+    for ev in prof.key_averages():
+        if ev.key in ("data: next batch", "model: step"):
+            out[ev.key] = ev.cpu_time_total / 1e6
+    return out
+
+
+__all__.append("profile_split")
+
+
+# --------------------------------------------------------------------------- CSV parsing
+#: numeric columns of optkit.data.make_csv, and their dtypes once parsed
+CSV_NUMERIC = ["doc_id", "box_id", "x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3", "score"]
+_INT_COLS = ("doc_id", "box_id")
+
+
+def _check_path(path):
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise FileNotFoundError(f"no CSV file at {p}")
+    return p
+
+
+def _finish(cols: dict) -> dict:
+    out = {}
+    for name in CSV_NUMERIC:
+        a = np.asarray(cols[name])
+        out[name] = a.astype(np.int64, copy=False) if name in _INT_COLS else a.astype(np.float64, copy=False)
+    if "text" in cols:
+        t = cols["text"]
+        out["text"] = t if isinstance(t, np.ndarray) and t.dtype == object else np.array(t, dtype=object)
+    return out
+
+
+def parse_csv_module(path) -> dict:
+    """Hand-written: the csv module, one Python row at a time, converted to numbers, then
+    packed into arrays. Returns {column: ndarray} (ints int64, floats float64, text object)."""
+    import csv
+
+    p = _check_path(path)
+    with open(p, newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        if header[:len(CSV_NUMERIC)] != CSV_NUMERIC:
+            raise ValueError(f"unexpected header {header}")
+        cols = {name: [] for name in header}
+        appends = [cols[name].append for name in header]
+        convs = [int if name in _INT_COLS else float if name != "text" else str for name in header]
+        for row in reader:
+            for app, conv, v in zip(appends, convs, row):
+                app(conv(v))
+    return _finish(cols)
+
+
+def parse_loadtxt(path) -> dict:
+    """numpy.loadtxt on the numeric columns (it cannot hold the text column in a float array)."""
+    p = _check_path(path)
+    a = np.loadtxt(p, delimiter=",", skiprows=1, usecols=range(len(CSV_NUMERIC)), dtype=np.float64)
+    a = np.atleast_2d(a)
+    return _finish({name: a[:, j] for j, name in enumerate(CSV_NUMERIC)})
+
+
+def parse_pandas(path) -> dict:
+    """pandas.read_csv with its C parser."""
+    import pandas as pd
+
+    p = _check_path(path)
+    # na_filter=False: a word such as "nan" or "null" stays text (pandas would make it NaN)
+    df = pd.read_csv(p, engine="c", dtype={"text": object}, na_filter=False)
+    return _finish({name: df[name].to_numpy() for name in df.columns})
+
+
+def parse_pyarrow(path, use_threads: bool = True, text: bool = True) -> dict:
+    """pyarrow.csv.read_csv (multi-threaded C++ parser), columns converted to NumPy."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    p = _check_path(path)
+    table = pacsv.read_csv(p, read_options=pacsv.ReadOptions(use_threads=use_threads),
+                           convert_options=pacsv.ConvertOptions(
+                               column_types={n: pa.int64() if n in _INT_COLS else pa.float64()
+                                             for n in CSV_NUMERIC}))
+    cols = {name: table.column(name).to_numpy() for name in CSV_NUMERIC}
+    if text:
+        cols["text"] = table.column("text").to_numpy(zero_copy_only=False)
+    return _finish(cols)
+
+
+def assert_same_parsed(ref: dict, other: dict, columns=None) -> int:
+    """Raise AssertionError unless every shared column is exactly equal (numbers and text);
+    returns the number of values compared."""
+    columns = columns or [c for c in ref if c in other]
+    if not columns:
+        raise AssertionError("no column in common")
+    n = 0
+    for c in columns:
+        a, b = ref[c], other[c]
+        if a.shape != b.shape:
+            raise AssertionError(f"column {c!r}: shape {b.shape} != {a.shape}")
+        if not np.array_equal(a, b):
+            bad = int(np.flatnonzero(a != b)[0])
+            raise AssertionError(f"column {c!r} differs first at row {bad}: {b[bad]!r} != {a[bad]!r}")
+        n += a.size
+    return n

@@ -1,0 +1,211 @@
+"""optkit.frameworks: the custom op, the crop datasets and loaders, the CSV parsers, and the
+path a notebook takes when torch is not installed."""
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from optkit import data
+from optkit import frameworks as fw
+
+try:
+    import torch
+except ImportError:  # the skip-path tests below still run
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return data.make_document(800, 600, n_boxes=60, seed=3)
+
+
+@pytest.fixture
+def no_torch(monkeypatch):
+    """Make `import torch` fail, as on a machine without it, and forget earlier messages."""
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.setattr(fw, "_ANNOUNCED", set())
+
+
+# --------------------------------------------------------------------------- torch missing
+
+def test_skip_path_prints_install_command_once(no_torch, capsys):
+    ran = []
+    assert fw.run_if_available("torch", lambda: ran.append(1)) is None
+    assert fw.run_if_available("torch", lambda: ran.append(1)) is None
+    assert ran == []
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2
+    assert "pip install torch==2.13.0" in out[0] and ".[torch]" in out[0]
+    assert "pip install" not in out[1] and "Skipped" in out[1]
+
+
+def test_runs_when_available(capsys):
+    assert fw.run_if_available(["numpy"], lambda: 42) == 42
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError):
+        fw.run_if_available("", lambda: 1)
+
+
+def test_torch_helpers_raise_a_clear_error_without_torch(no_torch):
+    assert not fw.have("torch")
+    with pytest.raises(fw.TorchMissing, match="pip install torch==2.13.0"):
+        fw.require_torch()
+    with pytest.raises(ImportError):
+        fw.tiny_cnn()
+    with pytest.raises(ImportError):
+        fw.try_compile(lambda x: x, 1)
+
+
+def test_module_imports_and_non_torch_parts_work_without_torch(tmp_path):
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from optkit import data, frameworks as fw\n"
+        "doc = data.make_document(640, 480, n_boxes=12, seed=1)\n"
+        "assert fw.normalise_batch(fw.crop_gray_batch(doc.image, doc.quads)).shape == (12, 32, 64)\n"
+        f"p = data.make_csv({str(tmp_path / 'small.csv')!r}, n_rows=300, seed=1)\n"
+        "fw.assert_same_parsed(fw.parse_csv_module(p), fw.parse_pyarrow(p))\n"
+        "fw.run_if_available('torch', lambda: print('RAN'))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "RAN" not in r.stdout and "pip install torch==2.13.0" in r.stdout
+
+
+@needs_torch
+def test_cell_magic_runs_or_skips(monkeypatch, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    fw.load_ipython_extension(ip)
+    ip.run_cell("%%requires torch\nmagic_ran = torch_version = __import__('torch').__version__")
+    assert ip.user_ns.get("magic_ran")
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.setattr(fw, "_ANNOUNCED", set())
+    capsys.readouterr()
+    ip.run_cell("%%requires torch\nskipped_cell_ran = True")
+    assert "skipped_cell_ran" not in ip.user_ns
+    assert "pip install torch==2.13.0" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- custom op
+
+@needs_torch
+def test_loop_and_vectorised_op_agree():
+    x = torch.linspace(-20, 20, 801)
+    ref = fw.act_loop(x)
+    out = fw.act_torch(x)
+    assert torch.allclose(ref, out, rtol=1e-6, atol=1e-6)
+    assert float(out.max()) == 6.0 and float(out.min()) > 0
+    assert np.allclose(fw.act_numpy(x.numpy()), out.numpy(), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError):
+        fw.act_loop(torch.zeros(2, 2))
+
+
+@needs_torch
+def test_try_compile_reports_failures(monkeypatch):
+    def broken(x):
+        raise RuntimeError("no kernel for this")
+
+    res = fw.try_compile(broken, torch.ones(3))
+    assert not res.ok and res.fn is None and "no kernel" in res.reason
+    monkeypatch.setenv("OPTKIT_NO_COMPILE", "1")
+    res = fw.try_compile(fw.act_torch, torch.ones(3))
+    assert not res.ok and "OPTKIT_NO_COMPILE" in res.reason
+
+
+# --------------------------------------------------------------------------- crops and loaders
+
+def test_batch_crops_equal_per_sample_crops(doc):
+    idx = [0, 7, 13, 59]
+    per = np.stack([cv2.cvtColor(fw.crop_one(doc.image, doc.quads[i]), cv2.COLOR_BGR2GRAY) for i in idx])
+    batch = fw.crop_gray_batch(doc.image, doc.quads[idx])
+    assert batch.dtype == np.uint8 and np.array_equal(per, batch)
+    norm = fw.normalise_batch(batch)
+    assert np.allclose(norm, np.stack([fw.normalise_one(g) for g in per]), atol=1e-5)
+    assert np.allclose(norm.mean(axis=(1, 2)), 0, atol=1e-4)
+    assert np.allclose(norm.std(axis=(1, 2)), 1, atol=1e-3)
+
+
+def test_crop_bad_input():
+    with pytest.raises(ValueError, match="quads"):
+        fw.crop_gray_batch(np.zeros((10, 10, 3), np.uint8), np.zeros((3, 3, 2)))
+    with pytest.raises(ValueError, match="image"):
+        fw.crop_gray_batch(np.zeros((10, 10), np.uint8), np.zeros((3, 4, 2)))
+    with pytest.raises(ValueError):
+        fw.normalise_batch(np.zeros((4, 4)))
+
+
+@needs_torch
+def test_datasets_and_loaders_give_equal_batches(doc):
+    ps, bc = fw.PerSampleCrops(doc, seed=1), fw.BatchCrops(doc, seed=1)
+    assert len(ps) == len(bc) == 60
+    x, y = bc[[3, 5, 8]]
+    assert x.shape == (3, 1, 32, 64) and x.dtype == torch.float32 and y.tolist() == [
+        min(len(doc.texts[i]), 10) - 1 for i in (3, 5, 8)]
+    assert torch.allclose(ps[5][0], x[1], atol=1e-5)
+    a = list(fw.make_loader(ps, 16, seed=4))
+    b = list(fw.make_loader(bc, 16, seed=4))
+    assert len(a) == len(b) == 4
+    for (xa, ya), (xb, yb) in zip(a, b):
+        assert torch.equal(ya, yb) and torch.allclose(xa, xb, atol=1e-5)
+    with pytest.raises(ValueError):
+        fw.make_loader(ps, 0)
+
+
+@needs_torch
+def test_loader_with_a_worker_matches_in_process(doc):
+    bc = fw.BatchCrops(doc, seed=2)
+    ref = list(fw.make_loader(bc, 32, seed=0, shuffle=False))
+    got = list(fw.make_loader(bc, 32, seed=0, shuffle=False, num_workers=1))
+    assert len(ref) == len(got) == 2
+    for (xa, ya), (xb, yb) in zip(ref, got):
+        assert torch.equal(xa, xb) and torch.equal(ya, yb)
+
+
+@needs_torch
+def test_training_loop_times_both_sides(doc):
+    torch.manual_seed(0)
+    res = fw.train_epochs(fw.make_loader(fw.BatchCrops(doc), 20), fw.tiny_cnn(), epochs=2)
+    assert res.steps == 6 and res.samples == 120
+    assert res.data_s > 0 and res.model_s > 0 and 0 < res.data_share < 1
+    assert all(np.isfinite(res.losses))
+    prof = fw.profile_steps(fw.make_loader(fw.PerSampleCrops(doc), 20), fw.tiny_cnn(), steps=3)
+    split = fw.profile_split(prof)
+    assert set(split) == {"data: next batch", "model: step"} and all(v > 0 for v in split.values())
+
+
+# --------------------------------------------------------------------------- CSV
+
+def test_all_parsers_agree(tmp_path):
+    p = data.make_csv(tmp_path / "boxes.csv", n_rows=2000, seed=5)
+    ref = fw.parse_csv_module(p)
+    assert ref["doc_id"].dtype == np.int64 and ref["x0"].dtype == np.float64 and len(ref["text"]) == 2000
+    for parse in (fw.parse_pandas, fw.parse_pyarrow, fw.parse_loadtxt):
+        n = fw.assert_same_parsed(ref, parse(p))
+        assert n >= 11 * 2000
+
+
+def test_words_that_look_like_missing_values_stay_text(tmp_path):
+    p = tmp_path / "tricky.csv"
+    head = ",".join(fw.CSV_NUMERIC + ["text"])
+    rows = [f"{i},{i},1.00,2.00,3.00,4.00,5.00,6.00,7.00,8.00,0.5000,{w}"
+            for i, w in enumerate(["nan", "null", "NA", "none", "word"])]
+    p.write_text(head + "\n" + "\n".join(rows) + "\n")
+    ref = fw.parse_csv_module(p)
+    assert list(ref["text"]) == ["nan", "null", "NA", "none", "word"]
+    fw.assert_same_parsed(ref, fw.parse_pandas(p))
+    fw.assert_same_parsed(ref, fw.parse_pyarrow(p))
+
+
+def test_parsers_detect_differences_and_bad_paths(tmp_path):
+    p = data.make_csv(tmp_path / "b.csv", n_rows=50, seed=0)
+    ref = fw.parse_csv_module(p)
+    other = {k: v.copy() for k, v in ref.items()}
+    other["score"][7] += 1e-4
+    with pytest.raises(AssertionError, match="score"):
+        fw.assert_same_parsed(ref, other)
+    with pytest.raises(FileNotFoundError):
+        fw.parse_pyarrow(tmp_path / "missing.csv")
