@@ -1,0 +1,113 @@
+"""optkit.cext: the %%c_extension cell magic (compile, import, cache, readable errors)."""
+import sys
+import threading
+
+import pytest
+
+from optkit import cext
+
+SRC = r"""
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static PyObject *answer(PyObject *self, PyObject *noargs) { return PyLong_FromLong(VALUE); }
+
+static PyObject *omp(PyObject *self, PyObject *noargs) {
+#ifdef _OPENMP
+    return PyLong_FromLong(omp_get_max_threads());
+#else
+    return PyLong_FromLong(0);
+#endif
+}
+
+static PyMethodDef methods[] = {
+    {"answer", answer, METH_NOARGS, "the answer"},
+    {"omp", omp, METH_NOARGS, "OpenMP threads, 0 without OpenMP"},
+    {NULL, NULL, 0, NULL}
+};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "NAME", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_NAME(void) { return PyModule_Create(&def); }
+"""
+
+
+def src(name, value=42):
+    return SRC.replace("NAME", name).replace("VALUE", str(value))
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPTKIT_CACHE", str(tmp_path))
+
+
+def test_compile_import_and_cache(tmp_path):
+    mod, info = cext.compile_module(src("tiny_a"), "tiny_a")
+    assert mod.answer() == 42 and not info["cached"]
+    assert info["path"].startswith(str(tmp_path / "cext"))
+    mod2, info2 = cext.compile_module(src("tiny_a"), "tiny_a")
+    assert info2["cached"] and info2["path"] == info["path"] and mod2.answer() == 42
+    assert info2["seconds"] < info["seconds"]
+
+
+def test_changed_code_is_reloaded():
+    m1, i1 = cext.compile_module(src("tiny_b", 1), "tiny_b")
+    m2, i2 = cext.compile_module(src("tiny_b", 2), "tiny_b")
+    assert (m1.answer(), m2.answer()) == (1, 2) and i1["path"] != i2["path"]
+    m3, i3 = cext.compile_module(src("tiny_b", 2), "tiny_b", force=True)
+    assert not i3["cached"] and i3["path"] != i2["path"] and m3.answer() == 2
+
+
+def test_openmp_flag():
+    mod, info = cext.compile_module(src("tiny_omp"), "tiny_omp", openmp=True)
+    if cext.openmp_flags() is None:
+        pytest.skip("compiler without OpenMP")
+    assert info["openmp"] and mod.omp() >= 1
+    plain, _ = cext.compile_module(src("tiny_plain"), "tiny_plain")
+    assert plain.omp() == 0
+
+
+def test_syntax_error_is_readable():
+    bad = src("tiny_bad").replace("return PyLong_FromLong(42);", "return PyLong_FromLong(42)")
+    with pytest.raises(cext.CompileError) as ei:
+        cext.compile_module(bad, "tiny_bad")
+    msg = ei.value.message
+    line = next(i for i, ln in enumerate(bad.splitlines(), 1) if "PyLong_FromLong(42)" in ln)
+    assert "compile error" in msg and "error:" in msg
+    assert f"cell line {line}:" in msg or f"cell line {line + 1}:" in msg
+    assert "/tmp" not in msg and "Traceback" not in msg
+
+
+def test_missing_pyinit_is_explained():
+    with pytest.raises(cext.CompileError, match="PyInit_other"):
+        cext.compile_module(src("tiny_c"), "other")
+    with pytest.raises(cext.CompileError, match="not a valid identifier"):
+        cext.compile_module(src("tiny_c"), "no-dash")
+
+
+def _shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    cext.load_ipython_extension(ip)
+    return ip
+
+
+def test_magic_binds_module_and_reports(capsys):
+    ip = _shell()
+    ip.run_cell_magic("c_extension", "tiny_m", src("tiny_m", 7))
+    assert ip.user_ns["tiny_m"].answer() == 7
+    assert "tiny_m: compiled in" in capsys.readouterr().out
+    ip.run_cell_magic("c_extension", "tiny_m", src("tiny_m", 7))
+    assert "tiny_m: loaded from cache" in capsys.readouterr().out
+
+
+def test_magic_error_prints_no_traceback(capsys):
+    ip = _shell()
+    bad = src("tiny_e").replace("static PyObject *answer", "static PyObject answer_typo *")
+    assert ip.run_cell_magic("c_extension", "tiny_e", bad) is None   # does not raise
+    err = capsys.readouterr().err
+    assert "tiny_e: compile error" in err and "cell line" in err and "Traceback" not in err
+    assert ip.run_cell_magic("c_extension", "", "int x;") is None
+    assert "usage: %%c_extension" in capsys.readouterr().err
