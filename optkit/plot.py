@@ -174,7 +174,7 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     ax.axvline(1.0, color="black", linewidth=0.8, linestyle=":")
     if log:
         ax.set_xscale("log")
-        ax.set_xlim(left, hi * 6.0)
+        ax.set_xlim(left, hi * 10.0)
         ax.xaxis.set_major_formatter(_speedup_formatter())
     else:
         ax.set_xlim(0, hi * 1.38)
@@ -290,7 +290,7 @@ def ladder(steps, title=None, log=None) -> Figure:
 
     ``steps``: list of ``(label, seconds)`` in order (or a Comparison, in its row order).
     Bars carry "x3.1" (cumulative) and, from the second step on, the gain over the
-    previous step. ``log`` (None: automatic) uses a log axis when the factors span more than
+    previous step (a step that made things slower is red). ``log`` (None: automatic) uses a log axis when the factors span more than
     ``AUTO_LOG_RATIO``.
     """
     if hasattr(steps, "rows"):
@@ -304,21 +304,28 @@ def ladder(steps, title=None, log=None) -> Figure:
     cum = [t0 / t for _, t in steps]
     if log is None:
         log = max(cum) / min(min(cum), 1.0) > AUTO_LOG_RATIO
-    fig = _new_figure()
+    n = len(steps)
+    crowded = n > 6
+    fig = _new_figure(figsize=(min(11.0, max(FIGSIZE[0], 0.8 * n)), FIGSIZE[1] + (0.4 if crowded else 0)))
     ax = fig.add_subplot()
-    xpos = list(range(len(steps)))
-    colours = [BASE_COLOUR] + [COLOURS[0]] * (len(steps) - 1)
+    xpos = list(range(n))
+    colours = [BASE_COLOUR] + [FASTER if t <= p else SLOWER
+                               for (_, p), (_, t) in zip(steps, steps[1:])]
     bars = ax.bar(xpos, cum, color=colours, edgecolor="black", linewidth=0.6, width=0.6)
     bars[0].set_hatch("//")
     top = max(cum)
+    fs = 7.5 if crowded else 8.5
     for i, (b, c) in enumerate(zip(bars, cum)):
         txt = _fmt(c)
         if i:
-            txt += f"\n({_fmt(steps[i - 1][1] / steps[i][1])} step)"
+            gain = _fmt(steps[i - 1][1] / steps[i][1])
+            txt += f"\n({gain})" if crowded else f"\n({gain} step)"
         y = c * 1.08 if log else c + top * 0.02
-        ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=8.5)
-    wrapped = [_wrap(k, 14) for k in labels]
-    ax.set_xticks(xpos, wrapped, fontsize=8.5)
+        ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=fs)
+    if crowded:
+        ax.set_xticks(xpos, labels, fontsize=fs, rotation=30, ha="right", rotation_mode="anchor")
+    else:
+        ax.set_xticks(xpos, [_wrap(k, 14) for k in labels], fontsize=fs)
     if log:
         ax.set_yscale("log")
         ax.set_ylim(min(min(cum), 1.0) / 2, top * 3)
