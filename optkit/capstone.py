@@ -361,15 +361,14 @@ class Leaderboard:
             labels = [f"{r['name']} ({r['machine']})" for r in rows][::-1]
             values = [r["speedup"] for r in rows][::-1]
             cols = [colours.get(r["verdict"], "#d62728") for r in rows][::-1]
-            bars = ax.barh(labels, values, color=cols)
+            bars = ax.barh(labels, values, color=cols, height=0.6)
             ax.set_xscale("log")
             for bar, v in zip(bars, values):
                 ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" x{v:.1f}",
                         va="center", fontsize=8)
             if target:
-                ax.axvline(target, color="#555555", linestyle="--", linewidth=1)
-                ax.text(target, 0.99, f" target x{target:g}", transform=ax.get_xaxis_transform(),
-                        va="top", fontsize=8, color="#555555")
+                ax.axvline(target, color="#555555", linestyle="--", linewidth=1, label=f"target x{target:g}")
+                ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
             ax.set_xlim(1, max(values + [target or 1]) * 3)   # bars start at x1 (the baseline)
         else:
             ax.text(0.5, 0.5, "no speedups to show", ha="center", va="center", transform=ax.transAxes)

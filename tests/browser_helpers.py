@@ -114,6 +114,7 @@ class LabServer:
             "JUPYTERLAB_WORKSPACES_DIR": str(self.tmp / "workspaces"),
             "JUPYTER_RUNTIME_DIR": str(self.tmp / "runtime"),
             "OPTKIT_VERDICTS": str(self.verdicts),
+            "OPTKIT_RESULTS": str(self.tmp / "results"),           # capstone result files stay here
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         })
         env.update(self.extra_env)
@@ -234,6 +235,7 @@ class BrowserRun:
     screenshot: Path | None = None
     cell_shots: list = field(default_factory=list)
     unchanged_on_disk: bool | None = None
+    phases: dict = field(default_factory=dict)   # seconds per phase (open, run, inspect, screenshots, close)
 
     def tagged(self, tag: str) -> list[int]:
         return [i for i, c in enumerate(self.nb.cells) if tag in c.get("metadata", {}).get("tags", [])]
@@ -325,18 +327,22 @@ def _screenshot_notebook(page, path: Path) -> Path:
 
     outer = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first
     box = outer.bounding_box()
-    total, view = outer.evaluate("e => [e.scrollHeight, e.clientHeight]")
+    # content height: down to the last cell's bottom (JupyterLab pads below it for scrolling)
+    total, view = outer.evaluate("""e => {
+      const last = e.querySelector('.jp-WindowedPanel-viewport > .jp-Cell:last-child');
+      const end = last ? last.getBoundingClientRect().bottom - e.getBoundingClientRect().top + e.scrollTop + 24
+                       : e.scrollHeight;
+      return [Math.min(Math.ceil(end), e.scrollHeight), e.clientHeight]; }""")
     clip = {"x": box["x"], "y": box["y"], "width": box["width"], "height": view}
     parts, top = [], 0
-    while True:
+    while top < total and len(parts) < 200:
         actual = outer.evaluate(f"e => {{ e.scrollTop = {top}; return e.scrollTop; }}")
         page.wait_for_timeout(50)  # one paint after scrolling (not a wait for work to finish)
         img = Image.open(io.BytesIO(page.screenshot(clip=clip)))
-        skip = top - actual if actual < top else 0   # last page: scrollTop clamped, drop the overlap
-        parts.append(img.crop((0, skip, img.width, img.height)) if skip else img)
+        # keep content rows [top, min(top + view, total)); the browser may clamp scrollTop
+        a, b = top - actual, min(top + view, total) - actual
+        parts.append(img.crop((0, max(0, a), img.width, max(a + 1, min(b, img.height)))))
         top += view
-        if top >= total or len(parts) > 200:
-            break
     height = sum(p.height for p in parts)
     sheet = Image.new("RGB", (parts[0].width, height), "white")
     y = 0
@@ -369,6 +375,7 @@ def run_notebook(browser: Browser, lab: LabServer, name: str, *, timeout_s: floa
             run.dialog = page.locator(".jp-Dialog").inner_text()
             return run
         run.seconds_open = time.monotonic() - t0
+        _hide_left_sidebar(page)
         t1 = time.monotonic()
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
@@ -384,7 +391,10 @@ def run_notebook(browser: Browser, lab: LabServer, name: str, *, timeout_s: floa
             run.dialog = page.locator(".jp-Dialog").first.inner_text()
             page.keyboard.press("Escape")
         run.kernel_status = state
+        t2 = time.monotonic()
         run.cells = page.evaluate(_CELLS_JS)
+        t3 = time.monotonic()
+        run.phases.update(open=run.seconds_open, run=run.seconds_run, inspect=t3 - t2)
         if artifacts is not None:
             stem = Path(name).stem
             run.screenshot = _screenshot_notebook(page, artifacts / f"{stem}.png")
@@ -396,12 +406,27 @@ def run_notebook(browser: Browser, lab: LabServer, name: str, *, timeout_s: floa
                         shot = artifacts / f"{stem}.cell{i:02d}.png"
                         out.screenshot(path=str(shot))
                         run.cell_shots.append(shot)
+            run.phases["screenshots"] = time.monotonic() - t3
     finally:
+        t4 = time.monotonic()
         _close_without_saving(page)
         page.close()
         lab.shutdown_kernels()
+        run.phases["close"] = time.monotonic() - t4
         run.unchanged_on_disk = file_digest(nb_path) == before
     return run
+
+
+def _hide_left_sidebar(page):
+    """More width for the notebook in screenshots (the file browser is not under test)."""
+    try:
+        if page.locator("#jp-left-stack:not(.lm-mod-hidden)").count():
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^View$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Appearance$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Show Left Sidebar$")).click()
+            page.wait_for_selector("#jp-left-stack.lm-mod-hidden", state="attached", timeout=5_000)
+    except Exception:  # cosmetic only
+        page.keyboard.press("Escape")
 
 
 def _close_without_saving(page):

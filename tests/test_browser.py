@@ -83,24 +83,6 @@ def test_lab_requires_the_token(lab):
     assert lab.api("/api/contents") is not None
 
 
-@pytest.mark.parametrize("name, limit_s", _params())
-def test_notebook_in_jupyterlab(browser, lab, name, limit_s):
-    t0 = time.monotonic()
-    run = run_notebook(browser, lab, name, timeout_s=limit_s, artifacts=ARTIFACTS)
-    found = problems(run)
-    _record(name, {
-        "wall_s": round(time.monotonic() - t0, 1), "open_s": round(run.seconds_open, 1),
-        "run_all_s": round(run.seconds_run, 1), "limit_s": limit_s, "state": run.kernel_status,
-        "cells": len(run.nb.cells), "plots": len(run.tagged("plot")), "checks": len(run.tagged("check")),
-        "verdicts": [v["status"] for c in run.cells for v in c["verdicts"]],
-        "screenshot": str(run.screenshot.relative_to(REPO)) if run.screenshot else None,
-        "problems": found,
-    })
-    assert run.unchanged_on_disk, "JupyterLab wrote to the notebook copy; it must be closed without saving"
-    assert not found, f"{name} in JupyterLab:\n  " + "\n  ".join(found)
-    assert run.screenshot and run.screenshot.stat().st_size > 10_000
-
-
 # ---------------------------------------------------------------------------------------------
 # The harness itself: a synthetic notebook with one of each thing, then a failure, must be read
 # correctly (so that a green browser test means something).
@@ -131,12 +113,9 @@ def _synthetic(path: Path):
     nbformat.write(nb, path)
 
 
-def test_harness_reads_the_dom_right(browser, tmp_path):
-    nbdir = tmp_path / "notebooks"
-    nbdir.mkdir()
-    _synthetic(nbdir / "99_harness.ipynb")
-    with LabServer(nbdir) as lab:
-        run = run_notebook(browser, lab, "99_harness.ipynb", timeout_s=90, artifacts=tmp_path / "shots")
+def test_harness_reads_the_dom_right(browser, lab, tmp_path):
+    _synthetic(lab.root / "zz_harness_selftest.ipynb")      # the server's throw-away copy of notebooks/
+    run = run_notebook(browser, lab, "zz_harness_selftest.ipynb", timeout_s=90, artifacts=tmp_path / "shots")
     found = problems(run)
     text = "\n".join(found)
     assert run.kernel_status == "error" and not run.timed_out and run.unchanged_on_disk
@@ -153,3 +132,22 @@ def test_harness_reads_the_dom_right(browser, tmp_path):
     assert "cell 8: error output ZeroDivisionError" in text
     assert "cell 9: not executed" in text
     assert run.screenshot.exists() and run.cell_shots
+
+
+@pytest.mark.parametrize("name, limit_s", _params())
+def test_notebook_in_jupyterlab(browser, lab, name, limit_s):
+    t0 = time.monotonic()
+    run = run_notebook(browser, lab, name, timeout_s=limit_s, artifacts=ARTIFACTS)
+    found = problems(run)
+    _record(name, {
+        "wall_s": round(time.monotonic() - t0, 1), "open_s": round(run.seconds_open, 1),
+        "run_all_s": round(run.seconds_run, 1), "limit_s": limit_s, "state": run.kernel_status,
+        "cells": len(run.nb.cells), "plots": len(run.tagged("plot")), "checks": len(run.tagged("check")),
+        "verdicts": [v["status"] for c in run.cells for v in c["verdicts"]],
+        "phases_s": {k: round(v, 1) for k, v in run.phases.items()},
+        "screenshot": str(run.screenshot.relative_to(REPO)) if run.screenshot else None,
+        "problems": found,
+    })
+    assert run.unchanged_on_disk, "JupyterLab wrote to the notebook copy; it must be closed without saving"
+    assert not found, f"{name} in JupyterLab:\n  " + "\n  ".join(found)
+    assert run.screenshot and run.screenshot.stat().st_size > 10_000
