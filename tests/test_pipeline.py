@@ -207,6 +207,9 @@ def test_end_to_end_small_pages(args):
     assert len(ref.keep) >= args[2] and len(ref.texts) == len(ref.keep)
     mixed = P.run(scene, {"grayscale": P.grayscale_numpy, "nms": P.nms_numpy})
     P.assert_same_result(ref, mixed)
+    timed, seconds = P.run_timed(scene, P.FAST)
+    P.assert_same_result(ref, timed)
+    assert list(seconds) == list(P.STAGES) and all(s >= 0 for s in seconds.values())
     changed = P.run_fast(scene)
     changed.texts[0] += "x"
     assert not P.same_result(ref, changed)
