@@ -440,6 +440,25 @@ def test_sweep_threads_sets_and_restores_library_controls():
         assert [1] in seen["blas"]
 
 
+def test_sweep_threads_openmp_control_limits_the_loaded_runtime():
+    from threadpoolctl import threadpool_info
+
+    try:
+        import optkit.native  # noqa: F401  (links libgomp when built with OpenMP)
+    except Exception:
+        pass
+    if not any(i["user_api"] == "openmp" for i in threadpool_info()):
+        pytest.skip("no OpenMP runtime loaded in this process")
+    seen = []
+
+    def f():
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"})
+        return 0
+
+    bench.sweep_threads({"omp": f}, threads=(1, 2), controls={"omp": "openmp"}, progress=False, **FAST)
+    assert {1} in seen and {2} in seen
+
+
 def test_sweep_threads_numba_control_restores():
     numba = pytest.importorskip("numba")
     if numba.config.NUMBA_NUM_THREADS < 2:

@@ -13,6 +13,7 @@ from optkit import check
 def verdict_file(tmp_path, monkeypatch):
     path = tmp_path / "verdicts.jsonl"
     monkeypatch.setenv("OPTKIT_VERDICTS", str(path))
+    monkeypatch.setattr(check, "TIMING_MIN_TIME", 0.02)   # quicker; the speed gaps here are wide
     check.VERDICTS.clear()
     return path
 
