@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 __all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
-           "oversubscription_experiment", "threads_per_worker", "stream", "alloc_vs_out",
+           "oversubscription_experiment", "threads_per_worker", "import_steps", "stream", "alloc_vs_out",
            "kernel_bandwidth", "normalize_fresh", "normalize_into", "async_timing_demo",
            "gpu_available", "gpu_state", "torch_creation_demo", "torch_sync_demo",
            "torch_benchmark_demo", "gpu_demo", "THREAD_ENV_VARS"]
@@ -181,6 +181,31 @@ def env_before_vs_after(var="OPENBLAS_NUM_THREADS", value=1, libs=("numpy",)) ->
     return {"set before start": before, "set after start": after}
 
 
+def import_steps(modules=("numpy", "cv2", "optkit.native", "numba", "torch"), timeout=120.0) -> list:
+    """In a fresh child: import `modules` one by one and list the pools threadpoolctl sees after
+    each step. Modules that are not installed are skipped. Returns [(step, [pool dicts])]."""
+    res = _run_child(["imports", "--modules", ",".join(modules)], env=_clean_env(), timeout=timeout)
+    return [(step, pools) for step, pools in res["steps"]]
+
+
+def _imports_main(args) -> dict:
+    import importlib
+    import importlib.util
+    from threadpoolctl import threadpool_info
+    steps = []
+    for name in [m for m in args.modules.split(",") if m]:
+        try:
+            if importlib.util.find_spec(name) is None:
+                continue
+        except Exception:
+            continue
+        importlib.import_module(name)
+        steps.append((name, [{"user_api": p["user_api"], "internal_api": p["internal_api"],
+                              "num_threads": p["num_threads"], "library": os.path.basename(p["filepath"]),
+                              "filepath": p["filepath"]} for p in threadpool_info()]))
+    return {"steps": steps}
+
+
 # ----------------------------------------------------------------------------- oversubscription
 def threads_per_worker(workers: int, cpus: int | None = None) -> int:
     """Threads each worker process may use so that workers x threads <= usable CPUs (at least 1)."""
@@ -247,7 +272,8 @@ def oversubscription(workers=2, threads=None, kind="blas", n=256, tasks=200, max
     busy = sum(r["busy_s"] for r in results)
     return {"kind": kind, "workers": workers, "threads": threads,
             "pool_threads": [r["pool_threads"] for r in results], "tasks_done": done,
-            "task_s": busy / done, "wall_s": wall, "n": n}
+            "task_s": busy / done, "wall_s": max(r["busy_s"] for r in results),
+            "wall_with_exit_s": wall, "n": n}
 
 
 def _worker_main(args) -> dict:
@@ -566,7 +592,8 @@ def torch_benchmark_demo(device=None, n=1024, min_run_time=0.5, num_threads=None
     m = benchmark.Timer(stmt="a @ b", globals={"a": a, "b": b}, label="matmul", num_threads=num_threads,
                         description=f"{n}x{n} on {device}").blocked_autorange(min_run_time=min_run_time)
     return {"device": str(device), "n": n, "median_s": m.median, "iqr_s": m.iqr, "threads": num_threads,
-            "gflops": 2 * n**3 / m.median / 1e9, "runs": len(m.times), "text": str(m)}
+            "gflops": 2 * n**3 / m.median / 1e9, "runs": len(m.times),
+            "text": "\n".join(line for line in str(m).splitlines() if not line.startswith("<"))}
 
 
 def gpu_demo(print_fn=print, nvidia_smi="nvidia-smi") -> dict:
@@ -602,7 +629,7 @@ def gpu_demo(print_fn=print, nvidia_smi="nvidia-smi") -> dict:
     if res["cuda"]:
         # the state while the GPU is busy: P-state under load
         a = torch.randn(n, n, device=device)
-        for _ in range(50):
+        for _ in range(200):   # queue about a second of work, then look at the GPU while it runs
             a @ a
         res["gpu_state_under_load"] = gpu_state(nvidia_smi)
         torch.cuda.synchronize()
@@ -635,6 +662,8 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=20)
     p.add_argument("--libs", default="numpy")
     p.add_argument("--set-after", default="")
+    im = sub.add_parser("imports", help=argparse.SUPPRESS)
+    im.add_argument("--modules", default="numpy")
     args = ap.parse_args(argv)
     if args.cmd == "gpu-demo":
         if args.json:
@@ -644,7 +673,7 @@ def main(argv=None) -> int:
         else:
             gpu_demo()
         return 0
-    res = _worker_main(args) if args.cmd == "worker" else _probe_main(args)
+    res = {"worker": _worker_main, "probe": _probe_main, "imports": _imports_main}[args.cmd](args)
     print(json.dumps(res), flush=True)
     return 0
 
