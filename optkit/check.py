@@ -76,6 +76,8 @@ class Verdict:
 
     def __init__(self, exercise, status, message, speedup=None, target=None,
                  reference_speedup=None, details=None, timings=None):
+        if status not in _STYLE:
+            raise ValueError(f"unknown verdict status {status!r}; use one of {list(_STYLE)}")
         self.exercise = exercise
         self.status = status
         self.message = message

@@ -192,7 +192,7 @@ def _source_lines(func, code):
 def _unwrap(func):
     f = inspect.unwrap(func)
     f = getattr(f, "__func__", f)          # bound methods
-    f = getattr(f, "py_func", f)           # numba dispatchers: profile the Python version
+    f = getattr(f, "py_func", f)           # Numba dispatchers: profile the Python version
     if not hasattr(f, "__code__"):
         raise TypeError(f"can only line-profile Python functions, got {type(func).__name__}")
     return f
@@ -208,6 +208,8 @@ def profile(func, *args, **kwargs) -> LineProfile:
 
     target = _unwrap(func)
     code = target.__code__
+    if hasattr(func, "py_func"):               # a Numba dispatcher: run its Python version,
+        func = target                          # the compiled one has no lines to trace
 
     t0 = time.perf_counter()
     result = func(*args, **kwargs)             # warm-up (imports, caches) and first plain time
@@ -237,10 +239,13 @@ def profile(func, *args, **kwargs) -> LineProfile:
     profiled_s, stats = best
 
     timings = []
+    names = {code.co_name, getattr(code, "co_qualname", code.co_name)}
     for (fname, first, name), entries in stats.timings.items():
-        if name == code.co_name and first == code.co_firstlineno:
+        # line_profiler names functions by qualified name ("outer.<locals>.f", "Class.method")
+        if first == code.co_firstlineno and name in names:
             timings = entries
-            break
+            if fname == code.co_filename:
+                break
     unit = stats.unit
     per_line = {}
     for lineno, hits, t in timings:

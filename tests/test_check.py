@@ -199,6 +199,13 @@ def test_html_verdict_block():
     assert d["status"] == "pass" and d["passed"] is True
 
 
+def test_verdict_can_be_built_for_display_and_rejects_unknown_status():
+    v = check.Verdict("example", "not yet", "replace the stub")
+    assert "data-status='not yet'" in v._repr_html_() and not v.passed
+    with pytest.raises(ValueError, match="unknown verdict status"):
+        check.Verdict("example", "maybe", "?")
+
+
 def test_bad_exercise_definition_is_a_clear_error():
     with pytest.raises(TypeError):
         check.Exercise("x", 3, make_args)

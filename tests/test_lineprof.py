@@ -137,6 +137,41 @@ def test_plot_top_lines_with_hottest_labelled():
     assert ax.patches[0].get_width() == pytest.approx(prof.hottest.share)
 
 
+def test_nested_functions_and_methods():
+    def outer():
+        def inner(n):
+            return sum(i for i in range(n))
+        return inner
+
+    class Box:
+        def area(self, n):
+            total = 0
+            for i in range(n):
+                total += i
+            return total
+
+    p1 = lineprof.profile(outer(), 100)
+    assert sum(ln.share for ln in p1.lines) == pytest.approx(100, abs=1)
+    p2 = lineprof.profile(Box().area, 500)
+    assert {ln.source.strip(): ln.hits for ln in p2.lines}["total += i"] == 500
+    assert p2.result == sum(range(500))
+
+
+def test_numba_function_is_profiled_through_its_python_version():
+    numba = pytest.importorskip("numba")
+
+    @numba.njit
+    def jitted(n):
+        acc = 0
+        for i in range(n):
+            acc += i
+        return acc
+
+    prof = lineprof.profile(jitted, 1000)
+    assert prof.result == sum(range(1000))
+    assert max(ln.hits for ln in prof.lines) >= 1000
+
+
 def test_bad_input():
     with pytest.raises(TypeError, match="Python functions"):
         lineprof.profile(len, [1, 2])
