@@ -208,8 +208,13 @@ def _series(obj, x):
     raise TypeError(f"expected a bench.Sweep or a dict label -> list of seconds, got {type(obj).__name__}")
 
 
-def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None) -> Figure:
-    """Time (or throughput = n / time) against input size, one line per variant."""
+def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None, xlabel=None) -> Figure:
+    """Time (or throughput = n / time) against input size, one line per variant.
+
+    ``sweep_or_dict``: a :class:`optkit.bench.Sweep` or ``{label: [seconds per size]}`` with
+    the sizes in ``x``. ``xlabel`` names the size ("pixels", "boxes"); throughput is then
+    that unit per second.
+    """
     if kind not in ("time", "throughput"):
         raise ValueError(f"kind must be 'time' or 'throughput', got {kind!r}")
     xs, series = _series(sweep_or_dict, x)
@@ -229,10 +234,11 @@ def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None) -> Figu
     if loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")
-    ax.set_xlabel("input size n")
+    ax.set_xlabel(xlabel or "input size n")
     if kind == "time":
         ax.yaxis.set_major_formatter(_time_formatter())
-    ax.set_ylabel("median time per call" if kind == "time" else "throughput [items / s]")
+    unit = xlabel or "items"
+    ax.set_ylabel("median time per call" if kind == "time" else f"throughput [{unit} / s]")
     _title(fig, ax, title or ("Time vs input size" if kind == "time" else "Throughput vs input size"))
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, frameon=False)

@@ -132,6 +132,8 @@ def test_scaling_throughput_linear_and_from_sweep():
     assert list(line.get_ydata()) == [10.0, 5.0]       # n / t
     assert ax.get_xscale() == "linear"
     assert "throughput" in ax.get_ylabel()
+    fig = plot.scaling(s, kind="throughput", xlabel="boxes")
+    assert fig.axes[0].get_xlabel() == "boxes" and "boxes / s" in fig.axes[0].get_ylabel()
 
 
 def test_scaling_bad_input():
