@@ -22,17 +22,43 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-__all__ = ["dst_corners", "crops_loop", "crops_pool", "crops_pool_per_box", "crops_native",
+__all__ = ["c_snippet", "show_source", "dst_corners", "crops_loop", "crops_pool", "crops_pool_per_box", "crops_native",
            "agreement", "workload", "cv2_single_thread", "run_benchmark", "bench_main"]
 
 WORKLOAD = {"width": 2000, "height": 2000, "n_boxes": 300, "seed": 0, "size": (32, 128)}
+
+
+NATIVE_C = Path(__file__).with_name("native.c")
+
+
+def c_snippet(name: str, path=None) -> str:
+    """The lines of optkit/native.c between the marker comments `>>> nb:NAME` and `<<< nb:NAME`
+    (what notebook 04 shows of the real source)."""
+    text = Path(path or NATIVE_C).read_text()
+    m = re.search(r"/\* >>> nb:" + re.escape(name) + r" \*/\n(.*?)/\* <<< nb:" + re.escape(name) + r" \*/",
+                  text, re.S)
+    if m is None:
+        raise KeyError(f"no snippet {name!r} in {path or NATIVE_C}")
+    return m.group(1).rstrip() + "\n"
+
+
+def show_source(code: str, language: str = "c", title: str | None = None):
+    """Syntax-highlighted source for a notebook (a Markdown object; plain text elsewhere)."""
+    try:
+        from IPython.display import Markdown
+    except ImportError:  # pragma: no cover
+        return code
+    head = f"**{title}**\n\n" if title else ""
+    return Markdown(f"{head}```{language}\n{code.rstrip()}\n```")
 
 
 def dst_corners(size) -> np.ndarray:

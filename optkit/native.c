@@ -32,6 +32,9 @@
  *   - BORDER_CONSTANT: neighbours outside the image count as 0; a pixel whose four neighbours are all
  *     outside is 0. (Older OpenCV versions used 5-bit fixed-point coordinates and 15-bit integer
  *     weights instead; the agreement test in tests/test_crops.py measures the difference.)
+ * Lines between the marker comments ">>> nb:NAME" and "<<< nb:NAME" are shown in notebook 04
+ * (optkit.crops.c_snippet(NAME)); keep the markers when editing.
+ *
  * The inner loop has an interior fast path (the whole 2x2 neighbourhood inside: no bounds checks) and
  * is specialised per channel count (C = 1, 3, 4) so the compiler unrolls the per-channel work.
  */
@@ -153,6 +156,7 @@ format_is(const char *fmt, char code)
     return fmt[0] == code && fmt[1] == '\0';
 }
 
+/* >>> nb:buffers */
 /* Get a buffer view of `obj` (strides + format, so we can say what is wrong), writable if asked.
  * On failure: a Python exception naming `name`, and nothing to release. */
 static int
@@ -173,6 +177,7 @@ get_view(PyObject *obj, Py_buffer *view, int writable, const char *name)
                  name, Py_TYPE(obj)->tp_name);
     return -1;
 }
+/* <<< nb:buffers */
 
 /* numpy.empty, looked up once. A strong reference kept for the life of the process (the module
  * cannot be unloaded anyway); only touched while holding the GIL. */
@@ -569,6 +574,7 @@ warp_batch(const uint8_t *src, int H, int W, int C, const double *Ms, Py_ssize_t
         fn = C == 1 ? warp_box_avx2_c1 : (C == 3 ? warp_box_avx2_c3 : warp_box_avx2_c4);
 #endif
     const size_t box_bytes = (size_t)oh * ow * C;
+/* >>> nb:openmp */
 #ifdef OPTKIT_OPENMP
     /* threads=None (nthreads == 0): the OpenMP default (OMP_NUM_THREADS or all usable cores). */
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();
@@ -587,6 +593,7 @@ warp_batch(const uint8_t *src, int H, int W, int C, const double *Ms, Py_ssize_t
         fn(src, H, W, Ms + 9 * i, oh, ow, dst + (size_t)i * box_bytes);
 #endif
 }
+/* <<< nb:openmp */
 
 /* ------------------------------------------------------------------------------------------ */
 /* warp_crops: the Python-facing function (argument checks, buffers, GIL)                      */
@@ -755,10 +762,13 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
         for (int k = 0; k < 8; k++)
             q[k] = q64 ? ((const double *)qv.buf)[8 * i + k] : (double)((const float *)qv.buf)[8 * i + k];
         if (rect_to_quad(q, (int)ow, (int)oh, Ms + 9 * i) < 0) {
+            /* PyErr_Format has no %g: format the corners with snprintf first. */
+            char corners[256];
+            snprintf(corners, sizeof corners, "((%g, %g), (%g, %g), (%g, %g), (%g, %g))",
+                     q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]);
             PyErr_Format(PyExc_ValueError,
                          "warp_crops: quads[%zd] is degenerate or not finite (three corners collinear, "
-                         "or NaN/inf): ((%g, %g), (%g, %g), (%g, %g), (%g, %g))",
-                         i, q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]);
+                         "or NaN/inf): %s", i, corners);
             goto done;
         }
     }
@@ -808,6 +818,7 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
         have_out = 1;
     }
 
+/* >>> nb:gil */
     /* --- the work: no Python object is touched from here to Py_END_ALLOW_THREADS --- */
     if (n > 0) {
         const uint8_t *src = (const uint8_t *)img.buf;
@@ -816,8 +827,10 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
         warp_batch(src, (int)H, (int)W, (int)C, Ms, n, (int)oh, (int)ow, dst, nthreads);
         Py_END_ALLOW_THREADS
     }
+/* <<< nb:gil */
     ok = 1;
 
+/* >>> nb:release */
 done:
     /* Every path ends here: release exactly the buffers we got. */
     if (have_out)
@@ -833,6 +846,7 @@ done:
     }
     return result;
 }
+/* <<< nb:release */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reference counting, taught with real code: per-crop mean intensity as a Python list         */
@@ -880,6 +894,7 @@ per_crop_means(PyObject *crops, Py_ssize_t *n_out, const char *fname)
     return means;
 }
 
+/* >>> nb:set_item */
 /* Correct, version 1: PyList_SET_ITEM on a FRESH list.
  * PyList_New(n) makes a list of n NULL slots. PyList_SET_ITEM is a macro that just stores the
  * pointer: it "steals" our reference to f (the list now owns it), so we must NOT Py_DECREF(f).
@@ -909,7 +924,9 @@ crop_means(PyObject *self, PyObject *crops)
     PyMem_Free(m);
     return list;
 }
+/* <<< nb:set_item */
 
+/* >>> nb:setitem */
 /* Correct, version 2: PyList_SetItem, the checked function.
  * It also steals the reference to f, even when it fails (then it DECREFs f itself), and it
  * releases whatever was in the slot before. It returns -1 (with an exception) on a bad index. */
@@ -936,7 +953,9 @@ crop_means_setitem(PyObject *self, PyObject *crops)
     PyMem_Free(m);
     return list;
 }
+/* <<< nb:setitem */
 
+/* >>> nb:leaky */
 /* WRONG ON PURPOSE, kept for the lesson in notebook 04. Do not copy.
  * The bug: PyList_Append does NOT steal a reference (unlike PyList_SET_ITEM / PyList_SetItem):
  * it takes its own new reference to f. Code written as if Append stole (the SET_ITEM habit) never
@@ -971,6 +990,7 @@ crop_means_LEAKY_for_lesson(PyObject *self, PyObject *crops)
     PyMem_Free(m);
     return list;
 }
+/* <<< nb:leaky */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Module                                                                                      */

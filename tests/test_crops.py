@@ -96,3 +96,17 @@ def test_bench_main_json(capsys):
                              "--boxes", "30"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["workload"]["boxes"] == 30 and "native2_vs_best_pool" in res
+
+
+def test_c_snippets_exist_and_show_real_code():
+    """Notebook 04 shows these parts of native.c; the markers must stay in place."""
+    assert "PyObject_GetBuffer" in crops.c_snippet("buffers")
+    assert "PyBuffer_Release" in crops.c_snippet("release")
+    assert "Py_BEGIN_ALLOW_THREADS" in crops.c_snippet("gil")
+    assert "#pragma omp parallel for" in crops.c_snippet("openmp")
+    assert "PyList_SET_ITEM" in crops.c_snippet("set_item")
+    assert "PyList_SetItem" in crops.c_snippet("setitem")
+    assert "PyList_Append" in crops.c_snippet("leaky")
+    with pytest.raises(KeyError):
+        crops.c_snippet("nope")
+    assert "```c" in crops.show_source("int x;").data

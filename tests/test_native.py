@@ -150,6 +150,7 @@ def test_bad_quads():
     _raises(ValueError, r"quads\[2\]", img, q, (H, W))
     collinear = np.array([[[0, 0], [10, 0], [20, 0], [5, 5]]], np.float32)
     _raises(ValueError, r"quads\[0\] is degenerate", img, collinear, (H, W))
+    _raises(ValueError, r"\(\(0, 0\), \(10, 0\), \(20, 0\), \(5, 5\)\)", img, collinear, (H, W))
     point = np.full((1, 4, 2), 3.0, np.float32)
     _raises(ValueError, r"quads\[0\] is degenerate", img, point, (H, W))
 
