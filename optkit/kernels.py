@@ -1,0 +1,350 @@
+"""Reference kernels for notebook 03 (Cython and Numba): where pure Python dominates, and
+where it does not.
+
+The pure-Python kernel is the **run-length smoothing algorithm** (RLSA, Wong, Casey and
+Wahl, 1982), a classic step of document layout analysis: on the binarised page, every gap
+of paper between two ink pixels of the same row that is at most ``gap`` pixels long is
+filled with ink. Letters merge into words and words into text lines, which a later step
+cuts into blocks. Each row is a left-to-right scan whose action depends on where the last
+ink pixel was, so NumPy has no single call for it; every row is independent of the others,
+so it parallelises cleanly over rows.
+
+Functions here are the references the notebook's compiled versions are checked against
+(exactly, bit for bit), plus the counter-example (a stage whose time is spent inside
+OpenCV calls) and small helpers the notebook calls:
+
+* :func:`page_mask` -- a binarised page from :mod:`optkit.data` (ink = 1, paper = 0);
+* :func:`synthetic_mask` -- a quick random text-like mask (tests, exercises);
+* :func:`rlsa_python` -- the horizontal RLSA as a beginner writes it (reference);
+* :func:`rlsa_numpy` -- the same result with whole-array NumPy (a trick, several passes);
+* :func:`rlsa_vertical_python`, :func:`runs_per_row_python`,
+  :func:`run_length_histogram_python` -- references of the exercises;
+* :func:`row_sums_python`, :func:`nan_row_sums_python` -- float reductions for the
+  ``fastmath`` lesson;
+* :func:`crop_opencv` -- the counter-example: per-box OpenCV warps in a Python loop;
+* :func:`thread_env_probe` -- what thread counts a fresh process sees under given
+  environment variables (they only apply before the thread pools start).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "page_mask", "binarize", "synthetic_mask", "as_mask",
+    "rlsa_python", "rlsa_numpy", "rlsa_vertical_python", "rlsa_vertical_numpy",
+    "runs_per_row_python", "run_length_histogram_python",
+    "row_sums_python", "nan_row_sums_python",
+    "CROP_H", "CROP_W", "crop_opencv", "crop_python_loop_share",
+    "thread_env_probe",
+]
+
+CROP_H = 32      # recogniser input height (as in optkit.pipeline)
+CROP_W = 128     # recogniser input width
+
+
+# =========================================================================== inputs
+def as_mask(mask, name="mask") -> np.ndarray:
+    """Validate a binary mask: 2-D, uint8, C-contiguous, values 0/1. Returns it unchanged."""
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, got {type(mask).__name__}")
+    if mask.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (rows x columns), got shape {mask.shape}")
+    if mask.dtype != np.uint8:
+        raise TypeError(f"{name} must have dtype uint8 (0 = paper, 1 = ink), got {mask.dtype}")
+    if not mask.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (use np.ascontiguousarray)")
+    return mask
+
+
+def _check_gap(gap) -> int:
+    if isinstance(gap, bool) or not isinstance(gap, (int, np.integer)):
+        raise TypeError(f"gap must be an integer number of pixels, got {gap!r}")
+    if gap < 0:
+        raise ValueError(f"gap must be >= 0, got {gap}")
+    return int(gap)
+
+
+def binarize(image) -> np.ndarray:
+    """BGR (or gray) uint8 page -> uint8 mask, 1 = ink (dark), 0 = paper (Otsu threshold)."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise ValueError(f"binarize needs a uint8 gray or BGR image, got {image.dtype} {image.shape}")
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    _, mask = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return np.ascontiguousarray(mask)
+
+
+_PAGE_CACHE: dict = {}
+
+
+def page_mask(width=1600, height=1200, n_boxes=300, seed=0) -> np.ndarray:
+    """The binarised page of ``optkit.data.make_document(width, height, n_boxes, seed)``
+    (cached in memory; a fresh copy is returned each time)."""
+    key = (width, height, n_boxes, seed)
+    if key not in _PAGE_CACHE:
+        from .data import make_document
+
+        _PAGE_CACHE[key] = binarize(make_document(width, height, n_boxes, seed).image)
+    return _PAGE_CACHE[key].copy()
+
+
+def synthetic_mask(height=240, width=320, seed=0, density=0.35) -> np.ndarray:
+    """A quick text-like binary mask (horizontal strokes of random lengths on text lines)."""
+    if height < 1 or width < 1:
+        raise ValueError(f"height and width must be >= 1, got {height} x {width}")
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((height, width), np.uint8)
+    line = np.zeros(height, bool)
+    y = 2
+    while y < height:                      # text lines of 6..14 rows separated by 3..12 rows
+        h = int(rng.integers(6, 15))
+        line[y:y + h] = True
+        y += h + int(rng.integers(3, 13))
+    rows = np.flatnonzero(line)
+    noise = rng.random((rows.size, width)) < density
+    mask[rows] = noise
+    mask[rng.random((height, width)) < 0.01] = 1   # specks off the lines
+    return mask
+
+
+# =========================================================================== the kernel: RLSA
+def rlsa_python(mask, gap):
+    """Horizontal run-length smoothing, as a beginner writes it (the reference).
+
+    In every row, a run of paper (0) of length <= ``gap`` between two ink pixels (1) becomes
+    ink. Runs touching the row's ends stay paper. Returns a new uint8 mask."""
+    as_mask(mask)
+    gap = _check_gap(gap)
+    h, w = mask.shape
+    out = mask.copy()
+    for y in range(h):
+        last = -1                       # column of the last ink pixel seen in this row
+        for x in range(w):
+            if mask[y, x]:
+                if last >= 0 and x - last - 1 <= gap:
+                    for k in range(last + 1, x):
+                        out[y, k] = 1
+                last = x
+    return out
+
+
+def rlsa_numpy(mask, gap):
+    """The same smoothing with whole-array NumPy: for every pixel, the column of the last ink
+    pixel at or before it and of the next one at or after it (running max/min), then fill
+    the paper pixels whose gap is short enough. Several full passes and temporaries."""
+    as_mask(mask)
+    gap = _check_gap(gap)
+    h, w = mask.shape
+    ink = mask.astype(bool)
+    cols = np.arange(w)
+    last = np.maximum.accumulate(np.where(ink, cols, -1), axis=1)
+    nxt = np.minimum.accumulate(np.where(ink, cols, w)[:, ::-1], axis=1)[:, ::-1]
+    fill = (last >= 0) & (nxt < w) & (nxt - last - 1 <= gap)
+    return (ink | fill).astype(np.uint8)
+
+
+def rlsa_vertical_python(mask, gap):
+    """Vertical smoothing (the same rule along every column): reference of exercise 3."""
+    as_mask(mask)
+    gap = _check_gap(gap)
+    h, w = mask.shape
+    out = mask.copy()
+    for x in range(w):
+        last = -1
+        for y in range(h):
+            if mask[y, x]:
+                if last >= 0 and y - last - 1 <= gap:
+                    for k in range(last + 1, y):
+                        out[k, x] = 1
+                last = y
+    return out
+
+
+def rlsa_vertical_numpy(mask, gap):
+    """Vertical smoothing through the horizontal NumPy version on the transposed mask."""
+    as_mask(mask)
+    return np.ascontiguousarray(rlsa_numpy(np.ascontiguousarray(mask.T), gap).T)
+
+
+def runs_per_row_python(mask):
+    """Number of ink runs (maximal horizontal segments of 1s) in every row: int32 (h,).
+    Text lines show up as rows with many runs (reference of exercise 1)."""
+    as_mask(mask)
+    h, w = mask.shape
+    counts = np.zeros(h, np.int32)
+    for y in range(h):
+        n = 0
+        prev = 0
+        for x in range(w):
+            v = mask[y, x]
+            if v and not prev:
+                n += 1
+            prev = v
+        counts[y] = n
+    return counts
+
+
+def run_length_histogram_python(mask, max_len=64):
+    """Histogram of the lengths of horizontal ink runs: int64 (max_len + 1,); runs longer than
+    ``max_len`` are counted in the last bin. Stroke widths and letter sizes show up as
+    peaks (reference of exercise 2)."""
+    as_mask(mask)
+    if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 1:
+        raise ValueError(f"max_len must be an integer >= 1, got {max_len!r}")
+    h, w = mask.shape
+    hist = np.zeros(max_len + 1, np.int64)
+    for y in range(h):
+        run = 0
+        for x in range(w):
+            if mask[y, x]:
+                run += 1
+            elif run:
+                hist[min(run, max_len)] += 1
+                run = 0
+        if run:
+            hist[min(run, max_len)] += 1
+    return hist
+
+
+# =========================================================================== fastmath lesson
+def row_sums_python(values):
+    """Sum of every row of a float32 2-D array, accumulated in float32 from left to right."""
+    values = np.asarray(values)
+    if values.ndim != 2 or values.dtype != np.float32:
+        raise ValueError(f"row_sums needs a 2-D float32 array, got {values.dtype} {values.shape}")
+    out = np.zeros(values.shape[0], np.float32)
+    for y in range(values.shape[0]):
+        s = np.float32(0.0)
+        for v in values[y]:
+            s += v
+        out[y] = s
+    return out
+
+
+def nan_row_sums_python(values):
+    """Like :func:`row_sums_python` but skipping NaN entries (missing pixels)."""
+    values = np.asarray(values)
+    if values.ndim != 2 or values.dtype != np.float32:
+        raise ValueError(f"nan_row_sums needs a 2-D float32 array, got {values.dtype} {values.shape}")
+    out = np.zeros(values.shape[0], np.float32)
+    for y in range(values.shape[0]):
+        s = np.float32(0.0)
+        for v in values[y]:
+            if not np.isnan(v):
+                s += v
+        out[y] = s
+    return out
+
+
+# =========================================================================== counter-example
+def _check_crop_args(image, quads):
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image must be a uint8 H x W x 3 array, got {image.dtype} {image.shape}")
+    quads = np.asarray(quads, np.float32)
+    if quads.ndim != 3 or quads.shape[1:] != (4, 2):
+        raise ValueError(f"quads must have shape (N, 4, 2), got {quads.shape}")
+    return image, np.ascontiguousarray(quads)
+
+
+def crop_opencv(image, quads, height=CROP_H, width=CROP_W):
+    """The counter-example: warp every quad to an upright ``height x width`` patch.
+
+    A Python loop over the boxes, but each iteration is two OpenCV calls
+    (getPerspectiveTransform, warpPerspective) that do all the work. Returns uint8
+    (N, height, width, 3)."""
+    image, quads = _check_crop_args(image, quads)
+    n = len(quads)
+    out = np.empty((n, height, width, 3), np.uint8)
+    dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    for i in range(n):
+        m = cv2.getPerspectiveTransform(quads[i], dst)
+        cv2.warpPerspective(image, m, (width, height), dst=out[i], flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def crop_python_loop_share(image, quads, height=CROP_H, width=CROP_W, repeat=5) -> dict:
+    """Where the counter-example's time goes: the whole stage vs the same loop with the
+    OpenCV calls replaced by nothing. Returns {"total_s", "loop_only_s", "share_in_opencv"}."""
+    import time
+
+    image, quads = _check_crop_args(image, quads)
+    n = len(quads)
+    out = np.empty((n, height, width, 3), np.uint8)
+    dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+
+    def loop_only():      # the same loop and indexing, without the OpenCV calls
+        for i in range(n):
+            q = quads[i]
+            o = out[i]
+        return None
+
+    def best(f):
+        t = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            f()
+            t.append(time.perf_counter() - t0)
+        return min(t)
+
+    total = best(lambda: crop_opencv(image, quads, height, width))
+    loop = best(loop_only)
+    return {"total_s": total, "loop_only_s": loop,
+            "share_in_opencv": max(0.0, 1.0 - loop / total) if total > 0 else float("nan")}
+
+
+# =========================================================================== thread settings
+_PROBE = r"""
+import json, os, sys, importlib.util
+res = {}
+mod = None
+path = os.environ.get("_OPTKIT_OMP_MODULE")
+if path:
+    name = os.path.basename(path).split(".")[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    res["OpenMP threads, before Numba starts"] = int(mod.omp_threads())
+import numba
+res["Numba pool size"] = numba.config.NUMBA_NUM_THREADS
+res["numba.get_num_threads()"] = numba.get_num_threads()      # starts Numba's pool
+try:
+    res["Numba threading layer"] = numba.threading_layer()
+except ValueError:
+    res["Numba threading layer"] = "?"
+if mod is not None:
+    res["OpenMP threads, after Numba started"] = int(mod.omp_threads())
+print(json.dumps(res))
+"""
+
+
+def thread_env_probe(env: dict | None = None, cython_module_file: str | None = None,
+                     timeout=60) -> dict:
+    """Start a fresh Python with ``env`` added to the environment and report the thread
+    counts it sees: Numba's pool size, thread count and threading layer, and (if
+    ``cython_module_file`` is the path of a compiled module with an ``omp_threads()``
+    function) OpenMP's, before and after Numba starts its pool (with Numba's "omp"
+    threading layer both share one OpenMP runtime, and starting Numba's pool sets
+    OpenMP's thread count to Numba's).
+
+    Thread-count variables are read once, when a pool starts; that is why this runs in a
+    new process instead of changing ``os.environ`` in the notebook's kernel."""
+    full = dict(os.environ)
+    for k in ("OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER"):
+        full.pop(k, None)
+    for k, v in (env or {}).items():
+        full[str(k)] = str(v)
+    if cython_module_file:
+        full["_OPTKIT_OMP_MODULE"] = str(cython_module_file)
+    proc = subprocess.run([sys.executable, "-c", _PROBE], env=full, capture_output=True,
+                          text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"thread probe failed: {proc.stderr.strip()[-500:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
