@@ -397,40 +397,59 @@ def _importable(name: str) -> bool:
 
 
 # --------------------------------------------------------------------------- threads
+def _pool_list():
+    import numpy  # noqa: F401  (loads OpenBLAS)
+    from threadpoolctl import threadpool_info
+    return [{k: p.get(k) for k in ("user_api", "internal_api", "prefix", "num_threads", "version", "filepath")}
+            for p in threadpool_info()]
+
+
+def _numba_threads():
+    """Numba's pool size without starting its threading layer (starting it would call
+    omp_set_num_threads on a shared libgomp and change the OpenMP pool we want to report)."""
+    import numba
+    try:
+        from numba.np.ufunc import parallel
+        if getattr(parallel, "_is_initialized", False):
+            return int(numba.get_num_threads())
+    except Exception:
+        pass
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
 def _threads(env, import_torch=True) -> dict:
+    """Thread settings and pools. Pools are read before torch is imported (importing torch
+    resets a shared libgomp's thread count); libraries that torch's import adds are appended."""
     out = {"env": {k: env.get(k) for k in THREAD_ENV_VARS}}
     try:
         import cv2
         out["cv2"] = int(cv2.getNumThreads())
     except Exception as exc:
         out["cv2"] = unknown(f"cv2: {exc}")
-    try:
-        import numba
-        out["numba"] = int(numba.get_num_threads())
-        out["numba_config"] = int(numba.config.NUMBA_NUM_THREADS)
-    except Exception as exc:
-        out["numba"] = unknown(f"numba: {exc}")
-    if "torch" in sys.modules or (import_torch and _importable("torch")):
-        try:
-            import torch
-            out["torch"] = int(torch.get_num_threads())
-        except Exception as exc:
-            out["torch"] = unknown(f"torch: {exc}")
-    else:
-        out["torch"] = "not installed"
     # optkit's own OpenMP extension loads libgomp: import it so its pool is seen
     try:
         importlib.import_module("optkit.native")
     except Exception:
         pass
     try:
-        import numpy  # noqa: F401  (loads OpenBLAS)
-        from threadpoolctl import threadpool_info
-        out["pools"] = [{k: p.get(k) for k in ("user_api", "internal_api", "prefix", "num_threads",
-                                                "version", "filepath")}
-                        for p in threadpool_info()]
+        out["pools"] = _pool_list()
     except Exception as exc:
         out["pools"] = unknown(f"threadpoolctl: {exc}")
+    try:
+        out["numba"] = _numba_threads()
+    except Exception as exc:
+        out["numba"] = unknown(f"numba: {exc}")
+    if "torch" in sys.modules or (import_torch and _importable("torch")):
+        try:
+            import torch
+            out["torch"] = int(torch.get_num_threads())
+            if isinstance(out["pools"], list):
+                seen = {p["filepath"] for p in out["pools"]}
+                out["pools"] += [p for p in _pool_list() if p["filepath"] not in seen]
+        except Exception as exc:
+            out["torch"] = unknown(f"torch: {exc}")
+    else:
+        out["torch"] = "not installed"
     return out
 
 
@@ -869,7 +888,7 @@ def sections(d: dict) -> list:
     ]))
     t = d.get("threads", {})
     rows = [(k, _fmt(v)) for k, v in t.get("env", {}).items()]
-    rows += [("cv2.getNumThreads()", _fmt(t.get("cv2"))), ("numba.get_num_threads()", _fmt(t.get("numba"))),
+    rows += [("cv2.getNumThreads()", _fmt(t.get("cv2"))), ("numba threads", _fmt(t.get("numba"))),
              ("torch.get_num_threads()", _fmt(t.get("torch")))]
     pools = t.get("pools")
     if isinstance(pools, list):
@@ -976,7 +995,7 @@ class Report:
                         style = f' style="background:{col}"'
                 if "unknown" in v or "[fix]" in k:
                     style = style or ' style="background:#fff3cd"'
-                parts.append(f"<tr{style}><td style='text-align:left;padding:2px 6px'><code>{html.escape(k)}</code></td>"
+                parts.append(f"<tr{style}><td style='text-align:left;padding:2px 6px;width:38%'><code>{html.escape(k)}</code></td>"
                              f"<td style='text-align:left;padding:2px 6px'>{html.escape(v)}</td></tr>")
         parts.append("</table>")
         return "\n".join(parts)

@@ -224,7 +224,7 @@ def test_oversubscribed_pools_warn_and_fail_check(monkeypatch, capsys):
     fake_pool = {"user_api": "blas", "internal_api": "openblas", "prefix": "libopenblas", "num_threads": 64,
                  "version": "0", "filepath": "/x/libopenblas.so"}
     monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: [fake_pool])
-    monkeypatch.setattr(numba, "get_num_threads", lambda: 64)
+    monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 64)
     for var in doctor.THREAD_ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     d = doctor.collect(nvidia_smi=NO_GPU)
@@ -275,3 +275,20 @@ def test_collect_survives_a_section_that_raises(monkeypatch):
     d = doctor.collect(nvidia_smi=NO_GPU)
     assert doctor.is_unknown(d["memory"]["error"]) and "ZeroDivisionError" in d["memory"]["error"]
     assert "Memory" in doctor.Report(d).text()
+
+
+def test_real_oversubscribed_openmp_pool_in_a_fresh_process():
+    """OMP_NUM_THREADS=64 set before start: libgomp really sizes its pool to 64, and the doctor
+    reads the pool before anything (torch, numba) resets it."""
+    env = dict(os.environ, OMP_NUM_THREADS="64")
+    p = subprocess.run([sys.executable, "-m", "optkit.cli", "doctor", "--check", "--json"], capture_output=True,
+                       text=True, timeout=120, env=env)
+    assert p.returncode == 1, p.stderr
+    d = json.loads(p.stdout)
+    assert d["threads"]["env"]["OMP_NUM_THREADS"] == "64"
+    fails = [x["message"] for x in d["problems"] if x["severity"] == "fail"]
+    assert any("OMP_NUM_THREADS=64" in m for m in fails)
+    import optkit.native
+    if optkit.native.build_info()["openmp"]:
+        assert any(x["internal_api"] == "openmp" and x["num_threads"] == 64 for x in d["threads"]["pools"])
+        assert any("openmp" in m and "oversubscribed" in m for m in fails)
