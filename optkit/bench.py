@@ -277,7 +277,7 @@ class Timing:
 
 
 def _run_loops(f, args, kwargs, loops, timer=time.perf_counter, cpu=time.process_time):
-    """Wall time of ``loops`` calls (and, in ``_LAST_CPU[0]``, the process CPU time)."""
+    """(wall time, process CPU time) of ``loops`` calls, garbage collection paused."""
     it = range(loops)
     gcold = gc.isenabled()
     gc.disable()
@@ -299,11 +299,7 @@ def _run_loops(f, args, kwargs, loops, timer=time.perf_counter, cpu=time.process
     finally:
         if gcold:
             gc.enable()
-    _LAST_CPU[0] = c1 - c0
-    return t1 - t0
-
-
-_LAST_CPU = [0.0]
+    return t1 - t0, c1 - c0
 _STEPS = [x * 10 ** e for e in range(10) for x in (1, 2, 5)]
 
 
@@ -323,10 +319,10 @@ def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
         raise ValueError(f"min_time must be > 0, got {min_time}")
     loops, samples, cpus = 1, [], []
     while True:                               # autorange: 1, 2, 5, 10, 20, 50, ...
-        t = _run_loops(f, args, kwargs, loops)
+        t, c = _run_loops(f, args, kwargs, loops)
         if t >= min_time or loops >= 10**9:
             samples.append(t / loops)
-            cpus.append(_LAST_CPU[0] / loops)
+            cpus.append(c / loops)
             break
         loops = next(s for s in _STEPS if s > loops)
     per_repeat = samples[0] * loops
@@ -335,8 +331,9 @@ def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
         n_rep = max(min(min_repeats, repeat), int(max_time // per_repeat) if per_repeat else repeat)
         n_rep = min(n_rep, repeat)
     for _ in range(n_rep - 1):
-        samples.append(_run_loops(f, args, kwargs, loops) / loops)
-        cpus.append(_LAST_CPU[0] / loops)
+        t, c = _run_loops(f, args, kwargs, loops)
+        samples.append(t / loops)
+        cpus.append(c / loops)
     ordered = sorted(samples)
     q1, q3 = _quartiles(ordered)
     return Timing(label=label, first_call_s=first_call_s, best_s=ordered[0],
@@ -927,5 +924,5 @@ def overhead(min_time=0.05, repeat=7) -> dict:
     (timer reads, gc toggling), spread over all loops of that repeat.
     """
     t = _time_variant("no-op", _noop, (), {}, repeat=repeat, min_time=min_time, first_call_s=0.0)
-    fixed = min(_run_loops(_noop, (), {}, 0) for _ in range(1000))
+    fixed = min(_run_loops(_noop, (), {}, 0)[0] for _ in range(1000))
     return {"per_call_s": t.median_s, "per_repeat_s": fixed, "loops": t.loops}
