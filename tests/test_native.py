@@ -197,15 +197,37 @@ def test_bad_out():
 
 
 def test_errors_release_buffers():
-    """A failed call must release every buffer it got: numpy refuses to resize an exported array."""
-    img, q = _img(), _quads(2)
-    out = np.zeros((2, H, W), np.uint8)  # wrong shape: fails after all three buffers were taken
-    for _ in range(3):
-        with pytest.raises(ValueError):
+    """Every path releases the buffers it got: memoryview.release() raises BufferError while a
+    buffer taken from the view is still held, so each view below detects a missing release."""
+    quads = _quads(2)
+
+    def views(out_shape=(2, H, W), img_fmt="B", q_shape=(2, 4, 2)):
+        img = memoryview(bytearray(_img(c=None).tobytes())).cast(img_fmt, (60, 80))
+        q = memoryview(bytearray(quads.tobytes())).cast("f", q_shape)
+        out = memoryview(bytearray(int(np.prod(out_shape)))).cast("B", out_shape)
+        return img, q, out
+
+    cases = [
+        dict(),                                   # success
+        dict(out_shape=(2, H, W + 1)),            # fails on out, after image and quads
+        dict(img_fmt="b"),                        # fails on the image's dtype
+        dict(q_shape=(4, 4)),                     # fails on the quads' shape
+    ]
+    for kw in cases:
+        img, q, out = views(**kw)
+        try:
             native.warp_crops(img, q, (H, W), out=out)
-    for a in (img, q, out):
-        b = a.copy()
-        a.resize(b.shape, refcheck=False)  # raises BufferError if a buffer were still exported
+        except (TypeError, ValueError):
+            assert kw
+        for v in (img, q, out):
+            v.release()                           # BufferError if warp_crops kept a buffer
+    img, q, out = views()
+    with pytest.raises(ValueError):
+        native.warp_crops(img, q, (H, W), threads=-1, out=out)
+    with pytest.raises(ValueError):
+        native.warp_crops(img, np.full((1, 4, 2), np.nan, np.float32), (H, W))
+    for v in (img, q, out):
+        v.release()
 
 
 def test_bytearray_and_memoryview_inputs():
