@@ -920,8 +920,8 @@ def overhead(min_time=0.05, repeat=7) -> dict:
 
     Returns ``{"per_call_s": ..., "per_repeat_s": ...}``: ``per_call_s`` is what the loop
     and the call itself add to every per-call figure (subtract it mentally for
-    nanosecond-scale functions); ``per_repeat_s`` is the fixed cost of one timed repeat
-    (timer reads, gc toggling), spread over all loops of that repeat.
+    nanosecond-scale functions); ``per_repeat_s`` is the fixed cost inside one timed window
+    (a timer read and the loop set-up), spread over all loops of that repeat.
     """
     t = _time_variant("no-op", _noop, (), {}, repeat=repeat, min_time=min_time, first_call_s=0.0)
     fixed = min(_run_loops(_noop, (), {}, 0)[0] for _ in range(1000))

@@ -197,20 +197,29 @@ def _run_with_budget(fn, args, kwargs, budget_s):
 
     th = threading.Thread(target=target, name="optkit-check", daemon=True)
     th.start()
-    th.join(max(0.0, budget_s))
+    try:
+        th.join(max(0.0, budget_s))
+    except KeyboardInterrupt:          # the stop button: stop the learner's code too
+        _stop(th)
+        raise
     if th.is_alive():
-        for _ in range(10):     # repeat: a bare `except:` in the learner's loop may swallow one
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(th.ident),
-                                                       ctypes.py_object(BudgetExceeded))
-            th.join(0.1)
-            if not th.is_alive():
-                break
-        return ("timeout" if not th.is_alive() else "stuck"), None
+        return ("timeout" if _stop(th) else "stuck"), None
     if box.get("timeout"):
         return "timeout", None
     if "exc" in box:
         return "raised", box["exc"]
     return "ok", box.get("value")
+
+
+def _stop(th) -> bool:
+    """Inject BudgetExceeded into thread ``th``; True when it ended within about a second."""
+    for _ in range(10):     # repeat: a bare `except:` in the learner's loop may swallow one
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(th.ident),
+                                                   ctypes.py_object(BudgetExceeded))
+        th.join(0.1)
+        if not th.is_alive():
+            return True
+    return False
 
 
 def _short_tb(exc, limit=3) -> str:
@@ -302,8 +311,9 @@ class Exercise:
                 msg = (f"no result within the time budget of {self.time_budget_s:g} s (seed {seed}); "
                        "look for a loop that never ends or a much too slow approach")
                 if state == "stuck":
-                    msg += (". The call could not be stopped (it is inside C code) and keeps "
-                            "running in the background; restart the kernel if the notebook slows down")
+                    msg += (". The call could not be stopped (it is inside C code, or catches "
+                            "every exception) and keeps running in the background; restart the "
+                            "kernel if the notebook slows down")
                 return self._verdict("timeout", msg)
             if state == "raised":
                 if isinstance(value, NotImplementedError):

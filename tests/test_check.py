@@ -107,6 +107,21 @@ def test_endless_loop_is_stopped_by_the_budget():
         time.sleep(0.05)
 
 
+def test_loop_that_swallows_exceptions_is_still_stopped():
+    def stubborn(x):
+        try:
+            while True:
+                pass
+        except BaseException:   # the learner's catch-all swallows the first interruption
+            pass
+        while True:
+            pass
+
+    v = ex(time_budget_s=0.5).check(stubborn)
+    assert v.status == "timeout"
+    assert "background" not in v.message          # it was stopped, not abandoned
+
+
 def test_call_stuck_in_c_code_is_abandoned_with_a_note():
     t0 = time.perf_counter()
     v = ex(time_budget_s=0.5).check(lambda x: time.sleep(3))
