@@ -230,6 +230,19 @@ def test_errors_release_buffers():
         v.release()
 
 
+def test_release_detector_works():
+    """The check above can fail: a buffer taken and not released makes release() raise."""
+    import ctypes
+
+    m = memoryview(bytearray(8))
+    view = (ctypes.c_char * 256)()             # room for a Py_buffer struct
+    assert ctypes.pythonapi.PyObject_GetBuffer(ctypes.py_object(m), view, 0) == 0
+    with pytest.raises(BufferError):
+        m.release()
+    ctypes.pythonapi.PyBuffer_Release(view)
+    m.release()
+
+
 def test_bytearray_and_memoryview_inputs():
     img = bytearray(_img(c=None).tobytes())
     mv = memoryview(img).cast("B", (60, 80))
