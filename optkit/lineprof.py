@@ -112,7 +112,7 @@ class LineProfile:
                      f"<td style='text-align:right'>{_ft(ln.time_s) if ln.hits else ''}</td>"
                      f"<td style='text-align:right'>{f'{ln.share:.1f}%' if ln.hits else ''}</td>"
                      f"<td style='width:120px'>{bar}</td>"
-                     f"<td style='text-align:left;{weight}'><code>{html.escape(ln.source)}</code></td>")
+                     f"<td style='text-align:left;white-space:pre;{weight}'><code>{html.escape(ln.source)}</code></td>")
             rows.append(f"<tr>{cells}</tr>")
         return ("<div class='optkit-lineprof'><table><thead><tr><th>line</th><th>hits</th>"
                 "<th>time</th><th>share</th><th></th><th style='text-align:left'>source</th></tr>"
