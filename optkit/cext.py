@@ -52,6 +52,7 @@ n += 1;
 return n > 0 ? 0 : 1; }
 """
 _omp_cache: dict = {}
+_OURS: set = set()          # module names this magic has put into sys.modules
 
 
 class CompileError(Exception):
@@ -180,6 +181,9 @@ def compile_module(source: str, name: str, openmp: bool = False, force: bool = F
     """
     if not name.isidentifier():
         raise CompileError(f"%%c_extension: module name {name!r} is not a valid identifier")
+    if name in sys.modules and name not in _OURS:
+        raise CompileError(f"%%c_extension {name}: {name!r} is already an imported Python module; "
+                           "pick another name for your extension")
     if not re.search(r"\bPyInit_" + re.escape(name) + r"\s*\(", source):
         raise CompileError(
             f"%%c_extension {name}: the cell must define the module's init function\n"
@@ -229,6 +233,7 @@ def compile_module(source: str, name: str, openmp: bool = False, force: bool = F
         raise CompileError(f"%%c_extension {name}: PyInit_{name} raised "
                            f"{type(exc).__name__}: {exc}") from None
     sys.modules[name] = module
+    _OURS.add(name)
     info = {"cached": cached, "path": str(path), "seconds": time.perf_counter() - t0,
             "openmp": bool(omp), "warnings": _readable(warnings, final / f"{name}.c", name).split("\n", 1)[-1]
             if warnings.strip() else ""}

@@ -82,6 +82,8 @@ def test_syntax_error_is_readable():
 def test_missing_pyinit_is_explained():
     with pytest.raises(cext.CompileError, match="PyInit_other"):
         cext.compile_module(src("tiny_c"), "other")
+    with pytest.raises(cext.CompileError, match="already an imported Python module"):
+        cext.compile_module(src("json"), "json")
     with pytest.raises(cext.CompileError, match="not a valid identifier"):
         cext.compile_module(src("tiny_c"), "no-dash")
 
