@@ -292,3 +292,16 @@ def test_real_oversubscribed_openmp_pool_in_a_fresh_process():
     if optkit.native.build_info()["openmp"]:
         assert any(x["internal_api"] == "openmp" and x["num_threads"] == 64 for x in d["threads"]["pools"])
         assert any("openmp" in m and "oversubscribed" in m for m in fails)
+
+
+def test_missing_helper_libraries_are_unknown_not_fatal(monkeypatch):
+    for name in ("psutil", "threadpoolctl", "joblib", "joblib.externals.loky", "loky", "cv2"):
+        monkeypatch.setitem(sys.modules, name, None)     # importing them now raises ImportError
+    d = doctor.collect(nvidia_smi=NO_GPU)
+    assert doctor.is_unknown(d["memory"]["total_bytes"])
+    assert doctor.is_unknown(d["threads"]["pools"])
+    assert doctor.is_unknown(d["threads"]["cv2"])
+    assert doctor.is_unknown(d["cpus"]["loky_cpu_count"])
+    assert d["cpus"]["usable"] == min(len(os.sched_getaffinity(0)), os.cpu_count())
+    assert "unknown" in doctor.Report(d).text() and doctor.Report(d)._repr_html_()
+    json.dumps(d)
