@@ -327,7 +327,7 @@ def _needs_openmp(line: str) -> bool:
 
 def _skip_line(what: str, status: CompilerStatus) -> str:
     reason = "no C compiler" if not status.has_compiler else "no OpenMP"
-    return f"⏭ skipped ({reason}; see the compiler note at the top of the notebook): {what}"
+    return f"⏭ skipped ({reason}, see the compiler note at the top): {what}"
 
 
 try:
@@ -369,9 +369,11 @@ class AnnotateMagics(Magics):
         """%%cython_annotate [options of %%cython]: compile the cell like `%%cython -a` and show
         the annotation with inline colours and click-to-expand C code (works in JupyterLab)."""
         status = compiler_status()
-        first = next((l.strip() for l in cell.splitlines() if l.strip() and not l.strip().startswith("#")), "")
+        names = re.findall(r"^\s*(?:cp)?def\s+(\w+)", cell, re.M)
+        first = ", ".join(names) or next(
+            (l.strip() for l in cell.splitlines() if l.strip() and not l.strip().startswith("#")), "")
         if not status.has_compiler or (_needs_openmp(line) and not status.has_openmp):
-            print(_skip_line(f"%%cython_annotate cell `{first[:60]}`", status))
+            print(_skip_line(f"Cython cell {first[:60]}", status))
             LAST.clear()
             LAST.update(skipped=True, compiled=False, module_name=None)
             return None
@@ -415,7 +417,7 @@ class AnnotateMagics(Magics):
         status = compiler_status()
         if not status.has_compiler or (want_omp and not status.has_openmp):
             first = next((l.strip() for l in cell.splitlines() if l.strip()), "")
-            print(_skip_line(f"`{first[:60]}`", status))
+            print(_skip_line(f"{first[:40]}…" if len(first) > 40 else first, status))
             return None
         # Like %%capture: the body runs as a normal cell (its last expression is displayed,
         # an exception shows its traceback as usual).
