@@ -563,6 +563,14 @@ class Sweep:
     def labels(self) -> list:
         return list(self.times)
 
+    def speedups(self, baseline=None) -> dict:
+        """{label: [baseline median / label median at each x]} (baseline: first variant).
+        For a thread sweep, :func:`optkit.plot.thread_scaling` shows instead each variant
+        against its own time at the first thread count."""
+        base = self.times[baseline or self.baseline or self.labels[0]]
+        return {k: [b / t if t and t > 0 else float("nan") for b, t in zip(base, v)]
+                for k, v in self.times.items()}
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "x": self.x, "times": self.times, "baseline": self.baseline,
                 "comparisons": [c.to_dict()["rows"] for c in self.comparisons],

@@ -387,6 +387,9 @@ def test_sweep_sizes(x):
     d = json.loads(s.to_json())
     assert d["x"] == [10, 100, 1000] and "context" in d
     assert "<table>" in s._repr_html_()
+    sp = s.speedups()
+    assert sp["loop"] == [1.0, 1.0, 1.0]
+    assert sp["numpy"][2] == pytest.approx(s.times["loop"][2] / s.times["numpy"][2])
 
 
 def test_sweep_sizes_single_argument_and_mismatch():
