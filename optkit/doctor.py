@@ -593,6 +593,10 @@ def _torch_cuda():
 
 
 # --------------------------------------------------------------------------- analysis
+def _ncpus(n) -> str:
+    return f"{n} usable CPU" + ("" if n == 1 else "s")
+
+
 def _problem(problems, severity, topic, message, advice):
     problems.append({"severity": severity, "topic": topic, "message": message, "advice": advice})
 
@@ -621,7 +625,7 @@ def _analyse(d: dict) -> None:
                      f"export {var}={n}")
             continue
         if k > n:
-            _problem(problems, FAIL, "threads", f"{var}={k} is more than the {n} usable CPUs",
+            _problem(problems, FAIL, "threads", f"{var}={k} is more than the {_ncpus(n)}",
                      f"export {var}={n} (or less when you run several worker processes)")
         elif k < 1:
             _problem(problems, FAIL, "threads", f"{var}={k} is not a valid thread count",
@@ -631,7 +635,7 @@ def _analyse(d: dict) -> None:
                      ("torch", f"torch.set_num_threads({n})")):
         v = thr.get(lib)
         if isinstance(v, int) and v > n:
-            _problem(problems, FAIL, "threads", f"{lib} runs {v} threads on {n} usable CPUs (oversubscribed)",
+            _problem(problems, FAIL, "threads", f"{lib} runs {v} threads on {_ncpus(n)} (oversubscribed)",
                      f"{fix} before the first parallel call")
     pools = thr.get("pools")
     if isinstance(pools, list):
@@ -639,7 +643,7 @@ def _analyse(d: dict) -> None:
             k = p.get("num_threads")
             if isinstance(k, int) and k > n:
                 name = f"{p.get('internal_api')} ({Path(str(p.get('filepath'))).name})"
-                _problem(problems, FAIL, "threads", f"{name} pool has {k} threads on {n} usable CPUs (oversubscribed)",
+                _problem(problems, FAIL, "threads", f"{name} pool has {k} threads on {_ncpus(n)} (oversubscribed)",
                          f"export OMP_NUM_THREADS={n} OPENBLAS_NUM_THREADS={n} before Python starts, "
                          f"or threadpool_limits({n})")
         omp = [p for p in pools if p.get("user_api") == "openmp"]
@@ -652,7 +656,7 @@ def _analyse(d: dict) -> None:
             v for v in (thr.get("cv2"), thr.get("numba")) if isinstance(v, int))
         if total > 2 * n and n > 0:
             _problem(problems, INFO, "threads",
-                     f"all pools together could start {total} threads on {n} usable CPUs",
+                     f"all pools together could start {total} threads on {_ncpus(n)}",
                      "fine while only one library runs at a time; nested or concurrent pools oversubscribe")
     # compiler
     cc = d["compiler"]
