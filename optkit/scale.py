@@ -1,0 +1,288 @@
+"""Helpers for notebook 07 (scale out): one unit of work, run serially, with multiprocessing,
+with joblib, and with Dask distributed, and checked equal everywhere.
+
+The unit of work is the case study's batch preprocessing for one document: load the page
+(here: generate it from its seed, the stand-in for reading it from storage), cut every word
+out with a perspective warp, convert to grey, normalise each crop. What travels to a worker is
+a list of seeds (a few bytes each); what comes back is the float32 crop stack.
+
+    process_seed(seed) -> (N, h, w) float32        process_chunk(seeds) -> list of those
+    chunked(items, size) -> list of lists           pickled_size(obj) -> bytes on the wire
+    run_serial / run_pool / run_joblib / run_dask   all return results in input order
+    results_equal(a, b)                             exact, array by array
+    DaskSession(...)                                LocalCluster (processes, one thread each)
+                                                    or OPTKIT_DASK_SCHEDULER=tcp://host:8786
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import pickle
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import data
+from .frameworks import CROP_SIZE, crop_gray_batch, normalise_batch
+
+__all__ = [
+    "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
+    "features_chunk", "chunked", "pickled_size", "run_serial", "make_pool", "run_pool",
+    "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
+    "SCHEDULER_ENV", "have_bokeh",
+]
+
+#: small pages so that a hundred of them fit a notebook's time budget
+DOC_ARGS = dict(width=640, height=480, n_boxes=30)
+SCHEDULER_ENV = "OPTKIT_DASK_SCHEDULER"
+
+
+# --------------------------------------------------------------------------- the unit of work
+
+def preprocess(doc, size=CROP_SIZE) -> np.ndarray:
+    """Crop every quad of a document upright, grey, normalised: (N, h, w) float32."""
+    return normalise_batch(crop_gray_batch(doc.image, doc.quads, size))
+
+
+def process_seed(seed: int, width: int = DOC_ARGS["width"], height: int = DOC_ARGS["height"],
+                 n_boxes: int = DOC_ARGS["n_boxes"], size=CROP_SIZE) -> np.ndarray:
+    """Load (generate) the document with this seed and preprocess it. Deterministic, so
+    every process, here or on a cluster node, returns the same bytes for the same seed."""
+    doc = data.make_document(width, height, n_boxes=n_boxes, seed=int(seed))
+    return preprocess(doc, size)
+
+
+def process_chunk(seeds, **doc_args) -> list:
+    """One task = one chunk of documents: per-task overheads are paid once per chunk."""
+    return [process_seed(s, **doc_args) for s in seeds]
+
+
+def box_features(seed: int, n_boxes: int = 30) -> np.ndarray:
+    """A deliberately tiny task (tens of microseconds): width, height and angle of random
+    word boxes for one seed. Used to show what per-task overhead costs."""
+    rng = np.random.default_rng(int(seed))
+    w = rng.uniform(20, 160, n_boxes)
+    h = rng.uniform(14, 40, n_boxes)
+    a = rng.uniform(-3, 3, n_boxes)
+    return np.stack([w, h, a], axis=1).astype(np.float32)
+
+
+def features_chunk(seeds, n_boxes: int = 30) -> list:
+    return [box_features(s, n_boxes) for s in seeds]
+
+
+def chunked(items, size: int) -> list:
+    """Consecutive chunks of at most ``size`` items, in order (the last may be shorter)."""
+    size = int(size)
+    if size < 1:
+        raise ValueError(f"chunk size must be >= 1, got {size}")
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def pickled_size(obj) -> int:
+    """Bytes that pickling ``obj`` produces: roughly what a task or a result costs on the wire."""
+    return len(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def results_equal(a, b) -> bool:
+    """True when two result lists hold the same arrays (shape, dtype, every value)."""
+    if len(a) != len(b):
+        return False
+    return all(x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def _check_seeds(seeds):
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("no seeds given")
+    if min(seeds) < 0:
+        raise ValueError("seeds must be >= 0")
+    return seeds
+
+
+# --------------------------------------------------------------------------- runners
+
+@dataclass
+class Timed:
+    """Results plus how long they took (seconds) and the documents per second."""
+
+    results: list
+    seconds: float
+
+    @property
+    def per_s(self) -> float:
+        return len(self.results) / self.seconds if self.seconds > 0 else float("nan")
+
+
+def timed(fn, *args, **kwargs) -> Timed:
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return Timed(out, time.perf_counter() - t0)
+
+
+def run_serial(seeds, **doc_args) -> list:
+    """The single-process reference: one document after the other."""
+    return process_chunk(_check_seeds(seeds), **doc_args)
+
+
+def _init_worker():
+    # One thread per worker process: the parallelism comes from the processes.
+    import cv2
+
+    cv2.setNumThreads(1)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # pragma: no cover - threadpoolctl is a dependency, but be lenient
+        pass
+
+
+def make_pool(workers: int, method: str = "spawn"):
+    """A multiprocessing Pool whose workers run one thread each. ``spawn`` (the default
+    here): fresh interpreters that import what they need, safe next to thread pools
+    (forking a process whose OpenMP/OpenCV pools are running can hang the child)."""
+    import multiprocessing as mp
+
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    return mp.get_context(method).Pool(workers, initializer=_init_worker)
+
+
+def run_pool(pool, seeds, chunksize: int = 1, **doc_args) -> list:
+    """``pool.map`` over seeds; ``chunksize`` seeds travel to a worker per task."""
+    fn = functools.partial(process_seed, **doc_args) if doc_args else process_seed
+    return pool.map(fn, _check_seeds(seeds), chunksize=int(chunksize))
+
+
+def run_joblib(seeds, n_jobs: int = 2, chunk: int = 4, **doc_args) -> list:
+    """joblib with the loky backend (a reusable process pool): one delayed call per chunk."""
+    from joblib import Parallel, delayed
+
+    parts = chunked(_check_seeds(seeds), chunk)
+    out = Parallel(n_jobs=n_jobs, backend="loky")(delayed(process_chunk)(c, **doc_args) for c in parts)
+    return [r for part in out for r in part]
+
+
+def run_dask(client, seeds, chunk: int = 4, workers=None, **doc_args) -> list:
+    """Dask distributed: one task per chunk of seeds (``client.map``), results gathered
+    in order. ``workers``: restrict the tasks to these worker addresses (to measure
+    throughput against the number of workers on one cluster)."""
+    parts = chunked(_check_seeds(seeds), chunk)
+    kw = dict(pure=False)
+    if workers is not None:
+        kw.update(workers=list(workers), allow_other_workers=False)
+    futures = client.map(functools.partial(process_chunk, **doc_args), parts, **kw)
+    out = client.gather(futures)
+    return [r for part in out for r in part]
+
+
+# --------------------------------------------------------------------------- Dask session
+
+def have_bokeh() -> bool:
+    """The Dask dashboard needs bokeh (>= 3.1)."""
+    try:
+        import bokeh  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class DaskSession:
+    """A Dask client: a LocalCluster on this machine, or an existing scheduler.
+
+    ``scheduler`` (or the environment variable OPTKIT_DASK_SCHEDULER, e.g.
+    ``tcp://10.0.0.5:8786``) connects to a real cluster; otherwise a LocalCluster starts
+    ``n_workers`` worker *processes* with one thread each (the work holds the GIL part of the
+    time, so processes, not threads). The dashboard runs when bokeh is installed (else it is
+    disabled and ``dashboard_hint`` says how to get it). Use as a context manager, or call
+    ``close()``: workers, nanny processes and the scheduler are all shut down.
+    """
+
+    def __init__(self, n_workers: int = 2, *, scheduler: str | None = None, dashboard: bool = True,
+                 memory_limit="2GiB", quiet: bool = True):
+        from dask.distributed import Client, LocalCluster
+
+        if n_workers < 1:
+            raise ValueError(f"n_workers must be >= 1, got {n_workers}")
+        self.address_from = None
+        self.cluster = None
+        self.dashboard_hint = ""
+        self._dashboard = True
+        address = scheduler or os.environ.get(SCHEDULER_ENV, "").strip() or None
+        if quiet:
+            _quiet_dask_logs()
+        if address:
+            self.address_from = "argument" if scheduler else SCHEDULER_ENV
+            self.client = Client(address, timeout="20s")
+        else:
+            use_dashboard = dashboard and have_bokeh()
+            self._dashboard = use_dashboard
+            if dashboard and not use_dashboard:
+                self.dashboard_hint = ("the dashboard needs bokeh: pip install 'bokeh>=3.1' "
+                                       "(or the project's frameworks extra), then restart the kernel")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.cluster = LocalCluster(
+                    n_workers=n_workers, threads_per_worker=1, processes=True,
+                    dashboard_address=":0" if use_dashboard else None,
+                    memory_limit=memory_limit, silence_logs=logging.ERROR if quiet else logging.INFO)
+            self.client = Client(self.cluster)
+
+    @property
+    def dashboard_link(self) -> str | None:
+        if not self._dashboard:
+            return None
+        try:
+            return self.client.dashboard_link
+        except Exception:  # pragma: no cover
+            return None
+
+    @property
+    def scheduler_address(self) -> str:
+        return self.client.scheduler.address
+
+    @property
+    def workers(self) -> list:
+        """Worker addresses, sorted (stable order for "the first k workers")."""
+        return sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def wait_for_workers(self, n: int, timeout: float = 60.0):
+        self.client.wait_for_workers(n, timeout=timeout)
+        return self
+
+    def close(self):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                self.client.close()
+            finally:
+                if self.cluster is not None:
+                    self.cluster.close()
+                    self.cluster = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        where = f"LocalCluster, {len(self.workers)} worker processes" if self.cluster is not None \
+            else f"scheduler {self.scheduler_address} (from {self.address_from})"
+        return f"DaskSession({where})"
+
+
+def _quiet_dask_logs():
+    import dask
+
+    for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.worker",
+                 "distributed.core", "distributed.comm", "distributed.http.proxy",
+                 "distributed.utils_perf", "bokeh", "tornado"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    dask.config.set({"distributed.logging.distributed": "error",
+                     "distributed.admin.system-monitor.gil.enabled": False})

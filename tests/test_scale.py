@@ -1,0 +1,113 @@
+"""optkit.scale: the unit of work, chunking, and every runner returning the serial results."""
+import logging
+
+import numpy as np
+import psutil
+import pytest
+
+from optkit import data, scale
+
+SEEDS = [3, 1, 4, 1, 5, 9]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return scale.run_serial(SEEDS)
+
+
+def _workers_left():
+    kids = [p for p in psutil.Process().children(recursive=True) if p.is_running()]
+    return [p for p in kids if "resource_tracker" not in " ".join(p.cmdline())]
+
+
+def test_unit_of_work_is_deterministic_and_matches_preprocess():
+    a = scale.process_seed(7)
+    doc = data.make_document(seed=7, **scale.DOC_ARGS)
+    assert a.shape == (scale.DOC_ARGS["n_boxes"], 32, 64) and a.dtype == np.float32
+    assert np.array_equal(a, scale.process_seed(7))
+    assert np.array_equal(a, scale.preprocess(doc))
+    assert not np.array_equal(a, scale.process_seed(8))
+    assert np.allclose(a.mean(axis=(1, 2)), 0, atol=1e-4)
+
+
+def test_chunked():
+    assert scale.chunked(range(7), 3) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert scale.chunked([], 2) == []
+    assert sum(scale.chunked(range(100), 8), []) == list(range(100))
+    with pytest.raises(ValueError):
+        scale.chunked([1], 0)
+
+
+def test_shipping_a_seed_is_tiny_next_to_an_image():
+    doc = data.make_document(seed=0, **scale.DOC_ARGS)
+    assert scale.pickled_size(0) < 16
+    assert scale.pickled_size(doc.image) > doc.image.nbytes > 1000 * scale.pickled_size(0)
+
+
+def test_results_equal_is_exact(reference):
+    assert scale.results_equal(reference, [r.copy() for r in reference])
+    changed = [r.copy() for r in reference]
+    changed[2][0, 0, 0] += 1e-6
+    assert not scale.results_equal(reference, changed)
+    assert not scale.results_equal(reference, reference[:-1])
+    assert not scale.results_equal(reference, [r.astype(np.float64) for r in reference])
+
+
+def test_bad_seeds():
+    with pytest.raises(ValueError):
+        scale.run_serial([])
+    with pytest.raises(ValueError):
+        scale.run_serial([1, -2])
+    with pytest.raises(ValueError):
+        scale.make_pool(0)
+
+
+def test_box_features_tiny_task():
+    a = scale.box_features(5)
+    assert a.shape == (30, 3) and np.array_equal(a, scale.box_features(5))
+    assert all(np.array_equal(x, y) for x, y in zip(scale.features_chunk([5, 6]), [a, scale.box_features(6)]))
+
+
+def test_pool_and_joblib_equal_serial(reference):
+    pool = scale.make_pool(2)
+    try:
+        assert scale.results_equal(reference, scale.run_pool(pool, SEEDS, chunksize=2))
+    finally:
+        pool.close()
+        pool.join()
+    assert scale.results_equal(reference, scale.run_joblib(SEEDS, n_jobs=2, chunk=2))
+
+
+def test_dask_local_cluster_equal_serial_and_clean_close(reference, monkeypatch):
+    monkeypatch.delenv(scale.SCHEDULER_ENV, raising=False)
+    before = {p.pid for p in _workers_left()}
+    with scale.DaskSession(n_workers=2) as s:
+        assert s.cluster is not None and len(s.workers) == 2
+        assert scale.results_equal(reference, scale.run_dask(s.client, SEEDS, chunk=2))
+        one = s.workers[:1]
+        assert scale.results_equal(reference, scale.run_dask(s.client, SEEDS, chunk=4, workers=one))
+        if scale.have_bokeh():
+            assert s.dashboard_link.startswith("http")
+    assert {p.pid for p in _workers_left()} <= before      # scheduler, nannies, workers gone
+
+
+def test_dask_without_bokeh_disables_dashboard(monkeypatch):
+    monkeypatch.delenv(scale.SCHEDULER_ENV, raising=False)
+    monkeypatch.setattr(scale, "have_bokeh", lambda: False)
+    s = scale.DaskSession(n_workers=1)
+    try:
+        assert s.dashboard_link is None and "pip install 'bokeh" in s.dashboard_hint
+    finally:
+        s.close()
+
+
+def test_scheduler_address_from_environment(monkeypatch, reference):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        monkeypatch.setenv(scale.SCHEDULER_ENV, cluster.scheduler_address)
+        with scale.DaskSession() as s:
+            assert s.cluster is None and s.address_from == scale.SCHEDULER_ENV
+            assert s.scheduler_address == cluster.scheduler_address
+            assert scale.results_equal(reference[:2], scale.run_dask(s.client, SEEDS[:2]))
