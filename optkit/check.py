@@ -333,9 +333,10 @@ class Exercise:
             if ok is not None and not ok:
                 raise AssertionError("the output does not match the reference (custom comparison)")
             return
-        if type(expected).__module__ == "numpy" and hasattr(expected, "dtype") and \
-                type(got).__name__ != type(expected).__name__:
-            raise AssertionError(f"expected a {type(expected).__name__}, got {type(got).__name__}")
+        import numpy as np
+
+        if isinstance(expected, np.ndarray) and not isinstance(got, np.ndarray):
+            raise AssertionError(f"expected a NumPy array (ndarray), got {type(got).__name__}")
         _bench.assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)
 
     def _time(self, fn, seed, args) -> Verdict:

@@ -73,6 +73,14 @@ def test_wrong_dtype_shape_and_type():
     assert v.status == "wrong" and "ndarray" in v.message
 
 
+def test_scalars_compare_by_value():
+    e = check.Exercise("count", lambda a: np.count_nonzero(a > 0.5), make_args)
+    assert e.check(lambda a: int((a > 0.5).sum())).status == "pass"
+    e = check.Exercise("mean", lambda a: np.float32(a.mean()), make_args, rtol=1e-5)
+    assert e.check(lambda a: float(a.mean())).status == "pass"
+    assert e.check(lambda a: float(a.mean()) + 1).status == "wrong"
+
+
 def test_too_slow_solution():
     v = ex(baseline=slow_baseline, target_speedup=20).check(slow_baseline)
     assert v.status == "too slow", v.message
