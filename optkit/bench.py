@@ -939,11 +939,13 @@ def _cached_overhead() -> float:
 def overhead(min_time=0.05, repeat=7) -> dict:
     """The harness's own cost, measured by timing a no-op through the same path.
 
-    Returns ``{"per_call_s": ..., "per_repeat_s": ...}``: ``per_call_s`` is what the loop
-    and the call itself add to every per-call figure (subtract it mentally for
-    nanosecond-scale functions); ``per_repeat_s`` is the fixed cost inside one timed window
+    Returns ``{"per_call_s", "per_call_cpu_s", "per_repeat_s", "loops"}``: ``per_call_s`` is
+    what the loop and the call itself add to every per-call figure (subtract it mentally for
+    nanosecond-scale functions; ``per_call_cpu_s`` is the same in CPU time, which a busy
+    machine does not inflate); ``per_repeat_s`` is the fixed cost inside one timed window
     (a timer read and the loop set-up), spread over all loops of that repeat.
     """
     t = _time_variant("no-op", _noop, (), {}, repeat=repeat, min_time=min_time, first_call_s=0.0)
     fixed = min(_run_loops(_noop, (), {}, 0)[0] for _ in range(1000))
-    return {"per_call_s": t.median_s, "per_repeat_s": fixed, "loops": t.loops}
+    return {"per_call_s": t.median_s, "per_call_cpu_s": t.cpu_s, "per_repeat_s": fixed,
+            "loops": t.loops}

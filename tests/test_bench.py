@@ -369,6 +369,7 @@ def test_compare_agrees_with_timeit_within_10_percent():
 def test_overhead_is_small_and_reported():
     o = bench.overhead()
     assert 0 < o["per_call_s"] < 2e-6        # a Python for loop + a call: ~0.1 µs
+    assert 0 < o["per_call_cpu_s"] < 2e-6
     assert 0 <= o["per_repeat_s"] < 1e-4
     assert o["loops"] > 1000
     assert 0 < bench.context()["harness_overhead_per_call_s"] < 2e-6
