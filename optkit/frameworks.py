@@ -17,7 +17,9 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -26,6 +28,7 @@ import numpy as np
 
 __all__ = [
     "TORCH_PIN", "INSTALL_HINT", "TorchMissing", "have", "require_torch", "run_if_available",
+    "run_cell_code",
     "load_ipython_extension", "act_loop", "act_torch", "act_numpy", "time_once", "CompileResult",
     "try_compile", "CROP_SIZE", "crop_one", "crop_gray_batch", "normalise_one", "normalise_batch",
     "word_length_labels", "PerSampleCrops", "BatchCrops", "tiny_cnn", "make_loader", "LoopTimes",
@@ -94,13 +97,31 @@ def run_if_available(modules, run: Callable, *, out: Callable = print):
     return None
 
 
+def run_cell_code(ip, cell: str):
+    """Run a cell's code in the notebook namespace like a normal cell: IPython syntax
+    (``%magics``) allowed, exceptions propagate with their traceback, and the value of a
+    final expression is returned (None when the cell ends with ``;``)."""
+    import ast
+
+    src = ip.transform_cell(cell)
+    tree = ast.parse(src)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile(tree, "<cell>", "exec"), ip.user_ns)
+    if last is None:
+        return None
+    value = eval(compile(last, "<cell>", "eval"), ip.user_ns)
+    return None if cell.rstrip().endswith(";") else value
+
+
 def load_ipython_extension(ip):
     """``%load_ext optkit.frameworks`` registers the ``%%requires MODULE [MODULE ...]`` cell
     magic: the cell runs normally when the modules import, and is skipped with a message
-    otherwise."""
+    otherwise (so Run All carries on without torch)."""
 
     def requires(line, cell):
-        return run_if_available(line, lambda: ip.run_cell(cell))
+        return run_if_available(line, lambda: run_cell_code(ip, cell))
 
     ip.register_magic_function(requires, magic_kind="cell", magic_name="requires")
 
@@ -360,6 +381,7 @@ class LoopTimes:
     samples: int
     losses: list = field(default_factory=list)
     warmup_s: float = 0.0        # first epoch (worker start-up, first-call costs), not counted
+    cpu_s: float = float("nan")  # CPU time of this (main) process over the measured steps
 
     @property
     def step_s(self) -> float:
@@ -370,6 +392,13 @@ class LoopTimes:
         """Fraction of step time spent waiting for the next batch."""
         total = self.data_s + self.model_s
         return self.data_s / total if total > 0 else float("nan")
+
+    @property
+    def cpu_use(self) -> float:
+        """Main-process CPU time / wall time of the measured steps. Close to 1 without
+        workers on an idle core; well below 1 there means other programs took the CPU."""
+        total = self.data_s + self.model_s
+        return self.cpu_s / total if total > 0 else float("nan")
 
     @property
     def samples_per_s(self) -> float:
@@ -409,6 +438,7 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
     data_s = model_s = 0.0
     steps = samples = 0
     losses = []
+    cpu0 = time.process_time()
     for _ in range(epochs):
         it = iter(loader)
         while True:
@@ -425,7 +455,27 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
             steps += 1
             samples += len(y)
             losses.append(loss.item())
-    return LoopTimes(data_s, model_s, steps, samples, losses, warm)
+    cpu = time.process_time() - cpu0
+    return LoopTimes(data_s, model_s, steps, samples, losses, warm, cpu)
+
+
+@contextmanager
+def _quiet_fd2():
+    """Silence C-level writes to file descriptor 2 (the profiler's start/stop trace lines)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def profile_steps(loader, model, *, steps: int = 8, lr: float = 0.05):
@@ -438,7 +488,7 @@ def profile_steps(loader, model, *, steps: int = 8, lr: float = 0.05):
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = torch.nn.CrossEntropyLoss()
     it = iter(loader)
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    with _quiet_fd2(), profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(steps):
             with record_function("data: next batch"):
                 try:
@@ -477,14 +527,29 @@ def _check_path(path):
 
 
 def _finish(cols: dict) -> dict:
+    """Numeric columns as NumPy arrays (int64 / float64). The text column stays in the
+    library's own form (a pandas string array, an Arrow array): converting a million
+    strings into Python objects is a cost of its own, paid only when the values are compared."""
     out = {}
     for name in CSV_NUMERIC:
         a = np.asarray(cols[name])
         out[name] = a.astype(np.int64, copy=False) if name in _INT_COLS else a.astype(np.float64, copy=False)
     if "text" in cols:
         t = cols["text"]
-        out["text"] = t if isinstance(t, np.ndarray) and t.dtype == object else np.array(t, dtype=object)
+        out["text"] = np.array(t, dtype=object) if isinstance(t, list) else t
     return out
+
+
+def _values(col) -> np.ndarray:
+    """Any column form (NumPy, pandas array, Arrow array) as a NumPy array."""
+    if isinstance(col, np.ndarray):
+        return col
+    if hasattr(col, "to_numpy"):
+        try:
+            return np.asarray(col.to_numpy(zero_copy_only=False))     # Arrow
+        except TypeError:
+            return np.asarray(col.to_numpy())                          # pandas
+    return np.asarray(col)
 
 
 def parse_csv_module(path) -> dict:
@@ -521,12 +586,15 @@ def parse_pandas(path) -> dict:
 
     p = _check_path(path)
     # na_filter=False: a word such as "nan" or "null" stays text (pandas would make it NaN)
-    df = pd.read_csv(p, engine="c", dtype={"text": object}, na_filter=False)
-    return _finish({name: df[name].to_numpy() for name in df.columns})
+    df = pd.read_csv(p, engine="c", na_filter=False)
+    cols = {name: df[name].to_numpy() for name in CSV_NUMERIC}
+    cols["text"] = df["text"].array
+    return _finish(cols)
 
 
 def parse_pyarrow(path, use_threads: bool = True, text: bool = True) -> dict:
-    """pyarrow.csv.read_csv (multi-threaded C++ parser), columns converted to NumPy."""
+    """pyarrow.csv.read_csv (multi-threaded C++ parser); numeric columns to NumPy (no copy),
+    the text column stays an Arrow string array."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -537,19 +605,21 @@ def parse_pyarrow(path, use_threads: bool = True, text: bool = True) -> dict:
                                              for n in CSV_NUMERIC}))
     cols = {name: table.column(name).to_numpy() for name in CSV_NUMERIC}
     if text:
-        cols["text"] = table.column("text").to_numpy(zero_copy_only=False)
+        cols["text"] = table.column("text")
     return _finish(cols)
 
 
 def assert_same_parsed(ref: dict, other: dict, columns=None) -> int:
-    """Raise AssertionError unless every shared column is exactly equal (numbers and text);
-    returns the number of values compared."""
+    """Raise AssertionError unless every shared column is exactly equal (numbers and text,
+    whatever form the text column has); returns the number of values compared."""
     columns = columns or [c for c in ref if c in other]
     if not columns:
         raise AssertionError("no column in common")
     n = 0
     for c in columns:
-        a, b = ref[c], other[c]
+        a, b = _values(ref[c]), _values(other[c])
+        if c == "text":
+            a, b = a.astype(object), b.astype(object)
         if a.shape != b.shape:
             raise AssertionError(f"column {c!r}: shape {b.shape} != {a.shape}")
         if not np.array_equal(a, b):
