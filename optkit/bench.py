@@ -576,6 +576,12 @@ class Sweep:
     def labels(self) -> list:
         return list(self.times)
 
+    def warnings(self) -> list:
+        """The measurement-quality notes of every point, prefixed with its x."""
+        name = "threads" if self.kind == "threads" else "n"
+        return [f"{w.split(':', 1)[0]}: at {name}={x}: {w.split(':', 1)[1].strip()}"
+                for x, c in zip(self.x, self.comparisons) for w in c.warnings()]
+
     def speedups(self, baseline=None) -> dict:
         """{label: [baseline median / label median at each x]} (baseline: first variant).
         For a thread sweep, :func:`optkit.plot.thread_scaling` shows instead each variant

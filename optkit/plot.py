@@ -91,9 +91,47 @@ def _time_formatter():
     return FuncFormatter(lambda v, _pos: _fmt_time(v) if v > 0 else "0")
 
 
+def _plain_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    def si(v, _pos=None):
+        for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+            if v >= scale:
+                return f"{v / scale:g}{suffix}" if scale > 1e4 else f"{v / 1e3:g}k"
+        return f"{v:,.0f}" if v >= 1 else f"{v:g}"
+
+    return FuncFormatter(si)
+
+
+def _log_labels(axis, formatter, values):
+    """Readable log-axis labels: plain units on major ticks; minor ticks labelled too when
+    the data span less than about a decade (otherwise the axis would carry no label)."""
+    from matplotlib.ticker import NullFormatter
+
+    axis.set_major_formatter(formatter)
+    vals = [v for v in values if v and v > 0]
+    narrow = bool(vals) and max(vals) / min(vals) < 15
+    axis.set_minor_formatter(formatter if narrow else NullFormatter())
+
+
 def _title(fig, ax, text):
     """Title aligned with the figure's left edge (long tick labels push the axes right)."""
     fig.suptitle(text, x=0.01, ha="left", fontsize=11)
+
+
+def _quality_note(fig, data):
+    """A small footnote when the measurements behind the chart were noisy or kept waiting."""
+    notes = getattr(data, "warnings", None)
+    try:
+        notes = notes() if callable(notes) else []
+    except Exception:
+        notes = []
+    if notes:
+        kinds = sorted({n.split(":", 1)[0] for n in notes})
+        # supxlabel: constrained layout makes room for it below the axes
+        fig.supxlabel(f"⚠ {' and '.join(kinds)} measurements (a busy machine?): see "
+                      ".warnings() of the result", x=0.01, ha="left", fontsize=7.5,
+                      color="#b54708")
 
 
 def _fmt(s):
@@ -188,6 +226,7 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     _title(fig, ax, title or "Speedup over the baseline (median time per call)")
     ax.grid(axis="x", alpha=0.3, which="major")
     ax.set_axisbelow(True)
+    _quality_note(fig, data)
     return fig
 
 
@@ -234,14 +273,19 @@ def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None, xlabel=
     if loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")
-    ax.set_xlabel(xlabel or "input size n")
-    if kind == "time":
+        _log_labels(ax.xaxis, _plain_formatter(), xs)
+        ys = [t if kind == "time" else n / t for ts in series.values() for n, t in zip(xs, ts)
+              if t is not None and t > 0 and math.isfinite(t)]
+        _log_labels(ax.yaxis, _time_formatter() if kind == "time" else _plain_formatter(), ys)
+    elif kind == "time":
         ax.yaxis.set_major_formatter(_time_formatter())
+    ax.set_xlabel(xlabel or "input size n")
     unit = xlabel or "items"
     ax.set_ylabel("median time per call" if kind == "time" else f"throughput [{unit} / s]")
     _title(fig, ax, title or ("Time vs input size" if kind == "time" else "Throughput vs input size"))
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, frameon=False)
+    _quality_note(fig, sweep_or_dict)
     return fig
 
 
@@ -286,6 +330,7 @@ def thread_scaling(data, threads=None, title=None) -> Figure:
     _title(fig, ax, title or "Thread scaling (labels: parallel efficiency = speedup / threads)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
+    _quality_note(fig, data)
     return fig
 
 
@@ -299,6 +344,7 @@ def ladder(steps, title=None, log=None) -> Figure:
     previous step (a step that made things slower is red). ``log`` (None: automatic) uses a log axis when the factors span more than
     ``AUTO_LOG_RATIO``.
     """
+    source = steps
     if hasattr(steps, "rows"):
         steps = [(r.label, r.median_s) for r in steps.rows]
     steps = [(str(k), float(getattr(v, "median_s", v))) for k, v in steps]
@@ -343,6 +389,7 @@ def ladder(steps, title=None, log=None) -> Figure:
     _title(fig, ax, title or "Optimisation ladder (cumulative speedup per step)")
     ax.grid(axis="y", alpha=0.3, which="both")
     ax.set_axisbelow(True)
+    _quality_note(fig, source)
     return fig
 
 

@@ -198,6 +198,28 @@ def test_ladder_from_comparison_and_bad_input():
         plot.ladder([("a", -1.0)])
 
 
+def test_quality_note_when_measurements_were_noisy():
+    noisy = bench.Comparison([bench.Timing("a", 0, 1.0, 1.0, 0.8, 1, 5),
+                              bench.Timing("b", 0, 0.5, 0.5, 0.01, 1, 5)], baseline="a")
+    fig = plot.speedup_bars(noisy)
+    assert fig._supxlabel is not None and "noisy" in fig._supxlabel.get_text()
+    quiet = bench.Comparison([bench.Timing("a", 0, 1.0, 1.0, 0.01, 1, 5)], baseline="a")
+    assert plot.speedup_bars(quiet)._supxlabel is None
+    sweep = bench.Sweep([1, 2], {"a": [1.0, 0.6]}, kind="threads", comparisons=[noisy, quiet])
+    assert sweep.warnings()[0].startswith("noisy: at threads=1:")
+    assert "noisy" in plot.thread_scaling(sweep)._supxlabel.get_text()
+
+
+def test_log_axes_carry_plain_labels():
+    fig = plot.scaling({"a": [2e-4, 2.8e-4]}, x=[1000, 2000])      # less than a decade
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    ylabels = [t.get_text() for t in ax.get_yticklabels(minor=True) + ax.get_yticklabels()]
+    assert any(lbl.endswith("µs") for lbl in ylabels)
+    xlabels = [t.get_text() for t in ax.get_xticklabels(minor=True) + ax.get_xticklabels()]
+    assert "2,000" in xlabels or "1,000" in xlabels
+
+
 # --------------------------------------------------------------------------- hygiene
 
 def test_png_export(tmp_path):
