@@ -12,9 +12,11 @@ Example (in a notebook)::
 What a check does:
 
 1. for every seed, builds fresh inputs with ``make_args(seed)`` and runs the reference and
-   the learner's function on separate copies; outputs must match in type, shape, dtype and
-   values (``rtol``/``atol``), or pass ``compare(expected, got)`` if given. The first
-   mismatch is shown (index, expected and actual value);
+   the learner's function on separate copies; outputs must match: an array where the
+   reference returns one, with the same shape, dtype and values (``rtol``/``atol``);
+   containers element by element; scalars by value. Or they must pass
+   ``compare(expected, got)`` if given. The first mismatch is shown (index, expected and
+   actual value);
 2. if a speed target or a baseline is given, times baseline, reference solution and learner
    with optkit.bench (short ``min_time``; functions that already ran are not warmed up again;
    slow ones get fewer repeats) on the first seed's input. Speedups are relative to the
