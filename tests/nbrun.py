@@ -23,7 +23,18 @@ from nbclient import NotebookClient
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "executed"
 KERNEL = "optkit"
-KERNEL_ARGS = ["--InteractiveShell.display_page=True"]
+PAGER_FLAG = "--InteractiveShell.display_page=True"
+
+
+def kernel_args(kernel=KERNEL):
+    """The pager flag, unless the kernelspec already passes it (twice kills the kernel)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(kernel).argv
+    except Exception:
+        argv = []
+    return [] if PAGER_FLAG in argv else [PAGER_FLAG]
 
 
 @dataclass
@@ -66,7 +77,7 @@ def execute(path, timeout=900, env=None, kernel=KERNEL) -> NotebookRun:
         os.environ.update(env)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, allow_errors=True,
                             resources={"metadata": {"path": str(path.parent)}},
-                            extra_arguments=KERNEL_ARGS)
+                            extra_arguments=kernel_args(kernel))
     t0 = time.perf_counter()
     exc = None
     try:
