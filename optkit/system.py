@@ -27,7 +27,7 @@ from pathlib import Path
 
 __all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
            "oversubscription_experiment", "threads_per_worker", "import_steps", "stream", "alloc_vs_out",
-           "kernel_bandwidth", "normalize_fresh", "normalize_into", "async_timing_demo",
+           "kernel_bandwidth", "kernel_bandwidths", "normalize_fresh", "normalize_into", "async_timing_demo",
            "gpu_available", "gpu_state", "torch_creation_demo", "torch_sync_demo",
            "torch_benchmark_demo", "gpu_demo", "THREAD_ENV_VARS"]
 
@@ -405,32 +405,63 @@ def _minflt() -> int:
         return -1
 
 
-def alloc_vs_out(n=2**23, repeat=10) -> dict:
+def _hugepage_switch():
+    """NumPy's (private) switch for madvise(MADV_HUGEPAGE) on large allocations, or None."""
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+        return _set_madvise_hugepage
+    except Exception:
+        try:
+            from numpy.core.multiarray import _set_madvise_hugepage  # NumPy 1.x
+            return _set_madvise_hugepage
+        except Exception:
+            return None
+
+
+def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
     """c = a + b with a fresh result array each call vs np.add(a, b, out=c) into a reused buffer.
 
     Fresh arrays this large come straight from the OS (mmap) and every page is faulted in on
-    first touch. Returns per-variant best seconds, GB/s (3 arrays moved) and minor page faults
-    per call (-1 where getrusage is not available).
+    first touch. On Linux NumPy asks for transparent huge pages for large arrays (few faults of
+    2 MiB each); with small_pages=True a third variant allocates with that switched off (one
+    fault per 4 KiB page, as with most other allocators). Variants are timed in turn, round
+    after round, so a burst of load elsewhere hits them all alike. Returns {label: {"best_s",
+    "gbs" (3 arrays moved), "page_faults_per_call"}} (faults -1 where getrusage is missing).
     """
     import numpy as np
+    if not isinstance(n, int) or n < 1024:
+        raise ValueError(f"n must be an int >= 1024, got {n!r}")
     a = np.full(n, 1.0)
     b = np.full(n, 2.0)
     c = np.empty(n)
-    variants = {"fresh: c = a + b": lambda: a + b, "reused: np.add(a, b, out=c)": lambda: np.add(a, b, out=c)}
-    out = {}
-    for label, f in variants.items():
+    switch = _hugepage_switch()
+
+    def fresh_small():
+        prev = switch(False)
+        try:
+            return a + b
+        finally:
+            switch(prev)
+
+    variants = {"fresh: c = a + b": lambda: a + b}
+    if small_pages and switch is not None:
+        variants["fresh, 4 KiB pages"] = fresh_small
+    variants["reused: np.add(a, b, out=c)"] = lambda: np.add(a, b, out=c)
+    best = {k: float("inf") for k in variants}
+    faults = {k: 0 for k in variants}
+    for f in variants.values():
         f()
-        f0 = _minflt()
-        best = float("inf")
-        for _ in range(repeat):
+    for _ in range(repeat):
+        for label, f in variants.items():
+            f0 = _minflt()
             t0 = time.perf_counter()
             r = f()
-            best = min(best, time.perf_counter() - t0)
+            best[label] = min(best[label], time.perf_counter() - t0)
             del r
-        faults = (_minflt() - f0) / repeat if f0 >= 0 else -1
-        out[label] = {"best_s": best, "gbs": 3 * n * 8 / best / GB, "page_faults_per_call": faults}
+            faults[label] += _minflt() - f0
     np.testing.assert_array_equal(a + b, np.add(a, b, out=c))
-    return out
+    return {k: {"best_s": best[k], "gbs": 3 * n * 8 / best[k] / GB,
+                "page_faults_per_call": faults[k] / repeat if _minflt() >= 0 else -1} for k in variants}
 
 
 def kernel_bandwidth(fn, args=(), nbytes=None, repeat=10) -> dict:
@@ -443,6 +474,27 @@ def kernel_bandwidth(fn, args=(), nbytes=None, repeat=10) -> dict:
     fn(*args)
     best = _best_time(lambda: fn(*args), repeat)
     return {"best_s": best, "gbs": nbytes / best / GB, "nbytes": nbytes}
+
+
+def kernel_bandwidths(kernels: dict, nbytes, repeat=10) -> dict:
+    """kernel_bandwidth for several kernels that move the same useful bytes, timed in turn
+    round after round (fairer than one after the other on a busy machine).
+    `kernels`: {label: (fn, args)}. Returns {label: {"best_s", "gbs", "nbytes"}}."""
+    if not kernels:
+        raise ValueError("no kernels given")
+    if not nbytes or nbytes <= 0:
+        raise ValueError("nbytes must be the positive number of bytes the kernels must move")
+    for label, (fn, args) in kernels.items():
+        if not callable(fn):
+            raise TypeError(f"{label}: fn must be callable")
+        fn(*args)
+    best = {k: float("inf") for k in kernels}
+    for _ in range(repeat):
+        for label, (fn, args) in kernels.items():
+            t0 = time.perf_counter()
+            fn(*args)
+            best[label] = min(best[label], time.perf_counter() - t0)
+    return {k: {"best_s": b, "gbs": nbytes / b / GB, "nbytes": nbytes} for k, b in best.items()}
 
 
 def normalize_fresh(img, mean=127.5, std=64.0):

@@ -127,11 +127,22 @@ def test_stream_bad_input():
 
 
 def test_alloc_vs_out_counts_page_faults():
+    switch = system._hugepage_switch()
+    if switch is not None:
+        before = switch(True)
+        switch(before)
     r = system.alloc_vs_out(n=2**22, repeat=3)
     fresh, reused = r["fresh: c = a + b"], r["reused: np.add(a, b, out=c)"]
     assert fresh["best_s"] > 0 and reused["best_s"] > 0
     assert reused["page_faults_per_call"] <= fresh["page_faults_per_call"]
     assert fresh["page_faults_per_call"] > 0      # 32 MiB results come fresh from the OS
+    if "fresh, 4 KiB pages" in r:                 # one fault per 4 KiB page, at least
+        assert r["fresh, 4 KiB pages"]["page_faults_per_call"] >= 2**22 * 8 / 4096 * 0.9
+        after = switch(True)                      # NumPy's switch was restored
+        switch(after)
+        assert after == before
+    with pytest.raises(ValueError):
+        system.alloc_vs_out(n=3)
 
 
 def test_kernel_bandwidth_and_normalize():
@@ -150,6 +161,12 @@ def test_kernel_bandwidth_and_normalize():
         system.kernel_bandwidth(system.normalize_fresh, (img,), 0)
     with pytest.raises(TypeError):
         system.kernel_bandwidth(42, (), 10)
+    both = system.kernel_bandwidths({"fresh": (system.normalize_fresh, (img,)),
+                                     "out": (system.normalize_into, (img, 127.5, 64.0, out))},
+                                    img.nbytes + out.nbytes, repeat=3)
+    assert set(both) == {"fresh", "out"} and all(v["gbs"] > 0 for v in both.values())
+    with pytest.raises(ValueError):
+        system.kernel_bandwidths({}, 10)
 
 
 # ---------------------------------------------------------------- asynchronous work, GPU
