@@ -643,7 +643,8 @@ def compare(funcs: dict, *args, baseline=None, check=None, repeat=7, min_time=0.
     speedups are relative to. ``warmup``: untimed calls before timing (the first one is
     reported as ``first_call_s``); ``max_time``: seconds of timed repeats per variant
     after which fewer repeats are made (at least three).
-    Any other keyword arguments are passed to every variant.
+    Any other keyword arguments are passed to every variant (a variant keyword that shares
+    a name with one of these options must be bound with a lambda or functools.partial).
     """
     return _compare_impl(funcs, args, kwargs, baseline=baseline, check=check, repeat=repeat,
                          min_time=min_time, rtol=rtol, atol=atol, max_time=max_time,
