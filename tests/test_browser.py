@@ -115,7 +115,8 @@ def _synthetic(path: Path):
 
 def test_harness_reads_the_dom_right(browser, lab, tmp_path):
     _synthetic(lab.root / "zz_harness_selftest.ipynb")      # the server's throw-away copy of notebooks/
-    run = run_notebook(browser, lab, "zz_harness_selftest.ipynb", timeout_s=90, artifacts=tmp_path / "shots")
+    run = run_notebook(browser, lab, "zz_harness_selftest.ipynb", timeout_s=90, artifacts=tmp_path / "shots",
+                       plot_shots=True)
     found = problems(run)
     text = "\n".join(found)
     assert run.kernel_status == "error" and not run.timed_out and run.unchanged_on_disk
