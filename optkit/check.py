@@ -126,7 +126,7 @@ class Verdict:
         if self.timings:
             details = (f"<div style='font-size:85%;color:#444'>{html.escape(self._timings_line())}"
                        f"</div>{details}")
-        return (f"<div class='optkit-verdict' data-status='{html.escape(self.status)}' "
+        return (f'<div class="optkit-verdict" data-status="{html.escape(self.status)}" '
                 f"style='background:{bg};border-left:6px solid {border};padding:6px 10px;"
                 f"margin:4px 0;color:#1d1d1d'>"
                 f"<b style='color:{border}'>{head}</b> · {html.escape(self.exercise)}: "

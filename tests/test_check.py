@@ -217,14 +217,14 @@ def test_custom_compare_and_target_without_baseline():
 def test_html_verdict_block():
     v = ex().check(lambda x: 2.0 * np.sqrt(x), display=False)
     h = v._repr_html_()
-    assert "class='optkit-verdict'" in h and "data-status='pass'" in h and "PASS" in h
+    assert 'class="optkit-verdict"' in h and 'data-status="pass"' in h and "PASS" in h
     d = v.to_dict()
     assert d["status"] == "pass" and d["passed"] is True
 
 
 def test_verdict_can_be_built_for_display_and_rejects_unknown_status():
     v = check.Verdict("example", "not yet", "replace the stub")
-    assert "data-status='not yet'" in v._repr_html_() and not v.passed
+    assert 'data-status="not yet"' in v._repr_html_() and not v.passed
     with pytest.raises(ValueError, match="unknown verdict status"):
         check.Verdict("example", "maybe", "?")
 

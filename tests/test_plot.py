@@ -276,7 +276,7 @@ def test_in_a_jupyter_kernel_each_output_appears_once(tmp_path):
     for i, status, text in ((6, "pass", "PASS"), (7, "wrong", "WRONG")):
         outs = [o for o in nb.cells[i].outputs if "text/html" in o.get("data", {})]
         assert len(outs) == 1, nb.cells[i].outputs
-        assert f"data-status='{status}'" in outs[0]["data"]["text/html"]
+        assert f'data-status="{status}"' in outs[0]["data"]["text/html"]
         assert outs[0]["data"]["text/plain"].startswith(text)
     printed = "".join(o.get("text", "") for o in nb.cells[8].outputs)
     assert "s += i * i" in printed or "for i in range(n):" in printed
