@@ -662,6 +662,8 @@ def gpu_demo(print_fn=print, nvidia_smi="nvidia-smi") -> dict:
     for g in res["gpu_state"].get("gpus", []):
         print_fn(f"  GPU {g['index']}: {g['name']}, persistence {g['persistence_mode']}, {g['pstate']}, "
                  f"SM clock {g['clocks.sm']}/{g['clocks.max.sm']} MHz")
+        if g["persistence_mode"].lower() not in ("enabled", "on"):
+            print_fn("  advice: persistence mode is off: sudo nvidia-smi -pm 1 (or run nvidia-persistenced)")
     if torch is None:
         print_fn("torch is not installed: nothing more to run")
         return res
@@ -681,13 +683,15 @@ def gpu_demo(print_fn=print, nvidia_smi="nvidia-smi") -> dict:
     if res["cuda"]:
         # the state while the GPU is busy: P-state under load
         a = torch.randn(n, n, device=device)
-        for _ in range(200):   # queue about a second of work, then look at the GPU while it runs
+        for _ in range(400):   # queue about a second of work, then look at the GPU while it runs
             a @ a
         res["gpu_state_under_load"] = gpu_state(nvidia_smi)
         torch.cuda.synchronize()
         for g in res["gpu_state_under_load"].get("gpus", []):
             print_fn(f"  under load: GPU {g['index']} {g['pstate']}, SM clock {g['clocks.sm']} MHz, "
                      f"utilisation {g['utilization.gpu']} %")
+            if g["pstate"] != "P0":
+                print_fn("  advice: not P0 under load: check power and clock limits (nvidia-smi -q -d PERFORMANCE)")
     res["benchmark"] = torch_benchmark_demo(device, n=n if res["cuda"] else 512)
     b = res["benchmark"]
     print_fn(f"torch.utils.benchmark a @ b ({b['n']}x{b['n']} on {device}): median {b['median_s'] * 1e3:.3f} ms, "

@@ -200,3 +200,15 @@ def test_gpu_demo_cli_json():
     assert "creation" in r and "sync" in r and "benchmark" in r
     if not r["cuda"]:
         assert r["creation"]["device"] == "cpu"
+
+
+@pytest.mark.skipif(not HAS_TORCH or system.gpu_available(), reason="needs torch and no CUDA device")
+def test_gpu_demo_reports_fake_gpu_state_and_falls_back_to_cpu(tmp_path):
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text('#!/bin/sh\necho "0, NVIDIA H100 80GB HBM3, 550.54.15, Disabled, P8, 81559, 1, 0, 345, 1980"\n')
+    smi.chmod(0o755)
+    lines = []
+    r = system.gpu_demo(print_fn=lines.append, nvidia_smi=str(smi))
+    text = "\n".join(lines)
+    assert r["gpu_state"]["present"] and "persistence Disabled" in text and "nvidia-smi -pm 1" in text
+    assert r["cuda"] is False and "CPU equivalents" in text and r["creation"]["device"] == "cpu"
