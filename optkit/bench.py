@@ -882,9 +882,10 @@ def _static_context() -> dict:
 def context() -> dict:
     """Where a measurement comes from: CPU model, usable CPUs, thread settings, versions.
 
-    Never raises; optional libraries are reported only as far as they are installed
-    (numba's and torch's thread counts only if they are already imported: asking
-    would cost seconds of import time and they cannot have influenced the timing).
+    Never raises; optional libraries are reported only as far as they are installed.
+    Numba's and torch's thread counts are asked only if they are already imported (importing
+    them costs seconds, and then they cannot have influenced the timing); for numba the
+    count it would start with is given otherwise (``numba_imported`` says which).
     """
     ctx = dict(_static_context())
     ctx["versions"] = dict(ctx["versions"])
@@ -905,14 +906,26 @@ def context() -> dict:
                 threads[mod] = getattr(m, getter)()
             except Exception:
                 pass
+    if "numba" not in threads:     # what numba would start with (importing it costs seconds)
+        try:
+            threads["numba"] = int(os.environ.get("NUMBA_NUM_THREADS") or
+                                   len(os.sched_getaffinity(0)))
+        except Exception:
+            pass
+    ctx["numba_imported"] = "numba" in sys.modules
+    pools = []
     try:
         from threadpoolctl import threadpool_info
 
         for info in threadpool_info():
             key = f"{info.get('user_api')}:{info.get('internal_api')}"
             threads[key] = info.get("num_threads")
+            pools.append({"user_api": info.get("user_api"), "internal_api": info.get("internal_api"),
+                          "num_threads": info.get("num_threads"), "version": info.get("version"),
+                          "library": os.path.basename(str(info.get("filepath", "")))})
     except Exception:
         pass
+    ctx["threadpools"] = pools       # every loaded BLAS/OpenMP runtime (threadpoolctl)
     ctx["threads"] = threads
     ctx["timer"] = "time.perf_counter"
     ctx["harness_overhead_per_call_s"] = _cached_overhead()

@@ -306,7 +306,8 @@ def test_context_never_fails_and_reports_threads(monkeypatch):
     assert ctx["thread_env"]["OMP_NUM_THREADS"] == "1"
     assert isinstance(ctx["usable_cpus"], int) and ctx["usable_cpus"] >= 1
     assert ctx["cpu_model"]
-    assert "cv2" in ctx["threads"]
+    assert "cv2" in ctx["threads"] and "numba" in ctx["threads"]
+    assert isinstance(ctx["threadpools"], list) and isinstance(ctx["numba_imported"], bool)
     json.dumps(ctx)
 
 
