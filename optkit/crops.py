@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -165,6 +166,13 @@ def workload(width=None, height=None, n_boxes=None, seed=None):
     return doc.image, doc.quads, w["size"]
 
 
+def _loadavg():
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - not on every OS
+        return None
+
+
 def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> dict:
     """Time every variant on one workload, in one run, interleaved; return a JSON-able dict.
 
@@ -175,6 +183,7 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
 
     if image is None:
         image, quads, size = workload()
+    load0 = _loadavg()
     with cv2_single_thread(), ThreadPoolExecutor(max_workers=threads) as pool:
         variants = {
             "cv2 loop": lambda: crops_loop(image, quads, size),
@@ -223,7 +232,15 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
         "parallel_efficiency": t1 / (threads * tn),
         "agreement": agree[f"native threads={threads}"],
         "build_info": native.build_info(),
+        # timings on a shared machine: how busy it was (1-minute load average, start and end)
+        "loadavg_1min": [load0, _loadavg()],
     }
+    try:
+        from optkit import bench as _bench
+
+        results["context"] = _bench.context()
+    except Exception:  # pragma: no cover - context is informative only
+        pass
     return results
 
 
@@ -251,6 +268,9 @@ def bench_main(argv=None) -> int:
         print(f"  {label:32s} {t * 1e3:8.2f} ms {res['median_s'][label] * 1e3:8.2f} ms   x{res['speedup_vs_loop'][label]:.2f} vs loop")
     a = res["agreement"]
     print(f"native vs cv2: mean |diff| {a['mean_abs_diff']:.4f}, within 2 levels {a['within_2']:.2%}")
+    if res["loadavg_1min"][0] is not None and res["loadavg_1min"][0] > 1.5:
+        print(f"note: the machine was busy (load average {res['loadavg_1min'][0]:.1f}); "
+              "thread scaling needs free cores")
     print(f"native threads=1 vs loop x{res['native1_vs_loop']:.2f}; threads={k} vs loop "
           f"x{res[f'native{k}_vs_loop']:.2f}, vs best pool ({res['best_cv2_pool']}) "
           f"x{res[f'native{k}_vs_best_pool']:.2f}; parallel efficiency {res['parallel_efficiency']:.0%}")
