@@ -32,7 +32,7 @@ __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
     "features_chunk", "chunked", "pickled_size", "run_serial", "make_pool", "run_pool",
     "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
-    "SCHEDULER_ENV", "have_bokeh",
+    "SCHEDULER_ENV", "have_bokeh", "one_thread",
 ]
 
 #: small pages so that a hundred of them fit a notebook's time budget
@@ -129,8 +129,10 @@ def run_serial(seeds, **doc_args) -> list:
     return process_chunk(_check_seeds(seeds), **doc_args)
 
 
-def _init_worker():
-    # One thread per worker process: the parallelism comes from the processes.
+def one_thread():
+    """Limit this process to one thread (OpenCV's pool and BLAS pools): what every worker
+    runs at start-up, and what the notebook's own process uses for the serial reference,
+    so that one worker and the serial run do the same work."""
     import cv2
 
     cv2.setNumThreads(1)
@@ -150,7 +152,7 @@ def make_pool(workers: int, method: str = "spawn"):
 
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    return mp.get_context(method).Pool(workers, initializer=_init_worker)
+    return mp.get_context(method).Pool(workers, initializer=one_thread)
 
 
 def run_pool(pool, seeds, chunksize: int = 1, **doc_args) -> list:
@@ -182,6 +184,21 @@ def run_dask(client, seeds, chunk: int = 4, workers=None, **doc_args) -> list:
 
 
 # --------------------------------------------------------------------------- Dask session
+
+def _one_thread_plugin():
+    """A Dask worker plugin that runs :func:`one_thread` on every worker, present and
+    future: Dask already sets OMP/MKL/OPENBLAS_NUM_THREADS=1 for the workers it spawns, but
+    OpenCV's own thread pool would still use every core in every worker."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class OneThreadPerWorker(WorkerPlugin):
+        name = "optkit-one-thread"
+
+        def setup(self, worker):
+            one_thread()
+
+    return OneThreadPerWorker()
+
 
 def have_bokeh() -> bool:
     """The Dask dashboard needs bokeh (>= 3.1)."""
@@ -232,6 +249,7 @@ class DaskSession:
                     dashboard_address=":0" if use_dashboard else None,
                     memory_limit=memory_limit, silence_logs=logging.ERROR if quiet else logging.INFO)
             self.client = Client(self.cluster)
+        self.client.register_plugin(_one_thread_plugin())
 
     @property
     def dashboard_link(self) -> str | None:

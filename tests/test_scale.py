@@ -15,6 +15,12 @@ def reference():
     return scale.run_serial(SEEDS)
 
 
+def _cv2_threads():
+    import cv2
+
+    return cv2.getNumThreads()
+
+
 def _workers_left():
     kids = [p for p in psutil.Process().children(recursive=True) if p.is_running()]
     return [p for p in kids if "resource_tracker" not in " ".join(p.cmdline())]
@@ -83,6 +89,8 @@ def test_dask_local_cluster_equal_serial_and_clean_close(reference, monkeypatch)
     before = {p.pid for p in _workers_left()}
     with scale.DaskSession(n_workers=2) as s:
         assert s.cluster is not None and len(s.workers) == 2
+        threads = s.client.run(_cv2_threads)
+        assert sorted(threads.values()) == [1, 1]          # one thread per worker process
         assert scale.results_equal(reference, scale.run_dask(s.client, SEEDS, chunk=2))
         one = s.workers[:1]
         assert scale.results_equal(reference, scale.run_dask(s.client, SEEDS, chunk=4, workers=one))
