@@ -291,7 +291,9 @@ def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None, xlabel=
 
 def thread_scaling(data, threads=None, title=None) -> Figure:
     """Measured speedup vs thread count per variant (relative to its own time at the first
-    thread count), the ideal line y = x, and parallel efficiency (speedup / threads) in %."""
+    thread count), the ideal line y = x, and parallel efficiency (speedup / threads) in %.
+    For a Sweep from :func:`optkit.bench.sweep_threads`, variants without a thread control
+    (serial references) are drawn dotted and get no efficiency labels."""
     xs, series = _series(data, threads)
     if not series:
         raise ValueError("nothing to plot: no variants")
@@ -304,14 +306,18 @@ def thread_scaling(data, threads=None, title=None) -> Figure:
     ideal = [t / x0 for t in xs]
     ax.plot(xs, ideal, linestyle="--", color="black", linewidth=1, label="ideal (y = x)")
     ymax = max(ideal)
+    controls = (getattr(data, "context", None) or {}).get("controls")
     for i, (label, ts) in enumerate(series.items()):
         if not ts or not ts[0] or ts[0] <= 0:
             continue
         sp = [ts[0] / t if t and t > 0 else float("nan") for t in ts]
         colour = COLOURS[i % len(COLOURS)]
-        ax.plot(xs, sp, marker="o", color=colour, label=label, linewidth=1.6)
+        fixed = isinstance(controls, dict) and label not in controls   # a serial reference
+        ax.plot(xs, sp, marker="o", color=colour, linewidth=1.2 if fixed else 1.6,
+                linestyle=":" if fixed else "-",
+                label=f"{label} (thread count not controlled)" if fixed else label)
         for t, s in zip(xs, sp):
-            if math.isfinite(s) and t != x0:
+            if math.isfinite(s) and t != x0 and not fixed:
                 eff = s / (t / x0) * 100
                 ax.annotate(f"{eff:.0f}%", (t, s), textcoords="offset points", xytext=(8, -12 - 10 * i),
                             fontsize=8, color=colour)
@@ -373,7 +379,8 @@ def ladder(steps, title=None, log=None) -> Figure:
             gain = _fmt(steps[i - 1][1] / steps[i][1])
             txt += f"\n({gain})" if crowded else f"\n({gain} step)"
         y = c * 1.08 if log else c + top * 0.02
-        ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=fs)
+        ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=fs,
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=0.6))
     if crowded:
         ax.set_xticks(xpos, labels, fontsize=fs, rotation=30, ha="right", rotation_mode="anchor")
     else:

@@ -163,6 +163,15 @@ def test_thread_scaling_ideal_line_and_efficiency():
     assert [int(t) for t in ax.get_xticks()] == [1, 2, 3, 4]
 
 
+def test_thread_scaling_serial_reference_without_efficiency_labels():
+    s = bench.Sweep([1, 2], {"serial": [1.0, 1.0], "parallel": [1.0, 0.6]}, kind="threads",
+                    context={"controls": {"parallel": "openmp"}})
+    fig = plot.thread_scaling(s)
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert "serial (thread count not controlled)" in labels and "parallel" in labels
+    assert _texts(fig) == ["83%"]             # only the controlled variant: 1/0.6/2
+
+
 def test_thread_scaling_marks_usable_cpus_from_sweep_context():
     s = bench.Sweep([1, 2, 4], {"a": [1.0, 0.5, 0.5]}, kind="threads", context={"usable_cpus": 2})
     fig = s.plot()
