@@ -474,7 +474,7 @@ class Comparison:
 
     def speedup(self, label, baseline=None) -> float:
         """Baseline median time / ``label`` median time (2.0 = twice as fast)."""
-        base = self[baseline or self.baseline].median_s
+        base = self[self.baseline if baseline is None else baseline].median_s
         t = self[label].median_s
         return base / t if t > 0 else float("inf")
 
@@ -586,7 +586,9 @@ class Sweep:
         """{label: [baseline median / label median at each x]} (baseline: first variant).
         For a thread sweep, :func:`optkit.plot.thread_scaling` shows instead each variant
         against its own time at the first thread count."""
-        base = self.times[baseline or self.baseline or self.labels[0]]
+        if baseline is None:
+            baseline = self.baseline if self.baseline is not None else self.labels[0]
+        base = self.times[baseline]
         return {k: [b / t if t and t > 0 else float("nan") for b, t in zip(base, v)]
                 for k, v in self.times.items()}
 
