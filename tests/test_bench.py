@@ -344,32 +344,38 @@ def _calibrated_work(target=1e-3):
     return work, max(1, int(n * target / dt))
 
 
-def test_compare_agrees_with_timeit_within_10_percent():
-    """Same ~1 ms function, medians of 7 repeats each. Other processes share these cores, so
-    one attempt can be disturbed: up to three interleaved attempts, one must agree.
+def _timeit_wall_and_cpu(stmt, repeat=7, number=100):
+    """timeit.Timer.repeat, reading the process CPU clock next to each wall-clock read."""
+    cpu_reads = []
 
-    On an overloaded machine (this process got less than 60 % of a CPU while timing) wall time
-    measures the scheduler more than the code; then the same agreement is required of the
-    CPU-time figures (timeit with time.process_time vs Timing.cpu_s), which preemption does
-    not inflate."""
+    def timer():
+        cpu_reads.append(time.process_time())
+        return time.perf_counter()
+
+    walls = timeit.Timer(stmt, timer=timer).repeat(repeat=repeat, number=number)
+    cpus = [b - a for a, b in zip(cpu_reads[0::2], cpu_reads[1::2])]
+    return statistics.median(walls) / number, statistics.median(cpus) / number
+
+
+def test_compare_agrees_with_timeit_within_10_percent():
+    """Same ~1 ms function, medians of 7 repeats each, up to three interleaved attempts.
+
+    Other programs share these cores: when either measurement shows the process waiting
+    (CPU time / wall time below 0.9), wall time measures the scheduler more than the code,
+    and the agreement is required of the CPU-time medians instead (read in the same runs),
+    which preemption does not inflate. On a quiet machine the wall-clock medians must agree."""
     work, n = _calibrated_work()
-    ratios, cpu_ratios, uses = [], [], []
+    log = []
     for _ in range(3):
-        tt = timeit.Timer(lambda: work(n))
-        t_timeit = statistics.median(tt.repeat(repeat=7, number=100)) / 100   # ~0.1 s repeats
+        t_wall, t_cpu = _timeit_wall_and_cpu(lambda: work(n))
         r = bench.compare({"work": work}, n, repeat=7, min_time=0.1)["work"]
-        ratios.append(round(r.median_s / t_timeit, 3))
-        uses.append(round(r.cpu_use, 2))
-        if abs(ratios[-1] - 1) <= 0.10:
+        wall_ratio, cpu_ratio = r.median_s / t_wall, r.cpu_s / t_cpu
+        disturbed = min(r.cpu_use, t_cpu / t_wall) < 0.9
+        log.append((round(wall_ratio, 3), round(cpu_ratio, 3), round(r.cpu_use, 2)))
+        if abs(wall_ratio - 1) <= 0.10 or (disturbed and abs(cpu_ratio - 1) <= 0.10):
             break
-        if r.cpu_use < 0.6:
-            ct = timeit.Timer(lambda: work(n), timer=time.process_time)
-            c_timeit = statistics.median(ct.repeat(repeat=7, number=100)) / 100
-            cpu_ratios.append(round(r.cpu_s / c_timeit, 3))
-            if abs(cpu_ratios[-1] - 1) <= 0.10:
-                break
-    ok = abs(ratios[-1] - 1) <= 0.10 or (cpu_ratios and abs(cpu_ratios[-1] - 1) <= 0.10)
-    assert ok, f"compare/timeit median ratios: wall {ratios}, cpu {cpu_ratios}, CPU use {uses}"
+    else:
+        pytest.fail(f"compare/timeit median ratios (wall, cpu, CPU use) per attempt: {log}")
     assert 1e-4 < r.median_s < 2e-2
 
 
