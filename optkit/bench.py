@@ -62,7 +62,7 @@ from typing import Callable
 
 __all__ = [
     "MismatchError", "Timing", "Comparison", "Sweep", "compare", "sweep_sizes",
-    "sweep_threads", "context", "overhead", "assert_same", "format_time",
+    "sweep_threads", "context", "overhead", "assert_same", "format_time", "format_speedup",
 ]
 
 THREAD_ENV_VARS = (
