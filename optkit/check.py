@@ -337,6 +337,8 @@ class Exercise:
             return
         import numpy as np
 
+        if got is None and expected is not None:
+            raise AssertionError("your function returned None: is a `return` missing?")
         if isinstance(expected, np.ndarray) and not isinstance(got, np.ndarray):
             raise AssertionError(f"expected a NumPy array (ndarray), got {type(got).__name__}")
         _bench.assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)

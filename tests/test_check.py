@@ -71,6 +71,8 @@ def test_wrong_dtype_shape_and_type():
     assert "shape" in ex().check(lambda x: (2.0 * np.sqrt(x))[:-1]).message
     v = ex().check(lambda x: list(2.0 * np.sqrt(x)))
     assert v.status == "wrong" and "ndarray" in v.message
+    v = ex().check(lambda x: None)
+    assert v.status == "wrong" and "return" in v.message
 
 
 def test_scalars_compare_by_value():
