@@ -779,10 +779,12 @@ def sweep_threads(funcs: dict, *args, threads=(1, 2), controls=None, progress=Tr
     """Time each variant with 1, 2, ... threads.
 
     ``controls`` maps a label to how its thread count is set:
-    ``"openmp"``/``"blas"`` (threadpoolctl limits on the loaded OpenMP/BLAS runtimes),
+    ``"openmp"``/``"blas"`` (threadpoolctl limits on the OpenMP/BLAS runtimes loaded in
+    this process, so import the module under test first; e.g. a Cython ``prange`` module),
     ``"numba"`` (``numba.set_num_threads``), ``"cv2"`` (``cv2.setNumThreads``),
-    ``"torch"`` (``torch.set_num_threads``), ``"kwarg:threads"`` (the variant is called with
-    ``threads=n``: this is how optkit's own C extension is driven, since OpenMP reads
+    ``"torch"`` (``torch.set_num_threads``, torch imported only then), ``"kwarg:threads"``
+    (the variant is called with ``threads=n``; any ``"kwarg:<name>"`` works: this is how
+    optkit's own C extension is driven, since OpenMP reads
     ``OMP_NUM_THREADS`` only once at start-up and cannot be changed through the
     environment afterwards), or a ``callable(n)`` returning a context manager.
     Each setting is restored afterwards. Labels without a control run unchanged.
