@@ -32,7 +32,7 @@ __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
     "features_chunk", "chunked", "pickled_size", "run_serial", "make_pool", "run_pool",
     "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
-    "SCHEDULER_ENV", "have_bokeh", "one_thread",
+    "SCHEDULER_ENV", "have_bokeh", "one_thread", "cpu_ms_per_page",
 ]
 
 #: small pages so that a hundred of them fit a notebook's time budget
@@ -183,6 +183,16 @@ def run_dask(client, seeds, chunk: int = 4, workers=None, **doc_args) -> list:
     return [r for part in out for r in part]
 
 
+def cpu_ms_per_page(n: int = 12, start: int = 10_000) -> dict:
+    """CPU milliseconds per page of the unit of work in the calling process, and the
+    process's MALLOC_TRIM_THRESHOLD_ (run it inside a worker with ``client.submit``)."""
+    c0 = time.process_time()
+    for s in range(start, start + n):
+        process_seed(s)
+    return {"cpu_ms_per_page": (time.process_time() - c0) / n * 1e3,
+            "MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_")}
+
+
 # --------------------------------------------------------------------------- Dask session
 
 def _one_thread_plugin():
@@ -221,7 +231,8 @@ class DaskSession:
     """
 
     def __init__(self, n_workers: int = 2, *, scheduler: str | None = None, dashboard: bool = True,
-                 memory_limit="2GiB", quiet: bool = True):
+                 memory_limit="2GiB", quiet: bool = True, malloc_trim: bool = False):
+        import dask
         from dask.distributed import Client, LocalCluster
 
         if n_workers < 1:
@@ -242,12 +253,22 @@ class DaskSession:
             if dashboard and not use_dashboard:
                 self.dashboard_hint = ("the dashboard needs bokeh: pip install 'bokeh>=3.1' "
                                        "(or the project's frameworks extra), then restart the kernel")
-            with warnings.catch_warnings():
+            # Dask's nannies set MALLOC_TRIM_THRESHOLD_ for their workers (give freed memory
+            # back to the OS sooner). glibc then stops adapting its mmap threshold, and every
+            # large temporary array is mapped, page-faulted and unmapped again: costly for
+            # this workload (notebook 07 measures it). Off by default here (malloc_trim=False).
+            cfg = {} if malloc_trim else {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+            saved = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+            with warnings.catch_warnings(), dask.config.set(cfg):
                 warnings.simplefilter("ignore")
                 self.cluster = LocalCluster(
                     n_workers=n_workers, threads_per_worker=1, processes=True,
                     dashboard_address=":0" if use_dashboard else None,
                     memory_limit=memory_limit, silence_logs=logging.ERROR if quiet else logging.INFO)
+            if saved is None:          # the nannies set it in this process too; later pools would inherit it
+                os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+            else:
+                os.environ["MALLOC_TRIM_THRESHOLD_"] = saved
             self.client = Client(self.cluster)
         self.client.register_plugin(_one_thread_plugin())
 

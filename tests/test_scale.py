@@ -21,6 +21,12 @@ def _cv2_threads():
     return cv2.getNumThreads()
 
 
+def _trim_env():
+    import os
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
 def _workers_left():
     kids = [p for p in psutil.Process().children(recursive=True) if p.is_running()]
     return [p for p in kids if "resource_tracker" not in " ".join(p.cmdline())]
@@ -91,6 +97,7 @@ def test_dask_local_cluster_equal_serial_and_clean_close(reference, monkeypatch)
         assert s.cluster is not None and len(s.workers) == 2
         threads = s.client.run(_cv2_threads)
         assert sorted(threads.values()) == [1, 1]          # one thread per worker process
+        assert set(s.client.run(_trim_env).values()) == {None}
         assert scale.results_equal(reference, scale.run_dask(s.client, SEEDS, chunk=2))
         one = s.workers[:1]
         assert scale.results_equal(reference, scale.run_dask(s.client, SEEDS, chunk=4, workers=one))
@@ -99,12 +106,19 @@ def test_dask_local_cluster_equal_serial_and_clean_close(reference, monkeypatch)
     assert {p.pid for p in _workers_left()} <= before      # scheduler, nannies, workers gone
 
 
-def test_dask_without_bokeh_disables_dashboard(monkeypatch):
+def test_dask_without_bokeh_and_with_malloc_trim(monkeypatch):
+    import os
+
     monkeypatch.delenv(scale.SCHEDULER_ENV, raising=False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     monkeypatch.setattr(scale, "have_bokeh", lambda: False)
-    s = scale.DaskSession(n_workers=1)
+    s = scale.DaskSession(n_workers=1, malloc_trim=True)
     try:
         assert s.dashboard_link is None and "pip install 'bokeh" in s.dashboard_hint
+        assert list(s.client.run(_trim_env).values()) == ["65536"]   # Dask's own setting, kept
+        assert "MALLOC_TRIM_THRESHOLD_" not in os.environ          # not leaked into this process
+        out = s.client.submit(scale.cpu_ms_per_page, 2, pure=False).result()
+        assert out["cpu_ms_per_page"] > 0 and out["MALLOC_TRIM_THRESHOLD_"] == "65536"
     finally:
         s.close()
 
