@@ -273,11 +273,6 @@ def test_learner_edition_runs_and_every_check_says_not_yet(path, learner_edition
     from tests import nbrun
 
     monkeypatch.setattr(nbrun, "ARTIFACTS", REPO / "test-artifacts" / "executed-learner")
-    # a flag the registered kernel spec already has must not be passed twice (the kernel refuses it)
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    argv = KernelSpecManager().get_kernel_spec(nbrun.KERNEL).argv
-    monkeypatch.setattr(nbrun, "KERNEL_ARGS", [a for a in nbrun.KERNEL_ARGS if a not in argv])
     run = nbrun.execute(learner_edition / path.name, timeout=600)
     assert run.exception is None, run.exception
     assert not run.errors, f"{path.name} (learner edition) errors: {run.errors}"
