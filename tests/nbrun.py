@@ -24,7 +24,6 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "executed"
 KERNEL = "optkit"
 PAGER_FLAG = "--InteractiveShell.display_page=True"
-KERNEL_ARGS = [PAGER_FLAG]  # what the kernel must run with; kernel_args() avoids passing it twice
 
 
 def kernel_args(kernel=KERNEL):
