@@ -705,18 +705,21 @@ def _recommend(d: dict) -> list:
         {"setting": f"export OMP_NUM_THREADS={n}",
          "why": f"{n} usable CPUs; OpenMP (libgomp, torch, our extension) and OpenBLAS read it at start-up"},
         {"setting": f"export OPENBLAS_NUM_THREADS={n} MKL_NUM_THREADS={n}",
-         "why": "NumPy's BLAS pools otherwise size themselves from the visible CPUs, not the quota"},
+         "why": "NumPy's OpenBLAS otherwise sizes its pool from the affinity mask; it ignores the quota"},
         {"setting": f"export NUMBA_NUM_THREADS={n}",
          "why": "Numba sizes its pool from the affinity mask, which ignores the cgroup quota"},
         {"setting": "cv2.setNumThreads(1)  # when you bring your own threads or processes",
-         "why": f"otherwise cv2.setNumThreads({n}); OpenCV also sizes its pool from the visible CPUs"},
+         "why": f"otherwise cv2.setNumThreads({n}); OpenCV reads the affinity mask and the cgroup quota, "
+                "but every worker process still starts a pool of that size"},
         {"setting": f"W worker processes: give each max(1, {n} // W) threads "
                     "(threadpoolctl.threadpool_limits(k) in the worker)",
          "why": "workers x threads per worker should not exceed the usable CPUs"},
     ]
     if d["threads"].get("torch") not in (None, "not installed"):
         rec.append({"setting": f"torch.set_num_threads({n})",
-                    "why": "torch has its own OpenMP runtime and pool"})
+                    "why": "torch sizes its pool by its own rule (the cores it sees, not the quota) and "
+                           "may bring its own libgomp (pip wheels bundle one): threadpoolctl shows "
+                           "whether you have one OpenMP pool or two"})
     if d["gpu"].get("present"):
         rec.append({"setting": "sudo nvidia-smi -pm 1",
                     "why": "persistence mode keeps the driver initialised; no start-up cost per job"})

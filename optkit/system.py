@@ -8,6 +8,7 @@
     stream()                         copy / scale / add / triad bandwidth with NumPy (GB/s)
     alloc_vs_out()                   fresh allocations (page faults) vs reused ``out=`` buffers
     kernel_bandwidth(fn, args, nbytes)  achieved GB/s of any memory-bound kernel
+    bandwidth_chart(gbs, roof)       achieved GB/s as bars, the measured roof as a line (a Figure)
     async_timing_demo()              timing work that has not finished (the CPU side of CUDA's rule)
     gpu_demo()                       the GPU cells, standalone: ``python -m optkit.system gpu-demo``
 
@@ -27,7 +28,7 @@ from pathlib import Path
 
 __all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
            "oversubscription_experiment", "threads_per_worker", "import_steps", "stream", "alloc_vs_out",
-           "kernel_bandwidth", "kernel_bandwidths", "normalize_fresh", "normalize_into", "async_timing_demo",
+           "kernel_bandwidth", "kernel_bandwidths", "bandwidth_chart", "normalize_fresh", "normalize_into", "async_timing_demo",
            "gpu_available", "gpu_state", "torch_creation_demo", "torch_sync_demo",
            "torch_benchmark_demo", "gpu_demo", "THREAD_ENV_VARS"]
 
@@ -495,6 +496,52 @@ def kernel_bandwidths(kernels: dict, nbytes, repeat=10) -> dict:
             fn(*args)
             best[label] = min(best[label], time.perf_counter() - t0)
     return {k: {"best_s": b, "gbs": nbytes / b / GB, "nbytes": nbytes} for k, b in best.items()}
+
+
+def bandwidth_chart(gbs: dict, roof: float, roof_label="measured roof", title=None):
+    """Achieved bandwidth as horizontal bars in GB/s, with the measured roof as a dashed line.
+
+    ``gbs``: {label: GB/s} in the order to draw; ``roof``: the roof in GB/s (e.g. the best STREAM
+    kernel). Each bar is labelled with its GB/s and its share of the roof. Returns a Figure that
+    Jupyter renders once (optkit.plot's figure class)."""
+    import math
+
+    from optkit.plot import FIGSIZE, _new_figure, _title, _wrap
+
+    if not gbs:
+        raise ValueError("bandwidth_chart needs at least one {label: GB/s}")
+    vals = {str(k): float(v) for k, v in gbs.items()}
+    bad = [k for k, v in vals.items() if not (math.isfinite(v) and v > 0)]
+    if bad:
+        raise ValueError(f"bandwidths must be positive and finite: {bad}")
+    roof = float(roof)
+    if not (math.isfinite(roof) and roof > 0):
+        raise ValueError(f"roof must be a positive number of GB/s, got {roof!r}")
+    labels = list(vals)
+    fig = _new_figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.3 + 0.42 * len(labels)))))
+    ax = fig.add_subplot()
+    y = list(range(len(labels)))
+    bars = ax.barh(y, [vals[k] for k in labels], color="#1f77b4", edgecolor="black", linewidth=0.6,
+                   height=0.62)
+    for b, k in zip(bars, labels):
+        b.set_gid(f"bar:{k}")
+    ax.set_yticks(y, [_wrap(k, 30) for k in labels])
+    ax.invert_yaxis()
+    top = max(max(vals.values()), roof)
+    ax.axvline(roof, color="black", linestyle="--", linewidth=1.2, gid="roof")
+    ax.set_ylim(len(labels) - 0.5, -1.2)             # room above the first bar for the roof's label
+    ax.text(roof, -0.85, f"{roof_label}: {roof:.1f} GB/s", ha="center", va="center", fontsize=9,
+            bbox=dict(facecolor="white", edgecolor="none", pad=1.5))
+    for yi, k in zip(y, labels):
+        ax.text(vals[k] + top * 0.012, yi, f"{vals[k]:.1f} GB/s  ({vals[k] / roof:.0%} of the roof)",
+                va="center", ha="left", fontsize=9, zorder=3,
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.0))
+    ax.set_xlim(0, top * 1.45)
+    ax.set_xlabel("achieved bandwidth, useful bytes only [GB/s] (higher is better)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    _title(fig, ax, title or "Achieved memory bandwidth against the measured roof")
+    return fig
 
 
 def normalize_fresh(img, mean=127.5, std=64.0):

@@ -212,3 +212,26 @@ def test_gpu_demo_reports_fake_gpu_state_and_falls_back_to_cpu(tmp_path):
     text = "\n".join(lines)
     assert r["gpu_state"]["present"] and "persistence Disabled" in text and "nvidia-smi -pm 1" in text
     assert r["cuda"] is False and "CPU equivalents" in text and r["creation"]["device"] == "cpu"
+
+
+def test_bandwidth_chart_draws_bars_in_gbs_and_the_roof():
+    fig = system.bandwidth_chart({"stream, 1 thread": 12.0, "normalise, fresh": 3.0}, roof=15.0,
+                                 roof_label="roof (2 threads)")
+    ax = fig.axes[0]
+    bars = {p.get_gid(): p.get_width() for p in ax.patches if p.get_gid()}
+    assert bars == {"bar:stream, 1 thread": 12.0, "bar:normalise, fresh": 3.0}
+    roof = [ln for ln in ax.lines if ln.get_gid() == "roof"]
+    assert len(roof) == 1 and list(roof[0].get_xdata()) == [15.0, 15.0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "roof (2 threads): 15.0 GB/s" in texts
+    assert "3.0 GB/s  (20% of the roof)" in texts
+    assert "GB/s" in ax.get_xlabel()
+    assert ax.get_xlim()[1] > 15.0
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    with pytest.raises(ValueError):
+        system.bandwidth_chart({}, roof=1.0)
+    with pytest.raises(ValueError):
+        system.bandwidth_chart({"a": 0.0}, roof=1.0)
+    with pytest.raises(ValueError):
+        system.bandwidth_chart({"a": 1.0}, roof=float("nan"))
