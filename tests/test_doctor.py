@@ -225,6 +225,8 @@ def test_oversubscribed_pools_warn_and_fail_check(monkeypatch, capsys):
                  "version": "0", "filepath": "/x/libopenblas.so"}
     monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: [fake_pool])
     monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 64)
+    # once another test has started numba's threading layer, the doctor asks numba itself
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 64)
     for var in doctor.THREAD_ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     d = doctor.collect(nvidia_smi=NO_GPU)
