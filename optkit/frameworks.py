@@ -8,7 +8,9 @@ to install it once, and skips the torch cells (``%%requires torch``, see
                                 try_compile(fn, example) -> CompileResult (torch.compile, timed)
     crops from the case study   crop_one / crop_gray_batch / normalise_one / normalise_batch
     a data-bound training loop  PerSampleCrops (the "before"), BatchCrops (the fix), tiny_cnn,
-                                make_loader, train_epochs -> LoopTimes, profile_steps
+                                make_loader, train_epochs -> LoopTimes, profile_steps,
+                                fastest (pick the quickest LoopTimes of several)
+    counting code               code_lines (non-blank, non-comment lines of a source section)
     huge CSV parsing            parse_csv_module / parse_loadtxt / parse_pandas / parse_pyarrow,
                                 assert_same_parsed
 """
@@ -32,8 +34,8 @@ __all__ = [
     "load_ipython_extension", "act_loop", "act_torch", "act_numpy", "time_once", "CompileResult",
     "try_compile", "CROP_SIZE", "crop_one", "crop_gray_batch", "normalise_one", "normalise_batch",
     "word_length_labels", "PerSampleCrops", "BatchCrops", "tiny_cnn", "make_loader", "LoopTimes",
-    "train_epochs", "profile_steps", "CSV_NUMERIC", "parse_csv_module", "parse_loadtxt",
-    "parse_pandas", "parse_pyarrow", "assert_same_parsed",
+    "train_epochs", "fastest", "code_lines", "profile_steps", "CSV_NUMERIC", "parse_csv_module",
+    "parse_loadtxt", "parse_pandas", "parse_pyarrow", "assert_same_parsed",
 ]
 
 TORCH_PIN = "torch==2.13.0"
@@ -341,10 +343,12 @@ def make_loader(dataset, batch_size: int = 64, *, num_workers: int = 0, shuffle:
     """A DataLoader for either dataset kind.
 
     PerSampleCrops: classic per-sample loading + default collate. BatchCrops: a BatchSampler
-    hands whole index lists to the dataset (``batch_size=None`` switches off per-sample
-    collation). ``num_workers > 0`` uses persistent workers (started once, reused every
-    epoch). ``pin_memory`` defaults to "only when a CUDA GPU is present" (it helps only for
-    copies to a GPU).
+    is passed as the DataLoader's ``sampler`` and yields whole index lists, and the DataLoader's
+    own ``batch_size=None`` switches off automatic batching, so each list goes to
+    ``dataset[indices]`` in one call and nothing is collated sample by sample.
+    ``num_workers > 0`` uses persistent workers (started once, reused every epoch).
+    ``pin_memory`` defaults to "only when a CUDA GPU is present" (it helps only for copies to
+    a GPU).
     """
     torch = require_torch()
     from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
@@ -382,6 +386,8 @@ class LoopTimes:
     losses: list = field(default_factory=list)
     warmup_s: float = 0.0        # first epoch (worker start-up, first-call costs), not counted
     cpu_s: float = float("nan")  # CPU time of this (main) process over the measured steps
+    worker_cpu_s: float = 0.0    # CPU time of this process's children (DataLoader workers)
+    busy_cpu_s: float = float("nan")  # CPU time of the whole machine (every program), same span
 
     @property
     def step_s(self) -> float:
@@ -401,6 +407,21 @@ class LoopTimes:
         return self.cpu_s / total if total > 0 else float("nan")
 
     @property
+    def worker_cpu_use(self) -> float:
+        """Cores' worth of CPU the DataLoader workers used during the measured steps."""
+        total = self.data_s + self.model_s
+        return self.worker_cpu_s / total if total > 0 else float("nan")
+
+    @property
+    def other_cpu_use(self) -> float:
+        """Cores' worth of CPU that other programs on the machine used during the measured
+        steps (machine-wide busy time minus this process and its workers; never below 0)."""
+        total = self.data_s + self.model_s
+        if not total > 0 or not math.isfinite(self.busy_cpu_s):
+            return float("nan")
+        return max(0.0, (self.busy_cpu_s - self.cpu_s - self.worker_cpu_s) / total)
+
+    @property
     def samples_per_s(self) -> float:
         total = self.data_s + self.model_s
         return self.samples / total if total > 0 else float("nan")
@@ -408,6 +429,44 @@ class LoopTimes:
     def __repr__(self):
         return (f"LoopTimes({self.steps} steps, {self.step_s * 1e3:.2f} ms/step, "
                 f"data share {self.data_share:.0%}, warm-up {self.warmup_s:.2f} s)")
+
+
+def fastest(results: dict) -> tuple:
+    """``(label, LoopTimes)`` of the configuration with the shortest step time."""
+    if not results:
+        raise ValueError("no results to compare")
+    label = min(results, key=lambda k: results[k].step_s)
+    return label, results[label]
+
+
+def _machine_busy_s() -> float:
+    """Busy CPU seconds of the whole machine so far (all CPUs, all programs; NaN if unknown)."""
+    try:
+        import psutil
+
+        t = psutil.cpu_times()
+    except Exception:                                    # noqa: BLE001 - context only
+        return float("nan")
+    d = t._asdict()
+    # guest time is already part of user/nice on Linux; idle and iowait are not busy
+    return sum(v for k, v in d.items() if k not in ("idle", "iowait", "guest", "guest_nice"))
+
+
+def _children_cpu() -> dict:
+    """{pid: CPU seconds so far} of this process's child processes (DataLoader workers)."""
+    try:
+        import psutil
+
+        out = {}
+        for c in psutil.Process().children(recursive=True):
+            try:
+                t = c.cpu_times()
+                out[c.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+        return out
+    except Exception:                                    # noqa: BLE001 - context only
+        return {}
 
 
 def _model_step(model, opt, loss_fn, x, y):
@@ -438,6 +497,7 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
     data_s = model_s = 0.0
     steps = samples = 0
     losses = []
+    kids0, busy0 = _children_cpu(), _machine_busy_s()
     cpu0 = time.process_time()
     for _ in range(epochs):
         it = iter(loader)
@@ -456,7 +516,10 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
             samples += len(y)
             losses.append(loss.item())
     cpu = time.process_time() - cpu0
-    return LoopTimes(data_s, model_s, steps, samples, losses, warm, cpu)
+    busy = _machine_busy_s() - busy0
+    kids1 = _children_cpu()
+    kids = sum(max(0.0, kids1[p] - kids0[p]) for p in kids1 if p in kids0)
+    return LoopTimes(data_s, model_s, steps, samples, losses, warm, cpu, kids, busy)
 
 
 @contextmanager
@@ -511,6 +574,51 @@ def profile_split(prof) -> dict:
 
 
 __all__.append("profile_split")
+
+
+# --------------------------------------------------------------------------- counting code
+def code_lines(source, start: str | None = None, end: str | None = None) -> int:
+    """Non-blank lines of code in ``source`` (a path, a function or class, or a string),
+    without comments (``#``, ``//`` and ``/* ... */`` lines). With ``start``/``end``: only
+    the lines from the first line containing ``start`` up to (not including) the next line
+    containing ``end``; ValueError if a marker is not found."""
+    import inspect
+    from pathlib import Path
+
+    if isinstance(source, Path):
+        text = source.read_text()
+    elif isinstance(source, str):
+        text = source
+    else:
+        text = inspect.getsource(source)
+    lines = text.splitlines()
+    if start is not None:
+        i = next((k for k, ln in enumerate(lines) if start in ln), None)
+        if i is None:
+            raise ValueError(f"start marker {start!r} not found")
+        lines = lines[i:]
+    if end is not None:
+        j = next((k for k, ln in enumerate(lines) if k > 0 and end in ln), None)
+        if j is None:
+            raise ValueError(f"end marker {end!r} not found")
+        lines = lines[:j]
+    n, in_block = 0, False
+    for ln in lines:
+        s = ln.strip()
+        if in_block:
+            if "*/" in s:
+                in_block = False
+                s = s.split("*/", 1)[1].strip()
+            else:
+                continue
+        if s.startswith("/*"):
+            if "*/" not in s[2:]:
+                in_block = True
+                continue
+            s = s[2:].split("*/", 1)[1].strip()
+        if s and not s.startswith(("#", "//")):
+            n += 1
+    return n
 
 
 # --------------------------------------------------------------------------- CSV parsing

@@ -10,6 +10,7 @@ a list of seeds (a few bytes each); what comes back is the float32 crop stack.
     chunked(items, size) -> list of lists           pickled_size(obj) -> bytes on the wire
     run_serial / run_pool / run_joblib / run_dask   all return results in input order
     results_equal(a, b)                             exact, array by array
+    timed(fn, ...) -> Timed                         seconds, pages/s, and who used the CPU
     DaskSession(...)                                LocalCluster (processes, one thread each)
                                                     or OPTKIT_DASK_SCHEDULER=tcp://host:8786
 """
@@ -108,20 +109,60 @@ def _check_seeds(seeds):
 
 @dataclass
 class Timed:
-    """Results plus how long they took (seconds) and the documents per second."""
+    """Results plus how long they took (seconds) and the documents per second, with the CPU
+    context: CPU time of this process and its child processes (the workers), and the busy
+    CPU time of the whole machine over the same span (NaN where unknown)."""
 
     results: list
     seconds: float
+    cpu_s: float = float("nan")
+    busy_cpu_s: float = float("nan")
 
     @property
     def per_s(self) -> float:
         return len(self.results) / self.seconds if self.seconds > 0 else float("nan")
 
+    @property
+    def own_cpus(self) -> float:
+        """Cores' worth of CPU used by this process and its workers during the run."""
+        return self.cpu_s / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def other_cpus(self) -> float:
+        """Cores' worth of CPU used by other programs on the machine during the run (>= 0)."""
+        if not self.seconds > 0 or not (np.isfinite(self.cpu_s) and np.isfinite(self.busy_cpu_s)):
+            return float("nan")
+        return max(0.0, (self.busy_cpu_s - self.cpu_s) / self.seconds)
+
+
+def _cpu_snapshot():
+    """(this process's CPU s, {child pid: CPU s}, machine-wide busy CPU s); NaN/{} if unknown."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil is a dependency
+        return time.process_time(), {}, float("nan")
+    kids = {}
+    for c in psutil.Process().children(recursive=True):
+        try:
+            t = c.cpu_times()
+            kids[c.pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    d = psutil.cpu_times()._asdict()
+    busy = sum(v for k, v in d.items() if k not in ("idle", "iowait", "guest", "guest_nice"))
+    return time.process_time(), kids, busy
+
 
 def timed(fn, *args, **kwargs) -> Timed:
+    """Run ``fn(*args, **kwargs)`` once; wall time plus the CPU context (see :class:`Timed`).
+    Workers that start during the run count from zero; workers that exit during it are missed."""
+    own0, kids0, busy0 = _cpu_snapshot()
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
-    return Timed(out, time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    own1, kids1, busy1 = _cpu_snapshot()
+    kids = sum(max(0.0, v - kids0.get(pid, 0.0)) for pid, v in kids1.items())
+    return Timed(out, seconds, (own1 - own0) + kids, busy1 - busy0)
 
 
 def run_serial(seeds, **doc_args) -> list:

@@ -209,3 +209,47 @@ def test_parsers_detect_differences_and_bad_paths(tmp_path):
         fw.assert_same_parsed(ref, other)
     with pytest.raises(FileNotFoundError):
         fw.parse_pyarrow(tmp_path / "missing.csv")
+
+
+# --------------------------------------------------------------------------- verdict helpers
+
+def test_fastest_picks_the_shortest_step():
+    slow = fw.LoopTimes(data_s=2.0, model_s=1.0, steps=10, samples=100)
+    quick = fw.LoopTimes(data_s=0.5, model_s=1.0, steps=10, samples=100)
+    label, res = fw.fastest({"slow": slow, "quick": quick})
+    assert label == "quick" and res is quick
+    with pytest.raises(ValueError):
+        fw.fastest({})
+
+
+def test_loop_times_cpu_context():
+    r = fw.LoopTimes(data_s=1.0, model_s=1.0, steps=4, samples=40, cpu_s=1.0,
+                     worker_cpu_s=0.5, busy_cpu_s=3.5)
+    assert r.cpu_use == pytest.approx(0.5) and r.worker_cpu_use == pytest.approx(0.25)
+    assert r.other_cpu_use == pytest.approx(1.0)          # (3.5 - 1.0 - 0.5) / 2 s
+    assert np.isnan(fw.LoopTimes(1.0, 1.0, 4, 40, cpu_s=1.0).other_cpu_use)   # unknown machine load
+    assert fw.LoopTimes(1.0, 1.0, 4, 40, cpu_s=2.0, busy_cpu_s=1.0).other_cpu_use == 0.0
+
+
+def test_code_lines_counts_code_only_between_markers():
+    c_src = "\n".join([
+        "/* header comment", " * more", " */", "#include <x.h>", "",
+        "/* --- section A --- */", "static int a(void)", "{", "    return 1;  /* one */", "}",
+        "// a line comment", "/* --- section B --- */", "static int b(void) { return 2; }",
+    ])
+    assert fw.code_lines(c_src) == 5
+    assert fw.code_lines(c_src, start="section A", end="section B") == 4
+    with pytest.raises(ValueError, match="start marker"):
+        fw.code_lines(c_src, start="no such marker")
+    with pytest.raises(ValueError, match="end marker"):
+        fw.code_lines(c_src, start="section A", end="no such marker")
+    assert fw.code_lines(fw.fastest) >= 4                # a function: its source, comments skipped
+
+
+@needs_torch
+def test_training_loop_reports_worker_cpu(doc):
+    torch.manual_seed(0)
+    res = fw.train_epochs(fw.make_loader(fw.PerSampleCrops(doc), 20, num_workers=1), fw.tiny_cnn(),
+                          epochs=1)
+    assert res.steps == 3 and res.worker_cpu_s > 0 and res.worker_cpu_use > 0
+    assert res.other_cpu_use >= 0 or np.isnan(res.other_cpu_use)

@@ -1,5 +1,6 @@
 """optkit.scale: the unit of work, chunking, and every runner returning the serial results."""
 import logging
+import time
 
 import numpy as np
 import psutil
@@ -133,3 +134,27 @@ def test_scheduler_address_from_environment(monkeypatch, reference):
             assert s.cluster is None and s.address_from == scale.SCHEDULER_ENV
             assert s.scheduler_address == cluster.scheduler_address
             assert scale.results_equal(reference[:2], scale.run_dask(s.client, SEEDS[:2]))
+
+
+def test_timed_reports_cpu_context():
+    t = scale.Timed(results=[0] * 10, seconds=2.0, cpu_s=1.0, busy_cpu_s=3.0)
+    assert t.per_s == 5.0 and t.own_cpus == pytest.approx(0.5) and t.other_cpus == pytest.approx(1.0)
+    assert np.isnan(scale.Timed([0], 1.0).other_cpus)                 # no CPU data: unknown, not 0
+    assert scale.Timed([0], 1.0, cpu_s=2.0, busy_cpu_s=1.0).other_cpus == 0.0
+    run = scale.timed(scale.run_serial, [0, 1])
+    assert len(run.results) == 2 and run.seconds > 0 and run.cpu_s > 0
+    assert run.own_cpus > 0 and (run.other_cpus >= 0 or np.isnan(run.other_cpus))
+
+
+def test_timed_counts_worker_cpu():
+    pool = scale.make_pool(1)
+    try:
+        pool.map(scale.process_seed, [0])                                 # start-up outside the timing
+        main0 = time.process_time()
+        run = scale.timed(scale.run_pool, pool, [0, 1, 2, 3], chunksize=1)
+        main_cpu = time.process_time() - main0
+    finally:
+        pool.close()
+        pool.join()
+    # the pages were made in the worker: its CPU time counts on top of this process's
+    assert len(run.results) == 4 and run.cpu_s - main_cpu > 0.02
