@@ -548,17 +548,24 @@ class Comparison:
             cells = [format_time(r.first_call_s), format_time(r.best_s), format_time(r.median_s),
                      format_time(r.iqr_s), f"{r.loops} × {r.repeats}", _fmt_use(r.cpu_use)]
             tds = "".join(f"<td style='text-align:right'>{c}</td>" for c in cells)
-            body.append(f"<tr><td style='text-align:left'>{name}</td>{tds}"
+            body.append(f"<tr><td style='{_LABEL_CELL}'>{name}</td>{tds}"
                         f"<td style='text-align:right;font-weight:bold;{colour}'>"
                         f"{format_speedup(s)}</td></tr>")
         warn = "".join(f"<br><span style='color:#b54708'>⚠ {html.escape(w)}</span>"
                        for w in self.warnings())
-        return ("<div class='optkit-comparison'><table>"
-                f"<thead><tr><th style='text-align:left'>variant</th>{th}</tr></thead>"
+        # Jupyter's stylesheet gives tables a fixed layout, sized by the header row, which
+        # cut long labels short: automatic layout, and a label column wide enough to wrap in
+        return ("<div class='optkit-comparison'><table style='table-layout:auto'>"
+                f"<thead><tr><th style='{_LABEL_CELL}'>variant</th>{th}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>"
                 "<small>Per-call times. The first call (warm-up: compilation, caches) is shown "
                 "on its own and is not part of best/median/IQR (inter-quartile range of the "
                 f"repeats). {html.escape(_context_line(self.context))}{warn}</small></div>")
+
+
+# the label column of Comparison's HTML table: wide enough for a long label, wrapped beyond
+_LABEL_CELL = ("text-align:left;min-width:14em;max-width:24em;white-space:normal;"
+               "overflow-wrap:anywhere;text-overflow:clip;overflow:visible")
 
 
 class Sweep:

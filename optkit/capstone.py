@@ -370,6 +370,11 @@ class Leaderboard:
                 ax.axvline(target, color="#555555", linestyle="--", linewidth=1, label=f"target x{target:g}")
                 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
             ax.set_xlim(1, max(values + [target or 1]) * 3)   # bars start at x1 (the baseline)
+            from .plot import _log_labels, _speedup_formatter
+
+            # "x1, x10, x100" like the other charts (not 10^0, 10^1); minor ticks labelled too
+            # when the axis spans less than about a decade
+            _log_labels(ax.xaxis, _speedup_formatter(), ax.get_xlim())
         else:
             ax.text(0.5, 0.5, "no speedups to show", ha="center", va="center", transform=ax.transAxes)
         ax.set_xlabel("speedup over the pure-Python pipeline (each on their own machine)")

@@ -149,11 +149,16 @@ class LineProfile:
         ax.barh(y, shares, color=colours, edgecolor="black", linewidth=0.5, height=0.65)
         ax.set_yticks(y, labels, fontsize=8.5, family="monospace")
         ax.invert_yaxis()
-        ax.set_xlim(0, 122)
+        ax.set_xlim(0, 100)              # a share cannot exceed 100 %
         for i, s in enumerate(shares):
             txt = f"{s:.0f}% of the time" if i == 0 else f"{s:.1f}%"
-            ax.text(s + 1, i, txt, va="center", fontsize=9,
-                    fontweight="bold" if i == 0 else "normal")
+            weight = "bold" if i == 0 else "normal"
+            room = 26 if i == 0 else 9       # about the label's width, in % of the axis
+            if s + 1 + room <= 100:          # beside the bar
+                ax.text(s + 1, i, txt, va="center", fontsize=9, fontweight=weight)
+            else:                            # a long bar: the label goes inside its end
+                ax.text(s - 1, i, txt, va="center", ha="right", fontsize=9, fontweight=weight,
+                        color="white")
         ax.set_xlabel("share of the function's time [%]")
         fig.suptitle(title or f"Where {self.name}() spends its time "
                      f"(line_profiler; profiler overhead x{self.overhead:.1f})",

@@ -120,7 +120,10 @@ def _title(fig, ax, text):
 
 
 def _quality_note(fig, data):
-    """A small footnote when the measurements behind the chart were noisy or kept waiting."""
+    """A small footnote when the measurements behind the chart were noisy or kept waiting.
+
+    It is the figure's supxlabel: constrained layout reserves a strip for it at the very
+    bottom, below the axes' tick labels and x label, so it never covers them."""
     notes = getattr(data, "warnings", None)
     try:
         notes = notes() if callable(notes) else []
@@ -128,10 +131,22 @@ def _quality_note(fig, data):
         notes = []
     if notes:
         kinds = sorted({n.split(":", 1)[0] for n in notes})
-        # supxlabel: constrained layout makes room for it below the axes
         fig.supxlabel(f"⚠ {' and '.join(kinds)} measurements (a busy machine?): see "
-                      ".warnings() of the result", x=0.01, ha="left", fontsize=7.5,
-                      color="#b54708")
+                      ".warnings() of the result", x=0.01, ha="left",
+                      fontsize=7.5, color="#b54708")
+
+
+def _slower_legend(fig, ax, present, than):
+    """Explain the red bars, only when there is one: a small legend entry just above the
+    axes' top right corner (constrained layout makes room for it under the title)."""
+    if not present:
+        return None
+    from matplotlib.patches import Patch
+
+    handle = Patch(facecolor=SLOWER, edgecolor="black", linewidth=0.6)
+    return ax.legend([handle], [f"red: slower than {than}"], loc="lower right",
+                     bbox_to_anchor=(1.0, 1.0), bbox_transform=ax.transAxes, fontsize=8,
+                     frameon=False, handlelength=1.2, borderaxespad=0.0)
 
 
 def _fmt(s):
@@ -179,7 +194,8 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     ``data``: a :class:`optkit.bench.Comparison` or ``{label: seconds}``. The baseline
     (default: the Comparison's baseline or the first label) is grey, hatched and labelled
     "baseline"; faster variants are blue, slower ones red; every bar carries its factor
-    ("x12.3") and median time. ``log``: True/False forces the axis; None (default) picks a
+    ("x12.3") and median time; when a bar is red, a legend entry says what red means.
+    ``log``: True/False forces the axis; None (default) picks a
     log axis when the largest and smallest factors are more than ``AUTO_LOG_RATIO`` apart
     (a x300 bar would otherwise flatten the baseline to nothing).
     """
@@ -226,6 +242,7 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     _title(fig, ax, title or "Speedup over the baseline (median time per call)")
     ax.grid(axis="x", alpha=0.3, which="major")
     ax.set_axisbelow(True)
+    _slower_legend(fig, ax, SLOWER in colours, "the baseline")
     _quality_note(fig, data)
     return fig
 
@@ -347,7 +364,8 @@ def ladder(steps, title=None, log=None) -> Figure:
 
     ``steps``: list of ``(label, seconds)`` in order (or a Comparison, in its row order).
     Bars carry "x3.1" (cumulative) and, from the second step on, the gain over the
-    previous step (a step that made things slower is red). ``log`` (None: automatic) uses a log axis when the factors span more than
+    previous step (a step that made things slower is red, and then a legend entry says
+    so). ``log`` (None: automatic) uses a log axis when the factors span more than
     ``AUTO_LOG_RATIO``.
     """
     source = steps
@@ -392,10 +410,11 @@ def ladder(steps, title=None, log=None) -> Figure:
     else:
         ax.set_ylim(0, top * 1.3)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
-    ax.set_ylabel(f"cumulative speedup vs {labels[0]}")
+    ax.set_ylabel(_wrap(f"cumulative speedup vs {labels[0]}", 32))   # long names: 2 lines
     _title(fig, ax, title or "Optimisation ladder (cumulative speedup per step)")
     ax.grid(axis="y", alpha=0.3, which="both")
     ax.set_axisbelow(True)
+    _slower_legend(fig, ax, SLOWER in colours, "the previous step")
     _quality_note(fig, source)
     return fig
 

@@ -1,5 +1,6 @@
 """optkit.bench: correctness before timing, warm-up separate, autorange, sweeps, context."""
 import json
+import re
 import statistics
 import sys
 import time
@@ -281,13 +282,25 @@ def test_to_dict_json_and_context(x):
 def test_html_table_and_text(x):
     c = bench.compare({"loop": _sq_loop, "numpy": _sq_np}, x, **FAST)
     h = c._repr_html_()
-    assert "<table>" in h and h.count("<tr>") == 3
+    assert "<table" in h and h.count("<tr>") == 3
     assert "loop" in h and "numpy" in h and "(baseline)" in h
     assert "first call" in h and "median" in h and "IQR" in h
     assert bench.format_speedup(c.speedup("numpy")) in h
     assert "usable CPUs" in h
     s = str(c)
     assert "numpy" in s and "(baseline)" in s
+
+
+def test_html_table_keeps_long_labels_whole():
+    label = "uint32 + shift, in place, then a long explanation"
+    c = bench.Comparison([bench.Timing("a", 0, 1.0, 1.0, 0.01, 1, 5),
+                          bench.Timing(label, 0, 0.5, 0.5, 0.01, 1, 5)], baseline="a")
+    h = c._repr_html_()
+    assert "table-layout:auto" in h                  # not the fixed layout that cut labels
+    cell = re.search(r"<td style='([^']*)'>" + re.escape(label) + "</td>", h)
+    assert cell is not None, "the full label is in its own cell"
+    style = cell.group(1)
+    assert "min-width" in style and "white-space:normal" in style
 
 
 def test_comparison_plot_returns_figure(x):

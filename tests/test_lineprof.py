@@ -140,6 +140,14 @@ def test_plot_top_lines_with_hottest_labelled():
     texts = [t.get_text() for t in ax.texts]
     assert texts[0] == f"{prof.hottest.share:.0f}% of the time"
     assert ax.patches[0].get_width() == pytest.approx(prof.hottest.share)
+    # a share axis stops at 100 %, and every label (inside a long bar) stays within it
+    assert ax.get_xlim() == (0, 100)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    box = ax.get_window_extent(r)
+    for t in ax.texts:
+        e = t.get_window_extent(r)
+        assert box.x0 - 1 <= e.x0 and e.x1 <= box.x1 + 1, t.get_text()
 
 
 def test_nested_functions_and_methods():

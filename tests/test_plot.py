@@ -219,6 +219,59 @@ def test_quality_note_when_measurements_were_noisy():
     assert "noisy" in plot.thread_scaling(sweep)._supxlabel.get_text()
 
 
+def _noisy_comparison(labels=("python loops, float64", "uint32 + shift, in place", "b")):
+    rows = [bench.Timing(labels[0], 0, 1.0, 1.0, 0.8, 1, 5)]
+    rows += [bench.Timing(k, 0, t, t, 0.01, 1, 5) for k, t in zip(labels[1:], (1.4, 0.01))]
+    return bench.Comparison(rows, baseline=labels[0])
+
+
+@pytest.mark.parametrize("make", [
+    lambda c, s: plot.speedup_bars(c),
+    lambda c, s: plot.speedup_bars(c, log=False, title="a title"),
+    lambda c, s: plot.speedup_bars(_noisy_comparison(("a long baseline label " * 3, "x", "y"))),
+    lambda c, s: plot.ladder(c),
+    lambda c, s: plot.ladder(_noisy_comparison(tuple(f"step {i}" for i in range(3)))),
+    lambda c, s: plot.scaling(s),
+    lambda c, s: plot.thread_scaling(s),
+], ids=["bars", "bars-linear", "bars-long-label", "ladder", "ladder-steps", "scaling", "threads"])
+def test_quality_note_sits_below_the_x_label(make):
+    noisy = _noisy_comparison()
+    sweep = bench.Sweep([1, 2], {"a": [1.0, 0.6]}, kind="threads", comparisons=[noisy, noisy])
+    fig = make(noisy, sweep)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    note = fig._supxlabel.get_window_extent(r)
+    label = ax.xaxis.label.get_window_extent(r)
+    assert not note.overlaps(label), (note, label)
+    # below everything the axes draw underneath: tick labels and the x label
+    assert note.y1 <= ax.get_tightbbox(r).y0 + 0.5
+    # and still inside the figure (a PNG export keeps it)
+    assert note.y0 >= -0.5
+    # a long y label (the ladder's baseline name) stays clear of the title
+    if fig._suptitle is not None and ax.yaxis.label.get_text():
+        assert not ax.yaxis.label.get_window_extent(r).overlaps(fig._suptitle.get_window_extent(r))
+
+
+def test_red_bars_are_explained_only_when_present():
+    def legend_texts(fig):
+        leg = fig.axes[0].get_legend()
+        return [t.get_text() for t in leg.get_texts()] if leg else []
+
+    fig = plot.speedup_bars({"base": 1.0, "faster": 0.5, "slower": 2.0})
+    assert plot.SLOWER in [matplotlib.colors.to_hex(b.get_facecolor()) for b in _bars(fig.axes[0])]
+    assert legend_texts(fig) == ["red: slower than the baseline"]
+    assert legend_texts(plot.speedup_bars({"base": 1.0, "faster": 0.5})) == []
+    fig = plot.ladder([("a", 1.0), ("b", 0.5), ("c", 0.6), ("d", 0.1)])
+    assert legend_texts(fig) == ["red: slower than the previous step"]
+    assert legend_texts(plot.ladder([("a", 1.0), ("b", 0.5), ("c", 0.1)])) == []
+    # the legend sits above the axes, clear of the bars and their labels
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    assert ax.get_legend().get_window_extent(r).y0 >= ax.get_window_extent(r).y1 - 0.5
+
+
 def test_log_axes_carry_plain_labels():
     fig = plot.scaling({"a": [2e-4, 2.8e-4]}, x=[1000, 2000])      # less than a decade
     ax = fig.axes[0]
