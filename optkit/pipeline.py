@@ -241,7 +241,7 @@ def grayscale_numpy(image):
 
 
 def grayscale_shift(image, out=None):
-    """Smaller dtype (uint32 is enough: 255 * 32768 < 2**32), in-place operations into
+    """Smaller dtype (uint32 is enough: 255 * 32768 + 16384 < 2**32, the rounding term included), in-place operations into
     reused buffers, and a shift by 15 bits instead of a division by 32768 (= 0x8000)."""
     h, w, _ = image.shape
     acc = np.empty((h, w), np.uint32)
