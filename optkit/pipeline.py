@@ -742,6 +742,17 @@ def _as_scene(obj) -> Scene:
                     f"got {type(obj).__name__}")
 
 
+def _stage_functions(stages):
+    """The reference stage functions, with the given ones swapped in (unknown names refused)."""
+    f = dict(REFERENCE)
+    if stages:
+        unknown = set(stages) - set(STAGES)
+        if unknown:
+            raise ValueError(f"unknown stage(s) {sorted(unknown)}; stages are {STAGES}")
+        f.update(stages)
+    return f
+
+
 def run(scene, stages=None):
     """Run the whole pipeline with the given stage functions (a dict stage -> function;
     missing stages use the reference). Takes a Scene (or a Document, simulated first).
@@ -749,12 +760,7 @@ def run(scene, stages=None):
     A real detector would read ``binary`` and a real recogniser ``batch``; here both models
     are simulated (see :func:`simulate`), so those two are returned for checking."""
     scene = _as_scene(scene)
-    f = dict(REFERENCE)
-    if stages:
-        unknown = set(stages) - set(STAGES)
-        if unknown:
-            raise ValueError(f"unknown stage(s) {sorted(unknown)}; stages are {STAGES}")
-        f.update(stages)
+    f = _stage_functions(stages)
     gray = f["grayscale"](scene.image)
     norm = f["contrast"](gray)
     binary = f["binarize"](norm)
@@ -773,12 +779,7 @@ def run_timed(scene, stages=None, timer=None):
 
     timer = timer or time.perf_counter
     scene = _as_scene(scene)
-    f = dict(REFERENCE)
-    if stages:
-        unknown = set(stages) - set(STAGES)
-        if unknown:
-            raise ValueError(f"unknown stage(s) {sorted(unknown)}; stages are {STAGES}")
-        f.update(stages)
+    f = _stage_functions(stages)
     t = {}
 
     def call(name, *args):
