@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import data
-from .frameworks import CROP_SIZE, crop_gray_batch, normalise_batch
+from .frameworks import CROP_SIZE, _children_cpu, _machine_busy_s, crop_gray_batch, normalise_batch
 
 __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
@@ -137,20 +137,7 @@ class Timed:
 
 def _cpu_snapshot():
     """(this process's CPU s, {child pid: CPU s}, machine-wide busy CPU s); NaN/{} if unknown."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil is a dependency
-        return time.process_time(), {}, float("nan")
-    kids = {}
-    for c in psutil.Process().children(recursive=True):
-        try:
-            t = c.cpu_times()
-            kids[c.pid] = t.user + t.system
-        except psutil.Error:
-            pass
-    d = psutil.cpu_times()._asdict()
-    busy = sum(v for k, v in d.items() if k not in ("idle", "iowait", "guest", "guest_nice"))
-    return time.process_time(), kids, busy
+    return time.process_time(), _children_cpu(), _machine_busy_s()
 
 
 def timed(fn, *args, **kwargs) -> Timed:
