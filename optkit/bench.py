@@ -724,27 +724,26 @@ def _numba_threads(n):
 
 
 @contextmanager
+def _restoring(get, set_, n):
+    """Set a library's thread count to n for the block, then put the old value back."""
+    old = get()
+    set_(int(n))
+    try:
+        yield
+    finally:
+        set_(old)
+
+
 def _cv2_threads(n):
     import cv2
 
-    old = cv2.getNumThreads()
-    cv2.setNumThreads(int(n))
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(old)
+    return _restoring(cv2.getNumThreads, cv2.setNumThreads, n)
 
 
-@contextmanager
 def _torch_threads(n):
     import torch   # only when asked for: torch is large
 
-    old = torch.get_num_threads()
-    torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
+    return _restoring(torch.get_num_threads, torch.set_num_threads, n)
 
 
 def _threadpool(user_api):
