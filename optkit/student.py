@@ -262,8 +262,15 @@ def _file_digest(path: Path):
         return "unreadable"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` by a temporary file in the same folder and os.replace."""
+_UNSET = object()
+
+
+def _write_atomic(path: Path, data: bytes, expect=_UNSET) -> bool:
+    """Write `data` to `path` by a temporary file in the same folder and os.replace.
+
+    expect: the digest (None: no file) `path` must still have just before the replace, so that a
+    save by the learner in the meantime is never overwritten; returns False (nothing written) then.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
     try:
@@ -272,7 +279,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644 & ~_umask())
+        if expect is not _UNSET and _file_digest(path) != expect:
+            os.unlink(tmp)
+            return False
         os.replace(tmp, path)
+        return True
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -430,8 +441,8 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         if cur == want:                                   # already up to date (or adopted)
             result.unchanged.append(rel)
             new_manifest[rel] = want
-        elif cur is None or force or (rel in manifest and cur == manifest[rel]):
-            _write_atomic(target, data)                   # new, or still what the builder wrote
+        elif (cur is None or force or (rel in manifest and cur == manifest[rel])) \
+                and _write_atomic(target, data, expect=cur):  # new, or still what the builder wrote
             result.written.append(rel)
             new_manifest[rel] = want
         else:                                             # the learner's version: keep it
@@ -445,8 +456,10 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
                 return there in (None, want) or (cand in manifest and there == manifest[cand])
 
             beside = _new_name(rel, usable)
-            if _file_digest(out / beside) != want:
-                _write_atomic(out / beside, data)
+            there = _file_digest(out / beside)
+            if there != want and not _write_atomic(out / beside, data, expect=there):
+                raise FileExistsError(f"{out / beside} changed while the edition was being written; "
+                                      f"run the command again")
             new_manifest[beside] = want
             result.kept.append((rel, beside))
     for rel, digest in manifest.items():                  # builder files the course dropped
