@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["positive_int", "nonnegative_int", "port"]
+__all__ = ["positive_int", "nonnegative_int", "int_in", "port"]
 
 
 def _int(text: str) -> int:
@@ -23,6 +23,17 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def int_in(lo: int, hi: int, what: str = ""):
+    """An argparse type for a whole number in lo..hi (a typo like --repeat 100000 is refused)."""
+    def check(text: str) -> int:
+        value = _int(text)
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be {lo}..{hi}{what}, got {value}")
+        return value
+    check.__name__ = f"int {lo}..{hi}"       # argparse names the type in some messages
+    return check
 
 
 def nonnegative_int(text: str) -> int:

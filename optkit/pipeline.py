@@ -861,7 +861,7 @@ def bench_main(argv=None) -> int:
     import json
 
     from . import bench
-    from .cliargs import nonnegative_int, positive_int
+    from .cliargs import int_in, nonnegative_int, positive_int
 
     p = argparse.ArgumentParser(prog="optkit bench pipeline",
                                 description="Pure-Python reference vs NumPy/OpenCV pipeline.")
@@ -870,7 +870,7 @@ def bench_main(argv=None) -> int:
     p.add_argument("--height", type=positive_int, default=1200)
     p.add_argument("--boxes", type=positive_int, default=300)
     p.add_argument("--seed", type=nonnegative_int, default=0)
-    p.add_argument("--repeat", type=positive_int, default=3, help="timed repeats per variant (default 3)")
+    p.add_argument("--repeat", type=int_in(1, 1000), default=3, help="timed repeats per variant (default 3)")
     p.add_argument("--stages", default=",".join(STAGES),
                    help=f"comma-separated subset of {','.join(STAGES)} (default: all)")
     try:

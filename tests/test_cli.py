@@ -135,6 +135,8 @@ BAD_ARGUMENTS = [
     (["bench", "crops", "--threads", "0"], "--threads"),
     (["bench", "crops", "--threads", "two"], "--threads"),
     (["bench", "crops", "--repeat", "0"], "--repeat"),
+    (["bench", "crops", "--threads", "1000000"], "--threads"),
+    (["bench", "pipeline", "--repeat", "100000"], "--repeat"),
     (["bench", "crops", "--boxes", "-5"], "--boxes"),
     (["bench", "crops", "--boxes", "0"], "--boxes"),
     (["bench", "crops", "--boxes", "5"], "n_boxes"),           # below what the generator makes
@@ -155,6 +157,7 @@ BAD_ARGUMENTS = [
     (["student", "--src", "/nonexistent/optkit"], "no notebook folder"),
     (["student", "--out", "notebooks/student"], "inside the source"),
     (["student", "--out", "."], "contains the source"),
+    (["student", "--out", "README.md"], "not a folder"),
     (["leaderboard"], "required"),
     (["no-such-command"], "unknown command"),
 ]
@@ -194,5 +197,5 @@ def test_a_bad_port_in_the_environment_is_the_same_clear_error():
 
 def test_main_returns_the_status_in_process(capsys):
     assert cli.main(["bench", "crops", "--threads", "0"]) == 2
-    assert "--threads: must be at least 1" in capsys.readouterr().err
+    assert "argument --threads: must be 1..1024" in capsys.readouterr().err
     assert cli.main(["doctor", "--help"]) == 0
