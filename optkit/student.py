@@ -239,13 +239,14 @@ class BuildResult:
     kept: list = field(default_factory=list)        # (relative path the learner changed, where the new version went)
     removed: list = field(default_factory=list)     # builder files the course no longer has (unchanged by the learner)
     stale_kept: list = field(default_factory=list)  # builder files the course no longer has, changed by the learner
+    reset: list = field(default_factory=list)       # changed by the learner and replaced (force=True only)
 
     def to_dict(self) -> dict:
         return {"out": str(self.out), "notebooks": [{"name": n, "exercises": k} for n, k in self.notebooks],
                 "solutions": [str(p) for p in self.solutions],
                 "written": self.written, "unchanged": self.unchanged,
                 "kept": [{"yours": a, "new_version": b} for a, b in self.kept],
-                "removed": self.removed, "stale_kept": self.stale_kept}
+                "removed": self.removed, "stale_kept": self.stale_kept, "reset": self.reset}
 
 
 def _digest(data: bytes) -> str:
@@ -444,6 +445,8 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         elif (cur is None or force or (rel in manifest and cur == manifest[rel])) \
                 and _write_atomic(target, data, expect=cur):  # new, or still what the builder wrote
             result.written.append(rel)
+            if cur is not None and not (rel in manifest and cur == manifest[rel]):
+                result.reset.append(rel)                  # --force: the learner's changes are gone
             new_manifest[rel] = want
         else:                                             # the learner's version: keep it
             if rel in manifest:
@@ -490,13 +493,13 @@ def _report(result: BuildResult) -> None:
     print(f"updated {len(result.written)} file(s), {len(result.unchanged)} already up to date"
           + (f", removed {len(result.removed)} the course no longer has" if result.removed else ""))
     for rel in result.written:
-        print(f"  updated  {rel}")
+        print(f"  updated  {rel}" + ("  (--force: your changes to it were replaced)" if rel in result.reset else ""))
     for rel in result.removed:
         print(f"  removed  {rel} (no longer in the course; you had not changed it)")
     for rel, beside in result.kept:
         print(f"  KEPT     {rel}: you changed it, so it stays as it is; the new version is {beside}")
     for rel in result.stale_kept:
-        print(f"  KEPT     {rel}: no longer in the course, but you changed it, so it stays")
+        print(f"  KEPT     {rel}: the builder no longer writes it, but you changed it, so it stays")
 
 
 def main(argv=None) -> int:

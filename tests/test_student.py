@@ -253,7 +253,7 @@ def test_force_resets_only_what_the_builder_wrote(tmp_path):
     fresh = _tree(student.build(src, out).out)
     _edit_notebook(out / "notebooks" / "01_x.ipynb", "my attempt")
     res = student.build(src, out, force=True)
-    assert _tree(out) == fresh and res.written == ["notebooks/01_x.ipynb"]
+    assert _tree(out) == fresh and res.written == res.reset == ["notebooks/01_x.ipynb"]
 
 
 # --- class: a rebuild keeps learner edits and added files (issue 14, finding 2)
