@@ -69,5 +69,8 @@ asan: setup
 student: setup
 	$(PY) -m optkit.cli student --out build/student
 
+# Build outputs of the package only. build/student (the learner edition, where learners work)
+# and anything else a learner put under build/ stay: build/ itself goes only when empty.
 clean:
-	rm -rf build optkit/*.so optkit/__pycache__ tests/__pycache__ .pytest_cache
+	rm -rf build/lib.* build/temp.* build/bdist.* optkit/*.so optkit/__pycache__ tests/__pycache__ .pytest_cache
+	-@rmdir build 2>/dev/null || true

@@ -51,6 +51,8 @@ def install_kernel(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="optkit install-kernel")
     ap.add_argument("--prefix", default=sys.prefix, help="environment prefix to install into")
     prefix = Path(ap.parse_args(argv).prefix)
+    if prefix.exists() and not prefix.is_dir():
+        ap.error(f"argument --prefix: {prefix} is not a folder")
     path = Path(install(kernel_name=KERNEL_NAME, display_name=KERNEL_DISPLAY, prefix=str(prefix)))
     spec_file = path / "kernel.json"
     spec = json.loads(spec_file.read_text())
@@ -77,35 +79,79 @@ def install_kernel(argv=None) -> int:
     return 0
 
 
-def lab_command(port: int, root: Path, token: str | None = None, open_browser: bool = False) -> list[str]:
-    """The `jupyter lab` command line `make lab` runs (also used by the browser test)."""
+def lab_command(port: int, root: Path, open_browser: bool = False) -> list[str]:
+    """The `jupyter lab` command line `make lab` runs (also used by the browser test).
+
+    It holds no secret: /proc/PID/cmdline is readable by every user of the machine. The token
+    reaches the server through the environment (see :func:`lab_env`), which only the same user
+    (and root) can read.
+    """
     cmd = [sys.executable, "-m", "jupyterlab",
            f"--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
            "--ServerApp.port_retries=0",
            f"--ServerApp.root_dir={root}",
-           f"--IdentityProvider.token={token or secrets.token_hex(24)}",
            f"--ServerApp.open_browser={open_browser}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # jupyter refuses root without it; only added when needed
     return cmd
 
 
+def lab_env(token: str, base: dict | None = None) -> dict:
+    """The environment to start :func:`lab_command` with: `base` (default os.environ) plus the token.
+
+    jupyter_server's IdentityProvider takes its token from JUPYTER_TOKEN, so auth stays on and the
+    token is never on a command line.
+    """
+    if not token:
+        raise ValueError("an empty token would switch authentication off")
+    env = dict(os.environ if base is None else base)
+    env.pop("JUPYTER_TOKEN_FILE", None)
+    env["JUPYTER_TOKEN"] = token
+    return env
+
+
 def lab(argv=None) -> int:
+    from .cliargs import port
+
     ap = argparse.ArgumentParser(prog="optkit lab", description="JupyterLab on notebooks/, token auth, 127.0.0.1")
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8888)))
-    ap.add_argument("--root", default=str(REPO / "notebooks"))
+    # a string default goes through `type` too, so PORT=abc is the same clear error as --port abc
+    ap.add_argument("--port", type=port, default=os.environ.get("PORT") or "8888",
+                    help="port on 127.0.0.1 (default: $PORT or 8888)")
+    ap.add_argument("--root", default=str(REPO / "notebooks"), help="folder to serve (default: notebooks/)")
     args = ap.parse_args(argv)
+    root = Path(args.root)
+    if not root.is_dir():
+        ap.error(f"argument --root: no folder at {root}")
     token = secrets.token_hex(24)
-    cmd = lab_command(args.port, Path(args.root), token)
+    cmd = lab_command(args.port, root)
     url = f"http://127.0.0.1:{args.port}/lab?token={token}"
     bar = "=" * min(100, len(url) + 4)
     print(f"\n{bar}\n  optkit JupyterLab: open this URL (token auth is on, 127.0.0.1 only)\n  {url}\n{bar}\n", flush=True)
-    os.execv(cmd[0], cmd)
+    os.execve(cmd[0], cmd, lab_env(token))
     return 0  # not reached
 
 
+def _install_kernel_checked(argv) -> int:
+    try:
+        return install_kernel(argv)
+    except OSError as exc:
+        print(f"optkit install-kernel: error: cannot install the kernel: {exc}", file=sys.stderr)
+        return 1
+
+
 def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one sub-command; returns its exit status (2 for a bad argument, with argparse's message)."""
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:     # argparse's error() and --help: already printed their message
+        code = exc.code
+        if code is None or isinstance(code, int):
+            return int(code or 0)
+        print(code, file=sys.stderr)
+        return 1
+
+
+def _dispatch(argv: list) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0
@@ -113,15 +159,19 @@ def main(argv=None) -> int:
     if name == "lab":
         return lab(rest)
     if name == "install-kernel":
-        return install_kernel(rest)
+        return _install_kernel_checked(rest)
     if name == "bench":
+        if rest and rest[0] in ("-h", "--help"):
+            print(f"usage: optkit bench {{{','.join(BENCHES)}}} [--json] (each has its own --help)")
+            return 0
         if not rest or rest[0] not in BENCHES:
-            print(f"usage: optkit bench {{{','.join(BENCHES)}}} [--json]", file=sys.stderr)
+            print(f"usage: optkit bench {{{','.join(BENCHES)}}} [--json]\n"
+                  f"optkit bench: error: choose a benchmark: {', '.join(BENCHES)}", file=sys.stderr)
             return 2
         return int(_load(BENCHES[rest[0]])(rest[1:]) or 0)
     if name in COMMANDS:
         return int(_load(COMMANDS[name])(rest) or 0)
-    print(f"optkit: unknown command {name!r}\n{__doc__}", file=sys.stderr)
+    print(f"{__doc__}\noptkit: error: unknown command {name!r}", file=sys.stderr)
     return 2
 
 

@@ -246,16 +246,21 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
 
 def bench_main(argv=None) -> int:
     """`optkit bench crops [--json] [--repeat N] [--threads K]`."""
+    from .cliargs import int_in, positive_int
+
     ap = argparse.ArgumentParser(prog="optkit bench crops",
                                  description="perspective crops: cv2 loop vs thread pools vs optkit.native")
     ap.add_argument("--json", action="store_true", help="print JSON only")
-    ap.add_argument("--repeat", type=int, default=15)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--width", type=int, default=WORKLOAD["width"])
-    ap.add_argument("--height", type=int, default=WORKLOAD["height"])
-    ap.add_argument("--boxes", type=int, default=WORKLOAD["n_boxes"])
+    ap.add_argument("--repeat", type=int_in(1, 1000), default=15)
+    ap.add_argument("--threads", type=int_in(1, 1024, " (warp_crops' limit)"), default=2)
+    ap.add_argument("--width", type=positive_int, default=WORKLOAD["width"])
+    ap.add_argument("--height", type=positive_int, default=WORKLOAD["height"])
+    ap.add_argument("--boxes", type=positive_int, default=WORKLOAD["n_boxes"])
     args = ap.parse_args(argv)
-    image, quads, size = workload(args.width, args.height, args.boxes)
+    try:
+        image, quads, size = workload(args.width, args.height, args.boxes)
+    except ValueError as exc:      # sizes or box counts the document generator refuses
+        ap.error(str(exc))
     res = run_benchmark(repeat=args.repeat, threads=args.threads, image=image, quads=quads, size=size)
     if args.json:
         print(json.dumps(res, indent=1))

@@ -861,15 +861,16 @@ def bench_main(argv=None) -> int:
     import json
 
     from . import bench
+    from .cliargs import int_in, nonnegative_int, positive_int
 
     p = argparse.ArgumentParser(prog="optkit bench pipeline",
                                 description="Pure-Python reference vs NumPy/OpenCV pipeline.")
     p.add_argument("--json", action="store_true", help="print JSON only")
-    p.add_argument("--width", type=int, default=1600)
-    p.add_argument("--height", type=int, default=1200)
-    p.add_argument("--boxes", type=int, default=300)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--repeat", type=int, default=3, help="timed repeats per variant (default 3)")
+    p.add_argument("--width", type=positive_int, default=1600)
+    p.add_argument("--height", type=positive_int, default=1200)
+    p.add_argument("--boxes", type=positive_int, default=300)
+    p.add_argument("--seed", type=nonnegative_int, default=0)
+    p.add_argument("--repeat", type=int_in(1, 1000), default=3, help="timed repeats per variant (default 3)")
     p.add_argument("--stages", default=",".join(STAGES),
                    help=f"comma-separated subset of {','.join(STAGES)} (default: all)")
     try:
@@ -878,14 +879,17 @@ def bench_main(argv=None) -> int:
         return int(exc.code or 0)
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     unknown = [s for s in stages if s not in STAGES]
-    if unknown or args.repeat < 1:
-        print(f"optkit bench pipeline: unknown stage(s) {unknown} or bad --repeat", file=sys.stderr)
+    if unknown or not stages:
+        p.print_usage(sys.stderr)
+        print(f"optkit bench pipeline: error: argument --stages: unknown stage(s) {unknown or args.stages!r}; "
+              f"choose from {','.join(STAGES)}", file=sys.stderr)
         return 2
     try:
         doc = (default_document() if (args.width, args.height, args.boxes, args.seed) == (1600, 1200, 300, 0)
                else make_document(args.width, args.height, args.boxes, args.seed))
     except ValueError as exc:
-        print(f"optkit bench pipeline: {exc}", file=sys.stderr)
+        p.print_usage(sys.stderr)
+        print(f"optkit bench pipeline: error: {exc}", file=sys.stderr)
         return 2
     scene = simulate(doc)
     log = (lambda *a: None) if args.json else (lambda *a: print(*a, flush=True))

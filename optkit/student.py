@@ -1,6 +1,6 @@
 """Build the learner edition of the course notebooks.
 
-    optkit student [--out DIR] [--src DIR] [--json]
+    optkit student [--out DIR] [--src DIR] [--force] [--json]
 
 The source notebooks (notebooks/) are the instructor edition: every exercise is solved and
 every self-check passes. The learner edition is the same course with the solutions taken out:
@@ -18,6 +18,12 @@ Layout of DIR (default build/student)::
     DIR/README.md              what this is, how to start, where the solutions are
     DIR/notebooks/NN_*.ipynb   the learner notebooks (their ../README.md link lands on DIR/README.md)
     DIR/solutions/NN_*.md      the solution code of each notebook that has exercises
+    DIR/.optkit-student.json   the manifest: every file the builder wrote and its sha256
+
+Re-running the command on an existing edition brings it in step with the course without losing
+learner work: a file is updated only while it is still what the builder wrote; a notebook the
+learner changed is kept, the new version is written beside it (``02_numpy_opencv.new.ipynb``) and
+the command says so; files the learner added are never touched (see :func:`build`).
 
 A solution cell without markers, an unmatched marker, or markers in a cell not tagged
 ``solution`` is an authoring mistake: :class:`SolutionMarkerError` names the notebook and cell.
@@ -25,21 +31,25 @@ A solution cell without markers, an unmatched marker, or markers in a cell not t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
+import hashlib
 import json
+import os
 import re
-import shutil
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO / "notebooks"
 DEFAULT_OUT = REPO / "build" / "student"
-STAMP = ".optkit-student"              # marks a folder this command made (safe to replace)
+MANIFEST = ".optkit-student.json"      # what the builder wrote and its sha256 (see build)
+STAMP = ".optkit-student"              # the marker of editions made before the manifest
 NOT_COPIED = {"INSTRUCTORS.md"}        # instructor-only files in notebooks/
 
 PY_STUB = 'raise NotImplementedError("exercise: write your version here")'
@@ -47,12 +57,16 @@ C_STUB = ('PyErr_SetString(PyExc_NotImplementedError, "exercise: write your vers
           'return NULL;')
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<lead>###|//)\s*(?P<kind>BEGIN|END) SOLUTION\b.*$")
 
-__all__ = ["SolutionMarkerError", "strip_solutions", "learner_notebook", "build", "main",
+__all__ = ["SolutionMarkerError", "BadLocation", "MANIFEST", "strip_solutions", "learner_notebook", "build", "main",
            "PY_STUB", "C_STUB"]
 
 
 class SolutionMarkerError(ValueError):
     """A solution cell whose markers are missing or unbalanced."""
+
+
+class BadLocation(ValueError):
+    """--src or --out names a folder the learner edition cannot be built from or into."""
 
 
 @dataclass
@@ -219,81 +233,308 @@ the self-check tells you what is wrong (which input, which value) before you loo
 class BuildResult:
     out: Path
     notebooks: list          # (name, number of exercises)
-    solutions: list          # paths written
+    solutions: list          # paths of the solution files (written now or already up to date)
+    written: list = field(default_factory=list)     # relative paths created or updated now
+    unchanged: list = field(default_factory=list)   # relative paths already up to date
+    kept: list = field(default_factory=list)        # (relative path the learner changed, where the new version went)
+    removed: list = field(default_factory=list)     # builder files the course no longer has (unchanged by the learner)
+    stale_kept: list = field(default_factory=list)  # builder files the course no longer has, changed by the learner
+    reset: list = field(default_factory=list)       # changed by the learner and replaced (force=True only)
 
     def to_dict(self) -> dict:
         return {"out": str(self.out), "notebooks": [{"name": n, "exercises": k} for n, k in self.notebooks],
-                "solutions": [str(p) for p in self.solutions]}
+                "solutions": [str(p) for p in self.solutions],
+                "written": self.written, "unchanged": self.unchanged,
+                "kept": [{"yours": a, "new_version": b} for a, b in self.kept],
+                "removed": self.removed, "stale_kept": self.stale_kept, "reset": self.reset}
 
 
-def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResult:
-    """Write the learner edition of every notebook in `src` into `out` (see module doc).
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
-    `out` is replaced when it is empty or was made by this function; otherwise pass force=True.
-    All notebooks are transformed before anything is written: a marker error leaves `out` as it was.
+
+def _file_digest(path: Path):
+    """sha256 of a regular file, or None when there is no regular file there."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None if not path.exists() and not path.is_symlink() else "not-a-regular-file"
+        return _digest(path.read_bytes())
+    except OSError:
+        return "unreadable"
+
+
+_UNSET = object()
+
+
+def _write_atomic(path: Path, data: bytes, expect=_UNSET) -> bool:
+    """Write `data` to `path` by a temporary file in the same folder and os.replace.
+
+    expect: the digest (None: no file) `path` must still have just before the replace, so that a
+    save by the learner in the meantime is never overwritten; returns False (nothing written) then.
     """
-    src, out = Path(src), Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
+        if expect is not _UNSET and _file_digest(path) != expect:
+            os.unlink(tmp)
+            return False
+        os.replace(tmp, path)
+        return True
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _new_name(rel: str, usable) -> str:
+    """Where the new version of a file the learner changed goes: NAME.new.EXT (NAME.new-2.EXT, ...)."""
+    p = PurePosixPath(rel)
+    stem, suffix = (p.name[:-len(p.suffix)], p.suffix) if p.suffix else (p.name, "")
+    for k in range(1, 1000):
+        tag = "new" if k == 1 else f"new-{k}"
+        cand = str(p.with_name(f"{stem}.{tag}{suffix}"))
+        if usable(cand):
+            return cand
+    raise FileExistsError(f"no free name for the new version of {rel}")
+
+
+def _read_manifest(out: Path):
+    """The manifest of a previous build: {relative path: sha256}, or None when there is none."""
+    path = out / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        files = data["files"]
+        if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in files.items()):
+            raise ValueError("files is not a {path: sha256} table")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path} is damaged ({exc}); move it away and build into a new --out") from exc
+    for rel in files:
+        if PurePosixPath(rel).is_absolute() or ".." in PurePosixPath(rel).parts:
+            raise ValueError(f"{path} names a path outside the edition ({rel!r})")
+    return files
+
+
+def _plan(src: Path) -> tuple[dict, list, list]:
+    """Every file of the learner edition, in memory: ({relative path: bytes}, table, solution paths).
+
+    Reads and checks every source notebook and data file first; raises before anything is written.
+    """
     if not src.is_dir():
-        raise FileNotFoundError(f"no notebook folder at {src}")
+        raise BadLocation(f"no notebook folder at {src}")
     paths = sorted(src.glob("*.ipynb"))
     if not paths:
-        raise FileNotFoundError(f"no .ipynb files in {src}")
-    if out.resolve() == src.resolve() or src.resolve() in out.resolve().parents:
-        raise ValueError(f"the learner edition cannot be written inside the source folder {src}")
-    built = []
+        raise BadLocation(f"no .ipynb files in {src}")
+    files, table, solutions = {}, [], []
     for p in paths:
         try:
             nb = nbformat.read(p, as_version=4)
         except Exception as exc:  # nbformat raises several types for broken JSON
             raise ValueError(f"{p.name}: not a readable notebook: {exc}") from exc
         learner, exercises = learner_notebook(nb, p.name)
-        built.append((p, learner, exercises))
-    if out.exists() and any(out.iterdir()):
-        if not (force or (out / STAMP).exists()):
-            raise FileExistsError(f"{out} exists and was not made by `optkit student`; "
-                                  f"choose another --out or pass --force")
-        shutil.rmtree(out)
-    (out / "notebooks").mkdir(parents=True, exist_ok=True)
-    (out / "solutions").mkdir(exist_ok=True)
-    (out / STAMP).write_text("made by `optkit student`; the folder is replaced on the next build\n")
-    written, table = [], []
-    for p, learner, exercises in built:
-        nbformat.validate(learner)
-        nbformat.write(learner, out / "notebooks" / p.name)
+        try:
+            nbformat.validate(learner)
+        except Exception as exc:  # nbformat's ValidationError and friends
+            raise ValueError(f"{p.name}: the learner edition is not a valid notebook: {exc}") from exc
+        text = nbformat.writes(learner)
+        files[f"notebooks/{p.name}"] = (text if text.endswith("\n") else text + "\n").encode("utf-8")
         table.append((p.name, len(exercises)))
         if exercises:
-            sol = out / "solutions" / (p.stem + ".md")
-            sol.write_text(solutions_markdown(p.name, exercises))
-            written.append(sol)
-    for extra in src.iterdir():    # data files next to the notebooks travel with them
+            rel = f"solutions/{p.stem}.md"
+            files[rel] = solutions_markdown(p.name, exercises).encode("utf-8")
+            solutions.append(rel)
+    for extra in sorted(src.iterdir()):    # data files next to the notebooks travel with them
         if extra.is_file() and extra.suffix != ".ipynb" and extra.name not in NOT_COPIED \
                 and not extra.name.startswith("."):
-            shutil.copy2(extra, out / "notebooks" / extra.name)
-    (out / "README.md").write_text(_readme(table, "solutions"))
-    return BuildResult(out, table, written)
+            try:
+                files[f"notebooks/{extra.name}"] = extra.read_bytes()
+            except OSError as exc:
+                raise ValueError(f"{extra}: cannot read: {exc}") from exc
+    files["README.md"] = _readme(table, "solutions").encode("utf-8")
+    return files, table, solutions
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="optkit student",
-                                 description="build the learner edition of the notebooks (solutions out)")
-    ap.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: build/student)")
-    ap.add_argument("--src", default=str(DEFAULT_SRC), help="source notebooks (default: notebooks/)")
-    ap.add_argument("--force", action="store_true", help="replace --out even if this command did not make it")
-    ap.add_argument("--json", action="store_true", help="print a JSON summary only")
-    args = ap.parse_args(argv)
-    try:
-        result = build(args.src, args.out, force=args.force)
-    except (SolutionMarkerError, FileNotFoundError, FileExistsError, ValueError) as exc:
-        print(f"optkit student: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=1))
-        return 0
+def _foreign_files(out: Path, manifest: dict) -> list[str]:
+    """Everything under `out` that the builder did not write (folders of builder files excepted)."""
+    ours = set(manifest) | {MANIFEST, STAMP}
+    foreign = []
+    for dirpath, dirnames, filenames in os.walk(out):
+        rel_dir = Path(dirpath).relative_to(out)
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            rel = (rel_dir / name).as_posix()
+            if rel not in ours:
+                foreign.append(rel)
+    return sorted(foreign)
+
+
+def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResult:
+    """Write or update the learner edition of every notebook in `src` in `out` (see module doc).
+
+    Safe to re-run at any time (it is how `make lab` keeps an edition in step with the course):
+
+    * every source notebook and data file is read and transformed before anything is written, so
+      an authoring mistake leaves `out` as it was; each file is written atomically;
+    * `out/.optkit-student.json` (the manifest) records what the builder wrote and its sha256;
+      a file is updated only when it is still what the builder wrote; a file the learner changed
+      is kept and the new version is written beside it (``02_x.new.ipynb``); files the learner
+      added are never touched; a builder file the course no longer has is removed only when the
+      learner did not change it;
+    * `out` must be empty, missing, or made by this function, and may not be or contain the
+      source folder; a folder without a manifest made by an older optkit (``.optkit-student``)
+      is adopted the same way: a file that differs from the new build counts as the learner's.
+
+    force=True resets an edition to the fresh build, replacing builder files even where the
+    learner changed them; it refuses (FileExistsError) when `out` holds anything the builder did
+    not write (learner files, a ``.git``, the source), so nothing else can be lost.
+    """
+    src, out = Path(src), Path(out)
+    s, o = src.resolve(), out.resolve()
+    if o == s or s in o.parents:
+        raise BadLocation(f"the learner edition cannot be written inside the source folder {src}")
+    if o in s.parents:
+        raise BadLocation(f"--out {out} contains the source folder {src}: choose a separate folder "
+                         f"(the default is build/student)")
+    if out.exists() and not out.is_dir():
+        raise BadLocation(f"--out {out} is not a folder")
+    files, table, solutions = _plan(src)        # may raise: nothing written yet
+
+    manifest = _read_manifest(out) if out.is_dir() else None
+    legacy = manifest is None and out.is_dir() and (out / STAMP).exists()
+    if manifest is None:
+        if out.is_dir() and any(out.iterdir()) and not legacy:
+            raise FileExistsError(f"{out} exists and was not made by `optkit student` (no {MANIFEST}); "
+                                  f"choose another --out (an empty or new folder)")
+        manifest = {}
+    if force:
+        if (out / ".git").exists():
+            raise FileExistsError(f"--force refuses {out}: it holds a .git (a repository)")
+        if legacy:
+            raise FileExistsError(f"--force refuses {out}: it has no {MANIFEST}, so which files the "
+                                  f"builder wrote is unknown; run without --force (it keeps your changes)")
+        foreign = _foreign_files(out, manifest) if out.is_dir() else []
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise FileExistsError(f"--force refuses {out}: it holds files the builder did not write "
+                                  f"({shown}); move them away first, or run without --force "
+                                  f"(which never touches them)")
+
+    result = BuildResult(out, table, [out / rel for rel in solutions])
+    new_manifest = {}
+    planned = set(files)
+
+    for rel, data in files.items():
+        target = out / rel
+        want = _digest(data)
+        cur = _file_digest(target)
+        if cur == want:                                   # already up to date (or adopted)
+            result.unchanged.append(rel)
+            new_manifest[rel] = want
+        elif (cur is None or force or (rel in manifest and cur == manifest[rel])) \
+                and _write_atomic(target, data, expect=cur):  # new, or still what the builder wrote
+            result.written.append(rel)
+            if cur is not None and not (rel in manifest and cur == manifest[rel]):
+                result.reset.append(rel)                  # --force: the learner's changes are gone
+            new_manifest[rel] = want
+        else:                                             # the learner's version: keep it
+            if rel in manifest:
+                new_manifest[rel] = manifest[rel]         # still counted as changed next time
+
+            def usable(cand, want=want):   # nothing there, the same bytes, or an unchanged builder file
+                if cand in planned or cand in new_manifest:
+                    return False
+                there = _file_digest(out / cand)
+                return there in (None, want) or (cand in manifest and there == manifest[cand])
+
+            beside = _new_name(rel, usable)
+            there = _file_digest(out / beside)
+            if there != want and not _write_atomic(out / beside, data, expect=there):
+                raise FileExistsError(f"{out / beside} changed while the edition was being written; "
+                                      f"run the command again")
+            new_manifest[beside] = want
+            result.kept.append((rel, beside))
+    for rel, digest in manifest.items():                  # builder files the course dropped
+        if rel in new_manifest or rel in planned:
+            continue
+        cur = _file_digest(out / rel)
+        if cur is None:
+            continue
+        if cur == digest:
+            (out / rel).unlink()
+            result.removed.append(rel)
+        else:
+            result.stale_kept.append(rel)
+    _write_atomic(out / MANIFEST, (json.dumps({
+        "made_by": "optkit student",
+        "note": "what the builder wrote and its sha256; a file whose hash differs is the learner's "
+                "and is never overwritten",
+        "files": dict(sorted(new_manifest.items()))}, indent=1) + "\n").encode("utf-8"))
+    return result
+
+
+def _report(result: BuildResult) -> None:
     n_ex = sum(k for _, k in result.notebooks)
     print(f"learner edition: {len(result.notebooks)} notebooks, {n_ex} exercises -> {result.out}")
     for name, k in result.notebooks:
         print(f"  {name:32s} {k} exercise(s)")
     print(f"solutions: {result.out / 'solutions'} ({len(result.solutions)} files)")
+    print(f"updated {len(result.written)} file(s), {len(result.unchanged)} already up to date"
+          + (f", removed {len(result.removed)} the course no longer has" if result.removed else ""))
+    for rel in result.written:
+        print(f"  updated  {rel}" + ("  (--force: your changes to it were replaced)" if rel in result.reset else ""))
+    for rel in result.removed:
+        print(f"  removed  {rel} (no longer in the course; you had not changed it)")
+    for rel, beside in result.kept:
+        print(f"  KEPT     {rel}: you changed it, so it stays as it is; the new version is {beside}")
+    for rel in result.stale_kept:
+        print(f"  KEPT     {rel}: the builder no longer writes it, but you changed it, so it stays")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="optkit student",
+        description="build the learner edition of the notebooks (solutions out), or bring an existing "
+                    "one in step with the course: only files the builder wrote and you did not change "
+                    "are updated; your changed notebooks are kept (the new version goes beside them "
+                    "as NAME.new.ipynb) and files you added are never touched")
+    ap.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: build/student)")
+    ap.add_argument("--src", default=str(DEFAULT_SRC), help="source notebooks (default: notebooks/)")
+    ap.add_argument("--force", action="store_true",
+                    help="reset the edition to a fresh build, replacing builder files you changed; "
+                         "refused when --out holds anything the builder did not write")
+    ap.add_argument("--json", action="store_true", help="print a JSON summary only")
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as exc:        # argparse printed its one-line error (or --help)
+        return int(exc.code or 0)
+    try:
+        result = build(args.src, args.out, force=args.force)
+    except BadLocation as exc:
+        ap.print_usage(sys.stderr)
+        print(f"optkit student: error: {exc}", file=sys.stderr)
+        return 2
+    except (SolutionMarkerError, FileExistsError, ValueError) as exc:
+        print(f"optkit student: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"optkit student: cannot write the learner edition: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+    else:
+        _report(result)
     return 0
 
 

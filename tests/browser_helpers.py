@@ -4,7 +4,7 @@
         run = run_notebook(browser, lab, "01_profiling.ipynb", timeout_s=300)
         problems(run)   # [] when every check holds
 
-The server is started with optkit.cli.lab_command (the command `make lab` runs: token auth,
+The server is started with optkit.cli.lab_command and lab_env (what `make lab` runs: token auth by the environment,
 127.0.0.1, a free port) on a TEMPORARY copy of the notebooks, so nothing JupyterLab writes
 can reach the committed notebooks. Test-only settings live in temporary Jupyter directories:
 windowing off (every cell attached to the DOM, so off-screen outputs can be inspected) and
@@ -131,16 +131,16 @@ class LabServer:
         return json.loads(body) if body else None
 
     def start(self):
-        from optkit.cli import lab_command
+        from optkit.cli import lab_command, lab_env
 
         self._prepare()
         self.port = free_port()
         # expose_app_in_browser: lets the test read the notebook model (output types) and the
         # kernel state; everything the learner sees is still checked in the DOM.
-        cmd = lab_command(self.port, self.root, self.token) + ["--LabApp.expose_app_in_browser=True"]
+        cmd = lab_command(self.port, self.root) + ["--LabApp.expose_app_in_browser=True"]
         self.log_path = self.tmp / "server.log"
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, env=self.env(), stdout=self._log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(cmd, env=lab_env(self.token, self.env()), stdout=self._log, stderr=subprocess.STDOUT,
                                      cwd=self.root, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout_s
         while True:

@@ -1,6 +1,6 @@
 """JupyterLab in a real browser: every notebook runs through the UI and shows what it should.
 
-For each notebooks/NN_*.ipynb: start JupyterLab the way `make lab` does (optkit.cli.lab_command:
+For each notebooks/NN_*.ipynb: start JupyterLab the way `make lab` does (optkit.cli.lab_command, lab_env:
 token auth, 127.0.0.1, a free port) on a temporary copy of notebooks/, open the notebook in headless
 Chromium (Debian's `chromium`, driven by playwright; no browser download), Run > Run All Cells,
 wait until the kernel is idle and every code cell has an execution count, then check the DOM:

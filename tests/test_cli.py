@@ -29,15 +29,20 @@ def test_help_and_unknown_command(capsys):
     assert cli.main(["bench", "no-such-bench"]) == 2
 
 
-def test_lab_command_is_local_with_a_token(monkeypatch):
+def test_lab_command_is_local_and_holds_no_secret(monkeypatch):
     monkeypatch.setattr(cli.os, "geteuid", lambda: 1000)
-    cmd = cli.lab_command(8899, REPO / "notebooks", token="abc")
+    cmd = cli.lab_command(8899, REPO / "notebooks")
     assert "--ServerApp.ip=127.0.0.1" in cmd and "--ServerApp.port=8899" in cmd
-    assert "--IdentityProvider.token=abc" in cmd
     assert f"--ServerApp.root_dir={REPO / 'notebooks'}" in cmd
+    assert not any("token" in arg.lower() for arg in cmd), cmd   # argv is readable by every user
     assert "--allow-root" not in cmd
     monkeypatch.setattr(cli.os, "geteuid", lambda: 0)
-    assert "--allow-root" in cli.lab_command(8899, REPO / "notebooks", token="abc")
+    assert "--allow-root" in cli.lab_command(8899, REPO / "notebooks")
+    # the token travels in the environment, which jupyter_server's IdentityProvider reads
+    env = cli.lab_env("abc", {"PATH": "/bin", "JUPYTER_TOKEN_FILE": "/elsewhere"})
+    assert env == {"PATH": "/bin", "JUPYTER_TOKEN": "abc"}
+    with pytest.raises(ValueError, match="authentication off"):
+        cli.lab_env("", {})
 
 
 def test_install_kernel_keeps_pager_output_and_quiets_news(tmp_path):
@@ -53,6 +58,21 @@ def test_install_kernel_keeps_pager_output_and_quiets_news(tmp_path):
     assert cli.install_kernel(["--prefix", str(tmp_path)]) == 0
     spec2 = json.loads((tmp_path / "share/jupyter/kernels/optkit/kernel.json").read_text())
     assert spec2["argv"].count("--InteractiveShell.display_page=True") == 1
+
+
+def _cmdlines(pid: int) -> list[str]:
+    """The command line of a process and of every process it started, as /proc shows them to anyone."""
+    import psutil
+
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    lines = []
+    for p in procs:
+        try:
+            lines.append(Path(f"/proc/{p.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            pass
+    return lines
 
 
 @pytest.mark.slow
@@ -84,11 +104,19 @@ def test_lab_serves_notebooks_with_token_auth_on_loopback():
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.5)
         assert status == 200
+        # the token is on no command line: /proc/PID/cmdline is readable by every local user
+        if Path(f"/proc/{proc.pid}/cmdline").exists():
+            lines = _cmdlines(proc.pid)
+            assert lines and "jupyterlab" in lines[0]          # the server itself (optkit lab exec'd it)
+            assert not [l for l in lines if token in l], lines
         names = {item["name"] for item in listing["content"]}
         assert "00_welcome.ipynb" in names, names  # root directory is notebooks/
         with pytest.raises(urllib.error.HTTPError) as err:  # no token: refused
             urllib.request.urlopen(f"{base}/api/contents", timeout=5)
-        assert err.value.code in (401, 403)
+        assert err.value.code == 403
+        with pytest.raises(urllib.error.HTTPError) as err:  # a wrong token: refused
+            urllib.request.urlopen(f"{base}/api/contents?token={token[::-1]}", timeout=5)
+        assert err.value.code == 403
         # listening on loopback only: the port is not bound on the other addresses
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
         if listening.returncode == 0 and listening.stdout.strip():
@@ -99,3 +127,75 @@ def test_lab_serves_notebooks_with_token_auth_on_loopback():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# ------------------------------------------------------------------------------ bad arguments
+
+BAD_ARGUMENTS = [
+    (["bench", "crops", "--threads", "0"], "--threads"),
+    (["bench", "crops", "--threads", "two"], "--threads"),
+    (["bench", "crops", "--repeat", "0"], "--repeat"),
+    (["bench", "crops", "--threads", "1000000"], "--threads"),
+    (["bench", "pipeline", "--repeat", "100000"], "--repeat"),
+    (["bench", "crops", "--boxes", "-5"], "--boxes"),
+    (["bench", "crops", "--boxes", "0"], "--boxes"),
+    (["bench", "crops", "--boxes", "5"], "n_boxes"),           # below what the generator makes
+    (["bench", "crops", "--width", "0"], "--width"),
+    (["bench", "pipeline", "--repeat", "0"], "--repeat"),
+    (["bench", "pipeline", "--boxes", "0"], "--boxes"),
+    (["bench", "pipeline", "--seed", "-1"], "--seed"),
+    (["bench", "pipeline", "--stages", "nope"], "--stages"),
+    (["bench", "pipeline", "--width", "99999"], "width"),
+    (["bench"], "choose a benchmark"),
+    (["bench", "nope"], "choose a benchmark"),
+    (["lab", "--port", "abc"], "--port"),
+    (["lab", "--port", "0"], "--port"),
+    (["lab", "--port", "70000"], "--port"),
+    (["lab", "--root", "/nonexistent/optkit"], "--root"),
+    (["doctor", "--no-such-flag"], "unrecognized"),
+    (["install-kernel", "--prefix", "/dev/null"], "--prefix"),
+    (["student", "--src", "/nonexistent/optkit"], "no notebook folder"),
+    (["student", "--out", "notebooks/student"], "inside the source"),
+    (["student", "--out", "."], "contains the source"),
+    (["student", "--out", "README.md"], "not a folder"),
+    (["leaderboard"], "required"),
+    (["no-such-command"], "unknown command"),
+]
+
+
+@pytest.mark.parametrize("argv, mentions", BAD_ARGUMENTS, ids=[" ".join(a) for a, _ in BAD_ARGUMENTS])
+def test_a_bad_argument_is_one_clear_line_and_exit_2(argv, mentions, tmp_path):
+    # a subprocess: on a bad --port an old `optkit lab` would exec JupyterLab in place of pytest
+    proc = subprocess.Popen([sys.executable, "-m", "optkit.cli", *argv], cwd=REPO, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        import os
+        import signal
+
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"optkit {' '.join(argv)} ran on instead of refusing the argument:\n{out[-500:]}{err[-500:]}")
+    assert "Traceback" not in err, err
+    assert proc.returncode == 2, (proc.returncode, out, err)
+    last = err.strip().splitlines()[-1]
+    assert re.match(r"optkit( [a-z-]+)*: error: ", last), err
+    assert mentions in last, last
+    assert len(err) < 2000 and not out.strip() or argv == ["no-such-command"], (out, err)
+
+
+def test_a_bad_port_in_the_environment_is_the_same_clear_error():
+    import os
+
+    env = dict(os.environ, PORT="abc")
+    r = subprocess.run([sys.executable, "-m", "optkit.cli", "lab"], cwd=REPO, env=env, text=True,
+                       capture_output=True, timeout=60, start_new_session=True)
+    assert "Traceback" not in r.stderr and r.returncode == 2, r.stderr
+    assert "optkit lab: error: argument --port" in r.stderr
+
+
+def test_main_returns_the_status_in_process(capsys):
+    assert cli.main(["bench", "crops", "--threads", "0"]) == 2
+    assert "argument --threads: must be 1..1024" in capsys.readouterr().err
+    assert cli.main(["doctor", "--help"]) == 0

@@ -179,21 +179,209 @@ def test_build_writes_the_learner_edition(tmp_path):
     assert "y = x * 2" in nbformat.read(src / "01_x.ipynb", as_version=4).cells[1].source
 
 
-def test_build_replaces_its_own_output_but_not_a_foreign_folder(tmp_path):
+def test_build_refuses_a_foreign_folder_or_one_inside_the_source(tmp_path):
     src = _course(tmp_path)
-    out = tmp_path / "out"
-    student.build(src, out)
-    (out / "notebooks" / "stale.ipynb").write_text("{}")
-    student.build(src, out)                                   # made by us: replaced
-    assert not (out / "notebooks" / "stale.ipynb").exists()
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
-    with pytest.raises(FileExistsError, match="--force"):
+    with pytest.raises(FileExistsError, match="not made by `optkit student`"):
         student.build(src, foreign)
     assert (foreign / "notes.txt").read_text() == "keep me"
     with pytest.raises(ValueError, match="inside the source"):
         student.build(src, src / "student")
+
+
+def _tree(root: Path) -> dict:
+    """{relative path: bytes} of every file under root (the whole state a learner could lose)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _edit_notebook(path: Path, text: str) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\n" + text
+    nbformat.write(nb, path)
+
+
+# --- class: data loss by --force (issue 14, finding 1)
+
+def test_force_never_deletes_the_source_a_repository_or_learner_files(tmp_path):
+    # a clone: --src notebooks --out . --force deleted every file, .git included
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    src = _course(clone)                    # clone/src holds the course
+    (clone / ".git").mkdir()
+    (clone / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (clone / "README.md").write_text("the repository")
+    before = _tree(clone)
+    rc = student.main(["--src", str(src), "--out", str(clone), "--force"])
+    assert _tree(clone) == before
+    assert rc == 2
+    # the source in course/notebooks: --out course --force deleted INSTRUCTORS.md
+    course = tmp_path / "course"
+    course.mkdir()
+    nb_dir = _course(course)
+    before = _tree(course)
+    with pytest.raises(Exception) as err:
+        student.build(nb_dir, course, force=True)
+    assert _tree(course) == before and (nb_dir / "INSTRUCTORS.md").read_text() == "secret"
+    assert isinstance(err.value, ValueError) and "contains the source" in str(err.value)
+    # a folder the builder did not make, even with --force
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="not made by"):
+        student.build(src, foreign, force=True)
+    assert _tree(foreign) == {"notes.txt": b"keep me"}
+    # an edition the learner added files to, or made a repository of
+    out = tmp_path / "out"
+    student.build(src, out)
+    (out / "notebooks" / "my_notes.md").write_text("mine")
+    with pytest.raises(FileExistsError, match=r"did not write \(notebooks/my_notes\.md\)"):
+        student.build(src, out, force=True)
+    assert (out / "notebooks" / "my_notes.md").read_text() == "mine"
+    (out / "notebooks" / "my_notes.md").unlink()
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("x")
+    with pytest.raises(FileExistsError, match=r"\.git"):
+        student.build(src, out, force=True)
+    assert (out / ".git" / "HEAD").read_text() == "x"
+
+
+def test_force_resets_only_what_the_builder_wrote(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    fresh = _tree(student.build(src, out).out)
+    _edit_notebook(out / "notebooks" / "01_x.ipynb", "my attempt")
+    res = student.build(src, out, force=True)
+    assert _tree(out) == fresh and res.written == res.reset == ["notebooks/01_x.ipynb"]
+
+
+# --- class: a rebuild keeps learner edits and added files (issue 14, finding 2)
+
+def test_rebuild_keeps_learner_edits_and_added_files_and_says_so(tmp_path, capsys):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    mine = out / "notebooks" / "01_x.ipynb"
+    _edit_notebook(mine, "my attempt at exercise 1")
+    (out / "notebooks" / "results.csv").write_text("run,speedup\n1,3.5\n")    # learner files
+    (out / "notes").mkdir()
+    (out / "notes" / "week1.md").write_text("what I learned")
+    (out / "notebooks" / ".ipynb_checkpoints").mkdir()
+    (out / "notebooks" / ".ipynb_checkpoints" / "01_x-checkpoint.ipynb").write_text("{}")
+    yours = mine.read_bytes()
+    added = {k: v for k, v in _tree(out).items() if k.startswith(("notes/", "notebooks/results", "notebooks/.ipynb"))}
+    # the course changes: both notebooks get a new cell
+    for name in ("00_welcome.ipynb", "01_x.ipynb"):
+        nb = nbformat.read(src / name, as_version=4)
+        nb.cells.append(v4.new_markdown_cell("A new paragraph in the course."))
+        nbformat.write(nb, src / name)
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert mine.read_bytes() == yours                                   # the learner's version stays
+    beside = out / "notebooks" / "01_x.new.ipynb"
+    assert "A new paragraph" in nbformat.read(beside, as_version=4).cells[-1].source
+    assert "01_x.ipynb: you changed it" in printed and "01_x.new.ipynb" in printed
+    assert "A new paragraph" in nbformat.read(out / "notebooks" / "00_welcome.ipynb", as_version=4).cells[-1].source
+    assert "updated  notebooks/00_welcome.ipynb" in printed
+    assert {k: v for k, v in _tree(out).items() if k in added} == added  # added files untouched
+    assert (out / ".optkit-student.json").exists()                     # the manifest
+    # keeping in step again changes nothing and says what it kept
+    state = _tree(out)
+    res = student.build(src, out)
+    assert _tree(out) == state and res.written == [] and res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new.ipynb")]
+    # the learner throws their version away: the next run puts the course's back, the .new goes
+    mine.unlink()
+    res = student.build(src, out)
+    assert res.written == ["notebooks/01_x.ipynb"] and res.removed == ["notebooks/01_x.new.ipynb"]
+    assert not beside.exists() and "A new paragraph" in mine.read_text()
+
+
+def test_rebuild_never_overwrites_a_changed_new_version(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    _edit_notebook(out / "notebooks" / "01_x.ipynb", "mine")
+    nb = nbformat.read(src / "01_x.ipynb", as_version=4)
+    nb.cells.append(v4.new_markdown_cell("v2"))
+    nbformat.write(nb, src / "01_x.ipynb")
+    student.build(src, out)
+    _edit_notebook(out / "notebooks" / "01_x.new.ipynb", "I merged into this one")
+    merged = (out / "notebooks" / "01_x.new.ipynb").read_bytes()
+    nb.cells.append(v4.new_markdown_cell("v3"))
+    nbformat.write(nb, src / "01_x.ipynb")
+    res = student.build(src, out)
+    assert (out / "notebooks" / "01_x.new.ipynb").read_bytes() == merged
+    assert res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new-2.ipynb")]
+    assert "v3" in (out / "notebooks" / "01_x.new-2.ipynb").read_text()
+
+
+def test_an_edition_from_before_the_manifest_is_adopted_without_loss(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    (out / ".optkit-student.json").unlink(missing_ok=True)  # what older optkit left: a stamp only
+    (out / ".optkit-student").write_text("made by `optkit student`\n")
+    _edit_notebook(out / "notebooks" / "01_x.ipynb", "mine")
+    yours = (out / "notebooks" / "01_x.ipynb").read_bytes()
+    res = student.build(src, out)
+    assert (out / "notebooks" / "01_x.ipynb").read_bytes() == yours
+    assert res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new.ipynb")]
+    assert (out / ".optkit-student.json").exists()
+
+
+# --- class: every input validated before anything is written; atomic writes
+
+def test_a_notebook_that_fails_validation_writes_nothing(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    _edit_notebook(out / "notebooks" / "01_x.ipynb", "mine")
+    (out / "notebooks" / "results.csv").write_text("mine")
+    before = _tree(out)
+    # readable by nbformat, transformed fine, but not a valid notebook: a cell with an unknown key
+    bad = json.loads(nbformat.writes(_nb(v4.new_markdown_cell("# 09"))))
+    bad["cells"][0]["not_a_cell_field"] = 1
+    (src / "09_invalid.ipynb").write_text(json.dumps(bad))
+    nb = nbformat.read(src / "00_welcome.ipynb", as_version=4)      # and a change to write
+    nb.cells.append(v4.new_markdown_cell("new"))
+    nbformat.write(nb, src / "00_welcome.ipynb")
+    with pytest.raises(Exception) as err:
+        student.build(src, out)
+    assert _tree(out) == before                                     # nothing written, nothing lost
+    assert isinstance(err.value, ValueError) and "09_invalid.ipynb" in str(err.value)
+    fresh = tmp_path / "fresh"
+    with pytest.raises(ValueError, match="09_invalid.ipynb"):
+        student.build(src, fresh)
+    assert not fresh.exists()
+    (src / "09_invalid.ipynb").unlink()
+    student.build(src, out)
+    leftovers = [p for p in out.rglob("*.tmp")]
+    assert leftovers == []                                          # temp files renamed into place
+
+
+# --- class: make clean keeps the learner edition
+
+def test_make_clean_keeps_the_learner_edition(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    (tmp_path / "build" / "student" / "notebooks").mkdir(parents=True)
+    (tmp_path / "build" / "student" / "notebooks" / "02_x.ipynb").write_text("my work")
+    (tmp_path / "build" / "temp.linux-x86_64-cpython-311").mkdir()
+    (tmp_path / "build" / "temp.linux-x86_64-cpython-311" / "native.o").write_text("obj")
+    (tmp_path / "build" / "lib.linux-x86_64-cpython-311").mkdir()
+    (tmp_path / "optkit").mkdir()
+    (tmp_path / "optkit" / "native.cpython-311-x86_64-linux-gnu.so").write_text("so")
+    r = subprocess.run(["make", "-s", "-f", str(REPO / "Makefile"), "-C", str(tmp_path), "clean"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "build" / "student" / "notebooks" / "02_x.ipynb").read_text() == "my work"
+    assert not (tmp_path / "build" / "temp.linux-x86_64-cpython-311").exists()
+    assert not (tmp_path / "build" / "lib.linux-x86_64-cpython-311").exists()
+    assert not (tmp_path / "optkit" / "native.cpython-311-x86_64-linux-gnu.so").exists()
 
 
 def test_a_marker_error_leaves_the_previous_build_alone(tmp_path):
@@ -219,7 +407,8 @@ def test_main_and_cli(tmp_path, capsys):
     nbformat.write(_nb(_solution_cell("x = 1\n")), src / "02_broken.ipynb")
     assert student.main(["--src", str(src), "--out", str(out)]) == 1
     assert "02_broken.ipynb cell 0" in capsys.readouterr().err
-    assert student.main(["--src", str(tmp_path / "nowhere"), "--out", str(out)]) == 1
+    assert student.main(["--src", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
+    assert "optkit student: error: no notebook folder" in capsys.readouterr().err
     (src / "03_bad.ipynb").write_text("{not json")
     (src / "02_broken.ipynb").unlink()
     assert student.main(["--src", str(src), "--out", str(out)]) == 1
