@@ -348,18 +348,24 @@ def save_result(verdict, name: str | None = None, folder=None) -> Path:
 def _read_bounded(path: Path) -> str:
     """The text of a small regular file. Opened without blocking (a FIFO named *.json must not
     wait for a writer) and checked before reading (no device such as /dev/zero, no folder)."""
+    def not_regular(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        return ResultFileError(f"{path}: not a regular file ({kind})")
+
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):                       # a device is not even opened
+            raise not_regular(mode)
         fd = os.open(path, flags)
     except OSError as exc:
         raise ResultFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:
-        st = os.fstat(fd)
+        st = os.fstat(fd)                                # what was opened, not what was named
         if not stat.S_ISREG(st.st_mode):
-            kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
-                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
-                    else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file")
-            raise ResultFileError(f"{path}: not a regular file ({kind})")
+            raise not_regular(st.st_mode)
         if st.st_size > MAX_RESULT_BYTES:
             raise ResultFileError(f"{path}: too large for a result file ({st.st_size} bytes, "
                                   f"at most {MAX_RESULT_BYTES})")
