@@ -20,7 +20,11 @@ module definition and `PyInit_<name>` like in any extension. The magic
   loaded (a shared library that is already loaded cannot be replaced in place);
 * imports the module and binds it to `<name>` in the notebook's namespace;
 * reports compile errors as the compiler's own lines with cell line numbers
-  (``cell line 7:12: error: expected ';' ...``), not as a Python traceback.
+  (``cell line 7:12: error: expected ';' ...``), not as a Python traceback: the first
+  MAX_ERRORS errors, then one line saying how many more there were;
+* refuses a module name that would shadow a standard-library or any other importable module
+  (your `fractions` would otherwise be what `import statistics` gets), and says what to install
+  when there is no C compiler.
 
 `compile_module(source, name, openmp=False, force=False)` is the same thing as a function
 (it raises `CompileError`, whose `.message` is the readable text).
