@@ -7,7 +7,8 @@
  *   mean_u8(buf)                      -> float: mean of a C-contiguous uint8 buffer, GIL released.
  *   warp_crops(image, quads, size, *, threads=None, out=None)
  *                                     -> uint8 array N x h x w [x C]: one perspective crop per quad,
- *                                        the whole batch computed without the GIL, OpenMP over boxes.
+ *                                        the whole batch computed without the GIL, OpenMP over boxes
+ *                                        (serial in a child made by fork(): see "Fork safety").
  *   crop_means(crops)                 -> list of per-crop mean intensities (PyList_SET_ITEM).
  *   crop_means_setitem(crops)         -> the same list, filled with PyList_SetItem (error-checked).
  *   crop_means_LEAKY_for_lesson(crops)-> the same values, but LEAKS one reference per element:
@@ -15,8 +16,8 @@
  *
  * How a new array is returned without the NumPy C API: we look up `numpy.empty` once (through the
  * ordinary Python API: PyImport_ImportModule + PyObject_GetAttrString, cached for the life of the
- * process), call it like Python code would, and then write into the array it returns through the
- * buffer protocol. The result is a normal numpy.ndarray; no NumPy headers are needed to build this.
+ * process), call it like Python code would, check what it returned exactly like a caller's `out`
+ * (numpy.empty may have been replaced), and then write into it through the buffer protocol. The result is a normal numpy.ndarray; no NumPy headers are needed to build this.
  *
  * Geometry and sampling follow cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad, dst),
  * (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT) with
@@ -46,9 +47,9 @@
 #ifdef OPTKIT_OPENMP
 #include <omp.h>
 #endif
+#include <signal.h>
 #if !defined(_WIN32)
 #include <pthread.h>
-#include <signal.h>
 #define OPTKIT_HAVE_ATFORK 1
 #else
 #define OPTKIT_HAVE_ATFORK 0
@@ -707,7 +708,8 @@ PyDoc_STRVAR(warp_crops_doc,
 "quads   float32 or float64 array N x 4 x 2: source corners TL, TR, BR, BL as (x, y).\n"
 "size    (h, w), both >= 2.\n"
 "threads None: the OpenMP default (OMP_NUM_THREADS, else all usable cores); 0 means the same;\n"
-"        k >= 1: k threads (capped at the number of boxes). Ignored (serial) if built without OpenMP.\n"
+"        k >= 1: k threads (capped at the number of boxes). Ignored (serial) if built without OpenMP,\n"
+"        and in a child process made by fork() (OpenMP cannot run there; one RuntimeWarning says so).\n"
 "out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n\n"
 "Same result as cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad, dst), (w, h),\n"
 "flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT), dst = [[0,0],[w-1,0],[w-1,h-1],[0,h-1]].\n"
