@@ -29,7 +29,11 @@ import math
 import os
 import platform
 import re
+import secrets
+import stat
 import sys
+import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +42,7 @@ import numpy as np
 __all__ = ["SIZE", "BATCH", "TARGET_SPEEDUP", "MEAN_RGB", "STD_RGB", "make_params", "make_args",
            "augment_python", "exercise", "result_record", "save_result", "results_dir",
            "load_result", "ResultFileError", "Leaderboard", "leaderboard", "leaderboard_main",
-           "show_batch"]
+           "show_batch", "learner_id", "default_name", "config_dir"]
 
 SIZE = 48                 # output patch side
 BATCH = 24                # samples per batch in the exercise
@@ -51,6 +55,13 @@ JITTER = (0.7, 1.3)                   # brightness, contrast and saturation fact
 SCHEMA = "optkit-capstone/1"
 STATUSES = ("pass", "wrong", "too slow", "error", "timeout", "not yet")
 PARAM_KEYS = ("y0", "x0", "h", "w", "flip", "brightness", "contrast", "saturation")
+# What a result file may be: the leaderboard reads files other people wrote, so each is bounded.
+MAX_RESULT_BYTES = 64 * 1024          # a real one is about 1 KB
+MAX_JSON_DEPTH = 16                   # a real one nests 2 levels
+SPEEDUP_RANGE = (1e-3, 1e6)           # outside: not a measurement of this pipeline
+MAX_TEXT = 200                        # characters of a name or machine
+MAX_CPUS = 1 << 16
+FUTURE_SLACK = _dt.timedelta(days=1)  # clocks differ between machines; beyond this: a bogus date
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -219,6 +230,62 @@ def results_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / "optkit-results"
 
 
+def config_dir() -> Path:
+    """optkit's per-user settings folder: $OPTKIT_CONFIG, else $XDG_CONFIG_HOME/optkit, else
+    ~/.config/optkit (%APPDATA%\\optkit on Windows)."""
+    env = os.environ.get("OPTKIT_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or (os.environ.get("APPDATA") if os.name == "nt" else None)
+    return (Path(base) if base else Path.home() / ".config") / "optkit"
+
+
+_ID_RE = re.compile(r"learner-[0-9a-f]{8,32}")
+
+
+def learner_id() -> str:
+    """A random id for this learner ("learner-1a2b3c4d"), made once and kept in config_dir():
+    stable across runs and kernels, unique between learners, and not the login name (learners
+    sharing one account would otherwise overwrite each other's results). An existing id file is
+    never rewritten."""
+    path = config_dir() / "learner-id"
+    for _ in range(2):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace").strip()
+        except FileNotFoundError:
+            text = None
+        except OSError:
+            break
+        if text is not None:
+            if _ID_RE.fullmatch(text):
+                return text
+            # not ours (edited by hand?): keep the file, derive a stable id from it
+            import hashlib
+
+            return "learner-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+        new = f"learner-{secrets.token_hex(4)}"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue                      # another kernel made it first: read theirs
+        except OSError:
+            break
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(new + "\n")
+        return new
+    fallback = f"learner-{secrets.token_hex(4)}"
+    warnings.warn(f"could not keep a learner id in {path}; using {fallback} for this session only",
+                  RuntimeWarning, stacklevel=2)
+    return fallback
+
+
+def default_name() -> str:
+    """The name a result gets when the learner gives none: $OPTKIT_LEARNER, else learner_id()."""
+    env = os.environ.get("OPTKIT_LEARNER", "").strip()
+    return env or learner_id()
+
+
 def _machine() -> dict:
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -263,53 +330,172 @@ def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", s).strip("-")[:60] or "x"
 
 
-def save_result(verdict, name: str, folder=None) -> Path:
-    """Write the learner's result to FOLDER/capstone-<name>-<machine>.json (re-running overwrites)."""
-    rec = result_record(verdict, name)
+def save_result(verdict, name: str | None = None, folder=None) -> Path:
+    """Write the learner's result to FOLDER/capstone-<name>-<learner id>-<machine>.json
+    (re-running overwrites it). `name=None`: default_name()."""
+    rec = result_record(verdict, default_name() if name is None else name)
+    rec["learner"] = learner_id()
     folder = Path(folder) if folder is not None else results_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"capstone-{_slug(rec['name'])}-{_slug(rec['machine'])}.json"
+    ident = "" if rec["name"] == rec["learner"] else f"-{rec['learner'][len('learner-'):]}"
+    path = folder / f"capstone-{_slug(rec['name'])}{ident}-{_slug(rec['machine'])}.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(rec, indent=1))
     os.replace(tmp, path)
     return path
 
 
-def load_result(path) -> dict:
-    """Read and validate one result file; ResultFileError (naming the file) when it is unusable."""
-    path = Path(path)
+def _read_bounded(path: Path) -> str:
+    """The text of a small regular file. Opened without blocking (a FIFO named *.json must not
+    wait for a writer) and checked before reading (no device such as /dev/zero, no folder)."""
+    def not_regular(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        return ResultFileError(f"{path}: not a regular file ({kind})")
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultFileError(f"{path}: cannot read: {exc}") from exc
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):                       # a device is not even opened
+            raise not_regular(mode)
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ResultFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        st = os.fstat(fd)                                # what was opened, not what was named
+        if not stat.S_ISREG(st.st_mode):
+            raise not_regular(st.st_mode)
+        if st.st_size > MAX_RESULT_BYTES:
+            raise ResultFileError(f"{path}: too large for a result file ({st.st_size} bytes, "
+                                  f"at most {MAX_RESULT_BYTES})")
+        chunks, size = [], 0
+        while size <= MAX_RESULT_BYTES:
+            b = os.read(fd, MAX_RESULT_BYTES + 1 - size)
+            if not b:
+                break
+            chunks.append(b)
+            size += len(b)
+    except OSError as exc:
+        raise ResultFileError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+    if size > MAX_RESULT_BYTES:
+        raise ResultFileError(f"{path}: too large for a result file (more than {MAX_RESULT_BYTES} bytes)")
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ResultFileError(f"{path}: cannot read: not UTF-8 text ({exc.reason})") from exc
+
+
+def _json_depth(raw: str) -> int:
+    """How deeply the JSON text nests arrays and objects (brackets inside strings ignored),
+    found in one linear pass without parsing it."""
+    depth = deepest = 0
+    in_str = escaped = False
+    for ch in raw:
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _when(rec) -> _dt.datetime | None:
+    """The record's 'when' as an aware datetime (UTC if it names no zone), None if it has none;
+    ValueError if it is not an ISO 8601 date."""
+    w = rec.get("when")
+    if w is None:
+        return None
+    if not isinstance(w, str) or len(w) > 40:
+        raise ValueError(w)
+    t = _dt.datetime.fromisoformat(w[:-1] + "+00:00" if w.endswith("Z") else w)
+    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+
+
+def load_result(path) -> dict:
+    """Read and validate one result file; ResultFileError (naming the file) when it is unusable.
+
+    The file must be a regular file of at most MAX_RESULT_BYTES, JSON nested at most
+    MAX_JSON_DEPTH deep; the speedup a finite number within SPEEDUP_RANGE; names at most MAX_TEXT
+    characters; the date (if any) not in the future."""
+    path = Path(path)
+    raw = _read_bounded(path)
+    if _json_depth(raw) > MAX_JSON_DEPTH:
+        raise ResultFileError(f"{path}: JSON nested more than {MAX_JSON_DEPTH} levels deep")
     try:
         rec = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ResultFileError(f"{path}: not valid JSON ({exc})") from exc
     if not isinstance(rec, dict):
         raise ResultFileError(f"{path}: expected a JSON object, got {type(rec).__name__}")
     if rec.get("schema", SCHEMA) != SCHEMA:
-        raise ResultFileError(f"{path}: unknown schema {rec.get('schema')!r} (expected {SCHEMA!r})")
+        raise ResultFileError(f"{path}: unknown schema {_plain(repr(rec.get('schema')), 40)} "
+                              f"(expected {SCHEMA!r})")
     problems = []
     for key in ("name", "machine"):
-        if not isinstance(rec.get(key), str) or not rec.get(key).strip():
+        v = rec.get(key)
+        if not isinstance(v, str) or not v.strip():
             problems.append(f"'{key}' must be a non-empty string")
+        elif len(v) > MAX_TEXT:
+            problems.append(f"'{key}' is longer than {MAX_TEXT} characters")
+    for key in ("cpu_model", "learner"):
+        v = rec.get(key)
+        if v is not None and (not isinstance(v, str) or len(v) > MAX_TEXT):
+            problems.append(f"'{key}' must be a string of at most {MAX_TEXT} characters")
     if rec.get("verdict") not in STATUSES:
-        problems.append(f"'verdict' must be one of {list(STATUSES)}, got {rec.get('verdict')!r}")
+        problems.append(f"'verdict' must be one of {list(STATUSES)}, got {_plain(repr(rec.get('verdict')), 40)}")
     sp = rec.get("speedup")
+    lo, hi = SPEEDUP_RANGE
     if sp is not None and (isinstance(sp, bool) or not isinstance(sp, (int, float))
-                           or not math.isfinite(sp) or sp <= 0):
-        problems.append(f"'speedup' must be a positive number or null, got {sp!r}")
+                           or (isinstance(sp, float) and not math.isfinite(sp)) or sp <= 0):
+        problems.append(f"'speedup' must be a positive number or null, got {_plain(repr(sp), 40)}")
+    elif sp is not None and not lo <= sp <= hi:            # exact for a 400-digit int too
+        shown = f"{sp:.3g}" if isinstance(sp, float) else f"an integer of {len(str(sp))} digits"
+        problems.append(f"'speedup' must be between x{lo:g} and x{hi:g}, got {shown}")
     if rec.get("verdict") == "pass" and sp is None:
         problems.append("a 'pass' needs a 'speedup'")
     cpus = rec.get("cpus")
-    if cpus is not None and (isinstance(cpus, bool) or not isinstance(cpus, int) or cpus < 1):
-        problems.append(f"'cpus' must be a positive integer, got {cpus!r}")
+    if cpus is not None and (isinstance(cpus, bool) or not isinstance(cpus, int)
+                             or not 1 <= cpus <= MAX_CPUS):
+        problems.append(f"'cpus' must be a positive integer, got {_plain(repr(cpus), 40)}")
+    try:
+        when = _when(rec)
+    except (ValueError, TypeError):
+        problems.append(f"'when' must be an ISO 8601 date, got {_plain(repr(rec.get('when')), 40)}")
+    else:
+        if when is not None and when > _dt.datetime.now(_dt.timezone.utc) + FUTURE_SLACK:
+            problems.append(f"'when' is in the future ({rec['when']})")
     if problems:
         raise ResultFileError(f"{path}: " + "; ".join(problems))
     rec = dict(rec)
+    if isinstance(sp, int):
+        rec["speedup"] = float(sp)
     rec["file"] = str(path)
     return rec
+
+
+def _plain(text, width: int | None = None) -> str:
+    """`text` safe to show: control and formatting characters (ANSI escapes, bidi overrides,
+    new lines) become '?', and it is cut to `width` characters."""
+    s = "".join("?" if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+                else ch for ch in str(text))
+    return s if width is None or len(s) <= width else s[: max(width - 1, 0)] + "…"
+
+
+def _label(text, width: int = 40) -> str:
+    """Plain text for a matplotlib label: no mathtext (every '$' escaped)."""
+    return _plain(text, width).replace("$", r"\$")
 
 
 @dataclass
@@ -325,14 +511,14 @@ class Leaderboard:
     def table(self) -> str:
         head = f"{'#':>3}  {'name':<20} {'machine':<18} {'cpus':>4}  {'verdict':<9} {'speedup':>9}"
         lines = [head, "-" * len(head)]
-        for r in self.rows:
+        for r in self.rows:       # names are other people's text: shown plain, no escapes
             sp = f"x{r['speedup']:.1f}" if r.get("speedup") else "-"
-            lines.append(f"{r['rank']:>3}  {r['name'][:20]:<20} {r['machine'][:18]:<18} "
+            lines.append(f"{r['rank']:>3}  {_plain(r['name'], 20):<20} {_plain(r['machine'], 18):<18} "
                          f"{r.get('cpus') or '?':>4}  {r['verdict']:<9} {sp:>9}")
         if not self.rows:
             lines.append("(no valid result files)")
         for f, why in self.skipped:
-            lines.append(f"skipped {why}")
+            lines.append(f"skipped {_plain(why, 300)}")    # one line per bad file
         return "\n".join(lines)
 
     __str__ = table
@@ -341,10 +527,11 @@ class Leaderboard:
         import html
 
         cells = "".join(
-            f"<tr><td>{r['rank']}</td><td>{html.escape(r['name'])}</td><td>{html.escape(r['machine'])}</td>"
+            f"<tr><td>{r['rank']}</td><td>{html.escape(_plain(r['name']))}</td>"
+            f"<td>{html.escape(_plain(r['machine']))}</td>"
             f"<td>{r.get('cpus') or '?'}</td><td>{html.escape(r['verdict'])}</td>"
             f"<td>{'x%.1f' % r['speedup'] if r.get('speedup') else '-'}</td></tr>" for r in self.rows)
-        skipped = "".join(f"<li>{html.escape(why)}</li>" for _, why in self.skipped)
+        skipped = "".join(f"<li>{html.escape(_plain(why, 300))}</li>" for _, why in self.skipped)
         return ("<table class='optkit-leaderboard'><tr><th>#</th><th>name</th><th>machine</th>"
                 f"<th>cpus</th><th>verdict</th><th>speedup</th></tr>{cells}</table>"
                 + (f"<p>skipped:</p><ul>{skipped}</ul>" if skipped else ""))
@@ -358,7 +545,9 @@ class Leaderboard:
         ax = fig.add_subplot(1, 1, 1)
         colours = {"pass": "#2ca02c", "too slow": "#ff7f0e"}
         if rows:
-            labels = [f"{r['name']} ({r['machine']})" for r in rows][::-1]
+            # plain text: a '$' in a name must not switch on mathtext; numbered so that two
+            # learners whose labels look alike still get a bar each
+            labels = [f"{r['rank']}. {_label(r['name'], 30)} ({_label(r['machine'], 20)})" for r in rows][::-1]
             values = [r["speedup"] for r in rows][::-1]
             cols = [colours.get(r["verdict"], "#d62728") for r in rows][::-1]
             bars = ax.barh(labels, values, color=cols, height=0.6)
@@ -403,16 +592,22 @@ def _expand(paths) -> list[Path]:
 
 def leaderboard(paths) -> Leaderboard:
     """Gather result files (or folders of them): passes first, then by speedup; one row per
-    name and machine (the newest file wins). Unusable files are listed in .skipped."""
+    learner, name and machine (the newest file wins; a file without a date never replaces a
+    dated one). Unusable files are listed in .skipped, one reason each: one bad file never
+    stops the others."""
     best, skipped = {}, []
+    oldest = _dt.datetime.min.replace(tzinfo=_dt.timezone.utc)
     for f in _expand(paths):
         try:
             rec = load_result(f)
         except ResultFileError as exc:
             skipped.append((str(f), str(exc)))
             continue
-        key = (rec["name"], rec["machine"])
-        if key not in best or str(rec.get("when", "")) > str(best[key].get("when", "")):
+        except Exception as exc:            # whatever else a hostile file finds: skip it too
+            skipped.append((str(f), f"{f}: unusable ({type(exc).__name__}: {exc})"))
+            continue
+        key = (rec.get("learner") or "", rec["name"], rec["machine"])
+        if key not in best or (_when(rec) or oldest) > (_when(best[key]) or oldest):
             best[key] = rec
     order = {s: i for i, s in enumerate(("pass", "too slow", "wrong", "error", "timeout", "not yet"))}
     rows = sorted(best.values(), key=lambda r: (order[r["verdict"]], -(r.get("speedup") or 0), r["name"]))
@@ -429,21 +624,26 @@ def leaderboard_main(argv=None) -> int:
     ap.add_argument("--png", metavar="PATH", help="also write a bar chart of the speedups")
     args = ap.parse_args(argv)
     board = leaderboard(args.files)
+    chart_failed = False
     if args.png and board.rows:
         try:
+            import matplotlib
+
             Path(args.png).parent.mkdir(parents=True, exist_ok=True)
-            board.plot().savefig(args.png, dpi=110)
-        except (OSError, ValueError) as exc:
-            print(f"optkit leaderboard: cannot write {args.png}: {exc}", file=sys.stderr)
-            return 1
+            with matplotlib.rc_context({"text.usetex": False}):    # names are text, not LaTeX
+                board.plot().savefig(args.png, dpi=110)
+        except (OSError, ValueError, RuntimeError) as exc:
+            # the table is still printed below: one problem with the chart stops nobody
+            print(f"optkit leaderboard: cannot write {args.png}: {_plain(exc, 300)}", file=sys.stderr)
+            chart_failed = True
     if args.json:
         print(json.dumps(board.to_dict(), indent=1))
     else:
         print(board.table())
-        if args.png and board.rows:
+        if args.png and board.rows and not chart_failed:
             print(f"chart: {args.png}")
     if not board.rows:
         if not args.json:
             print("optkit leaderboard: no valid result files", file=sys.stderr)
         return 1
-    return 1 if board.skipped else 0
+    return 1 if board.skipped or chart_failed else 0

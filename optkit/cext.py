@@ -20,7 +20,11 @@ module definition and `PyInit_<name>` like in any extension. The magic
   loaded (a shared library that is already loaded cannot be replaced in place);
 * imports the module and binds it to `<name>` in the notebook's namespace;
 * reports compile errors as the compiler's own lines with cell line numbers
-  (``cell line 7:12: error: expected ';' ...``), not as a Python traceback.
+  (``cell line 7:12: error: expected ';' ...``), not as a Python traceback: the first
+  MAX_ERRORS errors, then one line saying how many more there were;
+* refuses a module name that would shadow a standard-library or any other importable module
+  (your `fractions` would otherwise be what `import statistics` gets), and says what to install
+  when there is no C compiler.
 
 `compile_module(source, name, openmp=False, force=False)` is the same thing as a function
 (it raises `CompileError`, whose `.message` is the readable text).
@@ -53,6 +57,8 @@ return n > 0 ? 0 : 1; }
 """
 _omp_cache: dict = {}
 _OURS: set = set()          # module names this magic has put into sys.modules
+MAX_ERRORS = 10             # compile errors shown (the first ones; a count says how many more)
+MAX_LINES = 60              # lines of compiler output shown at most
 
 
 class CompileError(Exception):
@@ -85,9 +91,28 @@ def _compiler():
     return cc
 
 
+def _no_compiler_hint() -> str:
+    """What to install to get a C compiler, for this operating system."""
+    if sys.platform == "darwin":
+        return "no C compiler found: install Xcode's command line tools (`xcode-select --install`)"
+    if os.name == "nt":
+        return ("no C compiler found: install the Microsoft C++ Build Tools "
+                "(https://visualstudio.microsoft.com/visual-cpp-build-tools/)")
+    return ("no C compiler found: install gcc (Debian/Ubuntu: `sudo apt install build-essential`, "
+            "Fedora: `sudo dnf install gcc`, conda: `conda install -c conda-forge c-compiler`)")
+
+
+class _NoCompiler(Exception):
+    pass
+
+
 def _capturing_spawn(cmd, **kwargs):
     """distutils' spawn, but with the compiler's output captured (so the notebook can show it)."""
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           errors="replace")
+    except (FileNotFoundError, PermissionError) as exc:     # the compiler itself is missing
+        raise _NoCompiler(f"{cmd[0] if cmd else '?'}: {exc.strerror or exc}") from None
     _capturing_spawn.output += r.stdout
     if r.returncode != 0:
         raise _SpawnFailed(r.stdout)
@@ -121,10 +146,13 @@ def _build(source: str, name: str, out_dir: Path, cflags, ldflags) -> tuple[Path
         cc.link_shared_object(objs, str(target), extra_postargs=list(ldflags))
     except _SpawnFailed as exc:
         raise CompileError(_readable(str(exc), src, name), str(exc)) from None
-    except Exception as exc:  # no compiler, bad toolchain, ...
+    except _NoCompiler as exc:
+        raise CompileError(f"%%c_extension {name}: could not run the compiler ({exc})\n"
+                           f"{_no_compiler_hint()}") from None
+    except Exception as exc:  # bad toolchain, ...
         msg = str(exc)
         if "command" in msg and ("not found" in msg or "No such file" in msg):
-            msg += "\n(no C compiler found: install gcc, e.g. `apt install build-essential`)"
+            msg += "\n" + _no_compiler_hint()
         raise CompileError(f"%%c_extension {name}: could not run the compiler:\n{msg}") from None
     return target, _capturing_spawn.output
 
@@ -144,7 +172,29 @@ def _readable(output: str, src: Path, name: str) -> str:
         lines.append(line.replace(str(src), "cell"))
     errors = sum(1 for ln in lines if " error:" in ln)
     head = f"%%c_extension {name}: compile error" + (f" ({errors} error{'s' * (errors != 1)})" if errors else "")
-    return head + "\n" + "\n".join(lines).rstrip()
+    return head + "\n" + _first_errors(lines, errors).rstrip()
+
+
+def _first_errors(lines: list, errors: int) -> str:
+    """The compiler's lines up to the first MAX_ERRORS errors (MAX_LINES at most), then one line
+    saying how much was left out: a cell with a thousand errors shows the first few, which are
+    the ones to fix (later errors are often consequences of the first)."""
+    keep, seen = len(lines), 0
+    for i, ln in enumerate(lines):
+        if " error:" in ln:
+            seen += 1
+            if seen > MAX_ERRORS:
+                keep = i
+                break
+    keep = min(keep, MAX_LINES)
+    if keep >= len(lines):
+        return "\n".join(lines)
+    shown = sum(1 for ln in lines[:keep] if " error:" in ln)
+    more = errors - shown
+    note = (f"... {more} more error{'s' * (more != 1)} and " if more > 0 else "... ")
+    note += f"{len(lines) - keep} more line{'s' * (len(lines) - keep != 1)} of compiler output not shown"
+    note += " (fix the first errors and run the cell again)" if errors else ""
+    return "\n".join(lines[:keep] + [note])
 
 
 def openmp_flags() -> tuple[list, list] | None:
@@ -173,6 +223,23 @@ def openmp_flags() -> tuple[list, list] | None:
     return found
 
 
+def _shadows(name: str) -> str:
+    """What the module name `name` would hide if the magic put its module there ("" if nothing):
+    a standard-library module (imported yet or not), or any other importable top-level module."""
+    if name in _OURS:
+        return ""
+    if name in getattr(sys, "stdlib_module_names", ()) or name in sys.builtin_module_names:
+        return "a standard-library module"
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return ""
+    if spec is not None:
+        where = spec.origin if spec.origin and spec.origin not in ("built-in", "frozen") else ""
+        return "an installed Python module" + (f" ({where})" if where else "")
+    return ""
+
+
 def compile_module(source: str, name: str, openmp: bool = False, force: bool = False):
     """Compile `source` (a complete Python/C API module named `name`) and import it.
 
@@ -184,6 +251,11 @@ def compile_module(source: str, name: str, openmp: bool = False, force: bool = F
     if name in sys.modules and name not in _OURS:
         raise CompileError(f"%%c_extension {name}: {name!r} is already an imported Python module; "
                            "pick another name for your extension")
+    shadowed = _shadows(name)
+    if shadowed:
+        raise CompileError(f"%%c_extension {name}: {name!r} is the name of {shadowed}; your module "
+                           f"would replace it for every later `import {name}` in this kernel (and "
+                           f"break what imports it). Pick another name, e.g. {'my_' + name!r}")
     if not re.search(r"\bPyInit_" + re.escape(name) + r"\s*\(", source):
         raise CompileError(
             f"%%c_extension {name}: the cell must define the module's init function\n"

@@ -7,7 +7,8 @@
  *   mean_u8(buf)                      -> float: mean of a C-contiguous uint8 buffer, GIL released.
  *   warp_crops(image, quads, size, *, threads=None, out=None)
  *                                     -> uint8 array N x h x w [x C]: one perspective crop per quad,
- *                                        the whole batch computed without the GIL, OpenMP over boxes.
+ *                                        the whole batch computed without the GIL, OpenMP over boxes
+ *                                        (serial in a child made by fork(): see "Fork safety").
  *   crop_means(crops)                 -> list of per-crop mean intensities (PyList_SET_ITEM).
  *   crop_means_setitem(crops)         -> the same list, filled with PyList_SetItem (error-checked).
  *   crop_means_LEAKY_for_lesson(crops)-> the same values, but LEAKS one reference per element:
@@ -15,8 +16,8 @@
  *
  * How a new array is returned without the NumPy C API: we look up `numpy.empty` once (through the
  * ordinary Python API: PyImport_ImportModule + PyObject_GetAttrString, cached for the life of the
- * process), call it like Python code would, and then write into the array it returns through the
- * buffer protocol. The result is a normal numpy.ndarray; no NumPy headers are needed to build this.
+ * process), call it like Python code would, check what it returned exactly like a caller's `out`
+ * (numpy.empty may have been replaced), and then write into it through the buffer protocol. The result is a normal numpy.ndarray; no NumPy headers are needed to build this.
  *
  * Geometry and sampling follow cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad, dst),
  * (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT) with
@@ -45,6 +46,13 @@
 #include <string.h>
 #ifdef OPTKIT_OPENMP
 #include <omp.h>
+#endif
+#include <signal.h>
+#if !defined(_WIN32)
+#include <pthread.h>
+#define OPTKIT_HAVE_ATFORK 1
+#else
+#define OPTKIT_HAVE_ATFORK 0
 #endif
 
 /* AVX2 + FMA: compiled with a per-function target attribute (gcc, clang on x86-64) and chosen
@@ -135,6 +143,54 @@ mean_u8(PyObject *self, PyObject *arg)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Fork safety                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* libgomp (gcc's OpenMP runtime) is not fork-safe: once a parallel region has started its thread
+ * pool, a child made by fork() (multiprocessing's default start method on Linux before Python
+ * 3.14) inherits the pool's bookkeeping but not its threads, and its next parallel region waits
+ * for them for ever. A pthread_atfork child handler marks the child; from then on warp_crops runs
+ * serially there (no OpenMP region at all) and says so once with a RuntimeWarning. The handler
+ * only stores a flag: that is all a fork handler may safely do. */
+static volatile sig_atomic_t forked_child = 0;
+static int fork_warned = 0;        /* touched only with the GIL held */
+
+#if OPTKIT_HAVE_ATFORK
+static void
+mark_forked_child(void)
+{
+    forked_child = 1;
+}
+#endif
+
+/* Threads this call may use: `nthreads` (0 = OpenMP's default) unchanged, or 1 in a forked child,
+ * warning once if the caller would have had more. -1 with an exception if the warning was turned
+ * into an error. Called with the GIL held. */
+static int
+fork_safe_threads(int nthreads, Py_ssize_t n)
+{
+#ifdef OPTKIT_OPENMP
+    if (!forked_child)
+        return nthreads;
+    const int want = nthreads > 0 ? nthreads : omp_get_max_threads();   /* reads settings only */
+    if (want > 1 && n > 1 && !fork_warned) {
+        fork_warned = 1;
+        if (PyErr_WarnEx(PyExc_RuntimeWarning,
+                         "warp_crops: this process was made by fork(), and OpenMP (libgomp) cannot "
+                         "run threads in a forked child (it would wait for ever), so warp_crops runs "
+                         "on one thread here. For parallel crops in worker processes use the "
+                         "'forkserver' or 'spawn' start method "
+                         "(multiprocessing.get_context('forkserver')).", 1) < 0)
+            return -1;
+    }
+    return 1;
+#else
+    (void)n;
+    return nthreads;
+#endif
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Small helpers: buffer formats, numpy.empty through the Python API                          */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -209,6 +265,49 @@ new_u8_array(const Py_ssize_t *shape, int ndim)
     PyObject *arr = PyObject_CallFunction(np_empty, "Os", shp, "uint8");
     Py_DECREF(shp);
     return arr;
+}
+
+/* Check the buffer we are about to fill (the caller's `out`, or what numpy.empty returned):
+ * uint8, exactly `shape`, C-contiguous, exactly `total` bytes, not overlapping the image.
+ * -1 with an exception naming `name`; the caller still releases the view. */
+static int
+check_out(const Py_buffer *ov, const Py_ssize_t *shape, int out_ndim, Py_ssize_t total,
+          const Py_buffer *img, const char *name)
+{
+    if (ov->itemsize != 1 || !format_is(ov->format, 'B')) {
+        PyErr_Format(PyExc_TypeError, "warp_crops: %s must be uint8, got buffer format '%s'",
+                     name, ov->format ? ov->format : "B");
+        return -1;
+    }
+    int shape_ok = ov->ndim == out_ndim && ov->shape != NULL;
+    for (int k = 0; shape_ok && k < out_ndim; k++)
+        shape_ok = ov->shape[k] == shape[k];
+    if (!shape_ok) {
+        if (out_ndim == 4)
+            PyErr_Format(PyExc_ValueError, "warp_crops: %s must have shape (%zd, %zd, %zd, %zd)",
+                         name, shape[0], shape[1], shape[2], shape[3]);
+        else
+            PyErr_Format(PyExc_ValueError, "warp_crops: %s must have shape (%zd, %zd, %zd)",
+                         name, shape[0], shape[1], shape[2]);
+        return -1;
+    }
+    if (!PyBuffer_IsContiguous(ov, 'C')) {
+        PyErr_Format(PyExc_ValueError, "warp_crops: %s must be C-contiguous", name);
+        return -1;
+    }
+    /* The shape says `total` bytes; the buffer must really hold that many (an exporter can lie). */
+    if (ov->len != total || (total > 0 && ov->buf == NULL)) {
+        PyErr_Format(PyExc_ValueError, "warp_crops: %s holds %zd bytes, expected %zd",
+                     name, ov->len, total);
+        return -1;
+    }
+    /* Writing into the image we read from would give garbage: refuse overlapping memory. */
+    const char *o0 = (const char *)ov->buf, *i0 = (const char *)img->buf;
+    if (total > 0 && o0 < i0 + img->len && i0 < o0 + total) {
+        PyErr_Format(PyExc_ValueError, "warp_crops: %s must not share memory with image", name);
+        return -1;
+    }
+    return 0;
 }
 
 /* Parse a Python int into a long long with a message naming `what`. */
@@ -580,8 +679,11 @@ warp_batch(const uint8_t *src, int H, int W, int C, const double *Ms, Py_ssize_t
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();
     if ((Py_ssize_t)nt > n)
         nt = (int)n;                     /* never more threads than boxes */
-    if (nt < 1)
-        nt = 1;
+    if (nt <= 1) {                       /* one thread: no OpenMP region (safe after fork) */
+        for (Py_ssize_t i = 0; i < n; i++)
+            fn(src, H, W, Ms + 9 * i, oh, ow, dst + (size_t)i * box_bytes);
+        return;
+    }
     /* Boxes differ in cost (how much of a crop falls outside the image), so hand them out
      * dynamically; each box is tens of microseconds of work, so the scheduling cost is noise. */
     #pragma omp parallel for schedule(dynamic, 2) num_threads(nt)
@@ -606,7 +708,8 @@ PyDoc_STRVAR(warp_crops_doc,
 "quads   float32 or float64 array N x 4 x 2: source corners TL, TR, BR, BL as (x, y).\n"
 "size    (h, w), both >= 2.\n"
 "threads None: the OpenMP default (OMP_NUM_THREADS, else all usable cores); 0 means the same;\n"
-"        k >= 1: k threads (capped at the number of boxes). Ignored (serial) if built without OpenMP.\n"
+"        k >= 1: k threads (capped at the number of boxes). Ignored (serial) if built without OpenMP,\n"
+"        and in a child process made by fork() (OpenMP cannot run there; one RuntimeWarning says so).\n"
 "out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n\n"
 "Same result as cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad, dst), (w, h),\n"
 "flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT), dst = [[0,0],[w-1,0],[w-1,h-1],[0,h-1]].\n"
@@ -751,6 +854,11 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
     }
     total = box_bytes * n;
 
+    /* --- in a child made by fork(): one thread, no OpenMP region (see fork_safe_threads) --- */
+    nthreads = fork_safe_threads(nthreads, n);
+    if (nthreads < 0)
+        goto done;
+
     /* --- homographies: computed (and degenerate quads rejected) while we still hold the GIL --- */
     Ms = (double *)PyMem_Malloc(sizeof(double) * 9 * (size_t)(n > 0 ? n : 1));
     if (Ms == NULL) {
@@ -780,42 +888,21 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
         if (get_view(out_o, &ov, 1, "out") < 0)
             goto done;
         have_out = 1;
-        if (ov.itemsize != 1 || !format_is(ov.format, 'B')) {
-            PyErr_Format(PyExc_TypeError, "warp_crops: out must be uint8, got buffer format '%s'",
-                         ov.format ? ov.format : "B");
+        if (check_out(&ov, shape, out_ndim, total, &img, "out") < 0)
             goto done;
-        }
-        int shape_ok = ov.ndim == out_ndim;
-        for (int k = 0; shape_ok && k < out_ndim; k++)
-            shape_ok = ov.shape[k] == shape[k];
-        if (!shape_ok) {
-            if (out_ndim == 4)
-                PyErr_Format(PyExc_ValueError, "warp_crops: out must have shape (%zd, %zd, %zd, %zd)",
-                             shape[0], shape[1], shape[2], shape[3]);
-            else
-                PyErr_Format(PyExc_ValueError, "warp_crops: out must have shape (%zd, %zd, %zd)",
-                             shape[0], shape[1], shape[2]);
-            goto done;
-        }
-        if (!PyBuffer_IsContiguous(&ov, 'C')) {
-            PyErr_SetString(PyExc_ValueError, "warp_crops: out must be C-contiguous");
-            goto done;
-        }
-        /* Writing into the image we read from would give garbage: refuse overlapping memory. */
-        const char *o0 = (const char *)ov.buf, *i0 = (const char *)img.buf;
-        if (total > 0 && o0 < i0 + img.len && i0 < o0 + total) {
-            PyErr_SetString(PyExc_ValueError, "warp_crops: out must not share memory with image");
-            goto done;
-        }
         Py_INCREF(out_o);
         result = out_o;
     } else {
         result = new_u8_array(shape, out_ndim);
         if (result == NULL)
             goto done;           /* numpy raised (MemoryError for an impossible allocation) */
-        if (get_view(result, &ov, 1, "result") < 0)
+        /* Trust nothing: numpy.empty may have been replaced (by a learner, a monkeypatch), so the
+         * array it gave is checked exactly like a caller's `out` before a single byte is written. */
+        if (get_view(result, &ov, 1, "the array numpy.empty returned") < 0)
             goto done;
         have_out = 1;
+        if (check_out(&ov, shape, out_ndim, total, &img, "the array numpy.empty returned") < 0)
+            goto done;
     }
 
 /* >>> nb:gil */
@@ -1024,6 +1111,16 @@ PyInit_native(void)
     __builtin_cpu_init();
     use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
                && !(no != NULL && no[0] != '\0' && strcmp(no, "0") != 0);
+#endif
+#if OPTKIT_HAVE_ATFORK
+    static int atfork_done = 0;
+    if (!atfork_done) {
+        if (pthread_atfork(NULL, NULL, mark_forked_child) != 0) {
+            PyErr_SetString(PyExc_ImportError, "optkit.native: pthread_atfork failed");
+            return NULL;
+        }
+        atfork_done = 1;
+    }
 #endif
     return PyModule_Create(&native_module);
 }

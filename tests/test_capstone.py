@@ -18,6 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "notebooks" / "08_capstone.ipynb"
 
 
+@pytest.fixture(autouse=True)
+def _own_config(tmp_path, monkeypatch):
+    """The learner id lives in optkit's settings folder: a fresh one per test, never ~/.config."""
+    monkeypatch.setenv("OPTKIT_CONFIG", str(tmp_path / "optkit-config"))
+    monkeypatch.delenv("OPTKIT_LEARNER", raising=False)
+
+
 def _image(h=60, w=80, seed=0):
     return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
 
@@ -293,6 +300,95 @@ def test_leaderboard_command_with_bad_files_does_not_crash(tmp_path, capsys):
     assert data["rows"] == [] and "bad.json" in data["skipped"][0]["file"]
     assert leaderboard_main([str(bad)]) == 1
     assert "no valid result files" in capsys.readouterr().err
+
+
+def test_leaderboard_skips_each_hostile_file_and_shows_the_rest(tmp_path, capsys):
+    """One hostile file must not stop the room: each is skipped with one line naming it, and the
+    table and the chart are still made for the others."""
+    import os
+
+    import matplotlib.cbook
+
+    d = tmp_path / "results"
+    d.mkdir()
+    _write(d, "ann.json", _rec(name="ann", speedup=30.0))
+    _write(d, "bob.json", _rec(name="bob $x^2$ \\frac{ \x1b[31mred\x1b[0m", machine="m2", speedup=60.0))
+    bad = {
+        "digits": json.dumps(_rec(name="d1")).replace("30.0", "1" * 400),
+        "e308": _rec(name="d2", speedup=1e308),
+        "nan": json.dumps(_rec(name="d3")).replace("30.0", "NaN"),
+        "negative": _rec(name="d4", speedup=-2.0),
+        "deep": "[" * 100_000 + "]" * 100_000,
+        "nested": dict(_rec(name="d5"), extra=json.loads("[" * 40 + "]" * 40)),
+        "huge": " " * (2 << 20) + json.dumps(_rec(name="d6")),
+        "future": _rec(name="ann", speedup=999.0, when="2999-01-01T00:00:00+00:00"),
+        "long-name": _rec(name="x" * 5000),
+    }
+    for label, content in bad.items():
+        _write(d, f"{label}.json", content)
+    os.mkfifo(d / "fifo.json")                        # no writer: a blocking read waits for ever
+    (d / "zero.json").symlink_to("/dev/zero")         # never ends
+    (d / "folder.json").mkdir()
+    png = tmp_path / "board.png"
+    assert leaderboard_main([str(d), "--png", str(png)]) == 1            # shown, but exit 1
+    out = capsys.readouterr().out
+    rows = [ln for ln in out.splitlines() if ln[:3].strip().isdigit()]
+    assert len(rows) == 2 and "bob" in rows[0] and "x60.0" in rows[0] and "ann" in rows[1]
+    assert "x30.0" in rows[1] and "x999" not in out       # the future-dated file replaced nothing
+    skipped = [ln for ln in out.splitlines() if ln.startswith("skipped")]
+    names = [f"{k}.json" for k in bad] + ["fifo.json", "zero.json", "folder.json"]
+    for n in names:
+        assert sum(n in ln for ln in skipped) == 1, (n, skipped)
+    assert len(skipped) == len(names)
+    assert "\x1b" not in out and "chart:" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    board = leaderboard([d])
+    fig = board.plot()
+    fig.canvas.draw()                                  # mathtext would raise on "\frac{"
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert any("x^2" in t for t in labels) and not any(matplotlib.cbook.is_math_text(t) for t in labels)
+    assert not any("\x1b" in t for t in labels)
+
+
+def test_undated_result_does_not_replace_a_dated_one(tmp_path):
+    _write(tmp_path, "a.json", _rec(name="ann", speedup=30.0))
+    undated = _rec(name="ann", speedup=80.0)
+    del undated["when"]
+    _write(tmp_path, "b.json", undated)
+    _write(tmp_path, "c.json", _rec(name="ann", speedup=50.0, when="not a date"))
+    board = leaderboard([tmp_path])
+    assert [r["speedup"] for r in board.rows] == [30.0]
+    assert len(board.skipped) == 1 and "'when' must be an ISO 8601 date" in board.skipped[0][1]
+
+
+def test_default_name_is_a_stable_random_id_not_the_login_name(tmp_path, monkeypatch):
+    import getpass
+
+    monkeypatch.setenv("OPTKIT_CONFIG", str(tmp_path / "ann-config"))
+    first = capstone.learner_id()
+    assert first == capstone.learner_id() == capstone.default_name()        # stable
+    assert first.startswith("learner-") and first != getpass.getuser()
+    kept = tmp_path / "ann-config" / "learner-id"
+    assert kept.read_text().strip() == first
+    p_default = save_result(_verdict(), None, folder=tmp_path / "res")
+    assert load_result(p_default)["name"] == first
+    p_ann = save_result(_verdict(speedup=30.0), "Kim", folder=tmp_path / "res")
+    monkeypatch.setenv("OPTKIT_CONFIG", str(tmp_path / "bob-config"))       # another learner
+    second = capstone.learner_id()
+    assert second != first
+    p_bob = save_result(_verdict(speedup=60.0), "Kim", folder=tmp_path / "res")
+    assert p_bob != p_ann and p_ann.exists()          # same name, same machine: nothing overwritten
+    board = leaderboard([tmp_path / "res"])
+    assert sorted(r["speedup"] for r in board.rows if r["name"] == "Kim") == [30.0, 60.0]
+    kept.write_text("edited by hand\n")               # a file someone changed is never rewritten
+    monkeypatch.setenv("OPTKIT_CONFIG", str(tmp_path / "ann-config"))
+    assert capstone.learner_id() == capstone.learner_id() and kept.read_text() == "edited by hand\n"
+    monkeypatch.setenv("OPTKIT_LEARNER", "Ada")
+    assert capstone.default_name() == "Ada"
+    if NOTEBOOK.exists():
+        nb = nbformat.read(NOTEBOOK, as_version=4)
+        [cell] = [c for c in nb.cells if c.cell_type == "code" and "save_result" in c.source]
+        assert "getuser" not in cell.source and 'NAME = ""' in cell.source
 
 
 # ------------------------------------------------------------------------------ the notebook

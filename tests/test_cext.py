@@ -113,3 +113,48 @@ def test_magic_error_prints_no_traceback(capsys):
     assert "tiny_e: compile error" in err and "cell line" in err and "Traceback" not in err
     assert ip.run_cell_magic("c_extension", "", "int x;") is None
     assert "usage: %%c_extension" in capsys.readouterr().err
+
+
+def test_module_name_that_would_shadow_another_module_is_refused(tmp_path, monkeypatch):
+    """A cell named like a standard-library module not imported yet (compiling `fractions` once
+    broke `import statistics`) or like any importable module is refused before compiling."""
+    name = "tabnanny"                              # standard library, imported by nobody here
+    assert name not in sys.modules and name in sys.stdlib_module_names
+    with pytest.raises(cext.CompileError, match="standard-library module") as ei:
+        cext.compile_module(src(name), name)
+    assert "another name" in ei.value.message and name not in sys.modules
+    pkg = tmp_path / "site"
+    pkg.mkdir()
+    (pkg / "shadow_me_mod.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(pkg))
+    with pytest.raises(cext.CompileError, match="installed Python module"):
+        cext.compile_module(src("shadow_me_mod"), "shadow_me_mod")
+    assert "shadow_me_mod" not in sys.modules
+    mod, _ = cext.compile_module(src("tiny_not_shadowing"), "tiny_not_shadowing")
+    assert mod.answer() == 42                      # an unused name still compiles
+
+
+def test_no_compiler_gives_the_install_hint(tmp_path, monkeypatch):
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    with pytest.raises(cext.CompileError) as ei:
+        cext.compile_module(src("tiny_nocc"), "tiny_nocc")
+    msg = ei.value.message
+    assert "could not run the compiler" in msg and "no-such-cc" in msg
+    hint = {"darwin": "xcode-select --install", "win32": "Build Tools"}.get(sys.platform, "install gcc")
+    assert hint in msg and "Traceback" not in msg
+
+
+def test_a_thousand_errors_show_the_first_ones_and_a_count():
+    n = 500
+    body = "\n".join(f"int f{i}(void) {{ return undeclared_{i}; }}" for i in range(n))
+    bad = "#include <Python.h>\n" + body + "\nPyMODINIT_FUNC PyInit_tiny_many(void) { return 0; }\n"
+    with pytest.raises(cext.CompileError) as ei:
+        cext.compile_module(bad, "tiny_many")
+    msg = ei.value.message
+    assert f"({n} errors)" in msg.splitlines()[0]
+    assert len(msg) < 8000 and len(msg.splitlines()) <= cext.MAX_LINES + 2
+    assert "cell line 2:" in msg and "undeclared_0" in msg          # the first error, cell line numbers
+    shown = sum(" error:" in ln for ln in msg.splitlines())
+    assert 1 <= shown <= cext.MAX_ERRORS
+    assert f"{n - shown} more errors" in msg.splitlines()[-1]
+    assert len(ei.value.output) > 10 * len(msg)                      # the full output is kept

@@ -411,6 +411,106 @@ def test_warp_crops_does_not_leak():
     assert sum(s.size_diff for s in snap1.compare_to(snap0, "filename")) < 64 * 1024
 
 
+# ---------------------------------------------------------------- fork, a replaced numpy.empty
+FORK_SCRIPT = r'''
+import multiprocessing as mp, sys, warnings
+import numpy as np
+from optkit import native
+rng = np.random.default_rng(0)
+image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+base = np.array([[10, 10], [50, 12], [48, 30], [9, 28]], dtype=np.float32)
+quads = np.stack([base + i for i in range(16)])
+want = native.warp_crops(image, quads, (8, 16), threads=2)   # starts OpenMP's thread pool here
+
+def child(conn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        a = native.warp_crops(image, quads, (8, 16), threads=2)
+        b = native.warp_crops(image, quads, (8, 16))           # threads=None: OpenMP's default
+    fork_warnings = [str(w.message) for w in caught
+                     if issubclass(w.category, RuntimeWarning) and "fork" in str(w.message)]
+    conn.send((a, b, fork_warnings))
+
+ctx = mp.get_context("fork")
+here, there = ctx.Pipe()
+p = ctx.Process(target=child, args=(there,))
+p.start()
+if not here.poll(60):
+    p.kill()
+    print("HANG: the forked child did not finish in 60 s")
+    sys.exit(3)
+a, b, fork_warnings = here.recv()
+p.join(30)
+assert np.array_equal(a, want) and np.array_equal(b, want), "forked child: wrong result"
+assert len(fork_warnings) == 1, fork_warnings
+assert "forkserver" in fork_warnings[0] and "spawn" in fork_warnings[0], fork_warnings[0]
+# and the parent still runs in parallel, unchanged, without a warning
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    assert np.array_equal(native.warp_crops(image, quads, (8, 16), threads=2), want)
+print("fork: ok")
+'''
+
+
+def test_warp_crops_after_fork_finishes_serially_with_one_warning():
+    """libgomp is not fork-safe: OpenMP threads in the parent, then warp_crops in a child made
+    by fork must finish (serially) with the right result and one RuntimeWarning, not hang."""
+    if not native.build_info()["openmp"]:
+        pytest.skip("built without OpenMP: nothing can hang")
+    try:
+        r = subprocess.run([sys.executable, "-c", FORK_SCRIPT], capture_output=True, text=True,
+                           timeout=120, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the fork scenario hung (killed after 120 s)")
+    assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+
+
+EMPTY_SCRIPT = r'''
+import numpy as np
+from optkit import native
+real_empty = np.empty
+image = np.random.default_rng(0).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+base = np.array([[10, 10], [50, 12], [48, 30], [9, 28]], dtype=np.float32)
+quads = np.stack([base + i for i in range(4)])
+size, shape = (8, 16), (4, 8, 16, 3)
+want = native.warp_crops(image, quads, size, out=np.zeros(shape, np.uint8))
+small = bytearray(16)
+ro = np.zeros(shape, np.uint8); ro.flags.writeable = False
+fakes = {
+    "16 bytes": (lambda *a, **k: small, ValueError, "numpy.empty returned must have shape"),
+    "flat": (lambda *a, **k: real_empty(4 * 8 * 16 * 3, np.uint8), ValueError, "must have shape"),
+    "float": (lambda *a, **k: real_empty(shape, np.float32), TypeError, "must be uint8"),
+    "read-only": (lambda *a, **k: ro, ValueError, "read-only"),
+    "strided": (lambda *a, **k: real_empty((4, 8, 32, 3), np.uint8)[:, :, ::2], ValueError, "C-contiguous"),
+    "the image": (lambda *a, **k: image, ValueError, "must have shape"),
+    "not an array": (lambda *a, **k: [0] * 1536, TypeError, "must be a numpy array"),
+}
+current = {}
+np.empty = lambda *a, **k: current["fn"](*a, **k)      # replaced BEFORE warp_crops first needs it
+for label, (fn, exc, text) in fakes.items():
+    current["fn"] = fn
+    try:
+        native.warp_crops(image, quads, size)
+    except exc as e:
+        assert text in str(e), (label, str(e))
+    else:
+        raise AssertionError(f"{label}: warp_crops wrote into what a fake numpy.empty returned")
+small.extend(b"x")          # BufferError here if warp_crops kept a buffer of it
+current["fn"] = real_empty
+assert np.array_equal(native.warp_crops(image, quads, size), want)
+print("empty: ok")
+'''
+
+
+def test_warp_crops_does_not_trust_numpy_empty():
+    """numpy.empty replaced (by a learner, a monkeypatch): warp_crops checks what it returns
+    like a caller's `out` (shape, dtype, contiguity, writability, size) and writes nothing into
+    a wrong buffer. A subprocess, because warp_crops looks numpy.empty up once per process."""
+    r = subprocess.run([sys.executable, "-c", EMPTY_SCRIPT], capture_output=True, text=True,
+                       timeout=120, cwd=ROOT)
+    assert r.returncode == 0 and "empty: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+
+
 # ---------------------------------------------------------------- the fuzz run (subprocess)
 
 @pytest.mark.slow

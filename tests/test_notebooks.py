@@ -83,8 +83,9 @@ def test_no_numbers_in_prose(path):
 def test_notebook_runs_top_to_bottom(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     budget = nb.metadata["optkit"]["ci_budget_s"]
-    # capstone result files go to a temporary folder, not the user's
-    run = nbrun.execute(path, timeout=max(600, budget), env={"OPTKIT_RESULTS": str(tmp_path)})
+    # capstone result files and the learner id go to a temporary folder, not the user's
+    run = nbrun.execute(path, timeout=max(600, budget),
+                        env={"OPTKIT_RESULTS": str(tmp_path), "OPTKIT_CONFIG": str(tmp_path / "config")})
     assert run.exception is None, run.exception
     assert not run.errors, f"error outputs: {run.errors}"
     failed = [v for v in run.verdicts if not v.get("passed")]
