@@ -712,7 +712,7 @@ def _recommend(d: dict) -> list:
          "why": "NumPy's OpenBLAS otherwise sizes its pool from the affinity mask; it ignores the quota"},
         {"setting": f"export NUMBA_NUM_THREADS={n}",
          "why": "Numba reads it once, at import, and sizes its pool from the affinity mask otherwise "
-                "(which ignores the cgroup quota); numba.set_num_threads can only go lower later"},
+                "(which ignores the cgroup quota); later, numba.set_num_threads can only stay at or below it"},
         {"setting": "cv2.setNumThreads(1)  # when you bring your own threads or processes",
          "why": f"otherwise cv2.setNumThreads({n}); OpenCV reads the affinity mask and the cgroup quota, "
                 "but every worker process still starts a pool of that size"},
