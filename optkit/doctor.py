@@ -631,12 +631,13 @@ def _analyse(d: dict) -> None:
             _problem(problems, FAIL, "threads", f"{var}={k} is not a valid thread count",
                      f"export {var}={n}")
     # library pools
-    for lib, fix in (("cv2", f"cv2.setNumThreads({n})"), ("numba", f"export NUMBA_NUM_THREADS={n}"),
-                     ("torch", f"torch.set_num_threads({n})")):
+    for lib, fix in (("cv2", f"cv2.setNumThreads({n}) (any time, in every process)"),
+                     ("numba", f"export NUMBA_NUM_THREADS={n} before Python starts (Numba reads it at "
+                               f"import), or numba.set_num_threads({n}) at run time"),
+                     ("torch", f"torch.set_num_threads({n}) (any time, in every process)")):
         v = thr.get(lib)
         if isinstance(v, int) and v > n:
-            _problem(problems, FAIL, "threads", f"{lib} runs {v} threads on {_ncpus(n)} (oversubscribed)",
-                     f"{fix} before the first parallel call")
+            _problem(problems, FAIL, "threads", f"{lib} runs {v} threads on {_ncpus(n)} (oversubscribed)", fix)
     pools = thr.get("pools")
     if isinstance(pools, list):
         for p in pools:
@@ -688,11 +689,13 @@ def _analyse(d: dict) -> None:
         idx = g.get("index", "?")
         if g.get("persistence_mode", "").lower() not in ("enabled", "on"):
             _problem(problems, WARN, "gpu", f"GPU {idx}: persistence mode is {g.get('persistence_mode')}",
-                     "sudo nvidia-smi -pm 1 (or run nvidia-persistenced) so the driver stays loaded between jobs")
+                     "sudo nvidia-smi -pm 1 (or run nvidia-persistenced): without it the driver de-initialises "
+                     "the GPU whenever no process uses it, and the next job pays the start-up again")
         if g.get("pstate") and g.get("pstate") != "P0":
             _problem(problems, INFO, "gpu", f"GPU {idx}: performance state {g.get('pstate')} now",
-                     "idle GPUs sit in P8; under load it must reach P0 (check clocks/power limits "
-                     "with nvidia-smi -q -d PERFORMANCE if it does not)")
+                     "idle GPUs sit in P8; under load expect P0 (data-centre cards) or P2 (GeForce "
+                     "cards compute in P2 by design); whether clocks are held back shows in the "
+                     "clocks event reasons of nvidia-smi -q -d PERFORMANCE (power cap, thermal)")
     d["problems"] = problems
     d["recommendations"] = _recommend(d)
     d["checklist"] = _checklist(d)
@@ -703,11 +706,13 @@ def _recommend(d: dict) -> list:
     n = d["cpus"]["usable"]
     rec = [
         {"setting": f"export OMP_NUM_THREADS={n}",
-         "why": f"{n} usable CPUs; OpenMP (libgomp, torch, our extension) and OpenBLAS read it at start-up"},
+         "why": f"{n} usable CPUs; OpenMP runtimes (libgomp: our extension, torch's own copy), OpenBLAS "
+                "and PyTorch read it at start-up; Numba does not (NUMBA_NUM_THREADS)"},
         {"setting": f"export OPENBLAS_NUM_THREADS={n} MKL_NUM_THREADS={n}",
          "why": "NumPy's OpenBLAS otherwise sizes its pool from the affinity mask; it ignores the quota"},
         {"setting": f"export NUMBA_NUM_THREADS={n}",
-         "why": "Numba sizes its pool from the affinity mask, which ignores the cgroup quota"},
+         "why": "Numba reads it once, at import, and sizes its pool from the affinity mask otherwise "
+                "(which ignores the cgroup quota); later, numba.set_num_threads can only stay at or below it"},
         {"setting": "cv2.setNumThreads(1)  # when you bring your own threads or processes",
          "why": f"otherwise cv2.setNumThreads({n}); OpenCV reads the affinity mask and the cgroup quota, "
                 "but every worker process still starts a pool of that size"},
@@ -722,9 +727,10 @@ def _recommend(d: dict) -> list:
                            "whether you have one OpenMP pool or two"})
     if d["gpu"].get("present"):
         rec.append({"setting": "sudo nvidia-smi -pm 1",
-                    "why": "persistence mode keeps the driver initialised; no start-up cost per job"})
-        rec.append({"setting": "expect P0 under load (nvidia-smi --query-gpu=pstate --format=csv)",
-                    "why": "a GPU stuck in a low P-state under load is power or clock limited"})
+                    "why": "persistence mode keeps the GPU initialised while idle; no start-up cost per job"})
+        rec.append({"setting": "under load: nvidia-smi -q -d PERFORMANCE",
+                    "why": "P0 (data-centre cards) or P2 (GeForce, by design) under load; the clocks "
+                           "event reasons say whether power or temperature holds the clocks back"})
         rec.append({"setting": "torch.zeros(..., device='cuda'); torch.cuda.synchronize() before timing",
                     "why": "create tensors on the device, and time finished work, not launches"})
     return rec
@@ -772,7 +778,8 @@ def _checklist(d: dict) -> list:
         pm = all(g.get("persistence_mode", "").lower() in ("enabled", "on") for g in gpu["gpus"])
         add("GPU persistence mode on", "ok" if pm else "fix",
             ", ".join(f"GPU {g['index']}: {g['persistence_mode']}, {g['pstate']}" for g in gpu["gpus"]))
-        add("GPU reaches P0 under load", "check", "watch nvidia-smi while the service runs")
+        add("GPU clocks not held back under load", "check",
+            "nvidia-smi -q -d PERFORMANCE while the service runs: clocks event reasons")
     else:
         add("GPU state (persistence, P-state)", "n/a", gpu.get("summary", "no GPU"))
     return items

@@ -330,7 +330,9 @@ def tiny_cnn(n_classes: int = 10, width: int = 4):
 
 def _worker_init(_worker_id):
     """Runs in every DataLoader worker: one thread per worker, so workers and the main
-    process do not fight over the cores (torch's OpenMP pool, OpenCV's pool)."""
+    process do not fight over the cores. PyTorch's worker loop already sets torch's intra-op
+    pool to one thread (repeated here so the function says the whole rule); OpenCV's pool is not
+    PyTorch's business, so it is capped here."""
     import torch
 
     torch.set_num_threads(1)
@@ -701,8 +703,10 @@ def parse_pandas(path) -> dict:
 
 
 def parse_pyarrow(path, use_threads: bool = True, text: bool = True) -> dict:
-    """pyarrow.csv.read_csv (multi-threaded C++ parser); numeric columns to NumPy (no copy),
-    the text column stays an Arrow string array."""
+    """pyarrow.csv.read_csv (multi-threaded C++ parser); numeric columns to NumPy, the text
+    column stays an Arrow string array. The reader returns every column in chunks (one per block
+    parsed), so ``to_numpy()`` concatenates them into a new array: one copy. (A zero-copy view
+    exists only for a single chunk of a primitive type without nulls.)"""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 

@@ -16,8 +16,10 @@ It works for functions defined in notebook cells: their source is found through
 to ``linecache`` directly; if neither has it, lines carry their numbers and timings but an
 empty ``source``.
 
-The profiler slows every line down (a tracing hook runs on each one), roughly evenly, so the
-relative picture holds; ``overhead`` shows by how much. Measure final times with plain timers.
+The profiler slows every line down (a tracing hook runs on each one). The cost is paid per
+hit, not in proportion to a line's work: cheap lines hit very often are inflated far more than
+a line spending its time in one C call, so shares shift and close rankings can flip;
+``overhead`` shows the slowdown of the whole call. Measure final times with plain timers.
 """
 from __future__ import annotations
 

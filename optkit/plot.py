@@ -306,9 +306,11 @@ def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None, xlabel=
     return fig
 
 
-def thread_scaling(data, threads=None, title=None) -> Figure:
+def thread_scaling(data, threads=None, title=None, unit="thread") -> Figure:
     """Measured speedup vs thread count per variant (relative to its own time at the first
     thread count), the ideal line y = x, and parallel efficiency (speedup / threads) in %.
+    ``unit`` names what is counted on the x axis ("thread", or "worker" for a sweep over
+    worker processes).
     For a Sweep from :func:`optkit.bench.sweep_threads`, variants without a thread control
     (serial references) are drawn dotted and get no efficiency labels."""
     xs, series = _series(data, threads)
@@ -343,14 +345,14 @@ def thread_scaling(data, threads=None, title=None) -> Figure:
     if usable and usable < max(xs):
         ax.axvspan(usable, max(xs) + 0.5, color="#b42318", alpha=0.06, linewidth=0)
         ax.axvline(usable, color="#b42318", linestyle=":", linewidth=1)
-        ax.text(usable, 0.03, f" usable CPUs = {usable}: more threads only compete",
+        ax.text(usable, 0.03, f" usable CPUs = {usable}: more {unit}s only compete",
                 color="#b42318", fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
     ax.set_xticks(xs)
     ax.set_xlim(min(xs) - 0.3, max(xs) + 0.5)
     ax.set_ylim(0, ymax * 1.2)
-    ax.set_xlabel("threads")
-    ax.set_ylabel(f"speedup vs {x0} thread{'s' if x0 > 1 else ''}")
-    _title(fig, ax, title or "Thread scaling (labels: parallel efficiency = speedup / threads)")
+    ax.set_xlabel(f"{unit}s")
+    ax.set_ylabel(f"speedup vs {x0} {unit}{'s' if x0 > 1 else ''}")
+    _title(fig, ax, title or f"{unit.capitalize()} scaling (labels: parallel efficiency = speedup / {unit}s)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
     _quality_note(fig, data)

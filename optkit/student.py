@@ -16,7 +16,7 @@ every self-check passes. The learner edition is the same course with the solutio
 Layout of DIR (default build/student)::
 
     DIR/README.md              what this is, how to start, where the solutions are
-    DIR/notebooks/NN_*.ipynb   the learner notebooks (their ../README.md link lands on DIR/README.md)
+    DIR/notebooks/NN_*.ipynb   the learner notebooks (their course-index link opens 00_welcome.ipynb)
     DIR/solutions/NN_*.md      the solution code of each notebook that has exercises
     DIR/.optkit-student.json   the manifest: every file the builder wrote and its sha256
 

@@ -545,8 +545,13 @@ def bandwidth_chart(gbs: dict, roof: float, roof_label="measured roof", title=No
 
 
 def normalize_fresh(img, mean=127.5, std=64.0):
-    """A memory-bound preprocessing step as a beginner writes it: every operator makes a new
-    float32 array (uint8 image -> float32, minus the mean, divided by the std)."""
+    """A memory-bound preprocessing step as a beginner writes it (uint8 image -> float32, minus
+    the mean, divided by the std): a fresh float32 array on every call, and three passes over it.
+
+    The cast makes the new array; NumPy's temporary elision usually lets the subtraction and the
+    division write into that temporary (large arrays, platforms where NumPy can check it), so
+    the peak is one result, but the result is still written three times and read twice, and
+    its fresh pages are faulted in on every call."""
     import numpy as np
     return (img.astype(np.float32) - np.float32(mean)) / np.float32(std)
 
@@ -737,8 +742,9 @@ def gpu_demo(print_fn=print, nvidia_smi="nvidia-smi") -> dict:
         for g in res["gpu_state_under_load"].get("gpus", []):
             print_fn(f"  under load: GPU {g['index']} {g['pstate']}, SM clock {g['clocks.sm']} MHz, "
                      f"utilisation {g['utilization.gpu']} %")
-            if g["pstate"] != "P0":
-                print_fn("  advice: not P0 under load: check power and clock limits (nvidia-smi -q -d PERFORMANCE)")
+            if g["pstate"] not in ("P0", "P2"):
+                print_fn(f"  advice: {g['pstate']} under load (expect P0, or P2 on GeForce cards): see the clocks "
+                         "event reasons in nvidia-smi -q -d PERFORMANCE (power cap, thermal slowdown)")
     res["benchmark"] = torch_benchmark_demo(device, n=n if res["cuda"] else 512)
     b = res["benchmark"]
     print_fn(f"torch.utils.benchmark a @ b ({b['n']}x{b['n']} on {device}): median {b['median_s'] * 1e3:.3f} ms, "

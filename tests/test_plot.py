@@ -163,6 +163,13 @@ def test_thread_scaling_ideal_line_and_efficiency():
     assert [int(t) for t in ax.get_xticks()] == [1, 2, 3, 4]
 
 
+def test_thread_scaling_axes_name_the_unit_of_a_worker_sweep():
+    fig = plot.thread_scaling({"dask": [2.0, 1.1]}, threads=[1, 2], unit="worker")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "workers" and ax.get_ylabel() == "speedup vs 1 worker"
+    assert plot.thread_scaling({"a": [1.0, 0.6]}, threads=[1, 2]).axes[0].get_xlabel() == "threads"
+
+
 def test_thread_scaling_serial_reference_without_efficiency_labels():
     s = bench.Sweep([1, 2], {"serial": [1.0, 1.0], "parallel": [1.0, 0.6]}, kind="threads",
                     context={"controls": {"parallel": "openmp"}})

@@ -524,7 +524,8 @@ def test_notebook_navigation_and_table_of_contents(path):
     assert "Recap" in last.source, f"{path.name}: the last cell is the recap"
     for where, cell in (("first", first), ("last", last)):
         nav = _nav(cell.source)
-        assert nav.get("index") == "../README.md", f"{path.name} {where} cell: course index link"
+        want_index = "#The-ladder" if k == 0 else "00_welcome.ipynb#The-ladder"   # inside the served folder
+        assert nav.get("index") == want_index, f"{path.name} {where} cell: course index link"
         want_prev = f"{COURSE[k - 1]}.ipynb" if k > 0 else None
         want_next = f"{COURSE[k + 1]}.ipynb" if k + 1 < len(COURSE) else None
         assert nav.get("previous") == want_prev, f"{path.name} {where} cell: previous -> {nav.get('previous')}"
