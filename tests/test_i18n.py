@@ -1,0 +1,217 @@
+"""The Korean edition cannot drift from the English one.
+
+* every English markdown cell has a current Korean translation (stale and missing fail, naming
+  the notebook, the cell id and the English first line);
+* every generated Korean notebook equals what `python -m optkit.i18n build` writes now, so its
+  code cells are the English ones byte for byte (the one inserted set-up cell, id
+  ``optkit-lang``, is the only extra cell, and metadata.optkit.i18n says so);
+* changing an English cell makes the stale check fail (demonstrated on a temporary copy);
+* optkit's language setting and the Korean chart font.
+"""
+import json
+import shutil
+import warnings
+
+import nbformat
+import pytest
+
+from optkit import i18n
+from tests import test_notebooks
+
+REPO = i18n.REPO
+ENGLISH = i18n.english_notebooks()
+IDS = [p.stem for p in ENGLISH]
+KOREAN = sorted((REPO / "notebooks" / "ko").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=IDS)
+def test_every_prose_cell_has_a_current_translation(path):
+    problems = i18n.notebook_status(path)
+    assert not problems, (f"{len(problems)} Korean translation(s) missing or stale "
+                          f"(update notebooks/i18n/ko/{path.stem}.md, then `python -m optkit.i18n stamp`):\n"
+                          + "\n".join(str(p) for p in problems))
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=IDS)
+def test_korean_notebook_is_up_to_date_with_the_generator(path):
+    target = i18n.output_path(path.stem)
+    if not i18n.translation_path(path.stem).exists():
+        assert not target.exists(), f"{target.name} exists without a translation file"
+        pytest.skip(f"{path.stem}: not translated yet (reported by the translation test)")
+    expected = i18n.expected_text(path)
+    assert target.exists(), f"notebooks/ko/{path.name} missing: run `python -m optkit.i18n build`"
+    assert target.read_text(encoding="utf-8") == expected, (
+        f"notebooks/ko/{path.name} differs from the generator's output: run `python -m optkit.i18n build`")
+
+
+@pytest.mark.parametrize("path", KOREAN, ids=[p.stem for p in KOREAN])
+def test_korean_code_cells_are_the_english_ones(path):
+    ko = nbformat.read(path, as_version=4)
+    en = nbformat.read(REPO / "notebooks" / path.name, as_version=4)
+    meta = ko.metadata["optkit"]["i18n"]
+    assert meta["language"] == "ko" and meta["inserted_cells"] == [i18n.SETUP_CELL_ID]
+    inserted = [c for c in ko.cells if c.id == i18n.SETUP_CELL_ID]
+    assert len(inserted) == 1 and "%env OPTKIT_LANG=ko" in inserted[0].source
+    rest = [c for c in ko.cells if c.id != i18n.SETUP_CELL_ID]
+    assert [(c.id, c.cell_type) for c in rest] == [(c.id, c.cell_type) for c in en.cells]
+    for k, e in zip(rest, en.cells):
+        if e.cell_type == "code":
+            assert k == e, f"{path.name}: code cell {e.id} differs from the English one"
+    assert ko.metadata["kernelspec"] == en.metadata["kernelspec"]
+
+
+def _copy_course(tmp_path, stem):
+    root = tmp_path / "notebooks"
+    (root / "i18n" / "ko").mkdir(parents=True)
+    shutil.copy(REPO / "notebooks" / f"{stem}.ipynb", root)
+    return root
+
+
+def test_changing_an_english_cell_makes_its_translation_stale(tmp_path):
+    stem = "00_welcome"
+    root = _copy_course(tmp_path, stem)
+    en = root / f"{stem}.ipynb"
+    i18n.skeleton(stem, root=root)
+    tfile = i18n.translation_path(stem, root=root)
+    # Fill every block with a "translation": now everything is current.
+    blocks = i18n.parse(tfile.read_text(encoding="utf-8"))
+    for b in blocks.values():
+        b.text = f"번역 {b.cell_id}"
+    tfile.write_text(i18n.render(blocks), encoding="utf-8")
+    assert i18n.notebook_status(en) == []
+    # Change one English prose cell: that one cell, and only it, turns stale.
+    nb = nbformat.read(en, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "markdown" and c.id != nb.cells[0].id)
+    cell.source = "## A changed heading\n\n" + cell.source
+    nbformat.write(nb, en)
+    problems = i18n.notebook_status(en)
+    assert [(p.kind, p.cell_id, p.english_first_line) for p in problems] == [
+        ("stale", cell.id, "## A changed heading")]
+    assert cell.id in str(problems[0]) and f"{stem}.ipynb" in str(problems[0])
+    # A refreshed skeleton keeps the text and the OLD hash: still stale, nothing silent.
+    i18n.skeleton(stem, root=root)
+    assert [p.kind for p in i18n.notebook_status(en)] == ["stale"]
+    assert i18n.parse(tfile.read_text(encoding="utf-8"))[cell.id].text == f"번역 {cell.id}"
+    # After the translator updates it and stamps it, it passes again.
+    i18n.stamp(stem, [cell.id], root=root)
+    assert i18n.notebook_status(en) == []
+    # A new English cell is missing; the generator refuses to build without it.
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Brand new"))
+    nbformat.write(nb, en)
+    new_id = nb.cells[-1].id
+    assert [(p.kind, p.cell_id) for p in i18n.notebook_status(en)] == [("missing", new_id)]
+    with pytest.raises(i18n.TranslationError, match=new_id):
+        i18n.generate(en)
+
+
+def test_build_skips_untranslated_and_copies_code(tmp_path, capsys):
+    stem = "00_welcome"
+    root = _copy_course(tmp_path, stem)
+    shutil.copy(REPO / "notebooks" / "08_capstone.ipynb", root)
+    i18n.skeleton(stem, root=root)
+    tfile = i18n.translation_path(stem, root=root)
+    blocks = i18n.parse(tfile.read_text(encoding="utf-8"))
+    for b in blocks.values():
+        b.text = "번역"
+    tfile.write_text(i18n.render(blocks), encoding="utf-8")
+    assert i18n.build(root=root) == 0
+    out = capsys.readouterr().out
+    assert "skipped  08_capstone" in out
+    ko = nbformat.read(i18n.output_path(stem, root=root), as_version=4)
+    en = nbformat.read(root / f"{stem}.ipynb", as_version=4)
+    assert len(ko.cells) == len(en.cells) + 1 and ko.cells[1].id == i18n.SETUP_CELL_ID
+    assert all(c.source == "번역" for c in ko.cells if c.cell_type == "markdown")
+    assert ko.metadata["optkit"]["lang"] == "ko"
+    assert not i18n.output_path("08_capstone", root=root).exists()
+
+
+def test_parse_rejects_malformed_files():
+    with pytest.raises(i18n.TranslationError, match="malformed"):
+        i18n.parse("<!-- cell abc en:123 -->\n텍스트\n")
+    with pytest.raises(i18n.TranslationError, match="second block"):
+        i18n.parse("<!-- cell a en:0123456789abcdef -->\nx\n<!-- cell a en:0123456789abcdef -->\ny\n")
+    with pytest.raises(i18n.TranslationError, match="before the first"):
+        i18n.parse("stray\n<!-- cell a en:0123456789abcdef -->\nx\n")
+    b = i18n.parse("<!-- cell a en:0123456789abcdef -->\n# 제목\n\n본문\n")
+    assert b["a"].text == "# 제목\n\n본문" and b["a"].en_hash == "0123456789abcdef"
+    assert i18n.parse(i18n.render(b))["a"].text == b["a"].text
+
+
+def test_hash_is_the_documented_one():
+    import hashlib
+
+    src = ["# Title\n", "\n", "text"]
+    assert i18n.source_hash(src) == hashlib.sha256("".join(src).encode()).hexdigest()[:16]
+    assert i18n.source_hash("# Title\n\ntext") == i18n.source_hash(src)
+
+
+def test_language_setting_is_opt_in():
+    assert i18n.lang({}) == "en"
+    assert i18n.lang({"LANG": "ko_KR.UTF-8", "LC_ALL": "ko_KR.UTF-8"}) == "en"   # locale ignored
+    for v in ("ko", "KO", "ko_KR", "ko-KR", "ko_KR.UTF-8"):
+        assert i18n.lang({"OPTKIT_LANG": v}) == "ko"
+    assert i18n.lang({"OPTKIT_LANG": "fr"}) == "en"
+
+
+def test_tr_translates_and_falls_back(monkeypatch):
+    monkeypatch.setenv("OPTKIT_LANG", "ko")
+    assert i18n.tr("speedup") == "속도 향상"
+    assert i18n.tr("no such message {n}", n=2) == "no such message 2"
+    monkeypatch.setenv("OPTKIT_LANG", "en")
+    assert i18n.tr("speedup") == "speedup"
+    monkeypatch.delenv("OPTKIT_LANG")
+    assert i18n.tr("not yet") == "not yet"
+    assert i18n.tr("not yet", language="ko") == "아직"
+
+
+def test_import_changes_no_global_state():
+    import subprocess
+    import sys
+
+    code = ("import matplotlib, os; before = (list(matplotlib.rcParams['font.sans-serif']), "
+            "dict(os.environ)); import optkit.i18n; import sys; "
+            "assert 'koreanize_matplotlib' not in sys.modules; "
+            "assert before == (list(matplotlib.rcParams['font.sans-serif']), dict(os.environ))")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_korean_chart_text_has_every_glyph(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure
+
+    assert i18n.korean_font_path() is not None, "no Korean font: koreanize-matplotlib not installed?"
+    saved = matplotlib.rcParams.copy()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            i18n.use_korean_font()
+            fig = Figure(figsize=(5, 3))
+            ax = fig.subplots()
+            ax.bar(["기준 구현", "NumPy 벡터화"], [1.0, -0.3])
+            ax.set_title("속도 향상: 같은 출력, 더 빠른 연산")
+            ax.set_xlabel("구현")
+            ax.set_ylabel("호출당 시간 (ms)")
+            fig.savefig(tmp_path / "ko.png")
+        missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+        assert not missing, missing
+        assert (tmp_path / "ko.png").stat().st_size > 1000
+        # The check can fail: without the Korean font, the same title warns.
+        matplotlib.rcParams.update(saved)
+        matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig = Figure()
+            fig.subplots().set_title("속도 향상")
+            fig.savefig(tmp_path / "tofu.png")
+        assert any("missing from" in str(w.message) for w in caught)
+    finally:
+        matplotlib.rcParams.update(saved)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", KOREAN, ids=[f"ko-{p.stem}" for p in KOREAN])
+def test_korean_notebook_runs_top_to_bottom(path, tmp_path):
+    """The Korean notebooks pass the same execution test as the English ones."""
+    test_notebooks.test_notebook_runs_top_to_bottom(path, tmp_path)
