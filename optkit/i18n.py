@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import hashlib
 import os
 import re
@@ -79,13 +80,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "correct": "정답",
         "speedup": "속도 향상",
         "time": "시간",
-        "threads": "스레드 수",
         "input size": "입력 크기",
         "time per call": "호출당 시간",
         "ideal": "이상적",
         "baseline": "기준 구현",
         "reference": "참조 구현",
         "measured on this machine": "이 머신에서 측정",
+        # optkit.plot
+        "red: slower than {than}": "빨간색: {than}보다 느림",
+        "the baseline": "기준 구현",
+        "the previous step": "이전 단계",
+        "speedup vs {baseline} (higher is better)": "{baseline} 대비 속도 향상 (높을수록 좋음)",
+        "Speedup over the baseline (median time per call)": "기준 구현 대비 속도 향상 (호출당 시간의 중앙값)",
+        "input size n": "입력 크기 n",
+        "median time per call": "호출당 시간의 중앙값",
+        "throughput [{unit} / s]": "처리량 [{unit} / s]",
+        "Time vs input size": "입력 크기에 따른 시간",
+        "Throughput vs input size": "입력 크기에 따른 처리량",
+        "ideal (y = x)": "이상적 (y = x)",
+        " usable CPUs = {usable}: more threads only compete": " 사용 가능한 CPU = {usable}: 스레드를 더 늘리면 경쟁만 합니다",
+        "threads": "스레드 수",
+        "Thread scaling (labels: parallel efficiency = speedup / threads)":
+            "스레드 확장성 (라벨: 병렬 효율 = 속도 향상 / 스레드 수)",
+        "speedup vs {n} thread": "스레드 {n}개 대비 속도 향상",
+        "speedup vs {n} threads": "스레드 {n}개 대비 속도 향상",
+        "cumulative speedup vs {first}": "{first} 대비 누적 속도 향상",
+        "Optimisation ladder (cumulative speedup per step)": "최적화 사다리 (단계별 누적 속도 향상)",
     },
 }
 
@@ -453,9 +473,14 @@ def use_korean_font() -> str:
         raise RuntimeError("no Korean font found: `pip install koreanize-matplotlib` (optkit's "
                            "set-up installs it) or, as root, `apt-get install fonts-nanum`")
     bold = path.with_name("NanumGothicBold.ttf")
-    for p in (path, bold):
-        if p.exists():
-            font_manager.fontManager.addfont(str(p))
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    if bold.exists() and str(bold) not in known:
+        # NanumGothicBold declares weight 600, so bold text (weight 700) would log "Failed to
+        # find font weight bold" on every chart: register it as the bold (700) it is.
+        entry = font_manager.ttfFontProperty(font_manager.get_font(str(bold)))
+        font_manager.fontManager.ttflist.append(dataclasses.replace(entry, weight=700))
+    if str(path) not in known:
+        font_manager.fontManager.addfont(str(path))    # also clears findfont's cache
     family = font_manager.FontProperties(fname=str(path)).get_name()
     fam = matplotlib.rcParams["font.family"]
     fam = [fam] if isinstance(fam, str) else list(fam)

@@ -175,7 +175,9 @@ def test_import_changes_no_global_state():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_korean_chart_text_has_every_glyph(tmp_path):
+def test_korean_chart_text_has_every_glyph(tmp_path, monkeypatch, caplog):
+    import logging
+
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -194,6 +196,15 @@ def test_korean_chart_text_has_every_glyph(tmp_path):
             ax.set_xlabel("구현")
             ax.set_ylabel("호출당 시간 (ms)")
             fig.savefig(tmp_path / "ko.png")
+            # optkit's own charts speak Korean under OPTKIT_LANG=ko (bold value labels included)
+            monkeypatch.setenv("OPTKIT_LANG", "ko")
+            from optkit import plot
+
+            with caplog.at_level(logging.INFO, logger="matplotlib.font_manager"):
+                bars = plot.speedup_bars({"루프": 0.2, "numpy": 0.01, "느린 것": 0.4}, baseline="루프")
+                bars.savefig(tmp_path / "bars.png")
+            assert "대비 속도 향상" in bars.axes[0].get_xlabel()
+            assert not [r for r in caplog.records if "findfont" in r.getMessage()], caplog.text
         missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
         assert not missing, missing
         assert (tmp_path / "ko.png").stat().st_size > 1000
