@@ -2,7 +2,8 @@
 
     optkit doctor [--json] [--check]     what this machine offers, and what to fix
     optkit bench NAME [--json]           instructor benchmarks (pipeline, crops, ...)
-    optkit lab [--port N]                JupyterLab on notebooks/ (what `make lab` runs)
+    optkit lab [--port N] [--lang ko]    JupyterLab on notebooks/ (what `make lab` runs;
+                                         --lang ko: Korean learner edition, Korean UI)
     optkit install-kernel                register the "Python (optkit)" Jupyter kernel
     optkit student [--out DIR]           build the learner edition of the notebooks
     optkit leaderboard FILES...          gather capstone results into one table and chart
@@ -93,10 +94,22 @@ def lab_command(port: int, root: Path, token: str | None = None, open_browser: b
 def lab(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="optkit lab", description="JupyterLab on notebooks/, token auth, 127.0.0.1")
     ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8888)))
-    ap.add_argument("--root", default=str(REPO / "notebooks"))
+    ap.add_argument("--root", default=None, help="notebook folder (default: notebooks/)")
+    ap.add_argument("--lang", choices=["en", "ko"], default="en",
+                    help="ko: the Korean learner edition with JupyterLab's Korean UI (see optkit.i18n)")
     args = ap.parse_args(argv)
+    root, extra = Path(args.root or REPO / "notebooks"), []
+    if args.lang != "en":
+        from optkit import i18n
+
+        try:
+            root, extra = i18n.lab_setup(args.lang, args.root)
+        except i18n.TranslationError as exc:
+            print(f"optkit lab: {exc}", file=sys.stderr)
+            return 2
+        os.environ[i18n.ENV_VAR] = args.lang        # kernels started by this server speak it too
     token = secrets.token_hex(24)
-    cmd = lab_command(args.port, Path(args.root), token)
+    cmd = lab_command(args.port, root, token) + extra
     url = f"http://127.0.0.1:{args.port}/lab?token={token}"
     bar = "=" * min(100, len(url) + 4)
     print(f"\n{bar}\n  optkit JupyterLab: open this URL (token auth is on, 127.0.0.1 only)\n  {url}\n{bar}\n", flush=True)

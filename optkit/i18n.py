@@ -61,7 +61,8 @@ __all__ = [
     "LANGUAGES", "ENV_VAR", "MESSAGES", "Block", "TranslationError", "lang", "tr",
     "source_hash", "parse", "render", "translation_path", "output_path", "english_notebooks",
     "notebook_status", "skeleton", "stamp", "generate", "build", "setup_cell",
-    "korean_font_path", "use_korean_font", "main",
+    "korean_font_path", "use_korean_font", "lab_settings_dir", "learner_edition", "lab_setup",
+    "main",
 ]
 
 
@@ -486,6 +487,84 @@ def use_korean_font() -> str:
     fam = [fam] if isinstance(fam, str) else list(fam)
     matplotlib.rcParams["font.family"] = [f for f in fam if f != family] + [family]
     return family
+
+
+# --------------------------------------------------------------------------------------------
+# JupyterLab in Korean (`optkit lab --lang ko`, what `make lab KO=1` runs)
+
+LAB_LOCALES = {"ko": "ko_KR"}
+LANGUAGE_PACKS = {"ko": "jupyterlab-language-pack-ko-kr"}
+TRANSLATION_PLUGIN = "@jupyterlab/translation-extension:plugin"
+
+
+def lab_settings_dir(language: str = "ko", dest: Path | None = None) -> Path:
+    """A JupyterLab *app settings* folder for one server: the environment's own settings
+    (``overrides.json`` and the rest, copied) plus the UI language as an override.
+
+    Only the server started with ``--LabApp.app_settings_dir=<this folder>`` sees it; the
+    environment's settings, hence the English route, are not touched. It is an override of the
+    default, so a learner who picks another language in Settings → Language keeps their choice.
+    The folder is generated (rewritten on every call); nothing a learner writes lives there.
+    """
+    import json
+    import shutil
+
+    from jupyterlab.commands import get_app_dir
+
+    base = Path(get_app_dir()) / "settings"
+    dest = Path(dest) if dest is not None else REPO / "build" / f"lab-{language}" / "settings"
+    dest.mkdir(parents=True, exist_ok=True)
+    overrides = {}
+    if base.is_dir():
+        for f in base.iterdir():
+            if f.name == "overrides.json":
+                overrides = json.loads(f.read_text(encoding="utf-8") or "{}")
+            elif f.is_file():
+                shutil.copy2(f, dest / f.name)
+            elif f.is_dir():
+                shutil.copytree(f, dest / f.name, dirs_exist_ok=True)
+    overrides.setdefault(TRANSLATION_PLUGIN, {})["locale"] = LAB_LOCALES[language]
+    (dest / "overrides.json").write_text(json.dumps(overrides, indent=1), encoding="utf-8")
+    return dest
+
+
+def learner_edition(language: str = "ko", out: Path | None = None, out_stream=None) -> Path:
+    """The folder of the translated learner edition, built with `optkit student` when it is not
+    there yet. An existing one is left exactly as it is (it holds the learner's work)."""
+    from optkit import student
+
+    out_stream = out_stream or sys.stdout
+    src = NOTEBOOKS / language
+    out = Path(out) if out is not None else REPO / "build" / f"student-{language}"
+    if (out / "notebooks").is_dir():
+        print(f"using the existing {language} learner edition in {out} (your work there is kept; "
+              f"to start over: optkit student --src {src} --out {out} --force)", file=out_stream)
+        return out / "notebooks"
+    if not any(src.glob("[0-9][0-9]_*.ipynb")):
+        raise TranslationError(f"no {language} notebooks in {src}: run `python -m optkit.i18n build`")
+    rc = student.main(["--src", str(src), "--out", str(out)])
+    if rc:
+        raise TranslationError(f"could not build the {language} learner edition into {out}")
+    return out / "notebooks"
+
+
+def lab_setup(language: str, root=None) -> tuple[Path, list[str]]:
+    """(notebook root, extra `jupyter lab` arguments) for JupyterLab in ``language``.
+
+    Without ``root``: the translated learner edition. Raises TranslationError when the language
+    pack is not installed (optkit's set-up installs it)."""
+    from importlib import metadata
+
+    if language not in LAB_LOCALES:
+        raise TranslationError(f"no JupyterLab language for {language!r}; known: {sorted(LAB_LOCALES)}")
+    try:
+        metadata.distribution(LANGUAGE_PACKS[language])
+    except metadata.PackageNotFoundError:
+        raise TranslationError(f"JupyterLab's language pack is not installed: "
+                               f"pip install {LANGUAGE_PACKS[language]} (make setup installs it)") from None
+    root = Path(root) if root is not None else learner_edition(language)
+    settings = lab_settings_dir(language)
+    return root, [f"--LabApp.app_settings_dir={settings}"]
 
 
 # --------------------------------------------------------------------------------------------

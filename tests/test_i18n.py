@@ -226,3 +226,84 @@ def test_korean_chart_text_has_every_glyph(tmp_path, monkeypatch, caplog):
 def test_korean_notebook_runs_top_to_bottom(path, tmp_path):
     """The Korean notebooks pass the same execution test as the English ones."""
     test_notebooks.test_notebook_runs_top_to_bottom(path, tmp_path)
+
+
+def test_korean_lab_settings_leave_the_english_route_alone(tmp_path):
+    from jupyterlab.commands import get_app_dir
+
+    base = i18n.Path(get_app_dir()) / "settings" / "overrides.json"
+    before = base.read_text() if base.exists() else None
+    settings = i18n.lab_settings_dir("ko", tmp_path / "settings")
+    over = json.loads((settings / "overrides.json").read_text())
+    assert over[i18n.TRANSLATION_PLUGIN]["locale"] == "ko_KR"
+    if before is not None:        # the environment's own overrides are carried over, unchanged
+        for k, v in json.loads(before).items():
+            assert over[k] == v if k != i18n.TRANSLATION_PLUGIN else True
+    assert (base.read_text() if base.exists() else None) == before
+    if before is not None:
+        assert i18n.TRANSLATION_PLUGIN not in json.loads(before)
+
+
+def test_korean_learner_edition_is_built_once_and_then_kept(tmp_path, capsys):
+    if not KOREAN:
+        pytest.skip("no Korean notebooks generated yet")
+    out = tmp_path / "student-ko"
+    nbdir = i18n.learner_edition("ko", out)
+    assert nbdir == out / "notebooks" and (nbdir / KOREAN[0].name).exists()
+    mine = nbdir / KOREAN[0].name
+    mine.write_text(mine.read_text() + " ")          # the learner's work
+    i18n.learner_edition("ko", out)
+    assert mine.read_text().endswith(" "), "an existing learner edition was rebuilt"
+    assert "your work there is kept" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_lab_ko_serves_jupyterlab_in_korean(tmp_path):
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.test_cli import free_port
+
+    root = tmp_path / "root"
+    root.mkdir()
+    port = free_port()
+    env = dict(__import__("os").environ, JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "user-settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+    proc = subprocess.Popen([sys.executable, "-m", "optkit.cli", "lab", "--port", str(port),
+                             "--lang", "ko", "--root", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env)
+    try:
+        token, lines, deadline = None, [], time.time() + 120
+        while time.time() < deadline and token is None:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if f"127.0.0.1:{port}/lab?token=" in line:
+                token = line.strip().split("token=")[1]
+        assert token, "no URL printed:\n" + "".join(lines)
+        base = f"http://127.0.0.1:{port}"
+
+        def get(path):
+            while time.time() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{base}{path}?token={token}", timeout=5) as r:
+                        return json.load(r)
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.5)
+            raise AssertionError(f"no answer from {path}")
+
+        plugin = get(f"/lab/api/settings/{i18n.TRANSLATION_PLUGIN}")
+        # the override becomes the setting's default; the (empty) user settings keep it
+        assert plugin["schema"]["properties"]["locale"]["default"] == "ko_KR"
+        assert plugin["settings"].get("locale", "ko_KR") == "ko_KR", plugin["settings"]
+        packs = get("/lab/api/translations/")
+        assert "ko_KR" in packs["data"], sorted(packs["data"])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
