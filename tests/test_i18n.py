@@ -307,3 +307,40 @@ def test_lab_ko_serves_jupyterlab_in_korean(tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.mark.parametrize("path", KOREAN, ids=[p.stem for p in KOREAN])
+def test_korean_links_land_on_files(path):
+    import re
+
+    nb = nbformat.read(path, as_version=4)
+    broken = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in re.findall(r"\]\(([^)\s]+)\)", cell.source):
+            if re.match(r"[a-z]+:", target) or target.startswith("#"):
+                continue
+            if not (path.parent / target.split("#")[0]).exists():
+                broken.append((cell.id, target))
+    assert not broken, f"{path.name}: links to missing files (from notebooks/ko/): {broken}"
+
+
+@pytest.fixture(scope="module")
+def korean_learner_edition(tmp_path_factory):
+    from optkit import student
+
+    out = tmp_path_factory.mktemp("learner-ko") / "student"
+    student.build(REPO / "notebooks" / "ko", out)
+    return out / "notebooks"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", [p for p in KOREAN if any(
+    "solution" in c.get("metadata", {}).get("tags", []) for c in nbformat.read(p, as_version=4).cells)],
+    ids=lambda p: f"ko-{p.stem}")
+def test_korean_learner_edition_says_not_yet(path, korean_learner_edition, monkeypatch):
+    """The Korean learner edition passes the English learner-edition test."""
+    from tests import test_student
+
+    test_student.test_learner_edition_runs_and_every_check_says_not_yet(path, korean_learner_edition, monkeypatch)
