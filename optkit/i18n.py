@@ -72,21 +72,14 @@ __all__ = [
 #: English message -> translation, per language. Keys are the exact English text passed to tr().
 MESSAGES: dict[str, dict[str, str]] = {
     "ko": {
-        "passed": "통과",
-        "not yet": "아직",
-        "failed": "실패",
-        "not implemented yet: replace the `raise NotImplementedError` with your code":
-            "아직 구현되지 않았습니다: `raise NotImplementedError`를 여러분의 코드로 바꾸세요",
-        "wrong output": "출력이 다릅니다",
-        "correct": "정답",
-        "speedup": "속도 향상",
-        "time": "시간",
-        "input size": "입력 크기",
-        "time per call": "호출당 시간",
-        "ideal": "이상적",
-        "baseline": "기준 구현",
-        "reference": "참조 구현",
-        "measured on this machine": "이 머신에서 측정",
+        # optkit.check verdict labels (for check.py to pass through tr(); the statuses stored
+        # in the verdict records stay English)
+        "PASS": "통과",
+        "WRONG": "오답",
+        "ERROR": "오류",
+        "TIMEOUT": "시간 초과",
+        "TOO SLOW": "너무 느림",
+        "NOT YET": "아직",
         # optkit.plot
         "red: slower than {than}": "빨간색: {than}보다 느림",
         "the baseline": "기준 구현",
@@ -125,8 +118,8 @@ def lang(env=None) -> str:
 def tr(message: str, /, *, language: str | None = None, **fields) -> str:
     """``message`` (English, optionally with ``{field}`` placeholders) in the current language.
 
-    >>> tr("speedup", language="ko")
-    '속도 향상'
+    >>> tr("threads", language="ko")
+    '스레드 수'
     >>> tr("{n} passed", n=3, language="en")
     '3 passed'
 

@@ -155,13 +155,13 @@ def test_language_setting_is_opt_in():
 
 def test_tr_translates_and_falls_back(monkeypatch):
     monkeypatch.setenv("OPTKIT_LANG", "ko")
-    assert i18n.tr("speedup") == "속도 향상"
+    assert i18n.tr("threads") == "스레드 수"
     assert i18n.tr("no such message {n}", n=2) == "no such message 2"
     monkeypatch.setenv("OPTKIT_LANG", "en")
-    assert i18n.tr("speedup") == "speedup"
+    assert i18n.tr("threads") == "threads"
     monkeypatch.delenv("OPTKIT_LANG")
-    assert i18n.tr("not yet") == "not yet"
-    assert i18n.tr("not yet", language="ko") == "아직"
+    assert i18n.tr("NOT YET") == "NOT YET"
+    assert i18n.tr("NOT YET", language="ko") == "아직"
 
 
 def test_import_changes_no_global_state():
