@@ -315,7 +315,8 @@ def stamp(stem: str, cell_ids, language: str = "ko", root: Path = NOTEBOOKS, out
 SETUP_SOURCE = {
     "ko": ("# 한국어판 설정: optkit의 메시지를 한국어로, 차트에는 한글 글꼴을 씁니다.\n"
            "%env OPTKIT_LANG=ko\n"
-           "from optkit import i18n; i18n.use_korean_font()"),
+           "from optkit import i18n\n"
+           "i18n.use_korean_font();"),
 }
 
 
