@@ -80,6 +80,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "TIMEOUT": "시간 초과",
         "TOO SLOW": "너무 느림",
         "NOT YET": "아직",
+        # optkit.lineprof
+        "{share:.0f}% of the time": "시간의 {share:.0f}%",
+        "share of the function's time [%]": "함수 시간 중 비중 [%]",
+        "Where {name}() spends its time (line_profiler; profiler overhead x{overhead:.1f})":
+            "{name}()의 시간은 어디에 쓰이나 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
         # optkit.plot
         "red: slower than {than}": "빨간색: {than}보다 느림",
         "the baseline": "기준 구현",
