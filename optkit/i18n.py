@@ -88,6 +88,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         # optkit.plot
         "red: slower than {than}": "빨간색: {than}보다 느림",
         "the baseline": "기준 구현",
+        "baseline": "기준 구현",
+        "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
+            "⚠ 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 결과의 .warnings()를 보세요",
         "the previous step": "이전 단계",
         "speedup vs {baseline} (higher is better)": "{baseline} 대비 속도 향상 (높을수록 좋음)",
         "Speedup over the baseline (median time per call)": "기준 구현 대비 속도 향상 (호출당 시간의 중앙값)",

@@ -133,8 +133,8 @@ def _quality_note(fig, data):
         notes = []
     if notes:
         kinds = sorted({n.split(":", 1)[0] for n in notes})
-        fig.supxlabel(f"⚠ {' and '.join(kinds)} measurements (a busy machine?): see "
-                      ".warnings() of the result", x=0.01, ha="left",
+        fig.supxlabel(tr("⚠ {kinds} measurements (a busy machine?): see .warnings() of the result",
+                         kinds=" and ".join(kinds)), x=0.01, ha="left",
                       fontsize=7.5, color="#b54708")
 
 
@@ -237,7 +237,7 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     for yi, s, k in zip(y, speed, labels):
         txt = f"{_fmt(s)}  ({_fmt_time(times[k])})"
         if k == baseline:
-            txt += "  baseline"
+            txt += "  " + tr("baseline")
         ax.text(s * 1.06 if log else s + hi * 0.012, yi, txt, va="center", ha="left", fontsize=9,
                 fontweight="normal" if k == baseline else "bold")
     ax.set_xlabel(tr("speedup vs {baseline} (higher is better)", baseline=_wrap(str(baseline), 40)))
