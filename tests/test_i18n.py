@@ -344,3 +344,60 @@ def test_korean_learner_edition_says_not_yet(path, korean_learner_edition, monke
     from tests import test_student
 
     test_student.test_learner_edition_runs_and_every_check_says_not_yet(path, korean_learner_edition, monkeypatch)
+
+
+def _broken_emphasis(text):
+    """`*`/`**` runs that CommonMark will not read as the emphasis they were meant to be.
+
+    In Korean a particle follows the closing delimiter directly (`**통과**를`). After a
+    punctuation character (`` **`code`**를 ``, `**(x)**는`) such a run is not right-flanking and
+    the asterisks show up literally; the same for an opener between a letter and punctuation.
+    Runs are paired in order within a paragraph; code spans and indented code are skipped."""
+    import re
+    import unicodedata
+
+    def punct(ch):
+        return bool(ch) and unicodedata.category(ch)[0] in "PS"
+
+    def ws(ch):
+        return not ch or ch.isspace()
+
+    bad = []
+    fenced = False
+    for para in re.split(r"\n\s*\n", text):
+        state = {}
+        for line in para.splitlines():
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+                continue
+            if fenced or line.startswith("    "):
+                continue
+            line = re.sub(r"`[^`]*`", "`", line)
+            line = re.sub(r"^(\s*)\* ", r"\1- ", line)            # a list bullet is not emphasis
+            for m in re.finditer(r"(?<!\*)(\*{1,3})(?!\*)", line):
+                d = m.group(1)
+                b = line[m.start() - 1] if m.start() else ""
+                a = line[m.end()] if m.end() < len(line) else ""
+                left = not ws(a) and (not punct(a) or ws(b) or punct(b))
+                right = not ws(b) and (not punct(b) or ws(a) or punct(a))
+                opening = not state.get(d, False)
+                state[d] = opening
+                if (opening and not left) or (not opening and not right):
+                    bad.append(line[max(0, m.start() - 15):m.end() + 15])
+    return bad
+
+
+def test_emphasis_check_catches_a_closing_run_after_punctuation():
+    assert _broken_emphasis("이것은 **`code`**이고 **(괄호)**를 봅니다.")
+    assert not _broken_emphasis("이것은 **통과**이고 *(괄호)* 뒤에, **`code`** 를 봅니다.\n- **항목**: 설명")
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=IDS)
+def test_korean_emphasis_renders(path):
+    tfile = i18n.translation_path(path.stem)
+    if not tfile.exists():
+        pytest.skip("not translated yet")
+    bad = {cid: _broken_emphasis(b.text) for cid, b in i18n.parse(tfile.read_text(encoding="utf-8")).items()}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, (f"{tfile.name}: emphasis that shows as literal asterisks (put a space or move the "
+                     f"particle, or drop the punctuation inside): {bad}")
