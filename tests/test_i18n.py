@@ -223,8 +223,11 @@ def test_korean_chart_text_has_every_glyph(tmp_path, monkeypatch, caplog):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", KOREAN, ids=[f"ko-{p.stem}" for p in KOREAN])
-def test_korean_notebook_runs_top_to_bottom(path, tmp_path):
+def test_korean_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
     """The Korean notebooks pass the same execution test as the English ones."""
+    from tests import nbrun
+
+    monkeypatch.setattr(nbrun, "ARTIFACTS", REPO / "test-artifacts" / "executed-ko")   # not over the English copies
     test_notebooks.test_notebook_runs_top_to_bottom(path, tmp_path)
 
 
