@@ -404,3 +404,21 @@ def test_korean_emphasis_renders(path):
     bad = {k: v for k, v in bad.items() if v}
     assert not bad, (f"{tfile.name}: emphasis that shows as literal asterisks (put a space or move the "
                      f"particle, or drop the punctuation inside): {bad}")
+
+
+def test_lab_ko_without_the_language_pack_is_a_clear_error(monkeypatch, capsys):
+    from importlib import metadata
+
+    from optkit import cli
+
+    real = metadata.distribution
+
+    def missing(name):
+        if name == i18n.LANGUAGE_PACKS["ko"]:
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "distribution", missing)
+    monkeypatch.setattr(cli.os, "execv", lambda *a: pytest.fail("must not start JupyterLab"))
+    assert cli.lab(["--lang", "ko", "--port", "18999"]) == 2
+    assert "pip install jupyterlab-language-pack-ko-kr" in capsys.readouterr().err
