@@ -18,6 +18,7 @@ KERNEL_STAMP := $(VENV)/.optkit-kernel
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab (PORT=$(PORT))"
+	@echo "make lab KO=1  the Korean edition (learner notebooks, JupyterLab in Korean)"
 	@echo "make test   set up .venv and run the whole test suite"
 	@echo "make asan   build the C extension with AddressSanitizer and run its tests"
 	@echo "make student  build the learner edition of the notebooks into build/student"
@@ -44,7 +45,7 @@ $(KERNEL_STAMP): $(DEPS_STAMP)
 setup: $(DEPS_STAMP) $(NATIVE_STAMP) $(KERNEL_STAMP)
 
 lab: setup
-	$(PY) -m optkit.cli lab --port $(PORT)
+	$(PY) -m optkit.cli lab --port $(PORT)$(if $(KO), --lang ko)
 
 # Headless Chromium for the browser test: installed from Debian when we are root,
 # otherwise the browser test skips with one line saying what to install.

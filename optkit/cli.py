@@ -2,7 +2,8 @@
 
     optkit doctor [--json] [--check]     what this machine offers, and what to fix
     optkit bench NAME [--json]           instructor benchmarks (pipeline, crops, ...)
-    optkit lab [--port N]                JupyterLab on notebooks/ (what `make lab` runs)
+    optkit lab [--port N] [--lang ko]    JupyterLab on notebooks/ (what `make lab` runs;
+                                         --lang ko: Korean learner edition, Korean UI)
     optkit install-kernel                register the "Python (optkit)" Jupyter kernel
     optkit student [--out DIR]           build the learner edition of the notebooks
     optkit leaderboard FILES...          gather capstone results into one table and chart
@@ -117,13 +118,24 @@ def lab(argv=None) -> int:
     # a string default goes through `type` too, so PORT=abc is the same clear error as --port abc
     ap.add_argument("--port", type=port, default=os.environ.get("PORT") or "8888",
                     help="port on 127.0.0.1 (default: $PORT or 8888)")
-    ap.add_argument("--root", default=str(REPO / "notebooks"), help="folder to serve (default: notebooks/)")
+    ap.add_argument("--root", default=None, help="folder to serve (default: notebooks/)")
+    ap.add_argument("--lang", choices=["en", "ko"], default="en",
+                    help="ko: the Korean learner edition with JupyterLab's Korean UI (see optkit.i18n)")
     args = ap.parse_args(argv)
-    root = Path(args.root)
-    if not root.is_dir():
-        ap.error(f"argument --root: no folder at {root}")
+    if args.root is not None and not Path(args.root).is_dir():
+        ap.error(f"argument --root: no folder at {args.root}")
+    root, extra = Path(args.root or REPO / "notebooks"), []
+    if args.lang != "en":
+        from optkit import i18n
+
+        try:
+            root, extra = i18n.lab_setup(args.lang, args.root)
+        except i18n.TranslationError as exc:
+            print(f"optkit lab: error: {exc}", file=sys.stderr)
+            return 2
+        os.environ[i18n.ENV_VAR] = args.lang        # kernels started by this server speak it too
     token = secrets.token_hex(24)
-    cmd = lab_command(args.port, root)
+    cmd = lab_command(args.port, root) + extra
     url = f"http://127.0.0.1:{args.port}/lab?token={token}"
     bar = "=" * min(100, len(url) + 4)
     print(f"\n{bar}\n  optkit JupyterLab: open this URL (token auth is on, 127.0.0.1 only)\n  {url}\n{bar}\n", flush=True)

@@ -29,6 +29,8 @@ import linecache
 import time
 from dataclasses import dataclass
 
+from optkit.i18n import tr
+
 __all__ = ["Line", "LineProfile", "profile"]
 
 
@@ -153,7 +155,7 @@ class LineProfile:
         ax.invert_yaxis()
         ax.set_xlim(0, 100)              # a share cannot exceed 100 %
         for i, s in enumerate(shares):
-            txt = f"{s:.0f}% of the time" if i == 0 else f"{s:.1f}%"
+            txt = tr("{share:.0f}% of the time", share=s) if i == 0 else f"{s:.1f}%"
             weight = "bold" if i == 0 else "normal"
             room = 26 if i == 0 else 9       # about the label's width, in % of the axis
             if s + 1 + room <= 100:          # beside the bar
@@ -161,9 +163,9 @@ class LineProfile:
             else:                            # a long bar: the label goes inside its end
                 ax.text(s - 1, i, txt, va="center", ha="right", fontsize=9, fontweight=weight,
                         color="white")
-        ax.set_xlabel("share of the function's time [%]")
-        fig.suptitle(title or f"Where {self.name}() spends its time "
-                     f"(line_profiler; profiler overhead x{self.overhead:.1f})",
+        ax.set_xlabel(tr("share of the function's time [%]"))
+        fig.suptitle(title or tr("Where {name}() spends its time (line_profiler; profiler overhead x{overhead:.1f})",
+                                 name=self.name, overhead=self.overhead),
                      x=0.01, ha="left", fontsize=11)
         ax.grid(axis="x", alpha=0.3)
         ax.set_axisbelow(True)

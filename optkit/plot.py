@@ -24,6 +24,8 @@ import sys
 
 from matplotlib.figure import Figure
 
+from optkit.i18n import tr
+
 __all__ = ["speedup_bars", "scaling", "thread_scaling", "ladder", "OptkitFigure", "FIGSIZE"]
 
 FIGSIZE = (7.0, 3.5)
@@ -131,8 +133,8 @@ def _quality_note(fig, data):
         notes = []
     if notes:
         kinds = sorted({n.split(":", 1)[0] for n in notes})
-        fig.supxlabel(f"⚠ {' and '.join(kinds)} measurements (a busy machine?): see "
-                      ".warnings() of the result", x=0.01, ha="left",
+        fig.supxlabel(tr("⚠ {kinds} measurements (a busy machine?): see .warnings() of the result",
+                         kinds=" and ".join(kinds)), x=0.01, ha="left",
                       fontsize=7.5, color="#b54708")
 
 
@@ -144,7 +146,7 @@ def _slower_legend(fig, ax, present, than):
     from matplotlib.patches import Patch
 
     handle = Patch(facecolor=SLOWER, edgecolor="black", linewidth=0.6)
-    return ax.legend([handle], [f"red: slower than {than}"], loc="lower right",
+    return ax.legend([handle], [tr("red: slower than {than}", than=tr(than))], loc="lower right",
                      bbox_to_anchor=(1.0, 1.0), bbox_transform=ax.transAxes, fontsize=8,
                      frameon=False, handlelength=1.2, borderaxespad=0.0)
 
@@ -235,11 +237,11 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     for yi, s, k in zip(y, speed, labels):
         txt = f"{_fmt(s)}  ({_fmt_time(times[k])})"
         if k == baseline:
-            txt += "  baseline"
+            txt += "  " + tr("baseline")
         ax.text(s * 1.06 if log else s + hi * 0.012, yi, txt, va="center", ha="left", fontsize=9,
                 fontweight="normal" if k == baseline else "bold")
-    ax.set_xlabel(f"speedup vs {_wrap(str(baseline), 40)} (higher is better)")
-    _title(fig, ax, title or "Speedup over the baseline (median time per call)")
+    ax.set_xlabel(tr("speedup vs {baseline} (higher is better)", baseline=_wrap(str(baseline), 40)))
+    _title(fig, ax, title or tr("Speedup over the baseline (median time per call)"))
     ax.grid(axis="x", alpha=0.3, which="major")
     ax.set_axisbelow(True)
     _slower_legend(fig, ax, SLOWER in colours, "the baseline")
@@ -296,10 +298,10 @@ def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None, xlabel=
         _log_labels(ax.yaxis, _time_formatter() if kind == "time" else _plain_formatter(), ys)
     elif kind == "time":
         ax.yaxis.set_major_formatter(_time_formatter())
-    ax.set_xlabel(xlabel or "input size n")
+    ax.set_xlabel(xlabel or tr("input size n"))
     unit = xlabel or "items"
-    ax.set_ylabel("median time per call" if kind == "time" else f"throughput [{unit} / s]")
-    _title(fig, ax, title or ("Time vs input size" if kind == "time" else "Throughput vs input size"))
+    ax.set_ylabel(tr("median time per call") if kind == "time" else tr("throughput [{unit} / s]", unit=unit))
+    _title(fig, ax, title or tr("Time vs input size" if kind == "time" else "Throughput vs input size"))
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, frameon=False)
     _quality_note(fig, sweep_or_dict)
@@ -323,7 +325,7 @@ def thread_scaling(data, threads=None, title=None, unit="thread") -> Figure:
     ax = fig.add_subplot()
     x0 = xs[0]
     ideal = [t / x0 for t in xs]
-    ax.plot(xs, ideal, linestyle="--", color="black", linewidth=1, label="ideal (y = x)")
+    ax.plot(xs, ideal, linestyle="--", color="black", linewidth=1, label=tr("ideal (y = x)"))
     ymax = max(ideal)
     controls = (getattr(data, "context", None) or {}).get("controls")
     for i, (label, ts) in enumerate(series.items()):
@@ -345,14 +347,15 @@ def thread_scaling(data, threads=None, title=None, unit="thread") -> Figure:
     if usable and usable < max(xs):
         ax.axvspan(usable, max(xs) + 0.5, color="#b42318", alpha=0.06, linewidth=0)
         ax.axvline(usable, color="#b42318", linestyle=":", linewidth=1)
-        ax.text(usable, 0.03, f" usable CPUs = {usable}: more {unit}s only compete",
+        ax.text(usable, 0.03, tr(" usable CPUs = {usable}: more " + unit + "s only compete", usable=usable),
                 color="#b42318", fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
     ax.set_xticks(xs)
     ax.set_xlim(min(xs) - 0.3, max(xs) + 0.5)
     ax.set_ylim(0, ymax * 1.2)
-    ax.set_xlabel(f"{unit}s")
-    ax.set_ylabel(f"speedup vs {x0} {unit}{'s' if x0 > 1 else ''}")
-    _title(fig, ax, title or f"{unit.capitalize()} scaling (labels: parallel efficiency = speedup / {unit}s)")
+    ax.set_xlabel(tr(unit + "s"))
+    ax.set_ylabel(tr("speedup vs {n} " + unit + ("s" if x0 > 1 else ""), n=x0))
+    _title(fig, ax, title or tr(unit.capitalize() + " scaling (labels: parallel efficiency = speedup / "
+                                 + unit + "s)"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
     _quality_note(fig, data)
@@ -412,8 +415,8 @@ def ladder(steps, title=None, log=None) -> Figure:
     else:
         ax.set_ylim(0, top * 1.3)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
-    ax.set_ylabel(_wrap(f"cumulative speedup vs {labels[0]}", 32))   # long names: 2 lines
-    _title(fig, ax, title or "Optimisation ladder (cumulative speedup per step)")
+    ax.set_ylabel(_wrap(tr("cumulative speedup vs {first}", first=labels[0]), 32))   # long names: 2 lines
+    _title(fig, ax, title or tr("Optimisation ladder (cumulative speedup per step)"))
     ax.grid(axis="y", alpha=0.3, which="both")
     ax.set_axisbelow(True)
     _slower_legend(fig, ax, SLOWER in colours, "the previous step")

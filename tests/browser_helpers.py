@@ -72,10 +72,12 @@ def file_digest(path: Path) -> str:
 class LabServer:
     """JupyterLab as `make lab` starts it, on a temporary copy of `notebooks`."""
 
-    def __init__(self, notebooks: Path, *, startup_timeout_s: float = 120, extra_env: dict | None = None):
+    def __init__(self, notebooks: Path, *, startup_timeout_s: float = 120, extra_env: dict | None = None,
+                 extra_args: list | None = None):
         self.source = Path(notebooks)
         self.startup_timeout_s = startup_timeout_s
         self.extra_env = dict(extra_env or {})
+        self.extra_args = list(extra_args or [])      # e.g. the Korean UI's app settings dir
         self.token = "optkit-browser-test-" + os.urandom(6).hex()
         self.port = None
         self.proc = None
@@ -137,7 +139,8 @@ class LabServer:
         self.port = free_port()
         # expose_app_in_browser: lets the test read the notebook model (output types) and the
         # kernel state; everything the learner sees is still checked in the DOM.
-        cmd = lab_command(self.port, self.root) + ["--LabApp.expose_app_in_browser=True"]
+        cmd = lab_command(self.port, self.root) + ["--LabApp.expose_app_in_browser=True"] \
+            + self.extra_args
         self.log_path = self.tmp / "server.log"
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, env=lab_env(self.token, self.env()), stdout=self._log, stderr=subprocess.STDOUT,
@@ -190,9 +193,10 @@ class LabServer:
 class Browser:
     """Headless system Chromium through playwright (never a downloaded browser)."""
 
-    def __init__(self, executable: str | None = None, viewport=(1280, 1000)):
+    def __init__(self, executable: str | None = None, viewport=(1280, 1000), font_dirs=()):
         self.executable = executable or find_chromium()
         self.viewport = viewport
+        self.font_dirs = [str(d) for d in font_dirs]    # more fonts for this browser only (fontconfig)
 
     def __enter__(self):
         from playwright.sync_api import sync_playwright
@@ -200,10 +204,18 @@ class Browser:
         if not self.executable:
             raise RuntimeError(INSTALL_HINT)
         self._tmp = tempfile.mkdtemp(prefix="optkit-chromium-")
+        env = None
+        if self.font_dirs:      # e.g. the Korean font a learner's desktop would have
+            conf = Path(self._tmp) / "fonts.conf"
+            dirs = "".join(f"<dir>{d}</dir>" for d in self.font_dirs)
+            conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                            '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+                            f'{dirs}<cachedir>{self._tmp}/fc-cache</cachedir></fontconfig>')
+            env = dict(os.environ, FONTCONFIG_FILE=str(conf))
         self._pw = sync_playwright().start()
         self.context = self._pw.chromium.launch_persistent_context(
             self._tmp, executable_path=self.executable, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": self.viewport[0], "height": self.viewport[1]})
+            viewport={"width": self.viewport[0], "height": self.viewport[1]}, env=env)
         return self
 
     def new_page(self):
@@ -355,10 +367,24 @@ def _screenshot_notebook(page, path: Path) -> Path:
     return path
 
 
+# The menu items the harness clicks, as the English UI labels them; a translated UI passes its own
+# labels for the same keys (run_notebook(labels=...)).
+MENU_LABELS = {"Run": "Run", "Run All Cells": "Run All Cells", "View": "View", "Appearance": "Appearance",
+               "Show Left Sidebar": "Show Left Sidebar", "File": "File", "Close Tab": "Close Tab",
+               "Discard": "Discard"}
+
+
+def _menu(page, labels, top, item):
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(rf"^{re.escape(labels[top])}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(labels[item])}$")).click()
+
+
 def run_notebook(browser: Browser, lab: LabServer, name: str, *, timeout_s: float,
-                 artifacts: Path | None = None, plot_shots: bool = False) -> BrowserRun:
+                 artifacts: Path | None = None, plot_shots: bool = False,
+                 labels: dict | None = None) -> BrowserRun:
     """Open `name` (relative to the server root), Run > Run All Cells, wait, read the DOM back,
-    save screenshots, close without saving."""
+    save screenshots, close without saving. `labels`: the UI's menu labels (default English)."""
+    labels = {**MENU_LABELS, **(labels or {})}
     nb_path = lab.root / name
     nb = nbformat.read(nb_path, as_version=4)
     before = file_digest(nb_path)
@@ -375,10 +401,9 @@ def run_notebook(browser: Browser, lab: LabServer, name: str, *, timeout_s: floa
             run.dialog = page.locator(".jp-Dialog").inner_text()
             return run
         run.seconds_open = time.monotonic() - t0
-        _hide_left_sidebar(page)
+        _hide_left_sidebar(page, labels)
         t1 = time.monotonic()
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        _menu(page, labels, "Run", "Run All Cells")
         try:
             state = _wait_js(page, _DONE_JS, timeout_s)
         except Exception as exc:  # playwright TimeoutError
@@ -412,7 +437,7 @@ def run_notebook(browser: Browser, lab: LabServer, name: str, *, timeout_s: floa
             run.phases["screenshots"] = time.monotonic() - t3
     finally:
         t4 = time.monotonic()
-        _close_without_saving(page)
+        _close_without_saving(page, labels)
         page.close()
         lab.shutdown_kernels()
         run.phases["close"] = time.monotonic() - t4
@@ -420,26 +445,24 @@ def run_notebook(browser: Browser, lab: LabServer, name: str, *, timeout_s: floa
     return run
 
 
-def _hide_left_sidebar(page):
+def _hide_left_sidebar(page, labels=MENU_LABELS):
     """More width for the notebook in screenshots (the file browser is not under test)."""
     try:
         if page.locator("#jp-left-stack:not(.lm-mod-hidden)").count():
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^View$")).click()
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Appearance$")).click()
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Show Left Sidebar$")).click()
+            _menu(page, labels, "View", "Appearance")
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(labels['Show Left Sidebar'])}$")).click()
             page.wait_for_selector("#jp-left-stack.lm-mod-hidden", state="attached", timeout=5_000)
     except Exception:  # cosmetic only
         page.keyboard.press("Escape")
 
 
-def _close_without_saving(page):
+def _close_without_saving(page, labels=MENU_LABELS):
     """File > Close Tab; answer the "Save your work" dialog with Discard."""
     try:
         if page.locator(".jp-Dialog").count():
             page.keyboard.press("Escape")
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^File$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Close Tab$")).click()
-        discard = page.locator(".jp-Dialog button", has_text=re.compile(r"^Discard$"))
+        _menu(page, labels, "File", "Close Tab")
+        discard = page.locator(".jp-Dialog button", has_text=re.compile(rf"^{re.escape(labels['Discard'])}$"))
         discard.wait_for(timeout=10_000)
         discard.click()
         page.wait_for_selector(".jp-NotebookPanel", state="detached", timeout=10_000)
