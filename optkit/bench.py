@@ -1137,6 +1137,22 @@ def _usable_cpus() -> int | None:
         return os.cpu_count()
 
 
+def _cpu_facts() -> dict:
+    """SMT topology and frequency governor of the usable CPUs (optkit.doctor reads them)."""
+    try:
+        from . import doctor
+
+        smt, gov = doctor.smt_topology(), doctor.cpu_governor()
+    except Exception as exc:                             # noqa: BLE001 - context only
+        return {"threads_per_core": f"unknown: {exc}", "physical_cores": f"unknown: {exc}",
+                "cpu_governor": f"unknown: {exc}"}
+    govs = gov["governors"]
+    return {"threads_per_core": smt["threads_per_core"], "physical_cores": smt["cores"],
+            "smt_active": smt["smt_active"],
+            "cpu_governor": ", ".join(sorted(govs)) if isinstance(govs, dict) else govs,
+            "cpufreq_driver": gov["driver"]}
+
+
 def _version(dist):
     try:
         from importlib.metadata import version
@@ -1160,7 +1176,8 @@ def _static_context() -> dict:
 
 
 def context() -> dict:
-    """Where a measurement comes from: CPU model, usable CPUs, thread settings, versions.
+    """Where a measurement comes from: CPU model, usable CPUs, SMT (threads per core), the
+    CPU frequency governor, thread settings, versions.
 
     Never raises; optional libraries are reported only as far as they are installed.
     Numba's and torch's thread counts are asked only if they are already imported (importing
@@ -1170,6 +1187,7 @@ def context() -> dict:
     ctx = dict(_static_context())
     ctx["versions"] = dict(ctx["versions"])
     ctx["usable_cpus"] = _usable_cpus()
+    ctx.update(_cpu_facts())
     ctx["thread_env"] = {k: os.environ.get(k) for k in THREAD_ENV_VARS if os.environ.get(k)}
     threads = {}
     try:
@@ -1217,6 +1235,12 @@ def _context_line(ctx: dict) -> str:
     if not ctx:
         return ""
     parts = [str(ctx.get("cpu_model", "?")), f"{ctx.get('usable_cpus', '?')} usable CPUs"]
+    tpc = ctx.get("threads_per_core")
+    if isinstance(tpc, int):
+        parts[-1] += f" ({tpc} thread{'s' if tpc > 1 else ''} per core)"
+    gov = ctx.get("cpu_governor")
+    if isinstance(gov, str) and gov and not gov.startswith("unknown"):
+        parts.append(f"governor {gov}")
     env = ctx.get("thread_env") or {}
     if env:
         parts.append(", ".join(f"{k}={v}" for k, v in env.items()))

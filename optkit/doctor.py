@@ -33,7 +33,7 @@ import tempfile
 import types
 from pathlib import Path
 
-__all__ = ["collect", "report", "usable_cpus", "main", "Report", "probe_compiler",
+__all__ = ["collect", "report", "usable_cpus", "smt_topology", "cpu_governor", "main", "Report", "probe_compiler",
            "read_cgroup_cpu", "read_cgroup_memory", "query_gpus", "THREAD_ENV_VARS"]
 
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
@@ -339,6 +339,61 @@ def _cpus(cgroup_root, proc_self_cgroup) -> dict:
         "loky_cpu_count": loky,
         "usable": _usable_from(os_count, aff, cg["cpus"], loky),
     }
+
+
+def _cpu_dirs(sys_cpu: Path, cpus) -> list:
+    return [(c, sys_cpu / f"cpu{c}") for c in cpus]
+
+
+def smt_topology(sys_cpu="/sys/devices/system/cpu", cpus=None) -> dict:
+    """Simultaneous multithreading (Hyper-Threading) of the CPUs this process may use:
+    ``{"threads_per_core", "cores", "logical", "smt_active", "error"}``. ``cores`` counts
+    physical cores (distinct package/core ids among ``cpus``, default: the affinity mask);
+    two logical CPUs of one core share its execution units, so a second thread on a core
+    gains far less than a second core. Unknown values are ``unknown(...)`` strings."""
+    sys_cpu = Path(sys_cpu)
+    if cpus is None:
+        aff = _affinity()
+        cpus = aff if isinstance(aff, list) else list(range(os.cpu_count() or 1))
+    cores, err = set(), None
+    for c, d in _cpu_dirs(sys_cpu, cpus):
+        pkg, e1 = _read_text(d / "topology" / "physical_package_id")
+        core, e2 = _read_text(d / "topology" / "core_id")
+        if core is None:
+            err = e2 or e1
+            break
+        cores.add((pkg, core))
+    active, _ = _read_text(sys_cpu / "smt" / "active")
+    smt_active = {"1": True, "0": False}.get(active) if active is not None else None
+    if err is not None or not cores:
+        return {"threads_per_core": unknown(err or "no CPUs"), "cores": unknown(err or "no CPUs"),
+                "logical": len(cpus), "smt_active": smt_active, "error": err}
+    return {"threads_per_core": max(1, round(len(cpus) / len(cores))), "cores": len(cores),
+            "logical": len(cpus), "smt_active": smt_active, "error": None}
+
+
+def cpu_governor(sys_cpu="/sys/devices/system/cpu", cpus=None) -> dict:
+    """CPU frequency scaling of the usable CPUs: ``{"governors": {name: [cpu, ...]},
+    "driver", "error"}`` (``governors`` is an ``unknown(...)`` string where the kernel
+    exposes no cpufreq, as in most virtual machines). ``powersave``/``schedutil`` let the
+    clock follow the load (a timing can start at a low clock), ``performance`` holds it high."""
+    sys_cpu = Path(sys_cpu)
+    if cpus is None:
+        aff = _affinity()
+        cpus = aff if isinstance(aff, list) else list(range(os.cpu_count() or 1))
+    govs, driver, err = {}, None, None
+    for c, d in _cpu_dirs(sys_cpu, cpus):
+        g, e = _read_text(d / "cpufreq" / "scaling_governor")
+        if g is None:
+            err = e
+            continue
+        govs.setdefault(g, []).append(c)
+        if driver is None:
+            driver, _ = _read_text(d / "cpufreq" / "scaling_driver")
+    if not govs:
+        return {"governors": unknown(f"no cpufreq governor ({err})" if err else "no CPUs"),
+                "driver": None, "error": err}
+    return {"governors": govs, "driver": driver, "error": None}
 
 
 # --------------------------------------------------------------------------- memory

@@ -426,6 +426,11 @@ def test_context_never_fails_and_reports_threads(monkeypatch):
     assert ctx["cpu_model"]
     assert "cv2" in ctx["threads"] and "numba" in ctx["threads"]
     assert isinstance(ctx["threadpools"], list) and isinstance(ctx["numba_imported"], bool)
+    # SMT topology and the frequency governor are recorded (as "unknown: ..." where unreadable)
+    assert ctx["threads_per_core"] == 1 or isinstance(ctx["threads_per_core"], (int, str))
+    assert isinstance(ctx["cpu_governor"], str) and ctx["cpu_governor"]
+    if isinstance(ctx["threads_per_core"], int):
+        assert "per core" in bench._context_line(ctx)
     json.dumps(ctx)
 
 
