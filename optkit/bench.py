@@ -34,7 +34,8 @@ How a measurement is taken (per variant, all variants get the *same* input objec
    timeit does). Per-call best, median and inter-quartile range (IQR) are reported; the
    median is the headline (every speedup, chart and efficiency), the IQR its spread. When
    ``repeat`` repeats would take longer than ``max_time`` seconds (slow functions), fewer
-   rounds are made, never fewer than three.
+   repeats are made for it, never fewer than three (the other variants go on in the
+   later rounds without it).
 
 Next to wall time, each repeat records CPU time of this process and of its child processes
 (pool, DataLoader or Dask workers): ``Timing.cpu_use`` (CPU / wall) is about 1 for
@@ -497,29 +498,46 @@ class _Variant:
                       calibration_s=self.calibration_s, gpu=self.gpu)
 
 
-def _rounds(variants, *, repeat, min_time, max_time=DEFAULT_MAX_TIME, min_repeats=3) -> dict:
+def _rounds(variants, *, repeat, min_time, max_time=DEFAULT_MAX_TIME, min_repeats=3,
+            loops=None) -> dict:
     """Calibrate each variant, then time all of them in interleaved rounds.
 
     Round ``i`` runs one repeat of every variant, starting with variant ``i mod n`` (A B,
     B A, A B ...), so a burst of load, a frequency change or a warming cache falls on every
-    variant alike instead of on whichever happened to run then. The number of rounds is
-    ``repeat``, cut (never below ``min_repeats``) so that no variant spends much more than
-    ``max_time`` seconds in timed repeats."""
+    variant alike instead of on whichever happened to run then. Each variant gets
+    ``repeat`` repeats, fewer (never below ``min_repeats``) when they would take more than
+    ``max_time`` seconds; a slow variant that has had its share drops out of the later
+    rounds, which go on with the others. ``loops`` fixes the calls per repeat (no
+    calibration; for work known to take longer than ``min_time`` per call)."""
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
     if not min_time > 0:
         raise ValueError(f"min_time must be > 0, got {min_time}")
+    if loops is not None and int(loops) < 1:
+        raise ValueError(f"loops must be >= 1, got {loops}")
     kids = _Children()
-    n_rounds = repeat
+    shares = []
     for v in variants:
-        per_repeat = v.calibrate(min_time)
-        if per_repeat * repeat > max_time:
+        if loops is None:
+            per_repeat = v.calibrate(min_time)
+        else:
+            v.loops, per_repeat = int(loops), None
+        n_rep = repeat
+        if per_repeat is not None and per_repeat * repeat > max_time:
             allowed = int(max_time // per_repeat) if per_repeat else repeat
-            n_rounds = min(n_rounds, max(min(min_repeats, repeat), allowed))
+            n_rep = min(repeat, max(min(min_repeats, repeat), allowed))
+        shares.append(n_rep)
     n = len(variants)
-    for i in range(n_rounds):
+    for i in range(max(shares)):
         for j in range(n):
-            variants[(i + j) % n].run_repeat(kids)
+            k = (i + j) % n
+            if shares[k] > i:
+                variants[k].run_repeat(kids)
+            if loops is not None and shares[k] == repeat and i == 0 and \
+                    variants[k].wall[-1] * variants[k].loops * repeat > max_time:
+                # fixed loops: cut the share from the first measured repeat instead
+                allowed = int(max_time // (variants[k].wall[-1] * variants[k].loops))
+                shares[k] = min(repeat, max(min(min_repeats, repeat), allowed))
     return {v.label: v.timing() for v in variants}
 
 
@@ -540,7 +558,7 @@ def _first_call(f, args, kwargs):
 
 
 def measure(funcs: dict, *args, repeat=7, min_time=0.2, max_time=DEFAULT_MAX_TIME,
-            min_repeats=3, warmup=1, controls=None, inputs=None, **kwargs) -> dict:
+            min_repeats=3, warmup=1, controls=None, inputs=None, loops=None, **kwargs) -> dict:
     """Time several variants in interleaved rounds, *without* checking their outputs
     (:func:`compare` checks first, then calls this): ``{label: Timing}``.
 
@@ -556,8 +574,11 @@ def measure(funcs: dict, *args, repeat=7, min_time=0.2, max_time=DEFAULT_MAX_TIM
 
     ``inputs`` maps a label to its own tuple of positional arguments (default: ``args``
     for all, the very same objects); ``controls`` maps a label to a zero-argument context
-    factory entered around each of its repeats (thread settings). Every statistic is per
-    call; the median is the headline, the IQR its spread.
+    factory entered around each of its repeats (thread settings); ``loops`` fixes the calls
+    per repeat and skips the calibration (for slow work: ``loops=1``). A variant whose
+    repeats would exceed ``max_time`` gets fewer (at least ``min_repeats``) and leaves the
+    later rounds to the others. Every statistic is per call; the median is the headline,
+    the IQR its spread.
     """
     if not isinstance(funcs, dict) or not funcs:
         raise TypeError("funcs must be a non-empty dict mapping label -> callable")
@@ -589,7 +610,7 @@ def measure(funcs: dict, *args, repeat=7, min_time=0.2, max_time=DEFAULT_MAX_TIM
                 raise
         variants.append(_Variant(label, f, a, kwargs, ctl, first))
     return _rounds(variants, repeat=repeat, min_time=min_time, max_time=max_time,
-                   min_repeats=min_repeats)
+                   min_repeats=min_repeats, loops=loops)
 
 
 def time_once(fn, *args, **kwargs):

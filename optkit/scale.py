@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import data
-from .frameworks import CROP_SIZE, _children_cpu, _machine_busy_s, crop_gray_batch, normalise_batch
+from . import bench, data
+from .frameworks import CROP_SIZE, crop_gray_batch, normalise_batch
 
 __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
@@ -135,21 +135,16 @@ class Timed:
         return max(0.0, (self.busy_cpu_s - self.cpu_s) / self.seconds)
 
 
-def _cpu_snapshot():
-    """(this process's CPU s, {child pid: CPU s}, machine-wide busy CPU s); NaN/{} if unknown."""
-    return time.process_time(), _children_cpu(), _machine_busy_s()
-
-
 def timed(fn, *args, **kwargs) -> Timed:
     """Run ``fn(*args, **kwargs)`` once; wall time plus the CPU context (see :class:`Timed`).
-    Workers that start during the run count from zero; workers that exit during it are missed."""
-    own0, kids0, busy0 = _cpu_snapshot()
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    seconds = time.perf_counter() - t0
-    own1, kids1, busy1 = _cpu_snapshot()
-    kids = sum(max(0.0, v - kids0.get(pid, 0.0)) for pid, v in kids1.items())
-    return Timed(out, seconds, (own1 - own0) + kids, busy1 - busy0)
+
+    Timed by :func:`optkit.bench.time_once` (the course's one-shot timer), not repeated in
+    rounds: a run is a whole multi-process job of many pages whose worker start-up, task
+    shipping and result gathering are part of what is measured, and repeating it would
+    multiply the notebook's minutes. Workers that start during the run count from zero;
+    workers that exit during it count as far as they were waited for."""
+    out, t = bench.time_once(fn, *args, **kwargs)
+    return Timed(out, t.median_s, t.cpu_s + t.child_cpu_s, t.busy_cpu_s)
 
 
 def run_serial(seeds, **doc_args) -> list:
