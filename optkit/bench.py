@@ -769,8 +769,8 @@ class Comparison:
         gpu = [str(r.label) for r in waited if r.where.startswith("GPU")]
         idle = [str(r.label) for r in waited if str(r.label) not in others + gpu]
         if others:
-            out.append(f"waiting: while timing {', '.join(others)} this process and its workers "
-                       f"ran on a CPU for less than {WAITED_CPU_USE:.0%} of the time while other "
+            out.append(f"waiting: while timing {', '.join(others)} this process (with any child "
+                       f"processes) ran on a CPU for less than {WAITED_CPU_USE:.0%} of the time while other "
                        "programs kept the CPUs busy, so these times are inflated.")
         if gpu:
             out.append(f"elsewhere: {', '.join(gpu)} kept the CPU mostly idle with CUDA in use: "
