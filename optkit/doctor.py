@@ -17,6 +17,7 @@ It never crashes on an odd system: anything it cannot read is reported as
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import importlib
 import importlib.metadata
@@ -62,6 +63,7 @@ GPU_FIELDS = ("index", "name", "driver_version", "persistence_mode", "pstate",
 # cgroup v1 reports "no limit" as a huge number close to 2**63
 _NO_LIMIT_BYTES = 1 << 60
 
+TEXT_WIDTH = 100      # characters per line of the text report: fits a notebook beside the file browser
 FAIL, WARN, INFO = "fail", "warn", "info"   # severity: FAIL makes `--check` exit non-zero
 
 
@@ -1011,21 +1013,29 @@ class Report:
     def to_json(self, **kw) -> str:
         return json.dumps(self.data, default=str, **kw)
 
-    def text(self, only=None) -> str:
+    def text(self, only=None, line_width: int = TEXT_WIDTH) -> str:
+        """Plain text, every line at most ``line_width`` characters (values wrap between
+        words onto indented lines), so it fits a notebook beside JupyterLab's file browser."""
+        import textwrap
+
         secs = sections(self.data)
         if only:
             secs = [s for s in secs if s[0] in only]
         width = min(34, max((len(k) for _, rows in secs for k, _ in rows), default=10))
+        indent = " " * (width + 4)
+        wrap = functools.partial(textwrap.wrap, width=max(40, line_width), break_long_words=False,
+                                 break_on_hyphens=False)
         lines = []
         for title, rows in secs:
             lines.append(title)
             lines.append("-" * len(title))
             for k, v in rows:
                 if len(k) <= width:
-                    lines.append(f"  {k:<{width}}  {v}")
-                else:  # long keys (settings, checklist items): key line, then the value indented
-                    lines.append(f"  {k}")
-                    lines.append(f"  {'':<{width}}  {v}")
+                    first, rest = f"  {k:<{width}}  ", indent
+                else:  # long keys (settings, checklist items): key line(s), then the value indented
+                    lines += wrap(k, initial_indent="  ", subsequent_indent="      ")
+                    first, rest = indent, indent
+                lines += wrap(str(v), initial_indent=first, subsequent_indent=rest) or [first.rstrip()]
             lines.append("")
         n_fail = sum(p["severity"] == FAIL for p in self.problems)
         lines.append(f"usable CPUs: {self.usable_cpus}; GPU: {self.data['gpu'].get('summary')}; "

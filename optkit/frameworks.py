@@ -585,6 +585,40 @@ def profile_split(prof) -> dict:
 __all__.append("profile_split")
 
 
+def profile_table(prof, sort_by: str = "cpu_time_total", row_limit: int = 10,
+                  name_width: int = 44) -> str:
+    """The profiler's summary in five columns that fit a notebook beside JupyterLab's file
+    browser (under 100 characters a line, where ``key_averages().table()`` needs about 140):
+    name, self CPU, CPU total (both with their share of the whole profile) and calls.
+    ``sort_by``: ``"cpu_time_total"`` or ``"self_cpu_time_total"``; names longer than
+    ``name_width`` are cut with an ellipsis."""
+    if sort_by not in ("cpu_time_total", "self_cpu_time_total"):
+        raise ValueError(f"sort_by must be 'cpu_time_total' or 'self_cpu_time_total', got {sort_by!r}")
+    if int(row_limit) < 1 or int(name_width) < 8:
+        raise ValueError("row_limit must be >= 1 and name_width >= 8")
+    from .bench import format_time
+
+    events = list(prof.key_averages())
+    total = sum(ev.self_cpu_time_total for ev in events) or 1.0     # microseconds
+
+    def name(key):
+        return key if len(key) <= name_width else key[:name_width - 1] + "…"
+
+    head = f"{'name':<{name_width}}  {'self CPU':>16}  {'CPU total':>16}  {'calls':>6}"
+    lines = [head, "-" * len(head)]
+    for ev in sorted(events, key=lambda e: getattr(e, sort_by), reverse=True)[:int(row_limit)]:
+        own, tot = ev.self_cpu_time_total, ev.cpu_time_total
+        lines.append(f"{name(ev.key):<{name_width}}  "
+                     f"{format_time(own / 1e6):>9} {own / total:>6.1%}  "
+                     f"{format_time(tot / 1e6):>9} {tot / total:>6.1%}  {ev.count:>6}")
+    lines.append(f"shares are of the profile's total self CPU time ({format_time(total / 1e6)}); "
+                 f"{len(events)} kinds of event, the top {min(len(events), int(row_limit))} shown")
+    return "\n".join(lines)
+
+
+__all__.append("profile_table")
+
+
 # --------------------------------------------------------------------------- counting code
 def code_lines(source, start: str | None = None, end: str | None = None) -> int:
     """Non-blank lines of code in ``source`` (a path, a function or class, or a string),

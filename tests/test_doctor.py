@@ -347,3 +347,19 @@ def test_missing_helper_libraries_are_unknown_not_fatal(monkeypatch):
     assert d["cpus"]["usable"] == min(len(os.sched_getaffinity(0)), os.cpu_count())
     assert "unknown" in doctor.Report(d).text() and doctor.Report(d)._repr_html_()
     json.dumps(d)
+
+
+def test_text_report_fits_a_notebook_beside_the_file_browser():
+    """Every line of the text report (and of 05's container checklist) fits 100 characters,
+    wrapped between words: the words of every value come through whole."""
+    rep = optkit.doctor()
+    text = rep.text()
+    for t in (text, rep.checklist()):
+        assert max(len(line) for line in t.splitlines()) <= doctor.TEXT_WIDTH
+    words = text.split()
+    for _, rows in doctor.sections(rep.data):
+        for k, v in rows:
+            for w in f"{k} {v}".split():
+                assert w in words, (w, k, v)
+    for line in rep.text(line_width=60).splitlines():     # narrower: only an unbreakable word sticks out
+        assert len(line) <= 60 or len(line.split()) <= 2, line
