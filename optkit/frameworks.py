@@ -489,8 +489,9 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
 
     Why not :mod:`optkit.bench`: a training step changes the model and the loader's
     position, so it cannot be repeated on the same input, and the lesson is the split of
-    each step into waiting-for-data and computing, which a per-call timer cannot give;
-    several configurations are compared with medians over the steps' sums instead."""
+    each step into waiting-for-data and computing, which a per-call timer cannot give.
+    Configurations are compared by their mean step time over the measured epochs (many
+    steps each; the warm-up epoch apart)."""
     torch = require_torch()
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
