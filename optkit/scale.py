@@ -434,13 +434,17 @@ class DashboardCost:
     def summary(self) -> str:
         pps, cpu = self.pages_per_s, self.own_cpu_ms_per_page
         slower = pps["closed"] / pps["open"]
+        noise = max(0.05, self.closed.spread, self.opened.spread)    # IQR / median of the runs
         verdict = (f"the open dashboard cost {1 - 1 / slower:.0%} of the throughput here"
-                   if slower > 1.05 else "no clear throughput cost here (within the noise)")
+                   if slower > 1 + noise else
+                   f"no clear throughput cost here (a change of {slower - 1:+.0%}, within the "
+                   f"runs' spread of {noise:.0%})")
         return (f"dashboard closed: {pps['closed']:.1f} pages/s, open: {pps['open']:.1f} pages/s "
-                f"({self.closed.repeats} runs each, medians) -> {verdict}\n"
-                f"CPU of this process (client + scheduler) per page: {cpu['closed']:.1f} ms closed, "
-                f"{cpu['open']:.1f} ms open; the viewer itself used "
-                f"{self.viewer_cpu_s / self.pages * 1e3:.1f} ms per page (a browser also draws)")
+                f"({self.closed.repeats} runs each, medians)\n  -> {verdict}\n"
+                f"CPU per page of this process (client + scheduler): {cpu['closed']:.1f} ms closed, "
+                f"{cpu['open']:.1f} ms open;\n"
+                f"  the viewer itself used {self.viewer_cpu_s / self.pages * 1e3:.1f} ms per page "
+                "(a browser also draws the page)")
 
 
 def dashboard_cost(session, seeds, chunk: int = 2, repeat: int = 3, link: str | None = None,
