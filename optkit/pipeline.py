@@ -782,7 +782,12 @@ def run(scene, stages=None):
 
 def run_timed(scene, stages=None, timer=None):
     """Like :func:`run`, but also returns the seconds each stage took in this one run:
-    ``(Result, {stage: seconds})`` (plain ``time.perf_counter`` around each stage call)."""
+    ``(Result, {stage: seconds})`` (plain ``time.perf_counter`` around each stage call).
+
+    Why not :mod:`optkit.bench`: each stage consumes the previous stage's output within one
+    run, so the stages cannot be repeated on their own here; this is a breakdown of one run,
+    rough by nature. Compare whole pipelines with ``bench.compare``/``bench.measure``
+    (medians of interleaved rounds), stages with ``bench.compare`` on each stage's inputs."""
     import time
 
     timer = timer or time.perf_counter
