@@ -133,11 +133,11 @@ def test_slow_function_gets_fewer_repeats_but_at_least_three():
 
 # --------------------------------------------------------------------------- interleaving
 
-def _burst_run(measure_all, quiet_s=0.004, burst_s=0.016):
+def _burst_run(measure_all, quiet_s=0.010, burst_s=0.040, share=0.4):
     """Two identical variants (each call sleeps ``quiet_s``) while a load burst makes every
-    call of the FIRST HALF of the run (counted in calls, whichever variant makes them) take
-    ``burst_s`` instead. ``measure_all(funcs)`` -> {label: Timing}. A dry run without the
-    burst counts the calls, so the burst covers exactly the first half of the real run."""
+    call in the first ``share`` of the run (counted in calls, whichever variant makes them;
+    0.4: well inside the first half) take ``burst_s`` instead. ``measure_all(funcs)`` ->
+    [Timing, Timing]. A dry run without the burst counts the calls of a run first."""
     state = {"calls": 0, "burst_calls": 0}
 
     def make():
@@ -147,23 +147,25 @@ def _burst_run(measure_all, quiet_s=0.004, burst_s=0.016):
         return variant
 
     measure_all({"A": make(), "B": make()})          # dry run: how many calls make a run
-    state["burst_calls"], state["calls"] = state["calls"] // 2, 0
+    state["burst_calls"], state["calls"] = int(share * state["calls"]), 0
     return measure_all({"A": make(), "B": make()})
 
 
-ROUNDS = dict(repeat=10, min_time=1e-3)             # each call sleeps >= 4 ms: loops == 1
+ROUNDS = dict(repeat=12, min_time=1e-3)             # each call sleeps >= 10 ms: loops == 1
 
 
 def test_interleaved_rounds_give_a_burst_to_every_variant_alike():
-    """Must show: a load burst over the first half of the run slows both identical variants
+    """Must show: a load burst in the first half of the run slows both identical variants
     alike, so their medians are equal (an A-all-then-B-all bench gives A the whole burst:
-    the control below, the same burst through one variant at a time, shows x4)."""
+    the control below, the same burst through one variant at a time, shows x4). Here the
+    burst covers 11 of 28 calls: 4 warm-up/calibration calls, then 3-4 of each variant's 12
+    timed repeats; one after the other, 9 of A's 12 repeats and none of B's."""
     t = _burst_run(lambda funcs: bench.compare(funcs, **ROUNDS).rows)
     a, b = t
-    assert a.loops == b.loops == 1 and a.repeats == b.repeats == 10
+    assert a.loops == b.loops == 1 and a.repeats == b.repeats == 12
     # the burst really hit the timed rounds of both...
     assert max(a.samples_s) > 2.5 * min(a.samples_s) and max(b.samples_s) > 2.5 * min(b.samples_s)
-    # ...yet the medians agree (the burst covers fewer than half of the rounds)
+    # ...yet the medians agree (the burst covers fewer than half of each one's rounds)
     assert a.median_s == pytest.approx(b.median_s, rel=0.3), (a.samples_s, b.samples_s)
 
 
