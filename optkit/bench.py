@@ -25,17 +25,28 @@ How a measurement is taken (per variant, all variants get the *same* input objec
 2. its output is checked against the FIRST variant's output (``np.allclose`` for arrays,
    element-wise for lists/tuples/dicts, ``==`` otherwise, or your ``check(ref, out)``);
    a difference raises :class:`MismatchError` naming the variant *before* any timing;
-3. autorange: the loop count grows 1, 2, 5, 10, 20, 50 ... until one repeat of ``loops``
-   calls takes at least ``min_time`` seconds (like ``timeit.Timer.autorange``);
-4. ``repeat`` repeats of that many calls (garbage collection paused, as timeit does);
-   per-call best, median and inter-quartile range (IQR) are reported. The autorange round
-   that reached ``min_time`` counts as the first repeat. When ``repeat`` repeats would take
-   longer than ``max_time`` seconds (slow functions), fewer are made, never fewer than three.
+3. calibration: per variant, the loop count grows 1, 2, 5, 10, 20, 50 ... until one repeat
+   of ``loops`` calls takes at least ``min_time`` seconds (like ``timeit.Timer.autorange``);
+   this round fixes ``loops`` and is not a sample;
+4. ``repeat`` interleaved rounds: each round times one repeat of every variant, the first
+   variant rotating (A B, B A, A B ...), so a burst of load elsewhere or a change of CPU
+   frequency falls on all variants alike (garbage collection paused inside a repeat, as
+   timeit does). Per-call best, median and inter-quartile range (IQR) are reported; the
+   median is the headline (every speedup, chart and efficiency), the IQR its spread. When
+   ``repeat`` repeats would take longer than ``max_time`` seconds (slow functions), fewer
+   repeats are made for it, never fewer than three (the other variants go on in the
+   later rounds without it).
 
-Next to wall time, each repeat records the process's CPU time: ``Timing.cpu_use`` (CPU /
-wall) is about 1 for single-threaded code on a quiet machine, above 1 when several threads
-work, and well below 1 when the process was kept waiting (other programs on the same cores,
-I/O, sleep); :meth:`Comparison.warnings` says so in plain words, as does the HTML table.
+Next to wall time, each repeat records CPU time of this process and of its child processes
+(pool, DataLoader or Dask workers): ``Timing.cpu_use`` (CPU / wall) is about 1 for
+single-threaded code on a quiet machine, above 1 when several threads or workers work, and
+well below 1 when the work waited (other programs on the same cores, I/O, sleep, a GPU);
+``Timing.where`` names the likely place, and :meth:`Comparison.warnings` says so in plain
+words, as does the HTML table.
+
+:func:`measure` is the same timing without the correctness check (variants checked
+elsewhere); :func:`time_once` times one call of work too slow to repeat, with the same CPU
+accounting. Every timer of the course goes through these.
 
 All variants receive the very same argument objects, so a variant must not modify its
 inputs; if one does (positional arguments are compared with a copy after each warm-up
@@ -61,7 +72,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 __all__ = [
-    "MismatchError", "Timing", "Comparison", "Sweep", "compare", "sweep_sizes",
+    "MismatchError", "Timing", "Comparison", "Sweep", "compare", "measure", "time_once",
+    "sweep_sizes",
     "sweep_threads", "context", "overhead", "assert_same", "format_time", "format_speedup",
 ]
 
@@ -274,7 +286,11 @@ class Timing:
     loops: int
     repeats: int
     samples_s: list = field(default_factory=list, repr=False)  # per-call time of each repeat
-    cpu_s: float = float("nan")     # median process CPU time per call (all threads)
+    cpu_s: float = float("nan")     # median CPU time per call of this process (all threads)
+    child_cpu_s: float = 0.0        # median CPU time per call of its child processes (workers)
+    busy_cpu_s: float = float("nan")  # median busy CPU time per call of the whole machine
+    calibration_s: float = float("nan")  # the autorange round that fixed ``loops`` (not a sample)
+    gpu: bool = False               # CUDA was initialised in this process while timing
 
     @property
     def spread(self) -> float:
@@ -283,10 +299,46 @@ class Timing:
 
     @property
     def cpu_use(self) -> float:
-        """Process CPU time / wall time while timing: ~1 for single-threaded code on a quiet
-        machine, above 1 when several threads work, well below 1 when the process waited
-        (other programs competing for the CPU, I/O, sleep)."""
-        return self.cpu_s / self.median_s if self.median_s > 0 else float("nan")
+        """CPU time of this process *and its child processes* / wall time while timing:
+        ~1 for single-threaded code on a quiet machine, above 1 when several threads or
+        worker processes work, well below 1 when the work waited (other programs competing
+        for the CPU, I/O, sleep, a GPU; :attr:`where` says which is likely)."""
+        if not self.median_s > 0:
+            return float("nan")
+        return (self.cpu_s + (self.child_cpu_s or 0.0)) / self.median_s
+
+    @property
+    def child_cpu_use(self) -> float:
+        """Cores' worth of CPU that child processes (pool, DataLoader, Dask workers) used."""
+        return (self.child_cpu_s or 0.0) / self.median_s if self.median_s > 0 else float("nan")
+
+    @property
+    def other_cpu_use(self) -> float:
+        """Cores' worth of CPU that *other* programs used meanwhile (machine-wide busy time
+        minus this process and its children; NaN where the machine's counters are unknown).
+        The machine's counters tick every 10 ms: short repeats read coarsely."""
+        if not self.median_s > 0 or not math.isfinite(self.busy_cpu_s) \
+                or not math.isfinite(self.cpu_s):
+            return float("nan")
+        return max(0.0, (self.busy_cpu_s - self.cpu_s - (self.child_cpu_s or 0.0)) / self.median_s)
+
+    @property
+    def where(self) -> str:
+        """Where the time went, in words: 'this process', 'worker processes', 'waiting for
+        other programs', 'GPU or I/O' (a short answer for tables)."""
+        use = self.cpu_use
+        if not math.isfinite(use):
+            return "unknown"
+        if self.child_cpu_use > 0.5 * max(use, 1e-12) and self.child_cpu_use > 0.1:
+            return "worker processes"
+        if use >= WAITED_CPU_USE:
+            return "this process"
+        other = self.other_cpu_use
+        if math.isfinite(other) and other > 0.5:
+            return "waiting for other programs"
+        if self.gpu:
+            return "GPU (this process waited)"
+        return "waiting (sleep, I/O, another machine)"
 
 
 def _run_loops(f, args, kwargs, loops, timer=time.perf_counter, cpu=time.process_time):
@@ -323,41 +375,266 @@ def _quartiles(xs):
     return q[0], q[2]
 
 
-def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
-                  max_time=DEFAULT_MAX_TIME, min_repeats=3) -> Timing:
-    """Autorange then repeat; returns per-call statistics."""
+# ---- CPU outside this process: child processes and the whole machine
+
+def _machine_busy_s() -> float:
+    """Busy CPU seconds of the whole machine so far (all CPUs, all programs; NaN if unknown)."""
+    try:
+        import psutil
+
+        t = psutil.cpu_times()
+    except Exception:                                    # noqa: BLE001 - context only
+        return float("nan")
+    d = t._asdict()
+    # guest time is already part of user/nice on Linux; idle and iowait are not busy
+    return sum(v for k, v in d.items() if k not in ("idle", "iowait", "guest", "guest_nice"))
+
+
+def _reaped_children_s() -> float:
+    """CPU seconds of child processes that have exited and been waited for."""
+    try:
+        t = os.times()
+        return t.children_user + t.children_system
+    except Exception:                                    # noqa: BLE001
+        return 0.0
+
+
+class _Children:
+    """CPU time of this process's child processes (recursive): the live ones listed once at
+    the start (listing costs milliseconds; reading each one's counters is cheap), plus
+    children that exited and were waited for (``os.times``), plus, when ``relist``, children
+    started since (counted from zero)."""
+
+    def __init__(self, relist=False):
+        self.relist = relist
+        self.procs = self._list()
+
+    @staticmethod
+    def _list():
+        try:
+            import psutil
+
+            return psutil.Process().children(recursive=True)
+        except Exception:                                # noqa: BLE001 - context only
+            return []
+
+    def snapshot(self) -> dict:
+        out = {"reaped": _reaped_children_s()}
+        procs = self._list() if self.relist else self.procs
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                out[p.pid] = t.user + t.system
+            except Exception:                            # noqa: BLE001 - exited meanwhile
+                pass
+        return out
+
+    @staticmethod
+    def delta(before: dict, after: dict) -> float:
+        """CPU seconds between two snapshots (children new in ``after`` count from zero)."""
+        return sum(max(0.0, v - before.get(k, 0.0)) for k, v in after.items())
+
+
+def _cuda_in_use() -> bool:
+    torch = sys.modules.get("torch")
+    try:
+        return bool(torch is not None and torch.cuda.is_initialized())
+    except Exception:                                    # noqa: BLE001
+        return False
+
+
+def _measure_repeat(f, args, kwargs, loops, kids):
+    """One timed repeat: (wall, own CPU, child CPU, machine busy CPU), all for ``loops``
+    calls. The child and machine counters are read outside the timed window."""
+    k0 = kids.snapshot()
+    b0 = _machine_busy_s()
+    t, c = _run_loops(f, args, kwargs, loops)
+    b1 = _machine_busy_s()
+    return t, c, _Children.delta(k0, kids.snapshot()), b1 - b0
+
+
+class _Variant:
+    """Bookkeeping of one variant while the rounds run."""
+
+    def __init__(self, label, f, args, kwargs, control, first_call_s):
+        self.label, self.f, self.args, self.kwargs = label, f, args, kwargs
+        self.control = control or nullcontext
+        self.first_call_s = first_call_s
+        self.loops, self.calibration_s = 1, float("nan")
+        self.wall, self.cpu, self.kids, self.busy = [], [], [], []
+        self.gpu = False
+
+    def calibrate(self, min_time):
+        """autorange: 1, 2, 5, 10, 20, 50 ... calls until one repeat lasts >= min_time."""
+        loops = 1
+        with self.control():
+            while True:
+                t, _ = _run_loops(self.f, self.args, self.kwargs, loops)
+                if t >= min_time or loops >= 10**9:
+                    break
+                loops = next(s for s in _STEPS if s > loops)
+        self.loops, self.calibration_s = loops, t
+        return t
+
+    def run_repeat(self, kids):
+        with self.control():
+            t, c, k, b = _measure_repeat(self.f, self.args, self.kwargs, self.loops, kids)
+        n = self.loops
+        self.wall.append(t / n)
+        self.cpu.append(c / n)
+        self.kids.append(k / n)
+        self.busy.append(b / n)
+        self.gpu = self.gpu or _cuda_in_use()
+
+    def timing(self) -> Timing:
+        ordered = sorted(self.wall)
+        q1, q3 = _quartiles(ordered)
+        busy = [b for b in self.busy if math.isfinite(b)]
+        return Timing(label=self.label, first_call_s=self.first_call_s, best_s=ordered[0],
+                      median_s=statistics.median(ordered), iqr_s=q3 - q1, loops=self.loops,
+                      repeats=len(self.wall), samples_s=list(self.wall),
+                      cpu_s=statistics.median(self.cpu), child_cpu_s=statistics.median(self.kids),
+                      busy_cpu_s=statistics.median(busy) if busy else float("nan"),
+                      calibration_s=self.calibration_s, gpu=self.gpu)
+
+
+def _rounds(variants, *, repeat, min_time, max_time=DEFAULT_MAX_TIME, min_repeats=3,
+            loops=None) -> dict:
+    """Calibrate each variant, then time all of them in interleaved rounds.
+
+    Round ``i`` runs one repeat of every variant, starting with variant ``i mod n`` (A B,
+    B A, A B ...), so a burst of load, a frequency change or a warming cache falls on every
+    variant alike instead of on whichever happened to run then. Each variant gets
+    ``repeat`` repeats, fewer (never below ``min_repeats``) when they would take more than
+    ``max_time`` seconds; a slow variant that has had its share drops out of the later
+    rounds, which go on with the others. ``loops`` fixes the calls per repeat (no
+    calibration; for work known to take longer than ``min_time`` per call)."""
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
     if not min_time > 0:
         raise ValueError(f"min_time must be > 0, got {min_time}")
-    loops, samples, cpus = 1, [], []
-    while True:                               # autorange: 1, 2, 5, 10, 20, 50, ...
-        t, c = _run_loops(f, args, kwargs, loops)
-        if t >= min_time or loops >= 10**9:
-            samples.append(t / loops)
-            cpus.append(c / loops)
-            break
-        loops = next(s for s in _STEPS if s > loops)
-    per_repeat = samples[0] * loops
-    n_rep = repeat
-    if per_repeat * repeat > max_time:
-        n_rep = max(min(min_repeats, repeat), int(max_time // per_repeat) if per_repeat else repeat)
-        n_rep = min(n_rep, repeat)
-    for _ in range(n_rep - 1):
-        t, c = _run_loops(f, args, kwargs, loops)
-        samples.append(t / loops)
-        cpus.append(c / loops)
-    ordered = sorted(samples)
-    q1, q3 = _quartiles(ordered)
-    return Timing(label=label, first_call_s=first_call_s, best_s=ordered[0],
-                  median_s=statistics.median(ordered), iqr_s=q3 - q1, loops=loops,
-                  repeats=len(samples), samples_s=samples, cpu_s=statistics.median(cpus))
+    if loops is not None and int(loops) < 1:
+        raise ValueError(f"loops must be >= 1, got {loops}")
+    kids = _Children()
+    shares = []
+    for v in variants:
+        if loops is None:
+            per_repeat = v.calibrate(min_time)
+        else:
+            v.loops, per_repeat = int(loops), None
+        n_rep = repeat
+        if per_repeat is not None and per_repeat * repeat > max_time:
+            allowed = int(max_time // per_repeat) if per_repeat else repeat
+            n_rep = min(repeat, max(min(min_repeats, repeat), allowed))
+        shares.append(n_rep)
+    n = len(variants)
+    for i in range(max(shares)):
+        for j in range(n):
+            k = (i + j) % n
+            if shares[k] > i:
+                variants[k].run_repeat(kids)
+            if loops is not None and shares[k] == repeat and i == 0 and \
+                    variants[k].wall[-1] * variants[k].loops * repeat > max_time:
+                # fixed loops: cut the share from the first measured repeat instead
+                allowed = int(max_time // (variants[k].wall[-1] * variants[k].loops))
+                shares[k] = min(repeat, max(min(min_repeats, repeat), allowed))
+    return {v.label: v.timing() for v in variants}
+
+
+def _time_variant(label, f, args, kwargs, *, repeat, min_time, first_call_s,
+                  max_time=DEFAULT_MAX_TIME, min_repeats=3) -> Timing:
+    """One variant alone (calibration, then its repeats); kept for callers that have not
+    moved to :func:`measure`. Several variants should be timed together with
+    :func:`measure`, which interleaves them."""
+    v = _Variant(label, f, tuple(args), dict(kwargs or {}), None, first_call_s)
+    return _rounds([v], repeat=repeat, min_time=min_time, max_time=max_time,
+                   min_repeats=min_repeats)[label]
 
 
 def _first_call(f, args, kwargs):
     t0 = time.perf_counter()
     out = f(*args, **kwargs)
     return out, time.perf_counter() - t0
+
+
+def measure(funcs: dict, *args, repeat=7, min_time=0.2, max_time=DEFAULT_MAX_TIME,
+            min_repeats=3, warmup=1, controls=None, inputs=None, loops=None, **kwargs) -> dict:
+    """Time several variants in interleaved rounds, *without* checking their outputs
+    (:func:`compare` checks first, then calls this): ``{label: Timing}``.
+
+    This is the one timing path of the course: :func:`compare`, the sweeps, the exercise
+    checks and the one-shot timers all end here or in :func:`time_once`.
+
+    1. warm-up: ``warmup`` untimed calls per variant; the first is timed on its own and
+       reported as ``first_call_s`` (NaN with ``warmup=0``, for variants already warm);
+    2. calibration per variant: the number of calls per repeat (``loops``) grows 1, 2, 5,
+       10 ... until one repeat lasts ``min_time`` (this round is not a sample);
+    3. ``repeat`` rounds; each round times one repeat of every variant, the starting
+       variant rotating (A B, B A, ...), garbage collection paused inside a repeat.
+
+    ``inputs`` maps a label to its own tuple of positional arguments (default: ``args``
+    for all, the very same objects); ``controls`` maps a label to a zero-argument context
+    factory entered around each of its repeats (thread settings); ``loops`` fixes the calls
+    per repeat and skips the calibration (for slow work: ``loops=1``). A variant whose
+    repeats would exceed ``max_time`` gets fewer (at least ``min_repeats``) and leaves the
+    later rounds to the others. Every statistic is per call; the median is the headline,
+    the IQR its spread.
+    """
+    if not isinstance(funcs, dict) or not funcs:
+        raise TypeError("funcs must be a non-empty dict mapping label -> callable")
+    for label, f in funcs.items():
+        if not callable(f):
+            raise TypeError(f"variant {label!r} is not callable: {f!r}")
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    if not min_time > 0:
+        raise ValueError(f"min_time must be > 0, got {min_time}")
+    inputs = dict(inputs or {})
+    unknown_labels = set(inputs) - set(funcs)
+    if unknown_labels:
+        raise KeyError(f"inputs for unknown variants: {sorted(map(str, unknown_labels))}")
+    controls = dict(controls or {})
+    variants = []
+    for label, f in funcs.items():
+        a = tuple(inputs.get(label, args))
+        ctl = controls.get(label) or nullcontext
+        first = float("nan")
+        if warmup > 0:
+            try:
+                with ctl():
+                    _, first = _first_call(f, a, kwargs)
+                    for _ in range(warmup - 1):
+                        f(*a, **kwargs)
+            except Exception as exc:
+                exc.add_note(f"optkit.bench: raised by variant {label!r} during its warm-up call")
+                raise
+        variants.append(_Variant(label, f, a, kwargs, ctl, first))
+    return _rounds(variants, repeat=repeat, min_time=min_time, max_time=max_time,
+                   min_repeats=min_repeats, loops=loops)
+
+
+def time_once(fn, *args, **kwargs):
+    """``(result, Timing)`` of ONE call of ``fn``, for work too slow or too stateful to
+    repeat (a training epoch, a whole multi-process job, a pure-Python loop over a big
+    input). One call cannot have a median or a spread (``repeats`` is 1, ``iqr_s`` 0), so
+    its figure is a rough one, and a ratio of two such figures is only as good as the
+    slower run was steady; prefer :func:`measure` wherever the work can be repeated.
+    CPU time counts this process and its children, including workers started during
+    the call (from zero) and those that exited and were waited for."""
+    kids = _Children(relist=True)
+    k0 = kids.snapshot()
+    b0 = _machine_busy_s()
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    t = time.perf_counter() - t0
+    c = time.process_time() - c0
+    b = _machine_busy_s() - b0
+    k = _Children.delta(k0, kids.snapshot())
+    label = getattr(fn, "__name__", None) or repr(fn)
+    return out, Timing(label=str(label), first_call_s=t, best_s=t, median_s=t, iqr_s=0.0,
+                       loops=1, repeats=1, samples_s=[t], cpu_s=c, child_cpu_s=k,
+                       busy_cpu_s=b, gpu=_cuda_in_use())
 
 
 def _plain_data(obj, depth=0) -> bool:
@@ -438,14 +715,12 @@ def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rto
         else:
             _check_output(label, labels[0], ref, out, check, rtol, atol)
         del out
-    # 2) timing
-    rows = []
-    for label in labels:
-        with controls.get(label, nullcontext)():
-            rows.append(_time_variant(label, funcs[label], args, kwargs, repeat=repeat,
-                                      min_time=min_time, first_call_s=firsts[label],
-                                      max_time=max_time))
-    return Comparison(rows=rows, baseline=baseline, context=context())
+    # 2) timing: every variant calibrated, then all of them in interleaved rounds
+    variants = [_Variant(label, funcs[label], tuple(args), kwargs, controls.get(label),
+                         firsts[label]) for label in labels]
+    timings = _rounds(variants, repeat=repeat, min_time=min_time, max_time=max_time)
+    return Comparison(rows=[timings[label] for label in labels], baseline=baseline,
+                      context=context())
 
 
 # --------------------------------------------------------------------------- results
@@ -482,17 +757,33 @@ class Comparison:
         return {r.label: self.speedup(r.label, baseline) for r in self.rows}
 
     def warnings(self) -> list:
-        """Plain-language notes on measurement quality (noisy spread, process kept waiting)."""
+        """Plain-language notes on measurement quality (noisy spread, process kept waiting)
+        and on where the work ran (worker processes, a GPU) when not in this process."""
         out = []
         noisy = [str(r.label) for r in self.rows if r.spread > NOISY_SPREAD]
         if noisy:
             out.append(f"noisy: the spread (IQR) of {', '.join(noisy)} exceeds "
                        f"{NOISY_SPREAD:.0%} of the median; re-run before drawing conclusions.")
-        waited = [str(r.label) for r in self.rows if r.cpu_use < WAITED_CPU_USE]
-        if waited:
-            out.append(f"waiting: while timing {', '.join(waited)} this process ran on a CPU for "
+        waited = [r for r in self.rows if r.cpu_use < WAITED_CPU_USE]
+        others = [str(r.label) for r in waited if r.where == "waiting for other programs"]
+        gpu = [str(r.label) for r in waited if r.where.startswith("GPU")]
+        idle = [str(r.label) for r in waited if str(r.label) not in others + gpu]
+        if others:
+            out.append(f"waiting: while timing {', '.join(others)} this process (with any child "
+                       f"processes) ran on a CPU for less than {WAITED_CPU_USE:.0%} of the time while other "
+                       "programs kept the CPUs busy, so these times are inflated.")
+        if gpu:
+            out.append(f"elsewhere: {', '.join(gpu)} kept the CPU mostly idle with CUDA in use: "
+                       "the time is the GPU's (or waiting for it), not this CPU's.")
+        if idle:
+            out.append(f"waiting: while timing {', '.join(idle)} this process ran on a CPU for "
                        f"less than {WAITED_CPU_USE:.0%} of the time: other programs competed for "
                        "the CPU (or the code sleeps / waits for I/O), so these times are inflated.")
+        workers = [f"{r.label} ({r.child_cpu_use:.1f} cores)" for r in self.rows
+                   if r.where == "worker processes"]
+        if workers:
+            out.append(f"elsewhere: most CPU time of {', '.join(workers)} was spent in child "
+                       "processes (workers); CPU use counts them.")
         return out
 
     def to_dict(self) -> dict:
@@ -558,7 +849,7 @@ class Comparison:
         return ("<div class='optkit-comparison'><table style='table-layout:auto'>"
                 f"<thead><tr><th style='{_LABEL_CELL}'>variant</th>{th}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>"
-                "<small>Per-call times. The first call (warm-up: compilation, caches) is shown "
+                "<small>Per-call times, variants timed in interleaved rounds. The first call (warm-up: compilation, caches) is shown "
                 "on its own and is not part of best/median/IQR (inter-quartile range of the "
                 f"repeats). {html.escape(_context_line(self.context))}{warn}</small></div>")
 
@@ -867,6 +1158,22 @@ def _usable_cpus() -> int | None:
         return os.cpu_count()
 
 
+def _cpu_facts() -> dict:
+    """SMT topology and frequency governor of the usable CPUs (optkit.doctor reads them)."""
+    try:
+        from . import doctor
+
+        smt, gov = doctor.smt_topology(), doctor.cpu_governor()
+    except Exception as exc:                             # noqa: BLE001 - context only
+        return {"threads_per_core": f"unknown: {exc}", "physical_cores": f"unknown: {exc}",
+                "cpu_governor": f"unknown: {exc}"}
+    govs = gov["governors"]
+    return {"threads_per_core": smt["threads_per_core"], "physical_cores": smt["cores"],
+            "smt_active": smt["smt_active"],
+            "cpu_governor": ", ".join(sorted(govs)) if isinstance(govs, dict) else govs,
+            "cpufreq_driver": gov["driver"]}
+
+
 def _version(dist):
     try:
         from importlib.metadata import version
@@ -890,7 +1197,8 @@ def _static_context() -> dict:
 
 
 def context() -> dict:
-    """Where a measurement comes from: CPU model, usable CPUs, thread settings, versions.
+    """Where a measurement comes from: CPU model, usable CPUs, SMT (threads per core), the
+    CPU frequency governor, thread settings, versions.
 
     Never raises; optional libraries are reported only as far as they are installed.
     Numba's and torch's thread counts are asked only if they are already imported (importing
@@ -900,6 +1208,7 @@ def context() -> dict:
     ctx = dict(_static_context())
     ctx["versions"] = dict(ctx["versions"])
     ctx["usable_cpus"] = _usable_cpus()
+    ctx.update(_cpu_facts())
     ctx["thread_env"] = {k: os.environ.get(k) for k in THREAD_ENV_VARS if os.environ.get(k)}
     threads = {}
     try:
@@ -947,6 +1256,12 @@ def _context_line(ctx: dict) -> str:
     if not ctx:
         return ""
     parts = [str(ctx.get("cpu_model", "?")), f"{ctx.get('usable_cpus', '?')} usable CPUs"]
+    tpc = ctx.get("threads_per_core")
+    if isinstance(tpc, int):
+        parts[-1] += f" ({tpc} thread{'s' if tpc > 1 else ''} per core)"
+    gov = ctx.get("cpu_governor")
+    if isinstance(gov, str) and gov and not gov.startswith("unknown"):
+        parts.append(f"governor {gov}")
     env = ctx.get("thread_env") or {}
     if env:
         parts.append(", ".join(f"{k}={v}" for k, v in env.items()))

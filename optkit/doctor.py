@@ -17,6 +17,7 @@ It never crashes on an odd system: anything it cannot read is reported as
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import importlib
 import importlib.metadata
@@ -33,7 +34,7 @@ import tempfile
 import types
 from pathlib import Path
 
-__all__ = ["collect", "report", "usable_cpus", "main", "Report", "probe_compiler",
+__all__ = ["collect", "report", "usable_cpus", "smt_topology", "cpu_governor", "main", "Report", "probe_compiler",
            "read_cgroup_cpu", "read_cgroup_memory", "query_gpus", "THREAD_ENV_VARS"]
 
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
@@ -62,6 +63,7 @@ GPU_FIELDS = ("index", "name", "driver_version", "persistence_mode", "pstate",
 # cgroup v1 reports "no limit" as a huge number close to 2**63
 _NO_LIMIT_BYTES = 1 << 60
 
+TEXT_WIDTH = 100      # characters per line of the text report: fits a notebook beside the file browser
 FAIL, WARN, INFO = "fail", "warn", "info"   # severity: FAIL makes `--check` exit non-zero
 
 
@@ -339,6 +341,61 @@ def _cpus(cgroup_root, proc_self_cgroup) -> dict:
         "loky_cpu_count": loky,
         "usable": _usable_from(os_count, aff, cg["cpus"], loky),
     }
+
+
+def _cpu_dirs(sys_cpu: Path, cpus) -> list:
+    return [(c, sys_cpu / f"cpu{c}") for c in cpus]
+
+
+def smt_topology(sys_cpu="/sys/devices/system/cpu", cpus=None) -> dict:
+    """Simultaneous multithreading (Hyper-Threading) of the CPUs this process may use:
+    ``{"threads_per_core", "cores", "logical", "smt_active", "error"}``. ``cores`` counts
+    physical cores (distinct package/core ids among ``cpus``, default: the affinity mask);
+    two logical CPUs of one core share its execution units, so a second thread on a core
+    gains far less than a second core. Unknown values are ``unknown(...)`` strings."""
+    sys_cpu = Path(sys_cpu)
+    if cpus is None:
+        aff = _affinity()
+        cpus = aff if isinstance(aff, list) else list(range(os.cpu_count() or 1))
+    cores, err = set(), None
+    for c, d in _cpu_dirs(sys_cpu, cpus):
+        pkg, e1 = _read_text(d / "topology" / "physical_package_id")
+        core, e2 = _read_text(d / "topology" / "core_id")
+        if core is None:
+            err = e2 or e1
+            break
+        cores.add((pkg, core))
+    active, _ = _read_text(sys_cpu / "smt" / "active")
+    smt_active = {"1": True, "0": False}.get(active) if active is not None else None
+    if err is not None or not cores:
+        return {"threads_per_core": unknown(err or "no CPUs"), "cores": unknown(err or "no CPUs"),
+                "logical": len(cpus), "smt_active": smt_active, "error": err}
+    return {"threads_per_core": max(1, round(len(cpus) / len(cores))), "cores": len(cores),
+            "logical": len(cpus), "smt_active": smt_active, "error": None}
+
+
+def cpu_governor(sys_cpu="/sys/devices/system/cpu", cpus=None) -> dict:
+    """CPU frequency scaling of the usable CPUs: ``{"governors": {name: [cpu, ...]},
+    "driver", "error"}`` (``governors`` is an ``unknown(...)`` string where the kernel
+    exposes no cpufreq, as in most virtual machines). ``powersave``/``schedutil`` let the
+    clock follow the load (a timing can start at a low clock), ``performance`` holds it high."""
+    sys_cpu = Path(sys_cpu)
+    if cpus is None:
+        aff = _affinity()
+        cpus = aff if isinstance(aff, list) else list(range(os.cpu_count() or 1))
+    govs, driver, err = {}, None, None
+    for c, d in _cpu_dirs(sys_cpu, cpus):
+        g, e = _read_text(d / "cpufreq" / "scaling_governor")
+        if g is None:
+            err = e
+            continue
+        govs.setdefault(g, []).append(c)
+        if driver is None:
+            driver, _ = _read_text(d / "cpufreq" / "scaling_driver")
+    if not govs:
+        return {"governors": unknown(f"no cpufreq governor ({err})" if err else "no CPUs"),
+                "driver": None, "error": err}
+    return {"governors": govs, "driver": driver, "error": None}
 
 
 # --------------------------------------------------------------------------- memory
@@ -963,21 +1020,29 @@ class Report:
     def to_json(self, **kw) -> str:
         return json.dumps(self.data, default=str, **kw)
 
-    def text(self, only=None) -> str:
+    def text(self, only=None, line_width: int = TEXT_WIDTH) -> str:
+        """Plain text, every line at most ``line_width`` characters (values wrap between
+        words onto indented lines), so it fits a notebook beside JupyterLab's file browser."""
+        import textwrap
+
         secs = sections(self.data)
         if only:
             secs = [s for s in secs if s[0] in only]
         width = min(34, max((len(k) for _, rows in secs for k, _ in rows), default=10))
+        indent = " " * (width + 4)
+        wrap = functools.partial(textwrap.wrap, width=max(40, line_width), break_long_words=False,
+                                 break_on_hyphens=False)
         lines = []
         for title, rows in secs:
             lines.append(title)
             lines.append("-" * len(title))
             for k, v in rows:
                 if len(k) <= width:
-                    lines.append(f"  {k:<{width}}  {v}")
-                else:  # long keys (settings, checklist items): key line, then the value indented
-                    lines.append(f"  {k}")
-                    lines.append(f"  {'':<{width}}  {v}")
+                    first, rest = f"  {k:<{width}}  ", indent
+                else:  # long keys (settings, checklist items): key line(s), then the value indented
+                    lines += wrap(k, initial_indent="  ", subsequent_indent="      ")
+                    first, rest = indent, indent
+                lines += wrap(str(v), initial_indent=first, subsequent_indent=rest) or [first.rstrip()]
             lines.append("")
         n_fail = sum(p["severity"] == FAIL for p in self.problems)
         lines.append(f"usable CPUs: {self.usable_cpus}; GPU: {self.data['gpu'].get('summary')}; "

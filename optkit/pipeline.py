@@ -223,7 +223,8 @@ def default_scene() -> Scene:
 
 # =========================================================================== stage 1: grayscale
 def grayscale_reference(image):
-    """BGR -> gray, one pixel at a time (the formula OpenCV uses, in integers)."""
+    """BGR -> gray, one pixel at a time
+    (OpenCV's formula, in integers)."""
     h, w, _ = image.shape
     gray = np.zeros((h, w), dtype=np.uint8)
     for y in range(h):
@@ -754,11 +755,16 @@ def _stage_functions(stages):
 
 
 def run(scene, stages=None):
-    """Run the whole pipeline with the given stage functions (a dict stage -> function;
-    missing stages use the reference). Takes a Scene (or a Document, simulated first).
+    """Run the pipeline with the given stages.
 
-    A real detector would read ``binary`` and a real recogniser ``batch``; here both models
-    are simulated (see :func:`simulate`), so those two are returned for checking."""
+    ``stages``: a dict stage -> function; missing
+    stages use the reference. ``scene``: a Scene
+    (or a Document, simulated first). A real
+    detector would read ``binary`` and a real
+    recogniser ``batch``; both models are simulated
+    here (see :func:`simulate`), so those two are
+    returned for checking. (Short lines: notebook
+    01 shows them in a ``%lprun`` table.)"""
     scene = _as_scene(scene)
     f = _stage_functions(stages)
     gray = f["grayscale"](scene.image)
@@ -769,12 +775,19 @@ def run(scene, stages=None):
     crops = f["crop"](scene.image, quads)
     batch = f["batch"](crops)
     texts = f["ctc"](recognise(scene, keep))
-    return Result(binary=binary, keep=np.asarray(keep), quads=quads, batch=batch, texts=list(texts))
+    return Result(binary=binary, quads=quads,
+                  batch=batch, texts=list(texts),
+                  keep=np.asarray(keep))
 
 
 def run_timed(scene, stages=None, timer=None):
     """Like :func:`run`, but also returns the seconds each stage took in this one run:
-    ``(Result, {stage: seconds})`` (plain ``time.perf_counter`` around each stage call)."""
+    ``(Result, {stage: seconds})`` (plain ``time.perf_counter`` around each stage call).
+
+    Why not :mod:`optkit.bench`: each stage consumes the previous stage's output within one
+    run, so the stages cannot be repeated on their own here; this is a breakdown of one run,
+    rough by nature. Compare whole pipelines with ``bench.compare``/``bench.measure``
+    (medians of interleaved rounds), stages with ``bench.compare`` on each stage's inputs."""
     import time
 
     timer = timer or time.perf_counter

@@ -26,14 +26,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import data
-from .frameworks import CROP_SIZE, _children_cpu, _machine_busy_s, crop_gray_batch, normalise_batch
+from . import bench, data
+from .frameworks import CROP_SIZE, crop_gray_batch, normalise_batch
 
 __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
     "features_chunk", "chunked", "pickled_size", "run_serial", "make_pool", "run_pool",
     "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
-    "SCHEDULER_ENV", "have_bokeh", "one_thread", "cpu_ms_per_page",
+    "SCHEDULER_ENV", "have_bokeh", "one_thread", "cpu_ms_per_page", "dashboard_viewer",
+    "DashboardCost", "dashboard_cost",
 ]
 
 #: small pages so that a hundred of them fit a notebook's time budget
@@ -135,21 +136,16 @@ class Timed:
         return max(0.0, (self.busy_cpu_s - self.cpu_s) / self.seconds)
 
 
-def _cpu_snapshot():
-    """(this process's CPU s, {child pid: CPU s}, machine-wide busy CPU s); NaN/{} if unknown."""
-    return time.process_time(), _children_cpu(), _machine_busy_s()
-
-
 def timed(fn, *args, **kwargs) -> Timed:
     """Run ``fn(*args, **kwargs)`` once; wall time plus the CPU context (see :class:`Timed`).
-    Workers that start during the run count from zero; workers that exit during it are missed."""
-    own0, kids0, busy0 = _cpu_snapshot()
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    seconds = time.perf_counter() - t0
-    own1, kids1, busy1 = _cpu_snapshot()
-    kids = sum(max(0.0, v - kids0.get(pid, 0.0)) for pid, v in kids1.items())
-    return Timed(out, seconds, (own1 - own0) + kids, busy1 - busy0)
+
+    Timed by :func:`optkit.bench.time_once` (the course's one-shot timer), not repeated in
+    rounds: a run is a whole multi-process job of many pages whose worker start-up, task
+    shipping and result gathering are part of what is measured, and repeating it would
+    multiply the notebook's minutes. Workers that start during the run count from zero;
+    workers that exit during it count as far as they were waited for."""
+    out, t = bench.time_once(fn, *args, **kwargs)
+    return Timed(out, t.median_s, t.cpu_s + t.child_cpu_s, t.busy_cpu_s)
 
 
 def run_serial(seeds, **doc_args) -> list:
@@ -353,3 +349,134 @@ def _quiet_dask_logs():
         logging.getLogger(name).setLevel(logging.ERROR)
     dask.config.set({"distributed.logging.distributed": "error",
                      "distributed.admin.system-monitor.gil.enabled": False})
+
+
+# --------------------------------------------------------------------------- the dashboard's cost
+
+_VIEWER = """
+import sys
+from bokeh.client import pull_session
+session = pull_session(url=sys.argv[1])
+print("connected", flush=True)
+session.loop_until_closed()
+"""
+
+
+class dashboard_viewer:
+    """A stand-in for a browser tab showing the dashboard page ``link``: a bokeh client
+    session in a separate process, connected to the scheduler's dashboard, receiving every
+    update the page would receive. A real browser also draws them (more CPU, not counted
+    here). Use as a context manager; ``cpu_s`` is the viewer process's CPU time so far."""
+
+    def __init__(self, link: str, timeout: float = 30.0):
+        if not link:
+            raise ValueError("no dashboard link (is bokeh installed and the dashboard on?)")
+        self.link, self.timeout, self.proc = link, timeout, None
+
+    def __enter__(self):
+        import subprocess
+        import sys
+        import threading
+
+        self.proc = subprocess.Popen([sys.executable, "-c", _VIEWER, self.link], text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = []
+        reader = threading.Thread(target=lambda: first.append(self.proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(self.timeout)
+        if not first or not first[0].startswith("connected"):
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"the dashboard viewer could not connect to {self.link}")
+        time.sleep(0.5)                   # the page's first updates arrive
+        return self
+
+    @property
+    def cpu_s(self) -> float:
+        try:
+            import psutil
+
+            t = psutil.Process(self.proc.pid).cpu_times()
+            return t.user + t.system
+        except Exception:                 # noqa: BLE001 - exited
+            return float("nan")
+
+    def __exit__(self, *exc):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except Exception:             # noqa: BLE001
+                self.proc.kill()
+                self.proc.wait()
+        return False
+
+
+@dataclass
+class DashboardCost:
+    """Dask runs of the same pages with the dashboard closed and open (interleaved rounds)."""
+
+    pages: int
+    closed: object                        # optkit.bench.Timing of one run, dashboard closed
+    opened: object                        # the same, a dashboard viewer connected
+    viewer_cpu_s: float                   # the viewer's own CPU per run (median)
+
+    @property
+    def pages_per_s(self) -> dict:
+        return {"closed": self.pages / self.closed.median_s, "open": self.pages / self.opened.median_s}
+
+    @property
+    def own_cpu_ms_per_page(self) -> dict:
+        """CPU of this process (client and, for a LocalCluster, the scheduler serving the
+        dashboard) per page, ms: CPU time is what a busy machine does not blur."""
+        return {"closed": self.closed.cpu_s / self.pages * 1e3,
+                "open": self.opened.cpu_s / self.pages * 1e3}
+
+    def summary(self) -> str:
+        pps, cpu = self.pages_per_s, self.own_cpu_ms_per_page
+        slower = pps["closed"] / pps["open"]
+        noise = max(0.05, self.closed.spread, self.opened.spread)    # IQR / median of the runs
+        verdict = (f"the open dashboard cost {1 - 1 / slower:.0%} of the throughput here"
+                   if slower > 1 + noise else
+                   f"no clear throughput cost here (a change of {slower - 1:+.0%}, within the "
+                   f"runs' spread of {noise:.0%})")
+        return (f"dashboard closed: {pps['closed']:.1f} pages/s, open: {pps['open']:.1f} pages/s "
+                f"({self.closed.repeats} runs each, medians)\n  -> {verdict}\n"
+                f"CPU per page of this process (client + scheduler): {cpu['closed']:.1f} ms closed, "
+                f"{cpu['open']:.1f} ms open;\n"
+                f"  the viewer itself used {self.viewer_cpu_s / self.pages * 1e3:.1f} ms per page "
+                "(a browser also draws the page)")
+
+
+def dashboard_cost(session, seeds, chunk: int = 2, repeat: int = 3, link: str | None = None,
+                   reference=None):
+    """Measure what an open dashboard costs: the same Dask run with no viewer and with one
+    viewer connected (:class:`dashboard_viewer`), in interleaved rounds through optkit.bench
+    (closed, open; open, closed; ...), every run's results checked equal to ``reference``
+    (the serial results of these seeds; default: the first page only, computed here).
+    ``None`` without a dashboard."""
+    link = link or session.dashboard_link
+    if not link:
+        return None
+    seeds = _check_seeds(seeds)
+    ref = list(reference) if reference is not None else run_serial(seeds[:1])
+    viewer_cpu = []
+
+    class _open:
+        def __enter__(self):
+            self.v = dashboard_viewer(link).__enter__()
+            self.c0 = self.v.cpu_s
+            return self
+
+        def __exit__(self, *exc):
+            viewer_cpu.append(self.v.cpu_s - self.c0)
+            return self.v.__exit__(*exc)
+
+    def run():
+        out = run_dask(session.client, seeds, chunk=chunk)
+        if not results_equal(ref, out[:len(ref)]):
+            raise AssertionError("Dask results differ from the serial run")
+
+    t = bench.measure({"closed": run, "open": run}, controls={"open": _open}, repeat=repeat,
+                      loops=1, warmup=0, min_time=1e-3, min_repeats=repeat)
+    vc = [c for c in viewer_cpu if np.isfinite(c)]
+    return DashboardCost(len(seeds), t["closed"], t["open"], float(np.median(vc)) if vc else float("nan"))

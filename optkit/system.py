@@ -322,13 +322,20 @@ def oversubscription_experiment(workers=2, kind="blas", host_threads=None, **kw)
 
 
 # ----------------------------------------------------------------------------- memory
-def _best_time(fn, repeat):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+def _timed_rounds(funcs: dict, repeat) -> dict:
+    """{label: optkit.bench.Timing} of zero-argument kernels, timed through optkit.bench
+    (the course's one timing path): one warm-up call each (page faults of first touch,
+    thread start-up), then ``repeat`` interleaved rounds, so a burst of load elsewhere hits
+    every kernel alike. Bandwidths are computed from the median; the best is kept beside it."""
+    from . import bench
+
+    return bench.measure(funcs, repeat=max(1, int(repeat)), min_time=0.005, min_repeats=1)
+
+
+def _rates(t, nbytes) -> dict:
+    """Times and GB/s of one kernel: ``gbs`` from the median time (the headline)."""
+    return {"median_s": t.median_s, "iqr_s": t.iqr_s, "best_s": t.best_s,
+            "gbs": nbytes / t.median_s / GB, "best_gbs": nbytes / t.best_s / GB}
 
 
 def _split(n, parts):
@@ -345,7 +352,10 @@ def stream(n=2**23, repeat=10, threads=1, block=2**15) -> dict:
     triad a = b + s * c    3 arrays          blocked: s * c goes into a small cache-resident temporary
     Bytes are counted as STREAM counts them (each array read or written once; write-allocate
     traffic is not counted). `threads` > 1 splits the arrays into chunks run by a thread pool
-    (NumPy releases the GIL). Returns {"gbs": {kernel: GB/s}, "best_s": {...}, "n", "threads", "best"}.
+    (NumPy releases the GIL). The four kernels are timed through optkit.bench in interleaved
+    rounds; GB/s comes from each kernel's median time. Returns {"gbs": {kernel: GB/s},
+    "median_s": {...}, "iqr_s": {...}, "best_s": {...}, "n", "threads", "best"} where "best"
+    is the highest of the (median) bandwidths, the roof.
     """
     import numpy as np
     if not isinstance(n, int) or n < 1024:
@@ -377,15 +387,14 @@ def stream(n=2**23, repeat=10, threads=1, block=2**15) -> dict:
         from concurrent.futures import ThreadPoolExecutor
         pool = ThreadPoolExecutor(threads)
     try:
-        best_s, gbs = {}, {}
+        runs = {}
         for name, (k, arrays) in kernels.items():
             if pool is None:
-                run = lambda k=k: k(0, n, 0)  # noqa: E731
+                runs[name] = lambda k=k: k(0, n, 0)  # noqa: E731
             else:
-                run = lambda k=k: list(pool.map(lambda it: k(it[1][0], it[1][1], it[0]), enumerate(chunks)))  # noqa: E731
-            run()
-            best_s[name] = _best_time(run, repeat)
-            gbs[name] = arrays * n * 8 / best_s[name] / GB
+                runs[name] = lambda k=k: list(pool.map(lambda it: k(it[1][0], it[1][1], it[0]), enumerate(chunks)))  # noqa: E731
+        rates = {name: _rates(t, kernels[name][1] * n * 8)
+                 for name, t in _timed_rounds(runs, repeat).items()}
     finally:
         if pool is not None:
             pool.shutdown()
@@ -394,8 +403,11 @@ def stream(n=2**23, repeat=10, threads=1, block=2**15) -> dict:
     triad_range(0, n, 0)
     if not np.allclose(a[:: max(1, n // 1000)], 2.0 + s * 0.5):
         raise AssertionError("triad gave a wrong result")
-    return {"gbs": gbs, "best_s": best_s, "n": n, "threads": threads, "bytes_per_array": n * 8,
-            "best": max(gbs.values())}
+    gbs = {k: r["gbs"] for k, r in rates.items()}
+    return {"gbs": gbs, "median_s": {k: r["median_s"] for k, r in rates.items()},
+            "iqr_s": {k: r["iqr_s"] for k, r in rates.items()},
+            "best_s": {k: r["best_s"] for k, r in rates.items()}, "n": n, "threads": threads,
+            "bytes_per_array": n * 8, "best": max(gbs.values())}
 
 
 def _minflt() -> int:
@@ -425,9 +437,10 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
     Fresh arrays this large come straight from the OS (mmap) and every page is faulted in on
     first touch. On Linux NumPy asks for transparent huge pages for large arrays (few faults of
     2 MiB each); with small_pages=True a third variant allocates with that switched off (one
-    fault per 4 KiB page, as with most other allocators). Variants are timed in turn, round
-    after round, so a burst of load elsewhere hits them all alike. Returns {label: {"best_s",
-    "gbs" (3 arrays moved), "page_faults_per_call"}} (faults -1 where getrusage is missing).
+    fault per 4 KiB page, as with most other allocators). Variants are timed through optkit.bench
+    in interleaved rounds, so a burst of load elsewhere hits them all alike; page faults are
+    counted on separate calls. Returns {label: {"median_s", "iqr_s", "best_s", "gbs" (3 arrays
+    moved, from the median), "page_faults_per_call"}} (faults -1 where getrusage is missing).
     """
     import numpy as np
     if not isinstance(n, int) or n < 1024:
@@ -448,39 +461,38 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
     if small_pages and switch is not None:
         variants["fresh, 4 KiB pages"] = fresh_small
     variants["reused: np.add(a, b, out=c)"] = lambda: np.add(a, b, out=c)
-    best = {k: float("inf") for k in variants}
+    timings = _timed_rounds(variants, repeat)
     faults = {k: 0 for k in variants}
-    for f in variants.values():
-        f()
-    for _ in range(repeat):
+    calls = max(1, min(3, int(repeat)))
+    for _ in range(calls):
         for label, f in variants.items():
             f0 = _minflt()
-            t0 = time.perf_counter()
             r = f()
-            best[label] = min(best[label], time.perf_counter() - t0)
-            del r
             faults[label] += _minflt() - f0
+            del r
     np.testing.assert_array_equal(a + b, np.add(a, b, out=c))
-    return {k: {"best_s": best[k], "gbs": 3 * n * 8 / best[k] / GB,
-                "page_faults_per_call": faults[k] / repeat if _minflt() >= 0 else -1} for k in variants}
+    return {k: dict(_rates(timings[k], 3 * n * 8),
+                    page_faults_per_call=faults[k] / calls if _minflt() >= 0 else -1)
+            for k in variants}
 
 
 def kernel_bandwidth(fn, args=(), nbytes=None, repeat=10) -> dict:
-    """Best time of fn(*args) over `repeat` calls and the achieved GB/s for `nbytes` useful bytes
-    (what the kernel must read and write at least once)."""
+    """Median (and best) time of fn(*args) through optkit.bench and the achieved GB/s (from
+    the median) for `nbytes` useful bytes (what the kernel must read and write at least once).
+    Returns {"median_s", "iqr_s", "best_s", "gbs", "best_gbs", "nbytes"}."""
     if not callable(fn):
         raise TypeError("fn must be callable")
     if not nbytes or nbytes <= 0:
         raise ValueError("nbytes must be the positive number of bytes the kernel must move")
-    fn(*args)
-    best = _best_time(lambda: fn(*args), repeat)
-    return {"best_s": best, "gbs": nbytes / best / GB, "nbytes": nbytes}
+    t = _timed_rounds({"kernel": lambda: fn(*args)}, repeat)["kernel"]
+    return dict(_rates(t, nbytes), nbytes=nbytes)
 
 
 def kernel_bandwidths(kernels: dict, nbytes, repeat=10) -> dict:
-    """kernel_bandwidth for several kernels that move the same useful bytes, timed in turn
-    round after round (fairer than one after the other on a busy machine).
-    `kernels`: {label: (fn, args)}. Returns {label: {"best_s", "gbs", "nbytes"}}."""
+    """kernel_bandwidth for several kernels that move the same useful bytes, timed through
+    optkit.bench in interleaved rounds (fairer than one after the other on a busy machine).
+    `kernels`: {label: (fn, args)}. Returns {label: {"median_s", "iqr_s", "best_s", "gbs",
+    "best_gbs", "nbytes"}}."""
     if not kernels:
         raise ValueError("no kernels given")
     if not nbytes or nbytes <= 0:
@@ -488,14 +500,8 @@ def kernel_bandwidths(kernels: dict, nbytes, repeat=10) -> dict:
     for label, (fn, args) in kernels.items():
         if not callable(fn):
             raise TypeError(f"{label}: fn must be callable")
-        fn(*args)
-    best = {k: float("inf") for k in kernels}
-    for _ in range(repeat):
-        for label, (fn, args) in kernels.items():
-            t0 = time.perf_counter()
-            fn(*args)
-            best[label] = min(best[label], time.perf_counter() - t0)
-    return {k: {"best_s": b, "gbs": nbytes / b / GB, "nbytes": nbytes} for k, b in best.items()}
+    runs = {label: (lambda fn=fn, args=args: fn(*args)) for label, (fn, args) in kernels.items()}
+    return {k: dict(_rates(t, nbytes), nbytes=nbytes) for k, t in _timed_rounds(runs, repeat).items()}
 
 
 def bandwidth_chart(gbs: dict, roof: float, roof_label="measured roof", title=None):
@@ -632,7 +638,7 @@ def _sync(torch, device):
 def torch_creation_demo(device=None, n=4096, repeat=20) -> dict:
     """Create an n x n float32 tensor directly on `device` vs on the CPU then .to(device).
 
-    Synchronises before reading every clock. device=None: "cuda" when available, else "cpu"
+    Synchronises before reading every clock; median times through optkit.bench. device=None: "cuda" when available, else "cpu"
     (on the CPU both paths are the same kind of work; the copy is what a GPU adds)."""
     torch = _torch()
     if torch is None:
@@ -647,17 +653,16 @@ def torch_creation_demo(device=None, n=4096, repeat=20) -> dict:
     def cpu_then_copy():
         return torch.randn(n, n).to(device)
 
-    out = {"device": str(device), "n": n}
-    for label, f in (("created on device", on_device), ("created on CPU, then copied", cpu_then_copy)):
-        f()
-        _sync(torch, device)
-        best = float("inf")
-        for _ in range(repeat):
-            t0 = time.perf_counter()
+    def synced(f):
+        def run():
             f()
-            _sync(torch, device)
-            best = min(best, time.perf_counter() - t0)
-        out[label] = best
+            _sync(torch, device)        # the clock is read only after the device finished
+        return run
+
+    out = {"device": str(device), "n": n}
+    funcs = {"created on device": synced(on_device), "created on CPU, then copied": synced(cpu_then_copy)}
+    for label, t in _timed_rounds(funcs, repeat).items():     # medians, interleaved rounds
+        out[label] = t.median_s
     return out
 
 

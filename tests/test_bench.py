@@ -1,5 +1,6 @@
 """optkit.bench: correctness before timing, warm-up separate, autorange, sweeps, context."""
 import json
+import math
 import re
 import statistics
 import sys
@@ -113,8 +114,9 @@ def test_autorange_reaches_min_time():
     loops = []
     for _ in range(3):       # a preempted calibration round can stop early: three tries
         r = bench.compare({"f": lambda: sum(range(50))}, repeat=3, min_time=0.02)["f"]
-        # the autorange round is the first sample: by construction it lasted >= min_time
-        assert r.loops * r.samples_s[0] >= 0.02 * (1 - 1e-9)
+        # the autorange round fixed ``loops``: by construction it lasted >= min_time; it is
+        # calibration, not one of the (interleaved) samples
+        assert r.calibration_s >= 0.02 * (1 - 1e-9) and len(r.samples_s) == r.repeats == 3
         assert r.loops in bench._STEPS
         loops.append(r.loops)
         if r.loops >= 100:
@@ -127,6 +129,128 @@ def test_slow_function_gets_fewer_repeats_but_at_least_three():
                             first_call_s=0.0, max_time=0.1)
     assert t.loops == 1
     assert t.repeats == 5 or 3 <= t.repeats < 20
+
+
+# --------------------------------------------------------------------------- interleaving
+
+def _burst_run(measure_all, quiet_s=0.010, burst_s=0.040, share=0.4):
+    """Two identical variants (each call sleeps ``quiet_s``) while a load burst makes every
+    call in the first ``share`` of the run (counted in calls, whichever variant makes them;
+    0.4: well inside the first half) take ``burst_s`` instead. ``measure_all(funcs)`` ->
+    [Timing, Timing]. A dry run without the burst counts the calls of a run first."""
+    state = {"calls": 0, "burst_calls": 0}
+
+    def make():
+        def variant():
+            state["calls"] += 1
+            time.sleep(burst_s if state["calls"] <= state["burst_calls"] else quiet_s)
+        return variant
+
+    measure_all({"A": make(), "B": make()})          # dry run: how many calls make a run
+    state["burst_calls"], state["calls"] = int(share * state["calls"]), 0
+    return measure_all({"A": make(), "B": make()})
+
+
+ROUNDS = dict(repeat=12, min_time=1e-3)             # each call sleeps >= 10 ms: loops == 1
+
+
+def test_interleaved_rounds_give_a_burst_to_every_variant_alike():
+    """Must show: a load burst in the first half of the run slows both identical variants
+    alike, so their medians are equal (an A-all-then-B-all bench gives A the whole burst:
+    the control below, the same burst through one variant at a time, shows x4). Here the
+    burst covers 11 of 28 calls: 4 warm-up/calibration calls, then 3-4 of each variant's 12
+    timed repeats; one after the other, 9 of A's 12 repeats and none of B's."""
+    t = _burst_run(lambda funcs: bench.compare(funcs, **ROUNDS).rows)
+    a, b = t
+    assert a.loops == b.loops == 1 and a.repeats == b.repeats == 12
+    # the burst really hit the timed rounds of both...
+    assert max(a.samples_s) > 2.5 * min(a.samples_s) and max(b.samples_s) > 2.5 * min(b.samples_s)
+    # ...yet the medians agree (the burst covers fewer than half of each one's rounds)
+    assert a.median_s == pytest.approx(b.median_s, rel=0.3), (a.samples_s, b.samples_s)
+
+
+def test_the_burst_test_fails_for_a_bench_that_times_one_variant_after_the_other():
+    """The control of the test above: the same burst, variants measured one after the other
+    (what compare did before interleaving) -> A absorbs the burst, medians differ ~x4."""
+    def one_after_the_other(funcs):
+        return [bench.measure({k: f}, **ROUNDS)[k] for k, f in funcs.items()]
+
+    a, b = _burst_run(one_after_the_other)
+    assert a.median_s > 2 * b.median_s, (a.samples_s, b.samples_s)
+
+
+def test_rounds_rotate_the_order_of_the_variants():
+    order = []
+    funcs = {k: (lambda k=k: order.append(k) or time.sleep(0.002)) for k in "ABC"}
+    bench.measure(funcs, repeat=4, min_time=1e-3, warmup=0)
+    # 3 calibration calls (one each, loops == 1), then rounds A B C, B C A, C A B, A B C
+    assert "".join(order[3:]) == "ABC" "BCA" "CAB" "ABC"
+
+
+def test_a_slow_variant_leaves_the_later_rounds_to_the_others():
+    order = []
+    funcs = {"slow": lambda: order.append("s") or time.sleep(0.03),
+             "fast": lambda: order.append("f") or time.sleep(0.002)}
+    t = bench.measure(funcs, repeat=6, min_time=1e-3, max_time=0.1, warmup=0)
+    assert t["slow"].repeats == 3 and t["fast"].repeats == 6
+    assert "".join(order[2:]) == "sf" "fs" "sf" "f" "f" "f"      # after the two calibrations
+    order.clear()
+    t = bench.measure(funcs, repeat=6, min_time=1.0, max_time=0.1, warmup=0, loops=1)
+    assert "".join(order) == "sf" "fs" "sf" "f" "f" "f"          # loops=1: no calibration
+    assert t["slow"].loops == 1 and math.isnan(t["slow"].calibration_s)
+    with pytest.raises(ValueError, match="loops"):
+        bench.measure(funcs, loops=0)
+
+
+def test_measure_per_variant_inputs_and_no_warmup():
+    seen = {}
+
+    def f(label):
+        def g(v):
+            seen.setdefault(label, set()).add(v)
+        return g
+
+    t = bench.measure({"a": f("a"), "b": f("b")}, 1, inputs={"b": (2,)}, warmup=0,
+                      repeat=3, min_time=1e-3)
+    assert seen == {"a": {1}, "b": {2}}
+    assert math.isnan(t["a"].first_call_s) and t["b"].repeats == 3
+    with pytest.raises(KeyError, match="unknown variants"):
+        bench.measure({"a": f("a")}, inputs={"z": ()})
+
+
+def _spin(n):
+    return sum(i * i for i in range(n))
+
+
+def test_time_once_counts_child_processes_and_says_where_the_work_ran():
+    import multiprocessing as mp
+
+    spin = _spin
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        pool.apply(spin, (10,))                 # the worker exists before the timing
+        out, t = bench.time_once(pool.apply, spin, (3_000_000,))
+        assert out == spin(3_000_000)
+        assert t.repeats == 1 and t.iqr_s == 0 and t.first_call_s == t.median_s
+        # the work ran in the worker: its CPU is counted (other programs may take a share
+        # of the wall time, so the test compares CPU times, not CPU use with 1)
+        assert t.child_cpu_s > 5 * t.cpu_s and t.child_cpu_s > 0.05, (t.child_cpu_s, t.cpu_s)
+        assert t.cpu_use > t.child_cpu_use > 0.1 and t.where == "worker processes"
+        r = bench.measure({"pool": lambda: pool.apply(spin, (300_000,))}, repeat=3,
+                          min_time=0.05)["pool"]
+        assert r.child_cpu_s > 5 * r.cpu_s and r.where == "worker processes", r
+    c = bench.Comparison([r], baseline="pool")
+    assert any(w.startswith("elsewhere: most CPU time of pool") for w in c.warnings())
+
+
+def test_where_tells_waiting_apart_from_work():
+    t = bench.Timing("x", 0.0, 1.0, 1.0, 0.0, 1, 3, cpu_s=0.1, child_cpu_s=0.0, busy_cpu_s=1.9)
+    assert t.where == "waiting for other programs" and t.other_cpu_use == pytest.approx(1.8)
+    t = bench.Timing("x", 0.0, 1.0, 1.0, 0.0, 1, 3, cpu_s=0.1, busy_cpu_s=0.1, gpu=True)
+    assert t.where.startswith("GPU")
+    t = bench.Timing("x", 0.0, 1.0, 1.0, 0.0, 1, 3, cpu_s=0.1, busy_cpu_s=0.1)
+    assert t.where.startswith("waiting (sleep")
+    assert bench.Timing("x", 0.0, 1.0, 1.0, 0.0, 1, 3, cpu_s=0.98).where == "this process"
 
 
 # --------------------------------------------------------------------------- correctness
@@ -228,7 +352,7 @@ def test_max_time_limits_repeats_and_warmup_calls():
     c = bench.compare({"slow": slow}, repeat=50, min_time=0.01, max_time=0.1, warmup=3)
     r = c["slow"]
     assert r.loops == 1 and 3 <= r.repeats < 50
-    assert calls["n"] == 3 + r.repeats
+    assert calls["n"] == 3 + 1 + r.repeats     # warm-ups, the calibration round, the repeats
 
 
 def test_noisy_results_are_flagged():
@@ -321,6 +445,11 @@ def test_context_never_fails_and_reports_threads(monkeypatch):
     assert ctx["cpu_model"]
     assert "cv2" in ctx["threads"] and "numba" in ctx["threads"]
     assert isinstance(ctx["threadpools"], list) and isinstance(ctx["numba_imported"], bool)
+    # SMT topology and the frequency governor are recorded (as "unknown: ..." where unreadable)
+    assert ctx["threads_per_core"] == 1 or isinstance(ctx["threads_per_core"], (int, str))
+    assert isinstance(ctx["cpu_governor"], str) and ctx["cpu_governor"]
+    if isinstance(ctx["threads_per_core"], int):
+        assert "per core" in bench._context_line(ctx)
     json.dumps(ctx)
 
 

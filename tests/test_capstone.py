@@ -211,6 +211,30 @@ def test_save_and_load_result(tmp_path, monkeypatch):
         save_result(object(), "a", folder=tmp_path)
 
 
+def test_the_leaderboard_ranks_the_end_to_end_measurement(tmp_path):
+    """The record's speedup is the notebook's steadier end-to-end bench.compare (median of
+    interleaved rounds), the check's short timing kept beside it."""
+    from optkit import bench
+
+    rows = [bench.Timing("pure Python", 0.0, 0.30, 0.30, 0.01, 1, 5),
+            bench.Timing("augment_fast", 0.0, 0.001, 0.0010, 0.0001, 10, 5)]
+    cmp = bench.Comparison(rows, baseline="pure Python")
+    path = save_result(_verdict(speedup=205.0), "Grace", folder=tmp_path, measurement=cmp)
+    rec = load_result(path)
+    assert rec["speedup"] == pytest.approx(300.0) and rec["speedup_source"] == "end to end"
+    assert rec["check_speedup"] == 205.0
+    assert rec["end_to_end"]["variant"] == "augment_fast" and rec["end_to_end"]["repeats"] == 5
+    assert capstone.leaderboard([tmp_path]).rows[0]["speedup"] == pytest.approx(300.0)
+    # without a measurement, or for a wrong answer, the check's figure (or none) stays
+    assert capstone.result_record(_verdict(speedup=205.0), "G")["speedup_source"] == "check"
+    wrong = capstone.result_record(_verdict("wrong", None), "G", measurement=cmp)
+    assert wrong["speedup"] is None and "end_to_end" not in wrong
+    with pytest.raises(ValueError, match="Comparison"):
+        capstone.result_record(_verdict(), "G", measurement=object())
+    with pytest.raises(ValueError, match="no variant"):
+        capstone.result_record(_verdict(), "G", measurement=cmp, label="nope")
+
+
 def _write(folder: Path, name: str, content) -> Path:
     p = folder / name
     p.write_bytes(content if isinstance(content, bytes) else

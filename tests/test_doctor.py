@@ -33,6 +33,46 @@ def _script(tmp_path, name, body):
 NO_GPU = "/nonexistent/nvidia-smi"
 
 
+# ---------------------------------------------------------------- SMT and frequency governor
+
+def _sys_cpu(tmp_path, cores, governor=None):
+    """A fake /sys/devices/system/cpu: ``cores[i]`` is logical CPU i's core id."""
+    root = tmp_path / "cpu"
+    for i, core in enumerate(cores):
+        topo = root / f"cpu{i}" / "topology"
+        topo.mkdir(parents=True)
+        (topo / "physical_package_id").write_text("0\n")
+        (topo / "core_id").write_text(f"{core}\n")
+        if governor:
+            freq = root / f"cpu{i}" / "cpufreq"
+            freq.mkdir()
+            (freq / "scaling_governor").write_text(governor + "\n")
+            (freq / "scaling_driver").write_text("intel_pstate\n")
+    (root / "smt").mkdir()
+    (root / "smt" / "active").write_text("1\n" if len(set(cores)) < len(cores) else "0\n")
+    return str(root)
+
+
+def test_smt_topology_counts_threads_per_core(tmp_path):
+    two_way = _sys_cpu(tmp_path, [0, 0, 1, 1])
+    t = doctor.smt_topology(two_way, cpus=[0, 1, 2, 3])
+    assert t["threads_per_core"] == 2 and t["cores"] == 2 and t["logical"] == 4
+    assert t["smt_active"] is True
+    # a process pinned to both threads of one core has one core's worth of execution units
+    assert doctor.smt_topology(two_way, cpus=[0, 1])["cores"] == 1
+
+
+def test_governor_is_read_and_missing_cpufreq_is_unknown(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    g = doctor.cpu_governor(_sys_cpu(tmp_path / "a", [0, 1], governor="powersave"), cpus=[0, 1])
+    assert g["governors"] == {"powersave": [0, 1]} and g["driver"] == "intel_pstate"
+    vm = doctor.cpu_governor(_sys_cpu(tmp_path / "b", [0, 1]), cpus=[0, 1])
+    assert doctor.is_unknown(vm["governors"]) and "cpufreq" in vm["governors"]
+    t = doctor.smt_topology(str(tmp_path / "nowhere"), cpus=[0])
+    assert doctor.is_unknown(t["threads_per_core"])
+
+
 # ---------------------------------------------------------------- cgroup CPU quota
 def test_cgroup_v2_quota_gives_fractional_cpus(tmp_path):
     root, proc = _tree(tmp_path, {"cgroup.controllers": "cpu memory", "cpu.max": "150000 100000\n"})
@@ -307,3 +347,19 @@ def test_missing_helper_libraries_are_unknown_not_fatal(monkeypatch):
     assert d["cpus"]["usable"] == min(len(os.sched_getaffinity(0)), os.cpu_count())
     assert "unknown" in doctor.Report(d).text() and doctor.Report(d)._repr_html_()
     json.dumps(d)
+
+
+def test_text_report_fits_a_notebook_beside_the_file_browser():
+    """Every line of the text report (and of 05's container checklist) fits 100 characters,
+    wrapped between words: the words of every value come through whole."""
+    rep = optkit.doctor()
+    text = rep.text()
+    for t in (text, rep.checklist()):
+        assert max(len(line) for line in t.splitlines()) <= doctor.TEXT_WIDTH
+    words = text.split()
+    for _, rows in doctor.sections(rep.data):
+        for k, v in rows:
+            for w in f"{k} {v}".split():
+                assert w in words, (w, k, v)
+    for line in rep.text(line_width=60).splitlines():     # narrower: only an unbreakable word sticks out
+        assert len(line) <= 60 or len(line.split()) <= 2, line

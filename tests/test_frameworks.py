@@ -175,6 +175,17 @@ def test_training_loop_times_both_sides(doc):
     prof = fw.profile_steps(fw.make_loader(fw.PerSampleCrops(doc), 20), fw.tiny_cnn(), steps=3)
     split = fw.profile_split(prof)
     assert set(split) == {"data: next batch", "model: step"} and all(v > 0 for v in split.values())
+    # the notebook's table: five columns, every line under 100 characters, the ranges in it
+    table = fw.profile_table(prof, row_limit=8)
+    lines = table.splitlines()
+    assert max(map(len, lines)) <= 100 and len(lines) == 2 + 8 + 1
+    full = fw.profile_table(prof, row_limit=1000)
+    assert "data: next batch" in full and "model: step" in full
+    assert max(map(len, full.splitlines())) <= 100
+    top = lines[2].split()
+    assert top[-1].isdigit()                           # calls column
+    with pytest.raises(ValueError, match="sort_by"):
+        fw.profile_table(prof, sort_by="cuda_time")
 
 
 # --------------------------------------------------------------------------- CSV

@@ -78,6 +78,26 @@ def test_no_numbers_in_prose(path):
     assert not found, f"{path.name}: figures written in prose (compute them live): {found}"
 
 
+# Outputs of these cells (by cell id) must fit a 1280-pixel JupyterLab window with the file
+# browser open, about 100 characters of monospace text; wider lines wrap mid-word there.
+NARROW_CELLS = {"01_profiling": ("f02739c1",), "05_beyond_code": ("85b47b62", "e97ed224"),
+                "06_frameworks_first": ("32c91879",), "07_scale_out": ("90800cca",)}
+NARROW_WIDTH = 100
+
+
+def _wide_lines(nb, cell_ids, width=NARROW_WIDTH) -> list:
+    wide = []
+    for cell in nb.cells:
+        if cell.get("id") not in cell_ids:
+            continue
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") if out.get("output_type") == "stream" else \
+                out.get("data", {}).get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            wide += [(cell["id"], line) for line in text.splitlines() if len(line) > width]
+    return wide
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
@@ -96,5 +116,7 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     assert run.images() >= plots, f"{plots} plot cells but {run.images()} images"
     if any("lprun" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         assert "Timer unit" in run.text_outputs(), "the %lprun table is missing from the output"
+    wide = _wide_lines(run.nb, NARROW_CELLS.get(path.stem, ()))
+    assert not wide, f"output lines over {NARROW_WIDTH} characters (they wrap mid-word): {wide}"
     print(f"{path.name}: {run.seconds:.1f} s (budget {budget} s)")
     assert run.seconds <= budget, f"{path.name} took {run.seconds:.0f} s, over its CI budget of {budget} s"

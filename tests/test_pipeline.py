@@ -241,3 +241,17 @@ def test_bench_main_bad_arguments(capsys):
     assert P.bench_main(["--stages", "nope"]) == 2
     assert P.bench_main(["--width", "10"]) == 2
     assert "out of range" in capsys.readouterr().err
+
+
+def test_functions_shown_by_lprun_in_01_fit_the_notebook():
+    """01 shows `%lprun` tables of run and grayscale_reference: line_profiler puts 48
+    characters of columns before each source line, so a source line of at most 52 keeps the
+    table within 100 characters. The one exception is the pixel arithmetic (one line on
+    purpose: 01 reads the loop body as two lines, unpack and arithmetic)."""
+    import inspect
+
+    allowed = {"gray[y, x] = (9798 * int(r) + 19235 * int(g) + 3735 * int(b) + 16384) // 32768"}
+    for f in (P.run, P.grayscale_reference):
+        long = [ln for ln in inspect.getsource(f).splitlines()
+                if len(ln) > 52 and ln.strip() not in allowed]
+        assert not long, (f.__name__, long)

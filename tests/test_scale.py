@@ -158,3 +158,24 @@ def test_timed_counts_worker_cpu():
         pool.join()
     # the pages were made in the worker: its CPU time counts on top of this process's
     assert len(run.results) == 4 and run.cpu_s - main_cpu > 0.02
+
+
+def test_dashboard_cost_summary_and_viewer_needs_a_link():
+    from optkit import bench
+
+    closed = bench.Timing("closed", float("nan"), 1.0, 1.0, 0.1, 1, 3, cpu_s=0.20)
+    opened = bench.Timing("open", float("nan"), 2.0, 2.0, 0.1, 1, 3, cpu_s=0.30)
+    c = scale.DashboardCost(20, closed, opened, viewer_cpu_s=0.4)
+    assert c.pages_per_s == {"closed": 20.0, "open": 10.0}
+    assert c.own_cpu_ms_per_page == pytest.approx({"closed": 10.0, "open": 15.0})
+    text = c.summary()
+    assert "20.0 pages/s" in text and "10.0 pages/s" in text and "cost 50% of the throughput" in text
+    same = scale.DashboardCost(20, closed, closed, viewer_cpu_s=0.4)
+    assert "no clear throughput cost" in same.summary()
+    with pytest.raises(ValueError, match="dashboard link"):
+        scale.dashboard_viewer("")
+
+    class NoDashboard:
+        dashboard_link = None
+
+    assert scale.dashboard_cost(NoDashboard(), [0, 1]) is None
