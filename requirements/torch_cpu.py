@@ -89,7 +89,7 @@ def main(argv=None) -> int:
         if reachable(args.index):
             source, where = ["--index-url", args.index, "--retries", "1"], args.index
         else:
-            print(f"torch: {args.index} did not answer within {PROBE_TIMEOUT_S} s; "
+            print(f"torch: {args.index} did not answer (unreachable, or no reply within {PROBE_TIMEOUT_S} s); "
                   f"trying pip's default index, which must offer a CPU build", flush=True)
             source, where = [], "pip's default index"
     else:
