@@ -69,6 +69,7 @@ $(PY):
 $(DEPS_STAMP): $(LEARNER_LOCK) pyproject.toml setup.py | $(PY)
 	$(PIP) install --quiet --progress-bar off --require-hashes --no-deps $(PIP_SRC) -r $(LEARNER_LOCK)
 	$(PIP) install --quiet --progress-bar off --no-deps --no-build-isolation $(PIP_SRC) -e .
+	$(PY) requirements/envcheck.py --prune
 	@touch $@ $(NATIVE_STAMP)
 
 # torch's CPU build, --no-deps (its dependencies are in the learner lock); see torch_cpu.py.

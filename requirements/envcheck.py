@@ -1,6 +1,7 @@
 """Compare the running environment with the committed locks.
 
     python requirements/envcheck.py [--test]     exit 1 and list every difference
+    python requirements/envcheck.py --prune      uninstall what neither lock holds (make setup)
 
 Expected: every entry of requirements/learner.txt whose marker holds here (and of
 requirements/test.txt with --test), at exactly its version; torch at the version of
@@ -10,6 +11,7 @@ requirements/torch.txt when it is installed (TORCH=0 leaves it out); nothing els
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -78,7 +80,20 @@ def differences(with_test: bool) -> list[str]:
     return out
 
 
+def prune() -> list[str]:
+    """Uninstall every distribution that neither lock holds (left by an older lock)."""
+    locked = {n for path in (LEARNER, TEST) for n, _, _ in lock_entries(path)}
+    extra = sorted(set(installed()) - locked - UNLOCKED - {"torch"})
+    if extra:
+        print(f"not in the lock any more, uninstalling: {' '.join(extra)}")
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet", *extra], check=True)
+    return extra
+
+
 def main(argv) -> int:
+    if "--prune" in argv:
+        prune()
+        return 0
     diff = differences("--test" in argv)
     for line in diff:
         print(line)

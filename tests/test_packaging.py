@@ -221,6 +221,15 @@ def test_envcheck_sees_a_difference(monkeypatch):
     assert "not in the lock: extra_pkg==1.0" in diff
 
 
+def test_setup_prunes_only_what_neither_lock_holds(monkeypatch):
+    have = envcheck.installed()
+    monkeypatch.setattr(envcheck, "installed", lambda: dict(have, stray_pkg="1.0", torch="2.13.0+cpu"))
+    calls = []
+    monkeypatch.setattr(envcheck.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    assert envcheck.prune() == ["stray_pkg"]          # torch, pip and optkit stay
+    assert len(calls) == 1 and calls[0][-1] == "stray_pkg" and "uninstall" in calls[0]
+
+
 def test_no_cuda_distribution_and_torch_is_a_cpu_build():
     cuda = sorted(n for n in envcheck.installed() if lock.CUDA.match(n) and n != "torch")
     assert cuda == [], f"CUDA packages installed: {cuda}"
@@ -286,6 +295,7 @@ def test_learner_setup_installs_no_test_tool():
     assert "requirements/test.txt" in _make_n("test-fast")
     assert "torch_cpu.py" not in _make_n("setup", "TORCH=0")
     assert "TORCH_INDEX=" not in setup
+    assert "requirements/envcheck.py --prune" in setup      # what an older lock left goes
 
 
 def test_wheelhouse_setup_uses_the_folder_and_nothing_else(tmp_path):
