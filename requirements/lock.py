@@ -10,11 +10,13 @@ Writes, with uv's universal resolver (every OS and CPU, every Python from 3.10 u
     requirements/test.txt      the test tools only (pytest, hypothesis, playwright and what they
                                alone need), at versions consistent with learner.txt
 
-Fails when a CUDA package (nvidia-*, cuda-*, triton) or torch reaches learner.txt, or when a
-package is in both files.
+Fails when a CUDA package (nvidia-*, cuda-*, triton) or torch reaches learner.txt, when a
+package is in both files, or when a locked version has no wheel for one of WHEEL_TARGETS and
+the Pythons of pyproject's classifiers (the room's machines must not compile anything).
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -27,6 +29,33 @@ TEST = HERE / "test.txt"
 NO_CUDA = HERE / "no-cuda.txt"
 PYTHON_MIN = "3.10"          # the oldest Python the README claims (pyproject's requires-python)
 CUDA = re.compile(r"^(nvidia-|cuda-|triton$|torch$)")
+# The machines the README supports. Not Intel Macs: the locked numba has no x86_64 macOS wheel,
+# opencv's needs macOS 14, and PyTorch stopped building for them after 2.2.
+WHEEL_TARGETS = ["x86_64-manylinux_2_28", "aarch64-manylinux_2_28", "aarch64-apple-darwin",
+                 "x86_64-pc-windows-msvc"]
+
+
+def claimed_pythons() -> list[str]:
+    text = (REPO / "pyproject.toml").read_text()
+    return sorted(set(re.findall(r"Programming Language :: Python :: (3\.\d+)", text)),
+                  key=lambda v: int(v.split(".")[1]))
+
+
+def check_wheels(uv: str) -> list[str]:
+    """Resolve the learner lock once per target and Python with sdists forbidden."""
+    failed = []
+    for target in WHEEL_TARGETS:
+        for python in claimed_pythons():
+            proc = subprocess.run(
+                [uv, "pip", "compile", "pyproject.toml", "--extra", "frameworks", "--quiet",
+                 "--python-platform", target, "--python-version", python, "--only-binary", ":all:",
+                 "--constraints", str(LEARNER.relative_to(REPO)), "--excludes",
+                 str(NO_CUDA.relative_to(REPO)), "--no-header", "--no-annotate", "-o", os.devnull],
+                cwd=REPO, capture_output=True, text=True)
+            if proc.returncode != 0:
+                why = next((l.strip() for l in proc.stderr.splitlines() if "cause:" in l), proc.stderr[-200:])
+                failed.append(f"{target} Python {python}: {why}")
+    return failed
 
 
 def locked_names(path: Path) -> set[str]:
@@ -67,8 +96,13 @@ def main(argv: list[str]) -> int:
     if both:
         print(f"lock: in both locks: {sorted(both)}", file=sys.stderr)
         return 1
+    failed = check_wheels(uv)
+    if failed:
+        print("lock: no wheel for\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
     print(f"lock: {LEARNER.relative_to(REPO)} ({len(learner)} packages), "
-          f"{TEST.relative_to(REPO)} ({len(locked_names(TEST))} test-only packages)")
+          f"{TEST.relative_to(REPO)} ({len(locked_names(TEST))} test-only packages); wheels for "
+          f"{', '.join(WHEEL_TARGETS)} x Python {', '.join(claimed_pythons())}")
     return 0
 
 

@@ -152,7 +152,7 @@ PLATFORMS = {   # the room's machines: marker environment values that differ bet
     "linux-x86_64": dict(sys_platform="linux", platform_system="Linux", platform_machine="x86_64", os_name="posix"),
     "linux-aarch64": dict(sys_platform="linux", platform_system="Linux", platform_machine="aarch64", os_name="posix"),
     "macos-arm64": dict(sys_platform="darwin", platform_system="Darwin", platform_machine="arm64", os_name="posix"),
-    "macos-x86_64": dict(sys_platform="darwin", platform_system="Darwin", platform_machine="x86_64", os_name="posix"),
+    "windows-amd64": dict(sys_platform="win32", platform_system="Windows", platform_machine="AMD64", os_name="nt"),
 }
 
 
@@ -172,6 +172,7 @@ def _pins_for(path, python, platform):
 def test_readme_claims_the_pythons_the_lock_covers():
     pythons = _claimed_pythons()
     assert lock.PYTHON_MIN == pythons[0]
+    assert lock.claimed_pythons() == pythons             # make lock checks wheels for each
     readme = (REPO / "README.md").read_text()
     assert f"Python {pythons[0]} to {pythons[-1]}" in readme
 
