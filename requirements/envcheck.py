@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import sysconfig
 from importlib import metadata
 from pathlib import Path
 
@@ -59,7 +60,10 @@ def torch_pin() -> str:
 
 
 def installed() -> dict[str, str]:
-    return {norm(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    """What is installed in this environment's site-packages (not whatever else is on sys.path:
+    setuptools puts its own vendored packages there once imported)."""
+    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    return {norm(d.metadata["Name"]): d.version for d in metadata.distributions(path=paths)}
 
 
 def differences(with_test: bool) -> list[str]:

@@ -210,6 +210,8 @@ def test_learner_lock_holds_no_test_tool_and_nothing_from_cuda():
 
 def test_installed_environment_equals_the_lock():
     """Every locked package at its version, torch at its pin, nothing unlocked (pip, optkit aside)."""
+    import setuptools  # noqa: F401  (puts its vendored packages on sys.path: they are not installed)
+
     with_test = importlib.util.find_spec("pytest") is not None     # make test installed test.txt
     assert envcheck.differences(with_test) == []
 
@@ -282,8 +284,12 @@ def _make_n(*args):
     make = shutil.which("make")
     if make is None:
         pytest.skip("make is not installed")
+    # not the variables of a calling make (make test-fast TORCH=0 passes them down)
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "TORCH", "TORCH_INDEX",
+                        "WHEELHOUSE", "EDITION", "LEARNER_DIR", "VENV"}}
     proc = subprocess.run([make, "-n", "-C", str(REPO), "VENV=/nonexistent/optkit-venv", *args],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
