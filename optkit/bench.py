@@ -705,7 +705,7 @@ def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rto
                 for _ in range(max(0, warmup - 1)):
                     f(*args, **kwargs)
         except Exception as exc:
-            exc.add_note(f"optkit.bench: raised by variant {label!r} during its warm-up call")
+            _add_note(exc, f"optkit.bench: raised by variant {label!r} during its warm-up call")
             raise
         if snap:
             _warn_if_modified(label, args, snap)
@@ -931,6 +931,14 @@ class Sweep:
 
 
 # --------------------------------------------------------------------------- public API
+
+def _add_note(exc: BaseException, note: str) -> None:
+    """exc.add_note(note) where Python has it (3.11+); on 3.10 the note goes in __notes__ only."""
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:
+        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+
 
 def compare(funcs: dict, *args, baseline=None, check=None, repeat=7, min_time=0.2,
             rtol=1e-7, atol=0, max_time=DEFAULT_MAX_TIME, warmup=1, **kwargs) -> Comparison:

@@ -39,8 +39,8 @@ __all__ = [
 ]
 
 TORCH_PIN = "torch==2.13.0"
-INSTALL_HINT = (f"install the CPU build with  pip install {TORCH_PIN}  "
-                "(or, from the repository root:  pip install -e '.[torch]')")
+INSTALL_HINT = (f"install the CPU build with  pip install {TORCH_PIN} --index-url https://download.pytorch.org/whl/cpu  "
+                "(PyPI's Linux torch is the CUDA build, GBs more; or, from the repository root:  make setup  without TORCH=0)")
 
 
 class TorchMissing(ImportError):

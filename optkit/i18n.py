@@ -537,17 +537,13 @@ def lab_settings_dir(language: str = "ko", dest: Path | None = None) -> Path:
 
 
 def learner_edition(language: str = "ko", out: Path | None = None, out_stream=None) -> Path:
-    """The folder of the translated learner edition, built with `optkit student` when it is not
-    there yet. An existing one is left exactly as it is (it holds the learner's work)."""
+    """The folder of the translated learner edition (default ``learner-<language>/`` beside
+    ``notebooks/``, outside ``build/`` so that ``make clean`` never touches it), built or brought
+    in step with `optkit student`, which never overwrites a notebook the learner changed."""
     from optkit import student
 
-    out_stream = out_stream or sys.stdout
     src = NOTEBOOKS / language
-    out = Path(out) if out is not None else REPO / "build" / f"student-{language}"
-    if (out / "notebooks").is_dir():
-        print(f"using the existing {language} learner edition in {out} (your work there is kept; "
-              f"to start over: optkit student --src {src} --out {out} --force)", file=out_stream)
-        return out / "notebooks"
+    out = Path(out) if out is not None else REPO / f"learner-{language}"
     if not any(src.glob("[0-9][0-9]_*.ipynb")):
         raise TranslationError(f"no {language} notebooks in {src}: run `python -m optkit.i18n build`")
     rc = student.main(["--src", str(src), "--out", str(out)])

@@ -39,7 +39,7 @@ def test_skip_path_prints_install_command_once(no_torch, capsys):
     assert ran == []
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 2
-    assert "pip install torch==2.13.0" in out[0] and ".[torch]" in out[0]
+    assert "pip install torch==2.13.0" in out[0] and "download.pytorch.org/whl/cpu" in out[0]
     assert "pip install" not in out[1] and "Skipped" in out[1]
 
 

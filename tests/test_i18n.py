@@ -247,17 +247,21 @@ def test_korean_lab_settings_leave_the_english_route_alone(tmp_path):
         assert i18n.TRANSLATION_PLUGIN not in json.loads(before)
 
 
-def test_korean_learner_edition_is_built_once_and_then_kept(tmp_path, capsys):
+def test_korean_learner_edition_is_kept_in_step_without_losing_work(tmp_path, capsys):
     if not KOREAN:
         pytest.skip("no Korean notebooks generated yet")
-    out = tmp_path / "student-ko"
+    out = tmp_path / "learner-ko"
     nbdir = i18n.learner_edition("ko", out)
     assert nbdir == out / "notebooks" and (nbdir / KOREAN[0].name).exists()
     mine = nbdir / KOREAN[0].name
     mine.write_text(mine.read_text() + " ")          # the learner's work
-    i18n.learner_edition("ko", out)
-    assert mine.read_text().endswith(" "), "an existing learner edition was rebuilt"
-    assert "your work there is kept" in capsys.readouterr().out
+    notes = nbdir / "my-notes.md"
+    notes.write_text("mine")
+    capsys.readouterr()
+    i18n.learner_edition("ko", out)                 # every `make lab KO=1` does this
+    assert mine.read_text().endswith(" "), "a notebook the learner changed was overwritten"
+    assert notes.read_text() == "mine"
+    assert "KEPT" in capsys.readouterr().out
 
 
 @pytest.mark.slow

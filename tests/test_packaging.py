@@ -1,8 +1,13 @@
-"""Packaging: pyproject and environment.yml agree; the extension builds with and without OpenMP."""
+"""Packaging: pyproject, environment.yml and the locks agree; the installed environment is the
+lock with torch's CPU build; the learner set-up has no test tool; the extension builds with and
+without OpenMP."""
+import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
 try:
     import tomllib
 except ImportError:  # Python 3.10: pytest brings tomli there
@@ -26,11 +31,25 @@ def _split(req: str):
     return _norm(m.group(1)), extras, m.group(3).replace(" ", "")
 
 
-def pyproject_requirements():
+def _load(name):
+    """A module of requirements/ (the packaging scripts are not part of the optkit package)."""
+    spec = importlib.util.spec_from_file_location(f"optkit_req_{name}", REPO / "requirements" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+envcheck = _load("envcheck")
+torch_cpu = _load("torch_cpu")
+lock = _load("lock")
+LEARNER_EXTRAS = ("torch", "frameworks")     # what the learner set-up installs; "test" is not
+
+
+def pyproject_requirements(extras=LEARNER_EXTRAS, base=True):
     data = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    reqs = list(data["dependencies"])
-    for extra in data["optional-dependencies"].values():
-        reqs += extra
+    reqs = list(data["dependencies"]) if base else []
+    for extra in extras:
+        reqs += data["optional-dependencies"][extra]
     out = {}
     for r in reqs:
         name, extras, spec = _split(r)
@@ -48,6 +67,8 @@ def environment_requirements():
     for dep in env["dependencies"]:
         items = dep["pip"] if isinstance(dep, dict) else [dep]
         for item in items:
+            if item.startswith("-"):          # pip options (the CPU wheel index)
+                continue
             name, _, spec = _split(item)
             out[name] = spec
     for tool in ("python", "pip", "c-compiler"):
@@ -64,7 +85,18 @@ def test_environment_yml_matches_pyproject():
 
 
 def test_torch_pin_is_the_cpu_build():
-    assert pyproject_requirements()["torch"] == "==2.13.0"
+    pin = pyproject_requirements()["torch"]
+    assert pin == "==2.13.0"
+    assert torch_cpu.pinned() == "torch" + pin              # what the set-up installs
+    assert envcheck.torch_pin() == pin[2:]
+
+
+def test_environment_yml_takes_torch_from_the_cpu_index():
+    text = (REPO / "environment.yml").read_text()
+    assert re.search(r"^\s*- --extra-index-url https://download.pytorch.org/whl/cpu\s*$", text, re.M)
+    assert torch_cpu.DEFAULT_INDEX == "https://download.pytorch.org/whl/cpu"
+    for tool in pyproject_requirements(("test",), base=False):
+        assert tool not in environment_requirements(), f"{tool}: a test tool in the learner's conda route"
 
 
 def test_parser_sees_a_mismatch():
@@ -100,3 +132,202 @@ def test_build_with_openmp_forced_off_installs_and_reports_it(tmp_path):
     path, openmp = out.stdout.split()
     assert path.startswith(str(target))
     assert openmp == "False"
+
+
+# --------------------------------------------------------------------------- the locks
+
+def _claimed_pythons():
+    """Every minor version from requires-python's floor to the newest the README claims."""
+    data = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    floor = re.fullmatch(r">=3\.(\d+)", data["requires-python"])
+    assert floor, data["requires-python"]
+    classifiers = [c for c in data.get("classifiers", []) if c.startswith("Programming Language :: Python :: 3.")]
+    minors = sorted(int(c.rsplit(".", 1)[1]) for c in classifiers)
+    assert minors and minors[0] == int(floor.group(1)), "classifiers must start at requires-python's floor"
+    assert minors == list(range(minors[0], minors[-1] + 1))
+    return [f"3.{m}" for m in minors]
+
+
+PLATFORMS = {   # the room's machines: marker environment values that differ between them
+    "linux-x86_64": dict(sys_platform="linux", platform_system="Linux", platform_machine="x86_64", os_name="posix"),
+    "linux-aarch64": dict(sys_platform="linux", platform_system="Linux", platform_machine="aarch64", os_name="posix"),
+    "macos-arm64": dict(sys_platform="darwin", platform_system="Darwin", platform_machine="arm64", os_name="posix"),
+    "windows-amd64": dict(sys_platform="win32", platform_system="Windows", platform_machine="AMD64", os_name="nt"),
+}
+
+
+def _pins_for(path, python, platform):
+    from packaging.markers import Marker
+
+    env = dict(PLATFORMS[platform], python_version=python, python_full_version=python + ".0",
+               implementation_name="cpython", platform_python_implementation="CPython", extra="")
+    out = {}
+    for name, version, marker in envcheck.lock_entries(path):
+        if not marker or Marker(marker).evaluate(env):
+            assert name not in out, f"{path.name}: {name} pinned twice for Python {python} on {platform}"
+            out[name] = version
+    return out
+
+
+def test_readme_claims_the_pythons_the_lock_covers():
+    pythons = _claimed_pythons()
+    assert lock.PYTHON_MIN == pythons[0]
+    assert lock.claimed_pythons() == pythons             # make lock checks wheels for each
+    readme = (REPO / "README.md").read_text()
+    assert f"Python {pythons[0]} to {pythons[-1]}" in readme
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_lock_pins_every_dependency_once_for_every_python_and_platform(platform):
+    direct = set(pyproject_requirements()) - {"torch"} - {"distributed"}
+    for python in _claimed_pythons():
+        pins = _pins_for(envcheck.LEARNER, python, platform)
+        assert direct <= set(pins), f"Python {python} on {platform}: not locked: {sorted(direct - set(pins))}"
+        assert "distributed" in pins           # dask[distributed]
+        tests = _pins_for(envcheck.TEST, python, platform)
+        for tool in pyproject_requirements(("test",), base=False):
+            assert tool in tests, f"{tool} not in test.txt for Python {python} on {platform}"
+
+
+def test_every_locked_file_has_a_hash():
+    for path in (envcheck.LEARNER, envcheck.TEST):
+        blocks = re.split(r"\n(?=[A-Za-z0-9])", path.read_text())
+        pinned = [b for b in blocks if re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*==", b)]
+        assert len(pinned) == len(envcheck.lock_entries(path)) > 0
+        for block in pinned:
+            assert re.search(r"--hash=sha256:[0-9a-f]{64}", block), f"{path.name}: no hash in {block[:80]!r}"
+
+
+def test_learner_lock_holds_no_test_tool_and_nothing_from_cuda():
+    learner = {n for n, _, _ in envcheck.lock_entries(envcheck.LEARNER)}
+    test = {n for n, _, _ in envcheck.lock_entries(envcheck.TEST)}
+    assert learner and test and not (learner & test), f"in both locks: {sorted(learner & test)}"
+    assert set(pyproject_requirements(("test",), base=False)) <= test
+    assert not {n for n in learner if lock.CUDA.match(n)}, "a CUDA package or torch in learner.txt"
+    for name in ("sympy", "networkx", "filelock", "fsspec", "jinja2"):   # torch's CPU dependencies
+        assert name in learner
+
+
+def test_installed_environment_equals_the_lock():
+    """Every locked package at its version, torch at its pin, nothing unlocked (pip, optkit aside)."""
+    import setuptools  # noqa: F401  (puts its vendored packages on sys.path: they are not installed)
+
+    with_test = importlib.util.find_spec("pytest") is not None     # make test installed test.txt
+    assert envcheck.differences(with_test) == []
+
+
+def test_envcheck_sees_a_difference(monkeypatch):
+    have = envcheck.installed()
+    monkeypatch.setattr(envcheck, "installed", lambda: dict(have, numpy="0.1", extra_pkg="1.0"))
+    diff = envcheck.differences(True)
+    assert any(d.startswith("wrong version: numpy 0.1") for d in diff)
+    assert "not in the lock: extra_pkg==1.0" in diff
+
+
+def test_setup_prunes_only_what_neither_lock_holds(monkeypatch):
+    have = envcheck.installed()
+    monkeypatch.setattr(envcheck, "installed", lambda: dict(have, stray_pkg="1.0", torch="2.13.0+cpu"))
+    calls = []
+    monkeypatch.setattr(envcheck.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    assert envcheck.prune() == ["stray_pkg"]          # torch, pip and optkit stay
+    assert len(calls) == 1 and calls[0][-1] == "stray_pkg" and "uninstall" in calls[0]
+
+
+def test_no_cuda_distribution_and_torch_is_a_cpu_build():
+    cuda = sorted(n for n in envcheck.installed() if lock.CUDA.match(n) and n != "torch")
+    assert cuda == [], f"CUDA packages installed: {cuda}"
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed (TORCH=0)")
+    import torch
+
+    assert torch.version.cuda is None, f"torch {torch.__version__} is a CUDA build"
+
+
+def test_torch_installer_refuses_a_wheel_that_needs_cuda_here():
+    linux = sys.platform.startswith("linux")
+    reqs = ['nvidia-cublas==13.1.1.3; platform_system == "Linux"', "triton==3.7.1; sys_platform == 'linux'",
+            "sympy>=1.13.3", 'nvidia-nccl-cu13; platform_system == "Windows"', "filelock"]
+    got = torch_cpu.cuda_requirements(reqs)
+    assert got == (["nvidia-cublas", "triton"] if linux else [])
+    assert torch_cpu.cuda_requirements(["sympy", "jinja2", "fsspec>=0.8.5"]) == []
+
+
+def test_unreachable_torch_index_is_given_up_quickly():
+    t0 = time.monotonic()
+    assert torch_cpu.reachable("http://127.0.0.1:9/whl/cpu") is False      # discard port: refused
+    assert time.monotonic() - t0 < torch_cpu.PROBE_TIMEOUT_S + 1
+
+
+@pytest.mark.slow
+def test_torch_step_with_an_unreachable_index_is_quick_and_never_takes_cuda():
+    """The set-up's torch step, index unreachable: the default index's CPU wheel, or a clear refusal."""
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed (TORCH=0): the step would install it")
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, str(REPO / "requirements" / "torch_cpu.py"),
+                           "--index", "http://127.0.0.1:9/whl/cpu"],
+                          capture_output=True, text=True, timeout=300)
+    took = time.monotonic() - t0
+    out = proc.stdout + proc.stderr
+    assert "did not answer" in out
+    if proc.returncode == 0:
+        assert "(CPU build) from pip's default index" in out
+    else:
+        assert "refused" in out or "not found" in out, out
+    assert took < 120, f"{took:.0f} s"
+    import torch
+
+    assert torch.version.cuda is None
+
+
+def _make_n(*args):
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    # not the variables of a calling make (make test-fast TORCH=0 passes them down)
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "TORCH", "TORCH_INDEX",
+                        "WHEELHOUSE", "EDITION", "LEARNER_DIR", "VENV"}}
+    proc = subprocess.run([make, "-n", "-C", str(REPO), "VENV=/nonexistent/optkit-venv", *args],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_learner_setup_installs_no_test_tool():
+    setup = _make_n("setup")
+    assert "requirements/learner.txt" in setup and "--require-hashes --no-deps" in setup
+    assert "requirements/test.txt" not in setup and "pytest" not in setup
+    assert "requirements/torch_cpu.py --index 'https://download.pytorch.org/whl/cpu'" in setup
+    assert "requirements/test.txt" in _make_n("test-fast")
+    assert "torch_cpu.py" not in _make_n("setup", "TORCH=0")
+    assert "TORCH_INDEX=" not in setup
+    assert "requirements/envcheck.py --prune" in setup      # what an older lock left goes
+
+
+def test_wheelhouse_setup_uses_the_folder_and_nothing_else(tmp_path):
+    pip_lines = [l for l in _make_n("setup", f"WHEELHOUSE={tmp_path}").splitlines()
+                 if " -m pip " in l or "torch_cpu.py" in l]
+    assert len(pip_lines) == 3
+    for line in pip_lines:
+        assert "PIP_CONFIG_FILE=/dev/null" in line and "-u PIP_FIND_LINKS" in line
+        assert f"--no-index --find-links {tmp_path}" in line or f"--wheelhouse {tmp_path}" in line
+
+
+def test_lab_opens_the_learner_edition_by_default():
+    lab = _make_n("lab")
+    assert "optkit.cli student --out learner" in lab
+    assert "--root learner/notebooks" in lab and "learner/solutions/" in lab
+    assert "EDITION=instructor" in lab
+
+
+def test_a_variants_exception_keeps_its_type_on_every_python():
+    """bench.compare re-raises a variant's own exception (3.10 has no BaseException.add_note)."""
+    from optkit import bench
+
+    def broken(x):
+        raise ZeroDivisionError("learner bug")
+
+    with pytest.raises(ZeroDivisionError, match="learner bug") as info:
+        bench.compare({"ok": lambda x: x, "broken": broken}, 1, repeat=1, min_time=0.001)
+    assert any("'broken'" in n for n in getattr(info.value, "__notes__", []))
