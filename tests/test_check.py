@@ -49,7 +49,7 @@ def test_correct_solution_passes_and_is_recorded(verdict_file, capsys):
 def test_fast_solution_meets_the_speed_target():
     v = ex(baseline=slow_baseline, target_speedup=3).check(lambda x: 2.0 * np.sqrt(x))
     assert v.status == "pass", v.message
-    assert v.speedup > 3 * check.SPEED_TOLERANCE
+    assert v.speedup >= 3
     assert v.reference_speedup > 1
     assert "target x3.0" in v.message
 
@@ -63,7 +63,7 @@ def test_wrong_values_show_the_first_mismatch():
     v = ex().check(wrong)
     assert v.status == "wrong" and not v.passed
     assert "index (5,)" in v.message and "expected" in v.message and "got" in v.message
-    assert "seed 0" in v.message
+    assert "input 1 of 3 (float64 array of shape (3000,))" in v.message   # the input, by shape
 
 
 def test_wrong_dtype_shape_and_type():
@@ -84,10 +84,13 @@ def test_scalars_compare_by_value():
 
 
 def test_too_slow_solution():
-    v = ex(baseline=slow_baseline, target_speedup=20).check(slow_baseline)
+    def my_loop(x):      # the learner's own loop, as slow as the baseline
+        return np.array([v ** 0.5 * 2.0 for v in x])
+
+    v = ex(baseline=slow_baseline, target_speedup=20).check(my_loop)
     assert v.status == "too slow", v.message
     assert not v.passed
-    assert v.speedup < 20 * check.SPEED_TOLERANCE
+    assert v.speedup < 20
     assert "target x20" in v.message
 
 
