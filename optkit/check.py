@@ -406,13 +406,15 @@ class Exercise:
     - ``forbid``: functions the solution must not call (always: the reference and the
       baseline themselves), found in its code and while it runs;
     - ``race_args`` (callable returning args) and ``race_repeats``: the function runs that
-      many times on that (larger) input; different results on identical input fail as a race.
+      many times on that (larger) input; different results on identical input fail as a race;
+    - ``rules``: structural rules the task states, each ``rule(fn, args) -> None or a message``
+      saying what breaks the rule (it calls ``fn`` itself, e.g. counting pool tasks).
     """
 
     def __init__(self, name, reference, make_args, *, baseline=None, target_speedup=None,
                  compare=None, rtol=1e-6, atol=0, time_budget_s=30.0, seeds=(0, 1, 2),
                  cases=(), describe=None, out_arg=None, bad_inputs=(), forbid=(),
-                 race_args=None, race_repeats=4, check_inputs=True):
+                 race_args=None, race_repeats=4, check_inputs=True, rules=()):
         if not callable(reference):
             raise TypeError("reference must be callable")
         if not callable(make_args):
@@ -429,6 +431,9 @@ class Exercise:
         for item in bad_inputs:
             if len(item) != 3:
                 raise ValueError("bad_inputs: each item is (label, args, exception type(s))")
+        for r in rules:
+            if not callable(r):
+                raise TypeError(f"rules: {r!r} is not callable (rule(fn, args) -> message or None)")
         if race_args is not None and not callable(race_args):
             raise TypeError("race_args must be a callable returning a tuple of arguments")
         self.name = str(name)
@@ -447,6 +452,7 @@ class Exercise:
         self.race_args = race_args
         self.race_repeats = int(race_repeats)
         self.check_inputs = bool(check_inputs)
+        self.rules = tuple(rules)
         self.forbidden = {}                   # code object -> name shown in the verdict
         for f, why in [(reference, "the exercise's reference"), (baseline, "the exercise's baseline")] + \
                 [(f, "a ready-made version of what the exercise asks") for f in forbid]:
@@ -594,6 +600,17 @@ class Exercise:
             race = self._race_on(fn, self.race_args, budget, reference=True)
             if race:
                 return self._verdict("wrong", race)
+        for rule in self.rules:
+            args = self._fresh(first_rebuild, first_args)
+            t0 = time.perf_counter()
+            state, value = _run_with_budget(rule, (fn, args), {}, max(1.0, budget))
+            budget -= time.perf_counter() - t0
+            if state in ("timeout", "stuck"):
+                return self._timeout(state, "checking the task's rules")
+            if state == "raised":
+                return self._raised(value, "checking the task's rules")
+            if value:
+                return self._verdict("wrong", f"correct values, but {value}")
         return self._time(fn, first_rebuild, first_args, budget, call_s)
 
     def _called(self, names):

@@ -412,3 +412,25 @@ def test_near_miss_floats_hint_at_the_dtype_and_lists_at_the_order():
     e = check.Exercise("words", lambda n: [str(i) for i in range(n)], lambda s: (5,), seeds=(0,))
     v = e.check(lambda n: [str(i) for i in range(n)][::-1])
     assert v.status == "wrong" and "different order" in v.message
+
+
+def test_structural_rules_of_the_task():
+    calls = []
+
+    def counted(x):
+        calls.append(1)
+        return 2.0 * np.sqrt(x)
+
+    def at_most_one_call(fn, args):
+        calls.clear()
+        fn(*args)
+        return None if len(calls) <= 1 else f"{len(calls)} calls"
+
+    def twice(x):
+        counted(x)
+        return counted(x)
+
+    e = ex(rules=[at_most_one_call])
+    assert e.check(counted).status == "pass"
+    v = e.check(twice)
+    assert v.status == "wrong" and "correct values, but 2 calls" in v.message
