@@ -563,7 +563,8 @@ class Exercise:
             where = describe(args)
             expected = self.reference(*self._fresh(build, args))
             mine = self._fresh(build, args)
-            before = [_snapshot(a) for a in mine] if self.check_inputs else []
+            before = [None if k == self.out_arg else _snapshot(a)
+                      for k, a in enumerate(mine)] if self.check_inputs else []
             state, value, spent, hits = self._call(fn, mine, budget)
             budget -= spent
             if hits:
