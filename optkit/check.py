@@ -63,7 +63,7 @@ import traceback
 
 from . import bench as _bench
 
-__all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args"]
+__all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule"]
 
 TIMING_MIN_TIME = 0.05      # seconds per timed repeat in checks (short: checks must be quick)
 TIMING_REPEAT = 5
@@ -383,6 +383,58 @@ def _list_hint(expected, got) -> str:
     return ""
 
 
+def prange_race_rule(fn, args=None):
+    """A rule for ``Exercise(rules=[...])``: in a Numba function's ``prange`` loops, an
+    in-place update (``a[i] += ...``) or assignment of an array element whose index does not
+    depend on the loop variable can be written by two threads at once. A race shows only
+    sometimes when it runs (rarely on a busy machine); this reads the code instead.
+    Returns a message naming the line, or None."""
+    import ast
+    import inspect
+    import textwrap
+
+    f = getattr(fn, "py_func", fn)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+
+    def names(node):
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    for loop in ast.walk(tree):
+        if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
+                and getattr(loop.iter.func, "id", getattr(loop.iter.func, "attr", "")) == "prange"):
+            continue
+        derived = names(loop.target)
+        local = set()
+        for _ in range(3):                       # names computed from the loop variable
+            for node in ast.walk(loop):
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.For)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    src = node.value if not isinstance(node, ast.For) else node.iter
+                    for t in targets:
+                        if isinstance(t, ast.Name):
+                            local.add(t.id)
+                            if names(src) & derived:
+                                derived.add(t.id)
+        for node in ast.walk(loop):
+            targets = []
+            if isinstance(node, ast.AugAssign):
+                targets = [node.target]
+            elif isinstance(node, ast.Assign):
+                targets = node.targets
+            for t in targets:
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
+                        and t.value.id not in local and not (names(t.slice) & derived):
+                    line = ast.unparse(node).splitlines()[0]
+                    loop_var = ast.unparse(loop.target)
+                    return (f"different threads can write the same element: in the prange loop over "
+                            f"`{loop_var}`, `{line}` writes `{t.value.id}` at an index that does not "
+                            f"depend on `{loop_var}` (a data race?): give each thread its own memory")
+    return None
+
+
 # --------------------------------------------------------------------------- exercise
 
 class Exercise:
@@ -598,7 +650,7 @@ class Exercise:
             if v is not None:
                 return v
         if self.race_args is not None:
-            race = self._race_on(fn, self.race_args, budget, reference=True)
+            race = self._race_on(fn, self.race_args, budget)
             if race:
                 return self._verdict("wrong", race)
         for rule in self.rules:
@@ -695,7 +747,7 @@ class Exercise:
             return self._verdict("pass", f"correct on {len(self.seeds) + len(self.cases)} inputs")
         base_label = "baseline" if base is not None else "reference"
         funcs = {base_label: base if base is not None else self.reference}
-        if base is not None:
+        if base is not None and base is not self.reference:    # (not the baseline against itself)
             funcs["reference"] = self.reference
         funcs["yours"] = fn
         # The timing of your function counts against the same time budget: a warm-up call and
@@ -717,7 +769,7 @@ class Exercise:
                                  f"{exc}", details=_short_tb(exc))
         t = {label: cmp[label] for label in funcs}
         sp = cmp.speedup("yours")
-        ref_sp = cmp.speedup("reference") if base_label != "reference" else None
+        ref_sp = cmp.speedup("reference") if "reference" in funcs and base_label != "reference" else None
         target = self.target_speedup
         timings = {k: v.median_s for k, v in t.items()}
         ref_txt = f"; the reference solution reaches {_bench.format_speedup(ref_sp)}" if ref_sp else ""

@@ -434,3 +434,43 @@ def test_structural_rules_of_the_task():
     assert e.check(counted).status == "pass"
     v = e.check(twice)
     assert v.status == "wrong" and "correct values, but 2 calls" in v.message
+
+
+def test_prange_race_rule_reads_the_loop():
+    src_racy = (
+        "def racy(mask, max_len=64):\n"
+        "    hist = np.zeros(max_len + 1, np.int64)\n"
+        "    for y in prange(mask.shape[0]):\n"
+        "        run = 0\n"
+        "        for x in range(mask.shape[1]):\n"
+        "            if mask[y, x]:\n"
+        "                run += 1\n"
+        "        hist[min(run, max_len)] += 1\n"
+        "    return hist\n")
+    src_ok = (
+        "def fine(mask, max_len=64):\n"
+        "    per_row = np.zeros((mask.shape[0], max_len + 1), np.int64)\n"
+        "    for c in prange(4):\n"
+        "        lo = c * 10\n"
+        "        for y in range(lo, lo + 10):\n"
+        "            tmp = np.zeros(3)\n"
+        "            tmp[0] += 1\n"
+        "            per_row[y, 0] += 1\n"
+        "    return per_row.sum(axis=0)\n")
+    import linecache
+    ns = {}
+    for name, src in (("racy", src_racy), ("fine", src_ok)):
+        fname = f"<race-{name}>"
+        linecache.cache[fname] = (len(src), None, src.splitlines(True), fname)
+        exec(compile(src, fname, "exec"), ns)
+    msg = check.prange_race_rule(ns["racy"])
+    assert msg and "a data race?" in msg and "hist[min(run, max_len)] += 1" in msg
+    assert check.prange_race_rule(ns["fine"]) is None
+
+
+def test_no_reference_figure_when_the_reference_is_the_baseline():
+    e = check.Exercise("loop", slow_baseline, make_args, baseline=slow_baseline, target_speedup=0.5,
+                       time_budget_s=10)
+    v = e.check(lambda x: 2.0 * np.sqrt(x))
+    assert v.status == "pass", v.message
+    assert "reference solution reaches" not in v.message and "reference" not in v.timings
