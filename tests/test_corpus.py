@@ -243,6 +243,9 @@ def test_corpus(notebook):
                            for items in run["results"].values() for a, v in items],
               "problems": problems}
     (OUT / f"{notebook}.json").write_text(json.dumps(record, indent=1))
+    with open(OUT / "history.jsonl", "a") as fh:       # one line per run: counts over repeated runs
+        fh.write(json.dumps({"notebook": notebook, "rounds": rounds, "counts": counts,
+                             "problems": len(problems)}) + "\n")
     for fn, n in counts.items():
         print(f"{notebook}/{fn}: {n['attempts']} attempts, {n['rejected']} rejected, "
               f"{n['accepted']} accepted, {n['wrong passed']} wrong passed, "
