@@ -637,9 +637,13 @@ class Exercise:
             try:
                 self._compare(expected, value)
             except AssertionError as exc:
-                race = self._race_on(fn, build, budget) if self.race_args is not None else None
-                if race:
-                    return self._verdict("wrong", f"{race} (on {where})")
+                if self.race_args is not None:        # a race exercise: is it one?
+                    race = self._race_on(fn, build, budget) or self._race_on(fn, self.race_args, budget)
+                    if race:
+                        return self._verdict("wrong", f"{race} (on {where})")
+                    race = self._rule_messages(fn, build(), budget)
+                    if race:
+                        return self._verdict("wrong", f"wrong result on {where}: {exc}; and {race}")
                 return self._verdict("wrong", f"wrong result on {where}: {exc}"
                                      f"{_float_hint(exc, expected)}{_list_hint(expected, value)}")
         for label, args, exc_types in self.bad_inputs:
@@ -665,6 +669,14 @@ class Exercise:
             if value:
                 return self._verdict("wrong", f"correct values, but {value}")
         return self._time(fn, first_rebuild, first_args, budget, call_s)
+
+    def _rule_messages(self, fn, args, budget):
+        """What the task's rules say about fn (used to explain a wrong result), or None."""
+        for rule in self.rules:
+            state, value = _run_with_budget(rule, (fn, args), {}, max(1.0, budget))
+            if state == "ok" and value:
+                return value
+        return None
 
     def _called(self, names):
         return self._verdict("wrong", "your function calls " + ", ".join(names) +

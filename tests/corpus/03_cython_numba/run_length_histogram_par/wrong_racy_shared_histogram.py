@@ -1,6 +1,6 @@
 # attempt: prange with every thread incrementing one shared histogram (a data race)
 # expect: wrong
-# message: different results on identical input: a data race?
+# message: a data race?
 @njit(parallel=True)
 def run_length_histogram_par(mask, max_len=64):
     h, w = mask.shape
