@@ -1,0 +1,4 @@
+# attempt: names a stage that is not the hot one
+# expect: wrong
+def hot_stage():
+    return "order"

@@ -1,0 +1,4 @@
+# attempt: calls the library's vectorised version
+# expect: rule
+def order_corners(quads):
+    return pipeline.order_fast(quads)

@@ -1,0 +1,24 @@
+%%cython_annotate
+# attempt: prev is not reset at the start of each row
+# expect: wrong
+cimport cython
+import numpy as np
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def runs_per_row_cy(mask):
+    cdef const unsigned char[:, ::1] m = mask
+    cdef Py_ssize_t h = m.shape[0], w = m.shape[1], y, x
+    cdef int n
+    cdef unsigned char prev = 0, v
+    counts = np.zeros(h, np.int32)
+    cdef int[::1] c = counts
+    for y in range(h):
+        n = 0
+        for x in range(w):
+            v = m[y, x]
+            if v and not prev:
+                n += 1
+            prev = v
+        c[y] = n
+    return counts

@@ -1,0 +1,35 @@
+%%c_extension ex_sum
+// attempt: never checks the item size: sums the bytes of a float64 array
+// expect: wrong
+// message: a float64 array
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *
+sum_u8(PyObject *self, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)view.buf;
+    unsigned long long total = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < view.len; i++)
+        total += p[i];
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    return PyLong_FromUnsignedLongLong(total);
+}
+
+static PyMethodDef methods[] = {
+    {"sum_u8", sum_u8, METH_O, "Sum of the bytes of a C-contiguous uint8 buffer."},
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "ex_sum", NULL, -1, methods};
+
+PyMODINIT_FUNC
+PyInit_ex_sum(void)
+{
+    return PyModule_Create(&module);
+}

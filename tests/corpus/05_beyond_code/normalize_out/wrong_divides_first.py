@@ -1,0 +1,7 @@
+# attempt: divides before subtracting, in place
+# expect: wrong
+def normalize_out(batch, out, mean=127.5, std=64.0):
+    np.copyto(out, batch, casting="unsafe")
+    out /= np.float32(std)
+    out -= np.float32(mean)
+    return out
