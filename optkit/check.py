@@ -333,7 +333,7 @@ def _param_names(fn, n):
         names = [p.name for p in inspect.signature(fn).parameters.values()]
     except (TypeError, ValueError):
         names = []
-    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(n)]
+    return [names[i] if i < len(names) else tr("argument {i}", i=i + 1) for i in range(n)]
 
 
 def _describe_value(v) -> str:

@@ -57,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "{kind} {dtype} of shape {shape}": "{kind} {dtype} (shape {shape})",
     "{kind} of {n} items": "항목 {n}개짜리 {kind}",
     "no arguments": "인자 없음",
+    "argument {i}": "인자 {i}",
     "; the values are close, only not close enough: do you compute in float32 where the reference "
     "uses float64 (or the other way round), or in a different order?":
         "; 값이 가깝기는 하지만 충분히 가깝지는 않습니다: 참조 구현이 float64로 계산하는 곳을 float32로 "
@@ -317,4 +318,20 @@ MESSAGES: dict[str, str] = {
     "Achieved memory bandwidth against the measured roof": "측정한 상한 대비 달성한 메모리 대역폭",
     "Memory-bound kernels: achieved GB/s (useful bytes) against the measured roof":
         "메모리 대역폭에 묶인 커널: 측정한 상한 대비 달성한 GB/s (유효 바이트)",
+    # optkit.bench.assert_same: the mismatch a WRONG verdict shows
+    "expected an array, got {kind}": "배열이어야 하는데 {kind}이(가) 왔습니다",
+    "shape differs: expected {expected}, got {got}": "shape가 다릅니다: 기대값 {expected}, 실제 {got}",
+    "dtype differs: expected {expected}, got {got}": "dtype이 다릅니다: 기대값 {expected}, 실제 {got}",
+    "{bad} of {size} elements differ": "원소 {size}개 중 {bad}개가 다릅니다",
+    " (max abs diff {diff}, rtol={rtol}, atol={atol})": " (최대 절대 오차 {diff}, rtol={rtol}, atol={atol})",
+    "; first at index {index}: expected {expected}, got {got}":
+        "; 처음 다른 곳은 인덱스 {index}: 기대값 {expected}, 실제 {got}",
+    "expected a {expected}, got {got}": "{expected}이어야 하는데 {got}이(가) 왔습니다",
+    "length differs: expected {expected}, got {got}": "길이가 다릅니다: 기대값 {expected}, 실제 {got}",
+    "expected a dict, got {got}": "dict이어야 하는데 {got}이(가) 왔습니다",
+    "keys differ: missing {missing}, extra {extra}": "키가 다릅니다: 빠진 키 {missing}, 남는 키 {extra}",
+    "expected a number {expected}, got {got}": "숫자 {expected}이어야 하는데 {got}이(가) 왔습니다",
+    "expected {expected}, got {got} (abs diff {diff})": "기대값 {expected}, 실제 {got} (절대 오차 {diff})",
+    "cannot compare {expected} with {got}: {exc}": "{expected}와 {got}을(를) 비교할 수 없습니다: {exc}",
+    "expected {expected}, got {got}": "기대값 {expected}, 실제 {got}",
 }

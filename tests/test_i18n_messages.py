@@ -41,7 +41,7 @@ def test_every_literal_tr_message_has_a_korean_entry():
     by_module = _messages_by_module()
     # the modules this covers really go through tr() (so the test cannot pass vacuously)
     for name, at_least in {"check.py": 40, "doctor.py": 70, "plot.py": 10, "capstone.py": 3,
-                           "system.py": 3, "lineprof.py": 3}.items():
+                           "system.py": 3, "lineprof.py": 3, "bench.py": 14}.items():
         assert len(by_module[name]) >= at_least, (name, len(by_module[name]))
     missing = [f"{name}:{line}: {msg!r}" for name, msgs in by_module.items()
                for line, msg in msgs if msg not in KO]
@@ -115,7 +115,8 @@ def english(monkeypatch):
 def test_verdicts_in_english_without_the_setting(english):
     v = _exercise().check(_wrong, display=False)
     assert v.status == "wrong"
-    assert str(v).startswith("WRONG · double: wrong result on input 1 of 3 (float64 array of shape (5,)): ")
+    assert str(v).startswith("WRONG · double: wrong result on input 1 of 3 (float64 array of shape (5,)): "
+                             "4 of 5 elements differ (max abs diff 4, ")
     assert "<b style='color:#b42318'>WRONG</b>" in v._repr_html_()
     ok = _exercise().check(_mine, display=False)
     assert str(ok) == "PASS · double: correct on 3 inputs"
@@ -128,7 +129,8 @@ def test_verdicts_in_english_without_the_setting(english):
 def test_verdicts_in_korean_under_optkit_lang_ko(korean):
     v = _exercise().check(_wrong, display=False)
     assert v.status == "wrong"                              # records keep the English status
-    assert str(v).startswith("오답 · double: 입력 1/3 (float64 배열 (shape (5,)))에서 결과가 틀렸습니다: ")
+    assert str(v).startswith("오답 · double: 입력 1/3 (float64 배열 (shape (5,)))에서 결과가 틀렸습니다: "
+                             "원소 5개 중 4개가 다릅니다 (최대 절대 오차 4, ")
     html = v._repr_html_()
     assert 'data-status="wrong"' in html and "<b style='color:#b42318'>오답</b>" in html
     ok = _exercise().check(_mine, display=False)
