@@ -1009,6 +1009,34 @@ def sections(d: dict) -> list:
     return out
 
 
+def _columns(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide characters (Hangul) take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap_columns(text: str, width: int, initial_indent: str, subsequent_indent: str) -> list:
+    """Greedy word wrap by terminal columns (for Korean text); words are never broken."""
+    import re
+
+    lines, line = [], initial_indent
+    for chunk in re.split(r"(\s+)", text.strip()):
+        if not chunk:
+            continue
+        if chunk.isspace():
+            if line.strip():
+                line += chunk
+            continue
+        if line.strip() and _columns(line) + _columns(chunk) > width:
+            lines.append(line.rstrip())
+            line = subsequent_indent
+        line += chunk
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
 class Report:
     """The doctor's findings: HTML in a notebook, a plain-text table in a terminal."""
 
@@ -1039,17 +1067,23 @@ class Report:
         if only:
             only = {tr(t) for t in only} | set(only)     # English titles work in every language
             secs = [s for s in secs if s[0] in only]
-        width = min(34, max((len(k) for _, rows in secs for k, _ in rows), default=10))
+        width = min(34, max((_columns(k) for _, rows in secs for k, _ in rows), default=10))
         indent = " " * (width + 4)
-        wrap = functools.partial(textwrap.wrap, width=max(40, line_width), break_long_words=False,
-                                 break_on_hyphens=False)
+        plain = functools.partial(textwrap.wrap, width=max(40, line_width), break_long_words=False,
+                                  break_on_hyphens=False)
+
+        def wrap(text, initial_indent, subsequent_indent):
+            if _columns(text) == len(text):           # no double-width (Hangul) characters
+                return plain(text, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+            return _wrap_columns(text, max(40, line_width), initial_indent, subsequent_indent)
+
         lines = []
         for title, rows in secs:
             lines.append(title)
-            lines.append("-" * len(title))
+            lines.append("-" * _columns(title))
             for k, v in rows:
-                if len(k) <= width:
-                    first, rest = f"  {k:<{width}}  ", indent
+                if _columns(k) <= width:
+                    first, rest = "  " + k + " " * (width - _columns(k)) + "  ", indent
                 else:  # long keys (settings, checklist items): key line(s), then the value indented
                     lines += wrap(k, initial_indent="  ", subsequent_indent="      ")
                     first, rest = indent, indent

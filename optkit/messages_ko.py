@@ -53,8 +53,8 @@ MESSAGES: dict[str, str] = {
     "median per call: ": "호출당 시간의 중앙값: ",
     "yours": "내 함수",
     "reference": "참조 구현",
-    "{dtype} array of shape {shape}": "{dtype} 배열 (shape {shape})",
-    "{kind} {dtype} of shape {shape}": "{kind} {dtype} (shape {shape})",
+    "{dtype} array of shape {shape}": "{dtype} 배열, shape {shape}",
+    "{kind} {dtype} of shape {shape}": "{kind} {dtype}, shape {shape}",
     "{kind} of {n} items": "항목 {n}개짜리 {kind}",
     "no arguments": "인자 없음",
     "argument {i}": "인자 {i}",
@@ -106,13 +106,13 @@ MESSAGES: dict[str, str] = {
         "복사본으로 작업하거나 결과를 새 배열에 쓰세요",
     " or ": " 또는 ",
     "on {label} your function returned {value}; the task says it must refuse that input with {want}":
-        "{label}에 대해 함수가 {value}을(를) 반환했습니다. 과제는 이 입력을 {want}(으)로 거부해야 한다고 합니다",
+        "'{label}'에 대해 함수가 {value}을(를) 반환했습니다. 과제는 이 입력을 {want}(으)로 거부해야 한다고 합니다",
     " (SystemError means a C function returned NULL without setting an exception, or returned a "
     "result while an exception was set: check every error path)":
         " (SystemError는 C 함수가 예외를 설정하지 않고 NULL을 반환했거나, 예외가 설정된 상태로 "
         "결과를 반환했다는 뜻입니다: 모든 오류 경로를 확인하세요)",
     "on {label} your function raised {kind}: {exc}; the task says it must raise {want}":
-        "{label}에 대해 함수에서 {kind} 예외가 발생했습니다: {exc}. 과제는 {want} 예외를 발생시켜야 "
+        "'{label}'에 대해 함수에서 {kind} 예외가 발생했습니다: {exc}. 과제는 {want} 예외를 발생시켜야 "
         "한다고 합니다",
     "on a larger input ({args}) your function raised {kind}":
         "더 큰 입력({args})에서 함수에서 {kind} 예외가 발생했습니다",

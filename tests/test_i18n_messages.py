@@ -69,7 +69,7 @@ def test_catalogue_entries_are_korean_with_the_same_fields():
             bad_fields.append((en, ko))
         # a few entries are identifiers or punctuation only, the same in both languages
         if not HANGUL.search(ko) and ko not in {"affinity mask", "CPU", "{problem} ({where})",
-                                               "{kind} {dtype} (shape {shape})", "입력 {k}/{n} ({args})"}:
+                                               "{kind} {dtype}, shape {shape}", "입력 {k}/{n} ({args})"}:
             not_korean.append((en, ko))
     assert not bad_fields, bad_fields
     assert not not_korean, not_korean
@@ -129,7 +129,7 @@ def test_verdicts_in_english_without_the_setting(english):
 def test_verdicts_in_korean_under_optkit_lang_ko(korean):
     v = _exercise().check(_wrong, display=False)
     assert v.status == "wrong"                              # records keep the English status
-    assert str(v).startswith("오답 · double: 입력 1/3 (float64 배열 (shape (5,)))에서 결과가 틀렸습니다: "
+    assert str(v).startswith("오답 · double: 입력 1/3 (float64 배열, shape (5,))에서 결과가 틀렸습니다: "
                              "원소 5개 중 4개가 다릅니다 (최대 절대 오차 4, ")
     html = v._repr_html_()
     assert 'data-status="wrong"' in html and "<b style='color:#b42318'>오답</b>" in html
@@ -210,6 +210,23 @@ def test_doctor_report_in_korean(korean, tmp_path):
     assert "이 머신에 권장하는 설정" in listed and "프로덕션 컨테이너 체크리스트" in listed
     assert "문제와 조언" not in listed
     assert "[fail] threads" in rep._repr_html_()   # severities and statuses stay as they are
+    # Hangul takes two terminal columns: the Korean report still fits, and its values line up
+    import unicodedata
+
+    from optkit import doctor
+
+    def columns(line):
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    for line in (text + "\n" + listed).splitlines()[:-1]:
+        assert columns(line) <= doctor.TEXT_WIDTH or len(line.split()) <= 2, line   # or one long word
+    section = text.split("\nCPU\n---\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert any(HANGUL.search(line) for line in section)
+    starts = set()
+    for line in section:
+        m = re.match(r"^  \S.*?\s{2,}(?=\S)", line) or re.match(r"^\s+(?=\S)", line)
+        starts.add(columns(m.group(0)))
+    assert len(starts) == 1, (starts, section)
 
 
 # ----------------------------------------------------------------------------- charts
