@@ -71,6 +71,8 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+from .i18n import tr
+
 __all__ = [
     "MismatchError", "Timing", "Comparison", "Sweep", "compare", "measure", "time_once",
     "sweep_sizes",
@@ -158,13 +160,13 @@ def _compare_arrays(ref, out, rtol, atol, where, strict_dtype=False):
         try:
             b = np.asarray(out)
         except Exception:
-            raise MismatchError(f"{where}expected an array, got {type(out).__name__}")
+            raise MismatchError(where + tr("expected an array, got {kind}", kind=type(out).__name__))
     if a.shape != b.shape:
-        raise MismatchError(f"{where}shape differs: expected {a.shape}, got {b.shape}")
+        raise MismatchError(where + tr("shape differs: expected {expected}, got {got}", expected=a.shape, got=b.shape))
     # dtype strictness is for arrays; a Python number where NumPy returned a scalar is fine
     if strict_dtype and a.dtype != b.dtype and isinstance(ref, np.ndarray) \
             and isinstance(out, np.ndarray):
-        raise MismatchError(f"{where}dtype differs: expected {a.dtype}, got {b.dtype}")
+        raise MismatchError(where + tr("dtype differs: expected {expected}, got {got}", expected=a.dtype, got=b.dtype))
     if a.dtype == b.dtype and _identical(a, b):     # fast path: no float copies needed
         return
     numeric = all(x.dtype.kind in "biufc" for x in (a, b))
@@ -183,16 +185,18 @@ def _compare_arrays(ref, out, rtol, atol, where, strict_dtype=False):
     bad = np.argwhere(~ok)
     n_bad = len(bad)
     idx = tuple(int(i) for i in bad[0]) if a.ndim else ()
-    msg = f"{where}{n_bad} of {a.size} elements differ"
+    msg = where + tr("{bad} of {size} elements differ", bad=n_bad, size=a.size)
     maxdiff = None
     if numeric:
         with np.errstate(invalid="ignore"):
             d = np.abs(b2 - a2)
         maxdiff = float(np.nanmax(d)) if d.size else 0.0
-        msg += f" (max abs diff {maxdiff:.4g}, rtol={rtol:g}, atol={atol:g})"
+        msg += tr(" (max abs diff {diff}, rtol={rtol}, atol={atol})", diff=f"{maxdiff:.4g}",
+                  rtol=f"{rtol:g}", atol=f"{atol:g}")
     ev, gv = (a[idx], b[idx]) if a.ndim else (a[()], b[()])
     ev, gv = (v.item() if hasattr(v, "item") else v for v in (ev, gv))
-    msg += f"; first at index {idx if a.ndim else '()'}: expected {ev!r}, got {gv!r}"
+    msg += tr("; first at index {index}: expected {expected}, got {got}", index=idx if a.ndim else "()",
+              expected=repr(ev), got=repr(gv))
     raise MismatchError(msg, index=idx, max_abs_diff=maxdiff)
 
 
@@ -210,27 +214,30 @@ def assert_same(ref, out, rtol=1e-7, atol=0.0, *, strict_dtype=False, _where="")
         return
     if isinstance(ref, (list, tuple)):
         if not isinstance(out, (list, tuple)) and _as_array(out) is None:
-            raise MismatchError(f"{_where}expected a {type(ref).__name__}, got {type(out).__name__}")
+            raise MismatchError(_where + tr("expected a {expected}, got {got}", expected=type(ref).__name__,
+                                            got=type(out).__name__))
         out = list(out)
         if len(out) != len(ref):
-            raise MismatchError(f"{_where}length differs: expected {len(ref)}, got {len(out)}")
+            raise MismatchError(_where + tr("length differs: expected {expected}, got {got}",
+                                            expected=len(ref), got=len(out)))
         for i, (r, o) in enumerate(zip(ref, out)):
             assert_same(r, o, rtol, atol, strict_dtype=strict_dtype, _where=f"{_where}[{i}] ")
         return
     if dataclasses.is_dataclass(ref) and not isinstance(ref, type):
         if type(out) is not type(ref):
-            raise MismatchError(f"{_where}expected a {type(ref).__name__}, got {type(out).__name__}")
+            raise MismatchError(_where + tr("expected a {expected}, got {got}", expected=type(ref).__name__,
+                                            got=type(out).__name__))
         for f in dataclasses.fields(ref):
             assert_same(getattr(ref, f.name), getattr(out, f.name), rtol, atol,
                         strict_dtype=strict_dtype, _where=f"{_where}.{f.name} ")
         return
     if isinstance(ref, dict):
         if not isinstance(out, dict):
-            raise MismatchError(f"{_where}expected a dict, got {type(out).__name__}")
+            raise MismatchError(_where + tr("expected a dict, got {got}", got=type(out).__name__))
         if set(ref) != set(out):
             missing, extra = set(ref) - set(out), set(out) - set(ref)
-            raise MismatchError(f"{_where}keys differ: missing {sorted(map(repr, missing))}, "
-                                f"extra {sorted(map(repr, extra))}")
+            raise MismatchError(_where + tr("keys differ: missing {missing}, extra {extra}",
+                                            missing=sorted(map(repr, missing)), extra=sorted(map(repr, extra))))
         for k in ref:
             assert_same(ref[k], out[k], rtol, atol, strict_dtype=strict_dtype, _where=f"{_where}[{k!r}] ")
         return
@@ -238,22 +245,24 @@ def assert_same(ref, out, rtol=1e-7, atol=0.0, *, strict_dtype=False, _where="")
         try:
             o = float(out)
         except (TypeError, ValueError):
-            raise MismatchError(f"{_where}expected a number {ref!r}, got {out!r}")
+            raise MismatchError(_where + tr("expected a number {expected}, got {got}", expected=repr(ref),
+                                            got=repr(out)))
         if math.isnan(ref) and math.isnan(o):
             return
         if not math.isclose(o, ref, rel_tol=rtol, abs_tol=atol):
-            raise MismatchError(f"{_where}expected {ref!r}, got {out!r} (abs diff {abs(o - ref):.4g})",
+            raise MismatchError(_where + tr("expected {expected}, got {got} (abs diff {diff})", expected=repr(ref),
+                                            got=repr(out), diff=f"{abs(o - ref):.4g}"),
                                 max_abs_diff=abs(o - ref))
         return
     try:
         same = ref == out
         same = bool(same.all()) if hasattr(same, "all") else bool(same)
     except Exception as exc:
-        raise MismatchError(f"{_where}cannot compare {type(ref).__name__} with "
-                            f"{type(out).__name__}: {exc}")
+        raise MismatchError(_where + tr("cannot compare {expected} with {got}: {exc}",
+                                        expected=type(ref).__name__, got=type(out).__name__, exc=exc))
     if not same:
         r, o = repr(ref), repr(out)
-        raise MismatchError(f"{_where}expected {r[:200]}, got {o[:200]}")
+        raise MismatchError(_where + tr("expected {expected}, got {got}", expected=r[:200], got=o[:200]))
 
 
 def _check_output(label, ref_label, ref, out, check, rtol, atol):

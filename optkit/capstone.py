@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .i18n import tr
+
 __all__ = ["SIZE", "BATCH", "TARGET_SPEEDUP", "MEAN_RGB", "STD_RGB", "make_params", "make_args",
            "augment_python", "exercise", "result_record", "save_result", "results_dir",
            "load_result", "ResultFileError", "Leaderboard", "leaderboard", "leaderboard_main",
@@ -207,7 +209,7 @@ def show_batch(batch, k: int = 12, title: str | None = None):
             ax.imshow(rgb, interpolation="nearest")
             ax.set_title(str(j), fontsize=8)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(tr(title), fontsize=10)
     fig.tight_layout()
     try:                                  # let Jupyter show it exactly once, like optkit.plot
         from .plot import OptkitFigure
@@ -590,7 +592,8 @@ class Leaderboard:
                 ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" x{v:.1f}",
                         va="center", fontsize=8)
             if target:
-                ax.axvline(target, color="#555555", linestyle="--", linewidth=1, label=f"target x{target:g}")
+                ax.axvline(target, color="#555555", linestyle="--", linewidth=1,
+                           label=tr("target x{target}", target=f"{target:g}"))
                 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
             ax.set_xlim(1, max(values + [target or 1]) * 3)   # bars start at x1 (the baseline)
             from .plot import _log_labels, _speedup_formatter
@@ -599,10 +602,10 @@ class Leaderboard:
             # when the axis spans less than about a decade
             _log_labels(ax.xaxis, _speedup_formatter(), ax.get_xlim())
         else:
-            ax.text(0.5, 0.5, "no speedups to show", ha="center", va="center", transform=ax.transAxes)
-        ax.set_xlabel("speedup over the pure-Python pipeline (each on their own machine)")
+            ax.text(0.5, 0.5, tr("no speedups to show"), ha="center", va="center", transform=ax.transAxes)
+        ax.set_xlabel(tr("speedup over the pure-Python pipeline (each on their own machine)"))
         if title:
-            ax.set_title(title)
+            ax.set_title(tr(title))        # the default title is in the catalogue
         fig.tight_layout()
         try:
             from .plot import OptkitFigure

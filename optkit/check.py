@@ -62,6 +62,7 @@ import time
 import traceback
 
 from . import bench as _bench
+from .i18n import tr
 
 __all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule"]
 
@@ -112,11 +113,11 @@ class Verdict:
     def _timings_line(self) -> str:
         if not self.timings:
             return ""
-        return "median per call: " + " · ".join(
-            f"{k} {_bench.format_time(v)}" for k, v in self.timings.items())
+        return tr("median per call: ") + " · ".join(
+            f"{tr(k)} {_bench.format_time(v)}" for k, v in self.timings.items())
 
     def __str__(self) -> str:
-        head = _STYLE[self.status][2]
+        head = tr(_STYLE[self.status][2])
         s = f"{head} · {self.exercise}: {self.message}"
         if self.timings:
             s += "\n" + self._timings_line()
@@ -129,6 +130,7 @@ class Verdict:
 
     def _repr_html_(self) -> str:
         bg, border, head = _STYLE[self.status]
+        head = tr(head)
         details = (f"<pre style='margin:4px 0 0 0;white-space:pre-wrap;font-size:90%'>"
                    f"{html.escape(self.details)}</pre>" if self.details else "")
         if self.timings:
@@ -331,18 +333,19 @@ def _param_names(fn, n):
         names = [p.name for p in inspect.signature(fn).parameters.values()]
     except (TypeError, ValueError):
         names = []
-    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(n)]
+    return [names[i] if i < len(names) else tr("argument {i}", i=i + 1) for i in range(n)]
 
 
 def _describe_value(v) -> str:
     import numpy as np
 
     if isinstance(v, np.ndarray):
-        return f"{v.dtype} array of shape {v.shape}"
+        return tr("{dtype} array of shape {shape}", dtype=v.dtype, shape=v.shape)
     if hasattr(v, "shape") and hasattr(v, "dtype"):
-        return f"{type(v).__name__} {getattr(v, 'dtype')} of shape {tuple(v.shape)}"
+        return tr("{kind} {dtype} of shape {shape}", kind=type(v).__name__, dtype=getattr(v, "dtype"),
+                  shape=tuple(v.shape))
     if isinstance(v, (list, tuple)):
-        return f"{type(v).__name__} of {len(v)} items"
+        return tr("{kind} of {n} items", kind=type(v).__name__, n=len(v))
     if isinstance(v, (int, float, str, bool)):
         return repr(v) if len(repr(v)) < 40 else type(v).__name__
     return type(v).__name__
@@ -350,7 +353,7 @@ def _describe_value(v) -> str:
 
 def describe_args(args) -> str:
     """How a verdict names an input: shapes and dtypes of arrays, values of small parameters."""
-    return ", ".join(_describe_value(a) for a in args) or "no arguments"
+    return ", ".join(_describe_value(a) for a in args) or tr("no arguments")
 
 
 def _float_hint(exc, expected) -> str:
@@ -363,8 +366,8 @@ def _float_hint(exc, expected) -> str:
         return ""
     scale = float(np.nanmax(np.abs(arr))) or 1.0
     if d / scale < 1e-3:
-        return ("; the values are close, only not close enough: do you compute in float32 where "
-                "the reference uses float64 (or the other way round), or in a different order?")
+        return tr("; the values are close, only not close enough: do you compute in float32 where "
+                  "the reference uses float64 (or the other way round), or in a different order?")
     return ""
 
 
@@ -376,8 +379,9 @@ def _list_hint(expected, got) -> str:
     try:
         if len(got) == len(expected) and sorted(map(repr, got)) == sorted(map(repr, expected)):
             i = next(i for i, (a, b) in enumerate(zip(expected, got)) if repr(a) != repr(b))
-            return (f"; the items are right but in a different order (item {i} is {got[i]!r}, "
-                    f"expected {expected[i]!r}): keep the order of the input")
+            return tr("; the items are right but in a different order (item {i} is {got}, "
+                      "expected {expected}): keep the order of the input",
+                      i=i, got=repr(got[i]), expected=repr(expected[i]))
     except Exception:
         return ""
     return ""
@@ -429,9 +433,10 @@ def prange_race_rule(fn, args=None):
                         and t.value.id not in local and not (names(t.slice) & derived):
                     line = ast.unparse(node).splitlines()[0]
                     loop_var = ast.unparse(loop.target)
-                    return (f"different threads can write the same element: in the prange loop over "
-                            f"`{loop_var}`, `{line}` writes `{t.value.id}` at an index that does not "
-                            f"depend on `{loop_var}` (a data race?): give each thread its own memory")
+                    return tr("different threads can write the same element: in the prange loop over "
+                              "`{var}`, `{line}` writes `{array}` at an index that does not "
+                              "depend on `{var}` (a data race?): give each thread its own memory",
+                              var=loop_var, line=line, array=t.value.id)
     return None
 
 
@@ -510,7 +515,7 @@ class Exercise:
                 [(f, "a ready-made version of what the exercise asks") for f in forbid]:
             code = _code_of(f) if f is not None else None
             if code is not None and code not in self.forbidden:
-                self.forbidden[code] = f"{_name_of(f)} ({why})"
+                self.forbidden[code] = (_name_of(f), why)     # shown as "name (why)", translated
 
     def __repr__(self):
         t = f", target x{self.target_speedup:g}" if self.target_speedup else ""
@@ -527,7 +532,8 @@ class Exercise:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:   # noqa: BLE001 - a broken exercise must not stop Run All
-            verdict = Verdict(self.name, "error", f"the check itself failed: {type(exc).__name__}: {exc}",
+            verdict = Verdict(self.name, "error", tr("the check itself failed: {kind}: {exc}",
+                                                     kind=type(exc).__name__, exc=exc),
                               details=_short_tb(exc))
         _record(verdict)
         if display:
@@ -550,11 +556,12 @@ class Exercise:
         """(what the verdict calls it, a function that builds the args) for seeds then cases."""
         n = len(self.seeds)
         for k, seed in enumerate(self.seeds):
-            yield (lambda a, k=k: f"input {k + 1} of {n} ({self.describe(a)})"), \
+            yield (lambda a, k=k: tr("input {k} of {n} ({args})", k=k + 1, n=n, args=self.describe(a))), \
                 (lambda seed=seed: self._args(seed))
         for label, args in self.cases:
             build = args if callable(args) else (lambda args=args: args)
-            yield (lambda a, label=label: f"the input where {label} ({self.describe(a)})"), \
+            yield (lambda a, label=label: tr("the input where {label} ({args})", label=label,
+                                             args=self.describe(a))), \
                 (lambda build=build: (lambda r: r if isinstance(r, tuple) else (r,))(build()))
 
     def _call(self, fn, args, budget):
@@ -582,24 +589,26 @@ class Exercise:
         return state, value, time.perf_counter() - t0, hits
 
     def _timeout(self, state, where):
-        msg = (f"no result within the time budget of {self.time_budget_s:g} s ({where}); "
-               "look for a loop that never ends or a much too slow approach")
+        msg = tr("no result within the time budget of {budget} s ({where}); "
+                 "look for a loop that never ends or a much too slow approach",
+                 budget=f"{self.time_budget_s:g}", where=where)
         if state == "stuck":
-            msg += (". The call could not be stopped (it is inside C code, or catches "
-                    "every exception) and keeps running in the background; restart the "
-                    "kernel if the notebook slows down")
+            msg += tr(". The call could not be stopped (it is inside C code, or catches "
+                      "every exception) and keeps running in the background; restart the "
+                      "kernel if the notebook slows down")
         return self._verdict("timeout", msg)
 
     def _raised(self, value, where):
         if isinstance(value, NotImplementedError):
-            return self._verdict("not yet", "not implemented yet: replace the "
-                                 "`raise NotImplementedError` with your code")
-        return self._verdict("error", f"your function raised {type(value).__name__}: {value} "
-                             f"(on {where})", details=_short_tb(value))
+            return self._verdict("not yet", tr("not implemented yet: replace the "
+                                               "`raise NotImplementedError` with your code"))
+        return self._verdict("error", tr("your function raised {kind}: {exc} (on {where})",
+                                         kind=type(value).__name__, exc=value, where=where),
+                             details=_short_tb(value))
 
     def _check(self, fn) -> Verdict:
         if not callable(fn):
-            return self._verdict("error", f"expected a function, got {type(fn).__name__}")
+            return self._verdict("error", tr("expected a function, got {kind}", kind=type(fn).__name__))
         failed = _compile_failure(fn)
         if failed:
             return self._verdict("error", failed)
@@ -628,24 +637,26 @@ class Exercise:
             call_s = min(call_s, spent)
             changed = self._changed_input(fn, before, mine)
             if changed:
-                return self._verdict("wrong", f"{changed} (on {where})")
+                return self._verdict("wrong", tr("{problem} (on {where})", problem=changed, where=where))
             if self.out_arg is not None and value is not mine[self.out_arg]:
                 oname = _param_names(fn, len(mine))[self.out_arg]
-                what = "returned None" if value is None else "returned a new object"
-                return self._verdict("wrong", f"the task says to write the result into `{oname}` "
-                                     f"and return it; your function {what} (on {where})")
+                what = tr("returned None") if value is None else tr("returned a new object")
+                return self._verdict("wrong", tr("the task says to write the result into `{out}` "
+                                                 "and return it; your function {what} (on {where})",
+                                                 out=oname, what=what, where=where))
             try:
                 self._compare(expected, value)
             except AssertionError as exc:
                 if self.race_args is not None:        # a race exercise: is it one?
                     race = self._race_on(fn, build, budget) or self._race_on(fn, self.race_args, budget)
                     if race:
-                        return self._verdict("wrong", f"{race} (on {where})")
+                        return self._verdict("wrong", tr("{problem} (on {where})", problem=race, where=where))
                     race = self._rule_messages(fn, build(), budget)
                     if race:
-                        return self._verdict("wrong", f"wrong result on {where}: {exc}; and {race}")
-                return self._verdict("wrong", f"wrong result on {where}: {exc}"
-                                     f"{_float_hint(exc, expected)}{_list_hint(expected, value)}")
+                        return self._verdict("wrong", tr("wrong result on {where}: {exc}; and {rule}",
+                                                         where=where, exc=exc, rule=race))
+                return self._verdict("wrong", tr("wrong result on {where}: {exc}", where=where, exc=exc)
+                                     + f"{_float_hint(exc, expected)}{_list_hint(expected, value)}")
         for label, args, exc_types in self.bad_inputs:
             build = args if callable(args) else (lambda args=args: args)
             a = build()
@@ -663,11 +674,11 @@ class Exercise:
             state, value = _run_with_budget(rule, (fn, args), {}, max(1.0, budget))
             budget -= time.perf_counter() - t0
             if state in ("timeout", "stuck"):
-                return self._timeout(state, "checking the task's rules")
+                return self._timeout(state, tr("checking the task's rules"))
             if state == "raised":
-                return self._raised(value, "checking the task's rules")
+                return self._raised(value, tr("checking the task's rules"))
             if value:
-                return self._verdict("wrong", f"correct values, but {value}")
+                return self._verdict("wrong", tr("correct values, but {rule}", rule=value))
         return self._time(fn, first_rebuild, first_args, budget, call_s)
 
     def _rule_messages(self, fn, args, budget):
@@ -679,8 +690,9 @@ class Exercise:
         return None
 
     def _called(self, names):
-        return self._verdict("wrong", "your function calls " + ", ".join(names) +
-                             ": the exercise asks you to write that computation yourself")
+        shown = ", ".join(f"{name} ({tr(why)})" for name, why in names)
+        return self._verdict("wrong", tr("your function calls {names}: the exercise asks you to "
+                                         "write that computation yourself", names=shown))
 
     def _changed_input(self, fn, before, args):
         names = _param_names(fn, len(args))
@@ -690,26 +702,30 @@ class Exercise:
             try:
                 _bench.assert_same(snap, now, rtol=0, atol=0, strict_dtype=True)
             except AssertionError as exc:
-                return (f"your function changed its input `{names[i]}` ({exc}); the task expects "
-                        "the inputs unchanged: work on a copy or write the result into a new array")
+                return tr("your function changed its input `{name}` ({exc}); the task expects "
+                          "the inputs unchanged: work on a copy or write the result into a new array",
+                          name=names[i], exc=exc)
         return None
 
     def _refuses(self, fn, label, args, exc_types, budget):
         exc_types = exc_types if isinstance(exc_types, tuple) else (exc_types,)
-        want = " or ".join(t.__name__ for t in exc_types)
+        want = tr(" or ").join(t.__name__ for t in exc_types)
         state, value, _, _ = self._call(fn, args, max(1.0, budget))
         if state in ("timeout", "stuck"):
             return self._timeout(state, label)
         if state == "ok":
-            return self._verdict("wrong", f"on {label} your function returned {repr(value)[:80]}; "
-                                 f"the task says it must refuse that input with {want}")
+            return self._verdict("wrong", tr("on {label} your function returned {value}; "
+                                             "the task says it must refuse that input with {want}",
+                                             label=label, value=repr(value)[:80], want=want))
         if isinstance(value, exc_types):
             return None
-        hint = (" (SystemError means a C function returned NULL without setting an exception, or "
-                "returned a result while an exception was set: check every error path)"
-                if isinstance(value, SystemError) else "")
-        return self._verdict("wrong", f"on {label} your function raised {type(value).__name__}: "
-                             f"{value}; the task says it must raise {want}{hint}",
+        hint = tr(" (SystemError means a C function returned NULL without setting an exception, or "
+                  "returned a result while an exception was set: check every error path)"
+                  ) if isinstance(value, SystemError) else ""
+        return self._verdict("wrong", tr("on {label} your function raised {kind}: "
+                                         "{exc}; the task says it must raise {want}",
+                                         label=label, kind=type(value).__name__, exc=value, want=want)
+                             + hint,
                              details=_short_tb(value))
 
     def _race_on(self, fn, build, budget, reference=False):
@@ -722,42 +738,44 @@ class Exercise:
             budget -= spent
             if state != "ok":
                 return None if not reference else (
-                    f"on a larger input ({self.describe(args)}) your function "
-                    + ("raised " + type(value).__name__ if state == "raised" else "ran out of time"))
+                    tr("on a larger input ({args}) your function raised {kind}",
+                       args=self.describe(args), kind=type(value).__name__) if state == "raised" else
+                    tr("on a larger input ({args}) your function ran out of time", args=self.describe(args)))
             results.append(value)
             if len(results) > 1:
                 try:
                     _bench.assert_same(results[0], value, rtol=0, atol=0)
                 except AssertionError as exc:
-                    return (f"different results on identical input: a data race? Two runs on "
-                            f"{self.describe(args)} disagree ({exc}); make sure no two threads "
-                            "write the same memory")
+                    return tr("different results on identical input: a data race? Two runs on "
+                              "{args} disagree ({exc}); make sure no two threads "
+                              "write the same memory", args=self.describe(args), exc=exc)
         if reference:
             try:
                 self._compare(self.reference(*self._fresh(build, args)), results[0])
             except AssertionError as exc:
-                return f"wrong result on a larger input ({self.describe(args)}): {exc}"
+                return tr("wrong result on a larger input ({args}): {exc}", args=self.describe(args), exc=exc)
         return None
 
     def _compare(self, expected, got):
         if self.compare is not None:
             ok = self.compare(expected, got)
             if ok is not None and not ok:
-                raise AssertionError("the output does not match the reference (custom comparison)")
+                raise AssertionError(tr("the output does not match the reference (custom comparison)"))
             return
         import numpy as np
 
         if got is None and expected is not None:
-            raise AssertionError("your function returned None: is a `return` missing?")
+            raise AssertionError(tr("your function returned None: is a `return` missing?"))
         if isinstance(expected, np.ndarray) and not isinstance(got, np.ndarray):
-            raise AssertionError(f"expected a NumPy array (ndarray), got {type(got).__name__}")
+            raise AssertionError(tr("expected a NumPy array (ndarray), got {kind}", kind=type(got).__name__))
         _bench.assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)
 
     def _time(self, fn, rebuild, args, budget, call_s) -> Verdict:
         base = self.baseline
         if base is None and self.target_speedup is None:
-            return self._verdict("pass", f"correct on {len(self.seeds) + len(self.cases)} inputs")
+            return self._verdict("pass", tr("correct on {n} inputs", n=len(self.seeds) + len(self.cases)))
         base_label = "baseline" if base is not None else "reference"
+        base_shown = tr(base_label)
         funcs = {base_label: base if base is not None else self.reference}
         if base is not None and base is not self.reference:    # (not the baseline against itself)
             funcs["reference"] = self.reference
@@ -766,38 +784,46 @@ class Exercise:
         # at least three timed repeats of at least one call each.
         need = 4 * call_s
         if need > budget:
-            return self._verdict("too slow", f"correct, but one call takes "
-                                 f"{_bench.format_time(call_s)}: timing it (about four calls) "
-                                 f"does not fit in what is left of the {self.time_budget_s:g} s "
-                                 f"time budget; the target is {_bench.format_speedup(self.target_speedup)}"
-                                 f" vs the {base_label}")
+            return self._verdict("too slow", tr("correct, but one call takes "
+                                                "{call}: timing it (about four calls) "
+                                                "does not fit in what is left of the {budget} s "
+                                                "time budget; the target is {target} vs the {base}",
+                                                call=_bench.format_time(call_s),
+                                                budget=f"{self.time_budget_s:g}",
+                                                target=_bench.format_speedup(self.target_speedup),
+                                                base=base_shown))
         max_time = max(TIMING_MIN_TIME, min(TIMING_MAX_TIME, (budget - call_s) / 2))
         try:
             cmp = _bench.compare(funcs, *self._fresh(rebuild, args), baseline=base_label,
                                  check=lambda ref, out: True, repeat=TIMING_REPEAT,
                                  min_time=TIMING_MIN_TIME, max_time=max_time)
         except Exception as exc:       # e.g. the learner's function fails on a later call
-            return self._verdict("error", f"correct, but timing it failed: {type(exc).__name__}: "
-                                 f"{exc}", details=_short_tb(exc))
+            return self._verdict("error", tr("correct, but timing it failed: {kind}: {exc}",
+                                             kind=type(exc).__name__, exc=exc), details=_short_tb(exc))
         t = {label: cmp[label] for label in funcs}
         sp = cmp.speedup("yours")
         ref_sp = cmp.speedup("reference") if "reference" in funcs and base_label != "reference" else None
         target = self.target_speedup
         timings = {k: v.median_s for k, v in t.items()}
-        ref_txt = f"; the reference solution reaches {_bench.format_speedup(ref_sp)}" if ref_sp else ""
+        ref_txt = tr("; the reference solution reaches {speedup}",
+                     speedup=_bench.format_speedup(ref_sp)) if ref_sp else ""
         yours = _bench.format_time(t["yours"].median_s)
         if target is None:
-            return self._verdict("pass", f"correct; {_bench.format_speedup(sp)} vs the {base_label} "
-                                 f"({yours} per call){ref_txt}", speedup=sp,
+            return self._verdict("pass", tr("correct; {speedup} vs the {base} ({yours} per call)",
+                                            speedup=_bench.format_speedup(sp), base=base_shown,
+                                            yours=yours) + ref_txt, speedup=sp,
                                  reference_speedup=ref_sp, timings=timings)
         if sp >= target:
-            return self._verdict("pass", f"correct and fast: {_bench.format_speedup(sp)} vs the "
-                                 f"{base_label}, target {_bench.format_speedup(target)} "
-                                 f"({yours} per call){ref_txt}", speedup=sp,
+            return self._verdict("pass", tr("correct and fast: {speedup} vs the {base}, target "
+                                            "{target} ({yours} per call)",
+                                            speedup=_bench.format_speedup(sp), base=base_shown,
+                                            target=_bench.format_speedup(target), yours=yours)
+                                 + ref_txt, speedup=sp,
                                  reference_speedup=ref_sp, timings=timings)
-        return self._verdict("too slow", f"correct, but {_bench.format_speedup(sp)} vs the "
-                             f"{base_label}; target {_bench.format_speedup(target)}"
-                             f"{ref_txt}", speedup=sp, reference_speedup=ref_sp, timings=timings)
+        return self._verdict("too slow", tr("correct, but {speedup} vs the {base}; target {target}",
+                                            speedup=_bench.format_speedup(sp), base=base_shown,
+                                            target=_bench.format_speedup(target))
+                             + ref_txt, speedup=sp, reference_speedup=ref_sp, timings=timings)
 
 
 def _compile_failure(fn):
@@ -811,7 +837,7 @@ def _compile_failure(fn):
         mod = sys.modules.get(name)
     failed = getattr(fn, "__optkit_compile_failed__", None) or getattr(mod, "__optkit_compile_failed__", None)
     if failed:
-        return (f"the last compile of `{getattr(mod, '__name__', name)}` failed, so there is no "
-                "new version to check: fix the compile error shown under the C cell and run "
-                "that cell again")
+        return tr("the last compile of `{module}` failed, so there is no "
+                  "new version to check: fix the compile error shown under the C cell and run "
+                  "that cell again", module=getattr(mod, "__name__", name))
     return None

@@ -34,6 +34,8 @@ import tempfile
 import types
 from pathlib import Path
 
+from .i18n import tr
+
 __all__ = ["collect", "report", "usable_cpus", "smt_topology", "cpu_governor", "main", "Report", "probe_compiler",
            "read_cgroup_cpu", "read_cgroup_memory", "query_gpus", "THREAD_ENV_VARS"]
 
@@ -651,7 +653,7 @@ def _torch_cuda():
 
 # --------------------------------------------------------------------------- analysis
 def _ncpus(n) -> str:
-    return f"{n} usable CPU" + ("" if n == 1 else "s")
+    return tr("{n} usable CPU", n=n) if n == 1 else tr("{n} usable CPUs", n=n)
 
 
 def _problem(problems, severity, topic, message, advice):
@@ -665,12 +667,13 @@ def _analyse(d: dict) -> None:
     problems = []
     # CPUs
     if is_unknown(cpus["cgroup_quota_cpus"]) and cpus["cgroup_error"] and "cannot parse" in cpus["cgroup_error"]:
-        _problem(problems, WARN, "cpus", f"cgroup CPU quota {cpus['cgroup_error']}",
-                 "check the container's --cpus setting; the usable count falls back to affinity and loky")
+        _problem(problems, WARN, "cpus", tr("cgroup CPU quota {error}", error=cpus["cgroup_error"]),
+                 tr("check the container's --cpus setting; the usable count falls back to affinity and loky"))
     if isinstance(cpus["os_cpu_count"], int) and cpus["os_cpu_count"] > n:
         _problem(problems, INFO, "cpus",
-                 f"os.cpu_count() says {cpus['os_cpu_count']} but only {n} are usable (affinity/quota)",
-                 f"size thread pools and worker counts from {n}, not os.cpu_count()")
+                 tr("os.cpu_count() says {count} but only {n} are usable (affinity/quota)",
+                    count=cpus["os_cpu_count"], n=n),
+                 tr("size thread pools and worker counts from {n}, not os.cpu_count()", n=n))
     # thread environment variables
     for var, val in thr["env"].items():
         if val is None:
@@ -678,81 +681,87 @@ def _analyse(d: dict) -> None:
         try:
             k = int(str(val).split(",")[0])
         except ValueError:
-            _problem(problems, FAIL, "threads", f"{var}={val!r} is not a number",
+            _problem(problems, FAIL, "threads", tr("{var}={value} is not a number", var=var, value=repr(val)),
                      f"export {var}={n}")
             continue
         if k > n:
-            _problem(problems, FAIL, "threads", f"{var}={k} is more than the {_ncpus(n)}",
-                     f"export {var}={n} (or less when you run several worker processes)")
+            _problem(problems, FAIL, "threads", tr("{var}={k} is more than the {cpus}", var=var, k=k, cpus=_ncpus(n)),
+                     tr("export {var}={n} (or less when you run several worker processes)", var=var, n=n))
         elif k < 1:
-            _problem(problems, FAIL, "threads", f"{var}={k} is not a valid thread count",
+            _problem(problems, FAIL, "threads", tr("{var}={k} is not a valid thread count", var=var, k=k),
                      f"export {var}={n}")
     # library pools
-    for lib, fix in (("cv2", f"cv2.setNumThreads({n}) (any time, in every process)"),
-                     ("numba", f"export NUMBA_NUM_THREADS={n} before Python starts (Numba reads it at "
-                               f"import), or numba.set_num_threads({n}) at run time"),
-                     ("torch", f"torch.set_num_threads({n}) (any time, in every process)")):
+    for lib, fix in (("cv2", tr("cv2.setNumThreads({n}) (any time, in every process)", n=n)),
+                     ("numba", tr("export NUMBA_NUM_THREADS={n} before Python starts (Numba reads it at "
+                                  "import), or numba.set_num_threads({n}) at run time", n=n)),
+                     ("torch", tr("torch.set_num_threads({n}) (any time, in every process)", n=n))):
         v = thr.get(lib)
         if isinstance(v, int) and v > n:
-            _problem(problems, FAIL, "threads", f"{lib} runs {v} threads on {_ncpus(n)} (oversubscribed)", fix)
+            _problem(problems, FAIL, "threads", tr("{lib} runs {v} threads on {cpus} (oversubscribed)",
+                                                   lib=lib, v=v, cpus=_ncpus(n)), fix)
     pools = thr.get("pools")
     if isinstance(pools, list):
         for p in pools:
             k = p.get("num_threads")
             if isinstance(k, int) and k > n:
                 name = f"{p.get('internal_api')} ({Path(str(p.get('filepath'))).name})"
-                _problem(problems, FAIL, "threads", f"{name} pool has {k} threads on {_ncpus(n)} (oversubscribed)",
-                         f"export OMP_NUM_THREADS={n} OPENBLAS_NUM_THREADS={n} before Python starts, "
-                         f"or threadpool_limits({n})")
+                _problem(problems, FAIL, "threads", tr("{name} pool has {k} threads on {cpus} (oversubscribed)",
+                                                       name=name, k=k, cpus=_ncpus(n)),
+                         tr("export OMP_NUM_THREADS={n} OPENBLAS_NUM_THREADS={n} before Python starts, "
+                            "or threadpool_limits({n})", n=n))
         omp = [p for p in pools if p.get("user_api") == "openmp"]
         if len({p.get("filepath") for p in omp}) > 1:
             _problem(problems, INFO, "threads",
-                     f"{len(omp)} OpenMP runtimes are loaded ({', '.join(Path(str(p['filepath'])).name for p in omp)})",
-                     "each has its own pool: cap them all (OMP_NUM_THREADS or threadpool_limits), "
-                     "and avoid running them at the same time")
+                     tr("{count} OpenMP runtimes are loaded ({files})", count=len(omp),
+                        files=", ".join(Path(str(p["filepath"])).name for p in omp)),
+                     tr("each has its own pool: cap them all (OMP_NUM_THREADS or threadpool_limits), "
+                        "and avoid running them at the same time"))
         total = sum(p.get("num_threads") or 0 for p in pools) + sum(
             v for v in (thr.get("cv2"), thr.get("numba")) if isinstance(v, int))
         if total > 2 * n and n > 0:
             _problem(problems, INFO, "threads",
-                     f"all pools together could start {total} threads on {_ncpus(n)}",
-                     "fine while only one library runs at a time; nested or concurrent pools oversubscribe")
+                     tr("all pools together could start {total} threads on {cpus}", total=total, cpus=_ncpus(n)),
+                     tr("fine while only one library runs at a time; nested or concurrent pools oversubscribe"))
     # compiler
     cc = d["compiler"]
     if isinstance(cc, dict):
         if not cc.get("c_ok"):
-            _problem(problems, FAIL, "compiler", f"no working C compiler ({cc.get('detail')})",
-                     "install one: apt install build-essential / xcode-select --install / MSVC Build Tools")
+            _problem(problems, FAIL, "compiler", tr("no working C compiler ({detail})", detail=cc.get("detail")),
+                     tr("install one: apt install build-essential / xcode-select --install / MSVC Build Tools"))
         elif not cc.get("openmp_ok"):
-            _problem(problems, WARN, "compiler", f"the C compiler has no working OpenMP ({cc.get('detail')})",
-                     "install OpenMP (apt install libgomp1 / brew install libomp); parallel lessons run serially")
+            _problem(problems, WARN, "compiler", tr("the C compiler has no working OpenMP ({detail})",
+                                                    detail=cc.get("detail")),
+                     tr("install OpenMP (apt install libgomp1 / brew install libomp); parallel lessons run serially"))
     # native build
     nat = d["native"]
     if is_unknown(nat):
-        _problem(problems, FAIL, "native", f"optkit.native is missing: {nat}",
-                 "build it: python setup.py build_ext --inplace (or make lab / make test)")
+        _problem(problems, FAIL, "native", tr("optkit.native is missing: {why}", why=nat),
+                 tr("build it: python setup.py build_ext --inplace (or make lab / make test)"))
     elif isinstance(nat, dict) and nat.get("openmp") is False:
-        _problem(problems, WARN, "native", "optkit.native was built without OpenMP",
-                 "rebuild with a compiler that has OpenMP (unset OPTKIT_NO_OPENMP)")
+        _problem(problems, WARN, "native", tr("optkit.native was built without OpenMP"),
+                 tr("rebuild with a compiler that has OpenMP (unset OPTKIT_NO_OPENMP)"))
     # memory
     lim, avail = mem.get("cgroup_limit_bytes"), mem.get("available_bytes")
     if isinstance(avail, int) and avail < 2 * 2**30:
-        _problem(problems, WARN, "memory", f"only {avail / 2**30:.1f} GiB available",
-                 "close other programs; the notebooks need about 2 GiB")
+        _problem(problems, WARN, "memory", tr("only {gib} GiB available", gib=f"{avail / 2**30:.1f}"),
+                 tr("close other programs; the notebooks need about 2 GiB"))
     if isinstance(lim, int) and lim < 2 * 2**30:
-        _problem(problems, WARN, "memory", f"cgroup memory limit is {lim / 2**30:.1f} GiB",
-                 "raise the container's --memory limit to at least 4 GiB")
+        _problem(problems, WARN, "memory", tr("cgroup memory limit is {gib} GiB", gib=f"{lim / 2**30:.1f}"),
+                 tr("raise the container's --memory limit to at least 4 GiB"))
     # GPU
     for g in gpu.get("gpus", []):
         idx = g.get("index", "?")
         if g.get("persistence_mode", "").lower() not in ("enabled", "on"):
-            _problem(problems, WARN, "gpu", f"GPU {idx}: persistence mode is {g.get('persistence_mode')}",
-                     "sudo nvidia-smi -pm 1 (or run nvidia-persistenced): without it the driver de-initialises "
-                     "the GPU whenever no process uses it, and the next job pays the start-up again")
+            _problem(problems, WARN, "gpu", tr("GPU {idx}: persistence mode is {mode}", idx=idx,
+                                               mode=g.get("persistence_mode")),
+                     tr("sudo nvidia-smi -pm 1 (or run nvidia-persistenced): without it the driver de-initialises "
+                        "the GPU whenever no process uses it, and the next job pays the start-up again"))
         if g.get("pstate") and g.get("pstate") != "P0":
-            _problem(problems, INFO, "gpu", f"GPU {idx}: performance state {g.get('pstate')} now",
-                     "idle GPUs sit in P8; under load expect P0 (data-centre cards) or P2 (GeForce "
-                     "cards compute in P2 by design); whether clocks are held back shows in the "
-                     "clocks event reasons of nvidia-smi -q -d PERFORMANCE (power cap, thermal)")
+            _problem(problems, INFO, "gpu", tr("GPU {idx}: performance state {pstate} now", idx=idx,
+                                               pstate=g.get("pstate")),
+                     tr("idle GPUs sit in P8; under load expect P0 (data-centre cards) or P2 (GeForce "
+                        "cards compute in P2 by design); whether clocks are held back shows in the "
+                        "clocks event reasons of nvidia-smi -q -d PERFORMANCE (power cap, thermal)"))
     d["problems"] = problems
     d["recommendations"] = _recommend(d)
     d["checklist"] = _checklist(d)
@@ -763,33 +772,33 @@ def _recommend(d: dict) -> list:
     n = d["cpus"]["usable"]
     rec = [
         {"setting": f"export OMP_NUM_THREADS={n}",
-         "why": f"{n} usable CPUs; OpenMP runtimes (libgomp: our extension, torch's own copy), OpenBLAS "
-                "and PyTorch read it at start-up; Numba does not (NUMBA_NUM_THREADS)"},
+         "why": tr("{n} usable CPUs; OpenMP runtimes (libgomp: our extension, torch's own copy), OpenBLAS "
+                   "and PyTorch read it at start-up; Numba does not (NUMBA_NUM_THREADS)", n=n)},
         {"setting": f"export OPENBLAS_NUM_THREADS={n} MKL_NUM_THREADS={n}",
-         "why": "NumPy's OpenBLAS otherwise sizes its pool from the affinity mask; it ignores the quota"},
+         "why": tr("NumPy's OpenBLAS otherwise sizes its pool from the affinity mask; it ignores the quota")},
         {"setting": f"export NUMBA_NUM_THREADS={n}",
-         "why": "Numba reads it once, at import, and sizes its pool from the affinity mask otherwise "
-                "(which ignores the cgroup quota); later, numba.set_num_threads can only stay at or below it"},
-        {"setting": "cv2.setNumThreads(1)  # when you bring your own threads or processes",
-         "why": f"otherwise cv2.setNumThreads({n}); OpenCV reads the affinity mask and the cgroup quota, "
-                "but every worker process still starts a pool of that size"},
-        {"setting": f"W worker processes: give each max(1, {n} // W) threads "
-                    "(threadpoolctl.threadpool_limits(k) in the worker)",
-         "why": "workers x threads per worker should not exceed the usable CPUs"},
+         "why": tr("Numba reads it once, at import, and sizes its pool from the affinity mask otherwise "
+                   "(which ignores the cgroup quota); later, numba.set_num_threads can only stay at or below it")},
+        {"setting": tr("cv2.setNumThreads(1)  # when you bring your own threads or processes"),
+         "why": tr("otherwise cv2.setNumThreads({n}); OpenCV reads the affinity mask and the cgroup quota, "
+                   "but every worker process still starts a pool of that size", n=n)},
+        {"setting": tr("W worker processes: give each max(1, {n} // W) threads "
+                       "(threadpoolctl.threadpool_limits(k) in the worker)", n=n),
+         "why": tr("workers x threads per worker should not exceed the usable CPUs")},
     ]
     if d["threads"].get("torch") not in (None, "not installed"):
         rec.append({"setting": f"torch.set_num_threads({n})",
-                    "why": "torch sizes its pool by its own rule (the cores it sees, not the quota) and "
-                           "may bring its own libgomp (pip wheels bundle one): threadpoolctl shows "
-                           "whether you have one OpenMP pool or two"})
+                    "why": tr("torch sizes its pool by its own rule (the cores it sees, not the quota) and "
+                              "may bring its own libgomp (pip wheels bundle one): threadpoolctl shows "
+                              "whether you have one OpenMP pool or two")})
     if d["gpu"].get("present"):
         rec.append({"setting": "sudo nvidia-smi -pm 1",
-                    "why": "persistence mode keeps the GPU initialised while idle; no start-up cost per job"})
-        rec.append({"setting": "under load: nvidia-smi -q -d PERFORMANCE",
-                    "why": "P0 (data-centre cards) or P2 (GeForce, by design) under load; the clocks "
-                           "event reasons say whether power or temperature holds the clocks back"})
+                    "why": tr("persistence mode keeps the GPU initialised while idle; no start-up cost per job")})
+        rec.append({"setting": tr("under load: nvidia-smi -q -d PERFORMANCE"),
+                    "why": tr("P0 (data-centre cards) or P2 (GeForce, by design) under load; the clocks "
+                              "event reasons say whether power or temperature holds the clocks back")})
         rec.append({"setting": "torch.zeros(..., device='cuda'); torch.cuda.synchronize() before timing",
-                    "why": "create tensors on the device, and time finished work, not launches"})
+                    "why": tr("create tensors on the device, and time finished work, not launches")})
     return rec
 
 
@@ -804,41 +813,41 @@ def _checklist(d: dict) -> list:
         items.append({"item": item, "status": status, "detail": detail})
 
     q = cpus["cgroup_quota_cpus"]
-    add("CPU quota known (docker --cpus / cgroup)",
+    add(tr("CPU quota known (docker --cpus / cgroup)"),
         "ok" if isinstance(q, float) or q is None else "check",
-        f"quota {q:g} CPUs" if isinstance(q, float) else ("no quota set" if q is None else str(q)))
+        tr("quota {q} CPUs", q=f"{q:g}") if isinstance(q, float) else (tr("no quota set") if q is None else str(q)))
     unset = [k for k, v in env.items() if v is None]
     bad = [k for k, v in env.items() if v is not None and (not str(v).isdigit() or int(v) > n)]
-    add(f"thread env vars set to the usable CPUs ({n})",
+    add(tr("thread env vars set to the usable CPUs ({n})", n=n),
         "fix" if bad else ("set me" if unset else "ok"),
-        (f"too high or invalid: {', '.join(bad)}; " if bad else "")
-        + (f"not set: {', '.join(unset)}" if unset else "all set"))
+        (tr("too high or invalid: {names}; ", names=", ".join(bad)) if bad else "")
+        + (tr("not set: {names}", names=", ".join(unset)) if unset else tr("all set")))
     aff = cpus["affinity_count"]
-    add("affinity mask matches the quota",
+    add(tr("affinity mask matches the quota"),
         "ok" if isinstance(aff, int) and (not isinstance(q, float) or aff <= math.ceil(q) + 1) else "check",
-        f"affinity {aff} CPUs, quota {q if q is not None else 'none'}; "
-        "--cpuset-cpus pins the container to cores")
+        tr("affinity {aff} CPUs, quota {q}; --cpuset-cpus pins the container to cores",
+           aff=aff, q=q if q is not None else tr("none")))
     pools = thr.get("pools") if isinstance(thr.get("pools"), list) else []
     over = [p for p in pools if isinstance(p.get("num_threads"), int) and p["num_threads"] > n]
     over += [{"internal_api": k} for k in ("cv2", "numba", "torch")
              if isinstance(thr.get(k), int) and thr[k] > n]
-    add("every pool <= usable CPUs (threadpoolctl, cv2, numba, torch)",
+    add(tr("every pool <= usable CPUs (threadpoolctl, cv2, numba, torch)"),
         "fix" if over else "ok",
-        ("oversubscribed: " + ", ".join(str(p.get("internal_api")) for p in over)) if over
-        else f"{len(pools)} BLAS/OpenMP pools, none above {n}")
+        tr("oversubscribed: {names}", names=", ".join(str(p.get("internal_api")) for p in over)) if over
+        else tr("{count} BLAS/OpenMP pools, none above {n}", count=len(pools), n=n))
     lim = mem.get("cgroup_limit_bytes")
-    add("memory limit set and known",
+    add(tr("memory limit set and known"),
         "ok" if isinstance(lim, int) else "check",
-        f"limit {lim / 2**30:.1f} GiB" if isinstance(lim, int)
-        else "no cgroup memory limit: the container can use all host memory (set --memory)")
+        tr("limit {gib} GiB", gib=f"{lim / 2**30:.1f}") if isinstance(lim, int)
+        else tr("no cgroup memory limit: the container can use all host memory (set --memory)"))
     if gpu.get("present"):
         pm = all(g.get("persistence_mode", "").lower() in ("enabled", "on") for g in gpu["gpus"])
-        add("GPU persistence mode on", "ok" if pm else "fix",
+        add(tr("GPU persistence mode on"), "ok" if pm else "fix",
             ", ".join(f"GPU {g['index']}: {g['persistence_mode']}, {g['pstate']}" for g in gpu["gpus"]))
-        add("GPU clocks not held back under load", "check",
-            "nvidia-smi -q -d PERFORMANCE while the service runs: clocks event reasons")
+        add(tr("GPU clocks not held back under load"), "check",
+            tr("nvidia-smi -q -d PERFORMANCE while the service runs: clocks event reasons"))
     else:
-        add("GPU state (persistence, P-state)", "n/a", gpu.get("summary", "no GPU"))
+        add(tr("GPU state (persistence, P-state)"), "n/a", gpu.get("summary", "no GPU"))
     return items
 
 
@@ -894,14 +903,14 @@ def collect(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup", 
 def _fmt_bytes(v):
     if isinstance(v, int):
         return f"{v / 2**30:.1f} GiB"
-    return "no limit" if v is None else str(v)
+    return tr("no limit") if v is None else str(v)
 
 
 def _fmt(v):
     if v is None:
-        return "not set"
+        return tr("not set")
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return tr("yes") if v else tr("no")
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, list):
@@ -936,49 +945,50 @@ def sections(d: dict) -> list:
     rows = [("python", f"{py.get('version')} ({py.get('implementation')})" if isinstance(py, dict) else str(py))]
     pk = d.get("packages", {})
     rows += [(k, str(v)) for k, v in pk.items()] if isinstance(pk, dict) else [("packages", str(pk))]
-    out.append(("Python & packages", rows))
+    out.append((tr("Python & packages"), rows))
     c = d["cpus"]
     q = c.get("cgroup_quota_cpus")
-    quota = (f"{q:g} CPUs" if isinstance(q, float) else ("no limit" if q is None else str(q)))
+    quota = (tr("{q} CPUs", q=f"{q:g}") if isinstance(q, float) else (tr("no limit") if q is None else str(q)))
     if c.get("cgroup_quota_raw") is not None:
         quota += f"  [cgroup v{c.get('cgroup_version')}: {c.get('cgroup_quota_raw')}]"
-    out.append(("CPUs", [
-        ("model", str(c.get("model"))),
+    out.append((tr("CPUs"), [
+        (tr("model"), str(c.get("model"))),
         ("os.cpu_count()", str(c.get("os_cpu_count"))),
-        ("affinity mask", _affinity_text(c.get("affinity"))),
-        ("cgroup CPU quota", quota),
+        (tr("affinity mask"), _affinity_text(c.get("affinity"))),
+        (tr("cgroup CPU quota"), quota),
         ("loky cpu_count()", str(c.get("loky_cpu_count"))),
-        ("usable CPUs", str(c.get("usable"))),
+        (tr("usable CPUs"), str(c.get("usable"))),
     ]))
     m = d.get("memory", {})
-    out.append(("Memory", [
-        ("total", _fmt_bytes(m.get("total_bytes"))),
-        ("available", _fmt_bytes(m.get("available_bytes"))),
-        ("cgroup limit", _fmt_bytes(m.get("cgroup_limit_bytes"))
+    out.append((tr("Memory"), [
+        (tr("total"), _fmt_bytes(m.get("total_bytes"))),
+        (tr("available"), _fmt_bytes(m.get("available_bytes"))),
+        (tr("cgroup limit"), _fmt_bytes(m.get("cgroup_limit_bytes"))
          + (f"  [{m.get('cgroup_limit_raw')}]" if m.get("cgroup_limit_raw") else "")),
     ]))
     t = d.get("threads", {})
     rows = [(k, _fmt(v)) for k, v in t.get("env", {}).items()]
-    rows += [("cv2.getNumThreads()", _fmt(t.get("cv2"))), ("numba threads", _fmt(t.get("numba"))),
+    rows += [("cv2.getNumThreads()", _fmt(t.get("cv2"))), (tr("numba threads"), _fmt(t.get("numba"))),
              ("torch.get_num_threads()", _fmt(t.get("torch")))]
     pools = t.get("pools")
     if isinstance(pools, list):
         for p in pools:
             rows.append((f"pool {p.get('user_api')}/{p.get('internal_api')}",
-                         f"{p.get('num_threads')} threads  {Path(str(p.get('filepath'))).name}"))
+                         tr("{n} threads  {file}", n=p.get("num_threads"), file=Path(str(p.get("filepath"))).name)))
     else:
         rows.append(("threadpoolctl", str(pools)))
-    out.append(("Threads & pools", rows))
+    out.append((tr("Threads & pools"), rows))
     cc = d.get("compiler")
     if isinstance(cc, dict):
-        out.append(("Compiler & OpenMP", [("C compiler", str(cc.get("cc") or "none")),
-                                          ("compiles C", _fmt(cc.get("c_ok"))),
-                                          ("OpenMP works", _fmt(cc.get("openmp_ok"))
-                                           + (f" ({cc['openmp_threads']} threads)" if cc.get("openmp_threads") else "")),
-                                          ("detail", str(cc.get("detail")))]))
+        out.append((tr("Compiler & OpenMP"), [(tr("C compiler"), str(cc.get("cc") or tr("none"))),
+                                              (tr("compiles C"), _fmt(cc.get("c_ok"))),
+                                              (tr("OpenMP works"), _fmt(cc.get("openmp_ok"))
+                                               + (tr(" ({n} threads)", n=cc["openmp_threads"])
+                                                  if cc.get("openmp_threads") else "")),
+                                              (tr("detail"), str(cc.get("detail")))]))
     else:
-        out.append(("Compiler & OpenMP", [("C compiler", str(cc))]))
-    out.append(("Native build (optkit.native)", [("build_info()", _fmt(d.get("native")))]))
+        out.append((tr("Compiler & OpenMP"), [(tr("C compiler"), str(cc))]))
+    out.append((tr("Native build (optkit.native)"), [("build_info()", _fmt(d.get("native")))]))
     g = d.get("gpu", {})
     rows = [("GPU", str(g.get("summary")))]
     for x in g.get("gpus", []):
@@ -986,17 +996,45 @@ def sections(d: dict) -> list:
                      f"{x.get('pstate')}, {x.get('memory.used')}/{x.get('memory.total')} MiB, "
                      f"SM {x.get('clocks.sm')}/{x.get('clocks.max.sm')} MHz"))
     if g.get("error") and not g.get("present"):
-        rows.append(("why", str(g.get("error"))))
+        rows.append((tr("why"), str(g.get("error"))))
     rows.append(("torch.cuda.is_available()", _fmt(g.get("torch_cuda"))))
     out.append(("GPU", rows))
     probs = d.get("problems", [])
     rows = [(f"[{p['severity']}] {p['topic']}", f"{p['message']}  ->  {p['advice']}") for p in probs]
-    out.append(("Problems & advice", rows or [("none", "nothing to fix")]))
-    out.append(("Recommended settings for this machine",
+    out.append((tr("Problems & advice"), rows or [(tr("none"), tr("nothing to fix"))]))
+    out.append((tr("Recommended settings for this machine"),
                 [(r["setting"], r["why"]) for r in d.get("recommendations", [])]))
-    out.append(("Production-container checklist",
+    out.append((tr("Production-container checklist"),
                 [(f"[{i['status']}] {i['item']}", i["detail"]) for i in d.get("checklist", [])]))
     return out
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide characters (Hangul) take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap_columns(text: str, width: int, initial_indent: str, subsequent_indent: str) -> list:
+    """Greedy word wrap by terminal columns (for Korean text); words are never broken."""
+    import re
+
+    lines, line = [], initial_indent
+    for chunk in re.split(r"(\s+)", text.strip()):
+        if not chunk:
+            continue
+        if chunk.isspace():
+            if line.strip():
+                line += chunk
+            continue
+        if line.strip() and _columns(line) + _columns(chunk) > width:
+            lines.append(line.rstrip())
+            line = subsequent_indent
+        line += chunk
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
 
 
 class Report:
@@ -1027,26 +1065,34 @@ class Report:
 
         secs = sections(self.data)
         if only:
+            only = {tr(t) for t in only} | set(only)     # English titles work in every language
             secs = [s for s in secs if s[0] in only]
-        width = min(34, max((len(k) for _, rows in secs for k, _ in rows), default=10))
+        width = min(34, max((_columns(k) for _, rows in secs for k, _ in rows), default=10))
         indent = " " * (width + 4)
-        wrap = functools.partial(textwrap.wrap, width=max(40, line_width), break_long_words=False,
-                                 break_on_hyphens=False)
+        plain = functools.partial(textwrap.wrap, width=max(40, line_width), break_long_words=False,
+                                  break_on_hyphens=False)
+
+        def wrap(text, initial_indent, subsequent_indent):
+            if _columns(text) == len(text):           # no double-width (Hangul) characters
+                return plain(text, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+            return _wrap_columns(text, max(40, line_width), initial_indent, subsequent_indent)
+
         lines = []
         for title, rows in secs:
             lines.append(title)
-            lines.append("-" * len(title))
+            lines.append("-" * _columns(title))
             for k, v in rows:
-                if len(k) <= width:
-                    first, rest = f"  {k:<{width}}  ", indent
+                if _columns(k) <= width:
+                    first, rest = "  " + k + " " * (width - _columns(k)) + "  ", indent
                 else:  # long keys (settings, checklist items): key line(s), then the value indented
                     lines += wrap(k, initial_indent="  ", subsequent_indent="      ")
                     first, rest = indent, indent
                 lines += wrap(str(v), initial_indent=first, subsequent_indent=rest) or [first.rstrip()]
             lines.append("")
         n_fail = sum(p["severity"] == FAIL for p in self.problems)
-        lines.append(f"usable CPUs: {self.usable_cpus}; GPU: {self.data['gpu'].get('summary')}; "
-                     + ("no misconfiguration found" if n_fail == 0 else f"{n_fail} misconfiguration(s) to fix"))
+        lines.append(tr("usable CPUs: {n}; GPU: {gpu}; ", n=self.usable_cpus, gpu=self.data["gpu"].get("summary"))
+                     + (tr("no misconfiguration found") if n_fail == 0
+                        else tr("{n} misconfiguration(s) to fix", n=n_fail)))
         return "\n".join(lines)
 
     def checklist(self) -> str:
@@ -1102,8 +1148,8 @@ def main(argv=None) -> int:
     if args.check:
         fails = [p for p in rep.problems if p["severity"] == FAIL]
         if not args.json:
-            print(f"\ncheck: {'FAILED' if fails else 'ok'} "
-                  f"({len(fails)} misconfiguration(s) an instructor should fix)")
+            print("\n" + tr("check: {state} ({n} misconfiguration(s) an instructor should fix)",
+                            state="FAILED" if fails else "ok", n=len(fails)))
         return 1 if fails else 0
     return 0
 

@@ -50,6 +50,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import messages_ko
+
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 LANGUAGES = ("en", "ko")
@@ -69,53 +71,9 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # What optkit says: language setting and message catalogue
 
-#: English message -> translation, per language. Keys are the exact English text passed to tr().
-MESSAGES: dict[str, dict[str, str]] = {
-    "ko": {
-        # optkit.check verdict labels (for check.py to pass through tr(); the statuses stored
-        # in the verdict records stay English)
-        "PASS": "통과",
-        "WRONG": "오답",
-        "ERROR": "오류",
-        "TIMEOUT": "시간 초과",
-        "TOO SLOW": "너무 느림",
-        "NOT YET": "아직",
-        # optkit.lineprof
-        "{share:.0f}% of the time": "시간의 {share:.0f}%",
-        "share of the function's time [%]": "함수 시간 중 비중 [%]",
-        "Where {name}() spends its time (line_profiler; profiler overhead x{overhead:.1f})":
-            "{name}()의 시간은 어디에 쓰이나 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
-        # optkit.plot
-        "red: slower than {than}": "빨간색: {than}보다 느림",
-        "the baseline": "기준 구현",
-        "baseline": "기준 구현",
-        "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
-            "⚠ 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 결과의 .warnings()를 보세요",
-        "the previous step": "이전 단계",
-        "speedup vs {baseline} (higher is better)": "{baseline} 대비 속도 향상 (높을수록 좋음)",
-        "Speedup over the baseline (median time per call)": "기준 구현 대비 속도 향상 (호출당 시간의 중앙값)",
-        "input size n": "입력 크기 n",
-        "median time per call": "호출당 시간의 중앙값",
-        "throughput [{unit} / s]": "처리량 [{unit} / s]",
-        "Time vs input size": "입력 크기에 따른 시간",
-        "Throughput vs input size": "입력 크기에 따른 처리량",
-        "ideal (y = x)": "이상적 (y = x)",
-        " usable CPUs = {usable}: more threads only compete": " 사용 가능한 CPU = {usable}: 스레드를 더 늘리면 경쟁만 합니다",
-        "threads": "스레드 수",
-        "Thread scaling (labels: parallel efficiency = speedup / threads)":
-            "스레드 확장성 (라벨: 병렬 효율 = 속도 향상 / 스레드 수)",
-        "speedup vs {n} thread": "스레드 {n}개 대비 속도 향상",
-        "speedup vs {n} threads": "스레드 {n}개 대비 속도 향상",
-        " usable CPUs = {usable}: more workers only compete": " 사용 가능한 CPU = {usable}: 워커를 더 늘리면 경쟁만 합니다",
-        "workers": "워커 수",
-        "Worker scaling (labels: parallel efficiency = speedup / workers)":
-            "워커 확장성 (라벨: 병렬 효율 = 속도 향상 / 워커 수)",
-        "speedup vs {n} worker": "워커 {n}개 대비 속도 향상",
-        "speedup vs {n} workers": "워커 {n}개 대비 속도 향상",
-        "cumulative speedup vs {first}": "{first} 대비 누적 속도 향상",
-        "Optimisation ladder (cumulative speedup per step)": "최적화 사다리 (단계별 누적 속도 향상)",
-    },
-}
+#: English message -> translation, per language. Keys are the exact English text passed to tr();
+#: the Korean catalogue lives in optkit/messages_ko.py (plain data).
+MESSAGES: dict[str, dict[str, str]] = {"ko": messages_ko.MESSAGES}
 
 
 def lang(env=None) -> str:

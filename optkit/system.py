@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from .i18n import tr
+
 __all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
            "oversubscription_experiment", "threads_per_worker", "import_steps", "stream", "alloc_vs_out",
            "kernel_bandwidth", "kernel_bandwidths", "bandwidth_chart", "normalize_fresh", "normalize_into", "async_timing_demo",
@@ -536,17 +538,18 @@ def bandwidth_chart(gbs: dict, roof: float, roof_label="measured roof", title=No
     top = max(max(vals.values()), roof)
     ax.axvline(roof, color="black", linestyle="--", linewidth=1.2, gid="roof")
     ax.set_ylim(len(labels) - 0.5, -1.2)             # room above the first bar for the roof's label
-    ax.text(roof, -0.85, f"{roof_label}: {roof:.1f} GB/s", ha="center", va="center", fontsize=9,
+    ax.text(roof, -0.85, f"{tr(roof_label)}: {roof:.1f} GB/s", ha="center", va="center", fontsize=9,
             bbox=dict(facecolor="white", edgecolor="none", pad=1.5))
     for yi, k in zip(y, labels):
-        ax.text(vals[k] + top * 0.012, yi, f"{vals[k]:.1f} GB/s  ({vals[k] / roof:.0%} of the roof)",
+        ax.text(vals[k] + top * 0.012, yi, tr("{gbs} GB/s  ({share} of the roof)", gbs=f"{vals[k]:.1f}",
+                                              share=f"{vals[k] / roof:.0%}"),
                 va="center", ha="left", fontsize=9, zorder=3,
                 bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.0))
     ax.set_xlim(0, top * 1.45)
-    ax.set_xlabel("achieved bandwidth, useful bytes only [GB/s] (higher is better)")
+    ax.set_xlabel(tr("achieved bandwidth, useful bytes only [GB/s] (higher is better)"))
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
-    _title(fig, ax, title or "Achieved memory bandwidth against the measured roof")
+    _title(fig, ax, tr(title) if title else tr("Achieved memory bandwidth against the measured roof"))
     return fig
 
 

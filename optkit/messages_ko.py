@@ -1,0 +1,337 @@
+"""Korean catalogue of what optkit says: English message (the exact text passed to
+optkit.i18n.tr) -> Korean. Plain data; importing it changes nothing.
+
+Style: 합니다체, concise; code identifiers, dtypes and numbers stay as they are; terms as in
+the course glossary (shared/glossary-ko.md). tests/test_i18n_messages.py checks that every
+literal tr() message in optkit/ has an entry here and that the {fields} match.
+"""
+
+MESSAGES: dict[str, str] = {
+    # optkit.check verdict labels (for check.py to pass through tr(); the statuses stored
+    # in the verdict records stay English)
+    "PASS": "통과",
+    "WRONG": "오답",
+    "ERROR": "오류",
+    "TIMEOUT": "시간 초과",
+    "TOO SLOW": "너무 느림",
+    "NOT YET": "아직",
+    # optkit.lineprof
+    "{share:.0f}% of the time": "시간의 {share:.0f}%",
+    "share of the function's time [%]": "함수 시간 중 비중 [%]",
+    "Where {name}() spends its time (line_profiler; profiler overhead x{overhead:.1f})":
+        "{name}()의 시간은 어디에 쓰이나 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
+    # optkit.plot
+    "red: slower than {than}": "빨간색: {than}보다 느림",
+    "the baseline": "기준 구현",
+    "baseline": "기준 구현",
+    "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
+        "⚠ 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 결과의 .warnings()를 보세요",
+    "the previous step": "이전 단계",
+    "speedup vs {baseline} (higher is better)": "{baseline} 대비 속도 향상 (높을수록 좋음)",
+    "Speedup over the baseline (median time per call)": "기준 구현 대비 속도 향상 (호출당 시간의 중앙값)",
+    "input size n": "입력 크기 n",
+    "median time per call": "호출당 시간의 중앙값",
+    "throughput [{unit} / s]": "처리량 [{unit} / s]",
+    "Time vs input size": "입력 크기에 따른 시간",
+    "Throughput vs input size": "입력 크기에 따른 처리량",
+    "ideal (y = x)": "이상적 (y = x)",
+    " usable CPUs = {usable}: more threads only compete": " 사용 가능한 CPU = {usable}: 스레드를 더 늘리면 경쟁만 합니다",
+    "threads": "스레드 수",
+    "Thread scaling (labels: parallel efficiency = speedup / threads)":
+        "스레드 확장성 (라벨: 병렬 효율 = 속도 향상 / 스레드 수)",
+    "speedup vs {n} thread": "스레드 {n}개 대비 속도 향상",
+    "speedup vs {n} threads": "스레드 {n}개 대비 속도 향상",
+    " usable CPUs = {usable}: more workers only compete": " 사용 가능한 CPU = {usable}: 워커를 더 늘리면 경쟁만 합니다",
+    "workers": "워커 수",
+    "Worker scaling (labels: parallel efficiency = speedup / workers)":
+        "워커 확장성 (라벨: 병렬 효율 = 속도 향상 / 워커 수)",
+    "speedup vs {n} worker": "워커 {n}개 대비 속도 향상",
+    "speedup vs {n} workers": "워커 {n}개 대비 속도 향상",
+    "cumulative speedup vs {first}": "{first} 대비 누적 속도 향상",
+    "Optimisation ladder (cumulative speedup per step)": "최적화 사다리 (단계별 누적 속도 향상)",
+    # optkit.check: verdicts (the statuses stored in the records stay English)
+    "median per call: ": "호출당 시간의 중앙값: ",
+    "yours": "내 함수",
+    "reference": "참조 구현",
+    "{dtype} array of shape {shape}": "{dtype} 배열, shape {shape}",
+    "{kind} {dtype} of shape {shape}": "{kind} {dtype}, shape {shape}",
+    "{kind} of {n} items": "항목 {n}개짜리 {kind}",
+    "no arguments": "인자 없음",
+    "argument {i}": "인자 {i}",
+    "; the values are close, only not close enough: do you compute in float32 where the reference "
+    "uses float64 (or the other way round), or in a different order?":
+        "; 값이 가깝기는 하지만 충분히 가깝지는 않습니다: 참조 구현이 float64로 계산하는 곳을 float32로 "
+        "계산하고 있지 않나요(또는 그 반대)? 아니면 계산 순서가 다른가요?",
+    "; the items are right but in a different order (item {i} is {got}, expected {expected}): "
+    "keep the order of the input":
+        "; 항목은 맞지만 순서가 다릅니다 (항목 {i}이 {got}인데, {expected}이어야 합니다): "
+        "입력의 순서를 지키세요",
+    "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
+    "`{array}` at an index that does not depend on `{var}` (a data race?): give each thread its own memory":
+        "여러 스레드가 같은 원소에 쓸 수 있습니다: `{var}`에 대한 prange 루프에서 `{line}`은 "
+        "`{var}`에 의존하지 않는 인덱스로 `{array}`에 씁니다 (데이터 경쟁(data race)?): "
+        "스레드마다 자기 메모리를 쓰게 하세요",
+    "the exercise's reference": "연습 문제의 참조 구현",
+    "the exercise's baseline": "연습 문제의 기준 구현",
+    "a ready-made version of what the exercise asks": "연습 문제가 요구하는 계산의 기성 구현",
+    "the check itself failed: {kind}: {exc}": "채점 자체가 실패했습니다: {kind}: {exc}",
+    "input {k} of {n} ({args})": "입력 {k}/{n} ({args})",
+    "the input where {label} ({args})": "'{label}'인 입력 ({args})",
+    "no result within the time budget of {budget} s ({where}); look for a loop that never ends or "
+    "a much too slow approach":
+        "시간 예산 {budget}초 안에 결과가 나오지 않았습니다 ({where}): 끝나지 않는 루프나 "
+        "지나치게 느린 방식이 없는지 살펴보세요",
+    ". The call could not be stopped (it is inside C code, or catches every exception) and keeps "
+    "running in the background; restart the kernel if the notebook slows down":
+        ". 이 호출은 멈출 수 없어(C 코드 안에 있거나 모든 예외를 잡습니다) 백그라운드에서 계속 "
+        "실행됩니다. 노트북이 느려지면 커널을 재시작하세요",
+    "not implemented yet: replace the `raise NotImplementedError` with your code":
+        "아직 구현하지 않았습니다: `raise NotImplementedError`를 직접 작성한 코드로 바꾸세요",
+    "your function raised {kind}: {exc} (on {where})": "함수에서 {kind} 예외가 발생했습니다: {exc} ({where})",
+    "expected a function, got {kind}": "함수가 필요한데 {kind}을(를) 받았습니다",
+    "{problem} (on {where})": "{problem} ({where})",
+    "returned None": "None을 반환했습니다",
+    "returned a new object": "새 객체를 반환했습니다",
+    "the task says to write the result into `{out}` and return it; your function {what} (on {where})":
+        "과제는 결과를 `{out}`에 써서 그 `{out}`을 반환하라고 합니다. 작성한 함수는 {what} ({where})",
+    "wrong result on {where}: {exc}; and {rule}": "{where}에서 결과가 틀렸습니다: {exc}. 또한 {rule}",
+    "wrong result on {where}: {exc}": "{where}에서 결과가 틀렸습니다: {exc}",
+    "checking the task's rules": "과제의 규칙을 확인하는 중",
+    "correct values, but {rule}": "값은 맞지만, {rule}",
+    "your function calls {names}: the exercise asks you to write that computation yourself":
+        "함수가 {names}을(를) 호출합니다: 이 연습 문제는 그 계산을 직접 작성하도록 요구합니다",
+    "your function changed its input `{name}` ({exc}); the task expects the inputs unchanged: work on "
+    "a copy or write the result into a new array":
+        "함수가 입력 `{name}`을(를) 바꿨습니다 ({exc}). 과제는 입력이 바뀌지 않기를 요구합니다: "
+        "복사본으로 작업하거나 결과를 새 배열에 쓰세요",
+    " or ": " 또는 ",
+    "on {label} your function returned {value}; the task says it must refuse that input with {want}":
+        "'{label}'에 대해 함수가 {value}을(를) 반환했습니다. 과제는 이 입력을 {want}(으)로 거부해야 한다고 합니다",
+    " (SystemError means a C function returned NULL without setting an exception, or returned a "
+    "result while an exception was set: check every error path)":
+        " (SystemError는 C 함수가 예외를 설정하지 않고 NULL을 반환했거나, 예외가 설정된 상태로 "
+        "결과를 반환했다는 뜻입니다: 모든 오류 경로를 확인하세요)",
+    "on {label} your function raised {kind}: {exc}; the task says it must raise {want}":
+        "'{label}'에 대해 함수에서 {kind} 예외가 발생했습니다: {exc}. 과제는 {want} 예외를 발생시켜야 "
+        "한다고 합니다",
+    "on a larger input ({args}) your function raised {kind}":
+        "더 큰 입력({args})에서 함수에서 {kind} 예외가 발생했습니다",
+    "on a larger input ({args}) your function ran out of time":
+        "더 큰 입력({args})에서 함수가 시간을 초과했습니다",
+    "different results on identical input: a data race? Two runs on {args} disagree ({exc}); make "
+    "sure no two threads write the same memory":
+        "같은 입력에 다른 결과가 나옵니다: 데이터 경쟁(data race)일까요? {args}에서 두 번 실행한 "
+        "결과가 서로 다릅니다 ({exc}). 두 스레드가 같은 메모리에 쓰지 않도록 하세요",
+    "wrong result on a larger input ({args}): {exc}": "더 큰 입력({args})에서 결과가 틀렸습니다: {exc}",
+    "the output does not match the reference (custom comparison)":
+        "출력이 참조 구현과 일치하지 않습니다 (사용자 정의 비교)",
+    "your function returned None: is a `return` missing?": "함수가 None을 반환했습니다: `return`이 빠지지 않았나요?",
+    "expected a NumPy array (ndarray), got {kind}": "NumPy 배열(ndarray)이어야 하는데 {kind}이(가) 반환되었습니다",
+    "correct on {n} inputs": "입력 {n}개 모두 정답입니다",
+    "correct, but one call takes {call}: timing it (about four calls) does not fit in what is left of "
+    "the {budget} s time budget; the target is {target} vs the {base}":
+        "정답이지만 한 번 호출에 {call}이 걸립니다: 시간을 재려면(약 네 번 호출) {budget}초의 시간 "
+        "예산 중 남은 시간으로는 부족합니다. 목표는 {base} 대비 {target}입니다",
+    "correct, but timing it failed: {kind}: {exc}": "정답이지만 시간 측정에 실패했습니다: {kind}: {exc}",
+    "; the reference solution reaches {speedup}": "; 참조 솔루션은 {speedup}에 도달합니다",
+    "correct; {speedup} vs the {base} ({yours} per call)": "정답입니다. {base} 대비 {speedup} (호출당 {yours})",
+    "correct and fast: {speedup} vs the {base}, target {target} ({yours} per call)":
+        "정답이고 충분히 빠릅니다: {base} 대비 {speedup}, 목표 {target} (호출당 {yours})",
+    "correct, but {speedup} vs the {base}; target {target}": "정답이지만 {base} 대비 {speedup}입니다. 목표는 {target}입니다",
+    "the last compile of `{module}` failed, so there is no new version to check: fix the compile error "
+    "shown under the C cell and run that cell again":
+        "`{module}`의 마지막 컴파일이 실패해서 확인할 새 버전이 없습니다: C 셀 아래에 표시된 컴파일 "
+        "오류를 고친 뒤 그 셀을 다시 실행하세요",
+    # optkit.doctor: problems and advice
+    "{n} usable CPU": "사용 가능한 CPU {n}개",
+    "{n} usable CPUs": "사용 가능한 CPU {n}개",
+    "cgroup CPU quota {error}": "cgroup CPU 제한량: {error}",
+    "check the container's --cpus setting; the usable count falls back to affinity and loky":
+        "컨테이너의 --cpus 설정을 확인하세요. 사용 가능한 CPU 수는 affinity와 loky 값으로 대신 정합니다",
+    "os.cpu_count() says {count} but only {n} are usable (affinity/quota)":
+        "os.cpu_count()는 {count}개라고 하지만 실제로 사용할 수 있는 것은 {n}개뿐입니다 (affinity/제한량)",
+    "size thread pools and worker counts from {n}, not os.cpu_count()":
+        "스레드 풀과 워커 수는 os.cpu_count()가 아니라 {n}을 기준으로 정하세요",
+    "{var}={value} is not a number": "{var}={value}는 숫자가 아닙니다",
+    "{var}={k} is more than the {cpus}": "{var}={k}는 {cpus}보다 많습니다",
+    "export {var}={n} (or less when you run several worker processes)":
+        "export {var}={n} (워커 프로세스를 여러 개 돌린다면 더 적게)",
+    "{var}={k} is not a valid thread count": "{var}={k}는 올바른 스레드 수가 아닙니다",
+    "cv2.setNumThreads({n}) (any time, in every process)": "cv2.setNumThreads({n}) (언제든, 모든 프로세스에서)",
+    "export NUMBA_NUM_THREADS={n} before Python starts (Numba reads it at import), or "
+    "numba.set_num_threads({n}) at run time":
+        "Python을 시작하기 전에 export NUMBA_NUM_THREADS={n} (Numba는 import할 때 읽습니다), "
+        "또는 실행 중에 numba.set_num_threads({n})",
+    "torch.set_num_threads({n}) (any time, in every process)": "torch.set_num_threads({n}) (언제든, 모든 프로세스에서)",
+    "{lib} runs {v} threads on {cpus} (oversubscribed)":
+        "{lib}가 {cpus}에서 스레드 {v}개를 씁니다 (오버서브스크립션)",
+    "{name} pool has {k} threads on {cpus} (oversubscribed)":
+        "{name} 풀이 {cpus}에서 스레드 {k}개를 가집니다 (오버서브스크립션)",
+    "export OMP_NUM_THREADS={n} OPENBLAS_NUM_THREADS={n} before Python starts, or threadpool_limits({n})":
+        "Python을 시작하기 전에 export OMP_NUM_THREADS={n} OPENBLAS_NUM_THREADS={n}, "
+        "또는 threadpool_limits({n})",
+    "{count} OpenMP runtimes are loaded ({files})": "OpenMP 런타임이 {count}개 로드되어 있습니다 ({files})",
+    "each has its own pool: cap them all (OMP_NUM_THREADS or threadpool_limits), and avoid running "
+    "them at the same time":
+        "런타임마다 자기 풀이 있습니다: 모두 제한하고(OMP_NUM_THREADS 또는 threadpool_limits) "
+        "동시에 돌리지 마세요",
+    "all pools together could start {total} threads on {cpus}":
+        "모든 풀을 합치면 {cpus}에서 스레드를 {total}개까지 띄울 수 있습니다",
+    "fine while only one library runs at a time; nested or concurrent pools oversubscribe":
+        "한 번에 한 라이브러리만 돌 때는 괜찮습니다. 풀이 중첩되거나 동시에 돌면 오버서브스크립션이 됩니다",
+    "no working C compiler ({detail})": "동작하는 C 컴파일러가 없습니다 ({detail})",
+    "install one: apt install build-essential / xcode-select --install / MSVC Build Tools":
+        "컴파일러를 설치하세요: apt install build-essential / xcode-select --install / MSVC Build Tools",
+    "the C compiler has no working OpenMP ({detail})": "C 컴파일러에서 OpenMP가 동작하지 않습니다 ({detail})",
+    "install OpenMP (apt install libgomp1 / brew install libomp); parallel lessons run serially":
+        "OpenMP를 설치하세요 (apt install libgomp1 / brew install libomp). 설치 전에는 병렬 수업이 "
+        "직렬로 실행됩니다",
+    "optkit.native is missing: {why}": "optkit.native가 없습니다: {why}",
+    "build it: python setup.py build_ext --inplace (or make lab / make test)":
+        "빌드하세요: python setup.py build_ext --inplace (또는 make lab / make test)",
+    "optkit.native was built without OpenMP": "optkit.native가 OpenMP 없이 빌드되었습니다",
+    "rebuild with a compiler that has OpenMP (unset OPTKIT_NO_OPENMP)":
+        "OpenMP를 지원하는 컴파일러로 다시 빌드하세요 (OPTKIT_NO_OPENMP는 해제)",
+    "only {gib} GiB available": "사용 가능한 메모리가 {gib} GiB뿐입니다",
+    "close other programs; the notebooks need about 2 GiB": "다른 프로그램을 닫으세요. 노트북에는 약 2 GiB가 필요합니다",
+    "cgroup memory limit is {gib} GiB": "cgroup 메모리 제한이 {gib} GiB입니다",
+    "raise the container's --memory limit to at least 4 GiB": "컨테이너의 --memory 제한을 4 GiB 이상으로 올리세요",
+    "GPU {idx}: persistence mode is {mode}": "GPU {idx}: persistence mode가 {mode}입니다",
+    "sudo nvidia-smi -pm 1 (or run nvidia-persistenced): without it the driver de-initialises the GPU "
+    "whenever no process uses it, and the next job pays the start-up again":
+        "sudo nvidia-smi -pm 1 (또는 nvidia-persistenced 실행): 이것이 없으면 GPU를 쓰는 프로세스가 "
+        "없을 때마다 드라이버가 GPU 초기화를 해제해서, 다음 작업이 시작 비용을 다시 치릅니다",
+    "GPU {idx}: performance state {pstate} now": "GPU {idx}: 현재 성능 상태 {pstate}",
+    "idle GPUs sit in P8; under load expect P0 (data-centre cards) or P2 (GeForce cards compute in P2 "
+    "by design); whether clocks are held back shows in the clocks event reasons of nvidia-smi -q -d "
+    "PERFORMANCE (power cap, thermal)":
+        "유휴 GPU는 P8에 머뭅니다. 부하가 걸리면 P0(데이터센터용 카드) 또는 P2(GeForce 카드는 설계상 "
+        "P2에서 연산합니다)가 정상입니다. 클럭이 억제되는지는 nvidia-smi -q -d PERFORMANCE의 "
+        "clocks event reasons(전력 제한, 온도)에 나옵니다",
+    # optkit.doctor: recommended settings
+    "{n} usable CPUs; OpenMP runtimes (libgomp: our extension, torch's own copy), OpenBLAS and PyTorch "
+    "read it at start-up; Numba does not (NUMBA_NUM_THREADS)":
+        "사용 가능한 CPU {n}개. OpenMP 런타임(libgomp: 이 과정의 확장 모듈, torch 자체 사본), OpenBLAS, "
+        "PyTorch는 시작할 때 이 값을 읽습니다. Numba는 읽지 않습니다 (NUMBA_NUM_THREADS)",
+    "NumPy's OpenBLAS otherwise sizes its pool from the affinity mask; it ignores the quota":
+        "설정하지 않으면 NumPy의 OpenBLAS는 affinity mask로 풀 크기를 정하고, 제한량은 무시합니다",
+    "Numba reads it once, at import, and sizes its pool from the affinity mask otherwise (which ignores "
+    "the cgroup quota); later, numba.set_num_threads can only stay at or below it":
+        "Numba는 import할 때 한 번만 읽고, 설정이 없으면 affinity mask로 풀 크기를 정합니다(cgroup "
+        "제한량은 무시). 이후 numba.set_num_threads는 이 값 이하로만 설정할 수 있습니다",
+    "cv2.setNumThreads(1)  # when you bring your own threads or processes":
+        "cv2.setNumThreads(1)  # 스레드나 프로세스를 직접 띄울 때",
+    "otherwise cv2.setNumThreads({n}); OpenCV reads the affinity mask and the cgroup quota, but every "
+    "worker process still starts a pool of that size":
+        "그렇지 않으면 cv2.setNumThreads({n}). OpenCV는 affinity mask와 cgroup 제한량을 읽지만, "
+        "워커 프로세스마다 그 크기의 풀을 따로 띄웁니다",
+    "W worker processes: give each max(1, {n} // W) threads (threadpoolctl.threadpool_limits(k) in the worker)":
+        "워커 프로세스 W개: 각각에 스레드 max(1, {n} // W)개 (워커 안에서 threadpoolctl.threadpool_limits(k))",
+    "workers x threads per worker should not exceed the usable CPUs":
+        "워커 수 x 워커당 스레드 수가 사용 가능한 CPU 수를 넘지 않아야 합니다",
+    "torch sizes its pool by its own rule (the cores it sees, not the quota) and may bring its own "
+    "libgomp (pip wheels bundle one): threadpoolctl shows whether you have one OpenMP pool or two":
+        "torch는 자기 규칙(제한량이 아니라 보이는 코어 수)으로 풀 크기를 정하고, 자체 libgomp를 "
+        "가져올 수 있습니다(pip wheel에 들어 있음): OpenMP 풀이 하나인지 둘인지는 threadpoolctl이 보여 줍니다",
+    "persistence mode keeps the GPU initialised while idle; no start-up cost per job":
+        "persistence mode는 유휴 상태에서도 GPU를 초기화된 채로 유지합니다. 작업마다 시작 비용이 들지 않습니다",
+    "under load: nvidia-smi -q -d PERFORMANCE": "부하 중에: nvidia-smi -q -d PERFORMANCE",
+    "P0 (data-centre cards) or P2 (GeForce, by design) under load; the clocks event reasons say whether "
+    "power or temperature holds the clocks back":
+        "부하 중에는 P0(데이터센터용 카드) 또는 P2(GeForce, 설계상)입니다. 전력이나 온도가 클럭을 "
+        "억제하는지는 clocks event reasons에 나옵니다",
+    "create tensors on the device, and time finished work, not launches":
+        "텐서는 디바이스에서 바로 만들고, 실행 요청(launch)이 아니라 끝난 작업의 시간을 재세요",
+    # optkit.doctor: production-container checklist (statuses ok/check/fix stay English)
+    "CPU quota known (docker --cpus / cgroup)": "CPU 제한량을 알고 있음 (docker --cpus / cgroup)",
+    "quota {q} CPUs": "제한량 CPU {q}개",
+    "no quota set": "제한량 없음",
+    "thread env vars set to the usable CPUs ({n})": "스레드 환경변수를 사용 가능한 CPU 수({n})로 설정함",
+    "too high or invalid: {names}; ": "너무 크거나 잘못됨: {names}; ",
+    "not set: {names}": "설정 안 됨: {names}",
+    "all set": "모두 설정됨",
+    "affinity mask matches the quota": "affinity mask가 제한량과 맞음",
+    "affinity {aff} CPUs, quota {q}; --cpuset-cpus pins the container to cores":
+        "affinity CPU {aff}개, 제한량 {q}; --cpuset-cpus는 컨테이너를 특정 코어에 고정합니다",
+    "none": "없음",
+    "every pool <= usable CPUs (threadpoolctl, cv2, numba, torch)":
+        "모든 풀 <= 사용 가능한 CPU (threadpoolctl, cv2, numba, torch)",
+    "oversubscribed: {names}": "오버서브스크립션: {names}",
+    "{count} BLAS/OpenMP pools, none above {n}": "BLAS/OpenMP 풀 {count}개, 모두 {n} 이하",
+    "memory limit set and known": "메모리 제한을 설정했고 알고 있음",
+    "limit {gib} GiB": "제한 {gib} GiB",
+    "no cgroup memory limit: the container can use all host memory (set --memory)":
+        "cgroup 메모리 제한 없음: 컨테이너가 호스트 메모리를 전부 쓸 수 있습니다 (--memory를 설정하세요)",
+    "GPU persistence mode on": "GPU persistence mode 켜짐",
+    "GPU clocks not held back under load": "부하 중에 GPU 클럭이 억제되지 않음",
+    "nvidia-smi -q -d PERFORMANCE while the service runs: clocks event reasons":
+        "서비스가 도는 동안 nvidia-smi -q -d PERFORMANCE: clocks event reasons",
+    "GPU state (persistence, P-state)": "GPU 상태 (persistence, P-state)",
+    # optkit.doctor: report headings and values
+    "no limit": "제한 없음",
+    "not set": "설정 안 됨",
+    "yes": "예",
+    "no": "아니요",
+    "Python & packages": "Python과 패키지",
+    "{q} CPUs": "CPU {q}개",
+    "CPUs": "CPU",
+    "model": "모델",
+    "affinity mask": "affinity mask",
+    "cgroup CPU quota": "cgroup CPU 제한량",
+    "usable CPUs": "사용 가능한 CPU",
+    "Memory": "메모리",
+    "total": "전체",
+    "available": "사용 가능",
+    "cgroup limit": "cgroup 제한",
+    "numba threads": "numba 스레드 수",
+    "{n} threads  {file}": "스레드 {n}개  {file}",
+    "Threads & pools": "스레드와 풀",
+    "Compiler & OpenMP": "컴파일러와 OpenMP",
+    "C compiler": "C 컴파일러",
+    "compiles C": "C 컴파일 가능",
+    "OpenMP works": "OpenMP 동작",
+    " ({n} threads)": " (스레드 {n}개)",
+    "detail": "상세",
+    "Native build (optkit.native)": "네이티브 빌드 (optkit.native)",
+    "why": "이유",
+    "Problems & advice": "문제와 조언",
+    "nothing to fix": "고칠 것이 없습니다",
+    "Recommended settings for this machine": "이 머신에 권장하는 설정",
+    "Production-container checklist": "프로덕션 컨테이너 체크리스트",
+    "usable CPUs: {n}; GPU: {gpu}; ": "사용 가능한 CPU: {n}; GPU: {gpu}; ",
+    "no misconfiguration found": "잘못된 설정이 없습니다",
+    "{n} misconfiguration(s) to fix": "고쳐야 할 잘못된 설정 {n}개",
+    "check: {state} ({n} misconfiguration(s) an instructor should fix)":
+        "check: {state} (강사가 고쳐야 할 잘못된 설정 {n}개)",
+    # optkit.capstone charts
+    "target x{target}": "목표 x{target}",
+    "no speedups to show": "표시할 속도 향상이 없습니다",
+    "speedup over the pure-Python pipeline (each on their own machine)":
+        "pure Python 파이프라인 대비 속도 향상 (각자 자기 머신에서)",
+    "Capstone leaderboard": "캡스톤 리더보드",
+    "augmented patches (pure-Python reference)": "증강된 패치 (pure Python 참조 구현)",
+    # optkit.system charts
+    "measured roof": "측정한 상한(roof)",
+    "{gbs} GB/s  ({share} of the roof)": "{gbs} GB/s  (상한의 {share})",
+    "achieved bandwidth, useful bytes only [GB/s] (higher is better)":
+        "달성한 대역폭, 유효 바이트만 [GB/s] (높을수록 좋음)",
+    "Achieved memory bandwidth against the measured roof": "측정한 상한 대비 달성한 메모리 대역폭",
+    "Memory-bound kernels: achieved GB/s (useful bytes) against the measured roof":
+        "메모리 대역폭에 묶인 커널: 측정한 상한 대비 달성한 GB/s (유효 바이트)",
+    # optkit.bench.assert_same: the mismatch a WRONG verdict shows
+    "expected an array, got {kind}": "배열이어야 하는데 {kind}이(가) 왔습니다",
+    "shape differs: expected {expected}, got {got}": "shape가 다릅니다: 기대값 {expected}, 실제 {got}",
+    "dtype differs: expected {expected}, got {got}": "dtype이 다릅니다: 기대값 {expected}, 실제 {got}",
+    "{bad} of {size} elements differ": "원소 {size}개 중 {bad}개가 다릅니다",
+    " (max abs diff {diff}, rtol={rtol}, atol={atol})": " (최대 절대 오차 {diff}, rtol={rtol}, atol={atol})",
+    "; first at index {index}: expected {expected}, got {got}":
+        "; 처음 다른 곳은 인덱스 {index}: 기대값 {expected}, 실제 {got}",
+    "expected a {expected}, got {got}": "{expected}이어야 하는데 {got}이(가) 왔습니다",
+    "length differs: expected {expected}, got {got}": "길이가 다릅니다: 기대값 {expected}, 실제 {got}",
+    "expected a dict, got {got}": "dict이어야 하는데 {got}이(가) 왔습니다",
+    "keys differ: missing {missing}, extra {extra}": "키가 다릅니다: 빠진 키 {missing}, 남는 키 {extra}",
+    "expected a number {expected}, got {got}": "숫자 {expected}이어야 하는데 {got}이(가) 왔습니다",
+    "expected {expected}, got {got} (abs diff {diff})": "기대값 {expected}, 실제 {got} (절대 오차 {diff})",
+    "cannot compare {expected} with {got}: {exc}": "{expected}와 {got}을(를) 비교할 수 없습니다: {exc}",
+    "expected {expected}, got {got}": "기대값 {expected}, 실제 {got}",
+}

@@ -1,0 +1,277 @@
+"""What optkit itself says, in Korean under OPTKIT_LANG=ko and unchanged English otherwise:
+verdicts of optkit.check, the doctor's report, the charts outside optkit.plot, and a
+catalogue that has a Korean entry for every literal message passed to tr()."""
+import ast
+import re
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optkit import i18n
+from optkit.check import Exercise
+
+OPTKIT = Path(__file__).resolve().parent.parent / "optkit"
+KO = i18n.MESSAGES["ko"]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _literal_messages(tree):
+    """First arguments of tr(...) calls that are string literals (or a literal `a if c else b`)."""
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "tr"):
+            continue
+        arg = node.args[0]
+        options = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
+        for a in options:
+            if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                found.append((node.lineno, a.value))
+    return found
+
+
+def _messages_by_module():
+    return {p.name: _literal_messages(ast.parse(p.read_text(encoding="utf-8")))
+            for p in sorted(OPTKIT.glob("*.py"))}
+
+
+def test_every_literal_tr_message_has_a_korean_entry():
+    by_module = _messages_by_module()
+    # the modules this covers really go through tr() (so the test cannot pass vacuously)
+    for name, at_least in {"check.py": 40, "doctor.py": 70, "plot.py": 10, "capstone.py": 3,
+                           "system.py": 3, "lineprof.py": 3, "bench.py": 14}.items():
+        assert len(by_module[name]) >= at_least, (name, len(by_module[name]))
+    missing = [f"{name}:{line}: {msg!r}" for name, msgs in by_module.items()
+               for line, msg in msgs if msg not in KO]
+    assert not missing, "messages without a Korean entry:\n" + "\n".join(missing)
+    # default arguments that reach tr() through a parameter, and titles the notebooks' code passes
+    for msg in ("Capstone leaderboard", "measured roof", "augmented patches (pure-Python reference)",
+                "Memory-bound kernels: achieved GB/s (useful bytes) against the measured roof"):
+        assert msg in KO, msg
+
+
+def _fields(text):
+    return sorted({f for _, f, _, _ in string.Formatter().parse(text) if f})
+
+
+def test_catalogue_entries_are_korean_with_the_same_fields():
+    tree = ast.parse((OPTKIT / "messages_ko.py").read_text(encoding="utf-8"))
+    dicts = [n for n in ast.walk(tree) if isinstance(n, ast.Dict)]
+    assert len(dicts) == 1
+    keys = [k.value for k in dicts[0].keys]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    assert not dupes, f"keys given twice (the later one silently wins): {dupes}"
+    not_korean, bad_fields = [], []
+    for en, ko in KO.items():
+        if _fields(en) != _fields(ko):
+            bad_fields.append((en, ko))
+        # a few entries are identifiers or punctuation only, the same in both languages
+        if not HANGUL.search(ko) and ko not in {"affinity mask", "CPU", "{problem} ({where})",
+                                               "{kind} {dtype}, shape {shape}", "입력 {k}/{n} ({args})"}:
+            not_korean.append((en, ko))
+    assert not bad_fields, bad_fields
+    assert not not_korean, not_korean
+
+
+# ----------------------------------------------------------------------------- verdicts
+
+def _double(a):
+    return a * 2
+
+
+def _exercise(**kw):
+    return Exercise("double", reference=_double, make_args=lambda seed: (np.arange(5.0) + seed,), **kw)
+
+
+def _mine(a):
+    return a + a
+
+
+def _wrong(a):
+    return a * 3
+
+
+def _mutates(a):
+    a *= 2
+    return a
+
+
+def _calls_reference(a):
+    return _double(a)
+
+
+@pytest.fixture
+def korean(monkeypatch):
+    monkeypatch.setenv("OPTKIT_LANG", "ko")
+
+
+@pytest.fixture
+def english(monkeypatch):
+    monkeypatch.delenv("OPTKIT_LANG", raising=False)
+
+
+def test_verdicts_in_english_without_the_setting(english):
+    v = _exercise().check(_wrong, display=False)
+    assert v.status == "wrong"
+    assert str(v).startswith("WRONG · double: wrong result on input 1 of 3 (float64 array of shape (5,)): "
+                             "4 of 5 elements differ (max abs diff 4, ")
+    assert "<b style='color:#b42318'>WRONG</b>" in v._repr_html_()
+    ok = _exercise().check(_mine, display=False)
+    assert str(ok) == "PASS · double: correct on 3 inputs"
+    assert _exercise().check(_mutates, display=False).message.startswith(
+        "your function changed its input `a` (")
+    called = _exercise().check(_calls_reference, display=False).message
+    assert called.startswith("your function calls ") and "(the exercise's reference)" in called
+
+
+def test_verdicts_in_korean_under_optkit_lang_ko(korean):
+    v = _exercise().check(_wrong, display=False)
+    assert v.status == "wrong"                              # records keep the English status
+    assert str(v).startswith("오답 · double: 입력 1/3 (float64 배열, shape (5,))에서 결과가 틀렸습니다: "
+                             "원소 5개 중 4개가 다릅니다 (최대 절대 오차 4, ")
+    html = v._repr_html_()
+    assert 'data-status="wrong"' in html and "<b style='color:#b42318'>오답</b>" in html
+    ok = _exercise().check(_mine, display=False)
+    assert ok.passed and str(ok) == "통과 · double: 입력 3개 모두 정답입니다"
+    assert _exercise().check(_mutates, display=False).message.startswith("함수가 입력 `a`을(를) 바꿨습니다 (")
+    called = _exercise().check(_calls_reference, display=False).message
+    assert "(연습 문제의 참조 구현)" in called and "직접 작성" in called
+
+
+def test_race_and_not_yet_verdicts_in_korean(korean):
+    calls = []
+
+    def racy(a):
+        calls.append(1)
+        return a * 2 + (len(calls) % 2) * 1e-3    # differs from one run to the next
+
+    v = _exercise(race_args=lambda: (np.arange(50.0),)).check(racy, display=False)
+    assert v.status == "wrong"
+    assert "같은 입력에 다른 결과가 나옵니다: 데이터 경쟁(data race)일까요?" in v.message
+
+    def stub(a):
+        raise NotImplementedError
+
+    nv = _exercise().check(stub, display=False)
+    assert nv.status == "not yet" and str(nv).startswith("아직 · double: 아직 구현하지 않았습니다")
+
+
+def test_speed_verdict_in_both_languages(monkeypatch):
+    def loop(a):
+        return np.array([x * 2 for x in a])
+
+    ex = Exercise("double", reference=_double, make_args=lambda seed: (np.arange(2000.0),),
+                  baseline=loop, target_speedup=1e9, time_budget_s=20)
+    monkeypatch.delenv("OPTKIT_LANG", raising=False)
+    v = ex.check(_mine, display=False)
+    assert v.status == "too slow" and " vs the baseline; target x" in v.message
+    assert "median per call: baseline " in str(v)
+    monkeypatch.setenv("OPTKIT_LANG", "ko")
+    v = ex.check(_mine, display=False)
+    assert v.status == "too slow" and v.message.startswith("정답이지만 기준 구현 대비 x")
+    assert str(v).startswith("너무 느림 · ") and "호출당 시간의 중앙값: 기준 구현 " in str(v)
+
+
+# ----------------------------------------------------------------------------- doctor
+
+def _report(tmp_path):
+    """The doctor on this machine, with one thread variable set too high and no GPU."""
+    from optkit import doctor
+
+    env = {"OMP_NUM_THREADS": "64"}
+    return doctor.Report(doctor.collect(env=env, nvidia_smi=str(tmp_path / "no-nvidia-smi"),
+                                        import_torch=False))
+
+
+def test_doctor_report_in_english_without_the_setting(english, tmp_path):
+    rep = _report(tmp_path)
+    n = rep.usable_cpus
+    text = rep.text()
+    assert "Problems & advice\n-----------------" in text
+    assert f"OMP_NUM_THREADS=64 is more than the {n} usable CPU" in text
+    advice = [p["advice"] for p in rep.problems]
+    assert f"export OMP_NUM_THREADS={n} (or less when you run several worker processes)" in advice
+    assert f"usable CPUs: {n}; GPU: " in text and "misconfiguration(s) to fix" in text
+    assert "Production-container checklist" in rep.checklist()
+
+
+def test_doctor_report_in_korean(korean, tmp_path):
+    rep = _report(tmp_path)
+    n = rep.usable_cpus
+    text = rep.text()
+    assert "문제와 조언\n" in text and "Problems & advice" not in text
+    assert f"OMP_NUM_THREADS=64는 사용 가능한 CPU {n}개보다 많습니다" in text
+    advice = [p["advice"] for p in rep.problems]
+    assert f"export OMP_NUM_THREADS={n} (워커 프로세스를 여러 개 돌린다면 더 적게)" in advice
+    assert f"사용 가능한 CPU: {n}; GPU: " in text and "고쳐야 할 잘못된 설정" in text
+    listed = rep.checklist()                       # selects its sections by the English titles
+    assert "이 머신에 권장하는 설정" in listed and "프로덕션 컨테이너 체크리스트" in listed
+    assert "문제와 조언" not in listed
+    assert "[fail] threads" in rep._repr_html_()   # severities and statuses stay as they are
+    # Hangul takes two terminal columns: the Korean report still fits, and its values line up
+    import unicodedata
+
+    from optkit import doctor
+
+    def columns(line):
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    for line in (text + "\n" + listed).splitlines()[:-1]:
+        assert columns(line) <= doctor.TEXT_WIDTH or len(line.split()) <= 2, line   # or one long word
+    section = text.split("\nCPU\n---\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert any(HANGUL.search(line) for line in section)
+    starts = set()
+    for line in section:
+        m = re.match(r"^  \S.*?\s{2,}(?=\S)", line) or re.match(r"^\s+(?=\S)", line)
+        starts.add(columns(m.group(0)))
+    assert len(starts) == 1, (starts, section)
+
+
+# ----------------------------------------------------------------------------- charts
+
+@pytest.fixture
+def korean_font():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    with matplotlib.rc_context():
+        i18n.use_korean_font()
+        yield
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts] + \
+        [fig.axes[0].get_xlabel(), fig.axes[0].get_title()] + \
+        [t.get_text() for t in fig.texts]
+
+
+def test_bandwidth_chart_speaks_korean(monkeypatch, korean_font):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from optkit import system
+
+    monkeypatch.delenv("OPTKIT_LANG", raising=False)
+    en = " ".join(_texts(system.bandwidth_chart({"copy": 5.0}, 10.0)))
+    assert "achieved bandwidth, useful bytes only" in en and "(50% of the roof)" in en
+    assert "measured roof: 10.0 GB/s" in en
+    monkeypatch.setenv("OPTKIT_LANG", "ko")
+    ko = " ".join(_texts(system.bandwidth_chart({"copy": 5.0}, 10.0)))
+    assert "달성한 대역폭" in ko and "(상한의 50%)" in ko and "측정한 상한(roof): 10.0 GB/s" in ko
+
+
+def test_capstone_leaderboard_chart_speaks_korean(monkeypatch, korean_font):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from optkit import capstone
+
+    board = capstone.Leaderboard(rows=[])
+    monkeypatch.delenv("OPTKIT_LANG", raising=False)
+    en = " ".join(_texts(board.plot()))
+    assert "no speedups to show" in en and "Capstone leaderboard" in en
+    monkeypatch.setenv("OPTKIT_LANG", "ko")
+    ko = " ".join(_texts(board.plot()))
+    assert "표시할 속도 향상이 없습니다" in ko and "캡스톤 리더보드" in ko and "pure Python 파이프라인" in ko
