@@ -119,6 +119,9 @@ def child_view(affinity=None, threads=None, n=384, repeat=20, libs=("numpy", "cv
     `affinity`: a set of CPU ids or None (inherit). `threads`: force the thread env vars.
     """
     if affinity is not None:
+        if not hasattr(os, "sched_setaffinity"):
+            raise NotImplementedError("a restricted CPU affinity needs os.sched_setaffinity, which this "
+                                      "platform (macOS, say) does not have; use affinity=None")
         allowed = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
         affinity = sorted(int(c) for c in affinity)
         if not affinity or (allowed and not set(affinity) <= allowed):

@@ -52,6 +52,12 @@ def test_child_view_rejects_bad_affinity():
         system.child_view(affinity=set())
 
 
+def test_child_view_says_when_the_platform_cannot_restrict_affinity(monkeypatch):
+    monkeypatch.delattr(os, "sched_setaffinity")        # as on macOS
+    with pytest.raises(NotImplementedError, match="sched_setaffinity"):
+        system.child_view(affinity={ALLOWED[0]})
+
+
 def test_env_var_only_works_before_the_pool_starts():
     r = system.env_before_vs_after("OPENBLAS_NUM_THREADS", 1)
     blas = lambda v: [p["num_threads"] for p in v["pools"] if p["internal_api"] == "openblas"]  # noqa: E731
