@@ -387,13 +387,15 @@ class SiteResult:
     pages: list
     lesson_pages: dict          # lang -> [page]
     sources: dict               # "lang/stem" -> where the executed copy came from
-    errors: dict                # "lang/stem" -> error
+    errors: dict                # "lang/stem" -> error (not executed: no outputs)
+    warnings: dict = None       # "lang/stem" -> cells whose output is an error (shown as it is)
 
     def summary(self) -> dict:
         size = sum(f.stat().st_size for f in self.out.rglob("*") if f.is_file())
         return {"out": str(self.out), "pages": len(self.pages),
                 "lesson_pages": {k: len(v) for k, v in self.lesson_pages.items()},
-                "bytes": size, "sources": self.sources, "errors": self.errors}
+                "bytes": size, "sources": self.sources, "errors": self.errors,
+                "warnings": self.warnings or {}}
 
 
 def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execute=True, log=print) -> SiteResult:
@@ -414,6 +416,7 @@ def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execut
             student.build(src, tmp / f"learner-{lang}")
             editions[lang] = tmp / f"learner-{lang}"
         pages, lesson_pages, sources, errors, files_needed = [], {l: [] for l in LANGS}, {}, {}, set()
+        warnings = {}
         nb_css = None
 
         def write(page, text):
@@ -439,6 +442,10 @@ def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execut
                        if i + 1 < len(present) else None)
                 nb, ctx, where, err = executed(lesson, lang, dirs=dirs[lang], cache=cache, execute=execute, log=log)
                 sources[f"{lang}/{lesson.stem}"] = where
+                failed = [i for i, c in enumerate(nb.cells) for o in c.get("outputs", [])
+                          if o.get("output_type") == "error"]
+                if failed:
+                    warnings[f"{lang}/{lesson.stem}"] = f"error output in cell(s) {sorted(set(failed))}"
                 if err:
                     errors[f"{lang}/{lesson.stem}"] = err
                 learner = nbformat.read(editions[lang] / "notebooks" / f"{lesson.stem}.ipynb", as_version=4)
@@ -507,7 +514,7 @@ def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execut
         shutil.copytree(staging, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return SiteResult(out, pages, lesson_pages, sources, errors)
+    return SiteResult(out, pages, lesson_pages, sources, errors, warnings)
 
 
 def main(argv=None) -> int:
@@ -537,6 +544,8 @@ def main(argv=None) -> int:
           + f", {s['bytes'] / 1e6:.1f} MB, {time.perf_counter() - t0:.0f} s")
     for key, err in s["errors"].items():
         print(f"  {key}: {err}", file=sys.stderr)
+    for key, warn in s["warnings"].items():
+        print(f"  warning: {key}: {warn}", file=sys.stderr)
     return 1 if s["errors"] else 0
 
 

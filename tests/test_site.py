@@ -270,6 +270,7 @@ def real_site(tmp_path_factory):
 @pytest.mark.slow
 def test_real_site_every_lesson_shows_its_plots_and_every_link_resolves(real_site):
     assert not real_site.errors, real_site.errors
+    assert not real_site.warnings, real_site.warnings      # no lesson shows a traceback
     assert site_problems(real_site.out, need_plots=True) == []
 
 
