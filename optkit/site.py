@@ -503,7 +503,7 @@ def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execut
             text = (REPO / rel).read_text(encoding="utf-8", errors="replace")
             write(page, _page("en", page, rel, f'<article class="md"><h1>{html.escape(rel)}</h1>\n'
                                                f'<pre><code>{html.escape(text)}</code></pre></article>',
-                              nav=_nav("en", page)))
+                              nav=_nav("en", page, other="ko/index.html")))
         assets = staging / "assets"
         assets.mkdir(parents=True, exist_ok=True)
         (assets / "notebook.css").write_text(nb_css or "", encoding="utf-8")

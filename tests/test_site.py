@@ -149,6 +149,9 @@ def test_fixture_site_has_every_page_and_no_broken_or_outside_reference(fixture_
         assert (out / lang / "instructors.html").is_file()
         assert len(fixture_site.lesson_pages[lang]) == len(LESSONS)
     assert site_problems(out, need_plots=True) == []
+    for page in out.rglob("*.html"):      # the language switch and the course index on every page
+        text = page.read_text(encoding="utf-8")
+        assert text.count('class="lang"') == 2 and text.count("#lessons") >= 2, page.relative_to(out)
     assert not list((fixture_site.out.parent / "cache").glob("*/*.ipynb")), "a reused copy was executed again"
 
 
