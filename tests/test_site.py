@@ -312,6 +312,9 @@ def test_chromium_opens_the_site_from_disk_without_console_errors(real_site):
             if name != "index" and not imgs:
                 problems.append(f"{name}: no image on the page")
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+            if name != "index" and imgs:       # and one of its plots
+                page.locator(".jp-OutputArea-output img").first.scroll_into_view_if_needed()
+                page.screenshot(path=str(SHOTS / f"{name}-plot.png"), full_page=False)
             problems += messages + outside
             page.close()
     assert problems == []
