@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import html
-import json
 import os
 import posixpath
 import re

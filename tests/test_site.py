@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import html.parser
 import os
-import posixpath
 import re
 import shutil
 from pathlib import Path
