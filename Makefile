@@ -48,7 +48,7 @@ TORCH_SRC := --index '$(TORCH_INDEX)'
 endif
 PIP := $(PIP_ENV) $(PY) -m pip
 
-.PHONY: setup lab test test-fast browser-deps asan student clean help lock wheelhouse check-env
+.PHONY: setup lab test test-fast browser-deps asan student site clean help lock wheelhouse check-env
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab on the learner edition (PORT=$(PORT))"
@@ -57,6 +57,7 @@ help:
 	@echo "make test   set up .venv with the test tools and run the whole test suite"
 	@echo "make asan   build the C extension with AddressSanitizer and run its tests"
 	@echo "make student  build the learner edition of the notebooks into build/student"
+	@echo "make site   the course as a static HTML site in build/site (English and Korean, executed here)"
 	@echo "make lock   regenerate requirements/*.txt from pyproject.toml (uv $(UV_VERSION))"
 	@echo "make wheelhouse WHEELHOUSE=DIR  every wheel the learner set-up needs, for this OS/CPU/Python"
 	@echo "make check-env  compare .venv with the locks"
@@ -165,6 +166,12 @@ asan: setup $(TEST_STAMP)
 
 student: setup
 	$(PY) -m optkit.cli student --out build/student
+
+# The course as a static site (opens from disk): every lesson in English and Korean, executed on
+# this machine. Reuses test-artifacts/executed*/ (a test run's copies) when newer than the notebook,
+# else executes the lesson and keeps the copy in build/site-cache/.
+site: setup
+	$(PY) -m optkit.site --out build/site
 
 # Build outputs of the package only. build/student (the learner edition, where learners work)
 # and anything else a learner put under build/ stay: build/ itself goes only when empty.
