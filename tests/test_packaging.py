@@ -287,7 +287,7 @@ def _make_n(*args):
     # not the variables of a calling make (make test-fast TORCH=0 passes them down)
     env = {k: v for k, v in os.environ.items()
            if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "TORCH", "TORCH_INDEX",
-                        "WHEELHOUSE", "EDITION", "LEARNER_DIR", "VENV"}}
+                        "WHEELHOUSE", "EDITION", "LEARNER_DIR", "VENV", "KO"}}
     proc = subprocess.run([make, "-n", "-C", str(REPO), "VENV=/nonexistent/optkit-venv", *args],
                           capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -316,9 +316,16 @@ def test_wheelhouse_setup_uses_the_folder_and_nothing_else(tmp_path):
 
 def test_lab_opens_the_learner_edition_by_default():
     lab = _make_n("lab")
-    assert "optkit.cli student --out learner" in lab
+    assert "optkit.cli student --src notebooks --out learner" in lab
     assert "--root learner/notebooks" in lab and "learner/solutions/" in lab
     assert "EDITION=instructor" in lab
+    assert "--lang ko" not in lab
+
+
+def test_lab_ko_opens_the_korean_learner_edition_in_korean():
+    lab = _make_n("lab", "KO=1")
+    assert "optkit.cli student --src notebooks/ko --out learner-ko" in lab
+    assert "--root learner-ko/notebooks --lang ko" in lab
 
 
 def test_a_variants_exception_keeps_its_type_on_every_python():
