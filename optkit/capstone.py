@@ -641,7 +641,7 @@ def _expand(paths) -> list[Path]:
 def leaderboard(paths) -> Leaderboard:
     """Gather result files (or folders of them): passes first, then by speedup; one row per
     learner, name and machine (the newest file wins; a file without a date never replaces a
-    dated one). Unusable files are listed in .skipped, one reason each: one bad file never
+    dated one, and a date later than now + CLOCK_SKEW never replaces a plausible one). Unusable files are listed in .skipped, one reason each: one bad file never
     stops the others."""
     best, skipped = {}, []
     oldest = _dt.datetime.min.replace(tzinfo=_dt.timezone.utc)

@@ -447,7 +447,11 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
       learner did not change it;
     * `out` must be empty, missing, or made by this function, and may not be or contain the
       source folder; a folder without a manifest made by an older optkit (``.optkit-student``)
-      is adopted the same way: a file that differs from the new build counts as the learner's.
+      is adopted the same way: a file that differs from the new build counts as the learner's;
+    * every target's folder must resolve inside `out` and outside `src`: a folder of the edition
+      replaced by a symbolic link (into the source, or anywhere else) is refused (BadLocation);
+    * the manifest is written before the first file and after each one, so an interrupted build
+      (disk full, Ctrl-C) is resumed by the next run instead of locking the folder.
 
     force=True resets an edition to the fresh build, replacing builder files even where the
     learner changed them; it refuses (FileExistsError) when `out` holds anything the builder did
