@@ -173,8 +173,13 @@ student: setup
 site: setup
 	$(PY) -m optkit.site --out build/site
 
-# Build outputs of the package only. build/student (the learner edition, where learners work)
-# and anything else a learner put under build/ stay: build/ itself goes only when empty.
+# Build outputs of the package only: what `setup.py build_ext` names (build/lib.PLAT-cpython-VER,
+# build/temp.PLAT-cpython-VER, build/bdist.PLAT, optkit/native*.so) and the venv's stamp of that
+# build (else the next `make setup` would not rebuild it). build/student (the learner edition,
+# where learners work) and anything else a learner put under build/ stay: build/ itself goes only
+# when empty.
 clean:
-	rm -rf build/lib.* build/temp.* build/bdist.* optkit/*.so optkit/__pycache__ tests/__pycache__ .pytest_cache
+	rm -rf build/lib.*-cpython-* build/temp.*-cpython-* build/bdist.linux-* build/bdist.macosx-* \
+	       build/bdist.win* optkit/native*.so optkit/native*.pyd optkit/__pycache__ tests/__pycache__ .pytest_cache
+	rm -f $(NATIVE_STAMP)
 	-@rmdir build 2>/dev/null || true

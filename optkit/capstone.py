@@ -64,6 +64,7 @@ SPEEDUP_RANGE = (1e-3, 1e6)           # outside: not a measurement of this pipel
 MAX_TEXT = 200                        # characters of a name or machine
 MAX_CPUS = 1 << 16
 FUTURE_SLACK = _dt.timedelta(days=1)  # clocks differ between machines; beyond this: a bogus date
+CLOCK_SKEW = _dt.timedelta(minutes=5)  # a date later than now + this never replaces a row (leaderboard)
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -375,9 +376,22 @@ def save_result(verdict, name: str | None = None, folder=None, measurement=None)
     folder.mkdir(parents=True, exist_ok=True)
     ident = "" if rec["name"] == rec["learner"] else f"-{rec['learner'][len('learner-'):]}"
     path = folder / f"capstone-{_slug(rec['name'])}{ident}-{_slug(rec['machine'])}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(rec, indent=1))
-    os.replace(tmp, path)
+    # the results folder may be shared: a fresh temporary name (O_EXCL, never a planted link)
+    import tempfile
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(rec, indent=1))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o644 & ~mask)                   # readable by the leaderboard, as before
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     return path
 
 
@@ -630,10 +644,16 @@ def _expand(paths) -> list[Path]:
 def leaderboard(paths) -> Leaderboard:
     """Gather result files (or folders of them): passes first, then by speedup; one row per
     learner, name and machine (the newest file wins; a file without a date never replaces a
-    dated one). Unusable files are listed in .skipped, one reason each: one bad file never
+    dated one, and a date later than now + CLOCK_SKEW never replaces a plausible one). Unusable files are listed in .skipped, one reason each: one bad file never
     stops the others."""
     best, skipped = {}, []
     oldest = _dt.datetime.min.replace(tzinfo=_dt.timezone.utc)
+    latest = _dt.datetime.now(_dt.timezone.utc) + CLOCK_SKEW
+
+    def newness(rec):   # a date beyond now (+ clock skew) is not believed: it never replaces a row
+        when = _when(rec)
+        return (0, when) if when is not None and when > latest else (1, when or oldest)
+
     for f in _expand(paths):
         try:
             rec = load_result(f)
@@ -644,7 +664,7 @@ def leaderboard(paths) -> Leaderboard:
             skipped.append((str(f), f"{f}: unusable ({type(exc).__name__}: {exc})"))
             continue
         key = (rec.get("learner") or "", rec["name"], rec["machine"])
-        if key not in best or (_when(rec) or oldest) > (_when(best[key]) or oldest):
+        if key not in best or newness(rec) > newness(best[key]):
             best[key] = rec
     order = {s: i for i, s in enumerate(("pass", "too slow", "wrong", "error", "timeout", "not yet"))}
     rows = sorted(best.values(), key=lambda r: (order[r["verdict"]], -(r.get("speedup") or 0), r["name"]))
@@ -666,9 +686,15 @@ def leaderboard_main(argv=None) -> int:
         try:
             import matplotlib
 
+            import io
+
             Path(args.png).parent.mkdir(parents=True, exist_ok=True)
+            buf = io.BytesIO()
+            fmt = Path(args.png).suffix[1:].lower() or "png"
             with matplotlib.rc_context({"text.usetex": False}):    # names are text, not LaTeX
-                board.plot().savefig(args.png, dpi=110)
+                board.plot().savefig(buf, format=fmt, dpi=110)
+            with open(args.png, "wb") as f:    # written here, so that a failed write is an error
+                f.write(buf.getvalue())
         except (OSError, ValueError, RuntimeError) as exc:
             # the table is still printed below: one problem with the chart stops nobody
             print(f"optkit leaderboard: cannot write {args.png}: {_plain(exc, 300)}", file=sys.stderr)

@@ -38,6 +38,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -59,6 +60,8 @@ _omp_cache: dict = {}
 _OURS: set = set()          # module names this magic has put into sys.modules
 MAX_ERRORS = 10             # compile errors shown (the first ones; a count says how many more)
 MAX_LINES = 60              # lines of compiler output shown at most
+MAX_LINE_CHARS = 300        # characters of one line shown at most (the rest: a count)
+MAX_CHARS = 8000            # characters of compiler output shown at most, all lines together
 
 
 class CompileError(Exception):
@@ -187,6 +190,14 @@ def _first_errors(lines: list, errors: int) -> str:
                 keep = i
                 break
     keep = min(keep, MAX_LINES)
+    lines = [ln if len(ln) <= MAX_LINE_CHARS else
+             ln[:MAX_LINE_CHARS] + f" ... ({len(ln) - MAX_LINE_CHARS} more characters)" for ln in lines]
+    total = 0
+    for i, ln in enumerate(lines[:keep]):
+        total += len(ln) + 1
+        if total > MAX_CHARS:
+            keep = max(i, 1)
+            break
     if keep >= len(lines):
         return "\n".join(lines)
     shown = sum(1 for ln in lines[:keep] if " error:" in ln)
@@ -240,6 +251,29 @@ def _shadows(name: str) -> str:
     return ""
 
 
+def _trusted(path: Path) -> bool:
+    """True if `path` is this user's: owned by the current uid, not a symbolic link, and not
+    writable by group or others (so nobody else can have put a library there). Always True
+    where there are no uids (Windows)."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return not stat.S_ISLNK(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+_private: dict = {}
+
+
+def _private_root() -> Path:
+    """A folder only this user can write (made on first use), for when the cache is not."""
+    if "root" not in _private or not _trusted(_private["root"]):
+        _private["root"] = Path(tempfile.mkdtemp(prefix="optkit-cext-"))
+    return _private["root"]
+
+
 def compile_module(source: str, name: str, openmp: bool = False, force: bool = False):
     """Compile `source` (a complete Python/C API module named `name`) and import it.
 
@@ -273,15 +307,21 @@ def compile_module(source: str, name: str, openmp: bool = False, force: bool = F
     key = hashlib.sha256("\0".join([source, name, " ".join(cflags), " ".join(ldflags), sys.version,
                                     sysconfig.get_config_var("EXT_SUFFIX") or ""]).encode()).hexdigest()[:16]
     root = cache_dir()
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not _trusted(root.resolve()):
+        # a cache folder someone else owns or may write (a shared OPTKIT_CACHE): importing a
+        # library from there would run their code; build in a private folder instead
+        root = _private_root()
     final = root / f"{name}_{key}"
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     t0 = time.perf_counter()
-    cached = (final / (name + suffix)).exists() and not force
+    cached = (not force and (final / (name + suffix)).exists() and _trusted(final)
+              and _trusted(final / (name + suffix)))
     warnings = ""
     if not cached:
-        if force and final.exists():
-            # an already imported library cannot be replaced at the same path: use a new one
+        if final.exists() or final.is_symlink():
+            # an already imported library cannot be replaced at the same path (or what is there
+            # is not ours to trust): use a new one
             final = root / f"{name}_{key}_{int(time.time() * 1000)}"
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
         try:

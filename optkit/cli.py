@@ -97,17 +97,45 @@ def lab_command(port: int, root: Path, open_browser: bool = False) -> list[str]:
     return cmd
 
 
-def lab_env(token: str, base: dict | None = None) -> dict:
+# A jupyter_server config file (no secret in it): the server takes the token out of its own
+# environment before it starts anything, so kernels and terminals never inherit JUPYTER_TOKEN
+# (a learner's `%env` or os.environ in a saved notebook would show it). Loaded twice by some
+# servers: the second load finds the token kept aside by the first.
+TOKEN_CONFIG = """\
+# written by `optkit lab` (see optkit/cli.py, lab_env)
+import os, sys
+_token = os.environ.pop("JUPYTER_TOKEN", "") or getattr(sys, "optkit_lab_token", "")
+if _token:
+    sys.optkit_lab_token = _token
+    c.IdentityProvider.token = _token
+"""
+
+
+def lab_config_dir() -> Path:
+    """A new private folder holding TOKEN_CONFIG as jupyter_server_config.py (for lab_env)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="optkit-lab-config-"))
+    (folder / "jupyter_server_config.py").write_text(TOKEN_CONFIG, encoding="utf-8")
+    return folder
+
+
+def lab_env(token: str, base: dict | None = None, config_dir=None) -> dict:
     """The environment to start :func:`lab_command` with: `base` (default os.environ) plus the token.
 
     jupyter_server's IdentityProvider takes its token from JUPYTER_TOKEN, so auth stays on and the
-    token is never on a command line.
+    token is never on a command line. config_dir (see :func:`lab_config_dir`) goes first on
+    JUPYTER_CONFIG_PATH: its config removes JUPYTER_TOKEN from the server's environment once read,
+    so no kernel the server starts has it.
     """
     if not token:
         raise ValueError("an empty token would switch authentication off")
     env = dict(os.environ if base is None else base)
     env.pop("JUPYTER_TOKEN_FILE", None)
     env["JUPYTER_TOKEN"] = token
+    if config_dir is not None:
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+            [str(config_dir)] + [p for p in env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p])
     return env
 
 
@@ -139,7 +167,7 @@ def lab(argv=None) -> int:
     url = f"http://127.0.0.1:{args.port}/lab?token={token}"
     bar = "=" * min(100, len(url) + 4)
     print(f"\n{bar}\n  optkit JupyterLab: open this URL (token auth is on, 127.0.0.1 only)\n  {url}\n{bar}\n", flush=True)
-    os.execve(cmd[0], cmd, lab_env(token))
+    os.execve(cmd[0], cmd, lab_env(token, config_dir=lab_config_dir()))
     return 0  # not reached
 
 

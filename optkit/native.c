@@ -151,7 +151,9 @@ mean_u8(PyObject *self, PyObject *arg)
  * 3.14) inherits the pool's bookkeeping but not its threads, and its next parallel region waits
  * for them for ever. A pthread_atfork child handler marks the child; from then on warp_crops runs
  * serially there (no OpenMP region at all) and says so once with a RuntimeWarning. The handler
- * only stores a flag: that is all a fork handler may safely do. */
+ * only stores a flag: that is all a fork handler may safely do. A child whose first import of
+ * this module comes after the fork is marked by optkit/__init__.py's os.register_at_fork hook
+ * (read in PyInit_native), so the parent only needs to have imported optkit (any submodule). */
 static volatile sig_atomic_t forked_child = 0;
 static int fork_warned = 0;        /* touched only with the GIL held */
 
@@ -1122,5 +1124,20 @@ PyInit_native(void)
         atfork_done = 1;
     }
 #endif
+    /* A child made by fork() before this module was first imported: the package's
+     * os.register_at_fork hook (optkit/__init__.py) marked it. */
+    {
+        PyObject *pkg = PyImport_ImportModule("optkit");
+        PyObject *res = pkg ? PyObject_CallMethod(pkg, "forked_child", NULL) : NULL;
+        Py_XDECREF(pkg);
+        if (res == NULL)
+            return NULL;
+        int truth = PyObject_IsTrue(res);
+        Py_DECREF(res);
+        if (truth < 0)
+            return NULL;
+        if (truth)
+            forked_child = 1;
+    }
     return PyModule_Create(&native_module);
 }

@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import textwrap
@@ -50,7 +51,9 @@ DEFAULT_SRC = REPO / "notebooks"
 DEFAULT_OUT = REPO / "build" / "student"
 MANIFEST = ".optkit-student.json"      # what the builder wrote and its sha256 (see build)
 STAMP = ".optkit-student"              # the marker of editions made before the manifest
-NOT_COPIED = {"INSTRUCTORS.md"}        # instructor-only files in notebooks/
+NOT_COPIED = {"INSTRUCTORS.md"}        # instructor-only files in notebooks/ (and every INSTRUCTORS.*)
+MAX_MANIFEST_BYTES = 4 << 20            # a manifest lists a few dozen files; anything larger is not one
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 PY_STUB = 'raise NotImplementedError("exercise: write your version here")'
 C_STUB = ('PyErr_SetString(PyExc_NotImplementedError, "exercise: write your version here"); '
@@ -309,23 +312,73 @@ def _new_name(rel: str, usable) -> str:
     raise FileExistsError(f"no free name for the new version of {rel}")
 
 
+def _valid_rel(rel) -> bool:
+    """A manifest key: a non-empty, normalised, relative POSIX path inside the edition."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        return False
+    p = PurePosixPath(rel)
+    return (not p.is_absolute() and p.as_posix() == rel and rel != MANIFEST
+            and all(part not in ("", ".", "..") for part in rel.split("/")))
+
+
 def _read_manifest(out: Path):
-    """The manifest of a previous build: {relative path: sha256}, or None when there is none."""
+    """The manifest of a previous build: {relative path: sha256}, or None when there is none.
+
+    Read only as a small regular file (no symlink, FIFO or device: opened without blocking and
+    checked before reading), with a size cap; every key must be a normalised relative path inside
+    the edition and every value a sha256, else ValueError (damaged)."""
     path = out / MANIFEST
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None
+
+    def damaged(why):
+        return ValueError(f"{path} is damaged ({why}); move it away and build into a new --out")
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise damaged("not a regular file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise damaged("not a regular file")
+            raw = f.read(MAX_MANIFEST_BYTES + 1)
+        if len(raw) > MAX_MANIFEST_BYTES:
+            raise damaged(f"larger than {MAX_MANIFEST_BYTES} bytes")
+        data = json.loads(raw.decode("utf-8"))
         files = data["files"]
         if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                   for k, v in files.items()):
             raise ValueError("files is not a {path: sha256} table")
+    except RecursionError:
+        raise damaged("nested too deeply") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is damaged ({exc}); move it away and build into a new --out") from exc
-    for rel in files:
-        if PurePosixPath(rel).is_absolute() or ".." in PurePosixPath(rel).parts:
-            raise ValueError(f"{path} names a path outside the edition ({rel!r})")
+        if isinstance(exc, ValueError) and str(exc).startswith(str(path)):
+            raise
+        raise damaged(exc) from exc
+    for rel, digest in files.items():
+        if not _valid_rel(rel):
+            raise ValueError(f"{path} names a path that is not a file inside the edition ({rel!r})")
+        if not _HEX64.fullmatch(digest):
+            raise damaged(f"{rel!r} has no sha256")
     return files
+
+
+def _check_target(out_real: Path, src_real: Path, out: Path, rel: str) -> Path:
+    """out/rel, after checking that its folder resolves inside --out and outside --src.
+
+    A folder of the edition replaced by a symlink (to the source, or anywhere else) would make
+    the builder write there; that is refused (BadLocation) before anything is written to it."""
+    target = out / rel
+    parent = target.parent.resolve()
+    if parent == src_real or src_real in parent.parents:
+        raise BadLocation(f"{target.parent} leads into the source folder ({parent}); "
+                          f"remove that link, or build into a new --out")
+    if not (parent == out_real or out_real in parent.parents):
+        raise BadLocation(f"{target.parent} leads outside the edition (to {parent}); "
+                          f"remove that link, or build into a new --out")
+    return target
 
 
 def _plan(src: Path) -> tuple[dict, list, list]:
@@ -358,7 +411,7 @@ def _plan(src: Path) -> tuple[dict, list, list]:
             solutions.append(rel)
     for extra in sorted(src.iterdir()):    # data files next to the notebooks travel with them
         if extra.is_file() and extra.suffix != ".ipynb" and extra.name not in NOT_COPIED \
-                and not extra.name.startswith("."):
+                and not extra.name.startswith("INSTRUCTORS.") and not extra.name.startswith("."):
             try:
                 files[f"notebooks/{extra.name}"] = extra.read_bytes()
             except OSError as exc:
@@ -394,7 +447,11 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
       learner did not change it;
     * `out` must be empty, missing, or made by this function, and may not be or contain the
       source folder; a folder without a manifest made by an older optkit (``.optkit-student``)
-      is adopted the same way: a file that differs from the new build counts as the learner's.
+      is adopted the same way: a file that differs from the new build counts as the learner's;
+    * every target's folder must resolve inside `out` and outside `src`: a folder of the edition
+      replaced by a symbolic link (into the source, or anywhere else) is refused (BadLocation);
+    * the manifest is written before the first file and after each one, so an interrupted build
+      (disk full, Ctrl-C) is resumed by the next run instead of locking the folder.
 
     force=True resets an edition to the fresh build, replacing builder files even where the
     learner changed them; it refuses (FileExistsError) when `out` holds anything the builder did
@@ -434,9 +491,17 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
     result = BuildResult(out, table, [out / rel for rel in solutions])
     new_manifest = {}
     planned = set(files)
+    for rel in files:                                     # every folder checked before any write
+        _check_target(o, s, out, rel)
+    _check_target(o, s, out, MANIFEST)
 
+    def record():       # the manifest as it stands: written before and after every file, so an
+        mf = {**manifest, **new_manifest}                 # interrupted build can be resumed
+        _write_manifest(out, mf)
+
+    record()
     for rel, data in files.items():
-        target = out / rel
+        target = _check_target(o, s, out, rel)
         want = _digest(data)
         cur = _file_digest(target)
         if cur == want:                                   # already up to date (or adopted)
@@ -448,6 +513,7 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
             if cur is not None and not (rel in manifest and cur == manifest[rel]):
                 result.reset.append(rel)                  # --force: the learner's changes are gone
             new_manifest[rel] = want
+            record()
         else:                                             # the learner's version: keep it
             if rel in manifest:
                 new_manifest[rel] = manifest[rel]         # still counted as changed next time
@@ -459,29 +525,39 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
                 return there in (None, want) or (cand in manifest and there == manifest[cand])
 
             beside = _new_name(rel, usable)
-            there = _file_digest(out / beside)
+            there = _file_digest(_check_target(o, s, out, beside))
             if there != want and not _write_atomic(out / beside, data, expect=there):
                 raise FileExistsError(f"{out / beside} changed while the edition was being written; "
                                       f"run the command again")
             new_manifest[beside] = want
+            record()
             result.kept.append((rel, beside))
     for rel, digest in manifest.items():                  # builder files the course dropped
         if rel in new_manifest or rel in planned:
             continue
-        cur = _file_digest(out / rel)
+        try:
+            target = _check_target(o, s, out, rel)
+        except BadLocation:
+            result.stale_kept.append(rel)                 # behind a link: never followed
+            continue
+        cur = _file_digest(target)
         if cur is None:
             continue
         if cur == digest:
-            (out / rel).unlink()
+            target.unlink()
             result.removed.append(rel)
         else:
             result.stale_kept.append(rel)
+    _write_manifest(out, new_manifest)
+    return result
+
+
+def _write_manifest(out: Path, files: dict) -> None:
     _write_atomic(out / MANIFEST, (json.dumps({
         "made_by": "optkit student",
         "note": "what the builder wrote and its sha256; a file whose hash differs is the learner's "
                 "and is never overwritten",
-        "files": dict(sorted(new_manifest.items()))}, indent=1) + "\n").encode("utf-8"))
-    return result
+        "files": dict(sorted(files.items()))}, indent=1) + "\n").encode("utf-8"))
 
 
 def _report(result: BuildResult) -> None:

@@ -431,3 +431,40 @@ def test_capstone_notebook_conventions():
             assert c.outputs == [] and c.execution_count is None
         else:
             assert not any(u in c.source for u in (" ms", " µs", "x12")), "no measured numbers in prose"
+
+
+# --- adversary review 1: shared results folder, future dates, chart write errors
+
+def test_save_result_never_follows_a_planted_temporary_name(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    first = save_result(_verdict(), "Ada", folder=tmp_path)
+    for planted in (first.with_suffix(".json.tmp"), tmp_path / f".{first.name}.tmp"):
+        planted.symlink_to(victim)
+    again = save_result(_verdict(speedup=50.0), "Ada", folder=tmp_path)
+    assert again == first and load_result(again)["speedup"] == 50.0
+    assert victim.read_text() == "precious"
+    assert not again.is_symlink() and (again.stat().st_mode & 0o044)   # others may read it
+
+
+def test_a_future_dated_file_does_not_replace_the_real_row(tmp_path):
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    _write(tmp_path, "real.json", _rec(name="ann", speedup=30.0, when=now.isoformat(timespec="seconds")))
+    soon = (now + dt.timedelta(hours=23)).isoformat(timespec="seconds")
+    _write(tmp_path, "fake.json", _rec(name="ann", speedup=900.0, when=soon))
+    board = leaderboard([tmp_path])
+    assert [r["speedup"] for r in board.rows] == [30.0]
+
+
+def test_a_chart_that_cannot_be_written_is_an_error(tmp_path, capsys):
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    a = _write(tmp_path, "a.json", _rec(name="ann"))
+    assert leaderboard_main([str(a), "--png", "/dev/full"]) == 1
+    captured = capsys.readouterr()
+    assert "chart:" not in captured.out and "cannot write /dev/full" in captured.err
+    assert "ann" in captured.out                        # the table is still shown

@@ -158,3 +158,54 @@ def test_a_thousand_errors_show_the_first_ones_and_a_count():
     assert 1 <= shown <= cext.MAX_ERRORS
     assert f"{n - shown} more errors" in msg.splitlines()[-1]
     assert len(ei.value.output) > 10 * len(msg)                      # the full output is kept
+
+
+def test_one_huge_error_line_is_cut_to_a_readable_size():
+    ident = "x" * 160_000
+    bad = ("#include <Python.h>\nint f(void) { return " + ident + "; }\n"
+           "PyMODINIT_FUNC PyInit_tiny_wide(void) { return 0; }\n")
+    with pytest.raises(cext.CompileError) as ei:
+        cext.compile_module(bad, "tiny_wide")
+    msg = ei.value.message
+    assert "cell line 2:" in msg and "error:" in msg
+    assert len(msg) <= cext.MAX_CHARS + 2 * cext.MAX_LINE_CHARS
+    assert all(len(ln) <= cext.MAX_LINE_CHARS + 40 for ln in msg.splitlines())
+    assert "more characters" in msg
+
+
+def _plant(tmp_path, name):
+    """Build `name` once (value 1), then make its cached library look planted by someone else."""
+    import os
+
+    m, info = cext.compile_module(src(name, 1), name)
+    assert m.answer() == 1
+    return info
+
+
+def test_a_cache_folder_others_may_write_is_not_trusted(tmp_path):
+    import os
+
+    info = _plant(tmp_path, "tiny_trust_a")
+    root = tmp_path / "cext"
+    os.chmod(root, 0o777)                        # a shared cache anyone may write into
+    try:
+        m, info2 = cext.compile_module(src("tiny_trust_a", 1), "tiny_trust_a")
+    finally:
+        os.chmod(root, 0o700)
+    assert not info2["cached"] and not info2["path"].startswith(str(root)) and m.answer() == 1
+
+
+def test_a_cached_library_someone_else_owns_or_may_write_is_rebuilt(tmp_path):
+    import os
+    from pathlib import Path
+
+    info = _plant(tmp_path, "tiny_trust_b")
+    lib = Path(info["path"])
+    os.chmod(lib.parent, 0o777)                  # the library's folder: writable by anyone
+    m, info2 = cext.compile_module(src("tiny_trust_b", 1), "tiny_trust_b")
+    assert not info2["cached"] and info2["path"] != info["path"] and m.answer() == 1
+    if os.getuid() == 0:                         # as root: a library owned by another user
+        info3 = _plant(tmp_path, "tiny_trust_c")
+        os.chown(info3["path"], 12345, 12345)
+        m, info4 = cext.compile_module(src("tiny_trust_c", 1), "tiny_trust_c")
+        assert not info4["cached"] and info4["path"] != info3["path"]

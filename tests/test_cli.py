@@ -29,6 +29,24 @@ def test_help_and_unknown_command(capsys):
     assert cli.main(["bench", "no-such-bench"]) == 2
 
 
+def _descendants(pid: int) -> list:
+    """Process ids below `pid` (Linux /proc)."""
+    children = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
 def test_lab_command_is_local_and_holds_no_secret(monkeypatch):
     monkeypatch.setattr(cli.os, "geteuid", lambda: 1000)
     cmd = cli.lab_command(8899, REPO / "notebooks")
@@ -41,6 +59,11 @@ def test_lab_command_is_local_and_holds_no_secret(monkeypatch):
     # the token travels in the environment, which jupyter_server's IdentityProvider reads
     env = cli.lab_env("abc", {"PATH": "/bin", "JUPYTER_TOKEN_FILE": "/elsewhere"})
     assert env == {"PATH": "/bin", "JUPYTER_TOKEN": "abc"}
+    cfg = cli.lab_config_dir()
+    env = cli.lab_env("abc", {"JUPYTER_CONFIG_PATH": "/mine"}, config_dir=cfg)
+    assert env["JUPYTER_CONFIG_PATH"].split(":") == [str(cfg), "/mine"]
+    text = (cfg / "jupyter_server_config.py").read_text()
+    assert "abc" not in text and 'os.environ.pop("JUPYTER_TOKEN"' in text
     with pytest.raises(ValueError, match="authentication off"):
         cli.lab_env("", {})
 
@@ -111,6 +134,20 @@ def test_lab_serves_notebooks_with_token_auth_on_loopback():
             assert not [l for l in lines if token in l], lines
         names = {item["name"] for item in listing["content"]}
         assert "00_welcome.ipynb" in names, names  # root directory is notebooks/
+        # a kernel the server starts does not inherit the token (%env would show it)
+        req = urllib.request.Request(f"{base}/api/kernels?token={token}", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            assert r.status == 201
+        if Path(f"/proc/{proc.pid}/environ").exists():
+            kernels = []
+            while time.time() < deadline and not kernels:
+                kernels = [pid for pid in _descendants(proc.pid)
+                           if "ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+                time.sleep(0.2)
+            assert kernels, "no kernel process found"
+            environ = Path(f"/proc/{kernels[0]}/environ").read_bytes().split(b"\0")
+            assert not [e for e in environ if e.startswith(b"JUPYTER_TOKEN") or token.encode() in e]
         with pytest.raises(urllib.error.HTTPError) as err:  # no token: refused
             urllib.request.urlopen(f"{base}/api/contents", timeout=5)
         assert err.value.code == 403

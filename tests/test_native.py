@@ -465,6 +465,73 @@ def test_warp_crops_after_fork_finishes_serially_with_one_warning():
     assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
 
 
+FORK_FIRST_IMPORT_SCRIPT = r'''
+# the parent runs OpenMP threads through numba (omp layer: the same libgomp) and has imported
+# optkit (any part of it), but not optkit.native: the child imports native for the first time
+import multiprocessing as mp, sys, warnings
+import numpy as np
+import numba
+from numba import njit, prange
+import optkit
+numba.config.THREADING_LAYER = "omp"
+
+@njit(parallel=True)
+def total(a):
+    t = 0.0
+    for i in prange(a.size):
+        t += a[i]
+    return t
+
+assert total(np.ones(10 ** 6)) == 10 ** 6
+assert numba.threading_layer() == "omp", numba.threading_layer()
+assert "optkit.native" not in sys.modules
+rng = np.random.default_rng(0)
+image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+base = np.array([[10, 10], [50, 12], [48, 30], [9, 28]], dtype=np.float32)
+quads = np.stack([base + i for i in range(64)])
+
+def child(conn):
+    from optkit import native
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        a = native.warp_crops(image, quads, (8, 16), threads=4)
+    conn.send((a, [str(w.message) for w in caught if "fork" in str(w.message)]))
+
+ctx = mp.get_context("fork")
+here, there = ctx.Pipe()
+p = ctx.Process(target=child, args=(there,))
+p.start()
+if not here.poll(60):
+    p.kill()
+    print("HANG: the forked child did not finish in 60 s")
+    sys.exit(3)
+a, fork_warnings = here.recv()
+p.join(30)
+from optkit import native
+assert np.array_equal(a, native.warp_crops(image, quads, (8, 16), threads=1)), "wrong result"
+assert len(fork_warnings) == 1, fork_warnings
+print("fork: ok")
+'''
+
+
+def test_warp_crops_in_a_fork_child_that_imports_native_first_finishes():
+    """OpenMP threads in the parent came from numba (not optkit.native); the fork child imports
+    optkit.native for the first time and asks for 4 threads: it must finish, right, not hang."""
+    pytest.importorskip("numba")
+    if not native.build_info()["openmp"]:
+        pytest.skip("built without OpenMP: nothing can hang")
+    probe = subprocess.run([sys.executable, "-c", "import numba.np.ufunc.omppool"],
+                           capture_output=True, timeout=120)
+    if probe.returncode != 0:
+        pytest.skip("numba has no omp threading layer here")
+    try:
+        r = subprocess.run([sys.executable, "-c", FORK_FIRST_IMPORT_SCRIPT], capture_output=True,
+                           text=True, timeout=180, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the fork scenario hung (killed after 180 s)")
+    assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+
+
 EMPTY_SCRIPT = r'''
 import numpy as np
 from optkit import native

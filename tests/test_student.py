@@ -375,10 +375,16 @@ def test_make_clean_keeps_the_learner_edition(tmp_path):
     (tmp_path / "build" / "lib.linux-x86_64-cpython-311").mkdir()
     (tmp_path / "optkit").mkdir()
     (tmp_path / "optkit" / "native.cpython-311-x86_64-linux-gnu.so").write_text("so")
+    (tmp_path / "build" / "lib.notes").mkdir()                  # a learner's folder, not setup.py's
+    (tmp_path / "build" / "lib.notes" / "mine.txt").write_text("mine")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / ".optkit-native").write_text("")      # the stamp of the build just removed
     r = subprocess.run(["make", "-s", "-f", str(REPO / "Makefile"), "-C", str(tmp_path), "clean"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "build" / "student" / "notebooks" / "02_x.ipynb").read_text() == "my work"
+    assert (tmp_path / "build" / "lib.notes" / "mine.txt").read_text() == "mine"
+    assert not (tmp_path / ".venv" / ".optkit-native").exists()    # so `make setup` rebuilds it
     assert not (tmp_path / "build" / "temp.linux-x86_64-cpython-311").exists()
     assert not (tmp_path / "build" / "lib.linux-x86_64-cpython-311").exists()
     assert not (tmp_path / "optkit" / "native.cpython-311-x86_64-linux-gnu.so").exists()
@@ -534,3 +540,92 @@ def test_notebook_navigation_and_table_of_contents(path):
             if target:
                 assert (NOTEBOOKS / target).exists(), f"{path.name} links to missing {target}"
     assert (REPO / "README.md").exists()
+
+
+# --- adversary review 1: links, interrupted builds, hostile manifests, instructor files
+
+def test_a_folder_link_into_the_source_or_outside_is_refused(tmp_path):
+    import shutil
+
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    before = _tree(src)
+    shutil.rmtree(out / "notebooks")
+    (out / "notebooks").symlink_to(src)               # out/notebooks -> the instructor source
+    _edit_notebook(src / "01_x.ipynb", "# a new lesson line")
+    with pytest.raises(student.BadLocation, match="source folder"):
+        student.build(src, out)
+    after = _tree(src)
+    assert set(after) == set(before)                   # no *.new.ipynb written into the source
+    (out / "notebooks").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(out / "solutions")
+    (out / "solutions").symlink_to(elsewhere)
+    with pytest.raises(student.BadLocation, match="outside the edition"):
+        student.build(src, out)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_an_interrupted_first_build_can_be_resumed(tmp_path, monkeypatch):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    real = student._write_atomic
+    calls = {"n": 0}
+
+    def flaky(path, data, expect=student._UNSET):
+        if path.name != student.MANIFEST:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise OSError(28, "No space left on device")
+        return real(path, data, expect)
+
+    monkeypatch.setattr(student, "_write_atomic", flaky)
+    with pytest.raises(OSError):
+        student.build(src, out)
+    monkeypatch.setattr(student, "_write_atomic", real)
+    res = student.build(src, out)                      # the retry finishes the edition
+    assert (out / "README.md").exists() and (out / "solutions" / "01_x.md").exists()
+    assert res.kept == []
+    manifest = json.loads((out / student.MANIFEST).read_text())["files"]
+    assert set(manifest) == {"README.md", "notebooks/00_welcome.ipynb", "notebooks/01_x.ipynb",
+                             "notebooks/table.csv", "solutions/01_x.md"}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "deep", "empty-key", "dot-key", "bad-digest"])
+def test_a_hostile_manifest_is_a_clear_error(tmp_path, kind):
+    import os
+    import subprocess
+    import sys
+
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    m = out / student.MANIFEST
+    m.unlink()
+    if kind == "fifo":
+        os.mkfifo(m)
+    elif kind == "zero":
+        m.symlink_to("/dev/zero")
+    elif kind == "deep":
+        m.write_text('{"files": ' + "[" * 100000 + "]" * 100000 + "}")
+    else:
+        key, digest = {"empty-key": ("", "0" * 64), "dot-key": (".", "0" * 64),
+                       "bad-digest": ("README.md", "x")}[kind]
+        m.write_text(json.dumps({"files": {key: digest}}))
+    code = (f"import sys; from optkit import student\n"
+            f"sys.exit(student.main(['--src', {str(src)!r}, '--out', {str(out)!r}]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and ".optkit-student.json" in r.stderr
+    assert "KEPT" not in r.stdout
+
+
+def test_no_instructor_file_reaches_the_learner_edition(tmp_path):
+    src = _course(tmp_path)
+    (src / "INSTRUCTORS.ko.md").write_text("비밀")
+    out = tmp_path / "out"
+    student.build(src, out)
+    assert not [p for p in out.rglob("*") if p.name.startswith("INSTRUCTORS")]
+    assert (out / "notebooks" / "table.csv").exists()
