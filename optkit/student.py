@@ -243,13 +243,15 @@ class BuildResult:
     removed: list = field(default_factory=list)     # builder files the course no longer has (unchanged by the learner)
     stale_kept: list = field(default_factory=list)  # builder files the course no longer has, changed by the learner
     reset: list = field(default_factory=list)       # changed by the learner and replaced (force=True only)
+    yours: list = field(default_factory=list)       # changed by the learner, the course unchanged since: kept
 
     def to_dict(self) -> dict:
         return {"out": str(self.out), "notebooks": [{"name": n, "exercises": k} for n, k in self.notebooks],
                 "solutions": [str(p) for p in self.solutions],
                 "written": self.written, "unchanged": self.unchanged,
                 "kept": [{"yours": a, "new_version": b} for a, b in self.kept],
-                "removed": self.removed, "stale_kept": self.stale_kept, "reset": self.reset}
+                "removed": self.removed, "stale_kept": self.stale_kept, "reset": self.reset,
+                "yours": self.yours}
 
 
 def _digest(data: bytes) -> str:
@@ -517,6 +519,9 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         else:                                             # the learner's version: keep it
             if rel in manifest:
                 new_manifest[rel] = manifest[rel]         # still counted as changed next time
+                if manifest[rel] == want:                 # the course has not changed since: nothing
+                    result.yours.append(rel)              # new to put beside the learner's version
+                    continue
 
             def usable(cand, want=want):   # nothing there, the same bytes, or an unchanged builder file
                 if cand in planned or cand in new_manifest:
@@ -572,6 +577,9 @@ def _report(result: BuildResult) -> None:
         print(f"  updated  {rel}" + ("  (--force: your changes to it were replaced)" if rel in result.reset else ""))
     for rel in result.removed:
         print(f"  removed  {rel} (no longer in the course; you had not changed it)")
+    if result.yours:
+        print(f"  yours    {len(result.yours)} file(s) you changed, kept as they are "
+              f"(the course has not changed them since)")
     for rel, beside in result.kept:
         print(f"  KEPT     {rel}: you changed it, so it stays as it is; the new version is {beside}")
     for rel in result.stale_kept:

@@ -297,6 +297,24 @@ def test_rebuild_keeps_learner_edits_and_added_files_and_says_so(tmp_path, capsy
     assert not beside.exists() and "A new paragraph" in mine.read_text()
 
 
+def test_rebuild_of_an_unchanged_course_writes_no_new_versions(tmp_path, capsys):
+    """Every `make lab` re-runs the builder: with the course unchanged, a learner's edited notebook
+    is simply kept, with no NAME.new.ipynb beside it (nothing new to offer)."""
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    mine = out / "notebooks" / "01_x.ipynb"
+    _edit_notebook(mine, "my attempt at exercise 1")
+    yours = mine.read_bytes()
+    capsys.readouterr()
+    for _ in range(2):
+        assert student.main(["--src", str(src), "--out", str(out)]) == 0
+        printed = capsys.readouterr().out
+        assert mine.read_bytes() == yours
+        assert not (out / "notebooks" / "01_x.new.ipynb").exists()
+        assert "KEPT" not in printed and "1 file(s) you changed, kept as they are" in printed
+
+
 def test_rebuild_never_overwrites_a_changed_new_version(tmp_path):
     src = _course(tmp_path)
     out = tmp_path / "out"
