@@ -18,12 +18,15 @@ Example::
     cmp.speedup("numpy")     # baseline median / numpy median
     cmp.plot()               # speedup bars (optkit.plot.speedup_bars)
 
-How a measurement is taken (per variant, all variants get the *same* input objects):
+How a measurement is taken (per variant, all variants get the *same* input objects; for
+:func:`sweep_threads`, per variant and thread count, all of them in one set of rounds):
 
 1. warm-up: one call, timed on its own -> ``first_call_s`` (Numba/Cython compilation,
    lazy imports and cold caches land here and nowhere else);
-2. its output is checked against the FIRST variant's output (``np.allclose`` for arrays,
-   element-wise for lists/tuples/dicts, ``==`` otherwise, or your ``check(ref, out)``);
+2. its output is checked against the FIRST variant's output (numeric arrays: same shape and
+   ``np.isclose(out, ref, rtol, atol)`` element-wise with NaN equal to NaN, by default
+   ``rtol=1e-7, atol=0``; other arrays ``==``; lists/tuples/dicts element by element; ``==``
+   otherwise; or your ``check(ref, out)``);
    a difference raises :class:`MismatchError` naming the variant *before* any timing;
 3. calibration: per variant, the loop count grows 1, 2, 5, 10, 20, 50 ... until one repeat
    of ``loops`` calls takes at least ``min_time`` seconds (like ``timeit.Timer.autorange``);
@@ -689,25 +692,22 @@ def _warn_if_modified(label, args, snap):
             snap[i] = _snapshot((args[i],)).get(0)   # report each change once
 
 
-def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rtol, atol,
-                  controls=None, max_time=DEFAULT_MAX_TIME, warmup=1):
+def _validate_funcs(funcs):
     if not isinstance(funcs, dict) or not funcs:
         raise TypeError("funcs must be a non-empty dict mapping label -> callable")
     for label, f in funcs.items():
         if not callable(f):
             raise TypeError(f"variant {label!r} is not callable: {f!r}")
-    labels = list(funcs)
-    if baseline is None:
-        baseline = labels[0]
-    elif baseline not in funcs:
-        raise KeyError(f"baseline {baseline!r} is not one of the variants {labels}")
-    controls = controls or {}
-    snap = _snapshot(args)
-    # 1) warm-up + correctness check for every variant, before any timing
-    ref = None
+
+
+def _warm_and_check(funcs, args, kwargs, *, check, rtol, atol, controls, warmup, snap,
+                    ref_label=None, ref=None, skip=()):
+    """Warm-up call(s) and correctness check of every variant, before any timing:
+    ``(first-call seconds per label, reference label, reference output)``. The first
+    variant's output is the reference unless ``ref_label``/``ref`` are given. Positional
+    arguments whose index is in ``skip`` (output buffers) are not watched for changes."""
     firsts = {}
-    for i, label in enumerate(labels):
-        f = funcs[label]
+    for label, f in funcs.items():
         try:
             with controls.get(label, nullcontext)():
                 out, first = _first_call(f, args, kwargs)
@@ -719,11 +719,28 @@ def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rto
         if snap:
             _warn_if_modified(label, args, snap)
         firsts[label] = first
-        if i == 0:            # keep a private copy: later variants may reuse the same buffer
-            ref = _snapshot((out,)).get(0, out)
+        if ref_label is None:  # keep a private copy: later variants may reuse the same buffer
+            ref_label, ref = label, _snapshot((out,)).get(0, out)
         else:
-            _check_output(label, labels[0], ref, out, check, rtol, atol)
+            _check_output(label, ref_label, ref, out, check, rtol, atol)
         del out
+    return firsts, ref_label, ref
+
+
+def _compare_impl(funcs, args, kwargs, *, baseline, check, repeat, min_time, rtol, atol,
+                  controls=None, max_time=DEFAULT_MAX_TIME, warmup=1, out_args=()):
+    _validate_funcs(funcs)
+    labels = list(funcs)
+    if baseline is None:
+        baseline = labels[0]
+    elif baseline not in funcs:
+        raise KeyError(f"baseline {baseline!r} is not one of the variants {labels}")
+    controls = controls or {}
+    skip = {int(i) for i in out_args}
+    snap = {i: v for i, v in _snapshot(args).items() if i not in skip}
+    # 1) warm-up + correctness check for every variant, before any timing
+    firsts, _, _ = _warm_and_check(funcs, args, kwargs, check=check, rtol=rtol, atol=atol,
+                                   controls=controls, warmup=warmup, snap=snap)
     # 2) timing: every variant calibrated, then all of them in interleaved rounds
     variants = [_Variant(label, funcs[label], tuple(args), kwargs, controls.get(label),
                          firsts[label]) for label in labels]
@@ -883,6 +900,20 @@ class Sweep:
     def labels(self) -> list:
         return list(self.times)
 
+    @property
+    def iqrs(self) -> dict:
+        """{label: [IQR of the per-call times at each x]}, the spread of :attr:`times`
+        (NaN where the sweep was built without its comparisons)."""
+        out = {k: [] for k in self.times}
+        for i in range(len(self.x)):
+            c = self.comparisons[i] if i < len(self.comparisons) else None
+            for k in self.times:
+                try:
+                    out[k].append(c[k].iqr_s if c is not None else float("nan"))
+                except KeyError:
+                    out[k].append(float("nan"))
+        return out
+
     def warnings(self) -> list:
         """The measurement-quality notes of every point, prefixed with its x."""
         name = "threads" if self.kind == "threads" else "n"
@@ -917,10 +948,14 @@ class Sweep:
 
     def __str__(self) -> str:
         name = "threads" if self.kind == "threads" else "n"
-        head = f"{name:>10}" + "".join(f"{str(k)[:15]:>16}" for k in self.times)
+        head = f"{name:>10}" + "".join(f"{str(k)[:23]:>24}" for k in self.times)
         lines = [head]
+        iqrs = self.iqrs
         for i, x in enumerate(self.x):
-            lines.append(f"{x:>10}" + "".join(f"{format_time(v[i]):>16}" for v in self.times.values()))
+            lines.append(f"{x:>10}" + "".join(
+                f"{format_time(v[i]) + ' ± ' + format_time(iqrs[k][i]):>24}"
+                for k, v in self.times.items()))
+        lines.append("median ± IQR per call")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -930,12 +965,17 @@ class Sweep:
 
         name = "threads" if self.kind == "threads" else "n"
         th = "".join(f"<th style='text-align:right'>{html.escape(str(k))}</th>" for k in self.times)
+        iqrs = self.iqrs
         rows = "".join(
             f"<tr><td style='text-align:right'>{x}</td>" +
-            "".join(f"<td style='text-align:right'>{format_time(v[i])}</td>" for v in self.times.values())
+            "".join(f"<td style='text-align:right'>{format_time(v[i])} "
+                    f"<small>± {format_time(iqrs[k][i])}</small></td>"
+                    for k, v in self.times.items())
             + "</tr>" for i, x in enumerate(self.x))
+        together = (" All thread counts of all variants timed in one set of interleaved rounds."
+                    if self.kind == "threads" else "")
         return (f"<div class='optkit-sweep'><table><thead><tr><th>{name}</th>{th}</tr></thead>"
-                f"<tbody>{rows}</tbody></table><small>median time per call. "
+                f"<tbody>{rows}</tbody></table><small>median time per call ± IQR.{together} "
                 f"{html.escape(_context_line(self.context))}</small></div>")
 
 
@@ -950,7 +990,8 @@ def _add_note(exc: BaseException, note: str) -> None:
 
 
 def compare(funcs: dict, *args, baseline=None, check=None, repeat=7, min_time=0.2,
-            rtol=1e-7, atol=0, max_time=DEFAULT_MAX_TIME, warmup=1, **kwargs) -> Comparison:
+            rtol=1e-7, atol=0, max_time=DEFAULT_MAX_TIME, warmup=1, out_args=(),
+            **kwargs) -> Comparison:
     """Time each variant in ``funcs`` (label -> callable) on the same ``*args, **kwargs``.
 
     Every variant's warm-up output is checked against the first variant's before timing
@@ -959,13 +1000,15 @@ def compare(funcs: dict, *args, baseline=None, check=None, repeat=7, min_time=0.
     ``first_call_s`` separately). ``baseline`` (default: the first label) is what
     speedups are relative to. ``warmup``: untimed calls before timing (the first one is
     reported as ``first_call_s``); ``max_time``: seconds of timed repeats per variant
-    after which fewer repeats are made (at least three).
+    after which fewer repeats are made (at least three). ``out_args``: indices of
+    positional arguments that are output buffers (``out=``-style, written by design), so
+    the check that no variant modifies its inputs leaves them alone.
     Any other keyword arguments are passed to every variant (a variant keyword that shares
     a name with one of these options must be bound with a lambda or functools.partial).
     """
     return _compare_impl(funcs, args, kwargs, baseline=baseline, check=check, repeat=repeat,
                          min_time=min_time, rtol=rtol, atol=atol, max_time=max_time,
-                         warmup=warmup)
+                         warmup=warmup, out_args=out_args)
 
 
 def _progress(total, desc, enabled):
@@ -1102,6 +1145,13 @@ def sweep_threads(funcs: dict, *args, threads=(1, 2), controls=None, progress=Tr
     ``OMP_NUM_THREADS`` only once at start-up and cannot be changed through the
     environment afterwards), or a ``callable(n)`` returning a context manager.
     Each setting is restored afterwards. Labels without a control run unchanged.
+
+    Every variant is first warmed up and checked at every thread count (against the first
+    variant at the first count); then every (variant, thread count) pair is timed in ONE set
+    of interleaved rounds (:func:`measure`'s rounds, each pair with its own control), so the
+    1-thread and the n-thread medians come from the same moments and their ratio is not
+    skewed by a change of load in between. ``Sweep.times`` holds the medians,
+    ``Sweep.iqrs`` their spread.
     Remaining keywords go to :func:`compare` (options such as ``repeat``/``min_time``, and
     any other keyword arguments are passed to the variants).
     """
@@ -1116,37 +1166,63 @@ def sweep_threads(funcs: dict, *args, threads=(1, 2), controls=None, progress=Tr
     kw.setdefault("repeat", 5)
     opts = {k: kw.pop(k) for k in ("baseline", "check", "repeat", "min_time", "rtol", "atol",
                                     "max_time", "warmup") if k in kw}
-    opts.setdefault("rtol", 1e-7)
-    opts.setdefault("atol", 0)
-    opts.setdefault("baseline", None)
-    opts.setdefault("check", None)
-    times = {label: [] for label in funcs}
-    comps = []
-    bar = _progress(len(threads), "threads", progress)
+    baseline = opts.get("baseline")
+    labels = list(funcs)
+    _validate_funcs(funcs)
+    if baseline is None:
+        baseline = labels[0]
+    elif baseline not in funcs:
+        raise KeyError(f"baseline {baseline!r} is not one of the variants {labels}")
+    repeat, min_time = opts.get("repeat"), opts.get("min_time")
+    max_time = opts.get("max_time", DEFAULT_MAX_TIME)
+    warmup = opts.get("warmup", 1)
+    snap = _snapshot(args)
+    # 1) every variant at every thread count: warm-up and correctness check against the
+    #    first variant at the first thread count, before any timing
+    setups, ref_label, ref = {}, None, None
+    bar = _progress(len(threads), "threads (check)", progress)
     try:
         for n in threads:
-            fs, ctx = {}, {}
+            fs, ctl, name = {}, {}, {}
             for label, f in funcs.items():
                 wrap, factory = _control_for(label, controls.get(label), n)
-                fs[label] = wrap(f) if wrap else f
-                ctx[label] = factory
+                key = f"{label} ({n} thread{'s' if n != 1 else ''})"
+                name[label] = key
+                fs[key] = wrap(f) if wrap else f
+                ctl[key] = factory
             if bar is not None:
                 bar.set_postfix_str(f"threads={n}")
-            c = _compare_impl(fs, args, kw, controls=ctx, **opts)
-            c.context["threads"] = n
-            comps.append(c)
-            for r in c.rows:
-                times[r.label].append(r.median_s)
+            firsts, ref_label, ref = _warm_and_check(
+                fs, args, kw, check=opts.get("check"), rtol=opts.get("rtol", 1e-7),
+                atol=opts.get("atol", 0), controls=ctl, warmup=warmup, snap=snap,
+                ref_label=ref_label, ref=ref)
+            for label in labels:
+                key = name[label]
+                setups[(label, n)] = (fs[key], ctl[key], firsts[key])
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-    ctx0 = context()
+    # 2) timing: every (variant, thread count) pair in ONE set of interleaved rounds, so
+    #    the 1-thread and the n-thread medians come from the same moments
+    variants = [_Variant(key, f, tuple(args), kw, ctl, first)
+                for key, (f, ctl, first) in setups.items()]
+    timings = _rounds(variants, repeat=repeat, min_time=min_time, max_time=max_time)
+    ctx_now = context()
+    times = {label: [] for label in labels}
+    comps = []
+    for n in threads:
+        rows = [dataclasses.replace(timings[(label, n)], label=label) for label in labels]
+        c = Comparison(rows=rows, baseline=baseline, context=dict(ctx_now, threads=n))
+        comps.append(c)
+        for r in rows:
+            times[r.label].append(r.median_s)
+    ctx0 = dict(ctx_now)
     ctx0["controls"] = {k: (v if isinstance(v, str) else getattr(v, "__name__", repr(v)))
                         for k, v in controls.items()}
     return Sweep(threads, times, kind="threads", comparisons=comps, context=ctx0,
-                 baseline=comps[0].baseline)
+                 baseline=baseline)
 
 
 # --------------------------------------------------------------------------- context

@@ -134,6 +134,7 @@ MESSAGES: dict[str, str] = {
         "예산 중 남은 시간으로는 부족합니다. 목표는 {base} 대비 {target}입니다",
     "correct, but timing it failed: {kind}: {exc}": "정답이지만 시간 측정에 실패했습니다: {kind}: {exc}",
     "; the reference solution reaches {speedup}": "; 참조 솔루션은 {speedup}에 도달합니다",
+    "; {name} reaches {speedup}": "; {name}은(는) {speedup}에 도달합니다",
     "correct; {speedup} vs the {base} ({yours} per call)": "정답입니다. {base} 대비 {speedup} (호출당 {yours})",
     "correct and fast: {speedup} vs the {base}, target {target} ({yours} per call)":
         "정답이고 충분히 빠릅니다: {base} 대비 {speedup}, 목표 {target} (호출당 {yours})",

@@ -3,7 +3,8 @@
  * No pybind11, no NumPy C API: arrays reach C through the buffer protocol
  * (PyObject_GetBuffer / PyBuffer_Release), exactly the way a bytes object or a memoryview would.
  *
- *   build_info()                      -> dict: how this module was built (OpenMP on/off, threads).
+ *   build_info()                      -> dict: how this module was built (OpenMP on/off, threads,
+ *                                        SIMD kernels in use, compiler).
  *   mean_u8(buf)                      -> float: mean of a C-contiguous uint8 buffer, GIL released.
  *   warp_crops(image, quads, size, *, threads=None, out=None)
  *                                     -> uint8 array N x h x w [x C]: one perspective crop per quad,
@@ -223,17 +224,27 @@ get_view(PyObject *obj, Py_buffer *view, int writable, const char *name)
     int flags = PyBUF_RECORDS_RO | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj, view, flags) == 0)
         return 0;
-    PyErr_Clear();
-    if (writable && PyObject_GetBuffer(obj, view, PyBUF_RECORDS_RO) == 0) {
-        PyBuffer_Release(view);
-        PyErr_Format(PyExc_ValueError,
-                     "warp_crops: %s is read-only; pass a writable uint8 array", name);
+    if (!PyObject_CheckBuffer(obj)) {            /* no buffer protocol at all */
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "warp_crops: %s must be a numpy array (an object with the buffer protocol), got %.100s",
+                     name, Py_TYPE(obj)->tp_name);
         return -1;
     }
-    PyErr_Format(PyExc_TypeError,
-                 "warp_crops: %s must be a numpy array (an object with the buffer protocol), got %.100s",
-                 name, Py_TYPE(obj)->tp_name);
-    return -1;
+    if (writable) {                              /* read-only? then say so */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (PyObject_GetBuffer(obj, view, PyBUF_RECORDS_RO) == 0) {
+            PyBuffer_Release(view);
+            Py_XDECREF(type); Py_XDECREF(value); Py_XDECREF(tb);
+            PyErr_Format(PyExc_ValueError,
+                         "warp_crops: %s is read-only; pass a writable uint8 array", name);
+            return -1;
+        }
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
+    return -1;                                   /* the exporter's own error, kept as it is */
 }
 /* <<< nb:buffers */
 
@@ -1087,7 +1098,8 @@ crop_means_LEAKY_for_lesson(PyObject *self, PyObject *crops)
 
 static PyMethodDef native_methods[] = {
     {"build_info", build_info, METH_NOARGS,
-     "How this module was built: {'openmp': bool, 'max_threads': int, 'compiler': str}."},
+     "How this module was built: {'openmp': bool, 'max_threads': int, 'simd': 'avx2' | 'sse2' | "
+     "'none', 'compiler': str}."},
     {"mean_u8", mean_u8, METH_O, "Mean of a C-contiguous uint8 buffer (GIL released while summing)."},
     {"warp_crops", (PyCFunction)(void (*)(void))warp_crops, METH_VARARGS | METH_KEYWORDS, warp_crops_doc},
     {"crop_means", crop_means, METH_O,

@@ -333,6 +333,19 @@ def test_variant_modifying_its_input_is_reported():
                       **FAST)
 
 
+
+def test_out_args_are_not_watched_as_inputs(recwarn):
+    def into(a, out):
+        np.multiply(a, 2.0, out=out)
+        return out
+
+    a, out = np.ones(5), np.zeros(5)
+    bench.compare({"alloc": lambda a, out: a * 2.0, "into": into}, a, out, out_args=(1,), **FAST)
+    assert not [w for w in recwarn if "modified its input" in str(w.message)]
+    with pytest.warns(RuntimeWarning, match="positional argument 1"):   # not declared: warned
+        bench.compare({"alloc": lambda a, out: a * 2.0, "into": into}, a, np.zeros(5), **FAST)
+
+
 def test_exception_in_a_variant_names_it():
     def boom(a):
         raise ZeroDivisionError("nope")
@@ -585,6 +598,39 @@ def test_sweep_threads_callable_and_kwarg_controls():
     assert current["n"] is None
     assert [c.context["threads"] for c in s.comparisons] == [1, 2]
     assert s.context["controls"] == {"ctx": "ctl", "kw": "kwarg:threads"}
+
+
+
+def test_sweep_threads_times_every_thread_count_in_the_same_rounds():
+    import contextlib
+
+    order = []
+    current = {"n": 0}
+
+    @contextlib.contextmanager
+    def ctl(n):
+        current["n"] = n
+        yield
+        current["n"] = 0
+
+    def f():
+        order.append(current["n"])
+        return 1
+
+    s = bench.sweep_threads({"f": f}, threads=(1, 2), controls={"f": ctl}, progress=False,
+                            repeat=4, min_time=1e-4, warmup=1)
+    # warm-ups (1, 2), calibrations, then the rounds alternate between the thread counts;
+    # before the change every 2-thread call came after all 1-thread calls
+    first_two = order.index(2)
+    assert 1 in order[first_two:], "1-thread repeats must be interleaved with 2-thread ones"
+    assert len(s.iqrs["f"]) == 2 and all(v >= 0 for v in s.iqrs["f"])
+    assert "±" in str(s)
+
+
+def test_sweep_threads_checks_every_thread_count_against_the_first():
+    with pytest.raises(bench.MismatchError, match="2 threads"):
+        bench.sweep_threads({"t": lambda *, threads: threads == 1}, threads=(1, 2),
+                            controls={"t": "kwarg:threads"}, progress=False, **FAST)
 
 
 def test_sweep_threads_sets_and_restores_library_controls():

@@ -142,6 +142,8 @@ def test_bad_quads():
     _raises(ValueError, r"quads must have shape \(N, 4, 2\)", img, np.zeros((8, 2), np.float32), (H, W))
     _raises(ValueError, r"np\.ascontiguousarray\(quads\)", img, np.zeros((2, 4, 4), np.float32)[:, :, ::2], (H, W))
     _raises(TypeError, "quads must be a numpy array", img, "abc", (H, W))
+    gone = memoryview(np.zeros((4, 4, 2), np.float32)); gone.release()
+    _raises(ValueError, "released", img, gone, (H, W))   # the exporter's own error, not "numpy array"
     q = _quads(3)
     q[1, 2] = np.nan
     _raises(ValueError, r"quads\[1\] is degenerate or not finite", img, q, (H, W))

@@ -1,5 +1,5 @@
 %%c_extension ex_sum
-// attempt: the item-size error path returns without PyBuffer_Release
+// attempt: the format error path returns without PyBuffer_Release
 // expect: wrong
 // message: was not released
 #define PY_SSIZE_T_CLEAN
@@ -11,8 +11,8 @@ sum_u8(PyObject *self, PyObject *arg)
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return NULL;
-    if (view.itemsize != 1) {
-        PyErr_SetString(PyExc_TypeError, "sum_u8: expected one-byte items");
+    if (view.itemsize != 1 || strcmp(view.format, "B") != 0) {
+        PyErr_SetString(PyExc_TypeError, "sum_u8: expected unsigned bytes");
         return NULL;
     }
     const unsigned char *p = (const unsigned char *)view.buf;
