@@ -72,6 +72,26 @@ TIMING_MAX_TIME = 3.0       # seconds of timed repeats per function; slow ones g
 STATUSES = ("pass", "wrong", "too slow", "error", "timeout", "not yet")
 VERDICTS: list = []
 
+
+def _frozen_helpers(module, names):
+    """Private copies of ``module``'s functions ``names`` that look up their globals in a
+    snapshot taken now: patching the module later (``optkit.bench.assert_same = ...`` from a
+    learner's function) changes neither these functions nor the ones they call."""
+    import types
+
+    ns = dict(vars(module))
+    for name in names:
+        f = ns[name]
+        g = types.FunctionType(f.__code__, ns, f.__name__, f.__defaults__, f.__closure__)
+        g.__kwdefaults__ = dict(f.__kwdefaults__ or {})
+        ns[name] = g
+    return ns
+
+
+_B = _frozen_helpers(_bench, ("assert_same", "_compare_arrays", "_as_array", "_identical"))
+_assert_same = _B["assert_same"]
+_ABANDONED: list = []        # worker threads given up on that may still run (see _stop)
+
 _STYLE = {   # status -> (background, border, headline)
     "pass": ("#e6f4ea", "#1a7f37", "PASS"),
     "wrong": ("#fdecea", "#b42318", "WRONG"),
@@ -231,7 +251,80 @@ def _stop(th) -> bool:
         th.join(0.1)
         if not th.is_alive():
             return True
+    _ABANDONED.append(th)
     return False
+
+
+def _abandoned_alive() -> int:
+    """How many given-up worker threads still run. While one does, the exception injected
+    into it is still pending, and on CPython 3.11 that makes profiled threads crawl: the
+    dynamic watch for forbidden calls (sys.setprofile) is then left out."""
+    _ABANDONED[:] = [t for t in _ABANDONED if t.is_alive()]
+    return len(_ABANDONED)
+
+
+def _run_until(fn, args, over, hard_s):
+    """Like _run_with_budget, but stops fn when ``over()`` says its budget is spent (polled)
+    or after ``hard_s`` seconds in all."""
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn(*args)
+        except BudgetExceeded:
+            box["timeout"] = True
+        except BaseException as exc:   # noqa: BLE001 - reported as a verdict
+            box["exc"] = exc
+
+    th = threading.Thread(target=target, name="optkit-check", daemon=True)
+    th.start()
+    t_end = time.perf_counter() + hard_s
+    try:
+        while th.is_alive() and not over() and time.perf_counter() < t_end:
+            th.join(0.02)
+    except KeyboardInterrupt:
+        _stop(th)
+        raise
+    if th.is_alive():
+        return ("timeout" if _stop(th) else "stuck"), None
+    if box.get("timeout"):
+        return "timeout", None
+    if "exc" in box:
+        return "raised", box["exc"]
+    return "ok", box.get("value")
+
+
+class _Fed:
+    """A variant as the timing calls it: on its own private copy of the inputs, a fresh view
+    of each array argument per call (a cache keyed by the argument object misses), keeping
+    its last output and the time its calls took."""
+
+    def __init__(self, f, args):
+        import numpy as np
+
+        self.f, self.args = f, tuple(args)
+        self.views = [isinstance(a, np.ndarray) for a in self.args]
+        self.calls, self.spent, self.started = 0, 0.0, None
+        self.last, self.same_object = None, False
+
+    def __call__(self, *_ignored):
+        args = tuple(a.view() if v else a for a, v in zip(self.args, self.views))
+        self.started = t0 = time.perf_counter()
+        try:
+            out = self.f(*args)
+        finally:
+            self.spent += time.perf_counter() - t0
+            self.started = None
+        if self.calls and out is self.last and type(out).__name__ == "ndarray" \
+                and not any(out is a for a in self.args):
+            self.same_object = True
+        self.calls += 1
+        self.last = out
+        return out
+
+    def used(self) -> float:
+        t0 = self.started
+        return self.spent + (time.perf_counter() - t0 if t0 is not None else 0.0)
 
 
 def _short_tb(exc, limit=3) -> str:
@@ -262,6 +355,39 @@ def _name_of(f) -> str:
     return name
 
 
+def _code_key(code):
+    """What identifies a function's code whatever its name, file or line (a clone made with
+    ``code.replace(co_firstlineno=...)`` has the same key): bytecode, constants, names."""
+    consts = tuple(_code_key(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c))
+                   for c in code.co_consts)
+    return (code.co_code, consts, code.co_names)
+
+
+def _forbidden_keys(forbidden: dict) -> dict:
+    keys = {}
+    for c, name in forbidden.items():
+        for sub in _all_codes(c):
+            keys.setdefault(_code_key(sub), name)
+    return keys
+
+
+def _forbidden_name(code, forbidden, keys, own, cache):
+    """The forbidden function ``code`` is (the very code object or a clone of it), else None.
+    The learner's own code objects never count as clones."""
+    if not hasattr(code, "co_code"):
+        return None
+    name = forbidden.get(code)
+    if name is not None or not keys:
+        return name
+    try:
+        return cache[code]
+    except (KeyError, TypeError):
+        pass
+    name = None if code in own else keys.get(_code_key(code))
+    cache[code] = name
+    return name
+
+
 def _all_codes(code):
     yield code
     for c in code.co_consts:
@@ -284,10 +410,13 @@ def _static_calls(fn, forbidden: dict):
         names.update(c.co_names)
     found = []
 
+    keys, own, cache = _forbidden_keys(forbidden), set(_all_codes(code)), {}
+
     def visit(obj):
         c = _code_of(obj) if callable(obj) else None
-        if c is not None and c in forbidden and forbidden[c] not in found:
-            found.append(forbidden[c])
+        name = _forbidden_name(c, forbidden, keys, own, cache) if c is not None else None
+        if name is not None and name not in found:
+            found.append(name)
 
     for n in names:
         if n in glb:
@@ -533,6 +662,8 @@ class Exercise:
         """Check ``fn``; show and record the verdict; never raises (except KeyboardInterrupt)."""
         try:
             verdict = self._check(fn)
+        except _Timeout as t:
+            verdict = self._timeout(t.state, t.where)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:   # noqa: BLE001 - a broken exercise must not stop Run All
@@ -571,12 +702,15 @@ class Exercise:
     def _call(self, fn, args, budget):
         """Run the learner's fn under the budget, watching for calls of forbidden functions."""
         hits = []
-        forbidden = self.forbidden
+        forbidden = self.forbidden if not _abandoned_alive() else {}
+        keys, cache = _forbidden_keys(forbidden), {}
+        code = _code_of(fn)
+        own = set(_all_codes(code)) if code is not None else set()
 
         def prof(frame, event, arg):
-            if event == "call" and frame.f_code in forbidden:
-                name = forbidden[frame.f_code]
-                if name not in hits:
+            if event == "call":
+                name = _forbidden_name(frame.f_code, forbidden, keys, own, cache)
+                if name is not None and name not in hits:
                     hits.append(name)
 
         def watched(*a):
@@ -593,6 +727,14 @@ class Exercise:
         return state, value, time.perf_counter() - t0, hits
 
     def _timeout(self, state, where):
+        v = self._timeout_verdict(state, where)
+        if _abandoned_alive():
+            v.message += (f" (note: {_abandoned_alive()} earlier call(s) given up on still run in "
+                          "the background and compete for the CPU; restart the kernel and "
+                          "check again if this function should be quick)")
+        return v
+
+    def _timeout_verdict(self, state, where):
         msg = tr("no result within the time budget of {budget} s ({where}); "
                  "look for a loop that never ends or a much too slow approach",
                  budget=f"{self.time_budget_s:g}", where=where)
@@ -626,12 +768,12 @@ class Exercise:
             if first_args is None:
                 first_args, first_rebuild = args, build
             where = describe(args)
-            expected = self.reference(*self._fresh(build, args))
             mine = self._fresh(build, args)
             before = [None if k == self.out_arg else _snapshot(a)
                       for k, a in enumerate(mine)] if self.check_inputs else []
             state, value, spent, hits = self._call(fn, mine, budget)
             budget -= spent
+            expected = self._expected(build) if state == "ok" else None
             if hits:
                 return self._called(hits)
             if state in ("timeout", "stuck"):
@@ -649,7 +791,7 @@ class Exercise:
                                                  "and return it; your function {what} (on {where})",
                                                  out=oname, what=what, where=where))
             try:
-                self._compare(expected, value)
+                self._compare_within(expected, value, budget)
             except AssertionError as exc:
                 if self.race_args is not None:        # a race exercise: is it one?
                     race = self._race_on(fn, build, budget) or self._race_on(fn, self.race_args, budget)
@@ -704,7 +846,7 @@ class Exercise:
             if snap is None or i == self.out_arg:
                 continue
             try:
-                _bench.assert_same(snap, now, rtol=0, atol=0, strict_dtype=True)
+                _assert_same(snap, now, rtol=0, atol=0, strict_dtype=True)
             except AssertionError as exc:
                 return tr("your function changed its input `{name}` ({exc}); the task expects "
                           "the inputs unchanged: work on a copy or write the result into a new array",
@@ -748,7 +890,8 @@ class Exercise:
             results.append(value)
             if len(results) > 1:
                 try:
-                    _bench.assert_same(results[0], value, rtol=0, atol=0)
+                    _result_type_check(results[0], value, False)
+                    _assert_same(results[0], value, rtol=0, atol=0)
                 except AssertionError as exc:
                     return tr("different results on identical input: a data race? Two runs on "
                               "{args} disagree ({exc}); make sure no two threads "
@@ -760,7 +903,26 @@ class Exercise:
                 return tr("wrong result on a larger input ({args}): {exc}", args=self.describe(args), exc=exc)
         return None
 
+    def _expected(self, build):
+        """The reference's output, computed after the learner's call (so no frame holds it
+        while the learner's code runs) on a freshly built input."""
+        args = build()
+        return self.reference(*(args if isinstance(args, tuple) else (args,)))
+
+    def _compare_within(self, expected, got, budget, where="comparing your result"):
+        """_compare in a worker thread under the budget (a result's hostile ``shape`` or
+        ``__eq__`` must not hang the check); AssertionError on a mismatch."""
+        state, value = _run_with_budget(self._compare, (expected, got), {}, max(1.0, budget))
+        if state in ("timeout", "stuck"):
+            raise _Timeout(state, where)
+        if state == "raised":
+            if isinstance(value, AssertionError):
+                raise value
+            raise AssertionError(f"comparing your result with the reference failed: "
+                                 f"{type(value).__name__}: {value}")
+
     def _compare(self, expected, got):
+        _result_type_check(expected, got, self.compare is not None)
         if self.compare is not None:
             ok = self.compare(expected, got)
             if ok is not None and not ok:
@@ -772,7 +934,22 @@ class Exercise:
             raise AssertionError(tr("your function returned None: is a `return` missing?"))
         if isinstance(expected, np.ndarray) and not isinstance(got, np.ndarray):
             raise AssertionError(tr("expected a NumPy array (ndarray), got {kind}", kind=type(got).__name__))
-        _bench.assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)
+        _assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)
+
+    def _timed_output_problem(self, yours, rebuild, budget):
+        """What is wrong with the output of the last timed call of the learner's function
+        (a function may behave during the checks and not while it is timed), or None."""
+        if not yours.calls:
+            return "the timing did not call your function (was optkit.bench changed?)"
+        if yours.same_object and self.out_arg is None:
+            return ("your function returned the very same array object on repeated calls: "
+                    "each call must compute its result (no cache of earlier results)")
+        expected = self._expected(rebuild)
+        try:
+            self._compare_within(expected, yours.last, budget, "checking the timed calls")
+        except AssertionError as exc:
+            return f"correct during the checks, but wrong while timed (last timed call): {exc}"
+        return None
 
     def _time(self, fn, rebuild, args, budget, call_s) -> Verdict:
         base = self.baseline
@@ -797,11 +974,23 @@ class Exercise:
                                                 target=_bench.format_speedup(self.target_speedup),
                                                 base=base_shown))
         max_time = max(TIMING_MIN_TIME, min(TIMING_MAX_TIME, (budget - call_s) / 2))
+        funcs = {label: _Fed(f, self._fresh(rebuild, args)) for label, f in funcs.items()}
+        yours = funcs["yours"]
+        state, cmp = _run_until(
+            lambda: _bench.compare(funcs, *self._fresh(rebuild, args), baseline=base_label,
+                                   check=lambda ref, out: True, repeat=TIMING_REPEAT,
+                                   min_time=TIMING_MIN_TIME, max_time=max_time,
+                                   out_args=() if self.out_arg is None else (self.out_arg,)),
+            (), lambda: yours.used() > budget,
+            budget + (len(funcs) - 1) * (4 * TIMING_MAX_TIME + 30))
+        if state in ("timeout", "stuck"):
+            return self._timeout(state, "timing it")
         try:
-            cmp = _bench.compare(funcs, *self._fresh(rebuild, args), baseline=base_label,
-                                 check=lambda ref, out: True, repeat=TIMING_REPEAT,
-                                 min_time=TIMING_MIN_TIME, max_time=max_time,
-                                 out_args=() if self.out_arg is None else (self.out_arg,))
+            if state == "raised":
+                raise cmp
+            wrong = self._timed_output_problem(yours, rebuild, budget - yours.used())
+            if wrong:
+                return self._verdict("wrong", wrong)
         except Exception as exc:       # e.g. the learner's function fails on a later call
             return self._verdict("error", tr("correct, but timing it failed: {kind}: {exc}",
                                              kind=type(exc).__name__, exc=exc), details=_short_tb(exc))
@@ -833,6 +1022,49 @@ class Exercise:
                                             speedup=_bench.format_speedup(sp), base=base_shown,
                                             target=_bench.format_speedup(target))
                              + ref_txt, speedup=sp, reference_speedup=ref_sp, timings=timings)
+
+
+class _Timeout(BaseException):
+    """A comparison of the learner's result ran out of time (raised to Exercise.check)."""
+
+    def __init__(self, state, where):
+        super().__init__(where)
+        self.state, self.where = state, where
+
+
+def _result_type_check(expected, got, custom, depth=0):
+    """Raise AssertionError unless ``got`` is of the reference's type family, checked before
+    any of ``got``'s own methods run: an exact ndarray (no subclass) where the reference
+    returns an ndarray; a plain number (Python or NumPy scalar, 0-d array) for a number;
+    list/tuple (or array) for a list/tuple, element-wise; dict for dict; None for None; else
+    the reference's very type. A custom ``compare`` decides types itself."""
+    import numpy as np
+
+    if custom or got is None or depth > 20:
+        return
+    t = type(got)
+    if isinstance(expected, np.ndarray):
+        ok = t is np.ndarray or t is type(expected)
+    elif expected is None:
+        ok = False
+    elif isinstance(expected, (bool, int, float, complex, np.generic)):
+        ok = t in (bool, int, float, complex) or (t is np.ndarray and got.ndim == 0) or \
+            (isinstance(got, np.generic) and t.__module__ == "numpy")
+    elif isinstance(expected, (list, tuple)):
+        ok = t in (list, tuple, type(expected)) or t is np.ndarray
+        if ok and t is not np.ndarray:
+            for e, g in zip(expected, got):
+                _result_type_check(e, g, False, depth + 1)
+    elif isinstance(expected, dict):
+        ok = t is dict or t is type(expected)
+        if ok:
+            for k in expected:
+                if k in got:
+                    _result_type_check(expected[k], dict.__getitem__(got, k), False, depth + 1)
+    else:
+        ok = t is type(expected)
+    if not ok:
+        raise AssertionError(f"expected {type(expected).__name__}, got {t.__name__}")
 
 
 def _compile_failure(fn):

@@ -368,7 +368,11 @@ def test_pass_needs_the_stated_target_itself(monkeypatch):
             return 9.5 / self[label].median_s
 
     calls = []
-    monkeypatch.setattr(check._bench, "compare", lambda *a, **k: calls.append(1) or FakeCmp())
+    def fake_compare(funcs, *a, **k):       # calls every variant once, as the timing would
+        calls.append([f(*a) for f in funcs.values()])
+        return FakeCmp()
+
+    monkeypatch.setattr(check._bench, "compare", fake_compare)
     v = ex(baseline=slow_baseline, target_speedup=10).check(lambda x: 2.0 * np.sqrt(x))
     assert v.status == "too slow" and "x9.5" in v.message and "target x10" in v.message
     assert "passes from" not in v.message
@@ -499,3 +503,146 @@ def test_no_reference_figure_when_the_reference_is_the_baseline():
     v = e.check(lambda x: 2.0 * np.sqrt(x))
     assert v.status == "pass", v.message
     assert "reference solution reaches" not in v.message and "reference" not in v.timings
+
+
+# --------------------------------------------------------------------------- tampering routes
+
+def _slow_right(x):
+    return np.array([v ** 0.5 * 2.0 for v in x])
+
+
+def test_a_cache_keyed_by_the_input_object_does_not_buy_speed():
+    memo = {}
+
+    def cached(x):
+        hit = memo.get(id(x))
+        if hit is not None and hit[0] is x:
+            return hit[1]
+        r = _slow_right(x)
+        memo[id(x)] = (x, r)
+        return r
+
+    v = ex(baseline=slow_baseline, target_speedup=20).check(cached, display=False)
+    assert v.status in ("too slow", "wrong"), v
+
+
+def test_a_function_that_goes_wrong_after_the_checks_is_caught_while_timed():
+    n = [0]
+
+    def counting(x):
+        n[0] += 1
+        return 2.0 * np.sqrt(x) if n[0] <= 3 else None
+
+    v = ex(baseline=slow_baseline, target_speedup=2).check(counting, display=False)
+    assert v.status == "wrong" and "timed" in v.message, v
+
+
+def test_the_expected_value_is_not_in_any_frame_while_the_learner_runs():
+    import sys
+
+    def steal(x):
+        f = sys._current_frames()[threading.main_thread().ident]
+        while f is not None:
+            for name, val in f.f_locals.items():
+                if name == "expected" and isinstance(val, np.ndarray) and val.shape == x.shape:
+                    return val
+            f = f.f_back
+        return np.zeros_like(x)
+
+    v = ex().check(steal, display=False)
+    assert v.status == "wrong", v
+
+
+def test_an_ndarray_subclass_that_lies_in_ufuncs_is_rejected():
+    class Liar(np.ndarray):
+        def __array_ufunc__(self, *a, **k):
+            return np.True_
+
+    v = ex().check(lambda x: np.zeros_like(x).view(Liar), display=False)
+    assert v.status == "wrong" and "Liar" in v.message, v
+
+
+def test_an_object_equal_to_everything_is_not_a_number():
+    class Yes:
+        def __eq__(self, other):
+            return True
+
+    e = check.Exercise("count", lambda x: int((x > 0.5).sum()), make_args)
+    v = e.check(lambda x: Yes(), display=False)
+    assert v.status == "wrong" and "Yes" in v.message, v
+    assert e.check(lambda x: int((x > 0.5).sum()), display=False).status == "pass"
+
+
+def test_monkeypatching_optkit_bench_does_not_disable_the_comparison(monkeypatch):
+    import optkit.bench as bench
+
+    def tamper(x):
+        monkeypatch.setattr(bench, "assert_same", lambda *a, **k: None)
+        monkeypatch.setattr(bench, "_compare_arrays", lambda *a, **k: None)
+        return x
+
+    v = ex().check(tamper, display=False)
+    assert v.status == "wrong", v
+
+
+def test_a_clone_of_the_reference_code_is_still_the_reference():
+    import types
+
+    def sneaky(x):
+        r = globals()["refer" + "ence"]     # not a name the static look finds
+        clone = types.FunctionType(r.__code__.replace(co_firstlineno=r.__code__.co_firstlineno + 1),
+                                   r.__globals__)
+        return clone(x)
+
+    v = ex().check(sneaky, display=False)
+    assert v.status == "wrong" and "reference" in v.message, v
+
+
+def test_a_result_whose_shape_never_returns_is_a_timeout_not_a_hang():
+    class Hostile(np.ndarray):
+        @property
+        def shape(self):
+            while True:
+                pass
+
+    e = check.Exercise("demo", reference, make_args, compare=lambda a, b: b.shape == a.shape,
+                       time_budget_s=1.0)
+    t0 = time.perf_counter()
+    v = e.check(lambda x: (2.0 * np.sqrt(x)).view(Hostile), display=False)
+    assert v.status == "timeout", v
+    assert time.perf_counter() - t0 < 10
+    assert ex().check(lambda x: (2.0 * np.sqrt(x)).view(Hostile), display=False).status == "wrong"
+
+
+def test_a_loop_that_starts_only_while_timed_is_stopped_by_the_budget():
+    n = [0]
+
+    def later(x):
+        n[0] += 1
+        if n[0] > 3:
+            while True:
+                pass
+        return 2.0 * np.sqrt(x)
+
+    t0 = time.perf_counter()
+    v = ex(baseline=slow_baseline, target_speedup=2, time_budget_s=2.0).check(later, display=False)
+    assert v.status == "timeout" and "timing" in v.message, v
+    assert time.perf_counter() - t0 < 15
+
+
+def test_a_correct_function_after_an_abandoned_one_is_not_a_timeout():
+    release = threading.Event()
+
+    def stuck(x):
+        release.wait()              # inside C (a lock wait): cannot be stopped
+        return x
+
+    e = ex(time_budget_s=1.0)
+    try:
+        assert e.check(stuck, display=False).status == "timeout"
+        t0 = time.perf_counter()
+        v = e.check(lambda x: np.sqrt(x) * 2.0, display=False)
+        assert v.status == "pass", v
+        assert time.perf_counter() - t0 < 5
+    finally:
+        release.set()
