@@ -117,10 +117,16 @@ def test_native_reports_its_build():
 def test_build_with_openmp_forced_off_installs_and_reports_it(tmp_path):
     """OPTKIT_NO_OPENMP=1: pip installs a serial build that says openmp: False."""
     target = tmp_path / "site"
+    # Build from a clean copy of the sources: pip builds in the tree, and a build/lib left by an
+    # earlier (OpenMP) build in the checkout would be reused as up to date.
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".lock-venv", "build", "learner", "learner-ko", "test-artifacts",
+        "*.so", "*.pyd", "__pycache__", "*.egg-info"))
     env = dict(os.environ, OPTKIT_NO_OPENMP="1", PIP_NO_INPUT="1")
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-cache-dir", "--target", str(target), str(REPO)],
+         "--no-cache-dir", "--target", str(target), str(src)],
         env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # -S: no site-packages, so the editable optkit cannot shadow the one just installed.
