@@ -217,9 +217,9 @@ the part to write is marked by a line `raise NotImplementedError("exercise: writ
 (or a small stub); the self-check cell below it says **NOT YET** until you replace it, then
 checks your version against the reference and measures your speedup.
 
-Start JupyterLab on the notebooks (from the optkit repository, with its environment):
-
-    optkit lab --root {{this folder}}/notebooks
+Start JupyterLab on the notebooks: in the optkit repository, `make lab` builds this edition (or
+brings it in step with the course, keeping your changes) and opens it; from this folder, with
+optkit's environment active, `optkit lab --root notebooks` does the same without the rebuild.
 
 and begin with `00_welcome.ipynb`. Every number you see is measured live on your machine.
 
@@ -227,7 +227,8 @@ and begin with `00_welcome.ipynb`. Every number you see is measured live on your
 |---|---|
 {rows}
 
-Stuck? The solution code is in `{solutions_dir}/` (one file per notebook). Try first:
+Stuck? The solution code is in `{solutions_dir}/` beside `notebooks/` (one file per notebook; it is
+outside JupyterLab's file browser on purpose: open it in an editor when you decide to look). Try first:
 the self-check tells you what is wrong (which input, which value) before you look.
 """
 
