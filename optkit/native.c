@@ -960,9 +960,11 @@ per_crop_means(PyObject *crops, Py_ssize_t *n_out, const char *fname)
 {
     Py_buffer v;
     if (PyObject_GetBuffer(crops, &v, PyBUF_RECORDS_RO) < 0) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s: crops must be a numpy array, got %.100s",
-                     fname, Py_TYPE(crops)->tp_name);
+        if (!PyObject_CheckBuffer(crops)) {      /* no buffer protocol: say what is expected */
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s: crops must be a numpy array, got %.100s",
+                         fname, Py_TYPE(crops)->tp_name);
+        }                                        /* else the exporter's own error, kept */
         return NULL;
     }
     if (v.itemsize != 1 || !format_is(v.format, 'B') || v.ndim < 1 || !PyBuffer_IsContiguous(&v, 'C')) {

@@ -592,3 +592,14 @@ def test_fuzz_in_subprocess():
     assert "fuzz: ok" in r.stdout
     cases = int(r.stdout.split("fuzz: ok,")[1].split()[0])
     assert cases >= 2000
+
+
+def test_crop_means_keeps_the_exporters_own_error():
+    """A buffer the exporter refuses (a released memoryview) keeps its own error; only an object
+    with no buffer protocol at all gets "must be a numpy array"."""
+    gone = memoryview(np.zeros((2, 4, 4), np.uint8))
+    gone.release()
+    with pytest.raises(ValueError, match="released"):
+        native.crop_means(gone)
+    with pytest.raises(TypeError, match="must be a numpy array"):
+        native.crop_means([1, 2])
