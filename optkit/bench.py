@@ -80,6 +80,7 @@ __all__ = [
     "MismatchError", "Timing", "Comparison", "Sweep", "compare", "measure", "time_once",
     "sweep_sizes",
     "sweep_threads", "context", "overhead", "assert_same", "format_time", "format_speedup",
+    "machine_busy_s",
 ]
 
 THREAD_ENV_VARS = (
@@ -389,7 +390,7 @@ def _quartiles(xs):
 
 # ---- CPU outside this process: child processes and the whole machine
 
-def _machine_busy_s() -> float:
+def machine_busy_s() -> float:
     """Busy CPU seconds of the whole machine so far (all CPUs, all programs; NaN if unknown)."""
     try:
         import psutil
@@ -459,9 +460,9 @@ def _measure_repeat(f, args, kwargs, loops, kids):
     """One timed repeat: (wall, own CPU, child CPU, machine busy CPU), all for ``loops``
     calls. The child and machine counters are read outside the timed window."""
     k0 = kids.snapshot()
-    b0 = _machine_busy_s()
+    b0 = machine_busy_s()
     t, c = _run_loops(f, args, kwargs, loops)
-    b1 = _machine_busy_s()
+    b1 = machine_busy_s()
     return t, c, _Children.delta(k0, kids.snapshot()), b1 - b0
 
 
@@ -635,13 +636,13 @@ def time_once(fn, *args, **kwargs):
     the call (from zero) and those that exited and were waited for."""
     kids = _Children(relist=True)
     k0 = kids.snapshot()
-    b0 = _machine_busy_s()
+    b0 = machine_busy_s()
     c0 = time.process_time()
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     t = time.perf_counter() - t0
     c = time.process_time() - c0
-    b = _machine_busy_s() - b0
+    b = machine_busy_s() - b0
     k = _Children.delta(k0, kids.snapshot())
     label = getattr(fn, "__name__", None) or repr(fn)
     return out, Timing(label=str(label), first_call_s=t, best_s=t, median_s=t, iqr_s=0.0,

@@ -445,19 +445,6 @@ def fastest(results: dict) -> tuple:
     return label, results[label]
 
 
-def _machine_busy_s() -> float:
-    """Busy CPU seconds of the whole machine so far (all CPUs, all programs; NaN if unknown)."""
-    try:
-        import psutil
-
-        t = psutil.cpu_times()
-    except Exception:                                    # noqa: BLE001 - context only
-        return float("nan")
-    d = t._asdict()
-    # guest time is already part of user/nice on Linux; idle and iowait are not busy
-    return sum(v for k, v in d.items() if k not in ("idle", "iowait", "guest", "guest_nice"))
-
-
 def _children_cpu() -> dict:
     """{pid: CPU seconds so far} of this process's child processes (DataLoader workers)."""
     try:
@@ -509,7 +496,9 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
     data_s = model_s = 0.0
     steps = samples = 0
     losses = []
-    kids0, busy0 = _children_cpu(), _machine_busy_s()
+    from .bench import machine_busy_s     # the machine-wide reader every timing shares
+
+    kids0, busy0 = _children_cpu(), machine_busy_s()
     cpu0 = time.process_time()
     for _ in range(epochs):
         it = iter(loader)
@@ -528,7 +517,7 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
             samples += len(y)
             losses.append(loss.item())
     cpu = time.process_time() - cpu0
-    busy = _machine_busy_s() - busy0
+    busy = machine_busy_s() - busy0
     kids1 = _children_cpu()
     kids = sum(max(0.0, kids1[p] - kids0[p]) for p in kids1 if p in kids0)
     return LoopTimes(data_s, model_s, steps, samples, losses, warm, cpu, kids, busy)
