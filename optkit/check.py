@@ -216,31 +216,9 @@ class BudgetExceeded(BaseException):
 
 
 def _run_with_budget(fn, args, kwargs, budget_s):
-    """Run fn in a daemon thread. Returns ("ok", value) | ("raised", exc) | ("timeout", None)."""
-    box = {}
-
-    def target():
-        try:
-            box["value"] = fn(*args, **kwargs)
-        except BudgetExceeded:
-            box["timeout"] = True
-        except BaseException as exc:   # noqa: BLE001 - reported as a verdict
-            box["exc"] = exc
-
-    th = threading.Thread(target=target, name="optkit-check", daemon=True)
-    th.start()
-    try:
-        th.join(max(0.0, budget_s))
-    except KeyboardInterrupt:          # the stop button: stop the learner's code too
-        _stop(th)
-        raise
-    if th.is_alive():
-        return ("timeout" if _stop(th) else "stuck"), None
-    if box.get("timeout"):
-        return "timeout", None
-    if "exc" in box:
-        return "raised", box["exc"]
-    return "ok", box.get("value")
+    """Run fn in a daemon thread. Returns ("ok", value) | ("raised", exc) | ("timeout", None)
+    | ("stuck", None) (it could not be stopped)."""
+    return _run_until(lambda: fn(*args, **kwargs), (), lambda: False, max(0.0, budget_s))
 
 
 def _stop(th) -> bool:
@@ -264,8 +242,8 @@ def _abandoned_alive() -> int:
 
 
 def _run_until(fn, args, over, hard_s):
-    """Like _run_with_budget, but stops fn when ``over()`` says its budget is spent (polled)
-    or after ``hard_s`` seconds in all."""
+    """Run fn(*args) in a daemon thread; stop it when ``over()`` says its budget is spent (polled)
+    or after ``hard_s`` seconds in all. Returns what :func:`_run_with_budget` describes."""
     box = {}
 
     def target():
