@@ -15,6 +15,11 @@ MESSAGES: dict[str, str] = {
     "TIMEOUT": "시간 초과",
     "TOO SLOW": "너무 느림",
     "NOT YET": "아직",
+    # optkit.check.same_int
+    "expected the whole number {expected}, got {got!r} ({kind}): a count is an int (not a float "
+    "such as 2.0, not True or False)":
+        "정수 {expected}이(가) 나와야 하는데 {got!r}({kind})이(가) 나왔습니다: 개수는 int입니다 "
+        "(2.0 같은 float도, True나 False도 안 됩니다)",
     # optkit.lineprof
     "{share:.0f}% of the time": "시간의 {share:.0f}%",
     "share of the function's time [%]": "함수 시간 중 비중 [%]",
