@@ -64,7 +64,8 @@ import traceback
 from . import bench as _bench
 from .i18n import tr
 
-__all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule"]
+__all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule",
+           "same_int"]
 
 TIMING_MIN_TIME = 0.05      # seconds per timed repeat in checks (short: checks must be quick)
 TIMING_REPEAT = 5
@@ -492,6 +493,22 @@ def _list_hint(expected, got) -> str:
     except Exception:
         return ""
     return ""
+
+
+def same_int(expected, got) -> bool:
+    """``compare=`` for exercises whose answer is a count (pixels, threads): ``got`` must be
+    a whole-number type (a Python ``int`` or a NumPy integer) equal to ``expected``. A float
+    (even ``2.0``) or a bool (``True`` is an ``int`` to Python, not a count) is refused with
+    a message that says so."""
+    import numpy as np
+
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+        raise AssertionError(tr("expected the whole number {expected}, got {got!r} ({kind}): a count "
+                                "is an int (not a float such as 2.0, not True or False)",
+                                expected=expected, got=got, kind=type(got).__name__))
+    if got != expected:
+        raise AssertionError(tr("expected {expected}, got {got}", expected=expected, got=got))
+    return True
 
 
 def prange_race_rule(fn, args=None):

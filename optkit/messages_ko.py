@@ -14,34 +14,44 @@ MESSAGES: dict[str, str] = {
     "ERROR": "오류",
     "TIMEOUT": "시간 초과",
     "TOO SLOW": "너무 느림",
-    "NOT YET": "아직",
+    "NOT YET": "아직 작성 전",
+    # optkit.check.same_int
+    "expected the whole number {expected}, got {got!r} ({kind}): a count is an int (not a float "
+    "such as 2.0, not True or False)":
+        "정수 {expected}이(가) 나와야 하는데 {got!r}({kind})이(가) 나왔습니다: 개수는 int입니다 "
+        "(2.0 같은 float도, True나 False도 안 됩니다)",
     # optkit.lineprof
     "{share:.0f}% of the time": "시간의 {share:.0f}%",
     "share of the function's time [%]": "함수 시간 중 비중 [%]",
     "Where {name}() spends its time (line_profiler; profiler overhead x{overhead:.1f})":
-        "{name}()의 시간은 어디에 쓰이나 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
+        "{name}()에서 시간이 쓰이는 곳 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
     # optkit.plot
     "red: slower than {than}": "빨간색: {than}보다 느림",
-    "the baseline": "기준 구현",
-    "baseline": "기준 구현",
+    "the baseline": "기준",
+    "baseline": "기준",
     "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
         "⚠ 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 결과의 .warnings()를 보세요",
+    # the kinds of warning named in it (Comparison.warnings() prefixes), joined by " and "
+    "noisy": "잡음",
+    "waiting": "대기",
+    "elsewhere": "다른 곳에서 실행",
+    " and ": " 및 ",
     "the previous step": "이전 단계",
     "speedup vs {baseline} (higher is better)": "{baseline} 대비 속도 향상 (높을수록 좋음)",
-    "Speedup over the baseline (median time per call)": "기준 구현 대비 속도 향상 (호출당 시간의 중앙값)",
+    "Speedup over the baseline (median time per call)": "기준 대비 속도 향상 (호출당 시간의 중앙값)",
     "input size n": "입력 크기 n",
     "median time per call": "호출당 시간의 중앙값",
     "throughput [{unit} / s]": "처리량 [{unit} / s]",
     "Time vs input size": "입력 크기에 따른 시간",
     "Throughput vs input size": "입력 크기에 따른 처리량",
-    "ideal (y = x)": "이상적 (y = x)",
-    " usable CPUs = {usable}: more threads only compete": " 사용 가능한 CPU = {usable}: 스레드를 더 늘리면 경쟁만 합니다",
+    "ideal (y = x)": "이상적인 값 (y = x)",
+    " usable CPUs = {usable}: more threads only compete": " 사용 가능한 CPU = {usable}: 이보다 스레드를 늘리면 서로 경쟁할 뿐입니다",
     "threads": "스레드 수",
     "Thread scaling (labels: parallel efficiency = speedup / threads)":
         "스레드 확장성 (라벨: 병렬 효율 = 속도 향상 / 스레드 수)",
     "speedup vs {n} thread": "스레드 {n}개 대비 속도 향상",
     "speedup vs {n} threads": "스레드 {n}개 대비 속도 향상",
-    " usable CPUs = {usable}: more workers only compete": " 사용 가능한 CPU = {usable}: 워커를 더 늘리면 경쟁만 합니다",
+    " usable CPUs = {usable}: more workers only compete": " 사용 가능한 CPU = {usable}: 이보다 워커를 늘리면 서로 경쟁할 뿐입니다",
     "workers": "워커 수",
     "Worker scaling (labels: parallel efficiency = speedup / workers)":
         "워커 확장성 (라벨: 병렬 효율 = 속도 향상 / 워커 수)",
