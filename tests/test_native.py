@@ -700,3 +700,24 @@ def test_crop_means_keeps_the_exporters_own_error():
         native.crop_means(gone)
     with pytest.raises(TypeError, match="must be a numpy array"):
         native.crop_means([1, 2])
+
+
+@pytest.mark.slow
+def test_wheel_carries_the_c_sources(tmp_path):
+    """The wheel (and so the sdist it is built from) ships optkit/csrc/, which notebook 04 shows."""
+    import shutil
+    import zipfile
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".lock-venv", "build", "learner", "learner-ko", "test-artifacts",
+        "*.so", "*.pyd", "__pycache__", "*.egg-info", ".hypothesis"))
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                        "--no-build-isolation", "--no-cache-dir", "-w", str(tmp_path / "wheel"), str(src)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (wheel,) = (tmp_path / "wheel").glob("optkit-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in ("module.c", "geometry.c", "warp_plain.c", "warp_tuned.c", "leak_lessons.c", "optkit_native.h"):
+        assert f"optkit/csrc/{f}" in names, f
+    assert any(n.startswith("optkit/native.") and n.endswith((".so", ".pyd")) for n in names)
