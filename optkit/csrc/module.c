@@ -114,7 +114,9 @@ mean_u8(PyObject *self, PyObject *arg)
  * this module comes after the fork is marked by optkit/__init__.py's os.register_at_fork hook
  * (read in PyInit_native), so the parent only needs to have imported optkit (any submodule). */
 static volatile sig_atomic_t forked_child = 0;
+#ifdef OPTKIT_OPENMP
 static int fork_warned = 0;        /* touched only with the GIL held */
+#endif
 
 #if OPTKIT_HAVE_ATFORK
 static void
