@@ -191,6 +191,7 @@ class Frame:
         return f"{self.name} ({self.file.rsplit('/', 1)[-1]})"
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")     # py-spy colours its messages
 _PROCESS = re.compile(r'^process (\d+):')
 _FRAME = re.compile(r"^(?P<name>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
@@ -235,7 +236,8 @@ class PySpyProfile:
     def table(self, top: int = 8, by: str = "function", python_only: bool = False,
               where: str | None = None) -> list[dict]:
         """The hottest frames: self samples (the frame was the leaf), total samples (anywhere in the
-        stack), both as shares. by="line" keeps file:line apart; python_only skips native frames
+        stack), both as shares. by="line" keeps file:line apart, by="library" groups native frames
+        by their library (a stripped library's frames are bare addresses); python_only skips native frames
         (a native leaf is then charged to the Python frame that called it); where keeps only the
         Python frames whose file name contains it."""
         self_n, total_n, native = Counter(), Counter(), {}
@@ -245,7 +247,8 @@ class PySpyProfile:
                 fs = [f for f in fs if f.native or where in f.file]
             if not fs:
                 continue
-            keys = [(f.label if by == "line" else f.function) for f in fs]
+            keys = [f.label if by == "line" else f.file.rsplit("/", 1)[-1] if by == "library" and f.native
+                    else f.function for f in fs]
             for k, f in zip(keys, fs):
                 native[k] = f.native
             self_n[keys[-1]] += n
@@ -267,6 +270,19 @@ class PySpyProfile:
         """Share of the samples with a frame named ``name`` anywhere in the stack."""
         hit = sum(n for frames, n in self.stacks if any(f.name == name for f in frames))
         return hit / self.samples if self.samples else 0.0
+
+    def breakdown(self, names) -> list[dict]:
+        """For each function name: its share of all samples (anywhere in the stack) and, of
+        those, the share whose leaf frame is native (time inside C/C++ called from it)."""
+        rows = []
+        for name in names:
+            under = [(frames, n) for frames, n in self.stacks if any(f.name == name for f in frames)]
+            total = sum(n for _, n in under)
+            native = sum(n for frames, n in under if frames[-1].native)
+            rows.append({"function": name, "samples": total,
+                         "share": total / self.samples if self.samples else 0.0,
+                         "native_share": native / total if total else 0.0})
+        return rows
 
     def per_process(self) -> dict:
         """{pid: samples} by the innermost process of each stack (``--subprocesses`` prefixes
@@ -318,7 +334,7 @@ def record(argv, *, rate: int = 250, native: bool = False, gil: bool = False, su
         if proc.returncode != 0 or not text.strip():
             lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
             raise RuntimeError(tr("py-spy failed: {why}", why=lines[-1] if lines else proc.returncode))
-        msg = next((ln.strip() for ln in proc.stdout.splitlines() + proc.stderr.splitlines()
+        msg = next((_ANSI.sub("", ln).strip() for ln in proc.stdout.splitlines() + proc.stderr.splitlines()
                     if "Samples:" in ln), "")
         return PySpyProfile(parse_raw(text), cmd, seconds, msg)
     finally:
@@ -339,7 +355,7 @@ def dump(pid: int, *, native: bool = False, timeout: float = 15.0, pyspy: str | 
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
         raise RuntimeError(tr("py-spy failed: {why}", why=lines[-1] if lines else proc.returncode))
-    return proc.stdout
+    return _ANSI.sub("", proc.stdout)
 
 
 # --------------------------------------------------------------------------- Scalene

@@ -41,6 +41,11 @@ def test_raw_sample_table_shares_and_processes():
     assert prof.native_share() == pytest.approx((250 + 2) / prof.samples)
     assert prof.share_under("in_numpy") == pytest.approx(260 / prof.samples)
     assert prof.per_process() == {16476: 40}
+    rows = {r["function"]: r for r in prof.breakdown(["in_numpy", "py_loop", "absent"])}
+    assert rows["in_numpy"]["samples"] == 260 and rows["in_numpy"]["native_share"] == pytest.approx(250 / 260)
+    assert rows["py_loop"]["native_share"] == 0 and rows["absent"]["share"] == 0
+    libs = {r["frame"]: r["self"] for r in prof.table(top=20, by="library")}
+    assert libs["_multiarray_umath.cpython-311-x86_64-linux-gnu.so"] == 250 and libs["libpython3.11.so.1.0"] == 2
     by_line = {r["frame"] for r in prof.table(top=20, by="line")}
     assert "py_loop (work.py:5)" in by_line
 
