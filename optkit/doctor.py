@@ -35,6 +35,7 @@ import types
 from pathlib import Path
 
 from .i18n import tr
+from .profilers import attach_report
 
 __all__ = ["collect", "report", "usable_cpus", "smt_topology", "cpu_governor", "main", "Report", "probe_compiler",
            "read_cgroup_cpu", "read_cgroup_memory", "query_gpus", "THREAD_ENV_VARS"]
@@ -886,6 +887,7 @@ def collect(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup", 
     if not isinstance(d["gpu"], dict):
         d["gpu"] = {"present": False, "summary": d["gpu"], "gpus": [], "error": d["gpu"]}
     d["gpu"]["torch_cuda"] = _torch_cuda()
+    guard("ptrace", lambda: attach_report(probe=True, timeout=10.0).to_dict())   # py-spy by pid
     if not isinstance(d["memory"], dict):
         d["memory"] = {"error": d["memory"]}
     try:
@@ -999,6 +1001,13 @@ def sections(d: dict) -> list:
         rows.append((tr("why"), str(g.get("error"))))
     rows.append(("torch.cuda.is_available()", _fmt(g.get("torch_cuda"))))
     out.append(("GPU", rows))
+    pt = d.get("ptrace")
+    out.append((tr("Sampling profiler (py-spy)"), [
+        ("ptrace_scope", (tr("no Yama (ordinary rules)") if pt.get("ptrace_scope") is None else str(pt["ptrace_scope"]))
+         if isinstance(pt, dict) else str(pt)),
+        ("CAP_SYS_PTRACE", _fmt(pt.get("cap_sys_ptrace")) if isinstance(pt, dict) else ""),
+        (tr("attaches by pid"), (_fmt(pt.get("attach_ok")) + (f" ({pt['detail']})" if pt.get("detail") else "")
+                                 + "  ->  " + pt.get("advice", "")) if isinstance(pt, dict) else "")]))
     probs = d.get("problems", [])
     rows = [(f"[{p['severity']}] {p['topic']}", f"{p['message']}  ->  {p['advice']}") for p in probs]
     out.append((tr("Problems & advice"), rows or [(tr("none"), tr("nothing to fix"))]))

@@ -345,4 +345,26 @@ MESSAGES: dict[str, str] = {
     "expected {expected}, got {got} (abs diff {diff})": "기대값 {expected}, 실제 {got} (절대 오차 {diff})",
     "cannot compare {expected} with {got}: {exc}": "{expected}와 {got}을(를) 비교할 수 없습니다: {exc}",
     "expected {expected}, got {got}": "기대값 {expected}, 실제 {got}",
+    # optkit.profilers (py-spy, Scalene) and the doctor's ptrace report
+    "py-spy is not installed": "py-spy가 설치되어 있지 않습니다",
+    "py-spy dump did not answer within {s:g} s": "py-spy dump가 {s:g}초 안에 응답하지 않았습니다",
+    "install the locked set-up (make setup): it brings py-spy": "잠근 설정을 설치하세요 (make setup): py-spy가 함께 설치됩니다",
+    "nothing to do: py-spy can attach to a running process by pid":
+        "할 일 없음: py-spy가 실행 중인 프로세스에 pid로 붙을 수 있습니다",
+    "ptrace is disabled on this kernel (ptrace_scope 3, until reboot): profile programs that py-spy starts itself only if an administrator lowers it":
+        "이 커널에서는 ptrace가 꺼져 있습니다 (ptrace_scope 3, 재부팅 전까지): 관리자가 값을 낮춰야 py-spy가 직접 시작한 프로그램도 프로파일링할 수 있습니다",
+    "start the program under py-spy (py-spy record -- python script.py), or give the container the capability: docker run --cap-add SYS_PTRACE (or, on your own machine, sudo sysctl kernel.yama.ptrace_scope=0)":
+        "프로그램을 py-spy 아래에서 시작하거나 (py-spy record -- python script.py), 컨테이너에 권한을 주세요: docker run --cap-add SYS_PTRACE (자기 컴퓨터라면 sudo sysctl kernel.yama.ptrace_scope=0)",
+    "no Yama (ordinary rules)": "Yama 없음 (일반 규칙)",
+    "unknown": "알 수 없음",
+    "not tried": "시도하지 않음",
+    "ptrace_scope: {scope} | CAP_SYS_PTRACE: {cap} | py-spy attaches by pid: {att}":
+        "ptrace_scope: {scope} | CAP_SYS_PTRACE: {cap} | py-spy가 pid로 붙음: {att}",
+    "py-spy is not installed (make setup installs it)": "py-spy가 설치되어 있지 않습니다 (make setup이 설치합니다)",
+    "py-spy failed: {why}": "py-spy 실패: {why}",
+    "Scalene is not installed here (its wheels are for Linux x86_64)":
+        "여기에는 Scalene이 설치되어 있지 않습니다 (휠이 Linux x86_64용뿐입니다)",
+    "scalene failed: {why}": "scalene 실패: {why}",
+    "Sampling profiler (py-spy)": "샘플링 프로파일러 (py-spy)",
+    "attaches by pid": "pid로 붙기",
 }
