@@ -760,9 +760,11 @@ def _analyse(d: dict) -> None:
         if g.get("pstate") and g.get("pstate") != "P0":
             _problem(problems, INFO, "gpu", tr("GPU {idx}: performance state {pstate} now", idx=idx,
                                                pstate=g.get("pstate")),
-                     tr("idle GPUs sit in P8; under load expect P0 (data-centre cards) or P2 (GeForce "
-                        "cards compute in P2 by design); whether clocks are held back shows in the "
-                        "clocks event reasons of nvidia-smi -q -d PERFORMANCE (power cap, thermal)"))
+                     tr("an idle GPU is usually in a low-power state (often P8; some data-centre cards "
+                        "report P0 at idle clocks); under load expect P0 (data-centre cards) or P2 "
+                        "(GeForce cards compute in P2 by design); the clocks decide: whether they are "
+                        "held back shows in the clocks event reasons of nvidia-smi -q -d PERFORMANCE "
+                        "(power cap, thermal)"))
     d["problems"] = problems
     d["recommendations"] = _recommend(d)
     d["checklist"] = _checklist(d)

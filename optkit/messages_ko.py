@@ -213,12 +213,14 @@ MESSAGES: dict[str, str] = {
         "sudo nvidia-smi -pm 1 (또는 nvidia-persistenced 실행): 이것이 없으면 GPU를 쓰는 프로세스가 "
         "없을 때마다 드라이버가 GPU 초기화를 해제해서, 다음 작업이 시작 비용을 다시 치릅니다",
     "GPU {idx}: performance state {pstate} now": "GPU {idx}: 현재 성능 상태 {pstate}",
-    "idle GPUs sit in P8; under load expect P0 (data-centre cards) or P2 (GeForce cards compute in P2 "
-    "by design); whether clocks are held back shows in the clocks event reasons of nvidia-smi -q -d "
-    "PERFORMANCE (power cap, thermal)":
-        "유휴 GPU는 P8에 머뭅니다. 부하가 걸리면 P0(데이터센터용 카드) 또는 P2(GeForce 카드는 설계상 "
-        "P2에서 연산합니다)가 정상입니다. 클럭이 억제되는지는 nvidia-smi -q -d PERFORMANCE의 "
-        "clocks event reasons(전력 제한, 온도)에 나옵니다",
+    "an idle GPU is usually in a low-power state (often P8; some data-centre cards report P0 at idle "
+    "clocks); under load expect P0 (data-centre cards) or P2 (GeForce cards compute in P2 by design); "
+    "the clocks decide: whether they are held back shows in the clocks event reasons of nvidia-smi -q "
+    "-d PERFORMANCE (power cap, thermal)":
+        "유휴 GPU는 보통 저전력 상태에 있습니다(흔히 P8이며, 일부 데이터센터용 카드는 유휴 클럭에서도 "
+        "P0으로 보고합니다). 부하가 걸리면 P0(데이터센터용 카드) 또는 P2(GeForce 카드는 설계상 "
+        "P2에서 연산합니다)가 정상입니다. 판단 기준은 클럭입니다. 클럭이 억제되는지는 "
+        "nvidia-smi -q -d PERFORMANCE의 clocks event reasons(전력 제한, 온도)에 나옵니다",
     # optkit.doctor: recommended settings
     "{n} usable CPUs; OpenMP runtimes (libgomp: our extension, torch's own copy), OpenBLAS and PyTorch "
     "read it at start-up; Numba does not (NUMBA_NUM_THREADS)":

@@ -313,16 +313,39 @@ def _worker_main(args) -> dict:
 
 
 def oversubscription_experiment(workers=2, kind="blas", host_threads=None, **kw) -> dict:
-    """{label: result of oversubscription()} for default pools, capped pools (workers x threads fit
-    the usable CPUs), and optionally pools sized for a bigger host (`host_threads`, as a container
-    with a CPU quota would get them)."""
+    """{label: result} for default pools, capped pools (workers x threads fit the usable CPUs),
+    and optionally pools sized for a bigger host (`host_threads`, as a container with a CPU
+    quota would get them).
+
+    The configurations are interleaved: ``rounds`` short rounds (a keyword, default 3), each
+    running every configuration once in turn through oversubscription() with the other keywords
+    (n, tasks, max_seconds, timeout), so a burst of load elsewhere hits them alike. Each result
+    is the first round's dict with, over all rounds, "tasks_done" and "wall_s" summed,
+    "task_s" the median of the rounds' times per task, "task_s_rounds" the list of them
+    (samples for optkit.bench.clearly_different; round i of every configuration ran back to
+    back, so their ratio round by round is paired), and "rounds"."""
+    rounds = kw.pop("rounds", 3)
+    if not isinstance(rounds, int) or isinstance(rounds, bool) or rounds < 1:
+        raise ValueError(f"rounds must be a positive int, got {rounds!r}")
     cap = threads_per_worker(workers)
-    out = {}
+    configs = {}
     if host_threads:
-        out[f"{workers} workers x {host_threads} threads (pools sized for a {host_threads}-core host)"] = \
-            oversubscription(workers, host_threads, kind, **kw)
-    out[f"{workers} workers x default pools"] = oversubscription(workers, None, kind, **kw)
-    out[f"{workers} workers x {cap} thread{'s' if cap > 1 else ''} (capped)"] = oversubscription(workers, cap, kind, **kw)
+        configs[f"{workers} workers x {host_threads} threads (pools sized for a {host_threads}-core host)"] = host_threads
+    configs[f"{workers} workers x default pools"] = None
+    configs[f"{workers} workers x {cap} thread{'s' if cap > 1 else ''} (capped)"] = cap
+    runs = {label: [] for label in configs}
+    for _ in range(rounds):
+        for label, threads in configs.items():
+            runs[label].append(oversubscription(workers, threads, kind, **kw))
+    out = {}
+    for label, rs in runs.items():
+        r = dict(rs[0])
+        r["task_s_rounds"] = [x["task_s"] for x in rs]
+        r["task_s"] = statistics.median(r["task_s_rounds"])
+        r["tasks_done"] = sum(x["tasks_done"] for x in rs)
+        r["wall_s"] = sum(x["wall_s"] for x in rs)
+        r["rounds"] = rounds
+        out[label] = r
     return out
 
 
@@ -445,7 +468,8 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
     fault per 4 KiB page, as with most other allocators). Variants are timed through optkit.bench
     in interleaved rounds, so a burst of load elsewhere hits them all alike; page faults are
     counted on separate calls. Returns {label: {"median_s", "iqr_s", "best_s", "gbs" (3 arrays
-    moved, from the median), "page_faults_per_call"}} (faults -1 where getrusage is missing).
+    moved, from the median), "page_faults_per_call", "timing" (the optkit.bench.Timing, for
+    bench.clearly_different)}} (faults -1 where getrusage is missing).
     """
     import numpy as np
     if not isinstance(n, int) or n < 1024:
@@ -477,7 +501,8 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
             del r
     np.testing.assert_array_equal(a + b, np.add(a, b, out=c))
     return {k: dict(_rates(timings[k], 3 * n * 8),
-                    page_faults_per_call=faults[k] / calls if _minflt() >= 0 else -1)
+                    page_faults_per_call=faults[k] / calls if _minflt() >= 0 else -1,
+                    timing=timings[k])
             for k in variants}
 
 

@@ -4,13 +4,16 @@
 
 Runs in the "optkit" kernel with --InteractiveShell.display_page=True (so `%lprun`
 output is kept), from the notebook's own folder, with OPTKIT_VERDICTS pointing at a
-fresh JSONL file so that self-check verdicts can be read back. The executed copy is
-written to test-artifacts/executed/.
+fresh JSONL file so that self-check verdicts can be read back, and with OPTKIT_RESULTS and
+OPTKIT_CONFIG pointing at a fresh temporary folder (removed afterwards), so that a pre-check
+never adds a capstone result to a real leaderboard nor a learner id to the user's config,
+unless ``env`` names them. The executed copy is written to test-artifacts/executed/.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -70,8 +73,12 @@ def execute(path, timeout=900, env=None, kernel=KERNEL) -> NotebookRun:
     nb = nbformat.read(path, as_version=4)
     fd, vfile = tempfile.mkstemp(prefix="verdicts-", suffix=".jsonl")
     os.close(fd)
+    scratch = tempfile.mkdtemp(prefix="optkit-nbrun-")
     old = dict(os.environ)
     os.environ["OPTKIT_VERDICTS"] = vfile
+    # capstone result files and the learner id go to a temporary folder, not the user's
+    os.environ["OPTKIT_RESULTS"] = os.path.join(scratch, "results")
+    os.environ["OPTKIT_CONFIG"] = os.path.join(scratch, "config")
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     if env:
         os.environ.update(env)
@@ -87,6 +94,7 @@ def execute(path, timeout=900, env=None, kernel=KERNEL) -> NotebookRun:
     finally:
         os.environ.clear()
         os.environ.update(old)
+        shutil.rmtree(scratch, ignore_errors=True)
     seconds = time.perf_counter() - t0
     run = NotebookRun(path, nb, seconds, exception=exc)
     for i, cell in enumerate(nb.cells):

@@ -120,3 +120,35 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
     assert not wide, f"output lines over {NARROW_WIDTH} characters (they wrap mid-word): {wide}"
     print(f"{path.name}: {run.seconds:.1f} s (budget {budget} s)")
     assert run.seconds <= budget, f"{path.name} took {run.seconds:.0f} s, over its CI budget of {budget} s"
+
+
+@pytest.mark.notebook
+def test_nbrun_keeps_results_and_config_in_a_temporary_folder(tmp_path, monkeypatch):
+    # the instructors' pre-check (python -m tests.nbrun) must never add a capstone row to a real
+    # leaderboard nor a learner id to the user's config: both point at a scratch folder it removes
+    home = tmp_path / "home-results"
+    monkeypatch.setenv("OPTKIT_RESULTS", str(home))
+    monkeypatch.delenv("OPTKIT_CONFIG", raising=False)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": nbrun.KERNEL, "display_name": "optkit", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import os\nfrom pathlib import Path\n"
+        "for k in ('OPTKIT_RESULTS', 'OPTKIT_CONFIG'):\n"
+        "    Path(os.environ[k]).mkdir(parents=True, exist_ok=True)\n"
+        "    (Path(os.environ[k]) / 'probe.json').write_text('{}')\n"
+        "    print(k, os.environ[k])")]
+    path = tmp_path / "nbrun_env_probe.ipynb"
+    nbformat.write(nb, path)
+    run = nbrun.execute(path, timeout=120)
+    assert run.exception is None and not run.errors, (run.exception, run.errors)
+    seen = dict(line.split(" ", 1) for line in run.text_outputs().splitlines() if line.startswith("OPTKIT_"))
+    assert set(seen) == {"OPTKIT_RESULTS", "OPTKIT_CONFIG"}, seen
+    assert seen["OPTKIT_RESULTS"] != str(home) and not home.exists()
+    for k, v in seen.items():
+        assert not Path(v).exists(), f"{k} scratch folder {v} was left behind"
+    # the caller's environment is restored, and an explicit env still wins
+    import os
+    assert os.environ["OPTKIT_RESULTS"] == str(home) and "OPTKIT_CONFIG" not in os.environ
+    run = nbrun.execute(path, timeout=120, env={"OPTKIT_RESULTS": str(tmp_path / "mine")})
+    assert f"OPTKIT_RESULTS {tmp_path / 'mine'}" in run.text_outputs()
+    assert (tmp_path / "mine" / "probe.json").exists()

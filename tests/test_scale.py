@@ -170,8 +170,14 @@ def test_dashboard_cost_summary_and_viewer_needs_a_link():
     assert c.own_cpu_ms_per_page == pytest.approx({"closed": 10.0, "open": 15.0})
     text = c.summary()
     assert "20.0 pages/s" in text and "10.0 pages/s" in text and "cost 50% of the throughput" in text
+    assert "throughput -50%" in text and "server side only" in text     # the sign says it fell
     same = scale.DashboardCost(20, closed, closed, viewer_cpu_s=0.4)
     assert "no clear throughput cost" in same.summary()
+    # within the noise (the course's rule: the gap is smaller than the IQRs summed): no cost named
+    noisy = bench.Timing("open", float("nan"), 1.2, 1.2, 0.5, 1, 3, cpu_s=0.30)
+    wide = bench.Timing("closed", float("nan"), 1.0, 1.0, 0.3, 1, 3, cpu_s=0.20)
+    text = scale.DashboardCost(20, wide, noisy, viewer_cpu_s=0.4).summary()
+    assert "no clear throughput cost" in text and "throughput -17%" in text
     with pytest.raises(ValueError, match="dashboard link"):
         scale.dashboard_viewer("")
 

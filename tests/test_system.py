@@ -104,6 +104,41 @@ def test_oversubscription_stops_early_at_max_seconds():
     assert 0 < r["tasks_done"] < 10**7 and r["wall_s"] < 10
 
 
+def test_oversubscription_experiment_interleaves_rounds(monkeypatch):
+    calls = []
+    times = iter([3.0, 1.0, 9.0, 2.0, 4.0, 1.5])      # default, capped, default, capped, ...
+
+    def fake(workers, threads, kind, **kw):
+        calls.append(threads)
+        assert kw == {"n": 64, "max_seconds": 0.5}
+        return {"kind": kind, "workers": workers, "threads": threads, "pool_threads": [threads] * workers,
+                "tasks_done": 10, "task_s": next(times), "wall_s": 1.0}
+
+    monkeypatch.setattr(system, "oversubscription", fake)
+    cap = system.threads_per_worker(2)
+    res = system.oversubscription_experiment(2, n=64, max_seconds=0.5)
+    assert calls == [None, cap] * 3                  # alternated round by round, not one block each
+    default, capped = res.values()
+    assert default["task_s_rounds"] == [3.0, 9.0, 4.0] and default["task_s"] == 4.0   # the median
+    assert capped["task_s_rounds"] == [1.0, 2.0, 1.5] and capped["task_s"] == 1.5
+    assert default["tasks_done"] == 30 and default["wall_s"] == 3.0 and default["rounds"] == 3
+    calls.clear()
+    times = iter([1.0] * 6)
+    system.oversubscription_experiment(2, host_threads=8, rounds=2, n=64, max_seconds=0.5)
+    assert calls == [8, None, cap] * 2
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="rounds"):
+            system.oversubscription_experiment(2, rounds=bad)
+
+
+def test_oversubscription_experiment_runs_for_real():
+    res = system.oversubscription_experiment(1, n=64, tasks=5, max_seconds=2, rounds=2)
+    assert len(res) == 2
+    for r in res.values():
+        assert len(r["task_s_rounds"]) == 2 and all(t > 0 for t in r["task_s_rounds"])
+        assert r["tasks_done"] == 10
+
+
 def test_oversubscription_bad_input():
     with pytest.raises(ValueError, match="kind"):
         system.oversubscription(kind="gpu")
