@@ -36,15 +36,6 @@ if hasattr(_os, "register_at_fork"):
     _os.register_at_fork(after_in_child=_mark_forked_child)
 
 
-def __getattr__(name):
-    # Lazy submodules: `optkit.doctor()` works because the doctor module is callable.
-    if name in ("doctor",):
-        import importlib
-
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def load_ipython_extension(ip):
     """`%load_ext optkit` registers the course's cell magics:
     `%%cython_annotate` (coloured Cython annotation that works in JupyterLab) and

@@ -28,7 +28,7 @@ KERNEL_DISPLAY = "Python (optkit)"
 COMMANDS = {
     "doctor": "optkit.doctor:main",
     "student": "optkit.student:main",
-    "leaderboard": "optkit.capstone:leaderboard_main",
+    "leaderboard": "optkit.lessons.capstone:leaderboard_main",
 }
 BENCHES = {
     "pipeline": "optkit.pipeline:bench_main",

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import types
+
 from pathlib import Path
 
 from .i18n import tr
@@ -1127,7 +1127,7 @@ class Report:
 
 
 def report(**kw) -> Report:
-    """`optkit.doctor()`: collect the facts (same keywords as `collect`) and render them."""
+    """`doctor.report()`: collect the facts (same keywords as `collect`) and render them."""
     return Report(collect(**kw))
 
 
@@ -1153,15 +1153,6 @@ def main(argv=None) -> int:
         return 1 if fails else 0
     return 0
 
-
-class _Callable(types.ModuleType):
-    """`optkit.doctor()` is `optkit.doctor.report()`."""
-
-    def __call__(self, **kw):
-        return report(**kw)
-
-
-sys.modules[__name__].__class__ = _Callable
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -304,14 +304,14 @@ MESSAGES: dict[str, str] = {
     "{n} misconfiguration(s) to fix": "고쳐야 할 잘못된 설정 {n}개",
     "check: {state} ({n} misconfiguration(s) an instructor should fix)":
         "check: {state} (강사가 고쳐야 할 잘못된 설정 {n}개)",
-    # optkit.capstone charts
+    # optkit.lessons.capstone charts
     "target x{target}": "목표 x{target}",
     "no speedups to show": "표시할 속도 향상이 없습니다",
     "speedup over the pure-Python pipeline (each on their own machine)":
         "pure Python 파이프라인 대비 속도 향상 (각자 자기 머신에서)",
     "Capstone leaderboard": "캡스톤 리더보드",
     "augmented patches (pure-Python reference)": "증강된 패치 (pure Python 참조 구현)",
-    # optkit.system charts
+    # optkit.lessons.beyond_code charts
     "measured roof": "측정한 상한(roof)",
     "{gbs} GB/s  ({share} of the roof)": "{gbs} GB/s  (상한의 {share})",
     "achieved bandwidth, useful bytes only [GB/s] (higher is better)":

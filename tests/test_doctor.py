@@ -165,7 +165,7 @@ def test_course_machine_reports_two_cpus():
 
 
 def test_module_is_callable_and_renders():
-    rep = optkit.doctor(nvidia_smi=NO_GPU)
+    rep = doctor.report(nvidia_smi=NO_GPU)
     assert isinstance(rep, doctor.Report)
     html = rep._repr_html_()
     for section in ("Python &amp; packages", "CPUs", "Memory", "Threads &amp; pools", "Compiler &amp; OpenMP",
@@ -352,7 +352,7 @@ def test_missing_helper_libraries_are_unknown_not_fatal(monkeypatch):
 def test_text_report_fits_a_notebook_beside_the_file_browser():
     """Every line of the text report (and of 05's container checklist) fits 100 characters,
     wrapped between words: the words of every value come through whole."""
-    rep = optkit.doctor()
+    rep = doctor.report()
     text = rep.text()
     for t in (text, rep.checklist()):
         assert max(len(line) for line in t.splitlines()) <= doctor.TEXT_WIDTH

@@ -33,15 +33,15 @@ def _literal_messages(tree):
 
 
 def _messages_by_module():
-    return {p.name: _literal_messages(ast.parse(p.read_text(encoding="utf-8")))
-            for p in sorted(OPTKIT.glob("*.py"))}
+    return {p.relative_to(OPTKIT).as_posix(): _literal_messages(ast.parse(p.read_text(encoding="utf-8")))
+            for p in sorted(OPTKIT.rglob("*.py"))}
 
 
 def test_every_literal_tr_message_has_a_korean_entry():
     by_module = _messages_by_module()
     # the modules this covers really go through tr() (so the test cannot pass vacuously)
-    for name, at_least in {"check.py": 40, "doctor.py": 70, "plot.py": 10, "capstone.py": 3,
-                           "system.py": 3, "lineprof.py": 3, "bench.py": 14}.items():
+    for name, at_least in {"check.py": 40, "doctor.py": 70, "plot.py": 10, "lessons/capstone.py": 3,
+                           "lessons/beyond_code.py": 3, "lineprof.py": 3, "bench.py": 14}.items():
         assert len(by_module[name]) >= at_least, (name, len(by_module[name]))
     missing = [f"{name}:{line}: {msg!r}" for name, msgs in by_module.items()
                for line, msg in msgs if msg not in KO]
@@ -251,7 +251,7 @@ def test_bandwidth_chart_speaks_korean(monkeypatch, korean_font):
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from optkit import system
+    from optkit.lessons import beyond_code as system
 
     monkeypatch.delenv("OPTKIT_LANG", raising=False)
     en = " ".join(_texts(system.bandwidth_chart({"copy": 5.0}, 10.0)))
@@ -266,7 +266,7 @@ def test_capstone_leaderboard_chart_speaks_korean(monkeypatch, korean_font):
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from optkit import capstone
+    from optkit.lessons import capstone
 
     board = capstone.Leaderboard(rows=[])
     monkeypatch.delenv("OPTKIT_LANG", raising=False)

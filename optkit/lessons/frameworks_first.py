@@ -118,7 +118,7 @@ def run_cell_code(ip, cell: str):
 
 
 def load_ipython_extension(ip):
-    """``%load_ext optkit.frameworks`` registers the ``%%requires MODULE [MODULE ...]`` cell
+    """``%load_ext optkit.lessons.frameworks_first`` registers the ``%%requires MODULE [MODULE ...]`` cell
     magic: the cell runs normally when the modules import, and is skipped with a message
     otherwise (so Run All carries on without torch)."""
 
@@ -162,7 +162,7 @@ def time_once(fn, *args, **kwargs):
     (a pure-Python loop over every element takes seconds where the vectorised version takes
     microseconds). Timed by :func:`optkit.bench.time_once`, the course's one-shot timer;
     a ratio against it is rough (one call has no median and no spread)."""
-    from . import bench
+    from optkit import bench
 
     out, t = bench.time_once(fn, *args, **kwargs)
     return out, t.median_s
@@ -496,7 +496,7 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
     data_s = model_s = 0.0
     steps = samples = 0
     losses = []
-    from .bench import machine_busy_s     # the machine-wide reader every timing shares
+    from optkit.bench import machine_busy_s     # the machine-wide reader every timing shares
 
     kids0, busy0 = _children_cpu(), machine_busy_s()
     cpu0 = time.process_time()
@@ -588,7 +588,7 @@ def profile_table(prof, sort_by: str = "cpu_time_total", row_limit: int = 10,
         raise ValueError(f"sort_by must be 'cpu_time_total' or 'self_cpu_time_total', got {sort_by!r}")
     if int(row_limit) < 1 or int(name_width) < 8:
         raise ValueError("row_limit must be >= 1 and name_width >= 8")
-    from .bench import format_time
+    from optkit.bench import format_time
 
     events = list(prof.key_averages())
     total = sum(ev.self_cpu_time_total for ev in events) or 1.0     # microseconds

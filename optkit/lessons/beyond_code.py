@@ -10,11 +10,11 @@
     kernel_bandwidth(fn, args, nbytes)  achieved GB/s of any memory-bound kernel
     bandwidth_chart(gbs, roof)       achieved GB/s as bars, the measured roof as a line (a Figure)
     async_timing_demo()              timing work that has not finished (the CPU side of CUDA's rule)
-    gpu_demo()                       the GPU cells, standalone: ``python -m optkit.system gpu-demo``
+    gpu_demo()                       the GPU cells, standalone: ``python -m optkit.lessons.beyond_code gpu-demo``
 
 Heavy libraries (NumPy, torch) are imported inside the functions, so ``gpu-demo`` runs where only
 the standard library and torch are installed. Children are started with the same interpreter
-(``python -m optkit.system worker|probe ...``) and report JSON on stdout.
+(``python -m optkit.lessons.beyond_code worker|probe ...``) and report JSON on stdout.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from .i18n import tr
+from optkit.i18n import tr
 
 __all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
            "oversubscription_experiment", "threads_per_worker", "import_steps", "stream", "alloc_vs_out",
@@ -104,7 +104,7 @@ def _clean_env(threads=None, extra=None) -> dict:
 
 
 def _run_child(args, env=None, timeout=120.0) -> dict:
-    cmd = [sys.executable, "-m", "optkit.system", *map(str, args)]
+    cmd = [sys.executable, "-m", "optkit.lessons.beyond_code", *map(str, args)]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if p.returncode != 0:
         raise RuntimeError(f"child {' '.join(cmd[2:])} failed ({p.returncode}): {p.stderr.strip()[-400:]}")
@@ -246,7 +246,7 @@ def oversubscription(workers=2, threads=None, kind="blas", n=256, tasks=200, max
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be None (library default) or a positive int, got {threads!r}")
     env = _clean_env(threads)
-    cmd = [sys.executable, "-m", "optkit.system", "worker", "--kind", kind, "--n", str(n),
+    cmd = [sys.executable, "-m", "optkit.lessons.beyond_code", "worker", "--kind", kind, "--n", str(n),
            "--tasks", str(tasks), "--max-seconds", str(max_seconds)]
     procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env=env) for _ in range(workers)]
@@ -332,7 +332,7 @@ def _timed_rounds(funcs: dict, repeat) -> dict:
     (the course's one timing path): one warm-up call each (page faults of first touch,
     thread start-up), then ``repeat`` interleaved rounds, so a burst of load elsewhere hits
     every kernel alike. Bandwidths are computed from the median; the best is kept beside it."""
-    from . import bench
+    from optkit import bench
 
     return bench.measure(funcs, repeat=max(1, int(repeat)), min_time=0.005, min_repeats=1)
 
@@ -767,7 +767,7 @@ def gpu_demo(print_fn=print, nvidia_smi="nvidia-smi") -> dict:
 def main(argv=None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m optkit.system")
+    ap = argparse.ArgumentParser(prog="python -m optkit.lessons.beyond_code")
     sub = ap.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("gpu-demo", help="run the GPU cells of notebook 05 and print the results")
     g.add_argument("--json", action="store_true")

@@ -1,4 +1,4 @@
-"""optkit.system: the measurement helpers behind notebook 05 (small sizes: these are quick)."""
+"""optkit.lessons.beyond_code: the measurement helpers behind notebook 05 (small sizes: these are quick)."""
 import json
 import os
 import subprocess
@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from optkit import system
+from optkit.lessons import beyond_code as system
 
 ALLOWED = sorted(os.sched_getaffinity(0))
 HAS_TORCH = system._torch() is not None
@@ -201,7 +201,7 @@ def test_torch_demos_on_cpu():
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch not installed")
 def test_gpu_demo_cli_json():
-    p = subprocess.run([sys.executable, "-m", "optkit.system", "gpu-demo", "--json"],
+    p = subprocess.run([sys.executable, "-m", "optkit.lessons.beyond_code", "gpu-demo", "--json"],
                        capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout)

@@ -10,11 +10,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from optkit import capstone
-from optkit.capstone import (MEAN_RGB, STD_RGB, ResultFileError, augment_python, leaderboard,
+from optkit.lessons import capstone
+from optkit.lessons.capstone import (MEAN_RGB, STD_RGB, ResultFileError, augment_python, leaderboard,
                              leaderboard_main, load_result, make_params, save_result)
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "08_capstone.ipynb"
 
 

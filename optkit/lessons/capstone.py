@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .i18n import tr
+from optkit.i18n import tr
 
 __all__ = ["SIZE", "BATCH", "TARGET_SPEEDUP", "MEAN_RGB", "STD_RGB", "make_params", "make_args",
            "augment_python", "exercise", "result_record", "save_result", "results_dir",
@@ -167,7 +167,7 @@ def augment_python(image, params):
 
 @functools.lru_cache(maxsize=8)
 def _page(seed: int):
-    from . import data
+    from optkit import data
 
     img = data.make_document(PAGE[0], PAGE[1], n_boxes=80, seed=seed).image
     img.setflags(write=False)
@@ -182,7 +182,7 @@ def make_args(seed: int = 0, n: int = BATCH, size: int = SIZE):
 
 def exercise(target_speedup: float = TARGET_SPEEDUP, batch: int = BATCH):
     """The capstone self-check: same batch as augment_python on three seeds, then the speedup."""
-    from .check import Exercise
+    from optkit.check import Exercise
 
     return Exercise("capstone: augmentation pipeline", reference=augment_python,
                     make_args=lambda seed: make_args(seed, batch),
@@ -213,7 +213,7 @@ def show_batch(batch, k: int = 12, title: str | None = None):
         fig.suptitle(tr(title), fontsize=10)
     fig.tight_layout()
     try:                                  # let Jupyter show it exactly once, like optkit.plot
-        from .plot import OptkitFigure
+        from optkit.plot import OptkitFigure
 
         fig.__class__ = OptkitFigure
     except Exception:
@@ -295,7 +295,7 @@ def _machine() -> dict:
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
     try:
-        from .bench import _cpu_model
+        from optkit.bench import _cpu_model
 
         model = _cpu_model()
     except Exception:
@@ -354,7 +354,7 @@ def result_record(verdict, name: str, measurement=None, label=None) -> dict:
     if e2e is not None:
         rec["end_to_end"] = e2e
     try:
-        from . import __version__
+        from optkit import __version__
 
         rec["optkit"] = __version__
     except ImportError:
@@ -610,7 +610,7 @@ class Leaderboard:
                            label=tr("target x{target}", target=f"{target:g}"))
                 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
             ax.set_xlim(1, max(values + [target or 1]) * 3)   # bars start at x1 (the baseline)
-            from .plot import _log_labels, _speedup_formatter
+            from optkit.plot import _log_labels, _speedup_formatter
 
             # "x1, x10, x100" like the other charts (not 10^0, 10^1); minor ticks labelled too
             # when the axis spans less than about a decade
@@ -622,7 +622,7 @@ class Leaderboard:
             ax.set_title(tr(title))        # the default title is in the catalogue
         fig.tight_layout()
         try:
-            from .plot import OptkitFigure
+            from optkit.plot import OptkitFigure
 
             fig.__class__ = OptkitFigure
         except Exception:

@@ -1,4 +1,4 @@
-"""optkit.frameworks: the custom op, the crop datasets and loaders, the CSV parsers, and the
+"""optkit.lessons.frameworks_first: the custom op, the crop datasets and loaders, the CSV parsers, and the
 path a notebook takes when torch is not installed."""
 import subprocess
 import sys
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from optkit import data
-from optkit import frameworks as fw
+from optkit.lessons import frameworks_first as fw
 
 try:
     import torch
@@ -63,7 +63,7 @@ def test_torch_helpers_raise_a_clear_error_without_torch(no_torch):
 def test_module_imports_and_non_torch_parts_work_without_torch(tmp_path):
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "from optkit import data, frameworks as fw\n"
+        "from optkit import data\nfrom optkit.lessons import frameworks_first as fw\n"
         "doc = data.make_document(640, 480, n_boxes=12, seed=1)\n"
         "assert fw.normalise_batch(fw.crop_gray_batch(doc.image, doc.quads)).shape == (12, 32, 64)\n"
         f"p = data.make_csv({str(tmp_path / 'small.csv')!r}, n_rows=300, seed=1)\n"

@@ -88,7 +88,7 @@ def page_mask(width=1600, height=1200, n_boxes=300, seed=0) -> np.ndarray:
     (cached in memory; a fresh copy is returned each time)."""
     key = (width, height, n_boxes, seed)
     if key not in _PAGE_CACHE:
-        from .data import make_document
+        from optkit.data import make_document
 
         _PAGE_CACHE[key] = binarize(make_document(width, height, n_boxes, seed).image)
     return _PAGE_CACHE[key].copy()
