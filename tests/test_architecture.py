@@ -7,7 +7,9 @@
 - no module over MAX_LINES lines (generated data excepted, listed in LONG_DATA_MODULES);
 - README's package table names every module;
 - every lesson notebook `NN_slug` has its room `optkit/lessons/<slug>.py` and its tests
-  `tests/lessons/test_<slug>.py`.
+  `tests/lessons/test_<slug>.py`; a room too large for one module has annexes
+  `optkit/lessons/<slug>_<part>.py`; nothing else lives in `optkit/lessons/`;
+- the shared core imports no room, and a room imports no later lesson's room.
 
 Run as a script (`python tests/test_architecture.py`) it prints the figures behind each rule.
 """
@@ -239,6 +241,39 @@ def test_every_lesson_has_its_room_and_tests():
         if not (REPO / "tests" / "lessons" / f"test_{slug}.py").exists():
             missing.append(f"tests/lessons/test_{slug}.py")
     assert not missing, f"lesson rooms or tests missing: {missing}"
+
+
+def _lesson_of(module: str, slugs: list[str]) -> str | None:
+    """The slug a module of optkit.lessons belongs to (its room or an annex `<slug>_<part>`)."""
+    name = module.rpartition(".")[2]
+    for slug in sorted(slugs, key=len, reverse=True):
+        if name == slug or name.startswith(slug + "_"):
+            return slug
+    return None
+
+
+def test_every_module_in_lessons_belongs_to_a_lesson():
+    slugs = lesson_slugs()
+    strays = [m for m in modules() if m.startswith("optkit.lessons.") and _lesson_of(m, slugs) is None]
+    assert not strays, f"modules in optkit/lessons/ named after no lesson: {strays}"
+
+
+def test_core_imports_no_room_and_rooms_look_back_only():
+    slugs = lesson_slugs()
+    order = {slug: i for i, slug in enumerate(slugs)}
+    graph, _ = package_graph()
+    bad = []
+    for m, deps in graph.items():
+        here = _lesson_of(m, slugs) if m.startswith("optkit.lessons.") else None
+        for d in deps:
+            if not d.startswith("optkit.lessons."):
+                continue
+            there = _lesson_of(d, slugs)
+            if here is None and m != "optkit.cli":
+                bad.append(f"core {m} imports room {d}")
+            elif here is not None and there is not None and order[there] > order[here]:
+                bad.append(f"{m} (lesson {here}) imports a later lesson's {d}")
+    assert not bad, bad
 
 
 def test_the_checker_sees_what_it_looks_for():

@@ -40,8 +40,8 @@ def _messages_by_module():
 def test_every_literal_tr_message_has_a_korean_entry():
     by_module = _messages_by_module()
     # the modules this covers really go through tr() (so the test cannot pass vacuously)
-    for name, at_least in {"check.py": 40, "doctor.py": 70, "plot.py": 10, "lessons/capstone.py": 3,
-                           "lessons/beyond_code.py": 3, "lineprof.py": 3, "bench.py": 14}.items():
+    for name, at_least in {"check.py": 40, "doctor.py": 70, "plot.py": 13, "lessons/capstone.py": 3,
+                           "lineprof.py": 3, "bench.py": 14}.items():
         assert len(by_module[name]) >= at_least, (name, len(by_module[name]))
     missing = [f"{name}:{line}: {msg!r}" for name, msgs in by_module.items()
                for line, msg in msgs if msg not in KO]
@@ -251,14 +251,14 @@ def test_bandwidth_chart_speaks_korean(monkeypatch, korean_font):
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from optkit.lessons import beyond_code as system
+    from optkit import plot
 
     monkeypatch.delenv("OPTKIT_LANG", raising=False)
-    en = " ".join(_texts(system.bandwidth_chart({"copy": 5.0}, 10.0)))
+    en = " ".join(_texts(plot.bandwidth_chart({"copy": 5.0}, 10.0)))
     assert "achieved bandwidth, useful bytes only" in en and "(50% of the roof)" in en
     assert "measured roof: 10.0 GB/s" in en
     monkeypatch.setenv("OPTKIT_LANG", "ko")
-    ko = " ".join(_texts(system.bandwidth_chart({"copy": 5.0}, 10.0)))
+    ko = " ".join(_texts(plot.bandwidth_chart({"copy": 5.0}, 10.0)))
     assert "달성한 대역폭" in ko and "(상한의 50%)" in ko and "측정한 상한(roof): 10.0 GB/s" in ko
 
 
