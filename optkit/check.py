@@ -62,6 +62,8 @@ import time
 import traceback
 
 from . import bench as _bench
+from . import outputs as _outputs
+from .fmt import format_speedup, format_time
 from .i18n import tr
 
 __all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule"]
@@ -75,7 +77,7 @@ VERDICTS: list = []
 
 def _frozen_helpers(module, names):
     """Private copies of ``module``'s functions ``names`` that look up their globals in a
-    snapshot taken now: patching the module later (``optkit.bench.assert_same = ...`` from a
+    snapshot taken now: patching the module later (``optkit.outputs.assert_same = ...`` from a
     learner's function) changes neither these functions nor the ones they call."""
     import types
 
@@ -88,7 +90,7 @@ def _frozen_helpers(module, names):
     return ns
 
 
-_B = _frozen_helpers(_bench, ("assert_same", "_compare_arrays", "_as_array", "_identical"))
+_B = _frozen_helpers(_outputs, ("assert_same", "compare_arrays", "as_array", "identical"))
 _assert_same = _B["assert_same"]
 _ABANDONED: list = []        # worker threads given up on that may still run (see _stop)
 
@@ -134,7 +136,7 @@ class Verdict:
         if not self.timings:
             return ""
         return tr("median per call: ") + " · ".join(
-            f"{tr(k)} {_bench.format_time(v)}" for k, v in self.timings.items())
+            f"{tr(k)} {format_time(v)}" for k, v in self.timings.items())
 
     def __str__(self) -> str:
         head = tr(_STYLE[self.status][2])
@@ -468,7 +470,7 @@ def _float_hint(exc, expected) -> str:
     import numpy as np
 
     d = getattr(exc, "max_abs_diff", None)
-    arr = _bench._as_array(expected) if not isinstance(expected, (list, tuple, dict)) else None
+    arr = _outputs.as_array(expected) if not isinstance(expected, (list, tuple, dict)) else None
     if d is None or arr is None or arr.dtype.kind != "f" or not arr.size:
         return ""
     scale = float(np.nanmax(np.abs(arr))) or 1.0
@@ -947,9 +949,9 @@ class Exercise:
                                                 "{call}: timing it (about four calls) "
                                                 "does not fit in what is left of the {budget} s "
                                                 "time budget; the target is {target} vs the {base}",
-                                                call=_bench.format_time(call_s),
+                                                call=format_time(call_s),
                                                 budget=f"{self.time_budget_s:g}",
-                                                target=_bench.format_speedup(self.target_speedup),
+                                                target=format_speedup(self.target_speedup),
                                                 base=base_shown))
         max_time = max(TIMING_MIN_TIME, min(TIMING_MAX_TIME, (budget - call_s) / 2))
         funcs = {label: _Fed(f, self._fresh(rebuild, args)) for label, f in funcs.items()}
@@ -979,26 +981,26 @@ class Exercise:
         timings = {k: v.median_s for k, v in t.items()}
         if self.reference_name:
             ref_txt = tr("; {name} reaches {speedup}", name=self.reference_name,
-                         speedup=_bench.format_speedup(ref_sp)) if ref_sp else ""
+                         speedup=format_speedup(ref_sp)) if ref_sp else ""
         else:
             ref_txt = tr("; the reference solution reaches {speedup}",
-                         speedup=_bench.format_speedup(ref_sp)) if ref_sp else ""
-        yours = _bench.format_time(t["yours"].median_s)
+                         speedup=format_speedup(ref_sp)) if ref_sp else ""
+        yours = format_time(t["yours"].median_s)
         if target is None:
             return self._verdict("pass", tr("correct; {speedup} vs the {base} ({yours} per call)",
-                                            speedup=_bench.format_speedup(sp), base=base_shown,
+                                            speedup=format_speedup(sp), base=base_shown,
                                             yours=yours) + ref_txt, speedup=sp,
                                  reference_speedup=ref_sp, timings=timings)
         if sp >= target:
             return self._verdict("pass", tr("correct and fast: {speedup} vs the {base}, target "
                                             "{target} ({yours} per call)",
-                                            speedup=_bench.format_speedup(sp), base=base_shown,
-                                            target=_bench.format_speedup(target), yours=yours)
+                                            speedup=format_speedup(sp), base=base_shown,
+                                            target=format_speedup(target), yours=yours)
                                  + ref_txt, speedup=sp,
                                  reference_speedup=ref_sp, timings=timings)
         return self._verdict("too slow", tr("correct, but {speedup} vs the {base}; target {target}",
-                                            speedup=_bench.format_speedup(sp), base=base_shown,
-                                            target=_bench.format_speedup(target))
+                                            speedup=format_speedup(sp), base=base_shown,
+                                            target=format_speedup(target))
                              + ref_txt, speedup=sp, reference_speedup=ref_sp, timings=timings)
 
 

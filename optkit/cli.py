@@ -31,7 +31,7 @@ COMMANDS = {
     "leaderboard": "optkit.lessons.capstone:leaderboard_main",
 }
 BENCHES = {
-    "pipeline": "optkit.pipeline:bench_main",
+    "pipeline": "optkit.lessons.numpy_opencv:bench_main",
     "crops": "optkit.crops:bench_main",
 }
 

@@ -173,7 +173,7 @@ class LineProfile:
 
 
 def _ft(s):
-    from .bench import format_time
+    from .fmt import format_time
 
     return format_time(s)
 

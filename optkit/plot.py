@@ -24,6 +24,7 @@ import sys
 
 from matplotlib.figure import Figure
 
+from optkit.fmt import format_speedup, format_time
 from optkit.i18n import tr
 
 __all__ = ["speedup_bars", "scaling", "thread_scaling", "ladder", "bandwidth_chart", "OptkitFigure", "FIGSIZE",
@@ -89,7 +90,7 @@ def speedup_formatter():
 def _time_formatter():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: _fmt_time(v) if v > 0 else "0")
+    return FuncFormatter(lambda v, _pos: format_time(v) if v > 0 else "0")
 
 
 def _plain_formatter():
@@ -148,18 +149,6 @@ def _slower_legend(fig, ax, present, than):
     return ax.legend([handle], [tr("red: slower than {than}", than=tr(than))], loc="lower right",
                      bbox_to_anchor=(1.0, 1.0), bbox_transform=ax.transAxes, fontsize=8,
                      frameon=False, handlelength=1.2, borderaxespad=0.0)
-
-
-def _fmt(s):
-    from .bench import format_speedup
-
-    return format_speedup(s)
-
-
-def _fmt_time(s):
-    from .bench import format_time
-
-    return format_time(s)
 
 
 def _medians(data) -> dict:
@@ -234,7 +223,7 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     else:
         ax.set_xlim(0, hi * 1.38)
     for yi, s, k in zip(y, speed, labels):
-        txt = f"{_fmt(s)}  ({_fmt_time(times[k])})"
+        txt = f"{format_speedup(s)}  ({format_time(times[k])})"
         if k == baseline:
             txt += "  " + tr("baseline")
         ax.text(s * 1.06 if log else s + hi * 0.012, yi, txt, va="center", ha="left", fontsize=9,
@@ -396,9 +385,9 @@ def ladder(steps, title=None, log=None) -> Figure:
     top = max(cum)
     fs = 7.5 if crowded else 8.5
     for i, (b, c) in enumerate(zip(bars, cum)):
-        txt = _fmt(c)
+        txt = format_speedup(c)
         if i:
-            gain = _fmt(steps[i - 1][1] / steps[i][1])
+            gain = format_speedup(steps[i - 1][1] / steps[i][1])
             txt += f"\n({gain})" if crowded else f"\n({gain} step)"
         y = c * 1.08 if log else c + top * 0.02
         ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=fs,

@@ -41,7 +41,7 @@ def test_every_literal_tr_message_has_a_korean_entry():
     by_module = _messages_by_module()
     # the modules this covers really go through tr() (so the test cannot pass vacuously)
     for name, at_least in {"check.py": 40, "doctor.py": 70, "plot.py": 13, "lessons/capstone.py": 3,
-                           "lineprof.py": 3, "bench.py": 14}.items():
+                           "lineprof.py": 3, "outputs.py": 14}.items():
         assert len(by_module[name]) >= at_least, (name, len(by_module[name]))
     missing = [f"{name}:{line}: {msg!r}" for name, msgs in by_module.items()
                for line, msg in msgs if msg not in KO]

@@ -191,7 +191,7 @@ def exercise(target_speedup: float = TARGET_SPEEDUP, batch: int = BATCH):
 
 def show_batch(batch, k: int = 12, title: str | None = None):
     """A grid of the first `k` patches of a normalised batch (undoing the normalisation)."""
-    from matplotlib.figure import Figure
+    from optkit import plot
 
     batch = np.asarray(batch)
     if batch.ndim != 4 or batch.shape[1] != 3:
@@ -199,7 +199,7 @@ def show_batch(batch, k: int = 12, title: str | None = None):
     k = max(1, min(int(k), len(batch)))
     cols = min(k, 6)
     rows = math.ceil(k / cols)
-    fig = Figure(figsize=(1.3 * cols, 1.35 * rows + (0.3 if title else 0)))
+    fig = plot.figure(figsize=(1.3 * cols, 1.35 * rows + (0.3 if title else 0)), layout=None)
     mean = np.array(MEAN_RGB)[:, None, None]
     std = np.array(STD_RGB)[:, None, None]
     for j in range(rows * cols):
@@ -212,12 +212,6 @@ def show_batch(batch, k: int = 12, title: str | None = None):
     if title:
         fig.suptitle(tr(title), fontsize=10)
     fig.tight_layout()
-    try:                                  # let Jupyter show it exactly once, like optkit.plot
-        from optkit.plot import OptkitFigure
-
-        fig.__class__ = OptkitFigure
-    except Exception:
-        pass
     return fig
 
 
@@ -295,9 +289,9 @@ def _machine() -> dict:
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
     try:
-        from optkit.bench import _cpu_model
+        from optkit.machine import cpu_model
 
-        model = _cpu_model()
+        model = cpu_model()
     except Exception:
         model = platform.processor() or platform.machine()
     return {"machine": platform.node() or "unknown", "cpu_model": model, "cpus": cpus}
@@ -588,10 +582,10 @@ class Leaderboard:
 
     def plot(self, target: float | None = TARGET_SPEEDUP, title: str | None = "Capstone leaderboard"):
         """Horizontal bars of each learner's speedup (log scale), coloured by verdict."""
-        from matplotlib.figure import Figure
+        from optkit import plot
 
         rows = [r for r in self.rows if r.get("speedup")]
-        fig = Figure(figsize=(7.0, max(2.0, 0.45 * len(rows) + 1.2)))
+        fig = plot.figure(figsize=(7.0, max(2.0, 0.45 * len(rows) + 1.2)), layout=None)
         ax = fig.add_subplot(1, 1, 1)
         colours = {"pass": "#2ca02c", "too slow": "#ff7f0e"}
         if rows:
@@ -610,23 +604,15 @@ class Leaderboard:
                            label=tr("target x{target}", target=f"{target:g}"))
                 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
             ax.set_xlim(1, max(values + [target or 1]) * 3)   # bars start at x1 (the baseline)
-            from optkit.plot import _log_labels, _speedup_formatter
-
             # "x1, x10, x100" like the other charts (not 10^0, 10^1); minor ticks labelled too
             # when the axis spans less than about a decade
-            _log_labels(ax.xaxis, _speedup_formatter(), ax.get_xlim())
+            plot.log_labels(ax.xaxis, plot.speedup_formatter(), ax.get_xlim())
         else:
             ax.text(0.5, 0.5, tr("no speedups to show"), ha="center", va="center", transform=ax.transAxes)
         ax.set_xlabel(tr("speedup over the pure-Python pipeline (each on their own machine)"))
         if title:
             ax.set_title(tr(title))        # the default title is in the catalogue
         fig.tight_layout()
-        try:
-            from optkit.plot import OptkitFigure
-
-            fig.__class__ = OptkitFigure
-        except Exception:
-            pass
         return fig
 
 

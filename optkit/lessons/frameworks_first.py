@@ -28,6 +28,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from optkit.pipeline import quad_corners, warp_quad
+
 __all__ = [
     "TORCH_PIN", "INSTALL_HINT", "TorchMissing", "have", "require_torch", "run_if_available",
     "run_cell_code",
@@ -204,11 +206,6 @@ def try_compile(fn, *example, **compile_kwargs) -> CompileResult:
 CROP_SIZE = (64, 32)      # (width, height) of one word crop fed to the CNN
 
 
-def _dst(size):
-    w, h = size
-    return np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
-
-
 def _check_crop_args(image, quads, size):
     if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("image must be an (H, W, 3) uint8 BGR array")
@@ -223,8 +220,7 @@ def _check_crop_args(image, quads, size):
 
 def crop_one(image, quad, size=CROP_SIZE):
     """One upright BGR crop (h, w, 3) uint8 of a quad (TL, TR, BR, BL), by a perspective warp."""
-    M = cv2.getPerspectiveTransform(np.asarray(quad, np.float32), _dst(size))
-    return cv2.warpPerspective(image, M, tuple(int(v) for v in size), flags=cv2.INTER_LINEAR)
+    return warp_quad(image, quad, int(size[0]), int(size[1]), border=cv2.BORDER_CONSTANT)
 
 
 def crop_gray_batch(image, quads, size=CROP_SIZE, out=None):
@@ -234,10 +230,9 @@ def crop_gray_batch(image, quads, size=CROP_SIZE, out=None):
     w, h = int(size[0]), int(size[1])
     n = len(q)
     buf = np.empty((n, h, w, 3), np.uint8)
-    dst = _dst((w, h))
+    dst = quad_corners(w, h)
     for i in range(n):
-        M = cv2.getPerspectiveTransform(q[i], dst)
-        cv2.warpPerspective(image, M, (w, h), dst=buf[i], flags=cv2.INTER_LINEAR)
+        warp_quad(image, q[i], w, h, out=buf[i], corners=dst, border=cv2.BORDER_CONSTANT)
     if n == 0:
         return np.empty((0, h, w), np.uint8)
     gray = cv2.cvtColor(buf.reshape(n * h, w, 3), cv2.COLOR_BGR2GRAY).reshape(n, h, w)
@@ -496,7 +491,7 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
     data_s = model_s = 0.0
     steps = samples = 0
     losses = []
-    from optkit.bench import machine_busy_s     # the machine-wide reader every timing shares
+    from optkit.machine import machine_busy_s     # the machine-wide reader every timing shares
 
     kids0, busy0 = _children_cpu(), machine_busy_s()
     cpu0 = time.process_time()
@@ -588,7 +583,7 @@ def profile_table(prof, sort_by: str = "cpu_time_total", row_limit: int = 10,
         raise ValueError(f"sort_by must be 'cpu_time_total' or 'self_cpu_time_total', got {sort_by!r}")
     if int(row_limit) < 1 or int(name_width) < 8:
         raise ValueError("row_limit must be >= 1 and name_width >= 8")
-    from optkit.bench import format_time
+    from optkit.fmt import format_time
 
     events = list(prof.key_averages())
     total = sum(ev.self_cpu_time_total for ev in events) or 1.0     # microseconds
