@@ -28,7 +28,7 @@ KERNEL_DISPLAY = "Python (optkit)"
 COMMANDS = {
     "doctor": "optkit.doctor:main",
     "student": "optkit.student:main",
-    "leaderboard": "optkit.lessons.capstone:leaderboard_main",
+    "leaderboard": "optkit.lessons.capstone_leaderboard:leaderboard_main",
 }
 BENCHES = {
     "pipeline": "optkit.lessons.numpy_opencv:bench_main",

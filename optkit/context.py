@@ -9,7 +9,7 @@ import platform
 import sys
 import time
 
-from optkit.machine import THREAD_ENV_VARS, THREAD_PLACEMENT_VARS, cpu_governor, cpu_model, smt_topology, usable_cpus
+from optkit.machine import THREAD_ENV_VARS, dist_version, THREAD_PLACEMENT_VARS, cpu_governor, cpu_model, smt_topology, usable_cpus
 from optkit.timing import cached_overhead
 
 __all__ = ["context", "context_line"]
@@ -29,15 +29,6 @@ def _cpu_facts() -> dict:
             "cpufreq_driver": gov["driver"]}
 
 
-def _version(dist):
-    try:
-        from importlib.metadata import version
-
-        return version(dist)
-    except Exception:
-        return None
-
-
 @functools.lru_cache(maxsize=1)
 def _static_context() -> dict:
     return {
@@ -45,9 +36,9 @@ def _static_context() -> dict:
         "logical_cpus": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "versions": {name: _version(dist) for name, dist in (
-            ("numpy", "numpy"), ("opencv", "opencv-python-headless"), ("numba", "numba"),
-            ("line_profiler", "line_profiler"), ("torch", "torch"))},
+        "versions": {name: dist_version(module) for name, module in (
+            ("numpy", "numpy"), ("opencv", "cv2"), ("numba", "numba"), ("line_profiler", "line_profiler"),
+            ("torch", "torch"))},
     }
 
 

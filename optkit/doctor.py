@@ -3,7 +3,7 @@
     optkit doctor            a plain-text table in a terminal
     optkit doctor --json     the same facts as JSON (only JSON on stdout)
     optkit doctor --check    exit 1 when something an instructor should fix is found
-    optkit.doctor()          the same table as HTML in a notebook
+    doctor.report()          the same table as HTML in a notebook
 
 The doctor reads, and never changes, the machine: CPUs as the OS, the affinity mask and
 the cgroup CPU quota each see them (the quota is what `docker --cpus` sets), memory,
@@ -30,61 +30,15 @@ import sys
 from pathlib import Path
 
 from .i18n import tr
-from .machine import (THREAD_ENV_VARS, cpu_facts, is_unknown, memory_facts, probe_compiler, query_gpus,
+from .machine import (THREAD_ENV_VARS, cpu_facts, package_versions, is_unknown, memory_facts, probe_compiler, query_gpus,
                       thread_facts, torch_cuda, unknown)
 
-__all__ = ["collect", "report", "sections", "main", "Report", "PACKAGES", "FAIL", "WARN", "INFO"]
+__all__ = ["collect", "report", "sections", "main", "Report", "FAIL", "WARN", "INFO"]
 
-# import name -> distribution name (versions come from package metadata: no import needed)
-PACKAGES = {
-    "numpy": "numpy",
-    "cv2": "opencv-python-headless",
-    "numba": "numba",
-    "cython": "Cython",
-    "line_profiler": "line_profiler",
-    "matplotlib": "matplotlib",
-    "jupyterlab": "jupyterlab",
-    "threadpoolctl": "threadpoolctl",
-    "joblib": "joblib",
-    "psutil": "psutil",
-    "torch": "torch",
-}
-# other distributions that provide the same import name
-_ALT_DISTS = {"cv2": ("opencv-python", "opencv-contrib-python", "opencv-contrib-python-headless"),
-              "cython": ("cython",)}
 
 TEXT_WIDTH = 100      # characters per line of the text report: fits a notebook beside the file browser
 FAIL, WARN, INFO = "fail", "warn", "info"   # severity: FAIL makes `--check` exit non-zero
 
-
-# --------------------------------------------------------------------------- packages
-def _dist_version(import_name: str):
-    for dist in (PACKAGES.get(import_name, import_name),) + _ALT_DISTS.get(import_name, ()):
-        try:
-            return importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-        except Exception as exc:
-            return unknown(exc)
-    return None
-
-
-def _packages() -> dict:
-    out = {}
-    for name in PACKAGES:
-        v = _dist_version(name)
-        if v is None:
-            try:
-                found = importlib.util.find_spec(name) is not None
-            except Exception:
-                found = False
-            v = unknown("importable but no package metadata") if found else "not installed"
-        out[name] = v
-    try:
-        out["optkit"] = importlib.import_module("optkit").__version__
-    except Exception as exc:
-        out["optkit"] = unknown(exc)
-    return out
 
 # --------------------------------------------------------------------------- native build
 def _native():
@@ -315,7 +269,7 @@ def collect(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup", 
 
     guard("python", lambda: {"version": platform.python_version(), "implementation": platform.python_implementation(),
                              "executable": sys.executable, "platform": platform.platform()})
-    guard("packages", _packages)
+    guard("packages", package_versions)
     guard("cpus", cpu_facts, cgroup_root, proc_self_cgroup)
     if not isinstance(d["cpus"], dict):
         d["cpus"] = {"usable": 1, "os_cpu_count": d["cpus"], "affinity": d["cpus"], "affinity_count": d["cpus"],

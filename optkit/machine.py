@@ -10,6 +10,8 @@ advice; ``optkit.bench`` records them beside every measurement; the lessons impo
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import importlib.util
 import math
 import os
 import platform
@@ -26,7 +28,7 @@ from optkit.sysfs import cgroup_files, read_cgroup_cpu, read_cgroup_memory, read
 __all__ = ["THREAD_ENV_VARS", "THREAD_PLACEMENT_VARS", "GPU_FIELDS", "unknown", "is_unknown", "read_cgroup_cpu",
            "read_cgroup_memory", "cgroup_files", "affinity", "loky_cpu_count", "cpu_model", "usable_from", "usable_cpus", "cpu_facts", "smt_topology",
            "cpu_governor", "memory_facts", "importable", "pool_list", "numba_threads", "thread_facts",
-           "probe_compiler", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
+           "PACKAGES", "dist_version", "package_versions", "probe_compiler", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
            "env_without_thread_settings", "machine_busy_s"]
 
 # The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS, Numba, Apple
@@ -35,6 +37,24 @@ THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 # Variables that place threads rather than count them (recorded beside measurements).
 THREAD_PLACEMENT_VARS = ("OMP_PROC_BIND",)
+
+# import name -> distribution name (versions come from package metadata: no import needed)
+PACKAGES = {
+    "numpy": "numpy",
+    "cv2": "opencv-python-headless",
+    "numba": "numba",
+    "cython": "Cython",
+    "line_profiler": "line_profiler",
+    "matplotlib": "matplotlib",
+    "jupyterlab": "jupyterlab",
+    "threadpoolctl": "threadpoolctl",
+    "joblib": "joblib",
+    "psutil": "psutil",
+    "torch": "torch",
+}
+# other distributions that provide the same import name
+_ALT_DISTS = {"cv2": ("opencv-python", "opencv-contrib-python", "opencv-contrib-python-headless"),
+              "cython": ("cython",)}
 
 GPU_FIELDS = ("index", "name", "driver_version", "persistence_mode", "pstate",
               "memory.total", "memory.used", "utilization.gpu", "clocks.sm", "clocks.max.sm")
@@ -192,6 +212,38 @@ def importable(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except Exception:
         return False
+
+
+# --------------------------------------------------------------------------- packages
+def dist_version(import_name: str):
+    for dist in (PACKAGES.get(import_name, import_name),) + _ALT_DISTS.get(import_name, ()):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        except Exception as exc:
+            return unknown(exc)
+    return None
+
+
+def package_versions() -> dict:
+    """{import name: version} of the packages the course depends on (from package metadata,
+    nothing imported), optkit's own version included."""
+    out = {}
+    for name in PACKAGES:
+        v = dist_version(name)
+        if v is None:
+            try:
+                found = importlib.util.find_spec(name) is not None
+            except Exception:
+                found = False
+            v = unknown("importable but no package metadata") if found else "not installed"
+        out[name] = v
+    try:
+        out["optkit"] = importlib.import_module("optkit").__version__
+    except Exception as exc:
+        out["optkit"] = unknown(exc)
+    return out
 
 
 # --------------------------------------------------------------------------- threads

@@ -27,7 +27,8 @@ MAX_LINES = 600
 # Modules that are data rather than code may be longer; none is today.
 LONG_DATA_MODULES: dict[str, str] = {}
 # Notebooks whose lesson needs no code of its own (the course index and machine tour).
-NO_ROOM = {"welcome": "00 is the course index: it shows optkit.doctor and optkit.data, the shared core"}
+NO_ROOM = {"welcome": "00 is the course index: it shows optkit.doctor and optkit.data, the shared core",
+           "profiling": "01 profiles the case study's references with the core's lineprof, bench and pipeline"}
 
 
 def modules() -> dict[str, Path]:
@@ -274,6 +275,28 @@ def test_core_imports_no_room_and_rooms_look_back_only():
             elif here is not None and there is not None and order[there] > order[here]:
                 bad.append(f"{m} (lesson {here}) imports a later lesson's {d}")
     assert not bad, bad
+
+
+def test_notebooks_are_reviewable_as_text():
+    """A one-line prose change is a one-line diff: every notebook (English and Korean) is stored
+    as nbformat writes it (JSON, indent 1, keys sorted as written), each cell's source a list of
+    lines (one JSON string per line), no outputs. This is why there is no paired text copy."""
+    paths = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted((REPO / "notebooks" / "ko").glob("*.ipynb"))
+    assert paths
+    bad = []
+    for p in paths:
+        raw = p.read_text(encoding="utf-8")
+        nb = json.loads(raw)
+        if json.dumps(nb, indent=1, ensure_ascii=False) + "\n" != raw:
+            bad.append(f"{p.name}: not in nbformat's layout (indent 1)")
+        for c in nb["cells"]:
+            src = c["source"]
+            if isinstance(src, str) or any(not ln.endswith("\n") for ln in src[:-1]) or \
+                    any("\n" in ln[:-1] for ln in src):
+                bad.append(f"{p.name} cell {c.get('id')}: source is not one string per line")
+            if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count")):
+                bad.append(f"{p.name} cell {c.get('id')}: outputs committed")
+    assert not bad, bad[:10]
 
 
 def test_the_checker_sees_what_it_looks_for():
