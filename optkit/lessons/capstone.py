@@ -280,13 +280,10 @@ def default_name() -> str:
 
 
 def _machine() -> dict:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    try:
-        from optkit.machine import cpu_model
+    from optkit.machine import cpu_model, usable_cpus
 
+    cpus = usable_cpus()
+    try:
         model = cpu_model()
     except Exception:
         model = platform.processor() or platform.machine()
