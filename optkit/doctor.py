@@ -30,8 +30,8 @@ import sys
 from pathlib import Path
 
 from .i18n import tr
-from .machine import (THREAD_ENV_VARS, cpu_facts, package_versions, is_unknown, memory_facts, probe_compiler, query_gpus,
-                      thread_facts, torch_cuda, unknown)
+from .machine import (THREAD_ENV_VARS, cpu_facts, is_unknown, memory_facts, package_versions, probe_compiler,
+                      query_gpus, thread_facts, torch_cuda, unknown)
 
 __all__ = ["collect", "report", "sections", "main", "Report", "FAIL", "WARN", "INFO"]
 

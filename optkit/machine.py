@@ -28,7 +28,7 @@ from optkit.sysfs import cgroup_files, read_cgroup_cpu, read_cgroup_memory, read
 __all__ = ["THREAD_ENV_VARS", "THREAD_PLACEMENT_VARS", "GPU_FIELDS", "unknown", "is_unknown", "read_cgroup_cpu",
            "read_cgroup_memory", "cgroup_files", "affinity", "loky_cpu_count", "cpu_model", "usable_from", "usable_cpus", "cpu_facts", "smt_topology",
            "cpu_governor", "memory_facts", "importable", "pool_list", "numba_threads", "thread_facts",
-           "PACKAGES", "dist_version", "package_versions", "probe_compiler", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
+           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "probe_compiler", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
            "env_without_thread_settings", "machine_busy_s"]
 
 # The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS, Numba, Apple
@@ -333,15 +333,25 @@ def _find_cc(cc=None):
     return None
 
 
-def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
-    """Compile and run a tiny C program without and with -fopenmp (cached per process).
+def openmp_flag_candidates() -> list:
+    """(compile flags, link flags) that may give OpenMP, tried in this order: gcc and clang's
+    -fopenmp, then Apple clang with Homebrew's libomp (``-Xpreprocessor -fopenmp`` + ``-lomp``)."""
+    return [(["-fopenmp"], ["-fopenmp"]), (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]
 
-    {"cc", "c_ok", "openmp_ok", "openmp_threads", "detail"}.
+
+def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
+    """The course's one compiler probe: compile and run a tiny C program without OpenMP, then
+    with each of :func:`openmp_flag_candidates` until one works (cached per process).
+
+    {"cc", "c_ok", "openmp_ok", "openmp_threads", "openmp_flags", "detail"}: ``openmp_flags`` is
+    ``{"compile": [...], "link": [...]}`` of the flags that worked, or None. (``setup.py`` keeps
+    its own build-time probe: it runs before optkit can be imported.)
     """
     key = cc or "<default>"
     if key in _COMPILER_CACHE and not refresh:
         return dict(_COMPILER_CACHE[key])
-    res = {"cc": None, "c_ok": False, "openmp_ok": False, "openmp_threads": None, "detail": ""}
+    res = {"cc": None, "c_ok": False, "openmp_ok": False, "openmp_threads": None, "openmp_flags": None,
+           "detail": ""}
     path = _find_cc(cc)
     if path is None:
         res["detail"] = f"no C compiler found ({cc or 'CC, cc, gcc, clang'})"
@@ -351,10 +361,13 @@ def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
     with tempfile.TemporaryDirectory(prefix="optkit-doctor-") as tmp:
         src = Path(tmp) / "probe.c"
         src.write_text(_PROBE_C)
-        for label, flags in (("c", []), ("openmp", ["-fopenmp"])):
-            exe = Path(tmp) / f"probe_{label}"
+        tries = [("c", [], [])] + [("openmp", c, k) for c, k in openmp_flag_candidates()]
+        for n, (label, cflags, ldflags) in enumerate(tries):
+            if label == "openmp" and (res["openmp_ok"] or not res["c_ok"]):
+                break
+            exe = Path(tmp) / f"probe_{n}"
             try:
-                p = subprocess.run([path, *flags, str(src), "-o", str(exe)], capture_output=True,
+                p = subprocess.run([path, *cflags, str(src), "-o", str(exe), *ldflags], capture_output=True,
                                    text=True, timeout=timeout)
                 if p.returncode != 0:
                     res["detail"] += f"{label}: compile failed: {(p.stderr or p.stdout).strip()[:160]}; "
@@ -369,15 +382,19 @@ def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
                 elif words[0] == "openmp":
                     res["openmp_ok"] = True
                     res["openmp_threads"] = int(words[2])
+                    res["openmp_flags"] = {"compile": list(cflags), "link": list(ldflags)}
                 else:
-                    res["detail"] += "openmp: -fopenmp accepted but _OPENMP not defined; "
+                    res["detail"] += f"openmp: {' '.join(cflags)} accepted but _OPENMP not defined; "
             except subprocess.TimeoutExpired:
                 res["detail"] += f"{label}: timed out after {timeout:g} s; "
             except Exception as exc:
                 res["detail"] += f"{label}: {exc}; "
+    if res["openmp_ok"]:       # an earlier candidate's failure is no news once one works
+        res["detail"] = "; ".join(d for d in res["detail"].split("; ") if not d.startswith("openmp:")).strip()
     res["detail"] = res["detail"].strip().rstrip(";") or "ok"
     _COMPILER_CACHE[key] = res
     return dict(res)
+
 
 # --------------------------------------------------------------------------- GPU
 def query_gpus(nvidia_smi="nvidia-smi", timeout=15.0) -> dict:
