@@ -3,7 +3,7 @@
 A shared core that knows no lesson (import what you need; nothing heavy is imported here):
     bench, timing, outputs, results, context, fmt   measuring, correctness first
     plot        every chart           lineprof    line-by-line profiles as data
-    check       self-checking exercises           machine, sysfs, doctor   machine facts, advice
+    check, verdict, guard, rules   self-checking exercises   machine, sysfs, doctor   machine facts
     data, scene, pipeline   the synthetic documents and the OCR case study
     files, magics, annotate, cext, native, student, i18n, site, cli
 and one room per lesson in optkit.lessons (optkit.lessons.<notebook slug>). README.md lists
