@@ -85,7 +85,7 @@ $(TEST_STAMP): $(TEST_LOCK) $(DEPS_STAMP)
 	@touch $@
 
 # Rebuild only the C extension when its source changed (no dependency resolution).
-$(NATIVE_STAMP): optkit/native.c setup.py $(DEPS_STAMP)
+$(NATIVE_STAMP): $(wildcard optkit/csrc/*.c optkit/csrc/*.h) setup.py $(DEPS_STAMP)
 	$(PY) setup.py --quiet build_ext --inplace
 	@touch $@
 

@@ -5,7 +5,12 @@ Each candidate is tried on a tiny program first; if none compiles and links (App
 clang without libomp, say) the extension is built without OpenMP and still works,
 serially. Set OPTKIT_NO_OPENMP=1 to force a build without OpenMP.
 Set OPTKIT_ASAN=1 to build with AddressSanitizer (see `make asan`).
+
+The extension is ONE module, optkit.native, compiled from every C file in optkit/csrc/ (see
+optkit/csrc/optkit_native.h for what each file holds). -ffp-contract=off: the compiler must never
+fuse a multiply and an add by itself, so that every kernel gives the same bytes on every CPU.
 """
+import glob
 import os
 import shutil
 import sys
@@ -49,10 +54,10 @@ class BuildExt(build_ext):
     def build_extensions(self):
         ctype = self.compiler.compiler_type
         if ctype == "msvc":
-            base = ["/O2"]
+            base = ["/O2", "/fp:precise"]
             candidates = [(["/openmp"], [])]
         else:
-            base = ["-O3", "-std=c99", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+            base = ["-O3", "-std=c99", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unused-parameter"]
             candidates = [(["-fopenmp"], ["-fopenmp"]),
                           (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]
         omp = None
@@ -77,7 +82,10 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+NATIVE_SOURCES = sorted(glob.glob("optkit/csrc/*.c"))
+
 setup(
-    ext_modules=[Extension("optkit.native", sources=["optkit/native.c"])],
+    ext_modules=[Extension("optkit.native", sources=NATIVE_SOURCES, depends=glob.glob("optkit/csrc/*.h"),
+                           libraries=[] if sys.platform == "win32" else ["m"])],
     cmdclass={"build_ext": BuildExt},
 )

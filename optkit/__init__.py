@@ -13,7 +13,7 @@ import os as _os
 
 __version__ = "0.1.0"
 
-# Fork safety (see optkit/native.c, "Fork safety"): libgomp cannot run threads in a child made by
+# Fork safety (see optkit/csrc/module.c, "Fork safety"): libgomp cannot run threads in a child made by
 # fork() once the parent ran any OpenMP region (numba's omp layer, OpenCV, native itself). The
 # native module's own pthread_atfork handler only exists once it is imported, so a child that
 # imports it for the first time would not know. This one hook, registered when optkit is imported,

@@ -62,9 +62,10 @@ from .verdict import STATUSES, VERDICTS, Verdict, record, show
 from .guard import CheckTimeout, Fed, abandoned_alive, run_until, run_with_budget, short_tb
 from .rules import (all_codes, code_of, compile_failure, describe_args, float_hint, forbidden_keys,
                     forbidden_name, list_hint, name_of, param_names, prange_race_rule, result_type_check,
-                    snapshot_value, static_calls)
+                    same_int, snapshot_value, static_calls)
 
-__all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule"]
+__all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule",
+           "same_int"]
 
 TIMING_MIN_TIME = 0.05      # seconds per timed repeat in checks (short: checks must be quick)
 TIMING_REPEAT = 5

@@ -139,6 +139,22 @@ def lab_env(token: str, base: dict | None = None, config_dir=None) -> dict:
     return env
 
 
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether ``port`` on ``host`` is taken (another server listens there), found by binding
+    it the way the Jupyter server will (SO_REUSEADDR on POSIX, so a port a closed server left
+    in TIME_WAIT counts as free, as it does for the server)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        if os.name == "posix":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def lab(argv=None) -> int:
     from .cliargs import port
 
@@ -162,6 +178,11 @@ def lab(argv=None) -> int:
             print(f"optkit lab: error: {exc}", file=sys.stderr)
             return 2
         os.environ[i18n.ENV_VAR] = args.lang        # kernels started by this server speak it too
+    if port_in_use(args.port):     # fail before a URL is printed that would never answer
+        print(f"optkit lab: error: port {args.port} on 127.0.0.1 is already in use (another "
+              f"JupyterLab still running?); stop it, or pick another port: make lab PORT=8899 "
+              f"(optkit lab --port 8899)", file=sys.stderr)
+        return 1
     token = secrets.token_hex(24)
     cmd = lab_command(args.port, root) + extra
     url = f"http://127.0.0.1:{args.port}/lab?token={token}"

@@ -32,6 +32,7 @@ from pathlib import Path
 from .i18n import tr
 from .machine import (THREAD_ENV_VARS, cpu_facts, is_unknown, memory_facts, package_versions, probe_compiler,
                       query_gpus, thread_facts, torch_cuda, unknown)
+from .profilers import attach_report
 
 __all__ = ["collect", "report", "sections", "main", "Report", "FAIL", "WARN", "INFO"]
 
@@ -285,6 +286,7 @@ def collect(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup", 
     if not isinstance(d["gpu"], dict):
         d["gpu"] = {"present": False, "summary": d["gpu"], "gpus": [], "error": d["gpu"]}
     d["gpu"]["torch_cuda"] = torch_cuda()
+    guard("ptrace", lambda: attach_report(probe=True, timeout=10.0).to_dict())   # py-spy by pid
     if not isinstance(d["memory"], dict):
         d["memory"] = {"error": d["memory"]}
     try:
@@ -398,6 +400,13 @@ def sections(d: dict) -> list:
         rows.append((tr("why"), str(g.get("error"))))
     rows.append(("torch.cuda.is_available()", _fmt(g.get("torch_cuda"))))
     out.append(("GPU", rows))
+    pt = d.get("ptrace")
+    out.append((tr("Sampling profiler (py-spy)"), [
+        ("ptrace_scope", (tr("no Yama (ordinary rules)") if pt.get("ptrace_scope") is None else str(pt["ptrace_scope"]))
+         if isinstance(pt, dict) else str(pt)),
+        ("CAP_SYS_PTRACE", _fmt(pt.get("cap_sys_ptrace")) if isinstance(pt, dict) else ""),
+        (tr("attaches by pid"), (_fmt(pt.get("attach_ok")) + (f" ({pt['detail']})" if pt.get("detail") else "")
+                                 + "  ->  " + pt.get("advice", "")) if isinstance(pt, dict) else "")]))
     probs = d.get("problems", [])
     rows = [(f"[{p['severity']}] {p['topic']}", f"{p['message']}  ->  {p['advice']}") for p in probs]
     out.append((tr("Problems & advice"), rows or [(tr("none"), tr("nothing to fix"))]))

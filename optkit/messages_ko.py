@@ -14,34 +14,44 @@ MESSAGES: dict[str, str] = {
     "ERROR": "오류",
     "TIMEOUT": "시간 초과",
     "TOO SLOW": "너무 느림",
-    "NOT YET": "아직",
+    "NOT YET": "아직 작성 전",
+    # optkit.check.same_int
+    "expected the whole number {expected}, got {got!r} ({kind}): a count is an int (not a float "
+    "such as 2.0, not True or False)":
+        "정수 {expected}이(가) 나와야 하는데 {got!r}({kind})이(가) 나왔습니다: 개수는 int입니다 "
+        "(2.0 같은 float도, True나 False도 안 됩니다)",
     # optkit.lineprof
     "{share:.0f}% of the time": "시간의 {share:.0f}%",
     "share of the function's time [%]": "함수 시간 중 비중 [%]",
     "Where {name}() spends its time (line_profiler; profiler overhead x{overhead:.1f})":
-        "{name}()의 시간은 어디에 쓰이나 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
+        "{name}()에서 시간이 쓰이는 곳 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
     # optkit.plot
     "red: slower than {than}": "빨간색: {than}보다 느림",
-    "the baseline": "기준 구현",
-    "baseline": "기준 구현",
+    "the baseline": "기준",
+    "baseline": "기준",
     "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
         "⚠ 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 결과의 .warnings()를 보세요",
+    # the kinds of warning named in it (Comparison.warnings() prefixes), joined by " and "
+    "noisy": "잡음",
+    "waiting": "대기",
+    "elsewhere": "다른 곳에서 실행",
+    " and ": " 및 ",
     "the previous step": "이전 단계",
     "speedup vs {baseline} (higher is better)": "{baseline} 대비 속도 향상 (높을수록 좋음)",
-    "Speedup over the baseline (median time per call)": "기준 구현 대비 속도 향상 (호출당 시간의 중앙값)",
+    "Speedup over the baseline (median time per call)": "기준 대비 속도 향상 (호출당 시간의 중앙값)",
     "input size n": "입력 크기 n",
     "median time per call": "호출당 시간의 중앙값",
     "throughput [{unit} / s]": "처리량 [{unit} / s]",
     "Time vs input size": "입력 크기에 따른 시간",
     "Throughput vs input size": "입력 크기에 따른 처리량",
-    "ideal (y = x)": "이상적 (y = x)",
-    " usable CPUs = {usable}: more threads only compete": " 사용 가능한 CPU = {usable}: 스레드를 더 늘리면 경쟁만 합니다",
+    "ideal (y = x)": "이상적인 값 (y = x)",
+    " usable CPUs = {usable}: more threads only compete": " 사용 가능한 CPU = {usable}: 이보다 스레드를 늘리면 서로 경쟁할 뿐입니다",
     "threads": "스레드 수",
     "Thread scaling (labels: parallel efficiency = speedup / threads)":
         "스레드 확장성 (라벨: 병렬 효율 = 속도 향상 / 스레드 수)",
     "speedup vs {n} thread": "스레드 {n}개 대비 속도 향상",
     "speedup vs {n} threads": "스레드 {n}개 대비 속도 향상",
-    " usable CPUs = {usable}: more workers only compete": " 사용 가능한 CPU = {usable}: 워커를 더 늘리면 경쟁만 합니다",
+    " usable CPUs = {usable}: more workers only compete": " 사용 가능한 CPU = {usable}: 이보다 워커를 늘리면 서로 경쟁할 뿐입니다",
     "workers": "워커 수",
     "Worker scaling (labels: parallel efficiency = speedup / workers)":
         "워커 확장성 (라벨: 병렬 효율 = 속도 향상 / 워커 수)",
@@ -364,4 +374,26 @@ MESSAGES: dict[str, str] = {
         '연습 문제',
     'This site is the course as the build machine ran it, to read before installing anything. To run it yourself, see <i>Set up</i> below.':
         '이 사이트는 빌드한 컴퓨터가 실행한 과정을 그대로 보여 줍니다. 아무것도 설치하기 전에 읽어 보세요. 직접 실행하려면 아래의 설치 안내를 보세요.',
+    # optkit.profilers (py-spy, Scalene) and the doctor's ptrace report
+    "py-spy is not installed": "py-spy가 설치되어 있지 않습니다",
+    "py-spy dump did not answer within {s:g} s": "py-spy dump가 {s:g}초 안에 응답하지 않았습니다",
+    "install the locked set-up (make setup): it brings py-spy": "잠근 설정을 설치하세요 (make setup): py-spy가 함께 설치됩니다",
+    "nothing to do: py-spy can attach to a running process by pid":
+        "할 일 없음: py-spy가 실행 중인 프로세스에 pid로 붙을 수 있습니다",
+    "ptrace is disabled on this kernel (ptrace_scope 3, until reboot): profile programs that py-spy starts itself only if an administrator lowers it":
+        "이 커널에서는 ptrace가 꺼져 있습니다 (ptrace_scope 3, 재부팅 전까지): 관리자가 값을 낮춰야 py-spy가 직접 시작한 프로그램도 프로파일링할 수 있습니다",
+    "start the program under py-spy (py-spy record -- python script.py), or give the container the capability: docker run --cap-add SYS_PTRACE (or, on your own machine, sudo sysctl kernel.yama.ptrace_scope=0)":
+        "프로그램을 py-spy 아래에서 시작하거나 (py-spy record -- python script.py), 컨테이너에 권한을 주세요: docker run --cap-add SYS_PTRACE (자기 컴퓨터라면 sudo sysctl kernel.yama.ptrace_scope=0)",
+    "no Yama (ordinary rules)": "Yama 없음 (일반 규칙)",
+    "unknown": "알 수 없음",
+    "not tried": "시도하지 않음",
+    "ptrace_scope: {scope} | CAP_SYS_PTRACE: {cap} | py-spy attaches by pid: {att}":
+        "ptrace_scope: {scope} | CAP_SYS_PTRACE: {cap} | py-spy가 pid로 붙음: {att}",
+    "py-spy is not installed (make setup installs it)": "py-spy가 설치되어 있지 않습니다 (make setup이 설치합니다)",
+    "py-spy failed: {why}": "py-spy 실패: {why}",
+    "Scalene is not installed here (its wheels are for Linux x86_64)":
+        "여기에는 Scalene이 설치되어 있지 않습니다 (휠이 Linux x86_64용뿐입니다)",
+    "scalene failed: {why}": "scalene 실패: {why}",
+    "Sampling profiler (py-spy)": "샘플링 프로파일러 (py-spy)",
+    "attaches by pid": "pid로 붙기",
 }

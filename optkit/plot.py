@@ -132,9 +132,10 @@ def _quality_note(fig, data):
     except Exception:
         notes = []
     if notes:
+        words = {"noisy": tr("noisy"), "waiting": tr("waiting"), "elsewhere": tr("elsewhere")}
         kinds = sorted({n.split(":", 1)[0] for n in notes})
         fig.supxlabel(tr("⚠ {kinds} measurements (a busy machine?): see .warnings() of the result",
-                         kinds=" and ".join(kinds)), x=0.01, ha="left",
+                         kinds=tr(" and ").join(words.get(k, k) for k in kinds)), x=0.01, ha="left",
                       fontsize=7.5, color="#b54708")
 
 

@@ -9,7 +9,7 @@ from optkit.i18n import tr
 
 __all__ = ["code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
-           "float_hint", "list_hint", "prange_race_rule", "result_type_check", "compile_failure"]
+           "float_hint", "list_hint", "same_int", "prange_race_rule", "result_type_check", "compile_failure"]
 
 
 def code_of(f):
@@ -191,6 +191,22 @@ def list_hint(expected, got) -> str:
     except Exception:
         return ""
     return ""
+
+
+def same_int(expected, got) -> bool:
+    """``compare=`` for exercises whose answer is a count (pixels, threads): ``got`` must be
+    a whole-number type (a Python ``int`` or a NumPy integer) equal to ``expected``. A float
+    (even ``2.0``) or a bool (``True`` is an ``int`` to Python, not a count) is refused with
+    a message that says so."""
+    import numpy as np
+
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+        raise AssertionError(tr("expected the whole number {expected}, got {got!r} ({kind}): a count "
+                                "is an int (not a float such as 2.0, not True or False)",
+                                expected=expected, got=got, kind=type(got).__name__))
+    if got != expected:
+        raise AssertionError(tr("expected {expected}, got {got}", expected=expected, got=got))
+    return True
 
 
 def prange_race_rule(fn, args=None):

@@ -238,6 +238,7 @@ class BuildResult:
     notebooks: list          # (name, number of exercises)
     solutions: list          # paths of the solution files (written now or already up to date)
     written: list = field(default_factory=list)     # relative paths created or updated now
+    created: list = field(default_factory=list)     # those of them that were not there before
     unchanged: list = field(default_factory=list)   # relative paths already up to date
     kept: list = field(default_factory=list)        # (relative path the learner changed, where the new version went)
     removed: list = field(default_factory=list)     # builder files the course no longer has (unchanged by the learner)
@@ -248,7 +249,7 @@ class BuildResult:
     def to_dict(self) -> dict:
         return {"out": str(self.out), "notebooks": [{"name": n, "exercises": k} for n, k in self.notebooks],
                 "solutions": [str(p) for p in self.solutions],
-                "written": self.written, "unchanged": self.unchanged,
+                "written": self.written, "created": self.created, "unchanged": self.unchanged,
                 "kept": [{"yours": a, "new_version": b} for a, b in self.kept],
                 "removed": self.removed, "stale_kept": self.stale_kept, "reset": self.reset,
                 "yours": self.yours}
@@ -477,6 +478,8 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         elif (cur is None or force or (rel in manifest and cur == manifest[rel])) \
                 and _write_atomic(target, data, expect=cur):  # new, or still what the builder wrote
             result.written.append(rel)
+            if cur is None:
+                result.created.append(rel)
             if cur is not None and not (rel in manifest and cur == manifest[rel]):
                 result.reset.append(rel)                  # --force: the learner's changes are gone
             new_manifest[rel] = want
@@ -536,10 +539,13 @@ def _report(result: BuildResult) -> None:
     for name, k in result.notebooks:
         print(f"  {name:32s} {k} exercise(s)")
     print(f"solutions: {result.out / 'solutions'} ({len(result.solutions)} files)")
-    print(f"updated {len(result.written)} file(s), {len(result.unchanged)} already up to date"
+    created = set(result.created)
+    print(f"created {len(created)} file(s), updated {len(result.written) - len(created)}, "
+          f"{len(result.unchanged)} already up to date"
           + (f", removed {len(result.removed)} the course no longer has" if result.removed else ""))
     for rel in result.written:
-        print(f"  updated  {rel}" + ("  (--force: your changes to it were replaced)" if rel in result.reset else ""))
+        print(f"  {'created' if rel in created else 'updated'}  {rel}"
+              + ("  (--force: your changes to it were replaced)" if rel in result.reset else ""))
     for rel in result.removed:
         print(f"  removed  {rel} (no longer in the course; you had not changed it)")
     if result.yours:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from optkit.machine import machine_busy_s
 
 __all__ = ["Timing", "Variant", "measure", "time_once", "first_call", "rounds", "overhead", "cached_overhead",
+           "quartiles",
            "WAITED_CPU_USE", "DEFAULT_MAX_TIME"]
 
 WAITED_CPU_USE = 0.75     # CPU time / wall time below which "the process was kept waiting"
@@ -121,7 +122,7 @@ def _run_loops(f, args, kwargs, loops, timer=time.perf_counter, cpu=time.process
 _STEPS = [x * 10 ** e for e in range(10) for x in (1, 2, 5)]
 
 
-def _quartiles(xs):
+def quartiles(xs):
     if len(xs) < 2:
         return xs[0], xs[0]
     q = statistics.quantiles(xs, n=4, method="inclusive")
@@ -228,7 +229,7 @@ class Variant:
 
     def timing(self) -> Timing:
         ordered = sorted(self.wall)
-        q1, q3 = _quartiles(ordered)
+        q1, q3 = quartiles(ordered)
         busy = [b for b in self.busy if math.isfinite(b)]
         return Timing(label=self.label, first_call_s=self.first_call_s, best_s=ordered[0],
                       median_s=statistics.median(ordered), iqr_s=q3 - q1, loops=self.loops,

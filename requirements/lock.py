@@ -28,7 +28,9 @@ LEARNER = HERE / "learner.txt"
 TEST = HERE / "test.txt"
 NO_CUDA = HERE / "no-cuda.txt"
 PYTHON_MIN = "3.10"          # the oldest Python the README claims (pyproject's requires-python)
-CUDA = re.compile(r"^(nvidia-|cuda-|triton$|torch$)")
+# nvidia-ml-py is not CUDA: a small pure-Python binding of the NVIDIA driver's management library
+# (scalene imports it to ask for GPUs and finds none); it installs no CUDA library.
+CUDA = re.compile(r"^(nvidia-(?!ml-py$)|cuda-|triton$|torch$)")
 # The machines the README supports. Not Intel Macs: the locked numba has no x86_64 macOS wheel,
 # opencv's needs macOS 14, and PyTorch stopped building for them after 2.2.
 WHEEL_TARGETS = ["x86_64-manylinux_2_28", "aarch64-manylinux_2_28", "aarch64-apple-darwin",

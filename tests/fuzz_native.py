@@ -146,9 +146,11 @@ def test_fuzz(case):
     assert res.shape == _expected_shape(image, quads, size)
     if out is not None:
         assert res is out
-    # the same pixels whatever the thread count
+    # the same pixels whatever the thread count, and whatever the kernel (plain, portable, tuned)
     again = native.warp_crops(image, quads, size, threads=1)
     assert np.array_equal(res, again)
+    for kernel in ("plain", "portable"):
+        assert np.array_equal(res, native.warp_crops(image, quads, size, threads=threads, kernel=kernel)), kernel
 
 
 if __name__ == "__main__":

@@ -8,13 +8,13 @@
 #    -O1 -g). The extension in optkit/ is not touched.
 # 2. Runs tests/test_native.py (including the hypothesis fuzz run in its subprocess) and the
 #    agreement tests of tests/test_crops.py against that build, twice: with the AVX2 kernel and with
-#    the portable kernel (OPTKIT_NO_AVX2=1). Python itself is not instrumented, so the ASan runtime
+#    the portable kernel (OPTKIT_NO_AVX2=1); the plain kernel runs in both (the identity tests and the fuzz run). Python itself is not instrumented, so the ASan runtime
 #    is loaded first with LD_PRELOAD (gcc: `gcc -print-file-name=libasan.so`).
 #    ASAN_OPTIONS=detect_leaks=0: CPython keeps memory alive at exit on purpose, which LeakSanitizer
 #    would report; reference leaks are tested separately (tests/test_native.py; under ASan its
 #    RSS bounds are skipped, since ASan's quarantine keeps freed memory resident).
 #    Gathers (AVX2) are invisible to ASan; the ASan build touches the bytes they read with ordinary,
-#    checked loads (see native.c, __SANITIZE_ADDRESS__).
+#    checked loads (see optkit/csrc/warp_tuned.c, __SANITIZE_ADDRESS__).
 # 3. Exits non-zero if a test fails or if any AddressSanitizer report appears in the output.
 # Needs gcc (or clang: set CC=clang) with its ASan runtime (Debian: libasan8, part of gcc).
 set -uo pipefail
@@ -33,8 +33,8 @@ trap "rm -rf \"$TMP\"" EXIT
 
 mkdir -p "$TMP/optkit" "$TMP/tests"
 cp "$ROOT/setup.py" "$ROOT/pyproject.toml" "$TMP/"
-cp "$ROOT"/optkit/*.py "$ROOT/optkit/native.c" "$TMP/optkit/"
-cp "$ROOT"/optkit/native_*.h "$TMP/optkit/" 2>/dev/null || true
+cp "$ROOT"/optkit/*.py "$TMP/optkit/"
+cp -r "$ROOT/optkit/csrc" "$TMP/optkit/csrc"
 cp "$ROOT/tests/__init__.py" "$ROOT/tests/test_native.py" "$ROOT/tests/test_crops.py" \
    "$ROOT/tests/fuzz_native.py" "$TMP/tests/"
 [ -d "$ROOT/data" ] && ln -s "$ROOT/data" "$TMP/data"

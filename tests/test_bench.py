@@ -717,3 +717,42 @@ def test_sweep_threads_bad_controls():
         bench.sweep_threads({"a": lambda: 0}, controls={"b": "numba"}, progress=False)
     with pytest.raises(ValueError, match="positive"):
         bench.sweep_threads({"a": lambda: 0}, threads=(0,), progress=False)
+
+
+# --------------------------------------------------------------------------- clearly_different
+
+def _timing(median, iqr):
+    return bench.Timing(label="t", first_call_s=median, best_s=median, median_s=median,
+                        iqr_s=iqr, loops=1, repeats=5)
+
+
+def test_clearly_different_needs_ratio_and_gap_beyond_summed_iqrs():
+    # the expert's case: x1.03 apart with an IQR of 18.2 ms on 46.6 ms is no clear difference
+    assert not bench.clearly_different(_timing(0.0466, 0.0182), _timing(0.0466 / 1.03, 0.002))
+    # well apart, small spreads: clear, whichever is given first
+    assert bench.clearly_different(_timing(0.010, 0.0005), _timing(0.020, 0.001))
+    assert bench.clearly_different(_timing(0.020, 0.001), _timing(0.010, 0.0005))
+    # x2 apart but the spreads overlap the gap: not clear
+    assert not bench.clearly_different(_timing(0.010, 0.006), _timing(0.020, 0.005))
+    # no spread at all but under the ratio: not clear
+    assert not bench.clearly_different(_timing(0.0100, 0.0), _timing(0.0105, 0.0))
+    # the ratio threshold is a parameter
+    assert bench.clearly_different(_timing(0.0100, 0.0), _timing(0.0105, 0.0), min_ratio=1.04)
+
+
+def test_clearly_different_from_samples_and_single_runs():
+    assert bench.clearly_different([10.0, 10.5, 9.8], [20.1, 19.7, 20.4])      # throughputs, rounds
+    assert not bench.clearly_different([10.0, 14.0, 6.0], [12.0, 16.0, 8.0])   # rounds overlap
+    assert bench.clearly_different(1.0, 1.2) and not bench.clearly_different(1.0, 1.05)  # one run each
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        assert not bench.clearly_different(bad, 1.0)
+    with pytest.raises(ValueError):
+        bench.clearly_different([], [1.0])
+    with pytest.raises(TypeError):
+        bench.clearly_different("fast", 1.0)
+
+
+def test_clearly_different_on_compare_timings(x):
+    c = bench.compare({"loop": _sq_loop, "numpy": _sq_np}, x, **FAST)
+    assert bench.clearly_different(c["loop"], c["numpy"])       # a Python loop vs one ufunc call
+    assert not bench.clearly_different(c["numpy"], c["numpy"])  # a timing against itself

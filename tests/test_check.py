@@ -219,6 +219,19 @@ def test_custom_compare_and_target_without_baseline():
     assert v.status in ("pass", "too slow") and v.speedup is not None
 
 
+def test_same_int_takes_whole_numbers_only():
+    assert check.same_int(3, 3) and check.same_int(3, np.int64(3)) and check.same_int(0, np.uint8(0))
+    for bad in (3.0, np.float32(3), True, np.bool_(True), "3", None):
+        with pytest.raises(AssertionError, match="a count is an int"):
+            check.same_int(1 if bad is True or isinstance(bad, np.bool_) else 3, bad)
+    with pytest.raises(AssertionError, match="expected 3, got 4"):
+        check.same_int(3, 4)
+    e = check.Exercise("count", lambda n: n // 2, lambda s: (10 + s,), compare=check.same_int)
+    assert e.check(lambda n: n // 2).status == "pass"
+    v = e.check(lambda n: n / 2)              # 5.0 == 5 for ==, but a count is an int
+    assert v.status == "wrong" and "2.0" in v.message
+
+
 def test_html_verdict_block():
     v = ex().check(lambda x: 2.0 * np.sqrt(x), display=False)
     h = v._repr_html_()

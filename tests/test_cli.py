@@ -68,6 +68,23 @@ def test_lab_command_is_local_and_holds_no_secret(monkeypatch):
         cli.lab_env("", {})
 
 
+def test_lab_on_a_busy_port_fails_before_printing_a_url(capsys, monkeypatch):
+    def no_exec(*a):
+        raise AssertionError("must not start the server on a busy port")
+
+    monkeypatch.setattr(cli.os, "execve", no_exec)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.port_in_use(port)
+        assert cli.main(["lab", "--port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert "token=" not in out + err and "http://" not in out + err
+    assert f"port {port} on 127.0.0.1 is already in use" in err and "PORT=" in err
+    assert not cli.port_in_use(free_port())
+
+
 def test_install_kernel_keeps_pager_output_and_quiets_news(tmp_path):
     assert cli.install_kernel(["--prefix", str(tmp_path)]) == 0
     spec = json.loads((tmp_path / "share/jupyter/kernels/optkit/kernel.json").read_text())

@@ -161,7 +161,7 @@ def test_tr_translates_and_falls_back(monkeypatch):
     assert i18n.tr("threads") == "threads"
     monkeypatch.delenv("OPTKIT_LANG")
     assert i18n.tr("NOT YET") == "NOT YET"
-    assert i18n.tr("NOT YET", language="ko") == "아직"
+    assert i18n.tr("NOT YET", language="ko") == "아직 작성 전"
 
 
 def test_import_changes_no_global_state():

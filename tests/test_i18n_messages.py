@@ -155,7 +155,7 @@ def test_race_and_not_yet_verdicts_in_korean(korean):
         raise NotImplementedError
 
     nv = _exercise().check(stub, display=False)
-    assert nv.status == "not yet" and str(nv).startswith("아직 · double: 아직 구현하지 않았습니다")
+    assert nv.status == "not yet" and str(nv).startswith("아직 작성 전 · double: 아직 구현하지 않았습니다")
 
 
 def test_speed_verdict_in_both_languages(monkeypatch):
@@ -170,8 +170,8 @@ def test_speed_verdict_in_both_languages(monkeypatch):
     assert "median per call: baseline " in str(v)
     monkeypatch.setenv("OPTKIT_LANG", "ko")
     v = ex.check(_mine, display=False)
-    assert v.status == "too slow" and v.message.startswith("정답이지만 기준 구현 대비 x")
-    assert str(v).startswith("너무 느림 · ") and "호출당 시간의 중앙값: 기준 구현 " in str(v)
+    assert v.status == "too slow" and v.message.startswith("정답이지만 기준 대비 x")
+    assert str(v).startswith("너무 느림 · ") and "호출당 시간의 중앙값: 기준 " in str(v)
 
 
 # ----------------------------------------------------------------------------- doctor
@@ -275,3 +275,13 @@ def test_capstone_leaderboard_chart_speaks_korean(monkeypatch, korean_font):
     monkeypatch.setenv("OPTKIT_LANG", "ko")
     ko = " ".join(_texts(board.plot()))
     assert "표시할 속도 향상이 없습니다" in ko and "캡스톤 리더보드" in ko and "pure Python 파이프라인" in ko
+
+
+def test_chart_quality_note_names_the_warning_kinds_in_korean(korean):
+    from optkit import bench, plot
+
+    noisy = bench.Comparison([bench.Timing("a", 0, 1.0, 1.0, 0.8, 1, 5),
+                              bench.Timing("b", 0, 0.5, 0.5, 0.01, 1, 5)], baseline="a")
+    text = plot.speedup_bars(noisy)._supxlabel.get_text()
+    assert text.startswith("⚠ 측정에 잡음 경고가 있습니다") and "noisy" not in text
+    assert "기준" in " ".join(t.get_text() for t in plot.speedup_bars(noisy).axes[0].texts)

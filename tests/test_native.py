@@ -95,23 +95,120 @@ def test_threads_values_give_the_same_result(threads):
 
 
 def test_portable_kernel_matches_simd_kernel():
-    """OPTKIT_NO_AVX2=1 forces the portable kernel; both must agree (up to float rounding)."""
+    """OPTKIT_NO_AVX2=1 forces the portable path of the tuned kernel for the whole process; the
+    bytes must be IDENTICAL to the AVX2 path's and the plain kernel's (one rounding rule)."""
     code = ("import numpy as np, sys; from optkit import native; from optkit import data;"
             "d = data.make_document(800, 600, 60, seed=3);"
             "np.save(sys.argv[1], native.warp_crops(d.image, d.quads, (24, 96)));"
+            "np.save(sys.argv[2], native.warp_crops(d.image, d.quads, (24, 96), kernel='plain'));"
             "print(native.build_info()['simd'])")
     outs = {}
     for flag in ("0", "1"):
         path = ROOT / "test-artifacts" / f"native_simd_{flag}.npy"
+        plain = ROOT / "test-artifacts" / f"native_plain_{flag}.npy"
         path.parent.mkdir(exist_ok=True)
         env = dict(os.environ, OPTKIT_NO_AVX2=flag)
-        r = subprocess.run([sys.executable, "-c", code, str(path)], env=env, capture_output=True,
-                           text=True, timeout=120, cwd=ROOT)
+        r = subprocess.run([sys.executable, "-c", code, str(path), str(plain)], env=env,
+                           capture_output=True, text=True, timeout=120, cwd=ROOT)
         assert r.returncode == 0, r.stderr
-        outs[flag] = (np.load(path), r.stdout.strip())
+        outs[flag] = (np.load(path), r.stdout.strip(), np.load(plain))
     assert outs["1"][1] != "avx2"
-    d = np.abs(outs["0"][0].astype(int) - outs["1"][0])
-    assert d.max() <= 1 and (d == 0).mean() > 0.999
+    assert np.array_equal(outs["0"][0], outs["1"][0])
+    assert np.array_equal(outs["0"][0], outs["0"][2]) and np.array_equal(outs["1"][0], outs["1"][2])
+
+
+def _random_case(rng, c):
+    h, w = (int(v) for v in rng.integers(3, 160, 2))
+    shape = (h, w) if c == 1 and rng.random() < 0.5 else (h, w, c)
+    img = rng.integers(0, 256, shape, dtype=np.uint8)
+    # boxes anywhere: inside, across the border, partly or wholly outside, tilted, tiny and huge
+    centre = rng.uniform(-0.2, 1.2, (40, 1, 2)) * (w, h)
+    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float64)
+    half = rng.uniform(0.5, 0.6 * max(h, w), (40, 1, 2))
+    ang = rng.uniform(-np.pi, np.pi, (40, 1))
+    rot = np.stack([np.cos(ang), -np.sin(ang), np.sin(ang), np.cos(ang)], -1).reshape(40, 2, 2)
+    q = centre + np.einsum("nij,nkj->nki", rot, corners * half)
+    q += rng.normal(0, 0.05 * max(h, w), q.shape)          # perspective, not just rotation
+    ok = []
+    for i in range(len(q)):
+        try:
+            native.warp_crops(img, q[i:i + 1], (5, 7), kernel="plain")
+            ok.append(i)
+        except ValueError:                                  # degenerate quad: not this test's job
+            pass
+    return img, np.ascontiguousarray(q[ok])
+
+
+@pytest.mark.parametrize("c", [1, 3, 4])
+def test_all_kernels_give_identical_bytes(c):
+    """plain (warp_plain.c), portable (warp_tuned.c without AVX2) and tuned (AVX2 where the CPU has
+    it) follow one rounding rule: the same bytes, on random pages and boxes, border boxes included."""
+    rng = np.random.default_rng(100 + c)
+    border = 0
+    for _ in range(12):
+        img, q = _random_case(rng, c)
+        size = (int(rng.integers(2, 20)), int(rng.integers(2, 40)))
+        plain = native.warp_crops(img, q, size, kernel="plain")
+        for kernel in ("tuned", "portable"):
+            for threads in (1, 2):
+                got = native.warp_crops(img, q, size, kernel=kernel, threads=threads)
+                assert np.array_equal(got, plain), (kernel, threads, int((got != plain).sum()))
+        border += int((plain == 0).any())
+    assert border > 0          # the cases did reach the border handling
+
+
+def test_plain_kernel_is_small_and_plain():
+    """The plain kernel is the one notebook 04 shows whole: short, no SIMD intrinsics."""
+    src = (ROOT / "optkit" / "csrc" / "warp_plain.c").read_text()
+    assert len(src.splitlines()) <= 60
+    assert "immintrin" not in src and "__m" not in src and "fma" not in src.lower()
+
+
+def test_kernel_argument_is_checked():
+    with pytest.raises(ValueError, match="kernel must be 'tuned', 'portable' or 'plain'"):
+        native.warp_crops(_img(), _quads(2), (H, W), kernel="fast")
+    with pytest.raises(TypeError):
+        native.warp_crops(_img(), _quads(2), (H, W), kernel=1)
+
+
+def test_build_flags_forbid_fused_multiply_add():
+    """-ffp-contract=off in setup.py: the compiler must not fuse a multiply and an add itself."""
+    assert "-ffp-contract=off" in (ROOT / "setup.py").read_text()
+
+
+# ---------------------------------------------------------------- the C malloc leak (lesson)
+
+def test_leak_malloc_function_is_named_as_a_lesson_and_checks_its_argument():
+    assert "leak_malloc_FOR_LESSON" in dir(native)
+    assert "DELIBERATELY LEAKY" in native.leak_malloc_FOR_LESSON.__doc__
+    assert native.leak_malloc_FOR_LESSON(64) is None
+    for bad in (0, -1, 2**31):
+        with pytest.raises(ValueError, match="nbytes must be between 1 and"):
+            native.leak_malloc_FOR_LESSON(bad)
+    with pytest.raises(TypeError):
+        native.leak_malloc_FOR_LESSON(1.5)
+    with pytest.raises(OverflowError):
+        native.leak_malloc_FOR_LESSON(10**30)
+
+
+def test_leak_malloc_is_invisible_to_tracemalloc_but_not_to_rss():
+    """The point of the lesson: tracemalloc sees Python's allocators only; the malloc'd block is
+    real memory all the same (RSS grows by about its size)."""
+    psutil = pytest.importorskip("psutil")
+    if os.environ.get("OPTKIT_UNDER_ASAN"):
+        pytest.skip("ASan's allocator keeps its own books")
+    nbytes = 32 << 20
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        rss0 = psutil.Process().memory_info().rss
+        native.leak_malloc_FOR_LESSON(nbytes)
+        rss1 = psutil.Process().memory_info().rss
+        traced = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert traced < nbytes / 100
+    assert rss1 - rss0 > nbytes * 0.9
 
 
 # ---------------------------------------------------------------- argument checks
@@ -603,3 +700,24 @@ def test_crop_means_keeps_the_exporters_own_error():
         native.crop_means(gone)
     with pytest.raises(TypeError, match="must be a numpy array"):
         native.crop_means([1, 2])
+
+
+@pytest.mark.slow
+def test_wheel_carries_the_c_sources(tmp_path):
+    """The wheel (and so the sdist it is built from) ships optkit/csrc/, which notebook 04 shows."""
+    import shutil
+    import zipfile
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".lock-venv", "build", "learner", "learner-ko", "test-artifacts",
+        "*.so", "*.pyd", "__pycache__", "*.egg-info", ".hypothesis"))
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                        "--no-build-isolation", "--no-cache-dir", "-w", str(tmp_path / "wheel"), str(src)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (wheel,) = (tmp_path / "wheel").glob("optkit-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in ("module.c", "geometry.c", "warp_plain.c", "warp_tuned.c", "leak_lessons.c", "optkit_native.h"):
+        assert f"optkit/csrc/{f}" in names, f
+    assert any(n.startswith("optkit/native.") and n.endswith((".so", ".pyd")) for n in names)

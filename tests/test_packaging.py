@@ -162,11 +162,30 @@ PLATFORMS = {   # the room's machines: marker environment values that differ bet
 }
 
 
+def _marker_env(python, platform):
+    return dict(PLATFORMS[platform], python_version=python, python_full_version=python + ".0",
+                implementation_name="cpython", platform_python_implementation="CPython", extra="")
+
+
+def _wanted_on(python, platform, extras=LEARNER_EXTRAS):
+    """pyproject's learner requirements (names, dask's extra as its own name) whose environment
+    marker holds for Python on platform (scalene: Linux x86_64 only; memray: not Windows)."""
+    from packaging.requirements import Requirement
+
+    data = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    env = _marker_env(python, platform)
+    out = set()
+    for text in list(data["dependencies"]) + [r for e in extras for r in data["optional-dependencies"][e]]:
+        req = Requirement(text)
+        if req.marker is None or req.marker.evaluate(env):
+            out |= {_norm(req.name)} | {_norm(e) for e in req.extras}
+    return out
+
+
 def _pins_for(path, python, platform):
     from packaging.markers import Marker
 
-    env = dict(PLATFORMS[platform], python_version=python, python_full_version=python + ".0",
-               implementation_name="cpython", platform_python_implementation="CPython", extra="")
+    env = _marker_env(python, platform)
     out = {}
     for name, version, marker in envcheck.lock_entries(path):
         if not marker or Marker(marker).evaluate(env):
@@ -185,11 +204,12 @@ def test_readme_claims_the_pythons_the_lock_covers():
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 def test_lock_pins_every_dependency_once_for_every_python_and_platform(platform):
-    direct = set(pyproject_requirements()) - {"torch"} - {"distributed"}
     for python in _claimed_pythons():
+        direct = _wanted_on(python, platform) - {"torch"} - {"distributed"}
         pins = _pins_for(envcheck.LEARNER, python, platform)
         assert direct <= set(pins), f"Python {python} on {platform}: not locked: {sorted(direct - set(pins))}"
         assert "distributed" in pins           # dask[distributed]
+        assert "py-spy" in pins                # the sampling profiler of 01 and 03, everywhere
         tests = _pins_for(envcheck.TEST, python, platform)
         for tool in pyproject_requirements(("test",), base=False):
             assert tool in tests, f"{tool} not in test.txt for Python {python} on {platform}"

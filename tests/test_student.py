@@ -418,6 +418,22 @@ def test_a_marker_error_leaves_the_previous_build_alone(tmp_path):
     assert (out / "notebooks" / "01_x.ipynb").exists()
 
 
+def test_first_build_says_created_and_a_rebuild_says_updated(tmp_path, capsys):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "created  notebooks/00_welcome.ipynb" in printed and "updated  " not in printed
+    assert re.search(r"created \d+ file\(s\), updated 0,", printed)
+    nb = nbformat.read(src / "00_welcome.ipynb", as_version=4)
+    nb.cells.append(v4.new_markdown_cell("A new paragraph in the course."))
+    nbformat.write(nb, src / "00_welcome.ipynb")
+    res = student.build(src, out)
+    assert res.written == ["notebooks/00_welcome.ipynb"] and res.created == []
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    assert "created 0 file(s), updated 0," in capsys.readouterr().out
+
+
 def test_main_and_cli(tmp_path, capsys):
     from optkit import cli
 

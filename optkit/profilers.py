@@ -1,0 +1,432 @@
+"""Sampling profilers from a notebook: py-spy and Scalene, run as programs, their output parsed.
+
+line_profiler (notebook 01) traces the Python lines of the functions you name, in the thread
+that runs them. A sampling profiler looks at the whole process from outside, many times a
+second: every thread, native frames (with ``--native``), worker processes (with
+``--subprocesses``), and a process that is already running (by its pid). This module runs them
+and turns what they write into tables:
+
+* :func:`record` runs ``py-spy record --format raw`` on a command and returns a
+  :class:`PySpyProfile` (stacks and sample counts, :meth:`PySpyProfile.table` for the hottest
+  functions, :meth:`PySpyProfile.native_share` for the time in native frames);
+* :func:`dump` prints the current stacks of a running process (``py-spy dump --pid``);
+* :func:`scalene_run` runs ``scalene run`` on a script and :func:`scalene_split` reads the
+  Python vs native split of each function from its JSON;
+* :func:`attach_report` says whether py-spy may attach to a process by pid here (ptrace
+  permission: Yama's ``ptrace_scope``, ``CAP_SYS_PTRACE``, and a real attempt), for the doctor.
+
+py-spy reads another process's memory, which Linux allows only to a process with ptrace
+permission over it. Yama's ``/proc/sys/kernel/yama/ptrace_scope`` sets who has it: 0 any process
+of the same user, 1 (the usual default) only its ancestors, 2 only a process with
+``CAP_SYS_PTRACE``, 3 nobody. A program py-spy starts itself (``py-spy record -- python ...``)
+is its child, so that works at 0 and 1 without the capability; attaching to a process started
+elsewhere (``--pid``) needs scope 0 or ``CAP_SYS_PTRACE``, which a container gets with
+``docker run --cap-add SYS_PTRACE``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from optkit.i18n import tr
+
+PTRACE_SCOPE_FILE = Path("/proc/sys/kernel/yama/ptrace_scope")
+CAP_SYS_PTRACE = 19            # bit number in /proc/<pid>/status CapEff
+NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
+
+
+# --------------------------------------------------------------------------- finding the tools
+def pyspy_executable() -> str | None:
+    """The py-spy program: beside this Python (the venv's bin/) first, then on PATH."""
+    here = Path(sys.executable).parent / ("py-spy.exe" if os.name == "nt" else "py-spy")
+    return str(here) if here.exists() else shutil.which("py-spy")
+
+
+def scalene_available() -> bool:
+    """True when Scalene is importable in this Python (it has wheels for Linux x86_64 only)."""
+    return importlib.util.find_spec("scalene") is not None
+
+
+# --------------------------------------------------------------------------- ptrace permission
+def ptrace_scope(path: Path | str = PTRACE_SCOPE_FILE) -> int | None:
+    """Yama's ptrace_scope (0-3), or None when the kernel has no Yama (then ordinary rules: a
+    process of the same user may attach)."""
+    try:
+        return int(Path(path).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def has_cap_sys_ptrace(status_text: str | None = None) -> bool | None:
+    """Whether this process's effective capabilities (CapEff of /proc/self/status) hold
+    CAP_SYS_PTRACE; None where there is no such file (not Linux)."""
+    if status_text is None:
+        try:
+            status_text = Path("/proc/self/status").read_text()
+        except OSError:
+            return None
+    m = re.search(r"^CapEff:\s*([0-9a-fA-F]+)\s*$", status_text, re.M)
+    if not m:
+        return None
+    return bool(int(m.group(1), 16) >> CAP_SYS_PTRACE & 1)
+
+
+def try_attach(timeout: float = 10.0, pyspy: str | None = None) -> tuple[bool | None, str]:
+    """A real attempt: start a small sleeping Python, ``py-spy dump --pid`` it, stop it.
+
+    The sleeper is this process's child and py-spy its sibling (not its parent), which is the
+    case of attaching to a service started elsewhere. Returns (True, "") when py-spy printed the
+    sleeper's stack, (False, py-spy's reason) when it could not attach, (None, why) when there
+    was nothing to try (no py-spy)."""
+    pyspy = pyspy or pyspy_executable()
+    if not pyspy:
+        return None, tr("py-spy is not installed")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time\nwhile True: time.sleep(0.05)"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)                       # let the interpreter start its main loop
+        try:
+            proc = subprocess.run([pyspy, "dump", "--pid", str(sleeper.pid)], capture_output=True,
+                                  text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False, tr("py-spy dump did not answer within {s:g} s", s=timeout)
+        if proc.returncode == 0 and ("sleep" in proc.stdout or "<module>" in proc.stdout):
+            return True, ""
+        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+        return False, (lines[-1] if lines else f"exit status {proc.returncode}")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+@dataclass
+class AttachReport:
+    """Whether py-spy can attach to a running process here, and what to do if not."""
+    scope: int | None
+    cap_sys_ptrace: bool | None
+    pyspy: str | None
+    attach_ok: bool | None
+    detail: str = ""
+
+    @property
+    def child_ok(self) -> bool:
+        """Profiling a program py-spy starts itself (its child): allowed at scope 0 and 1, at 2
+        only with CAP_SYS_PTRACE, never at 3."""
+        if self.pyspy is None or self.scope == 3:
+            return False
+        return self.scope in (None, 0, 1) or bool(self.cap_sys_ptrace)
+
+    @property
+    def advice(self) -> str:
+        if self.pyspy is None:
+            return tr("install the locked set-up (make setup): it brings py-spy")
+        if self.attach_ok:
+            return tr("nothing to do: py-spy can attach to a running process by pid")
+        if self.scope == 3:
+            return tr("ptrace is disabled on this kernel (ptrace_scope 3, until reboot): profile programs "
+                      "that py-spy starts itself only if an administrator lowers it")
+        return tr("start the program under py-spy (py-spy record -- python script.py), or give the "
+                  "container the capability: docker run --cap-add SYS_PTRACE (or, on your own machine, "
+                  "sudo sysctl kernel.yama.ptrace_scope=0)")
+
+    def to_dict(self) -> dict:
+        return {"ptrace_scope": self.scope, "cap_sys_ptrace": self.cap_sys_ptrace, "py_spy": self.pyspy,
+                "attach_ok": self.attach_ok, "child_ok": self.child_ok, "detail": self.detail,
+                "advice": self.advice}
+
+    def __str__(self) -> str:
+        scope = tr("no Yama (ordinary rules)") if self.scope is None else str(self.scope)
+        cap = {True: tr("yes"), False: tr("no"), None: tr("unknown")}[self.cap_sys_ptrace]
+        att = {True: tr("yes"), False: tr("no"), None: tr("not tried")}[self.attach_ok]
+        return (tr("ptrace_scope: {scope} | CAP_SYS_PTRACE: {cap} | py-spy attaches by pid: {att}",
+                   scope=scope, cap=cap, att=att)
+                + (f" ({self.detail})" if self.detail else "") + "\n-> " + self.advice)
+
+
+def attach_report(probe: bool = True, timeout: float = 10.0) -> AttachReport:
+    """Read ptrace_scope and CapEff, and (probe=True) try ``py-spy dump`` on a sleeping child."""
+    pyspy = pyspy_executable()
+    ok, detail = try_attach(timeout, pyspy) if probe else (None, "")
+    return AttachReport(ptrace_scope(), has_cap_sys_ptrace(), pyspy, ok, detail)
+
+
+# --------------------------------------------------------------------------- py-spy output
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a py-spy stack: ``name (file:line)`` or, native, ``name (library.so)``."""
+    name: str
+    file: str
+    line: int | None
+
+    @property
+    def process(self) -> int | None:
+        """The pid of a --subprocesses marker frame, else None."""
+        m = _PROCESS.match(self.name) if self.file == "<process>" else None
+        return int(m.group(1)) if m else None
+
+    @property
+    def native(self) -> bool:
+        if self.file == "<process>":
+            return False
+        base = self.file.rsplit("/", 1)[-1]
+        return self.line is None and (base.endswith(NATIVE_SUFFIXES) or ".so." in base or self.file == "")
+
+    @property
+    def label(self) -> str:
+        where = self.file.rsplit("/", 1)[-1]
+        return f"{self.name} ({where}{'' if self.line is None else ':' + str(self.line)})"
+
+    @property
+    def function(self) -> str:
+        return f"{self.name} ({self.file.rsplit('/', 1)[-1]})"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")     # py-spy colours its messages
+_PROCESS = re.compile(r'^process (\d+):')
+_FRAME = re.compile(r"^(?P<name>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
+
+
+def parse_frame(text: str) -> Frame:
+    """'rlsa (kernels.py:12)' -> Frame('rlsa', 'kernels.py', 12); a bare address -> its text."""
+    text = text.strip()
+    if _PROCESS.match(text):                  # --subprocesses: 'process PID:"command line"'
+        return Frame(text, "<process>", None)
+    m = _FRAME.match(text)
+    if not m:
+        return Frame(text, "", None)
+    return Frame(m.group("name"), m.group("file"), int(m.group("line")) if m.group("line") else None)
+
+
+def parse_raw(text: str) -> list[tuple[tuple[Frame, ...], int]]:
+    """py-spy's ``--format raw`` (collapsed stacks: root;...;leaf COUNT per line) as
+    [(frames root first, samples), ...]. Raises ValueError on a line that is not of that form."""
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        stack, sep, count = line.rstrip().rpartition(" ")
+        if not sep or not count.isdigit():
+            raise ValueError(f"line {n} is not 'frame;frame;... COUNT': {line[:80]!r}")
+        out.append((tuple(parse_frame(f) for f in stack.split(";") if f.strip()), int(count)))
+    return out
+
+
+@dataclass
+class PySpyProfile:
+    """Collapsed stacks of a py-spy run (what :func:`record` returns)."""
+    stacks: list
+    command: list = field(default_factory=list)
+    seconds: float = 0.0
+    message: str = ""
+
+    @property
+    def samples(self) -> int:
+        return sum(n for _, n in self.stacks)
+
+    def table(self, top: int = 8, by: str = "function", python_only: bool = False,
+              where: str | None = None) -> list[dict]:
+        """The hottest frames: self samples (the frame was the leaf), total samples (anywhere in the
+        stack), both as shares. by="line" keeps file:line apart, by="library" groups native frames
+        by their library (a stripped library's frames are bare addresses); python_only skips native frames
+        (a native leaf is then charged to the Python frame that called it); where keeps only the
+        Python frames whose file name contains it."""
+        self_n, total_n, native = Counter(), Counter(), {}
+        for frames, n in self.stacks:
+            fs = [f for f in frames if f.process is None and not (python_only and f.native)]
+            if where is not None:
+                fs = [f for f in fs if f.native or where in f.file]
+            if not fs:
+                continue
+            keys = [f.label if by == "line" else f.file.rsplit("/", 1)[-1] if by == "library" and f.native
+                    else f.function for f in fs]
+            for k, f in zip(keys, fs):
+                native[k] = f.native
+            self_n[keys[-1]] += n
+            for k in set(keys):
+                total_n[k] += n
+        total = self.samples or 1
+        rows = [{"frame": k, "native": native[k], "self": self_n[k], "self_share": self_n[k] / total,
+                 "total": total_n[k], "total_share": total_n[k] / total}
+                for k in total_n]
+        rows.sort(key=lambda r: (-r["self"], -r["total"], r["frame"]))
+        return rows[:top]
+
+    def native_share(self) -> float:
+        """Share of the samples whose leaf frame is native code (C, C++, a library)."""
+        nat = sum(n for frames, n in self.stacks if frames and frames[-1].native)
+        return nat / self.samples if self.samples else 0.0
+
+    def share_under(self, name: str) -> float:
+        """Share of the samples with a frame named ``name`` anywhere in the stack."""
+        hit = sum(n for frames, n in self.stacks if any(f.name == name for f in frames))
+        return hit / self.samples if self.samples else 0.0
+
+    def breakdown(self, names) -> list[dict]:
+        """For each function name: its share of all samples (anywhere in the stack) and, of
+        those, the share whose leaf frame is native (time inside C/C++ called from it)."""
+        rows = []
+        for name in names:
+            under = [(frames, n) for frames, n in self.stacks if any(f.name == name for f in frames)]
+            total = sum(n for _, n in under)
+            native = sum(n for frames, n in under if frames[-1].native)
+            rows.append({"function": name, "samples": total,
+                         "share": total / self.samples if self.samples else 0.0,
+                         "native_share": native / total if total else 0.0})
+        return rows
+
+    def per_process(self) -> dict:
+        """{pid: samples} by the innermost process of each stack (``--subprocesses`` prefixes
+        each stack with 'process PID:"command"' frames, a worker's below its parent's); {} for
+        a profile recorded without --subprocesses."""
+        out = Counter()
+        for frames, n in self.stacks:
+            pids = [f.process for f in frames if f.process is not None]
+            if pids:
+                out[pids[-1]] += n
+        return dict(out)
+
+
+def record(argv, *, rate: int = 250, native: bool = False, gil: bool = False, subprocesses: bool = False,
+           idle: bool = False, threads: bool = False, duration: float | None = None, timeout: float = 120.0,
+           out: str | Path | None = None, pyspy: str | None = None) -> PySpyProfile:
+    """``py-spy record --format raw`` of ``argv`` (a command py-spy starts, so no ptrace
+    permission beyond the usual is needed) or of a running process (argv = {"pid": PID}).
+
+    Returns a :class:`PySpyProfile`; raises RuntimeError with py-spy's own last line when it
+    failed (for instance: no permission to attach)."""
+    pyspy = pyspy or pyspy_executable()
+    if not pyspy:
+        raise RuntimeError(tr("py-spy is not installed (make setup installs it)"))
+    tmp = None
+    if out is None:
+        tmp = tempfile.NamedTemporaryFile(prefix="optkit-pyspy-", suffix=".txt", delete=False)
+        tmp.close()
+        out = tmp.name
+    cmd = [pyspy, "record", "--format", "raw", "-o", str(out), "-r", str(int(rate)), "--nonblocking"]
+    cmd += ["--native"] * native + ["--gil"] * gil + ["--subprocesses"] * subprocesses
+    cmd += ["--idle"] * idle + ["--threads"] * threads
+    if duration is not None:
+        cmd += ["-d", str(max(1, int(round(duration))))]
+    if isinstance(argv, dict):
+        cmd += ["--pid", str(int(argv["pid"]))]
+    else:
+        cmd += ["--", *map(str, argv)]
+    if gil or native:
+        cmd.remove("--nonblocking")           # --gil and --native need to pause the process
+    t0 = time.perf_counter()
+    try:
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except FileNotFoundError as exc:
+            raise RuntimeError(tr("py-spy failed: {why}", why=exc)) from None
+        seconds = time.perf_counter() - t0
+        text = Path(out).read_text() if Path(out).exists() else ""
+        if proc.returncode != 0 or not text.strip():
+            lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+            raise RuntimeError(tr("py-spy failed: {why}", why=lines[-1] if lines else proc.returncode))
+        msg = next((_ANSI.sub("", ln).strip() for ln in proc.stdout.splitlines() + proc.stderr.splitlines()
+                    if "Samples:" in ln), "")
+        return PySpyProfile(parse_raw(text), cmd, seconds, msg)
+    finally:
+        if tmp is not None:
+            Path(tmp.name).unlink(missing_ok=True)
+
+
+def dump(pid: int, *, native: bool = False, timeout: float = 15.0, pyspy: str | None = None) -> str:
+    """``py-spy dump --pid PID``: the current stack of every thread of a running process."""
+    pyspy = pyspy or pyspy_executable()
+    if not pyspy:
+        raise RuntimeError(tr("py-spy is not installed (make setup installs it)"))
+    cmd = [pyspy, "dump", "--pid", str(int(pid))] + ["--native"] * native
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError as exc:
+        raise RuntimeError(tr("py-spy failed: {why}", why=exc)) from None
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+        raise RuntimeError(tr("py-spy failed: {why}", why=lines[-1] if lines else proc.returncode))
+    return _ANSI.sub("", proc.stdout)
+
+
+# --------------------------------------------------------------------------- Scalene
+@dataclass(frozen=True)
+class Split:
+    """One function's CPU time in a Scalene profile: percent of the whole run in Python, in native
+    code called from it, in the system (waiting, I/O)."""
+    file: str
+    function: str
+    lineno: int
+    python_pct: float
+    native_pct: float
+    system_pct: float = 0.0
+
+    @property
+    def cpu_pct(self) -> float:
+        return self.python_pct + self.native_pct
+
+    @property
+    def python_share(self) -> float:
+        """Python's share of the function's own CPU time (python / (python + native)), 0..1."""
+        return self.python_pct / self.cpu_pct if self.cpu_pct > 0 else 0.0
+
+
+def scalene_run(script, args=(), *, outfile: str | Path, timeout: float = 120.0, cpu_only: bool = True,
+                cwd: str | Path | None = None) -> dict:
+    """``python -m scalene run -o OUTFILE script [--- args]`` (Scalene 2's command line), and its
+    JSON. Raises RuntimeError with Scalene's last line when it failed or wrote nothing."""
+    if not scalene_available():
+        raise RuntimeError(tr("Scalene is not installed here (its wheels are for Linux x86_64)"))
+    cmd = [sys.executable, "-m", "scalene", "run", "-o", str(outfile)] + ["--cpu-only"] * cpu_only
+    cmd += [str(script)] + (["---", *map(str, args)] if args else [])
+    Path(outfile).unlink(missing_ok=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    if proc.returncode != 0 or not Path(outfile).exists():
+        lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+        raise RuntimeError(tr("scalene failed: {why}", why=lines[-1] if lines else proc.returncode))
+    return json.loads(Path(outfile).read_text())
+
+
+def scalene_split(profile: dict, file: str | None = None) -> list[Split]:
+    """The per-function Python/native/system split of a Scalene JSON profile (``files`` ->
+    ``functions`` with ``n_cpu_percent_python`` and ``n_cpu_percent_c``; a profile without the
+    ``functions`` list, from older Scalene versions, is summed from its ``lines``). ``file``
+    keeps only the files whose path ends with it. Raises ValueError for another schema."""
+    files = profile.get("files") if isinstance(profile, dict) else None
+    if not isinstance(files, dict):
+        raise ValueError("not a Scalene JSON profile: no 'files' table")
+    out = []
+    for path, entry in files.items():
+        if file is not None and not str(path).endswith(str(file)):
+            continue
+        rows = entry.get("functions")
+        if rows is None:
+            rows = entry.get("lines")
+        if rows is None:
+            raise ValueError(f"Scalene profile: {path} has neither 'functions' nor 'lines'")
+        for r in rows:
+            if "n_cpu_percent_python" not in r or "n_cpu_percent_c" not in r:
+                raise ValueError(f"Scalene profile: {path} rows lack n_cpu_percent_python/_c "
+                                 f"(keys: {sorted(r)[:8]})")
+            out.append(Split(str(path), str(r.get("line", "")).strip(), int(r.get("lineno", 0)),
+                             float(r["n_cpu_percent_python"]), float(r["n_cpu_percent_c"]),
+                             float(r.get("n_sys_percent", 0.0))))
+    return out
+
+
+def split_of(profile: dict, function: str, file: str | None = None) -> Split:
+    """The :class:`Split` of one function by name (KeyError naming those present otherwise)."""
+    splits = scalene_split(profile, file)
+    for s in splits:
+        if s.function == function:
+            return s
+    raise KeyError(f"{function!r} not in the Scalene profile (functions: {sorted({s.function for s in splits})})")

@@ -1,0 +1,196 @@
+"""optkit.profilers: py-spy's raw output and Scalene's JSON parsed from committed samples, the
+ptrace facts read from fake /proc text, and real runs where this machine permits them."""
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from optkit import profilers as P
+
+SAMPLES = Path(__file__).parent / "profiler_samples"
+
+
+# --------------------------------------------------------------------------- py-spy raw format
+def test_frames_python_native_and_process():
+    f = P.parse_frame("py_loop (work.py:5)")
+    assert (f.name, f.file, f.line, f.native) == ("py_loop", "work.py", 5, False)
+    n = P.parse_frame("PyArray_Sort (numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so)")
+    assert n.native and n.line is None and n.function.startswith("PyArray_Sort (_multiarray_umath")
+    assert P.parse_frame("gc_collect_main (libpython3.11.so.1.0)").native
+    assert P.parse_frame("<module> (<frozen importlib._bootstrap>:1176)").native is False
+    p = P.parse_frame('process 16476:"python -B -c from multiprocessing.spawn import spawn_main(tracker_fd=5)"')
+    assert p.process == 16476 and not p.native
+
+
+def test_raw_sample_table_shares_and_processes():
+    prof = P.PySpyProfile(P.parse_raw((SAMPLES / "pyspy_raw.txt").read_text()))
+    assert prof.samples == 99 + 250 + 10 + 2 + 40
+    rows = {r["frame"]: r for r in prof.table(top=20)}
+    sort = next(k for k in rows if k.startswith("PyArray_Sort"))
+    assert rows[sort]["self"] == 250 and rows[sort]["native"]
+    assert rows["in_numpy (work.py)"]["self"] == 10 and rows["in_numpy (work.py)"]["total"] == 260
+    assert rows["<module> (work.py)"]["total"] == 359 and rows["<module> (work.py)"]["self"] == 0
+    assert not any(k.startswith("process ") for k in rows)          # markers are not frames
+    assert prof.table(top=1)[0]["frame"] == sort                    # sorted by self samples
+    # Python only: the native leaf is charged to the Python function that called it
+    py = {r["frame"]: r["self"] for r in prof.table(top=20, python_only=True, where="work.py")}
+    assert py["in_numpy (work.py)"] == 260 and py["py_loop (work.py)"] == 99
+    assert prof.native_share() == pytest.approx((250 + 2) / prof.samples)
+    assert prof.share_under("in_numpy") == pytest.approx(260 / prof.samples)
+    assert prof.per_process() == {16476: 40}
+    rows = {r["function"]: r for r in prof.breakdown(["in_numpy", "py_loop", "absent"])}
+    assert rows["in_numpy"]["samples"] == 260 and rows["in_numpy"]["native_share"] == pytest.approx(250 / 260)
+    assert rows["py_loop"]["native_share"] == 0 and rows["absent"]["share"] == 0
+    libs = {r["frame"]: r["self"] for r in prof.table(top=20, by="library")}
+    assert libs["_multiarray_umath.cpython-311-x86_64-linux-gnu.so"] == 250 and libs["libpython3.11.so.1.0"] == 2
+    by_line = {r["frame"] for r in prof.table(top=20, by="line")}
+    assert "py_loop (work.py:5)" in by_line
+
+
+def test_raw_rejects_what_is_not_collapsed_stacks():
+    with pytest.raises(ValueError, match="line 2"):
+        P.parse_raw("a (x.py:1) 3\nthis is not a profile\n")
+    assert P.parse_raw("\n\n") == []
+
+
+# --------------------------------------------------------------------------- Scalene JSON
+def test_scalene_split_from_the_committed_profile():
+    prof = json.loads((SAMPLES / "scalene_2.4.json").read_text())
+    loop, numpy_fn = P.split_of(prof, "py_loop"), P.split_of(prof, "in_numpy")
+    assert loop.python_share > 0.6 > 0.1 > numpy_fn.python_share
+    assert loop.cpu_pct == pytest.approx(5.9868 + 2.1045, abs=1e-3)
+    assert [s.function for s in P.scalene_split(prof, file="work.py")] == ["py_loop", "in_numpy"]
+    assert P.scalene_split(prof, file="other.py") == []
+    with pytest.raises(KeyError, match="py_loop"):
+        P.split_of(prof, "missing")
+
+
+def test_scalene_split_older_schema_and_bad_input():
+    prof = json.loads((SAMPLES / "scalene_2.4.json").read_text())
+    for entry in prof["files"].values():
+        del entry["functions"]                       # older Scalene: lines only
+    lines = P.scalene_split(prof)
+    assert len(lines) == 3 and lines[-1].python_share < 0.1
+    with pytest.raises(ValueError, match="files"):
+        P.scalene_split({"elapsed_time_sec": 1})
+    with pytest.raises(ValueError, match="n_cpu_percent"):
+        P.scalene_split({"files": {"a.py": {"functions": [{"line": "f", "lineno": 1}]}}})
+
+
+# --------------------------------------------------------------------------- ptrace facts
+def test_ptrace_scope_and_capability_parsing(tmp_path):
+    f = tmp_path / "ptrace_scope"
+    f.write_text("1\n")
+    assert P.ptrace_scope(f) == 1
+    assert P.ptrace_scope(tmp_path / "missing") is None
+    f.write_text("garbage")
+    assert P.ptrace_scope(f) is None
+    docker_default = "Name:\tx\nCapEff:\t00000000a80425fb\n"      # Docker's default set: no SYS_PTRACE
+    assert P.has_cap_sys_ptrace(docker_default) is False
+    assert P.has_cap_sys_ptrace("CapEff:\t00000000a80c25fb\n") is True   # --cap-add SYS_PTRACE (bit 19)
+    assert P.has_cap_sys_ptrace("CapEff:\t0000000000080000\n") is True
+    assert P.has_cap_sys_ptrace("no such line") is None
+
+
+def test_attach_report_advice():
+    denied = P.AttachReport(scope=1, cap_sys_ptrace=False, pyspy="/x/py-spy", attach_ok=False,
+                            detail="Permission denied")
+    assert denied.child_ok and "--cap-add SYS_PTRACE" in denied.advice
+    assert "Permission denied" in str(denied) and "ptrace_scope: 1" in str(denied)
+    off = P.AttachReport(scope=3, cap_sys_ptrace=True, pyspy="/x/py-spy", attach_ok=False)
+    assert not off.child_ok and "ptrace_scope 3" in off.advice
+    missing = P.AttachReport(scope=None, cap_sys_ptrace=None, pyspy=None, attach_ok=None)
+    assert "make setup" in missing.advice and missing.to_dict()["attach_ok"] is None
+    ok = P.AttachReport(scope=0, cap_sys_ptrace=False, pyspy="/x/py-spy", attach_ok=True)
+    assert "nothing to do" in ok.advice
+
+
+# --------------------------------------------------------------------------- real runs
+needs_pyspy = pytest.mark.skipif(P.pyspy_executable() is None, reason="py-spy is not installed (make setup)")
+
+
+@pytest.fixture(scope="module")
+def busy_script(tmp_path_factory):
+    path = tmp_path_factory.mktemp("prof") / "busy.py"
+    path.write_text(textwrap.dedent("""\
+        import time
+        import numpy as np
+
+        def py_loop(n):
+            s = 0
+            for i in range(n):
+                s += i & 7
+            return s
+
+        def in_numpy(a):
+            return np.sort(a).sum()
+
+        a = np.random.default_rng(0).random(1_000_000)
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 1.0:
+            py_loop(100_000)
+            in_numpy(a)
+        """))
+    return path
+
+
+@needs_pyspy
+def test_record_a_child_finds_python_and_native_time(busy_script):
+    """py-spy starts the script itself: no permission beyond the ordinary is needed."""
+    report = P.attach_report(probe=False)
+    if not report.child_ok:
+        pytest.skip(f"ptrace is off here: {report}")
+    prof = P.record([sys.executable, str(busy_script)], native=True, rate=200)
+    names = {r["frame"] for r in prof.table(top=50)}
+    assert prof.samples > 20
+    assert "py_loop (busy.py)" in names
+    assert prof.native_share() > 0.05                       # np.sort's C frames are seen
+    py = {r["frame"]: r["self"] for r in prof.table(top=10, python_only=True, where="busy.py")}
+    assert py.get("in_numpy (busy.py)", 0) > 0
+
+
+@needs_pyspy
+def test_attach_by_pid_matches_the_report():
+    report = P.attach_report(probe=True, timeout=10)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time\nwhile True: time.sleep(0.05)"])
+    try:
+        import time
+        time.sleep(0.3)
+        if report.attach_ok:
+            assert "sleep" in P.dump(sleeper.pid) or "<module>" in P.dump(sleeper.pid)
+        else:
+            with pytest.raises(RuntimeError, match="py-spy failed"):
+                P.dump(sleeper.pid)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_record_without_py_spy_says_so(tmp_path):
+    with pytest.raises(RuntimeError, match="py-spy"):
+        P.record([sys.executable, "-c", "pass"], pyspy=str(tmp_path / "no-such-py-spy"))
+
+
+@pytest.mark.skipif(not P.scalene_available(), reason="Scalene is not installed (wheels for Linux x86_64 only)")
+def test_scalene_run_splits_python_from_native(busy_script, tmp_path):
+    prof = P.scalene_run(busy_script, outfile=tmp_path / "s.json", timeout=120)
+    loop, numpy_fn = P.split_of(prof, "py_loop"), P.split_of(prof, "in_numpy")
+    assert loop.python_share > numpy_fn.python_share
+    assert numpy_fn.python_share < 0.5 < loop.python_share
+
+
+def test_doctor_reports_the_ptrace_permission(tmp_path):
+    from optkit import doctor
+
+    d = doctor.collect(cgroup_root=str(tmp_path / "none"), proc_self_cgroup=str(tmp_path / "none"),
+                       nvidia_smi="/nonexistent/nvidia-smi", import_torch=False)
+    pt = d["ptrace"]
+    assert set(pt) >= {"ptrace_scope", "cap_sys_ptrace", "attach_ok", "advice"}
+    assert pt["attach_ok"] in (True, False, None) and pt["advice"]
+    assert pt["cap_sys_ptrace"] == P.has_cap_sys_ptrace()
+    rows = dict(doctor.sections(d))["Sampling profiler (py-spy)"]
+    assert [k for k, _ in rows] == ["ptrace_scope", "CAP_SYS_PTRACE", "attaches by pid"]
+    assert pt["advice"] in rows[-1][1]
