@@ -32,7 +32,7 @@ COMMANDS = {
 }
 BENCHES = {
     "pipeline": "optkit.lessons.numpy_opencv:bench_main",
-    "crops": "optkit.crops:bench_main",
+    "crops": "optkit.lessons.c_extension:bench_main",
 }
 
 

@@ -15,6 +15,7 @@ import importlib.util
 import math
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from optkit.sysfs import cgroup_files, read_cgroup_cpu, read_cgroup_memory, read
 __all__ = ["THREAD_ENV_VARS", "THREAD_PLACEMENT_VARS", "GPU_FIELDS", "unknown", "is_unknown", "read_cgroup_cpu",
            "read_cgroup_memory", "cgroup_files", "affinity", "loky_cpu_count", "cpu_model", "usable_from", "usable_cpus", "cpu_facts", "smt_topology",
            "cpu_governor", "memory_facts", "importable", "pool_list", "numba_threads", "thread_facts",
-           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "probe_compiler", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
+           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "probe_compiler", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
            "env_without_thread_settings", "machine_busy_s"]
 
 # The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS, Numba, Apple
@@ -206,7 +207,9 @@ def memory_facts(cgroup_root, proc_self_cgroup) -> dict:
 
 
 def importable(name: str) -> bool:
-    if name in sys.modules:
+    """Whether ``name`` can be imported (without importing it); a module blocked by a None in
+    sys.modules (how tests make one "missing") is not."""
+    if sys.modules.get(name) is not None:
         return True
     try:
         return importlib.util.find_spec(name) is not None
@@ -394,6 +397,34 @@ def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
     res["detail"] = res["detail"].strip().rstrip(";") or "ok"
     _COMPILER_CACHE[key] = res
     return dict(res)
+
+
+# --------------------------------------------------------------------------- ptrace (may a profiler attach?)
+PTRACE_SCOPE_FILE = Path("/proc/sys/kernel/yama/ptrace_scope")
+CAP_SYS_PTRACE = 19            # bit number in /proc/<pid>/status CapEff
+
+
+def ptrace_scope(path: Path | str = PTRACE_SCOPE_FILE) -> int | None:
+    """Yama's ptrace_scope (0-3), or None when the kernel has no Yama (then ordinary rules: a
+    process of the same user may attach)."""
+    try:
+        return int(Path(path).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def has_cap_sys_ptrace(status_text: str | None = None) -> bool | None:
+    """Whether this process's effective capabilities (CapEff of /proc/self/status) hold
+    CAP_SYS_PTRACE; None where there is no such file (not Linux)."""
+    if status_text is None:
+        try:
+            status_text = Path("/proc/self/status").read_text()
+        except OSError:
+            return None
+    m = re.search(r"^CapEff:\s*([0-9a-fA-F]+)\s*$", status_text, re.M)
+    if not m:
+        return None
+    return bool(int(m.group(1), 16) >> CAP_SYS_PTRACE & 1)
 
 
 # --------------------------------------------------------------------------- GPU
