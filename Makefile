@@ -180,6 +180,6 @@ site: setup
 # when empty.
 clean:
 	rm -rf build/lib.*-cpython-* build/temp.*-cpython-* build/bdist.linux-* build/bdist.macosx-* \
-	       build/bdist.win* optkit/native*.so optkit/native*.pyd optkit/__pycache__ tests/__pycache__ .pytest_cache
+	       build/bdist.win* optkit/native*.so optkit/native*.pyd optkit/__pycache__ optkit/lessons/__pycache__ tests/__pycache__ tests/lessons/__pycache__ .pytest_cache
 	rm -f $(NATIVE_STAMP)
 	-@rmdir build 2>/dev/null || true

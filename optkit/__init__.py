@@ -1,14 +1,13 @@
 """optkit: measured, explained speedups for CPU-side Python in ML services.
 
-Modules (import what you need; nothing heavy is imported here):
-    bench     time implementations of the same job, correctness first
-    plot      speedup bars, scaling curves, thread scaling, ladder charts
-    lineprof  line-by-line profiles as data and charts
-    check     self-checking exercises
-    doctor    what this machine really offers (CPUs, threads, memory, compiler, GPU)
-    data      deterministic synthetic documents and CSV files
-    pipeline  the OCR case study: reference and fast versions of every stage
-    native    the C extension (warp_crops, reference-counting lessons)
+A shared core that knows no lesson (import what you need; nothing heavy is imported here):
+    bench, timing, outputs, results, context, fmt   measuring, correctness first
+    plot        every chart           lineprof    line-by-line profiles as data
+    check, verdict, guard, rules   self-checking exercises   machine, sysfs, doctor   machine facts
+    data, scene, pipeline   the synthetic documents and the OCR case study
+    files, magics, annotate, cext, native, student, i18n, site, cli
+and one room per lesson in optkit.lessons (optkit.lessons.<notebook slug>). README.md lists
+every module.
 """
 import os as _os
 
@@ -36,25 +35,9 @@ if hasattr(_os, "register_at_fork"):
     _os.register_at_fork(after_in_child=_mark_forked_child)
 
 
-def __getattr__(name):
-    # Lazy submodules: `optkit.doctor()` works because the doctor module is callable.
-    if name in ("doctor",):
-        import importlib
-
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def load_ipython_extension(ip):
-    """`%load_ext optkit` registers the course's cell magics:
-    `%%cython_annotate` (coloured Cython annotation that works in JupyterLab) and
-    `%%c_extension` (compile a small Python/C API module written in a cell)."""
-    import importlib
+    """`%load_ext optkit` registers the course's cell magics (see optkit.magics):
+    `%%cython_annotate`, `%%c_extension` and `%%requires`."""
+    from optkit import magics
 
-    for name in ("annotate", "cext"):
-        try:
-            mod = importlib.import_module(f"{__name__}.{name}")
-        except ImportError as exc:  # pragma: no cover - reported, not fatal
-            print(f"optkit: magic module {name!r} unavailable: {exc}")
-            continue
-        mod.load_ipython_extension(ip)
+    magics.load_all(ip)

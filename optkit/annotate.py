@@ -90,14 +90,6 @@ class CompilerStatus:
 
 _STATUS: CompilerStatus | None = None
 
-_OMP_SRC = r"""
-#include <Python.h>
-#include <omp.h>
-int optkit_probe(void) { int s = 0;
-  #pragma omp parallel for reduction(+:s)
-  for (int i = 0; i < 4; i++) s += i;
-  return s + omp_get_max_threads(); }
-"""
 _PLAIN_SRC = "#include <Python.h>\nint optkit_probe(void) { return 1; }\n"
 
 
@@ -122,6 +114,19 @@ def _try_build(cmd, src, extra, tmp) -> tuple[bool, str]:
     return True, ""
 
 
+def _openmp(cc: str, refresh: bool) -> tuple[bool, str]:
+    """(OpenMP works with -fopenmp, why not): the course's one compiler probe
+    (optkit.machine.probe_compiler); the %%cython cells pass -fopenmp, so other flags do not count."""
+    from optkit.machine import probe_compiler
+
+    p = probe_compiler(cc, refresh=refresh)
+    if not p["openmp_ok"]:
+        return False, p["detail"]
+    if p["openmp_flags"]["compile"] != ["-fopenmp"]:
+        return False, f"OpenMP needs {' '.join(p['openmp_flags']['compile'])} here, the cells use -fopenmp"
+    return True, ""
+
+
 def compiler_status(refresh: bool = False) -> CompilerStatus:
     """Probe (once per process, cached) for a C compiler able to build a Python extension,
     and for OpenMP. Honours OPTKIT_NO_COMPILER / OPTKIT_NO_OPENMP (testing the fallback)."""
@@ -143,7 +148,7 @@ def compiler_status(refresh: bool = False) -> CompilerStatus:
                 if not ok:
                     _STATUS = CompilerStatus(False, False, name, why)
                 else:
-                    omp, why = _try_build(cmd, _OMP_SRC, ["-fopenmp"], tmp)
+                    omp, why = _openmp(cmd[0], refresh)
                     _STATUS = CompilerStatus(True, omp, name, why)
     if fake_omp and _STATUS.has_openmp:
         return CompilerStatus(_STATUS.has_compiler, False, name, "disabled by OPTKIT_NO_OPENMP")

@@ -210,11 +210,14 @@ def _first_errors(lines: list, errors: int) -> str:
 
 def openmp_flags() -> tuple[list, list] | None:
     """(compile flags, link flags) that give OpenMP with this compiler, or None (probed once)."""
+    from optkit.machine import openmp_flag_candidates
+
     if "flags" in _omp_cache:
         return _omp_cache["flags"]
     found = None
-    candidates = [(["/openmp"], [])] if os.name == "nt" else [(["-fopenmp"], ["-fopenmp"]),
-                                                               (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]
+    # the course's one list of OpenMP flags (optkit.machine), tried with the compiler this
+    # magic builds with; MSVC spells it /openmp
+    candidates = [(["/openmp"], [])] if os.name == "nt" else openmp_flag_candidates()
     for cflags, ldflags in candidates:
         tmp = Path(tempfile.mkdtemp(prefix="optkit-omp-"))
         try:

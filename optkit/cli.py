@@ -28,11 +28,11 @@ KERNEL_DISPLAY = "Python (optkit)"
 COMMANDS = {
     "doctor": "optkit.doctor:main",
     "student": "optkit.student:main",
-    "leaderboard": "optkit.capstone:leaderboard_main",
+    "leaderboard": "optkit.lessons.capstone_leaderboard:leaderboard_main",
 }
 BENCHES = {
-    "pipeline": "optkit.pipeline:bench_main",
-    "crops": "optkit.crops:bench_main",
+    "pipeline": "optkit.lessons.numpy_opencv:bench_main",
+    "crops": "optkit.lessons.c_extension:bench_main",
 }
 
 

@@ -28,12 +28,13 @@ import functools
 import json
 import os
 import string
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from .files import write_atomic
 
 __all__ = [
     "ALPHABET", "Document", "make_document", "default_document", "make_csv", "load_sample",
@@ -414,21 +415,6 @@ def _csv_bytes(n_rows: int, seed: int) -> bytes:
     return (",".join(CSV_COLUMNS) + "\n").encode() + _join_rows(fields, n_rows)
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def make_csv(path=None, n_rows: int = 1_000_000, seed: int = 0) -> Path:
     """A deterministic CSV of word boxes for the preprocessing lessons; returns its path.
 
@@ -453,5 +439,5 @@ def make_csv(path=None, n_rows: int = 1_000_000, seed: int = 0) -> Path:
         target = Path(path).expanduser()
         if target.is_dir():
             raise ValueError(f"path {target} is a directory; give a file name")
-    _atomic_write(target, _csv_bytes(n_rows, seed))
+    write_atomic(target, _csv_bytes(n_rows, seed))
     return target

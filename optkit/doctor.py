@@ -3,7 +3,7 @@
     optkit doctor            a plain-text table in a terminal
     optkit doctor --json     the same facts as JSON (only JSON on stdout)
     optkit doctor --check    exit 1 when something an instructor should fix is found
-    optkit.doctor()          the same table as HTML in a notebook
+    doctor.report()          the same table as HTML in a notebook
 
 The doctor reads, and never changes, the machine: CPUs as the OS, the affinity mask and
 the cgroup CPU quota each see them (the quota is what `docker --cpus` sets), memory,
@@ -26,568 +26,19 @@ import json
 import math
 import os
 import platform
-import shutil
-import subprocess
 import sys
-import sysconfig
-import tempfile
-import types
 from pathlib import Path
 
 from .i18n import tr
+from .machine import (THREAD_ENV_VARS, cpu_facts, is_unknown, memory_facts, package_versions, probe_compiler,
+                      query_gpus, thread_facts, torch_cuda, unknown)
 from .profilers import attach_report
 
-__all__ = ["collect", "report", "usable_cpus", "smt_topology", "cpu_governor", "main", "Report", "probe_compiler",
-           "read_cgroup_cpu", "read_cgroup_memory", "query_gpus", "THREAD_ENV_VARS"]
+__all__ = ["collect", "report", "sections", "main", "Report", "FAIL", "WARN", "INFO"]
 
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
-
-# import name -> distribution name (versions come from package metadata: no import needed)
-PACKAGES = {
-    "numpy": "numpy",
-    "cv2": "opencv-python-headless",
-    "numba": "numba",
-    "cython": "Cython",
-    "line_profiler": "line_profiler",
-    "matplotlib": "matplotlib",
-    "jupyterlab": "jupyterlab",
-    "threadpoolctl": "threadpoolctl",
-    "joblib": "joblib",
-    "psutil": "psutil",
-    "torch": "torch",
-}
-# other distributions that provide the same import name
-_ALT_DISTS = {"cv2": ("opencv-python", "opencv-contrib-python", "opencv-contrib-python-headless"),
-              "cython": ("cython",)}
-
-GPU_FIELDS = ("index", "name", "driver_version", "persistence_mode", "pstate",
-              "memory.total", "memory.used", "utilization.gpu", "clocks.sm", "clocks.max.sm")
-
-# cgroup v1 reports "no limit" as a huge number close to 2**63
-_NO_LIMIT_BYTES = 1 << 60
 
 TEXT_WIDTH = 100      # characters per line of the text report: fits a notebook beside the file browser
 FAIL, WARN, INFO = "fail", "warn", "info"   # severity: FAIL makes `--check` exit non-zero
-
-
-def unknown(reason) -> str:
-    """The doctor's way to say it could not read something."""
-    text = str(reason).strip().splitlines()[0] if str(reason).strip() else "no detail"
-    return f"unknown: {text[:200]}"
-
-
-def is_unknown(value) -> bool:
-    return isinstance(value, str) and value.startswith("unknown")
-
-
-def _read_text(path: Path):
-    """(text, None) or (None, reason)."""
-    try:
-        return Path(path).read_text().strip(), None
-    except FileNotFoundError:
-        return None, f"{path} does not exist"
-    except OSError as exc:
-        return None, f"cannot read {path}: {exc.strerror or exc}"
-    except Exception as exc:  # odd file systems
-        return None, f"cannot read {path}: {exc}"
-
-
-# --------------------------------------------------------------------------- cgroups
-def _parse_proc_cgroup(text: str) -> dict:
-    """/proc/self/cgroup -> {"v2": "/path" or None, "v1": {controller: "/path"}}."""
-    out = {"v2": None, "v1": {}}
-    for line in text.splitlines():
-        parts = line.strip().split(":", 2)
-        if len(parts) != 3:
-            continue
-        hid, controllers, path = parts
-        if hid == "0" and controllers == "":
-            out["v2"] = path or "/"
-        else:
-            for c in controllers.split(","):
-                if c:
-                    out["v1"][c] = path or "/"
-    return out
-
-
-def _ancestors(root: Path, rel: str) -> list[Path]:
-    """root/rel, then each parent directory up to root (the limit may sit on a parent)."""
-    rel = (rel or "/").strip("/")
-    parts = [p for p in rel.split("/") if p and p != ".."]
-    dirs = [root.joinpath(*parts[:i]) for i in range(len(parts), -1, -1)]
-    return dirs
-
-
-def _v1_dirs(cgroup_root: Path, controller: str, membership: dict) -> list[Path]:
-    """Candidate directories for a v1 controller (mounted alone or co-mounted, e.g. cpu,cpuacct)."""
-    rel = membership["v1"].get(controller, "/")
-    dirs = []
-    mounts = [cgroup_root / controller]
-    try:
-        mounts += sorted(p for p in cgroup_root.iterdir()
-                         if p.is_dir() and "," in p.name and controller in p.name.split(","))
-    except OSError:
-        pass
-    for m in mounts:
-        if m.is_dir():
-            dirs += _ancestors(m, rel)
-            if rel.strip("/"):
-                # inside a container the host path in /proc/self/cgroup is often not mounted:
-                # the container's own cgroup is the mount root
-                dirs.append(m)
-    seen, out = set(), []
-    for d in dirs:
-        if d not in seen:
-            seen.add(d)
-            out.append(d)
-    return out
-
-
-def read_cgroup_cpu(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup") -> dict:
-    """The CPU quota of this process's cgroup (v2 cpu.max or v1 cfs_quota_us/cfs_period_us).
-
-    Returns {"version", "file", "raw", "cpus", "error"}: `cpus` is a float (1.5 for
-    "150000 100000"), None for "no limit", or "unknown: <reason>"; `raw` is the file text.
-    """
-    root = Path(cgroup_root)
-    res = {"version": None, "file": None, "raw": None, "cpus": None, "error": None}
-    if not root.is_dir():
-        res["cpus"] = unknown(f"no cgroup file system at {root}")
-        res["error"] = res["cpus"]
-        return res
-    text, err = _read_text(Path(proc_self_cgroup))
-    membership = _parse_proc_cgroup(text or "")
-    findings = []   # (cpus or None, version, file, raw)
-    errors = []
-    # cgroup v2: cpu.max = "<quota|max> <period>"
-    v2_dirs = _ancestors(root, membership["v2"] or "/")
-    if membership["v2"] and membership["v2"].strip("/"):
-        v2_dirs.append(root)
-    for d in dict.fromkeys(v2_dirs):
-        f = d / "cpu.max"
-        if not f.exists():
-            continue
-        raw, e = _read_text(f)
-        if raw is None:
-            errors.append(e)
-            continue
-        fields = raw.split()
-        try:
-            if len(fields) not in (1, 2):
-                raise ValueError
-            period = float(fields[1]) if len(fields) == 2 else 100000.0
-            if fields[0] == "max":
-                findings.append((None, 2, str(f), raw))
-            else:
-                quota = float(fields[0])
-                if quota <= 0 or period <= 0:
-                    raise ValueError
-                findings.append((quota / period, 2, str(f), raw))
-        except ValueError:
-            errors.append(f"cannot parse {raw[:40]!r} in {f}")
-            findings.append(("bad", 2, str(f), raw))
-    # cgroup v1: cpu.cfs_quota_us (-1 = no limit) / cpu.cfs_period_us
-    if not findings:
-        for d in _v1_dirs(root, "cpu", membership):
-            fq, fp = d / "cpu.cfs_quota_us", d / "cpu.cfs_period_us"
-            if not fq.exists():
-                continue
-            rq, e1 = _read_text(fq)
-            rp, e2 = _read_text(fp)
-            if rq is None or rp is None:
-                errors.append(e1 or e2)
-                continue
-            raw = f"cpu.cfs_quota_us={rq} cpu.cfs_period_us={rp}"
-            try:
-                q, p = int(rq), int(rp)
-                if q < 0:
-                    findings.append((None, 1, str(fq), raw))
-                elif q == 0 or p <= 0:
-                    raise ValueError
-                else:
-                    findings.append((q / p, 1, str(fq), raw))
-            except ValueError:
-                errors.append(f"cannot parse {raw!r} in {d}")
-                findings.append(("bad", 1, str(fq), raw))
-    if not findings:
-        reason = errors[0] if errors else f"no cpu.max or cpu.cfs_quota_us under {root}"
-        res["cpus"] = unknown(reason)
-        res["error"] = res["cpus"]
-        if err and not errors:
-            res["error"] = unknown(f"{reason}; {err}")
-        return res
-    # the tightest limit wins; a file that cannot be parsed is reported, never fatal
-    limited = [f for f in findings if isinstance(f[0], float)]
-    bad = [f for f in findings if f[0] == "bad"]
-    if limited:
-        best = min(limited, key=lambda f: f[0])
-    elif bad:
-        best = bad[0]
-    else:
-        best = findings[0]
-    cpus, res["version"], res["file"], res["raw"] = best
-    res["cpus"] = unknown(errors[0]) if cpus == "bad" else cpus
-    if errors:
-        res["error"] = unknown(errors[0])
-    return res
-
-
-def read_cgroup_memory(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup") -> dict:
-    """The memory limit of this cgroup: v2 memory.max or v1 memory.limit_in_bytes.
-
-    {"version", "file", "raw", "bytes"}; bytes is None for "no limit" or "unknown: ...".
-    """
-    root = Path(cgroup_root)
-    res = {"version": None, "file": None, "raw": None, "bytes": None}
-    if not root.is_dir():
-        res["bytes"] = unknown(f"no cgroup file system at {root}")
-        return res
-    text, _ = _read_text(Path(proc_self_cgroup))
-    membership = _parse_proc_cgroup(text or "")
-    cands = [(2, d / "memory.max") for d in _ancestors(root, membership["v2"] or "/")]
-    cands += [(1, d / "memory.limit_in_bytes") for d in _v1_dirs(root, "memory", membership)]
-    best, errors = None, []
-    for version, f in dict.fromkeys(cands):
-        if not f.exists():
-            continue
-        raw, e = _read_text(f)
-        if raw is None:
-            errors.append(e)
-            continue
-        if raw == "max":
-            val = None
-        else:
-            try:
-                val = int(raw)
-            except ValueError:
-                errors.append(f"cannot parse {raw[:40]!r} in {f}")
-                continue
-            if val >= _NO_LIMIT_BYTES:
-                val = None
-        if best is None or (val is not None and (best[0] is None or val < best[0])):
-            best = (val, version, str(f), raw)
-    if best is None:
-        res["bytes"] = unknown(errors[0] if errors else f"no memory.max or memory.limit_in_bytes under {root}")
-        return res
-    res["bytes"], res["version"], res["file"], res["raw"] = best
-    return res
-
-
-# --------------------------------------------------------------------------- CPUs
-def _affinity():
-    if not hasattr(os, "sched_getaffinity"):
-        return unknown("os.sched_getaffinity is not available on this platform")
-    try:
-        return sorted(os.sched_getaffinity(0))
-    except Exception as exc:
-        return unknown(exc)
-
-
-def _loky_cpu_count():
-    try:
-        from joblib.externals.loky import cpu_count
-    except Exception:
-        try:
-            from loky import cpu_count  # type: ignore
-        except Exception as exc:
-            return unknown(f"joblib/loky not importable: {exc}")
-    try:
-        return int(cpu_count())
-    except Exception as exc:
-        return unknown(exc)
-
-
-def _cpu_model() -> str:
-    text, err = _read_text(Path("/proc/cpuinfo"))
-    if text:
-        for line in text.splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or unknown(err or "no model name")
-
-
-def _usable_from(os_count, affinity, quota_cpus, loky) -> int:
-    cands = []
-    if isinstance(os_count, int) and os_count > 0:
-        cands.append(os_count)
-    if isinstance(affinity, list) and affinity:
-        cands.append(len(affinity))
-    if isinstance(quota_cpus, float) and quota_cpus > 0:
-        cands.append(max(1, math.ceil(quota_cpus)))
-    if isinstance(loky, int) and loky > 0:
-        cands.append(loky)
-    return max(1, min(cands)) if cands else 1
-
-
-def usable_cpus() -> int:
-    """CPUs this process can really use: the smallest of os.cpu_count(), the affinity mask,
-    the cgroup quota (rounded up) and joblib/loky's cpu_count(). Always >= 1."""
-    quota = read_cgroup_cpu()["cpus"]
-    return _usable_from(os.cpu_count(), _affinity(), quota, _loky_cpu_count())
-
-
-def _cpus(cgroup_root, proc_self_cgroup) -> dict:
-    os_count = os.cpu_count() or unknown("os.cpu_count() returned None")
-    aff = _affinity()
-    cg = read_cgroup_cpu(cgroup_root, proc_self_cgroup)
-    loky = _loky_cpu_count()
-    return {
-        "model": _cpu_model(),
-        "os_cpu_count": os_count,
-        "affinity": aff,
-        "affinity_count": len(aff) if isinstance(aff, list) else aff,
-        "cgroup_version": cg["version"],
-        "cgroup_quota_file": cg["file"],
-        "cgroup_quota_raw": cg["raw"],
-        "cgroup_quota_cpus": cg["cpus"],
-        "cgroup_error": cg["error"],
-        "loky_cpu_count": loky,
-        "usable": _usable_from(os_count, aff, cg["cpus"], loky),
-    }
-
-
-def _cpu_dirs(sys_cpu: Path, cpus) -> list:
-    return [(c, sys_cpu / f"cpu{c}") for c in cpus]
-
-
-def smt_topology(sys_cpu="/sys/devices/system/cpu", cpus=None) -> dict:
-    """Simultaneous multithreading (Hyper-Threading) of the CPUs this process may use:
-    ``{"threads_per_core", "cores", "logical", "smt_active", "error"}``. ``cores`` counts
-    physical cores (distinct package/core ids among ``cpus``, default: the affinity mask);
-    two logical CPUs of one core share its execution units, so a second thread on a core
-    gains far less than a second core. Unknown values are ``unknown(...)`` strings."""
-    sys_cpu = Path(sys_cpu)
-    if cpus is None:
-        aff = _affinity()
-        cpus = aff if isinstance(aff, list) else list(range(os.cpu_count() or 1))
-    cores, err = set(), None
-    for c, d in _cpu_dirs(sys_cpu, cpus):
-        pkg, e1 = _read_text(d / "topology" / "physical_package_id")
-        core, e2 = _read_text(d / "topology" / "core_id")
-        if core is None:
-            err = e2 or e1
-            break
-        cores.add((pkg, core))
-    active, _ = _read_text(sys_cpu / "smt" / "active")
-    smt_active = {"1": True, "0": False}.get(active) if active is not None else None
-    if err is not None or not cores:
-        return {"threads_per_core": unknown(err or "no CPUs"), "cores": unknown(err or "no CPUs"),
-                "logical": len(cpus), "smt_active": smt_active, "error": err}
-    return {"threads_per_core": max(1, round(len(cpus) / len(cores))), "cores": len(cores),
-            "logical": len(cpus), "smt_active": smt_active, "error": None}
-
-
-def cpu_governor(sys_cpu="/sys/devices/system/cpu", cpus=None) -> dict:
-    """CPU frequency scaling of the usable CPUs: ``{"governors": {name: [cpu, ...]},
-    "driver", "error"}`` (``governors`` is an ``unknown(...)`` string where the kernel
-    exposes no cpufreq, as in most virtual machines). ``powersave``/``schedutil`` let the
-    clock follow the load (a timing can start at a low clock), ``performance`` holds it high."""
-    sys_cpu = Path(sys_cpu)
-    if cpus is None:
-        aff = _affinity()
-        cpus = aff if isinstance(aff, list) else list(range(os.cpu_count() or 1))
-    govs, driver, err = {}, None, None
-    for c, d in _cpu_dirs(sys_cpu, cpus):
-        g, e = _read_text(d / "cpufreq" / "scaling_governor")
-        if g is None:
-            err = e
-            continue
-        govs.setdefault(g, []).append(c)
-        if driver is None:
-            driver, _ = _read_text(d / "cpufreq" / "scaling_driver")
-    if not govs:
-        return {"governors": unknown(f"no cpufreq governor ({err})" if err else "no CPUs"),
-                "driver": None, "error": err}
-    return {"governors": govs, "driver": driver, "error": None}
-
-
-# --------------------------------------------------------------------------- memory
-def _memory(cgroup_root, proc_self_cgroup) -> dict:
-    out = {}
-    try:
-        import psutil
-        vm = psutil.virtual_memory()
-        out["total_bytes"], out["available_bytes"] = int(vm.total), int(vm.available)
-    except Exception as exc:
-        out["total_bytes"] = out["available_bytes"] = unknown(f"psutil: {exc}")
-    cg = read_cgroup_memory(cgroup_root, proc_self_cgroup)
-    out["cgroup_limit_bytes"] = cg["bytes"]
-    out["cgroup_limit_raw"] = cg["raw"]
-    out["cgroup_limit_file"] = cg["file"]
-    return out
-
-
-# --------------------------------------------------------------------------- packages
-def _dist_version(import_name: str):
-    for dist in (PACKAGES.get(import_name, import_name),) + _ALT_DISTS.get(import_name, ()):
-        try:
-            return importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-        except Exception as exc:
-            return unknown(exc)
-    return None
-
-
-def _packages() -> dict:
-    out = {}
-    for name in PACKAGES:
-        v = _dist_version(name)
-        if v is None:
-            try:
-                found = importlib.util.find_spec(name) is not None
-            except Exception:
-                found = False
-            v = unknown("importable but no package metadata") if found else "not installed"
-        out[name] = v
-    try:
-        out["optkit"] = importlib.import_module("optkit").__version__
-    except Exception as exc:
-        out["optkit"] = unknown(exc)
-    return out
-
-
-def _importable(name: str) -> bool:
-    if name in sys.modules:
-        return True
-    try:
-        return importlib.util.find_spec(name) is not None
-    except Exception:
-        return False
-
-
-# --------------------------------------------------------------------------- threads
-def _pool_list():
-    import numpy  # noqa: F401  (loads OpenBLAS)
-    from threadpoolctl import threadpool_info
-    return [{k: p.get(k) for k in ("user_api", "internal_api", "prefix", "num_threads", "version", "filepath")}
-            for p in threadpool_info()]
-
-
-def _numba_threads():
-    """Numba's pool size without starting its threading layer (starting it would call
-    omp_set_num_threads on a shared libgomp and change the OpenMP pool we want to report)."""
-    import numba
-    try:
-        from numba.np.ufunc import parallel
-        if getattr(parallel, "_is_initialized", False):
-            return int(numba.get_num_threads())
-    except Exception:
-        pass
-    return int(numba.config.NUMBA_NUM_THREADS)
-
-
-def _threads(env, import_torch=True) -> dict:
-    """Thread settings and pools. Pools are read before torch is imported (importing torch
-    resets a shared libgomp's thread count); libraries that torch's import adds are appended."""
-    out = {"env": {k: env.get(k) for k in THREAD_ENV_VARS}}
-    try:
-        import cv2
-        out["cv2"] = int(cv2.getNumThreads())
-    except Exception as exc:
-        out["cv2"] = unknown(f"cv2: {exc}")
-    # optkit's own OpenMP extension loads libgomp: import it so its pool is seen
-    try:
-        importlib.import_module("optkit.native")
-    except Exception:
-        pass
-    try:
-        out["pools"] = _pool_list()
-    except Exception as exc:
-        out["pools"] = unknown(f"threadpoolctl: {exc}")
-    try:
-        out["numba"] = _numba_threads()
-    except Exception as exc:
-        out["numba"] = unknown(f"numba: {exc}")
-    if "torch" in sys.modules or (import_torch and _importable("torch")):
-        try:
-            import torch
-            out["torch"] = int(torch.get_num_threads())
-            if isinstance(out["pools"], list):
-                seen = {p["filepath"] for p in out["pools"]}
-                out["pools"] += [p for p in _pool_list() if p["filepath"] not in seen]
-        except Exception as exc:
-            out["torch"] = unknown(f"torch: {exc}")
-    else:
-        out["torch"] = "not installed"
-    return out
-
-
-# --------------------------------------------------------------------------- compiler
-_PROBE_C = r"""
-#include <stdio.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-int main(void) {
-    int n = 0;
-#ifdef _OPENMP
-    #pragma omp parallel reduction(+:n)
-    n += 1;
-    printf("openmp %d %d\n", n, omp_get_max_threads());
-#else
-    printf("serial 1 1\n");
-#endif
-    return 0;
-}
-"""
-_COMPILER_CACHE: dict = {}
-
-
-def _find_cc(cc=None):
-    cands = [cc] if cc else [os.environ.get("CC"), (sysconfig.get_config_var("CC") or "").split(" ")[0],
-                             "cc", "gcc", "clang"]
-    for c in cands:
-        if c and shutil.which(c):
-            return shutil.which(c)
-    return None
-
-
-def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
-    """Compile and run a tiny C program without and with -fopenmp (cached per process).
-
-    {"cc", "c_ok", "openmp_ok", "openmp_threads", "detail"}.
-    """
-    key = cc or "<default>"
-    if key in _COMPILER_CACHE and not refresh:
-        return dict(_COMPILER_CACHE[key])
-    res = {"cc": None, "c_ok": False, "openmp_ok": False, "openmp_threads": None, "detail": ""}
-    path = _find_cc(cc)
-    if path is None:
-        res["detail"] = f"no C compiler found ({cc or 'CC, cc, gcc, clang'})"
-        _COMPILER_CACHE[key] = res
-        return dict(res)
-    res["cc"] = path
-    with tempfile.TemporaryDirectory(prefix="optkit-doctor-") as tmp:
-        src = Path(tmp) / "probe.c"
-        src.write_text(_PROBE_C)
-        for label, flags in (("c", []), ("openmp", ["-fopenmp"])):
-            exe = Path(tmp) / f"probe_{label}"
-            try:
-                p = subprocess.run([path, *flags, str(src), "-o", str(exe)], capture_output=True,
-                                   text=True, timeout=timeout)
-                if p.returncode != 0:
-                    res["detail"] += f"{label}: compile failed: {(p.stderr or p.stdout).strip()[:160]}; "
-                    continue
-                r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=timeout)
-                words = r.stdout.split()
-                if r.returncode != 0 or not words:
-                    res["detail"] += f"{label}: probe exited {r.returncode}; "
-                    continue
-                if label == "c":
-                    res["c_ok"] = True
-                elif words[0] == "openmp":
-                    res["openmp_ok"] = True
-                    res["openmp_threads"] = int(words[2])
-                else:
-                    res["detail"] += "openmp: -fopenmp accepted but _OPENMP not defined; "
-            except subprocess.TimeoutExpired:
-                res["detail"] += f"{label}: timed out after {timeout:g} s; "
-            except Exception as exc:
-                res["detail"] += f"{label}: {exc}; "
-    res["detail"] = res["detail"].strip().rstrip(";") or "ok"
-    _COMPILER_CACHE[key] = res
-    return dict(res)
 
 
 # --------------------------------------------------------------------------- native build
@@ -598,58 +49,6 @@ def _native():
         return dict(info) if isinstance(info, dict) else {"info": repr(info)}
     except Exception as exc:
         return unknown(f"{type(exc).__name__}: {exc}")
-
-
-# --------------------------------------------------------------------------- GPU
-def query_gpus(nvidia_smi="nvidia-smi", timeout=15.0) -> dict:
-    """GPU facts from `nvidia-smi --query-gpu=... --format=csv,noheader,nounits`.
-
-    {"present": bool, "summary": str, "gpus": [dict], "error": str|None}.
-    """
-    res = {"present": False, "summary": "no GPU", "gpus": [], "error": None}
-    exe = shutil.which(nvidia_smi) if nvidia_smi else None
-    if exe is None:
-        res["error"] = f"{nvidia_smi or 'nvidia-smi'} not found"
-        return res
-    cmd = [exe, "--query-gpu=" + ",".join(GPU_FIELDS), "--format=csv,noheader,nounits"]
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except Exception as exc:
-        res["summary"] = unknown(f"nvidia-smi failed: {exc}")
-        res["error"] = res["summary"]
-        return res
-    if p.returncode != 0:
-        res["summary"] = unknown(f"nvidia-smi exited {p.returncode}: {(p.stderr or p.stdout).strip()[:160]}")
-        res["error"] = res["summary"]
-        return res
-    for line in p.stdout.splitlines():
-        if not line.strip():
-            continue
-        vals = [v.strip() for v in line.split(",")]
-        if len(vals) != len(GPU_FIELDS):
-            res["error"] = unknown(f"unexpected nvidia-smi line {line[:80]!r}")
-            continue
-        res["gpus"].append(dict(zip(GPU_FIELDS, vals)))
-    if res["gpus"]:
-        res["present"] = True
-        names = sorted({g["name"] for g in res["gpus"]})
-        res["summary"] = f"{len(res['gpus'])} x {', '.join(names)} (driver {res['gpus'][0]['driver_version']})"
-    elif res["error"] is None:
-        res["summary"] = "no GPU"
-        res["error"] = "nvidia-smi lists no GPU"
-    else:
-        res["summary"] = res["error"]
-    return res
-
-
-def _torch_cuda():
-    if "torch" not in sys.modules:
-        return "torch not imported"
-    try:
-        import torch
-        return bool(torch.cuda.is_available())
-    except Exception as exc:
-        return unknown(exc)
 
 
 # --------------------------------------------------------------------------- analysis
@@ -873,14 +272,14 @@ def collect(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup", 
 
     guard("python", lambda: {"version": platform.python_version(), "implementation": platform.python_implementation(),
                              "executable": sys.executable, "platform": platform.platform()})
-    guard("packages", _packages)
-    guard("cpus", _cpus, cgroup_root, proc_self_cgroup)
+    guard("packages", package_versions)
+    guard("cpus", cpu_facts, cgroup_root, proc_self_cgroup)
     if not isinstance(d["cpus"], dict):
         d["cpus"] = {"usable": 1, "os_cpu_count": d["cpus"], "affinity": d["cpus"], "affinity_count": d["cpus"],
                      "cgroup_quota_cpus": d["cpus"], "cgroup_error": d["cpus"], "loky_cpu_count": d["cpus"],
                      "cgroup_version": None, "cgroup_quota_file": None, "cgroup_quota_raw": None, "model": d["cpus"]}
-    guard("memory", _memory, cgroup_root, proc_self_cgroup)
-    guard("threads", _threads, env, import_torch)
+    guard("memory", memory_facts, cgroup_root, proc_self_cgroup)
+    guard("threads", thread_facts, env, import_torch)
     if not isinstance(d["threads"], dict):
         d["threads"] = {"env": {k: env.get(k) for k in THREAD_ENV_VARS}, "error": d["threads"]}
     guard("compiler", probe_compiler, cc)
@@ -888,7 +287,7 @@ def collect(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup", 
     guard("gpu", query_gpus, nvidia_smi)
     if not isinstance(d["gpu"], dict):
         d["gpu"] = {"present": False, "summary": d["gpu"], "gpus": [], "error": d["gpu"]}
-    d["gpu"]["torch_cuda"] = _torch_cuda()
+    d["gpu"]["torch_cuda"] = torch_cuda()
     guard("ptrace", lambda: attach_report(probe=True, timeout=10.0).to_dict())   # py-spy by pid
     if not isinstance(d["memory"], dict):
         d["memory"] = {"error": d["memory"]}
@@ -1138,7 +537,7 @@ class Report:
 
 
 def report(**kw) -> Report:
-    """`optkit.doctor()`: collect the facts (same keywords as `collect`) and render them."""
+    """`doctor.report()`: collect the facts (same keywords as `collect`) and render them."""
     return Report(collect(**kw))
 
 
@@ -1164,15 +563,6 @@ def main(argv=None) -> int:
         return 1 if fails else 0
     return 0
 
-
-class _Callable(types.ModuleType):
-    """`optkit.doctor()` is `optkit.doctor.report()`."""
-
-    def __call__(self, **kw):
-        return report(**kw)
-
-
-sys.modules[__name__].__class__ = _Callable
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -133,7 +133,7 @@ class LineProfile:
     def plot(self, top=5, title=None):
         """Horizontal bars: share of time of the ``top`` hottest lines, hottest labelled
         "85% of the time"; the remaining lines are summed into one grey bar."""
-        from .plot import _new_figure
+        from .plot import figure as new_figure
 
         lines = self.top(top)
         if not lines:
@@ -147,7 +147,7 @@ class LineProfile:
             labels.append("all other lines")
             shares.append(rest)
             colours.append("#9e9e9e")
-        fig = _new_figure(figsize=(7.0, max(2.4, 0.9 + 0.45 * len(labels))))
+        fig = new_figure(figsize=(7.0, max(2.4, 0.9 + 0.45 * len(labels))))
         ax = fig.add_subplot()
         y = list(range(len(labels)))
         ax.barh(y, shares, color=colours, edgecolor="black", linewidth=0.5, height=0.65)
@@ -173,7 +173,7 @@ class LineProfile:
 
 
 def _ft(s):
-    from .bench import format_time
+    from .fmt import format_time
 
     return format_time(s)
 

@@ -316,14 +316,14 @@ MESSAGES: dict[str, str] = {
     "{n} misconfiguration(s) to fix": "고쳐야 할 잘못된 설정 {n}개",
     "check: {state} ({n} misconfiguration(s) an instructor should fix)":
         "check: {state} (강사가 고쳐야 할 잘못된 설정 {n}개)",
-    # optkit.capstone charts
+    # optkit.lessons.capstone charts
     "target x{target}": "목표 x{target}",
     "no speedups to show": "표시할 속도 향상이 없습니다",
     "speedup over the pure-Python pipeline (each on their own machine)":
         "pure Python 파이프라인 대비 속도 향상 (각자 자기 머신에서)",
     "Capstone leaderboard": "캡스톤 리더보드",
     "augmented patches (pure-Python reference)": "증강된 패치 (pure Python 참조 구현)",
-    # optkit.system charts
+    # optkit.lessons.beyond_code charts
     "measured roof": "측정한 상한(roof)",
     "{gbs} GB/s  ({share} of the roof)": "{gbs} GB/s  (상한의 {share})",
     "achieved bandwidth, useful bytes only [GB/s] (higher is better)":
@@ -347,6 +347,35 @@ MESSAGES: dict[str, str] = {
     "expected {expected}, got {got} (abs diff {diff})": "기대값 {expected}, 실제 {got} (절대 오차 {diff})",
     "cannot compare {expected} with {got}: {exc}": "{expected}와 {got}을(를) 비교할 수 없습니다: {exc}",
     "expected {expected}, got {got}": "기대값 {expected}, 실제 {got}",
+    # optkit.site (the course as a static site)
+    'course index':
+        '과정 목차',
+    '← previous':
+        '← 이전',
+    'next →':
+        '다음 →',
+    "Instructors' guide":
+        '강사 안내서',
+    'Lessons':
+        '레슨',
+    'solutions':
+        '풀이',
+    'Solutions of lesson':
+        '레슨 풀이',
+    'back to the lesson':
+        '레슨으로 돌아가기',
+    "The outputs on this page were measured on the machine that built the site: <b>{cpu}</b>, {cpus} usable CPUs, on {date}. They are that machine's numbers, not a promise: when you run the notebook, it measures everything anew on yours.":
+        '이 페이지의 출력은 사이트를 만든 컴퓨터에서 측정한 값입니다: <b>{cpu}</b>, 사용 가능한 CPU {cpus}개, {date}. 그 컴퓨터의 숫자일 뿐 약속이 아닙니다. 노트북을 실행하면 여러분의 컴퓨터에서 모든 것을 새로 측정합니다.',
+    'This lesson could not be executed when the site was built ({why}); the page shows its code without outputs.':
+        '사이트를 만들 때 이 레슨을 실행하지 못했습니다({why}). 출력 없이 코드만 보여 줍니다.',
+    '<b>Exercise.</b> This cell is yours to write (the learner edition has it as above); the self-check below it tells you when it is right. <a href="{href}">The solution</a> is on its own page.':
+        '<b>연습 문제.</b> 이 셀은 여러분이 작성할 부분입니다(학습자판에는 위와 같이 들어 있습니다). 아래의 자가 점검이 맞았는지 알려 줍니다. <a href="{href}">풀이</a>는 별도 페이지에 있습니다.',
+    'lesson':
+        '레슨',
+    'exercises':
+        '연습 문제',
+    'This site is the course as the build machine ran it, to read before installing anything. To run it yourself, see <i>Set up</i> below.':
+        '이 사이트는 빌드한 컴퓨터가 실행한 과정을 그대로 보여 줍니다. 아무것도 설치하기 전에 읽어 보세요. 직접 실행하려면 아래의 설치 안내를 보세요.',
     # optkit.profilers (py-spy, Scalene) and the doctor's ptrace report
     "py-spy is not installed": "py-spy가 설치되어 있지 않습니다",
     "py-spy dump did not answer within {s:g} s": "py-spy dump가 {s:g}초 안에 응답하지 않았습니다",

@@ -9,7 +9,8 @@ A page goes through these CPU stages (the models themselves are simulated, see b
 
 For every stage there is a ``*_reference`` function, written the way a capable beginner
 writes it (Python loops over pixels, boxes or time steps, NumPy used one element at a time),
-and faster versions built with NumPy/OpenCV as notebook 02 builds them. All versions of a
+and the fastest NumPy/OpenCV version (``*_fast``); the steps between, as notebook 02 builds
+them, are in its room ``optkit.lessons.numpy_opencv``. All versions of a
 stage give **exactly** the same output (bit for bit, the tests check it); the definitions are
 chosen so that this is possible:
 
@@ -36,36 +37,28 @@ text (blank steps, repeated characters, noise). Model time is not part of any ti
 """
 from __future__ import annotations
 
+import functools
 import math
-import sys
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .data import ALPHABET, Document, default_document, make_document
+from .data import ALPHABET, Document
+from .scene import BLANK, CROP_H, REC_W, Scene, default_scene, simulate
 
 __all__ = [
     "Scene", "Result", "simulate", "default_scene",
     "CROP_H", "REC_W", "MEAN", "STD", "BLANK", "THRESHOLD", "IOU_THRESHOLD", "SCORE_THRESHOLD",
-    "grayscale_reference", "grayscale_numpy", "grayscale_shift", "grayscale_fast",
-    "contrast_reference", "contrast_numpy", "contrast_lut", "contrast_take", "contrast_fast",
-    "binarize_reference", "binarize_numpy", "binarize_hexmask", "binarize_fast",
-    "nms_reference", "nms_numpy", "nms_fast",
-    "order_reference", "order_fast",
-    "crop_reference", "resize_pad_reference", "crop_pad_reference", "crop_fast",
-    "batch_reference", "batch_float32", "batch_take", "batch_fast",
-    "recognise", "ctc_reference", "ctc_fast",
-    "REFERENCE", "FAST", "VARIANTS", "STAGES", "run", "run_timed", "run_reference", "run_fast",
-    "assert_same_result", "same_result", "stage_inputs", "bench_main",
+    "grayscale_reference", "grayscale_fast", "contrast_reference", "contrast_table", "contrast_fast",
+    "binarize_reference", "binarize_fast", "nms_reference", "nms_fast", "order_reference", "order_fast",
+    "quad_corners", "warp_quad", "crop_reference", "resize_pad_reference", "crop_pad_reference", "crop_fast",
+    "batch_reference", "batch_tables", "batch_fast", "recognise", "ctc_reference", "ctc_fast",
+    "REFERENCE", "FAST", "STAGES", "run", "run_timed", "run_reference", "run_fast",
+    "assert_same_result", "same_result", "stage_inputs",
 ]
 
 # --------------------------------------------------------------------------- constants
-CROP_H = 32                     # recogniser input height
-REC_W = 128                     # recogniser input width
-T_STEPS = REC_W // 4            # recogniser time steps (one per 4 pixels of width)
-BLANK = 0                       # CTC blank class; class c > 0 is ALPHABET[c - 1]
-N_CLASSES = len(ALPHABET) + 1
 MEAN = (0.406, 0.456, 0.485)    # per channel, B, G, R (ImageNet's values, in BGR order)
 STD = (0.225, 0.224, 0.229)
 THRESHOLD = 0x80                # binarisation: ink where the normalised value < 128
@@ -73,152 +66,6 @@ LOW_PCT, HIGH_PCT = 1, 99       # contrast stretch between these histogram perce
 IOU_THRESHOLD = 0.5
 SCORE_THRESHOLD = 0.3
 GRAY_WEIGHTS = (3735, 19235, 9798)   # B, G, R weights in units of 1/32768 (sum 32768)
-
-
-# --------------------------------------------------------------------------- simulated models
-@dataclass
-class Scene:
-    """Everything the CPU stages consume: the page and what the (simulated) models output.
-
-    rects: (M, 4) int32 x, y, w, h (axis-aligned box of each detector candidate);
-    scores: (M,) float32; quads: (M, 4, 2) float32, corners in the detector's arbitrary order;
-    source: (M,) int64, the ground-truth word each candidate came from (-1: a false box);
-    logits: (M, T, C) float32, the recogniser's output for each candidate's crop.
-    """
-
-    image: np.ndarray
-    rects: np.ndarray
-    scores: np.ndarray
-    quads: np.ndarray
-    source: np.ndarray
-    logits: np.ndarray
-    doc: Document
-
-    @property
-    def n_candidates(self) -> int:
-        return len(self.scores)
-
-    def __repr__(self) -> str:
-        return (f"Scene({self.doc!r}, {self.n_candidates} candidates, "
-                f"logits {tuple(self.logits.shape)})")
-
-
-def _unique_scores(rng, s):
-    """Scores on a 2**-20 grid (exact in float32), all different, none equal to a threshold."""
-    k = np.round(np.clip(s, 0.0, 0.999) * 2 ** 20).astype(np.int64)
-    order = np.argsort(k, kind="stable")
-    ks = k[order]
-    ks = np.maximum.accumulate(ks - np.arange(len(ks))) + np.arange(len(ks))
-    k[order] = ks
-    return (k / 2 ** 20).astype(np.float32)
-
-
-def _ctc_path(rng, label_ids, t_steps):
-    """A plausible frame-by-frame label path for a word: blanks, characters held for a few
-    frames, and a blank between two equal characters (so greedy decoding gives them back)."""
-    n = len(label_ids)
-    hold = rng.integers(1, 4, n)                       # frames per character
-    gap = rng.integers(0, 3, n)                        # blanks after each character
-    for i in range(n - 1):
-        if label_ids[i] == label_ids[i + 1]:
-            gap[i] = max(gap[i], 1)
-    while hold.sum() + gap.sum() > t_steps:            # too long: shorten holds, then gaps
-        if hold.max() > 1:
-            hold[np.argmax(hold)] -= 1
-        else:
-            j = np.argmax(gap)
-            gap[j] -= 1
-    path = np.full(t_steps, BLANK, np.int64)
-    t = int(rng.integers(0, t_steps - hold.sum() - gap.sum() + 1))
-    for c, h, g in zip(label_ids, hold, gap):
-        path[t:t + h] = c
-        t += h + g
-    return path
-
-
-def simulate(doc: Document, n_candidates: int | None = None, seed: int | None = None) -> Scene:
-    """Simulated detector + recogniser outputs for a document (deterministic).
-
-    About ``20/3 * n_boxes`` candidates by default (2,000 for 300 words): one close box per
-    word with a high score, jittered duplicates with lower scores (NMS removes most), and
-    false boxes on empty paper with low scores. Recogniser logits (T=32 steps, C=63
-    classes: blank + ALPHABET) are made from each candidate's ground-truth word ("" for a
-    false box) plus Gaussian noise.
-    """
-    if not isinstance(doc, Document):
-        raise TypeError(f"simulate() needs an optkit.data.Document, got {type(doc).__name__}")
-    n = doc.n_boxes
-    if n_candidates is None:
-        n_candidates = int(round(n * 20 / 3))
-    if isinstance(n_candidates, bool) or not isinstance(n_candidates, (int, np.integer)):
-        raise ValueError(f"n_candidates must be an integer, got {n_candidates!r}")
-    if n_candidates < n:
-        raise ValueError(f"n_candidates={n_candidates} is smaller than the number of words ({n})")
-    rng = np.random.default_rng([doc.seed if seed is None else seed, 0x0C12])
-    w_img, h_img = doc.size
-    gt = doc.quads.astype(np.float64)
-    n_dup = int(round((n_candidates - n) * 0.9))
-    n_fp = n_candidates - n - n_dup
-
-    centre = gt.mean(axis=1)
-    # main candidates: the word's quad, corners jittered by up to a pixel
-    main = gt + rng.uniform(-1.0, 1.0, gt.shape)
-    # duplicates: shifted and scaled copies of a random word's quad
-    src = rng.integers(0, n, n_dup)
-    bw = np.linalg.norm(gt[src, 1] - gt[src, 0], axis=1)
-    bh = np.linalg.norm(gt[src, 3] - gt[src, 0], axis=1)
-    shift = np.stack([rng.uniform(-0.08, 0.08, n_dup) * bw, rng.uniform(-0.1, 0.1, n_dup) * bh], 1)
-    scale = rng.uniform(0.93, 1.08, (n_dup, 1, 1))
-    dup = (gt[src] - centre[src, None]) * scale + centre[src, None] + shift[:, None]
-    dup += rng.uniform(-1.0, 1.0, dup.shape)
-    # false boxes: small rectangles anywhere, tilted like the page
-    fw, fh = rng.uniform(20, 120, n_fp), rng.uniform(12, 40, n_fp)
-    fc = np.stack([rng.uniform(0.05, 0.95, n_fp) * w_img, rng.uniform(0.05, 0.95, n_fp) * h_img], 1)
-    ang = rng.uniform(-0.05, 0.05, n_fp)
-    ux, uy = np.array([-0.5, 0.5, 0.5, -0.5]), np.array([-0.5, -0.5, 0.5, 0.5])
-    fx = fc[:, :1] + ux * fw[:, None] * np.cos(ang)[:, None] - uy * fh[:, None] * np.sin(ang)[:, None]
-    fy = fc[:, 1:] + ux * fw[:, None] * np.sin(ang)[:, None] + uy * fh[:, None] * np.cos(ang)[:, None]
-    fp = np.stack([fx, fy], -1)
-
-    quads = np.concatenate([main, dup, fp])
-    quads[..., 0] = np.clip(quads[..., 0], 0, w_img - 1)
-    quads[..., 1] = np.clip(quads[..., 1], 0, h_img - 1)
-    source = np.concatenate([np.arange(n), src, np.full(n_fp, -1)]).astype(np.int64)
-    scores = np.concatenate([rng.uniform(0.75, 0.99, n), rng.uniform(0.35, 0.85, n_dup),
-                             rng.uniform(0.05, 0.45, n_fp)])
-    # shuffle the candidates (a detector emits them in no particular order) and the corners
-    perm = rng.permutation(n_candidates)
-    quads, source, scores = quads[perm], source[perm], scores[perm]
-    corner_perm = np.argsort(rng.random((n_candidates, 4)), axis=1)
-    quads = np.take_along_axis(quads, corner_perm[..., None], axis=1).astype(np.float32)
-    scores = _unique_scores(rng, scores)
-    lo = np.floor(quads.min(axis=1)).astype(np.int32)
-    hi = np.ceil(quads.max(axis=1)).astype(np.int32)
-    rects = np.concatenate([lo, np.maximum(hi - lo, 1)], axis=1).astype(np.int32)
-
-    # recogniser: logits from the ground-truth text of each candidate
-    logits = rng.standard_normal((n_candidates, T_STEPS, N_CLASSES), dtype=np.float32)
-    index = {ch: i + 1 for i, ch in enumerate(ALPHABET)}
-    paths = np.empty((n_candidates, T_STEPS), np.int64)
-    for m in range(n_candidates):
-        text = doc.texts[source[m]] if source[m] >= 0 else ""
-        paths[m] = _ctc_path(rng, [index[ch] for ch in text], T_STEPS)
-    boost = rng.uniform(6.0, 9.0, (n_candidates, T_STEPS)).astype(np.float32)
-    np.add.at(logits, (np.arange(n_candidates)[:, None], np.arange(T_STEPS)[None, :], paths), boost)
-    return Scene(image=doc.image, rects=rects, scores=scores, quads=quads, source=source,
-                 logits=logits, doc=doc)
-
-
-_DEFAULT_SCENE = None
-
-
-def default_scene() -> Scene:
-    """:func:`simulate` of :func:`optkit.data.default_document` (1600x1200, 300 words,
-    2,000 candidates); built once per process. Treat it as read-only."""
-    global _DEFAULT_SCENE
-    if _DEFAULT_SCENE is None:
-        _DEFAULT_SCENE = simulate(default_document())
-    return _DEFAULT_SCENE
 
 
 # =========================================================================== stage 1: grayscale
@@ -234,54 +81,12 @@ def grayscale_reference(image):
     return gray
 
 
-def grayscale_numpy(image):
-    """Vectorised: the same formula on whole channels (NumPy's default int64)."""
-    img = image.astype(np.int64)
-    gray = (9798 * img[..., 2] + 19235 * img[..., 1] + 3735 * img[..., 0] + 16384) // 32768
-    return gray.astype(np.uint8)
-
-
-def grayscale_shift(image, out=None):
-    """Smaller dtype (uint32 is enough: 255 * 32768 + 16384 < 2**32, the rounding term included), in-place operations into
-    reused buffers, and a shift by 15 bits instead of a division by 32768 (= 0x8000)."""
-    h, w, _ = image.shape
-    acc = np.empty((h, w), np.uint32)
-    tmp = np.empty((h, w), np.uint32)
-    np.multiply(image[..., 2], np.uint32(9798), out=acc, dtype=np.uint32)
-    np.multiply(image[..., 1], np.uint32(19235), out=tmp, dtype=np.uint32)
-    acc += tmp
-    np.multiply(image[..., 0], np.uint32(3735), out=tmp, dtype=np.uint32)
-    acc += tmp
-    acc += 0x4000
-    acc >>= 15
-    if out is None:
-        out = np.empty((h, w), np.uint8)
-    np.copyto(out, acc, casting="unsafe")
-    return out
-
-
 def grayscale_fast(image):
     """The same job in one OpenCV call."""
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
 # =========================================================================== stage 2: contrast
-def _stretch_bounds(hist, n, low=LOW_PCT, high=HIGH_PCT):
-    lo_count = n * low // 100
-    hi_count = n - n * (100 - high) // 100
-    cum = 0
-    lo = hi = None
-    for v in range(256):
-        cum += int(hist[v])
-        if lo is None and cum > lo_count:
-            lo = v
-        if hi is None and cum >= hi_count:
-            hi = v
-    if hi <= lo:
-        hi = lo + 1
-    return lo, hi
-
-
 def contrast_reference(gray, low=LOW_PCT, high=HIGH_PCT):
     """Stretch gray values so the low..high percentiles span 0..255, pixel by pixel."""
     h, w = gray.shape
@@ -310,7 +115,7 @@ def contrast_reference(gray, low=LOW_PCT, high=HIGH_PCT):
     return out
 
 
-def _contrast_table(hist, n, low=LOW_PCT, high=HIGH_PCT):
+def contrast_table(hist, n, low=LOW_PCT, high=HIGH_PCT):
     """The 256-entry lookup table of the stretch (vectorised over the 256 gray values)."""
     cum = np.cumsum(hist)
     lo_count = n * low // 100
@@ -324,37 +129,10 @@ def _contrast_table(hist, n, low=LOW_PCT, high=HIGH_PCT):
     return np.clip(table, 0, 255).astype(np.uint8)
 
 
-def contrast_numpy(gray, low=LOW_PCT, high=HIGH_PCT):
-    """Vectorised: np.bincount for the histogram, whole-image integer arithmetic."""
-    hist = np.bincount(gray.ravel(), minlength=256)
-    cum = np.cumsum(hist)
-    n = gray.size
-    lo = int(np.searchsorted(cum, n * low // 100, side="right"))
-    hi = int(np.searchsorted(cum, n - n * (100 - high) // 100, side="left"))
-    if hi <= lo:
-        hi = lo + 1
-    v = gray.astype(np.int64)
-    out = ((v - lo) * 255 + (hi - lo) // 2) // (hi - lo)
-    return np.clip(out, 0, 255).astype(np.uint8)
-
-
-def contrast_lut(gray, low=LOW_PCT, high=HIGH_PCT):
-    """Only 256 possible inputs: compute the 256 answers once, then look them up
-    (fancy indexing ``table[gray]``)."""
-    table = _contrast_table(np.bincount(gray.ravel(), minlength=256), gray.size, low, high)
-    return table[gray]
-
-
-def contrast_take(gray, low=LOW_PCT, high=HIGH_PCT):
-    """The same lookup with ``np.take`` (a simpler code path than fancy indexing)."""
-    table = _contrast_table(np.bincount(gray.ravel(), minlength=256), gray.size, low, high)
-    return np.take(table, gray)
-
-
 def contrast_fast(gray, low=LOW_PCT, high=HIGH_PCT):
     """OpenCV for both halves: cv2.calcHist for the histogram, cv2.LUT for the lookup."""
     hist = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().astype(np.int64)
-    table = _contrast_table(hist, gray.size, low, high)
+    table = contrast_table(hist, gray.size, low, high)
     return cv2.LUT(gray, table)
 
 
@@ -368,19 +146,6 @@ def binarize_reference(norm, threshold=THRESHOLD):
             if norm[y, x] < threshold:
                 out[y, x] = 255
     return out
-
-
-def binarize_numpy(norm, threshold=THRESHOLD):
-    """Vectorised with np.where (note: the 255/0 constants make an int64 temporary)."""
-    return np.where(norm < threshold, 255, 0).astype(np.uint8)
-
-
-def binarize_hexmask(norm):
-    """Bit trick for the threshold 0x80: a uint8 is below 128 exactly when its top bit
-    (0x80) is 0. Invert the bits, read them as int8 (top bit = sign) and shift right by 7:
-    the sign bit is copied into all 8 bits, giving 0xFF (ink) or 0x00 (paper)."""
-    inv = np.invert(norm).view(np.int8)
-    return np.right_shift(inv, 7).view(np.uint8)
 
 
 def binarize_fast(norm, threshold=THRESHOLD):
@@ -414,29 +179,6 @@ def nms_reference(rects, scores, iou_threshold=IOU_THRESHOLD, score_threshold=SC
                 break
         if not suppressed:
             keep.append(i)
-    return np.array(keep, dtype=np.int64)
-
-
-def nms_numpy(rects, scores, iou_threshold=IOU_THRESHOLD, score_threshold=SCORE_THRESHOLD):
-    """Vectorised over candidates: each kept box suppresses all the others at once."""
-    scores = np.asarray(scores, np.float64)
-    r = np.asarray(rects, np.int64)
-    x0, y0 = r[:, 0], r[:, 1]
-    x1, y1 = x0 + r[:, 2], y0 + r[:, 3]
-    area = r[:, 2] * r[:, 3]
-    order = np.argsort(-scores, kind="stable")
-    order = order[scores[order] > score_threshold]
-    keep = []
-    while order.size:
-        i = order[0]
-        keep.append(i)
-        rest = order[1:]
-        w = np.minimum(x1[i], x1[rest]) - np.maximum(x0[i], x0[rest])
-        h = np.minimum(y1[i], y1[rest]) - np.maximum(y0[i], y0[rest])
-        inter = np.maximum(w, 0) * np.maximum(h, 0)
-        union = area[i] + area[rest] - inter
-        iou = inter / np.maximum(union, 1)
-        order = rest[iou <= iou_threshold]
     return np.array(keep, dtype=np.int64)
 
 
@@ -492,6 +234,23 @@ def order_fast(quads):
 
 
 # =========================================================================== stage 6: crops
+def quad_corners(width, height):
+    """Destination corners TL, TR, BR, BL of an upright width x height patch, as
+    cv2.getPerspectiveTransform wants them (float32)."""
+    return np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+
+
+def warp_quad(image, quad, width, height, out=None, corners=None, border=cv2.BORDER_REPLICATE):
+    """The course's one perspective crop: the quad (TL, TR, BR, BL) warped to an upright
+    width x height patch, bilinear (two OpenCV calls: getPerspectiveTransform, warpPerspective).
+    ``out``: write into this (height, width, C) uint8 view; ``corners``: precomputed
+    :func:`quad_corners` (width, height); ``border``: how pixels outside the image are filled."""
+    m = cv2.getPerspectiveTransform(np.asarray(quad, np.float32),
+                                    quad_corners(width, height) if corners is None else corners)
+    return cv2.warpPerspective(image, m, (int(width), int(height)), dst=out, flags=cv2.INTER_LINEAR,
+                               borderMode=border)
+
+
 def _crop_width(tl, tr, br, bl, height):
     top = math.sqrt((tr[0] - tl[0]) * (tr[0] - tl[0]) + (tr[1] - tl[1]) * (tr[1] - tl[1]))
     bottom = math.sqrt((br[0] - bl[0]) * (br[0] - bl[0]) + (br[1] - bl[1]) * (br[1] - bl[1]))
@@ -508,11 +267,7 @@ def crop_reference(image, quads, height=CROP_H):
     for quad in quads:
         tl, tr, br, bl = quad.tolist()
         w = _crop_width(tl, tr, br, bl, height)
-        dst = np.array([[0, 0], [w - 1, 0], [w - 1, height - 1], [0, height - 1]], np.float32)
-        m = cv2.getPerspectiveTransform(np.asarray(quad, np.float32), dst)
-        patch = cv2.warpPerspective(image, m, (w, height), flags=cv2.INTER_LINEAR,
-                                    borderMode=cv2.BORDER_REPLICATE)
-        patches.append(patch)
+        patches.append(warp_quad(image, quad, w, height))
     return patches
 
 
@@ -567,15 +322,11 @@ def crop_fast(image, quads, height=CROP_H, width=REC_W, out=None):
         w = widths[i]
         dst = dsts.get(w)
         if dst is None:
-            dst = dsts[w] = np.array([[0, 0], [w - 1, 0], [w - 1, height - 1], [0, height - 1]],
-                                     np.float32)
-        m = cv2.getPerspectiveTransform(quads[i], dst)
+            dst = dsts[w] = quad_corners(w, height)
         if w <= width:
-            cv2.warpPerspective(image, m, (w, height), dst=out[i, :, :w], flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REPLICATE)
+            warp_quad(image, quads[i], w, height, out=out[i, :, :w], corners=dst)
         else:
-            patch = cv2.warpPerspective(image, m, (w, height), flags=cv2.INTER_LINEAR,
-                                        borderMode=cv2.BORDER_REPLICATE)
+            patch = warp_quad(image, quads[i], w, height, corners=dst)
             cv2.resize(patch, (width, height), dst=out[i], interpolation=cv2.INTER_AREA)
     return out
 
@@ -595,46 +346,16 @@ def batch_reference(crops, mean=MEAN, std=STD):
     return np.stack(items).astype(np.float32)
 
 
-def batch_float32(crops, mean=MEAN, std=STD, out=None):
-    """Whole batch at once in float32, in place, one transposed copy: faster, but float32
-    arithmetic rounds differently (equal to the reference within about 1e-6, not bit for bit)."""
-    k, h, w, c = crops.shape
-    if out is None:
-        out = np.empty((k, c, h, w), np.float32)
-    np.copyto(out, crops.transpose(0, 3, 1, 2), casting="unsafe")
-    scale = (1.0 / (255.0 * np.asarray(std))).astype(np.float32)[:, None, None]
-    offset = (-np.asarray(mean) / np.asarray(std)).astype(np.float32)[:, None, None]
-    out *= scale
-    out += offset
-    return out
-
-
-def _batch_tables(mean=MEAN, std=STD):
+@functools.lru_cache(maxsize=8)
+def _batch_tables(mean, std):
     v = np.arange(256, dtype=np.float64)
     return np.stack([((v / 255.0 - m) / s).astype(np.float32) for m, s in zip(mean, std)])
 
 
-_TABLES = {}
-
-
-def _tables(mean, std):
-    key = (tuple(mean), tuple(std))
-    t = _TABLES.get(key)
-    if t is None:
-        t = _TABLES[key] = _batch_tables(mean, std)
-    return t
-
-
-def batch_take(crops, mean=MEAN, std=STD, out=None):
-    """uint8 has only 256 values per channel: look up the float64 formula's 256 float32
-    results (exactly the reference's numbers) with np.take, straight into the NCHW buffer."""
-    tables = _tables(mean, std)
-    k, h, w, c = crops.shape
-    if out is None:
-        out = np.empty((k, c, h, w), np.float32)
-    for ch in range(c):
-        np.take(tables[ch], crops[..., ch], out=out[:, ch])
-    return out
+def batch_tables(mean=MEAN, std=STD):
+    """The 256 float32 results of the batch formula per channel, (C, 256): uint8 has only 256
+    values, so a lookup gives exactly the reference's numbers (computed once per mean/std)."""
+    return _batch_tables(tuple(mean), tuple(std))
 
 
 def batch_fast(crops, mean=MEAN, std=STD):
@@ -642,7 +363,7 @@ def batch_fast(crops, mean=MEAN, std=STD):
     k, h, w, c = crops.shape
     if k == 0:
         return np.zeros((0, c, h, w), np.float32)
-    lut = np.ascontiguousarray(_tables(mean, std).T).reshape(1, 256, c)
+    lut = np.ascontiguousarray(batch_tables(mean, std).T).reshape(1, 256, c)
     f = cv2.LUT(np.ascontiguousarray(crops).reshape(k * h, w, c), lut)
     return np.ascontiguousarray(f.reshape(k, h, w, c).transpose(0, 3, 1, 2))
 
@@ -699,24 +420,6 @@ FAST = {
     "nms": nms_fast, "order": order_fast, "crop": crop_fast, "batch": batch_fast,
     "ctc": ctc_fast,
 }
-#: Every version of every stage, slowest first (what notebook 02 builds, step by step).
-VARIANTS = {
-    "grayscale": {"python loops": grayscale_reference, "numpy int64": grayscale_numpy,
-                  "uint32 + shift, in place": grayscale_shift, "cv2.cvtColor": grayscale_fast},
-    "contrast": {"python loops": contrast_reference, "numpy int64": contrast_numpy,
-                 "lookup table[gray]": contrast_lut, "np.take(table, gray)": contrast_take,
-                 "cv2.calcHist + cv2.LUT": contrast_fast},
-    "binarize": {"python loops": binarize_reference, "np.where": binarize_numpy,
-                 "hex mask 0x80": binarize_hexmask, "cv2.threshold": binarize_fast},
-    "nms": {"python loops": nms_reference, "numpy": nms_numpy, "cv2.dnn.NMSBoxes": nms_fast},
-    "order": {"python loops": order_reference, "numpy": order_fast},
-    "crop": {"python loops": crop_pad_reference, "preallocated buffer": crop_fast},
-    "batch": {"python loops, float64": batch_reference, "float32, in place": batch_float32,
-              "np.take lookup table": batch_take, "cv2.LUT lookup table": batch_fast},
-    "ctc": {"python loops": ctc_reference, "numpy argmax + masks": ctc_fast},
-}
-
-
 @dataclass
 class Result:
     """What the pipeline returns: binary: (H, W) uint8 map; keep: (K,) int64 kept candidates
@@ -864,82 +567,3 @@ def stage_inputs(scene) -> dict:
 
 
 # =========================================================================== CLI
-def bench_main(argv=None) -> int:
-    """``optkit bench pipeline [--json] [--width W --height H --boxes N --seed S] [--repeat R]``
-
-    Times every stage (reference vs NumPy/OpenCV, outputs checked equal first) and the whole
-    pipeline on the default document, and prints the table (or JSON with the ratios).
-    """
-    import argparse
-    import json
-
-    from . import bench
-    from .cliargs import int_in, nonnegative_int, positive_int
-
-    p = argparse.ArgumentParser(prog="optkit bench pipeline",
-                                description="Pure-Python reference vs NumPy/OpenCV pipeline.")
-    p.add_argument("--json", action="store_true", help="print JSON only")
-    p.add_argument("--width", type=positive_int, default=1600)
-    p.add_argument("--height", type=positive_int, default=1200)
-    p.add_argument("--boxes", type=positive_int, default=300)
-    p.add_argument("--seed", type=nonnegative_int, default=0)
-    p.add_argument("--repeat", type=int_in(1, 1000), default=3, help="timed repeats per variant (default 3)")
-    p.add_argument("--stages", default=",".join(STAGES),
-                   help=f"comma-separated subset of {','.join(STAGES)} (default: all)")
-    try:
-        args = p.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    unknown = [s for s in stages if s not in STAGES]
-    if unknown or not stages:
-        p.print_usage(sys.stderr)
-        print(f"optkit bench pipeline: error: argument --stages: unknown stage(s) {unknown or args.stages!r}; "
-              f"choose from {','.join(STAGES)}", file=sys.stderr)
-        return 2
-    try:
-        doc = (default_document() if (args.width, args.height, args.boxes, args.seed) == (1600, 1200, 300, 0)
-               else make_document(args.width, args.height, args.boxes, args.seed))
-    except ValueError as exc:
-        p.print_usage(sys.stderr)
-        print(f"optkit bench pipeline: error: {exc}", file=sys.stderr)
-        return 2
-    scene = simulate(doc)
-    log = (lambda *a: None) if args.json else (lambda *a: print(*a, flush=True))
-    log(f"document {doc.size[0]}x{doc.size[1]}, {doc.n_boxes} words, "
-        f"{scene.n_candidates} NMS candidates")
-    inputs = stage_inputs(scene)
-    per_stage = {}
-    for name in stages:
-        log(f"  timing stage {name} ...")
-        c = bench.compare({"reference": REFERENCE[name], "fast": FAST[name]}, *inputs[name],
-                          repeat=args.repeat, min_time=0.05, rtol=0, atol=0)
-        per_stage[name] = c
-    log("  timing end to end ...")
-    e2e = bench.compare({"reference": run_reference, "fast": run_fast}, scene,
-                        check=lambda a, b: assert_same_result(a, b) or True,
-                        repeat=args.repeat, min_time=0.05)
-
-    def row(c):
-        ref, fast = c["reference"], c["fast"]
-        return {"reference_s": ref.median_s, "fast_s": fast.median_s,
-                "reference_iqr_s": ref.iqr_s, "fast_iqr_s": fast.iqr_s,
-                "ratio": c.speedup("fast"), "outputs_equal": True}
-
-    out = {
-        "document": {"width": doc.size[0], "height": doc.size[1], "boxes": doc.n_boxes,
-                     "seed": doc.seed, "candidates": scene.n_candidates},
-        "stages": {name: row(c) for name, c in per_stage.items()},
-        "end_to_end": row(e2e),
-        "context": e2e.context,
-    }
-    if args.json:
-        print(json.dumps(out, indent=1, default=str))
-        return 0
-    print(f"\n{'stage':<12}{'reference':>12}{'NumPy/OpenCV':>14}{'ratio':>10}")
-    for name, r in list(out["stages"].items()) + [("END TO END", out["end_to_end"])]:
-        print(f"{name:<12}{bench.format_time(r['reference_s']):>12}"
-              f"{bench.format_time(r['fast_s']):>14}{r['ratio']:>9.1f}x")
-    print("outputs checked equal before timing (median of "
-          f"{args.repeat} repeats; {bench._context_line(e2e.context)})")
-    return 0

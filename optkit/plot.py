@@ -24,9 +24,11 @@ import sys
 
 from matplotlib.figure import Figure
 
+from optkit.fmt import format_speedup, format_time
 from optkit.i18n import tr
 
-__all__ = ["speedup_bars", "scaling", "thread_scaling", "ladder", "OptkitFigure", "FIGSIZE"]
+__all__ = ["speedup_bars", "scaling", "thread_scaling", "ladder", "bandwidth_chart", "OptkitFigure", "FIGSIZE",
+           "figure", "set_title", "wrap", "log_labels", "speedup_formatter"]
 
 FIGSIZE = (7.0, 3.5)
 BASE_COLOUR = "#9e9e9e"
@@ -70,18 +72,16 @@ def _register_formatter():
         fmt.for_type(OptkitFigure, _png_once)
 
 
-_register_formatter()          # at import too, so OptkitFigure objects made elsewhere show once
-
-
-def _new_figure(figsize=FIGSIZE, **kw):
+def figure(figsize=FIGSIZE, layout="constrained", **kw):
+    """A new OptkitFigure (shown once in Jupyter): every optkit chart starts here."""
     import matplotlib.pyplot as plt
 
     _register_formatter()
-    fig = plt.figure(figsize=figsize, FigureClass=OptkitFigure, layout="constrained", **kw)
+    fig = plt.figure(figsize=figsize, FigureClass=OptkitFigure, layout=layout, **kw)
     return fig
 
 
-def _speedup_formatter():
+def speedup_formatter():
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: f"x{v:g}")
@@ -90,7 +90,7 @@ def _speedup_formatter():
 def _time_formatter():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: _fmt_time(v) if v > 0 else "0")
+    return FuncFormatter(lambda v, _pos: format_time(v) if v > 0 else "0")
 
 
 def _plain_formatter():
@@ -105,7 +105,7 @@ def _plain_formatter():
     return FuncFormatter(si)
 
 
-def _log_labels(axis, formatter, values):
+def log_labels(axis, formatter, values):
     """Readable log-axis labels: plain units on major ticks; minor ticks labelled too when
     the data span less than about a decade (otherwise the axis would carry no label)."""
     from matplotlib.ticker import NullFormatter
@@ -116,7 +116,7 @@ def _log_labels(axis, formatter, values):
     axis.set_minor_formatter(formatter if narrow else NullFormatter())
 
 
-def _title(fig, ax, text):
+def set_title(fig, ax, text):
     """Title aligned with the figure's left edge (long tick labels push the axes right)."""
     fig.suptitle(text, x=0.01, ha="left", fontsize=11)
 
@@ -150,18 +150,6 @@ def _slower_legend(fig, ax, present, than):
     return ax.legend([handle], [tr("red: slower than {than}", than=tr(than))], loc="lower right",
                      bbox_to_anchor=(1.0, 1.0), bbox_transform=ax.transAxes, fontsize=8,
                      frameon=False, handlelength=1.2, borderaxespad=0.0)
-
-
-def _fmt(s):
-    from .bench import format_speedup
-
-    return format_speedup(s)
-
-
-def _fmt_time(s):
-    from .bench import format_time
-
-    return format_time(s)
 
 
 def _medians(data) -> dict:
@@ -213,7 +201,7 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     hi, lo = max(speed), min(min(speed), 1.0)
     if log is None:
         log = hi / lo > AUTO_LOG_RATIO
-    fig = _new_figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.1 + 0.42 * len(labels)))))
+    fig = figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.1 + 0.42 * len(labels)))))
     ax = fig.add_subplot()
     y = list(range(len(labels)))
     colours = [BASE_COLOUR if k == baseline else (FASTER if s >= 1 else SLOWER)
@@ -226,23 +214,23 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
         if k == baseline:
             b.set_hatch("//")
             b.set_label("baseline")
-    ax.set_yticks(y, [_wrap(k, 28) for k in labels])
+    ax.set_yticks(y, [wrap(k, 28) for k in labels])
     ax.invert_yaxis()
     ax.axvline(1.0, color="black", linewidth=0.8, linestyle=":")
     if log:
         ax.set_xscale("log")
         ax.set_xlim(left, hi * 10.0)
-        ax.xaxis.set_major_formatter(_speedup_formatter())
+        ax.xaxis.set_major_formatter(speedup_formatter())
     else:
         ax.set_xlim(0, hi * 1.38)
     for yi, s, k in zip(y, speed, labels):
-        txt = f"{_fmt(s)}  ({_fmt_time(times[k])})"
+        txt = f"{format_speedup(s)}  ({format_time(times[k])})"
         if k == baseline:
             txt += "  " + tr("baseline")
         ax.text(s * 1.06 if log else s + hi * 0.012, yi, txt, va="center", ha="left", fontsize=9,
                 fontweight="normal" if k == baseline else "bold")
-    ax.set_xlabel(tr("speedup vs {baseline} (higher is better)", baseline=_wrap(str(baseline), 40)))
-    _title(fig, ax, title or tr("Speedup over the baseline (median time per call)"))
+    ax.set_xlabel(tr("speedup vs {baseline} (higher is better)", baseline=wrap(str(baseline), 40)))
+    set_title(fig, ax, title or tr("Speedup over the baseline (median time per call)"))
     ax.grid(axis="x", alpha=0.3, which="major")
     ax.set_axisbelow(True)
     _slower_legend(fig, ax, SLOWER in colours, "the baseline")
@@ -279,7 +267,7 @@ def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None, xlabel=
     xs, series = _series(sweep_or_dict, x)
     if not series:
         raise ValueError("nothing to plot: no variants")
-    fig = _new_figure()
+    fig = figure()
     ax = fig.add_subplot()
     markers = "osD^v<>ph*"
     for i, (label, ts) in enumerate(series.items()):
@@ -293,16 +281,16 @@ def scaling(sweep_or_dict, x=None, kind="time", loglog=True, title=None, xlabel=
     if loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")
-        _log_labels(ax.xaxis, _plain_formatter(), xs)
+        log_labels(ax.xaxis, _plain_formatter(), xs)
         ys = [t if kind == "time" else n / t for ts in series.values() for n, t in zip(xs, ts)
               if t is not None and t > 0 and math.isfinite(t)]
-        _log_labels(ax.yaxis, _time_formatter() if kind == "time" else _plain_formatter(), ys)
+        log_labels(ax.yaxis, _time_formatter() if kind == "time" else _plain_formatter(), ys)
     elif kind == "time":
         ax.yaxis.set_major_formatter(_time_formatter())
     ax.set_xlabel(xlabel or tr("input size n"))
     unit = xlabel or "items"
     ax.set_ylabel(tr("median time per call") if kind == "time" else tr("throughput [{unit} / s]", unit=unit))
-    _title(fig, ax, title or tr("Time vs input size" if kind == "time" else "Throughput vs input size"))
+    set_title(fig, ax, title or tr("Time vs input size" if kind == "time" else "Throughput vs input size"))
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, frameon=False)
     _quality_note(fig, sweep_or_dict)
@@ -322,7 +310,7 @@ def thread_scaling(data, threads=None, title=None, unit="thread") -> Figure:
     xs = [int(t) for t in xs]
     if min(xs) < 1:
         raise ValueError(f"thread counts must be >= 1, got {xs}")
-    fig = _new_figure()
+    fig = figure()
     ax = fig.add_subplot()
     x0 = xs[0]
     ideal = [t / x0 for t in xs]
@@ -355,7 +343,7 @@ def thread_scaling(data, threads=None, title=None, unit="thread") -> Figure:
     ax.set_ylim(0, ymax * 1.2)
     ax.set_xlabel(tr(unit + "s"))
     ax.set_ylabel(tr("speedup vs {n} " + unit + ("s" if x0 > 1 else ""), n=x0))
-    _title(fig, ax, title or tr(unit.capitalize() + " scaling (labels: parallel efficiency = speedup / "
+    set_title(fig, ax, title or tr(unit.capitalize() + " scaling (labels: parallel efficiency = speedup / "
                                  + unit + "s)"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
@@ -388,7 +376,7 @@ def ladder(steps, title=None, log=None) -> Figure:
         log = max(cum) / min(min(cum), 1.0) > AUTO_LOG_RATIO
     n = len(steps)
     crowded = n > 6
-    fig = _new_figure(figsize=(min(11.0, max(FIGSIZE[0], 0.8 * n)), FIGSIZE[1] + (0.4 if crowded else 0)))
+    fig = figure(figsize=(min(11.0, max(FIGSIZE[0], 0.8 * n)), FIGSIZE[1] + (0.4 if crowded else 0)))
     ax = fig.add_subplot()
     xpos = list(range(n))
     colours = [BASE_COLOUR] + [FASTER if t <= p else SLOWER
@@ -398,9 +386,9 @@ def ladder(steps, title=None, log=None) -> Figure:
     top = max(cum)
     fs = 7.5 if crowded else 8.5
     for i, (b, c) in enumerate(zip(bars, cum)):
-        txt = _fmt(c)
+        txt = format_speedup(c)
         if i:
-            gain = _fmt(steps[i - 1][1] / steps[i][1])
+            gain = format_speedup(steps[i - 1][1] / steps[i][1])
             txt += f"\n({gain})" if crowded else f"\n({gain} step)"
         y = c * 1.08 if log else c + top * 0.02
         ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=fs,
@@ -408,16 +396,16 @@ def ladder(steps, title=None, log=None) -> Figure:
     if crowded:
         ax.set_xticks(xpos, labels, fontsize=fs, rotation=30, ha="right", rotation_mode="anchor")
     else:
-        ax.set_xticks(xpos, [_wrap(k, 14) for k in labels], fontsize=fs)
+        ax.set_xticks(xpos, [wrap(k, 14) for k in labels], fontsize=fs)
     if log:
         ax.set_yscale("log")
         ax.set_ylim(min(min(cum), 1.0) / 2, top * 3)
-        ax.yaxis.set_major_formatter(_speedup_formatter())
+        ax.yaxis.set_major_formatter(speedup_formatter())
     else:
         ax.set_ylim(0, top * 1.3)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
-    ax.set_ylabel(_wrap(tr("cumulative speedup vs {first}", first=labels[0]), 32))   # long names: 2 lines
-    _title(fig, ax, title or tr("Optimisation ladder (cumulative speedup per step)"))
+    ax.set_ylabel(wrap(tr("cumulative speedup vs {first}", first=labels[0]), 32))   # long names: 2 lines
+    set_title(fig, ax, title or tr("Optimisation ladder (cumulative speedup per step)"))
     ax.grid(axis="y", alpha=0.3, which="both")
     ax.set_axisbelow(True)
     _slower_legend(fig, ax, SLOWER in colours, "the previous step")
@@ -425,7 +413,7 @@ def ladder(steps, title=None, log=None) -> Figure:
     return fig
 
 
-def _wrap(text, width):
+def wrap(text, width):
     words, lines, cur = text.split(), [], ""
     for w in words:
         if cur and len(cur) + 1 + len(w) > width:
@@ -435,3 +423,46 @@ def _wrap(text, width):
             cur = f"{cur} {w}".strip()
     lines.append(cur)
     return "\n".join(lines)
+
+
+def bandwidth_chart(gbs: dict, roof: float, roof_label="measured roof", title=None):
+    """Achieved bandwidth as horizontal bars in GB/s, with the measured roof as a dashed line.
+
+    ``gbs``: {label: GB/s} in the order to draw; ``roof``: the roof in GB/s (e.g. the best STREAM
+    kernel). Each bar is labelled with its GB/s and its share of the roof. Returns a Figure that
+    Jupyter renders once."""
+    if not gbs:
+        raise ValueError("bandwidth_chart needs at least one {label: GB/s}")
+    vals = {str(k): float(v) for k, v in gbs.items()}
+    bad = [k for k, v in vals.items() if not (math.isfinite(v) and v > 0)]
+    if bad:
+        raise ValueError(f"bandwidths must be positive and finite: {bad}")
+    roof = float(roof)
+    if not (math.isfinite(roof) and roof > 0):
+        raise ValueError(f"roof must be a positive number of GB/s, got {roof!r}")
+    labels = list(vals)
+    fig = figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.3 + 0.42 * len(labels)))))
+    ax = fig.add_subplot()
+    y = list(range(len(labels)))
+    bars = ax.barh(y, [vals[k] for k in labels], color="#1f77b4", edgecolor="black", linewidth=0.6,
+                   height=0.62)
+    for b, k in zip(bars, labels):
+        b.set_gid(f"bar:{k}")
+    ax.set_yticks(y, [wrap(k, 30) for k in labels])
+    ax.invert_yaxis()
+    top = max(max(vals.values()), roof)
+    ax.axvline(roof, color="black", linestyle="--", linewidth=1.2, gid="roof")
+    ax.set_ylim(len(labels) - 0.5, -1.2)             # room above the first bar for the roof's label
+    ax.text(roof, -0.85, f"{tr(roof_label)}: {roof:.1f} GB/s", ha="center", va="center", fontsize=9,
+            bbox=dict(facecolor="white", edgecolor="none", pad=1.5))
+    for yi, k in zip(y, labels):
+        ax.text(vals[k] + top * 0.012, yi, tr("{gbs} GB/s  ({share} of the roof)", gbs=f"{vals[k]:.1f}",
+                                              share=f"{vals[k] / roof:.0%}"),
+                va="center", ha="left", fontsize=9, zorder=3,
+                bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.0))
+    ax.set_xlim(0, top * 1.45)
+    ax.set_xlabel(tr("achieved bandwidth, useful bytes only [GB/s] (higher is better)"))
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    set_title(fig, ax, tr(title) if title else tr("Achieved memory bandwidth against the measured roof"))
+    return fig

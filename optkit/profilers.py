@@ -39,9 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optkit.i18n import tr
+from optkit.machine import has_cap_sys_ptrace, ptrace_scope
 
-PTRACE_SCOPE_FILE = Path("/proc/sys/kernel/yama/ptrace_scope")
-CAP_SYS_PTRACE = 19            # bit number in /proc/<pid>/status CapEff
 NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
 
 
@@ -55,30 +54,6 @@ def pyspy_executable() -> str | None:
 def scalene_available() -> bool:
     """True when Scalene is importable in this Python (it has wheels for Linux x86_64 only)."""
     return importlib.util.find_spec("scalene") is not None
-
-
-# --------------------------------------------------------------------------- ptrace permission
-def ptrace_scope(path: Path | str = PTRACE_SCOPE_FILE) -> int | None:
-    """Yama's ptrace_scope (0-3), or None when the kernel has no Yama (then ordinary rules: a
-    process of the same user may attach)."""
-    try:
-        return int(Path(path).read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def has_cap_sys_ptrace(status_text: str | None = None) -> bool | None:
-    """Whether this process's effective capabilities (CapEff of /proc/self/status) hold
-    CAP_SYS_PTRACE; None where there is no such file (not Linux)."""
-    if status_text is None:
-        try:
-            status_text = Path("/proc/self/status").read_text()
-        except OSError:
-            return None
-    m = re.search(r"^CapEff:\s*([0-9a-fA-F]+)\s*$", status_text, re.M)
-    if not m:
-        return None
-    return bool(int(m.group(1), 16) >> CAP_SYS_PTRACE & 1)
 
 
 def try_attach(timeout: float = 10.0, pyspy: str | None = None) -> tuple[bool | None, str]:

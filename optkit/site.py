@@ -40,6 +40,8 @@ from pathlib import Path
 
 import nbformat
 
+from .i18n import tr
+
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 DEFAULT_OUT = REPO / "build" / "site"
@@ -52,40 +54,33 @@ CELL_TIMEOUT_S = 900
 
 __all__ = ["Lesson", "lessons", "build", "execute_notebook", "main"]
 
-TEXT = {
-    "en": {
-        "site": "optkit", "index": "course index", "prev": "← previous", "next": "next →",
-        "switch": "한국어", "instructors": "Instructors' guide", "lessons": "Lessons",
-        "solutions": "solutions", "solution_of": "Solutions of lesson",
-        "back": "back to the lesson",
-        "measured": ("The outputs on this page were measured on the machine that built the site: "
-                     "<b>{cpu}</b>, {cpus} usable CPUs, on {date}. They are that machine's numbers, "
-                     "not a promise: when you run the notebook, it measures everything anew on yours."),
-        "not_run": ("This lesson could not be executed when the site was built ({why}); "
-                    "the page shows its code without outputs."),
-        "exercise": ("<b>Exercise.</b> This cell is yours to write (the learner edition has it as above); "
-                     "the self-check below it tells you when it is right. "
-                     "<a href=\"{href}\">The solution</a> is on its own page."),
-        "lesson_col": "lesson", "exercises_col": "exercises",
-        "front_note": ("This site is the course as the build machine ran it, to read before installing "
-                       "anything. To run it yourself, see <i>Set up</i> below."),
-    },
-    "ko": {
-        "site": "optkit", "index": "과정 목차", "prev": "← 이전", "next": "다음 →",
-        "switch": "EN", "instructors": "강사 안내서", "lessons": "레슨",
-        "solutions": "풀이", "solution_of": "레슨 풀이",
-        "back": "레슨으로 돌아가기",
-        "measured": ("이 페이지의 출력은 사이트를 만든 컴퓨터에서 측정한 값입니다: "
-                     "<b>{cpu}</b>, 사용 가능한 CPU {cpus}개, {date}. 그 컴퓨터의 숫자일 뿐 약속이 아닙니다. "
-                     "노트북을 실행하면 여러분의 컴퓨터에서 모든 것을 새로 측정합니다."),
-        "not_run": "사이트를 만들 때 이 레슨을 실행하지 못했습니다({why}). 출력 없이 코드만 보여 줍니다.",
-        "exercise": ("<b>연습 문제.</b> 이 셀은 여러분이 작성할 부분입니다(학습자판에는 위와 같이 들어 있습니다). "
-                     "아래의 자가 점검이 맞았는지 알려 줍니다. <a href=\"{href}\">풀이</a>는 별도 페이지에 있습니다."),
-        "lesson_col": "레슨", "exercises_col": "연습 문제",
-        "front_note": ("이 사이트는 빌드한 컴퓨터가 실행한 과정을 그대로 보여 줍니다. 아무것도 설치하기 전에 읽어 보세요. "
-                       "직접 실행하려면 아래의 설치 안내를 보세요."),
-    },
+# What the site's pages say, in English; other languages come from optkit.i18n's catalogue
+# (optkit/messages_ko.py). "switch" names the other edition, so it is not a translation.
+SITE_TEXT = {
+    'site': 'optkit',
+    'index': 'course index',
+    'prev': '← previous',
+    'next': 'next →',
+    'instructors': "Instructors' guide",
+    'lessons': 'Lessons',
+    'solutions': 'solutions',
+    'solution_of': 'Solutions of lesson',
+    'back': 'back to the lesson',
+    'measured': "The outputs on this page were measured on the machine that built the site: <b>{cpu}</b>, {cpus} usable CPUs, on {date}. They are that machine's numbers, not a promise: when you run the notebook, it measures everything anew on yours.",
+    'not_run': 'This lesson could not be executed when the site was built ({why}); the page shows its code without outputs.',
+    'exercise': '<b>Exercise.</b> This cell is yours to write (the learner edition has it as above); the self-check below it tells you when it is right. <a href="{href}">The solution</a> is on its own page.',
+    'lesson_col': 'lesson',
+    'exercises_col': 'exercises',
+    'front_note': 'This site is the course as the build machine ran it, to read before installing anything. To run it yourself, see <i>Set up</i> below.',
 }
+SWITCH = {"en": "한국어", "ko": "EN"}
+
+
+def site_text(lang: str) -> dict:
+    """The site's texts in ``lang`` (placeholders such as {cpu} left for the page to fill)."""
+    text = {k: tr(v, language=lang) for k, v in SITE_TEXT.items()}
+    text["switch"] = SWITCH[lang]
+    return text
 
 
 @dataclass
@@ -308,7 +303,7 @@ main.lesson { padding: 0 0.6em; }
 
 
 def _nav(lang: str, page: str, *, prev=None, nxt=None, other=None) -> str:
-    t = TEXT[lang]
+    t = site_text(lang)
     index = "index.html" if lang == "en" else "ko/index.html"
     parts = [f'<a class="brand" href="{_rel(page, index)}">{t["site"]}</a>',
              f'<a href="{_rel(page, index)}#lessons">{t["index"]}</a>']
@@ -370,7 +365,7 @@ def _exercise_view(nb, learner_nb, note_html: str):
 
 
 def _measured_html(lang: str, ctx: dict | None, err: str | None) -> str:
-    t = TEXT[lang]
+    t = site_text(lang)
     if err or not ctx:
         return f'<div class="measured">{t["not_run"].format(why=html.escape(err or "?"))}</div>'
     stamp = str(ctx.get("timestamp") or "?")
@@ -430,7 +425,7 @@ def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execut
                 titles[lang][lesson.stem] = (_first_heading(lesson.source(lang))
                                              if lesson.source(lang).exists() else lesson.title)
         for lang in LANGS:
-            t = TEXT[lang]
+            t = site_text(lang)
             present = [ls for ls in course if ls.source(lang).exists()]
             for i, lesson in enumerate(present):
                 page = f"{lang}/{lesson.stem}.html"

@@ -31,20 +31,19 @@ A solution cell without markers, an unmatched marker, or markers in a cell not t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
-import hashlib
 import json
 import os
 import re
 import stat
 import sys
-import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nbformat
+
+from .files import PUBLIC_MODE, file_digest, sha256_hex, write_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO / "notebooks"
@@ -256,52 +255,17 @@ class BuildResult:
                 "yours": self.yours}
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _file_digest(path: Path):
-    """sha256 of a regular file, or None when there is no regular file there."""
-    try:
-        if path.is_symlink() or not path.is_file():
-            return None if not path.exists() and not path.is_symlink() else "not-a-regular-file"
-        return _digest(path.read_bytes())
-    except OSError:
-        return "unreadable"
-
-
 _UNSET = object()
 
 
 def _write_atomic(path: Path, data: bytes, expect=_UNSET) -> bool:
-    """Write `data` to `path` by a temporary file in the same folder and os.replace.
+    """Write `data` to `path` atomically (optkit.files.write_atomic, synced, mode 0644).
 
     expect: the digest (None: no file) `path` must still have just before the replace, so that a
     save by the learner in the meantime is never overwritten; returns False (nothing written) then.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
-        if expect is not _UNSET and _file_digest(path) != expect:
-            os.unlink(tmp)
-            return False
-        os.replace(tmp, path)
-        return True
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    check = None if expect is _UNSET else (lambda: file_digest(path) == expect)
+    return write_atomic(path, data, mode=PUBLIC_MODE, fsync=True, before_replace=check)
 
 
 def _new_name(rel: str, usable) -> str:
@@ -506,8 +470,8 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
     record()
     for rel, data in files.items():
         target = _check_target(o, s, out, rel)
-        want = _digest(data)
-        cur = _file_digest(target)
+        want = sha256_hex(data)
+        cur = file_digest(target)
         if cur == want:                                   # already up to date (or adopted)
             result.unchanged.append(rel)
             new_manifest[rel] = want
@@ -530,11 +494,11 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
             def usable(cand, want=want):   # nothing there, the same bytes, or an unchanged builder file
                 if cand in planned or cand in new_manifest:
                     return False
-                there = _file_digest(out / cand)
+                there = file_digest(out / cand)
                 return there in (None, want) or (cand in manifest and there == manifest[cand])
 
             beside = _new_name(rel, usable)
-            there = _file_digest(_check_target(o, s, out, beside))
+            there = file_digest(_check_target(o, s, out, beside))
             if there != want and not _write_atomic(out / beside, data, expect=there):
                 raise FileExistsError(f"{out / beside} changed while the edition was being written; "
                                       f"run the command again")
@@ -549,7 +513,7 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         except BadLocation:
             result.stale_kept.append(rel)                 # behind a link: never followed
             continue
-        cur = _file_digest(target)
+        cur = file_digest(target)
         if cur is None:
             continue
         if cur == digest:

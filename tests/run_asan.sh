@@ -7,7 +7,7 @@
 #    extension there with OPTKIT_ASAN=1 (setup.py adds -fsanitize=address -fno-omit-frame-pointer
 #    -O1 -g). The extension in optkit/ is not touched.
 # 2. Runs tests/test_native.py (including the hypothesis fuzz run in its subprocess) and the
-#    agreement tests of tests/test_crops.py against that build, twice: with the AVX2 kernel and with
+#    agreement tests of tests/lessons/test_c_extension.py against that build, twice: with the AVX2 kernel and with
 #    the portable kernel (OPTKIT_NO_AVX2=1); the plain kernel runs in both (the identity tests and the fuzz run). Python itself is not instrumented, so the ASan runtime
 #    is loaded first with LD_PRELOAD (gcc: `gcc -print-file-name=libasan.so`).
 #    ASAN_OPTIONS=detect_leaks=0: CPython keeps memory alive at exit on purpose, which LeakSanitizer
@@ -31,12 +31,13 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/optkit-asan.XXXXXX")
 trap "rm -rf \"$TMP\"" EXIT
 
-mkdir -p "$TMP/optkit" "$TMP/tests"
+mkdir -p "$TMP/optkit/lessons" "$TMP/tests/lessons"
 cp "$ROOT/setup.py" "$ROOT/pyproject.toml" "$TMP/"
 cp "$ROOT"/optkit/*.py "$TMP/optkit/"
+cp "$ROOT"/optkit/lessons/*.py "$TMP/optkit/lessons/"
 cp -r "$ROOT/optkit/csrc" "$TMP/optkit/csrc"
-cp "$ROOT/tests/__init__.py" "$ROOT/tests/test_native.py" "$ROOT/tests/test_crops.py" \
-   "$ROOT/tests/fuzz_native.py" "$TMP/tests/"
+cp "$ROOT/tests/__init__.py" "$ROOT/tests/test_native.py" "$ROOT/tests/fuzz_native.py" "$TMP/tests/"
+cp "$ROOT/tests/lessons/__init__.py" "$ROOT/tests/lessons/test_c_extension.py" "$TMP/tests/lessons/"
 [ -d "$ROOT/data" ] && ln -s "$ROOT/data" "$TMP/data"
 
 echo "run_asan: building optkit.native with AddressSanitizer in $TMP"
@@ -58,7 +59,7 @@ status=0
 for noavx in 0 1; do
     echo "run_asan: OPTKIT_NO_AVX2=$noavx"
     (cd "$TMP" && OPTKIT_NO_AVX2=$noavx LD_PRELOAD="$LIBASAN" "$PY" -m pytest -q -p no:cacheprovider \
-        tests/test_native.py tests/test_crops.py -k "not bench" 2>&1) | tee "$TMP/run_$noavx.log"
+        tests/test_native.py tests/lessons/test_c_extension.py -k "not bench" 2>&1) | tee "$TMP/run_$noavx.log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     if grep -q "AddressSanitizer" "$TMP/run_$noavx.log"; then
         echo "run_asan: AddressSanitizer reported an error (OPTKIT_NO_AVX2=$noavx)" >&2

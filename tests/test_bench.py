@@ -11,7 +11,8 @@ import types
 import numpy as np
 import pytest
 
-from optkit import bench
+from optkit import bench, timing
+from optkit.context import context_line
 
 FAST = dict(repeat=3, min_time=0.01)
 
@@ -117,7 +118,7 @@ def test_autorange_reaches_min_time():
         # the autorange round fixed ``loops``: by construction it lasted >= min_time; it is
         # calibration, not one of the (interleaved) samples
         assert r.calibration_s >= 0.02 * (1 - 1e-9) and len(r.samples_s) == r.repeats == 3
-        assert r.loops in bench._STEPS
+        assert r.loops in timing._STEPS
         loops.append(r.loops)
         if r.loops >= 100:
             break
@@ -125,7 +126,7 @@ def test_autorange_reaches_min_time():
 
 
 def test_slow_function_gets_fewer_repeats_but_at_least_three():
-    t = bench._time_variant("s", time.sleep, (0.02,), {}, repeat=20, min_time=0.01,
+    t = timing._time_variant("s", time.sleep, (0.02,), {}, repeat=20, min_time=0.01,
                             first_call_s=0.0, max_time=0.1)
     assert t.loops == 1
     assert t.repeats == 5 or 3 <= t.repeats < 20
@@ -462,7 +463,7 @@ def test_context_never_fails_and_reports_threads(monkeypatch):
     assert ctx["threads_per_core"] == 1 or isinstance(ctx["threads_per_core"], (int, str))
     assert isinstance(ctx["cpu_governor"], str) and ctx["cpu_governor"]
     if isinstance(ctx["threads_per_core"], int):
-        assert "per core" in bench._context_line(ctx)
+        assert "per core" in context_line(ctx)
     json.dumps(ctx)
 
 

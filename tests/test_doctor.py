@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import optkit
-from optkit import doctor
+from optkit import doctor, machine
 
 
 def _tree(tmp_path, files: dict, proc_cgroup: str = "0::/\n"):
@@ -55,50 +55,50 @@ def _sys_cpu(tmp_path, cores, governor=None):
 
 def test_smt_topology_counts_threads_per_core(tmp_path):
     two_way = _sys_cpu(tmp_path, [0, 0, 1, 1])
-    t = doctor.smt_topology(two_way, cpus=[0, 1, 2, 3])
+    t = machine.smt_topology(two_way, cpus=[0, 1, 2, 3])
     assert t["threads_per_core"] == 2 and t["cores"] == 2 and t["logical"] == 4
     assert t["smt_active"] is True
     # a process pinned to both threads of one core has one core's worth of execution units
-    assert doctor.smt_topology(two_way, cpus=[0, 1])["cores"] == 1
+    assert machine.smt_topology(two_way, cpus=[0, 1])["cores"] == 1
 
 
 def test_governor_is_read_and_missing_cpufreq_is_unknown(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    g = doctor.cpu_governor(_sys_cpu(tmp_path / "a", [0, 1], governor="powersave"), cpus=[0, 1])
+    g = machine.cpu_governor(_sys_cpu(tmp_path / "a", [0, 1], governor="powersave"), cpus=[0, 1])
     assert g["governors"] == {"powersave": [0, 1]} and g["driver"] == "intel_pstate"
-    vm = doctor.cpu_governor(_sys_cpu(tmp_path / "b", [0, 1]), cpus=[0, 1])
-    assert doctor.is_unknown(vm["governors"]) and "cpufreq" in vm["governors"]
-    t = doctor.smt_topology(str(tmp_path / "nowhere"), cpus=[0])
-    assert doctor.is_unknown(t["threads_per_core"])
+    vm = machine.cpu_governor(_sys_cpu(tmp_path / "b", [0, 1]), cpus=[0, 1])
+    assert machine.is_unknown(vm["governors"]) and "cpufreq" in vm["governors"]
+    t = machine.smt_topology(str(tmp_path / "nowhere"), cpus=[0])
+    assert machine.is_unknown(t["threads_per_core"])
 
 
 # ---------------------------------------------------------------- cgroup CPU quota
 def test_cgroup_v2_quota_gives_fractional_cpus(tmp_path):
     root, proc = _tree(tmp_path, {"cgroup.controllers": "cpu memory", "cpu.max": "150000 100000\n"})
-    cg = doctor.read_cgroup_cpu(root, proc)
+    cg = machine.read_cgroup_cpu(root, proc)
     assert cg["cpus"] == pytest.approx(1.5)
     assert cg["version"] == 2 and cg["raw"] == "150000 100000"
 
 
 def test_cgroup_v2_max_means_no_limit(tmp_path):
     root, proc = _tree(tmp_path, {"cpu.max": "max 100000"})
-    cg = doctor.read_cgroup_cpu(root, proc)
+    cg = machine.read_cgroup_cpu(root, proc)
     assert cg["cpus"] is None and cg["raw"] == "max 100000" and cg["error"] is None
 
 
 def test_cgroup_v2_limit_on_parent_is_found(tmp_path):
     root, proc = _tree(tmp_path, {"cpu.max": "max 100000", "kubepods/cpu.max": "50000 100000",
                                   "kubepods/pod1/cpu.max": "max 100000"}, "0::/kubepods/pod1\n")
-    assert doctor.read_cgroup_cpu(root, proc)["cpus"] == pytest.approx(0.5)
+    assert machine.read_cgroup_cpu(root, proc)["cpus"] == pytest.approx(0.5)
 
 
 def test_cgroup_garbage_is_reported_not_fatal(tmp_path):
     root, proc = _tree(tmp_path, {"cpu.max": "lots of cpus please"})
-    cg = doctor.read_cgroup_cpu(root, proc)
-    assert doctor.is_unknown(cg["cpus"]) and "cannot parse" in cg["cpus"]
+    cg = machine.read_cgroup_cpu(root, proc)
+    assert machine.is_unknown(cg["cpus"]) and "cannot parse" in cg["cpus"]
     d = doctor.collect(cgroup_root=root, proc_self_cgroup=proc, nvidia_smi=NO_GPU)
-    assert doctor.is_unknown(d["cpus"]["cgroup_quota_cpus"])
+    assert machine.is_unknown(d["cpus"]["cgroup_quota_cpus"])
     assert d["cpus"]["usable"] >= 1
     assert any("cannot parse" in p["message"] for p in d["problems"])
     assert "cannot parse" in doctor.Report(d).text()
@@ -109,34 +109,34 @@ def test_cgroup_v1_quota_files(tmp_path):
                                   "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n",
                                   "memory/docker/abc/memory.limit_in_bytes": str(3 * 2**30)},
                        "5:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n")
-    cg = doctor.read_cgroup_cpu(root, proc)
+    cg = machine.read_cgroup_cpu(root, proc)
     assert cg["cpus"] == pytest.approx(2.5) and cg["version"] == 1
     assert "cpu.cfs_quota_us=250000" in cg["raw"]
-    assert doctor.read_cgroup_memory(root, proc)["bytes"] == 3 * 2**30
+    assert machine.read_cgroup_memory(root, proc)["bytes"] == 3 * 2**30
 
 
 def test_cgroup_v1_minus_one_is_no_limit(tmp_path):
     root, proc = _tree(tmp_path, {"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000",
                                   "memory/memory.limit_in_bytes": "9223372036854771712"},
                        "1:cpu:/\n4:memory:/\n")
-    assert doctor.read_cgroup_cpu(root, proc)["cpus"] is None
-    assert doctor.read_cgroup_memory(root, proc)["bytes"] is None
+    assert machine.read_cgroup_cpu(root, proc)["cpus"] is None
+    assert machine.read_cgroup_memory(root, proc)["bytes"] is None
 
 
 def test_memory_v2(tmp_path):
     root, proc = _tree(tmp_path, {"memory.max": "1073741824"})
-    assert doctor.read_cgroup_memory(root, proc)["bytes"] == 2**30
+    assert machine.read_cgroup_memory(root, proc)["bytes"] == 2**30
     (tmp_path / "b").mkdir()
     root2, proc2 = _tree(tmp_path / "b", {"memory.max": "max"})
-    assert doctor.read_cgroup_memory(root2, proc2)["bytes"] is None
+    assert machine.read_cgroup_memory(root2, proc2)["bytes"] is None
 
 
 def test_missing_cgroup_filesystem_is_unknown(tmp_path):
     d = doctor.collect(cgroup_root=str(tmp_path / "no-such-dir"), proc_self_cgroup=str(tmp_path / "nope"),
                        nvidia_smi=NO_GPU)
-    assert doctor.is_unknown(d["cpus"]["cgroup_quota_cpus"])
+    assert machine.is_unknown(d["cpus"]["cgroup_quota_cpus"])
     assert "no cgroup file system" in d["cpus"]["cgroup_quota_cpus"]
-    assert doctor.is_unknown(d["memory"]["cgroup_limit_bytes"])
+    assert machine.is_unknown(d["memory"]["cgroup_limit_bytes"])
     assert d["cpus"]["usable"] >= 1
 
 
@@ -150,7 +150,7 @@ def test_quota_lowers_usable_cpus(tmp_path):
 # ---------------------------------------------------------------- this machine
 def test_usable_cpus_matches_affinity_and_loky():
     from joblib.externals.loky import cpu_count
-    n = doctor.usable_cpus()
+    n = machine.usable_cpus()
     expected = min(len(os.sched_getaffinity(0)), cpu_count(), os.cpu_count())
     assert n == expected
     d = doctor.collect(nvidia_smi=NO_GPU)
@@ -161,11 +161,11 @@ def test_usable_cpus_matches_affinity_and_loky():
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) != 2, reason="the course machine has 2 CPUs")
 def test_course_machine_reports_two_cpus():
-    assert doctor.usable_cpus() == 2
+    assert machine.usable_cpus() == 2
 
 
 def test_module_is_callable_and_renders():
-    rep = optkit.doctor(nvidia_smi=NO_GPU)
+    rep = doctor.report(nvidia_smi=NO_GPU)
     assert isinstance(rep, doctor.Report)
     html = rep._repr_html_()
     for section in ("Python &amp; packages", "CPUs", "Memory", "Threads &amp; pools", "Compiler &amp; OpenMP",
@@ -180,7 +180,7 @@ def test_packages_and_thread_settings_present():
     d = doctor.collect(nvidia_smi=NO_GPU)
     import numpy
     assert d["packages"]["numpy"] == numpy.__version__
-    assert set(d["threads"]["env"]) == set(doctor.THREAD_ENV_VARS)
+    assert set(d["threads"]["env"]) == set(machine.THREAD_ENV_VARS)
     assert isinstance(d["threads"]["cv2"], int) and isinstance(d["threads"]["numba"], int)
     pools = d["threads"]["pools"]
     assert any(p["internal_api"] == "openblas" for p in pools)
@@ -190,7 +190,7 @@ def test_packages_and_thread_settings_present():
 
 # ---------------------------------------------------------------- GPU
 def test_no_nvidia_smi_means_no_gpu():
-    g = doctor.query_gpus(NO_GPU)
+    g = machine.query_gpus(NO_GPU)
     assert g == {"present": False, "summary": "no GPU", "gpus": [], "error": f"{NO_GPU} not found"}
 
 
@@ -210,26 +210,26 @@ def test_fake_nvidia_smi_persistence_off_and_p8_get_advice(tmp_path):
 
 def test_failing_or_odd_nvidia_smi_is_unknown(tmp_path):
     smi = _script(tmp_path, "nvidia-smi", 'echo "NVIDIA-SMI has failed: no driver" >&2\nexit 9\n')
-    g = doctor.query_gpus(smi)
-    assert not g["present"] and doctor.is_unknown(g["summary"]) and "exited 9" in g["summary"]
+    g = machine.query_gpus(smi)
+    assert not g["present"] and machine.is_unknown(g["summary"]) and "exited 9" in g["summary"]
     smi2 = _script(tmp_path, "smi2", 'echo "what is this"\n')
-    g2 = doctor.query_gpus(smi2)
-    assert not g2["present"] and doctor.is_unknown(g2["error"])
+    g2 = machine.query_gpus(smi2)
+    assert not g2["present"] and machine.is_unknown(g2["error"])
 
 
 # ---------------------------------------------------------------- compiler
 def test_compiler_probe_works_here_and_is_cached():
-    r = doctor.probe_compiler()
+    r = machine.probe_compiler()
     assert r["c_ok"] is True
     assert r["openmp_ok"] is True and r["openmp_threads"] >= 1
-    assert doctor.probe_compiler() == r
+    assert machine.probe_compiler() == r
 
 
 def test_compiler_probe_missing_and_broken_compiler(tmp_path):
-    r = doctor.probe_compiler(cc=str(tmp_path / "no-cc"))
+    r = machine.probe_compiler(cc=str(tmp_path / "no-cc"))
     assert not r["c_ok"] and "no C compiler" in r["detail"]
     bad = _script(tmp_path, "badcc", 'echo "error: cannot compile" >&2\nexit 1\n')
-    r2 = doctor.probe_compiler(cc=bad)
+    r2 = machine.probe_compiler(cc=bad)
     assert not r2["c_ok"] and not r2["openmp_ok"] and "compile failed" in r2["detail"]
     d = doctor.collect(cc=bad, nvidia_smi=NO_GPU)
     assert not d["ok"]
@@ -242,11 +242,11 @@ def test_thread_env_above_usable_cpus_fails_check(monkeypatch, capsys):
     assert doctor.main(["--check", "--nvidia-smi", NO_GPU]) == 1
     out = capsys.readouterr().out
     assert "OMP_NUM_THREADS=64" in out and "FAILED" in out
-    assert f"export OMP_NUM_THREADS={doctor.usable_cpus()}" in out
+    assert f"export OMP_NUM_THREADS={machine.usable_cpus()}" in out
 
 
 def test_good_environment_passes_check(monkeypatch, capsys):
-    for var in doctor.THREAD_ENV_VARS:
+    for var in machine.THREAD_ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     assert doctor.main(["--check", "--nvidia-smi", NO_GPU]) == 0
     assert "check: ok" in capsys.readouterr().out
@@ -267,7 +267,7 @@ def test_oversubscribed_pools_warn_and_fail_check(monkeypatch, capsys):
     monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 64)
     # once another test has started numba's threading layer, the doctor asks numba itself
     monkeypatch.setattr(numba, "get_num_threads", lambda: 64)
-    for var in doctor.THREAD_ENV_VARS:
+    for var in machine.THREAD_ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     d = doctor.collect(nvidia_smi=NO_GPU)
     msgs = [p["message"] for p in d["problems"] if p["severity"] == "fail"]
@@ -298,7 +298,7 @@ def test_json_output_is_valid_json_only(capsys):
     for key in ("python", "packages", "cpus", "memory", "threads", "compiler", "native", "gpu",
                 "problems", "recommendations", "checklist"):
         assert key in d
-    assert d["cpus"]["usable"] == doctor.usable_cpus()
+    assert d["cpus"]["usable"] == machine.usable_cpus()
     assert d["gpu"]["present"] is False and d["gpu"]["summary"] == "no GPU"
 
 
@@ -307,15 +307,15 @@ def test_cli_json_in_a_fresh_process():
                        text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
-    assert d["cpus"]["usable"] == doctor.usable_cpus()
+    assert d["cpus"]["usable"] == machine.usable_cpus()
     if not os.path.exists("/usr/bin/nvidia-smi"):
         assert d["gpu"]["summary"] == "no GPU"
 
 
 def test_collect_survives_a_section_that_raises(monkeypatch):
-    monkeypatch.setattr(doctor, "_memory", lambda *a: 1 / 0)
+    monkeypatch.setattr(doctor, "memory_facts", lambda *a: 1 / 0)
     d = doctor.collect(nvidia_smi=NO_GPU)
-    assert doctor.is_unknown(d["memory"]["error"]) and "ZeroDivisionError" in d["memory"]["error"]
+    assert machine.is_unknown(d["memory"]["error"]) and "ZeroDivisionError" in d["memory"]["error"]
     assert "Memory" in doctor.Report(d).text()
 
 
@@ -340,10 +340,10 @@ def test_missing_helper_libraries_are_unknown_not_fatal(monkeypatch):
     for name in ("psutil", "threadpoolctl", "joblib", "joblib.externals.loky", "loky", "cv2"):
         monkeypatch.setitem(sys.modules, name, None)     # importing them now raises ImportError
     d = doctor.collect(nvidia_smi=NO_GPU)
-    assert doctor.is_unknown(d["memory"]["total_bytes"])
-    assert doctor.is_unknown(d["threads"]["pools"])
-    assert doctor.is_unknown(d["threads"]["cv2"])
-    assert doctor.is_unknown(d["cpus"]["loky_cpu_count"])
+    assert machine.is_unknown(d["memory"]["total_bytes"])
+    assert machine.is_unknown(d["threads"]["pools"])
+    assert machine.is_unknown(d["threads"]["cv2"])
+    assert machine.is_unknown(d["cpus"]["loky_cpu_count"])
     assert d["cpus"]["usable"] == min(len(os.sched_getaffinity(0)), os.cpu_count())
     assert "unknown" in doctor.Report(d).text() and doctor.Report(d)._repr_html_()
     json.dumps(d)
@@ -352,7 +352,7 @@ def test_missing_helper_libraries_are_unknown_not_fatal(monkeypatch):
 def test_text_report_fits_a_notebook_beside_the_file_browser():
     """Every line of the text report (and of 05's container checklist) fits 100 characters,
     wrapped between words: the words of every value come through whole."""
-    rep = optkit.doctor()
+    rep = doctor.report()
     text = rep.text()
     for t in (text, rep.checklist()):
         assert max(len(line) for line in t.splitlines()) <= doctor.TEXT_WIDTH

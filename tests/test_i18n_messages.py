@@ -33,15 +33,15 @@ def _literal_messages(tree):
 
 
 def _messages_by_module():
-    return {p.name: _literal_messages(ast.parse(p.read_text(encoding="utf-8")))
-            for p in sorted(OPTKIT.glob("*.py"))}
+    return {p.relative_to(OPTKIT).as_posix(): _literal_messages(ast.parse(p.read_text(encoding="utf-8")))
+            for p in sorted(OPTKIT.rglob("*.py"))}
 
 
 def test_every_literal_tr_message_has_a_korean_entry():
     by_module = _messages_by_module()
     # the modules this covers really go through tr() (so the test cannot pass vacuously)
-    for name, at_least in {"check.py": 40, "doctor.py": 70, "plot.py": 10, "capstone.py": 3,
-                           "system.py": 3, "lineprof.py": 3, "bench.py": 14}.items():
+    for name, at_least in {"check.py": 35, "verdict.py": 1, "rules.py": 8, "doctor.py": 70, "plot.py": 13, "lessons/capstone_leaderboard.py": 3,
+                           "lineprof.py": 3, "outputs.py": 14}.items():
         assert len(by_module[name]) >= at_least, (name, len(by_module[name]))
     missing = [f"{name}:{line}: {msg!r}" for name, msgs in by_module.items()
                for line, msg in msgs if msg not in KO]
@@ -251,14 +251,14 @@ def test_bandwidth_chart_speaks_korean(monkeypatch, korean_font):
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from optkit import system
+    from optkit import plot
 
     monkeypatch.delenv("OPTKIT_LANG", raising=False)
-    en = " ".join(_texts(system.bandwidth_chart({"copy": 5.0}, 10.0)))
+    en = " ".join(_texts(plot.bandwidth_chart({"copy": 5.0}, 10.0)))
     assert "achieved bandwidth, useful bytes only" in en and "(50% of the roof)" in en
     assert "measured roof: 10.0 GB/s" in en
     monkeypatch.setenv("OPTKIT_LANG", "ko")
-    ko = " ".join(_texts(system.bandwidth_chart({"copy": 5.0}, 10.0)))
+    ko = " ".join(_texts(plot.bandwidth_chart({"copy": 5.0}, 10.0)))
     assert "달성한 대역폭" in ko and "(상한의 50%)" in ko and "측정한 상한(roof): 10.0 GB/s" in ko
 
 
@@ -266,7 +266,7 @@ def test_capstone_leaderboard_chart_speaks_korean(monkeypatch, korean_font):
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from optkit import capstone
+    from optkit.lessons import capstone_leaderboard as capstone
 
     board = capstone.Leaderboard(rows=[])
     monkeypatch.delenv("OPTKIT_LANG", raising=False)

@@ -1,6 +1,6 @@
 """optkit.native: argument checks, edge cases, threads, reference counting, leaks, the fuzz run.
 
-Agreement with OpenCV and the benchmark are in tests/test_crops.py.
+Agreement with OpenCV and the benchmark are in tests/lessons/test_c_extension.py.
 """
 import gc
 import os

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import bench, data
-from .frameworks import CROP_SIZE, crop_gray_batch, normalise_batch
+from optkit import bench, data
+from optkit.lessons.frameworks_first import CROP_SIZE, crop_gray_batch, normalise_batch
 
 __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",

@@ -1,11 +1,12 @@
-"""optkit.crops: every variant against the cv2 loop; agreement of the C kernel with OpenCV; the CLI."""
+"""optkit.lessons.c_extension: every variant against the cv2 loop; agreement of the C kernel with OpenCV; the CLI."""
 import json
 
 import cv2
 import numpy as np
 import pytest
 
-from optkit import crops, data, native
+from optkit import data, native
+from optkit.lessons import c_extension as crops
 
 
 @pytest.fixture(scope="module")
@@ -159,5 +160,5 @@ def test_c_sources_are_whole_files():
     with pytest.raises(KeyError):
         crops.c_source("nope.c")
     with pytest.raises(KeyError):
-        crops.c_source("../crops.py")
+        crops.c_source("../cli.py")
     assert "```c" in crops.show_source("int x;").data

@@ -1,11 +1,11 @@
-"""optkit.kernels: the references of notebook 03 are correct, agree with each other, and
+"""optkit.lessons.cython_numba: the references of notebook 03 are correct, agree with each other, and
 reject bad input with clear errors."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from optkit import kernels as K
+from optkit.lessons import cython_numba as K
 
 
 def row(*values):

@@ -35,6 +35,8 @@ import sys
 import cv2
 import numpy as np
 
+from optkit.pipeline import quad_corners, warp_quad
+
 __all__ = [
     "page_mask", "binarize", "synthetic_mask", "as_mask",
     "rlsa_python", "rlsa_numpy", "rlsa_vertical_python", "rlsa_vertical_numpy",
@@ -88,7 +90,7 @@ def page_mask(width=1600, height=1200, n_boxes=300, seed=0) -> np.ndarray:
     (cached in memory; a fresh copy is returned each time)."""
     key = (width, height, n_boxes, seed)
     if key not in _PAGE_CACHE:
-        from .data import make_document
+        from optkit.data import make_document
 
         _PAGE_CACHE[key] = binarize(make_document(width, height, n_boxes, seed).image)
     return _PAGE_CACHE[key].copy()
@@ -257,16 +259,14 @@ def crop_opencv(image, quads, height=CROP_H, width=CROP_W):
     """The counter-example: warp every quad to an upright ``height x width`` patch.
 
     A Python loop over the boxes, but each iteration is two OpenCV calls
-    (getPerspectiveTransform, warpPerspective) that do all the work. Returns uint8
+    (getPerspectiveTransform, warpPerspective, in ``optkit.pipeline.warp_quad``) that do all the work. Returns uint8
     (N, height, width, 3)."""
     image, quads = _check_crop_args(image, quads)
     n = len(quads)
     out = np.empty((n, height, width, 3), np.uint8)
-    dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    dst = quad_corners(width, height)
     for i in range(n):
-        m = cv2.getPerspectiveTransform(quads[i], dst)
-        cv2.warpPerspective(image, m, (width, height), dst=out[i], flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
+        warp_quad(image, quads[i], width, height, out=out[i], corners=dst)
     return out
 
 
@@ -278,12 +278,10 @@ def crop_python_loop_share(image, quads, height=CROP_H, width=CROP_W, repeat=5) 
     image, quads = _check_crop_args(image, quads)
     n = len(quads)
     out = np.empty((n, height, width, 3), np.uint8)
-    dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
 
     def loop_only():      # the same loop and indexing, without the OpenCV calls
         for i in range(n):
-            q = quads[i]
-            o = out[i]
+            quads[i], out[i]
         return None
 
     def best(f):

@@ -1,8 +1,7 @@
 """Helpers for notebook 06 (frameworks first): PyTorch, a data-bound training loop, CSV parsers.
 
 Nothing here imports torch at module level: without torch the notebook still runs, says how
-to install it once, and skips the torch cells (``%%requires torch``, see
-:func:`load_ipython_extension`).
+to install it once, and skips the torch cells (``%%requires torch``, from ``optkit.magics``).
 
     custom element-wise op      act_loop (Python loop over a tensor) / act_torch (vectorised)
                                 try_compile(fn, example) -> CompileResult (torch.compile, timed)
@@ -11,12 +10,11 @@ to install it once, and skips the torch cells (``%%requires torch``, see
                                 make_loader, train_epochs -> LoopTimes, profile_steps,
                                 fastest (pick the quickest LoopTimes of several)
     counting code               code_lines (non-blank, non-comment lines of a source section)
-    huge CSV parsing            parse_csv_module / parse_loadtxt / parse_pandas / parse_pyarrow,
-                                assert_same_parsed
+
+The CSV parsers are in the annex ``optkit.lessons.frameworks_first_csv``.
 """
 from __future__ import annotations
 
-import importlib
 import math
 import os
 import sys
@@ -28,105 +26,16 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from optkit.magics import INSTALL_HINT, TORCH_PIN, TorchMissing, have, require_torch, run_if_available
+from optkit.pipeline import quad_corners, warp_quad
+
 __all__ = [
     "TORCH_PIN", "INSTALL_HINT", "TorchMissing", "have", "require_torch", "run_if_available",
-    "run_cell_code",
-    "load_ipython_extension", "act_loop", "act_torch", "act_numpy", "time_once", "CompileResult",
+    "act_loop", "act_torch", "time_once", "CompileResult",
     "try_compile", "CROP_SIZE", "crop_one", "crop_gray_batch", "normalise_one", "normalise_batch",
     "word_length_labels", "PerSampleCrops", "BatchCrops", "tiny_cnn", "make_loader", "LoopTimes",
-    "train_epochs", "fastest", "code_lines", "profile_steps", "CSV_NUMERIC", "parse_csv_module",
-    "parse_loadtxt", "parse_pandas", "parse_pyarrow", "assert_same_parsed",
+    "train_epochs", "fastest", "code_lines", "profile_steps",
 ]
-
-TORCH_PIN = "torch==2.13.0"
-INSTALL_HINT = (f"install the CPU build with  pip install {TORCH_PIN} --index-url https://download.pytorch.org/whl/cpu  "
-                "(PyPI's Linux torch is the CUDA build, GBs more; or, from the repository root:  make setup  without TORCH=0)")
-
-
-class TorchMissing(ImportError):
-    """torch is not installed; the message says how to install it."""
-
-
-# --------------------------------------------------------------------------- optional torch
-
-def have(module: str) -> bool:
-    """True when ``module`` can be imported (a failed import counts as missing)."""
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        return False
-    return True
-
-
-def require_torch():
-    """The torch module, or :class:`TorchMissing` with the install command."""
-    try:
-        import torch
-    except ImportError as exc:
-        raise TorchMissing(f"this needs PyTorch, which is not installed: {INSTALL_HINT}") from exc
-    return torch
-
-
-_ANNOUNCED: set = set()
-
-
-def run_if_available(modules, run: Callable, *, out: Callable = print):
-    """Call ``run()`` when every module in ``modules`` imports; otherwise skip it with a message.
-
-    The first skip for a module prints the full explanation (how to install it); later
-    skips print one short line, so a notebook without torch shows one clear message and
-    Run All carries on. Returns ``run()``'s value, or None when skipped.
-    """
-    if isinstance(modules, str):
-        modules = modules.replace(",", " ").split()
-    modules = list(modules)
-    if not modules:
-        raise ValueError("name at least one module, e.g. %%requires torch")
-    missing = [m for m in modules if not have(m)]
-    if not missing:
-        return run()
-    new = [m for m in missing if m not in _ANNOUNCED]
-    if new:
-        hints = []
-        for m in new:
-            hint = INSTALL_HINT if m == "torch" else f"install it with  pip install {m}"
-            hints.append(f"{m} is not installed: {hint}")
-        out("Skipped: " + "; ".join(hints) + ". Cells that need it are skipped; "
-            "the rest of the notebook runs. Restart the kernel after installing.")
-        _ANNOUNCED.update(new)
-    else:
-        out(f"Skipped (needs {', '.join(missing)}; see the first skipped cell above).")
-    return None
-
-
-def run_cell_code(ip, cell: str):
-    """Run a cell's code in the notebook namespace like a normal cell: IPython syntax
-    (``%magics``) allowed, exceptions propagate with their traceback, and the value of a
-    final expression is returned (None when the cell ends with ``;``)."""
-    import ast
-
-    src = ip.transform_cell(cell)
-    tree = ast.parse(src)
-    last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
-    exec(compile(tree, "<cell>", "exec"), ip.user_ns)
-    if last is None:
-        return None
-    value = eval(compile(last, "<cell>", "eval"), ip.user_ns)
-    return None if cell.rstrip().endswith(";") else value
-
-
-def load_ipython_extension(ip):
-    """``%load_ext optkit.frameworks`` registers the ``%%requires MODULE [MODULE ...]`` cell
-    magic: the cell runs normally when the modules import, and is skipped with a message
-    otherwise (so Run All carries on without torch)."""
-
-    def requires(line, cell):
-        return run_if_available(line, lambda: run_cell_code(ip, cell))
-
-    ip.register_magic_function(requires, magic_kind="cell", magic_name="requires")
-
 
 # --------------------------------------------------------------------------- custom element-wise op
 # A "capped squareplus" activation: 0.5 * (x + sqrt(x*x + b)), capped at `cap`. Smooth like
@@ -151,18 +60,12 @@ def act_torch(x, b: float = 4.0, cap: float = 6.0):
     return torch.clamp(0.5 * (x + torch.sqrt(x * x + b)), max=cap)
 
 
-def act_numpy(x, b: float = 4.0, cap: float = 6.0):
-    """The same op in NumPy (for machines without torch)."""
-    x = np.asarray(x)
-    return np.minimum(0.5 * (x + np.sqrt(x * x + x.dtype.type(b))), x.dtype.type(cap))
-
-
 def time_once(fn, *args, **kwargs):
     """(result, seconds) of one call: for slow variants that are timed once, not repeated
     (a pure-Python loop over every element takes seconds where the vectorised version takes
     microseconds). Timed by :func:`optkit.bench.time_once`, the course's one-shot timer;
     a ratio against it is rough (one call has no median and no spread)."""
-    from . import bench
+    from optkit import bench
 
     out, t = bench.time_once(fn, *args, **kwargs)
     return out, t.median_s
@@ -204,11 +107,6 @@ def try_compile(fn, *example, **compile_kwargs) -> CompileResult:
 CROP_SIZE = (64, 32)      # (width, height) of one word crop fed to the CNN
 
 
-def _dst(size):
-    w, h = size
-    return np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
-
-
 def _check_crop_args(image, quads, size):
     if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("image must be an (H, W, 3) uint8 BGR array")
@@ -223,8 +121,7 @@ def _check_crop_args(image, quads, size):
 
 def crop_one(image, quad, size=CROP_SIZE):
     """One upright BGR crop (h, w, 3) uint8 of a quad (TL, TR, BR, BL), by a perspective warp."""
-    M = cv2.getPerspectiveTransform(np.asarray(quad, np.float32), _dst(size))
-    return cv2.warpPerspective(image, M, tuple(int(v) for v in size), flags=cv2.INTER_LINEAR)
+    return warp_quad(image, quad, int(size[0]), int(size[1]), border=cv2.BORDER_CONSTANT)
 
 
 def crop_gray_batch(image, quads, size=CROP_SIZE, out=None):
@@ -234,10 +131,9 @@ def crop_gray_batch(image, quads, size=CROP_SIZE, out=None):
     w, h = int(size[0]), int(size[1])
     n = len(q)
     buf = np.empty((n, h, w, 3), np.uint8)
-    dst = _dst((w, h))
+    dst = quad_corners(w, h)
     for i in range(n):
-        M = cv2.getPerspectiveTransform(q[i], dst)
-        cv2.warpPerspective(image, M, (w, h), dst=buf[i], flags=cv2.INTER_LINEAR)
+        warp_quad(image, q[i], w, h, out=buf[i], corners=dst, border=cv2.BORDER_CONSTANT)
     if n == 0:
         return np.empty((0, h, w), np.uint8)
     gray = cv2.cvtColor(buf.reshape(n * h, w, 3), cv2.COLOR_BGR2GRAY).reshape(n, h, w)
@@ -496,7 +392,7 @@ def train_epochs(loader, model, *, epochs: int = 2, lr: float = 0.05, warmup_epo
     data_s = model_s = 0.0
     steps = samples = 0
     losses = []
-    from .bench import machine_busy_s     # the machine-wide reader every timing shares
+    from optkit.machine import machine_busy_s     # the machine-wide reader every timing shares
 
     kids0, busy0 = _children_cpu(), machine_busy_s()
     cpu0 = time.process_time()
@@ -588,7 +484,7 @@ def profile_table(prof, sort_by: str = "cpu_time_total", row_limit: int = 10,
         raise ValueError(f"sort_by must be 'cpu_time_total' or 'self_cpu_time_total', got {sort_by!r}")
     if int(row_limit) < 1 or int(name_width) < 8:
         raise ValueError("row_limit must be >= 1 and name_width >= 8")
-    from .bench import format_time
+    from optkit.fmt import format_time
 
     events = list(prof.key_averages())
     total = sum(ev.self_cpu_time_total for ev in events) or 1.0     # microseconds
@@ -653,122 +549,4 @@ def code_lines(source, start: str | None = None, end: str | None = None) -> int:
             s = s[2:].split("*/", 1)[1].strip()
         if s and not s.startswith(("#", "//")):
             n += 1
-    return n
-
-
-# --------------------------------------------------------------------------- CSV parsing
-#: numeric columns of optkit.data.make_csv, and their dtypes once parsed
-CSV_NUMERIC = ["doc_id", "box_id", "x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3", "score"]
-_INT_COLS = ("doc_id", "box_id")
-
-
-def _check_path(path):
-    p = os.fspath(path)
-    if not os.path.isfile(p):
-        raise FileNotFoundError(f"no CSV file at {p}")
-    return p
-
-
-def _finish(cols: dict) -> dict:
-    """Numeric columns as NumPy arrays (int64 / float64). The text column stays in the
-    library's own form (a pandas string array, an Arrow array): converting a million
-    strings into Python objects is a cost of its own, paid only when the values are compared."""
-    out = {}
-    for name in CSV_NUMERIC:
-        a = np.asarray(cols[name])
-        out[name] = a.astype(np.int64, copy=False) if name in _INT_COLS else a.astype(np.float64, copy=False)
-    if "text" in cols:
-        t = cols["text"]
-        out["text"] = np.array(t, dtype=object) if isinstance(t, list) else t
-    return out
-
-
-def _values(col) -> np.ndarray:
-    """Any column form (NumPy, pandas array, Arrow array) as a NumPy array."""
-    if isinstance(col, np.ndarray):
-        return col
-    if hasattr(col, "to_numpy"):
-        try:
-            return np.asarray(col.to_numpy(zero_copy_only=False))     # Arrow
-        except TypeError:
-            return np.asarray(col.to_numpy())                          # pandas
-    return np.asarray(col)
-
-
-def parse_csv_module(path) -> dict:
-    """Hand-written: the csv module, one Python row at a time, converted to numbers, then
-    packed into arrays. Returns {column: ndarray} (ints int64, floats float64, text object)."""
-    import csv
-
-    p = _check_path(path)
-    with open(p, newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        if header[:len(CSV_NUMERIC)] != CSV_NUMERIC:
-            raise ValueError(f"unexpected header {header}")
-        cols = {name: [] for name in header}
-        appends = [cols[name].append for name in header]
-        convs = [int if name in _INT_COLS else float if name != "text" else str for name in header]
-        for row in reader:
-            for app, conv, v in zip(appends, convs, row):
-                app(conv(v))
-    return _finish(cols)
-
-
-def parse_loadtxt(path) -> dict:
-    """numpy.loadtxt on the numeric columns (it cannot hold the text column in a float array)."""
-    p = _check_path(path)
-    a = np.loadtxt(p, delimiter=",", skiprows=1, usecols=range(len(CSV_NUMERIC)), dtype=np.float64)
-    a = np.atleast_2d(a)
-    return _finish({name: a[:, j] for j, name in enumerate(CSV_NUMERIC)})
-
-
-def parse_pandas(path) -> dict:
-    """pandas.read_csv with its C parser."""
-    import pandas as pd
-
-    p = _check_path(path)
-    # na_filter=False: a word such as "nan" or "null" stays text (pandas would make it NaN)
-    df = pd.read_csv(p, engine="c", na_filter=False)
-    cols = {name: df[name].to_numpy() for name in CSV_NUMERIC}
-    cols["text"] = df["text"].array
-    return _finish(cols)
-
-
-def parse_pyarrow(path, use_threads: bool = True, text: bool = True) -> dict:
-    """pyarrow.csv.read_csv (multi-threaded C++ parser); numeric columns to NumPy, the text
-    column stays an Arrow string array. The reader returns every column in chunks (one per block
-    parsed), so ``to_numpy()`` concatenates them into a new array: one copy. (A zero-copy view
-    exists only for a single chunk of a primitive type without nulls.)"""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    p = _check_path(path)
-    table = pacsv.read_csv(p, read_options=pacsv.ReadOptions(use_threads=use_threads),
-                           convert_options=pacsv.ConvertOptions(
-                               column_types={n: pa.int64() if n in _INT_COLS else pa.float64()
-                                             for n in CSV_NUMERIC}))
-    cols = {name: table.column(name).to_numpy() for name in CSV_NUMERIC}
-    if text:
-        cols["text"] = table.column("text")
-    return _finish(cols)
-
-
-def assert_same_parsed(ref: dict, other: dict, columns=None) -> int:
-    """Raise AssertionError unless every shared column is exactly equal (numbers and text,
-    whatever form the text column has); returns the number of values compared."""
-    columns = columns or [c for c in ref if c in other]
-    if not columns:
-        raise AssertionError("no column in common")
-    n = 0
-    for c in columns:
-        a, b = _values(ref[c]), _values(other[c])
-        if c == "text":
-            a, b = a.astype(object), b.astype(object)
-        if a.shape != b.shape:
-            raise AssertionError(f"column {c!r}: shape {b.shape} != {a.shape}")
-        if not np.array_equal(a, b):
-            bad = int(np.flatnonzero(a != b)[0])
-            raise AssertionError(f"column {c!r} differs first at row {bad}: {b[bad]!r} != {a[bad]!r}")
-        n += a.size
     return n

@@ -1,4 +1,4 @@
-"""optkit.scale: the unit of work, chunking, and every runner returning the serial results."""
+"""optkit.lessons.scale_out: the unit of work, chunking, and every runner returning the serial results."""
 import logging
 import time
 
@@ -6,7 +6,8 @@ import numpy as np
 import psutil
 import pytest
 
-from optkit import data, scale
+from optkit import data
+from optkit.lessons import scale_out as scale
 
 SEEDS = [3, 1, 4, 1, 5, 9]
 

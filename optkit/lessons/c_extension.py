@@ -29,7 +29,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +36,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from optkit.machine import importable
+from optkit.pipeline import quad_corners, warp_quad
 
 __all__ = ["C_SOURCES", "c_source", "show_source", "dst_corners", "crops_loop", "crops_pool",
            "crops_pool_per_box", "crops_native", "perspective_maps", "crops_torch", "crops_kornia",
@@ -47,7 +49,7 @@ WORKLOAD = {"width": 2000, "height": 2000, "n_boxes": 300, "seed": 0, "size": (3
 
 
 # The C extension's sources (one module, optkit.native, built from every .c file here).
-C_SOURCES = Path(__file__).with_name("csrc")
+C_SOURCES = Path(__file__).resolve().parent.parent / "csrc"      # optkit/csrc
 
 
 def c_source(name: str) -> str:
@@ -71,7 +73,7 @@ def show_source(code: str, language: str = "c", title: str | None = None):
 def dst_corners(size) -> np.ndarray:
     """Destination corners TL, TR, BR, BL of an h x w crop, as cv2.getPerspectiveTransform wants."""
     h, w = size
-    return np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
+    return quad_corners(w, h)
 
 
 @contextlib.contextmanager
@@ -107,9 +109,7 @@ def _warp_range(image, quads, size, out, start, stop):
     h, w = size
     dst = dst_corners(size)
     for i in range(start, stop):
-        M = cv2.getPerspectiveTransform(np.asarray(quads[i], dtype=np.float32), dst)
-        out[i] = cv2.warpPerspective(image, M, (w, h), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT).reshape(out.shape[1:])
+        out[i] = warp_quad(image, quads[i], w, h, corners=dst, border=cv2.BORDER_CONSTANT).reshape(out.shape[1:])
 
 
 def _empty(image, quads, size):
@@ -118,14 +118,13 @@ def _empty(image, quads, size):
 
 
 def crops_loop(image, quads, size):
-    """The baseline: a Python for-loop, one getPerspectiveTransform + warpPerspective per box."""
+    """The baseline: a Python for-loop, one getPerspectiveTransform + warpPerspective per box
+    (optkit.pipeline.warp_quad, the course's one perspective crop)."""
     out = _empty(image, quads, size)
     h, w = size
     dst = dst_corners(size)
     for i, quad in enumerate(quads):
-        M = cv2.getPerspectiveTransform(np.asarray(quad, dtype=np.float32), dst)
-        out[i] = cv2.warpPerspective(image, M, (w, h), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT).reshape(out.shape[1:])
+        out[i] = warp_quad(image, quad, w, h, corners=dst, border=cv2.BORDER_CONSTANT).reshape(out.shape[1:])
     return out
 
 
@@ -283,15 +282,6 @@ def _loadavg():
         return None
 
 
-def _importable(name) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # pragma: no cover - broken installs
-        return False
-
-
 def peers(image, quads, size, threads=2, pool=None) -> dict:
     """Every peer of the crop benchmark: {label: (fn, setting, why_skipped)}.
 
@@ -310,7 +300,7 @@ def peers(image, quads, size, threads=2, pool=None) -> dict:
     }
     for name, fn, mod in (("torch grid_sample", crops_torch, "torch"),
                           ("kornia warp_perspective", crops_kornia, "kornia")):
-        why = None if _importable(mod) else f"{mod} is not installed"
+        why = None if importable(mod) else f"{mod} is not installed"
         for n in (1, k):
             out[f"{name}, {n} thread{'s' if n > 1 else ''}"] = (
                 (lambda fn=fn: fn(image, quads, size)) if why is None else None,
@@ -433,7 +423,7 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
 
 def bench_main(argv=None) -> int:
     """`optkit bench crops [--json] [--repeat N] [--threads K]`."""
-    from .cliargs import int_in, positive_int
+    from optkit.cliargs import int_in, positive_int
 
     ap = argparse.ArgumentParser(prog="optkit bench crops",
                                  description="perspective crops: cv2 loop, OpenCV threads, thread pool, torch, kornia, optkit.native")

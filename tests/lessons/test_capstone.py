@@ -10,11 +10,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from optkit import capstone
-from optkit.capstone import (MEAN_RGB, STD_RGB, ResultFileError, augment_python, leaderboard,
-                             leaderboard_main, load_result, make_params, save_result)
+from optkit.lessons import capstone
+from optkit.lessons import capstone_leaderboard
+from optkit.lessons.capstone import MEAN_RGB, STD_RGB, ResultFileError, augment_python, make_params, save_result
+from optkit.lessons.capstone_leaderboard import leaderboard, leaderboard_main, load_result
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "08_capstone.ipynb"
 
 
@@ -224,7 +225,7 @@ def test_the_leaderboard_ranks_the_end_to_end_measurement(tmp_path):
     assert rec["speedup"] == pytest.approx(300.0) and rec["speedup_source"] == "end to end"
     assert rec["check_speedup"] == 205.0
     assert rec["end_to_end"]["variant"] == "augment_fast" and rec["end_to_end"]["repeats"] == 5
-    assert capstone.leaderboard([tmp_path]).rows[0]["speedup"] == pytest.approx(300.0)
+    assert capstone_leaderboard.leaderboard([tmp_path]).rows[0]["speedup"] == pytest.approx(300.0)
     # without a measurement, or for a wrong answer, the check's figure (or none) stays
     assert capstone.result_record(_verdict(speedup=205.0), "G")["speedup_source"] == "check"
     wrong = capstone.result_record(_verdict("wrong", None), "G", measurement=cmp)

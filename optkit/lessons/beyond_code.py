@@ -8,13 +8,14 @@
     stream()                         copy / scale / add / triad bandwidth with NumPy (GB/s)
     alloc_vs_out()                   fresh allocations (page faults) vs reused ``out=`` buffers
     kernel_bandwidth(fn, args, nbytes)  achieved GB/s of any memory-bound kernel
-    bandwidth_chart(gbs, roof)       achieved GB/s as bars, the measured roof as a line (a Figure)
     async_timing_demo()              timing work that has not finished (the CPU side of CUDA's rule)
-    gpu_demo()                       the GPU cells, standalone: ``python -m optkit.system gpu-demo``
+
+The GPU cells' helpers are in ``optkit.lessons.beyond_code_gpu`` (this lesson's annex); run them
+standalone with ``python -m optkit.lessons.beyond_code gpu-demo``.
 
 Heavy libraries (NumPy, torch) are imported inside the functions, so ``gpu-demo`` runs where only
 the standard library and torch are installed. Children are started with the same interpreter
-(``python -m optkit.system worker|probe ...``) and report JSON on stdout.
+(``python -m optkit.lessons.beyond_code worker|probe ...``) and report JSON on stdout.
 """
 from __future__ import annotations
 
@@ -24,87 +25,29 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from .i18n import tr
+from optkit.machine import (THREAD_ENV_VARS, cgroup_files, cpu_facts, env_without_thread_settings, gpu_available,
+                            torch_module, usable_cpus)
 
 __all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
            "oversubscription_experiment", "threads_per_worker", "import_steps", "stream", "alloc_vs_out",
-           "kernel_bandwidth", "kernel_bandwidths", "bandwidth_chart", "normalize_fresh", "normalize_into", "async_timing_demo",
-           "gpu_available", "gpu_state", "torch_creation_demo", "torch_sync_demo",
-           "torch_benchmark_demo", "gpu_demo", "THREAD_ENV_VARS"]
+           "kernel_bandwidth", "kernel_bandwidths", "normalize_fresh", "normalize_into", "async_timing_demo",
+           "gpu_available", "torch_module"]
 
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
-                   "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 GB = 1e9
-
-
-def _usable_cpus() -> int:
-    try:
-        from optkit.doctor import usable_cpus
-        return usable_cpus()
-    except Exception:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 # ----------------------------------------------------------------------------- CPUs
 def cpu_view() -> dict:
     """How many CPUs: os.cpu_count(), the affinity mask, the cgroup quota, loky, and the usable count."""
-    from optkit import doctor
-
-    c = doctor._cpus("/sys/fs/cgroup", "/proc/self/cgroup")
+    c = cpu_facts("/sys/fs/cgroup", "/proc/self/cgroup")
     return {"os.cpu_count()": c["os_cpu_count"], "affinity": c["affinity"],
             "cgroup quota (CPUs)": c["cgroup_quota_cpus"] if c["cgroup_quota_cpus"] is not None else "no limit",
             "cgroup raw": c["cgroup_quota_raw"], "loky cpu_count()": c["loky_cpu_count"], "usable": c["usable"]}
 
 
-def cgroup_files(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgroup") -> dict:
-    """{path: text} of the files that hold this process's CPU and memory limits (v1 and v2).
-
-    Files that do not exist are left out; a file that cannot be read maps to "unknown: <reason>".
-    """
-    from optkit import doctor
-
-    root = Path(cgroup_root)
-    out = {}
-    text, err = doctor._read_text(Path(proc_self_cgroup))
-    out[str(proc_self_cgroup)] = text if text is not None else doctor.unknown(err)
-    if not root.is_dir():
-        out[str(root)] = doctor.unknown(f"no cgroup file system at {root}")
-        return out
-    membership = doctor._parse_proc_cgroup(text or "")
-    names_v2 = ("cpu.max", "cpu.weight", "cpuset.cpus.effective", "memory.max", "memory.current")
-    for d in doctor._ancestors(root, membership["v2"] or "/")[:1] + [root]:
-        for n in names_v2:
-            f = d / n
-            if f.exists():
-                t, e = doctor._read_text(f)
-                out[str(f)] = t if t is not None else doctor.unknown(e)
-    v1 = {"cpu": ("cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.shares"),
-          "cpuset": ("cpuset.cpus", "cpuset.effective_cpus"),
-          "memory": ("memory.limit_in_bytes", "memory.usage_in_bytes")}
-    for ctrl, names in v1.items():
-        for d in doctor._v1_dirs(root, ctrl, membership)[:1]:
-            for n in names:
-                f = d / n
-                if f.exists():
-                    t, e = doctor._read_text(f)
-                    out[str(f)] = t if t is not None else doctor.unknown(e)
-    return out
-
-
-def _clean_env(threads=None, extra=None) -> dict:
-    """The parent's environment without thread settings, then `threads` for every pool if given."""
-    env = {k: v for k, v in os.environ.items() if k not in THREAD_ENV_VARS}
-    if threads is not None:
-        for k in THREAD_ENV_VARS:
-            env[k] = str(int(threads))
-    env.update(extra or {})
-    return env
-
-
 def _run_child(args, env=None, timeout=120.0) -> dict:
-    cmd = [sys.executable, "-m", "optkit.system", *map(str, args)]
+    cmd = [sys.executable, "-m", "optkit.lessons.beyond_code", *map(str, args)]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if p.returncode != 0:
         raise RuntimeError(f"child {' '.join(cmd[2:])} failed ({p.returncode}): {p.stderr.strip()[-400:]}")
@@ -129,7 +72,7 @@ def child_view(affinity=None, threads=None, n=384, repeat=20, libs=("numpy", "cv
     args = ["probe", "--n", n, "--repeat", repeat, "--libs", ",".join(libs)]
     if affinity is not None:
         args += ["--affinity", ",".join(map(str, affinity))]
-    return _run_child(args, env=_clean_env(threads), timeout=timeout)
+    return _run_child(args, env=env_without_thread_settings(threads), timeout=timeout)
 
 
 def _probe_main(args) -> dict:
@@ -181,16 +124,16 @@ def _probe_main(args) -> dict:
 def env_before_vs_after(var="OPENBLAS_NUM_THREADS", value=1, libs=("numpy",)) -> dict:
     """Two children: one gets `var=value` in its environment at start, the other sets
     os.environ[var] after NumPy has started its pool. Returns both pool views."""
-    before = _run_child(["probe", "--n", 0, "--libs", ",".join(libs)], env=_clean_env(extra={var: str(value)}))
+    before = _run_child(["probe", "--n", 0, "--libs", ",".join(libs)], env=env_without_thread_settings(extra={var: str(value)}))
     after = _run_child(["probe", "--n", 0, "--libs", ",".join(libs), "--set-after", f"{var}={value}"],
-                       env=_clean_env())
+                       env=env_without_thread_settings())
     return {"set before start": before, "set after start": after}
 
 
 def import_steps(modules=("numpy", "cv2", "optkit.native", "numba", "torch"), timeout=120.0) -> list:
     """In a fresh child: import `modules` one by one and list the pools threadpoolctl sees after
     each step. Modules that are not installed are skipped. Returns [(step, [pool dicts])]."""
-    res = _run_child(["imports", "--modules", ",".join(modules)], env=_clean_env(), timeout=timeout)
+    res = _run_child(["imports", "--modules", ",".join(modules)], env=env_without_thread_settings(), timeout=timeout)
     return [(step, pools) for step, pools in res["steps"]]
 
 
@@ -217,7 +160,7 @@ def threads_per_worker(workers: int, cpus: int | None = None) -> int:
     """Threads each worker process may use so that workers x threads <= usable CPUs (at least 1)."""
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers must be a positive int, got {workers!r}")
-    cpus = _usable_cpus() if cpus is None else cpus
+    cpus = usable_cpus() if cpus is None else cpus
     if not isinstance(cpus, int) or cpus < 1:
         raise ValueError(f"cpus must be a positive int, got {cpus!r}")
     return max(1, cpus // workers)
@@ -245,8 +188,8 @@ def oversubscription(workers=2, threads=None, kind="blas", n=256, tasks=200, max
         raise ValueError(f"workers must be a positive int, got {workers!r}")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be None (library default) or a positive int, got {threads!r}")
-    env = _clean_env(threads)
-    cmd = [sys.executable, "-m", "optkit.system", "worker", "--kind", kind, "--n", str(n),
+    env = env_without_thread_settings(threads)
+    cmd = [sys.executable, "-m", "optkit.lessons.beyond_code", "worker", "--kind", kind, "--n", str(n),
            "--tasks", str(tasks), "--max-seconds", str(max_seconds)]
     procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env=env) for _ in range(workers)]
@@ -355,7 +298,7 @@ def _timed_rounds(funcs: dict, repeat) -> dict:
     (the course's one timing path): one warm-up call each (page faults of first touch,
     thread start-up), then ``repeat`` interleaved rounds, so a burst of load elsewhere hits
     every kernel alike. Bandwidths are computed from the median; the best is kept beside it."""
-    from . import bench
+    from optkit import bench
 
     return bench.measure(funcs, repeat=max(1, int(repeat)), min_time=0.005, min_repeats=1)
 
@@ -534,53 +477,6 @@ def kernel_bandwidths(kernels: dict, nbytes, repeat=10) -> dict:
     return {k: dict(_rates(t, nbytes), nbytes=nbytes) for k, t in _timed_rounds(runs, repeat).items()}
 
 
-def bandwidth_chart(gbs: dict, roof: float, roof_label="measured roof", title=None):
-    """Achieved bandwidth as horizontal bars in GB/s, with the measured roof as a dashed line.
-
-    ``gbs``: {label: GB/s} in the order to draw; ``roof``: the roof in GB/s (e.g. the best STREAM
-    kernel). Each bar is labelled with its GB/s and its share of the roof. Returns a Figure that
-    Jupyter renders once (optkit.plot's figure class)."""
-    import math
-
-    from optkit.plot import FIGSIZE, _new_figure, _title, _wrap
-
-    if not gbs:
-        raise ValueError("bandwidth_chart needs at least one {label: GB/s}")
-    vals = {str(k): float(v) for k, v in gbs.items()}
-    bad = [k for k, v in vals.items() if not (math.isfinite(v) and v > 0)]
-    if bad:
-        raise ValueError(f"bandwidths must be positive and finite: {bad}")
-    roof = float(roof)
-    if not (math.isfinite(roof) and roof > 0):
-        raise ValueError(f"roof must be a positive number of GB/s, got {roof!r}")
-    labels = list(vals)
-    fig = _new_figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.3 + 0.42 * len(labels)))))
-    ax = fig.add_subplot()
-    y = list(range(len(labels)))
-    bars = ax.barh(y, [vals[k] for k in labels], color="#1f77b4", edgecolor="black", linewidth=0.6,
-                   height=0.62)
-    for b, k in zip(bars, labels):
-        b.set_gid(f"bar:{k}")
-    ax.set_yticks(y, [_wrap(k, 30) for k in labels])
-    ax.invert_yaxis()
-    top = max(max(vals.values()), roof)
-    ax.axvline(roof, color="black", linestyle="--", linewidth=1.2, gid="roof")
-    ax.set_ylim(len(labels) - 0.5, -1.2)             # room above the first bar for the roof's label
-    ax.text(roof, -0.85, f"{tr(roof_label)}: {roof:.1f} GB/s", ha="center", va="center", fontsize=9,
-            bbox=dict(facecolor="white", edgecolor="none", pad=1.5))
-    for yi, k in zip(y, labels):
-        ax.text(vals[k] + top * 0.012, yi, tr("{gbs} GB/s  ({share} of the roof)", gbs=f"{vals[k]:.1f}",
-                                              share=f"{vals[k] / roof:.0%}"),
-                va="center", ha="left", fontsize=9, zorder=3,
-                bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.0))
-    ax.set_xlim(0, top * 1.45)
-    ax.set_xlabel(tr("achieved bandwidth, useful bytes only [GB/s] (higher is better)"))
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_axisbelow(True)
-    _title(fig, ax, tr(title) if title else tr("Achieved memory bandwidth against the measured roof"))
-    return fig
-
-
 def normalize_fresh(img, mean=127.5, std=64.0):
     """A memory-bound preprocessing step as a beginner writes it (uint8 image -> float32, minus
     the mean, divided by the std): a fresh float32 array on every call, and three passes over it.
@@ -637,162 +533,11 @@ def async_timing_demo(n=512, k=20) -> dict:
     return {"launch_only_s": launch, "until_result_s": finished, "finished_when_launch_timer_stopped": done_at_launch}
 
 
-# ----------------------------------------------------------------------------- GPU
-def _torch():
-    import importlib.util
-    if "torch" in sys.modules or importlib.util.find_spec("torch") is not None:
-        import torch
-        return torch
-    return None
-
-
-def gpu_available() -> bool:
-    """True when torch is installed and sees a CUDA device (torch is not imported otherwise)."""
-    try:
-        t = _torch()
-        return bool(t is not None and t.cuda.is_available())
-    except Exception:
-        return False
-
-
-def gpu_state(nvidia_smi="nvidia-smi") -> dict:
-    """Persistence mode and performance state from nvidia-smi (the doctor's query); "no GPU" without it."""
-    from optkit.doctor import query_gpus
-    return query_gpus(nvidia_smi)
-
-
-def _sync(torch, device):
-    if str(device).startswith("cuda"):
-        torch.cuda.synchronize()
-
-
-def torch_creation_demo(device=None, n=4096, repeat=20) -> dict:
-    """Create an n x n float32 tensor directly on `device` vs on the CPU then .to(device).
-
-    Synchronises before reading every clock; median times through optkit.bench. device=None: "cuda" when available, else "cpu"
-    (on the CPU both paths are the same kind of work; the copy is what a GPU adds)."""
-    torch = _torch()
-    if torch is None:
-        raise RuntimeError("torch is not installed")
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    g = torch.Generator(device=device).manual_seed(0) if device != "cpu" else None
-
-    def on_device():
-        return torch.empty(n, n, device=device).normal_(generator=g) if g is not None else \
-            torch.randn(n, n, device=device)
-
-    def cpu_then_copy():
-        return torch.randn(n, n).to(device)
-
-    def synced(f):
-        def run():
-            f()
-            _sync(torch, device)        # the clock is read only after the device finished
-        return run
-
-    out = {"device": str(device), "n": n}
-    funcs = {"created on device": synced(on_device), "created on CPU, then copied": synced(cpu_then_copy)}
-    for label, t in _timed_rounds(funcs, repeat).items():     # medians, interleaved rounds
-        out[label] = t.median_s
-    return out
-
-
-def torch_sync_demo(device=None, n=4096, k=10) -> dict:
-    """k matmuls on `device`: the clock read without synchronising (launch only) vs after
-    torch.cuda.synchronize(). On the CPU, torch runs synchronously and both agree."""
-    torch = _torch()
-    if torch is None:
-        raise RuntimeError("torch is not installed")
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    a = torch.randn(n, n, device=device)
-    (a @ a).sum().item()
-    _sync(torch, device)
-    t0 = time.perf_counter()
-    for _ in range(k):
-        r = a @ a
-    no_sync = time.perf_counter() - t0
-    _sync(torch, device)
-    with_sync = time.perf_counter() - t0
-    del r
-    return {"device": str(device), "n": n, "k": k, "without synchronize": no_sync, "with synchronize": with_sync}
-
-
-def torch_benchmark_demo(device=None, n=1024, min_run_time=0.5, num_threads=None) -> dict:
-    """torch.utils.benchmark.Timer on `a @ b` (it synchronises CUDA for you, warms up, and
-    reports a median and IQR). num_threads=None: torch's own setting (the Timer's default is 1)."""
-    torch = _torch()
-    if torch is None:
-        raise RuntimeError("torch is not installed")
-    from torch.utils import benchmark
-
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    a = torch.randn(n, n, device=device)
-    b = torch.randn(n, n, device=device)
-    num_threads = num_threads or torch.get_num_threads()
-    m = benchmark.Timer(stmt="a @ b", globals={"a": a, "b": b}, label="matmul", num_threads=num_threads,
-                        description=f"{n}x{n} on {device}").blocked_autorange(min_run_time=min_run_time)
-    return {"device": str(device), "n": n, "median_s": m.median, "iqr_s": m.iqr, "threads": num_threads,
-            "gflops": 2 * n**3 / m.median / 1e9, "runs": len(m.times),
-            "text": "\n".join(line for line in str(m).splitlines() if not line.startswith("<"))}
-
-
-def gpu_demo(print_fn=print, nvidia_smi="nvidia-smi") -> dict:
-    """Run the notebook's GPU cells standalone and print what they measure.
-
-    Runs for real on a CUDA device; without one it says so and runs the CPU equivalents."""
-    import shutil
-
-    res = {"nvidia_smi": shutil.which(nvidia_smi), "gpu_state": gpu_state(nvidia_smi)}
-    torch = _torch()
-    res["torch"] = getattr(torch, "__version__", None)
-    res["cuda"] = bool(torch is not None and torch.cuda.is_available())
-    print_fn(f"nvidia-smi: {res['nvidia_smi'] or 'not found'}; GPU: {res['gpu_state']['summary']}")
-    for g in res["gpu_state"].get("gpus", []):
-        print_fn(f"  GPU {g['index']}: {g['name']}, persistence {g['persistence_mode']}, {g['pstate']}, "
-                 f"SM clock {g['clocks.sm']}/{g['clocks.max.sm']} MHz")
-        if g["persistence_mode"].lower() not in ("enabled", "on"):
-            print_fn("  advice: persistence mode is off: sudo nvidia-smi -pm 1 (or run nvidia-persistenced)")
-    if torch is None:
-        print_fn("torch is not installed: nothing more to run")
-        return res
-    device = "cuda" if res["cuda"] else "cpu"
-    print_fn(f"torch {torch.__version__}, device {device}"
-             + (f" ({torch.cuda.get_device_name(0)})" if res["cuda"] else " (no CUDA device: CPU equivalents)"))
-    n = 4096 if res["cuda"] else 1024
-    res["creation"] = torch_creation_demo(device, n=n, repeat=10 if res["cuda"] else 3)
-    c = res["creation"]
-    print_fn(f"tensor creation ({n}x{n} float32): on device {c['created on device'] * 1e3:.3f} ms, "
-             f"CPU then copy {c['created on CPU, then copied'] * 1e3:.3f} ms, "
-             f"ratio {c['created on CPU, then copied'] / c['created on device']:.1f}")
-    res["sync"] = torch_sync_demo(device, n=n, k=10 if res["cuda"] else 3)
-    s = res["sync"]
-    print_fn(f"{s['k']} matmuls {n}x{n}: clock without synchronize {s['without synchronize'] * 1e3:.3f} ms, "
-             f"with synchronize {s['with synchronize'] * 1e3:.3f} ms")
-    if res["cuda"]:
-        # the state while the GPU is busy: P-state under load
-        a = torch.randn(n, n, device=device)
-        for _ in range(400):   # queue about a second of work, then look at the GPU while it runs
-            a @ a
-        res["gpu_state_under_load"] = gpu_state(nvidia_smi)
-        torch.cuda.synchronize()
-        for g in res["gpu_state_under_load"].get("gpus", []):
-            print_fn(f"  under load: GPU {g['index']} {g['pstate']}, SM clock {g['clocks.sm']} MHz, "
-                     f"utilisation {g['utilization.gpu']} %")
-            if g["pstate"] not in ("P0", "P2"):
-                print_fn(f"  advice: {g['pstate']} under load (expect P0, or P2 on GeForce cards): see the clocks "
-                         "event reasons in nvidia-smi -q -d PERFORMANCE (power cap, thermal slowdown)")
-    res["benchmark"] = torch_benchmark_demo(device, n=n if res["cuda"] else 512)
-    b = res["benchmark"]
-    print_fn(f"torch.utils.benchmark a @ b ({b['n']}x{b['n']} on {device}): median {b['median_s'] * 1e3:.3f} ms, "
-             f"IQR {b['iqr_s'] * 1e3:.3f} ms, {b['gflops']:.0f} GFLOP/s")
-    return res
-
-
 # ----------------------------------------------------------------------------- command line
 def main(argv=None) -> int:
     import argparse
 
-    ap = argparse.ArgumentParser(prog="python -m optkit.system")
+    ap = argparse.ArgumentParser(prog="python -m optkit.lessons.beyond_code")
     sub = ap.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("gpu-demo", help="run the GPU cells of notebook 05 and print the results")
     g.add_argument("--json", action="store_true")
@@ -811,6 +556,8 @@ def main(argv=None) -> int:
     im.add_argument("--modules", default="numpy")
     args = ap.parse_args(argv)
     if args.cmd == "gpu-demo":
+        from optkit.lessons.beyond_code_gpu import gpu_demo
+
         if args.json:
             res = gpu_demo(print_fn=lambda *a: None)
             res.get("benchmark", {}).pop("text", None)

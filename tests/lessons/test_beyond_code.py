@@ -1,4 +1,4 @@
-"""optkit.system: the measurement helpers behind notebook 05 (small sizes: these are quick)."""
+"""optkit.lessons.beyond_code: the measurement helpers behind notebook 05 (small sizes: these are quick)."""
 import json
 import os
 import subprocess
@@ -7,10 +7,12 @@ import sys
 import numpy as np
 import pytest
 
-from optkit import system
+from optkit import machine, plot
+from optkit.lessons import beyond_code as system
+from optkit.lessons import beyond_code_gpu as gpu
 
 ALLOWED = sorted(os.sched_getaffinity(0))
-HAS_TORCH = system._torch() is not None
+HAS_TORCH = system.torch_module() is not None
 
 
 # ---------------------------------------------------------------- CPUs
@@ -84,7 +86,7 @@ def test_threads_per_worker():
     assert system.threads_per_worker(1, cpus=8) == 8
     assert system.threads_per_worker(3, cpus=8) == 2
     assert system.threads_per_worker(16, cpus=8) == 1
-    assert system.threads_per_worker(2) == max(1, system._usable_cpus() // 2)
+    assert system.threads_per_worker(2) == max(1, machine.usable_cpus() // 2)
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises(ValueError):
             system.threads_per_worker(bad, cpus=4)
@@ -220,23 +222,23 @@ def test_async_timing_demo_launch_returns_before_the_work():
 
 
 def test_gpu_state_without_nvidia_smi():
-    g = system.gpu_state("/nonexistent/nvidia-smi")
+    g = gpu.gpu_state("/nonexistent/nvidia-smi")
     assert g["present"] is False and g["summary"] == "no GPU"
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch not installed")
 def test_torch_demos_on_cpu():
-    c = system.torch_creation_demo("cpu", n=64, repeat=2)
+    c = gpu.torch_creation_demo("cpu", n=64, repeat=2)
     assert c["created on device"] > 0 and c["created on CPU, then copied"] > 0
-    s = system.torch_sync_demo("cpu", n=64, k=2)
+    s = gpu.torch_sync_demo("cpu", n=64, k=2)
     assert 0 < s["without synchronize"] <= s["with synchronize"]
-    b = system.torch_benchmark_demo("cpu", n=64, min_run_time=0.05)
+    b = gpu.torch_benchmark_demo("cpu", n=64, min_run_time=0.05)
     assert b["median_s"] > 0 and b["runs"] >= 1 and "measurement" in b["text"]
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch not installed")
 def test_gpu_demo_cli_json():
-    p = subprocess.run([sys.executable, "-m", "optkit.system", "gpu-demo", "--json"],
+    p = subprocess.run([sys.executable, "-m", "optkit.lessons.beyond_code", "gpu-demo", "--json"],
                        capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout)
@@ -252,14 +254,14 @@ def test_gpu_demo_reports_fake_gpu_state_and_falls_back_to_cpu(tmp_path):
     smi.write_text('#!/bin/sh\necho "0, NVIDIA H100 80GB HBM3, 550.54.15, Disabled, P8, 81559, 1, 0, 345, 1980"\n')
     smi.chmod(0o755)
     lines = []
-    r = system.gpu_demo(print_fn=lines.append, nvidia_smi=str(smi))
+    r = gpu.gpu_demo(print_fn=lines.append, nvidia_smi=str(smi))
     text = "\n".join(lines)
     assert r["gpu_state"]["present"] and "persistence Disabled" in text and "nvidia-smi -pm 1" in text
     assert r["cuda"] is False and "CPU equivalents" in text and r["creation"]["device"] == "cpu"
 
 
 def test_bandwidth_chart_draws_bars_in_gbs_and_the_roof():
-    fig = system.bandwidth_chart({"stream, 1 thread": 12.0, "normalise, fresh": 3.0}, roof=15.0,
+    fig = plot.bandwidth_chart({"stream, 1 thread": 12.0, "normalise, fresh": 3.0}, roof=15.0,
                                  roof_label="roof (2 threads)")
     ax = fig.axes[0]
     bars = {p.get_gid(): p.get_width() for p in ax.patches if p.get_gid()}
@@ -274,8 +276,8 @@ def test_bandwidth_chart_draws_bars_in_gbs_and_the_roof():
     import matplotlib.pyplot as plt
     plt.close(fig)
     with pytest.raises(ValueError):
-        system.bandwidth_chart({}, roof=1.0)
+        plot.bandwidth_chart({}, roof=1.0)
     with pytest.raises(ValueError):
-        system.bandwidth_chart({"a": 0.0}, roof=1.0)
+        plot.bandwidth_chart({"a": 0.0}, roof=1.0)
     with pytest.raises(ValueError):
-        system.bandwidth_chart({"a": 1.0}, roof=float("nan"))
+        plot.bandwidth_chart({"a": 1.0}, roof=float("nan"))

@@ -1,0 +1,234 @@
+"""Lesson 02's room: the steps between each OCR stage's reference and its fastest version, as
+the notebook builds them (``optkit.pipeline`` holds the references, the fast versions and the
+pipeline itself)."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from optkit.context import context_line
+from optkit.data import default_document, make_document
+from optkit.pipeline import (FAST, HIGH_PCT, IOU_THRESHOLD, LOW_PCT, MEAN, REFERENCE, SCORE_THRESHOLD, STAGES, STD,
+                             THRESHOLD, assert_same_result, batch_fast, batch_reference, batch_tables, binarize_fast,
+                             binarize_reference, contrast_fast, contrast_reference, contrast_table, crop_fast,
+                             crop_pad_reference, ctc_fast, ctc_reference, grayscale_fast, grayscale_reference,
+                             nms_fast, nms_reference, order_fast, order_reference, run_fast, run_reference,
+                             simulate, stage_inputs)
+
+__all__ = ["grayscale_numpy", "grayscale_shift", "contrast_numpy", "contrast_lut", "contrast_take",
+           "binarize_numpy", "binarize_hexmask", "nms_numpy", "batch_float32", "batch_take", "VARIANTS", "bench_main"]
+
+
+def grayscale_numpy(image):
+    """Vectorised: the same formula on whole channels (NumPy's default int64)."""
+    img = image.astype(np.int64)
+    gray = (9798 * img[..., 2] + 19235 * img[..., 1] + 3735 * img[..., 0] + 16384) // 32768
+    return gray.astype(np.uint8)
+
+
+def grayscale_shift(image, out=None):
+    """Smaller dtype (uint32 is enough: 255 * 32768 + 16384 < 2**32, the rounding term included), in-place operations into
+    reused buffers, and a shift by 15 bits instead of a division by 32768 (= 0x8000)."""
+    h, w, _ = image.shape
+    acc = np.empty((h, w), np.uint32)
+    tmp = np.empty((h, w), np.uint32)
+    np.multiply(image[..., 2], np.uint32(9798), out=acc, dtype=np.uint32)
+    np.multiply(image[..., 1], np.uint32(19235), out=tmp, dtype=np.uint32)
+    acc += tmp
+    np.multiply(image[..., 0], np.uint32(3735), out=tmp, dtype=np.uint32)
+    acc += tmp
+    acc += 0x4000
+    acc >>= 15
+    if out is None:
+        out = np.empty((h, w), np.uint8)
+    np.copyto(out, acc, casting="unsafe")
+    return out
+
+
+def contrast_numpy(gray, low=LOW_PCT, high=HIGH_PCT):
+    """Vectorised: np.bincount for the histogram, whole-image integer arithmetic."""
+    hist = np.bincount(gray.ravel(), minlength=256)
+    cum = np.cumsum(hist)
+    n = gray.size
+    lo = int(np.searchsorted(cum, n * low // 100, side="right"))
+    hi = int(np.searchsorted(cum, n - n * (100 - high) // 100, side="left"))
+    if hi <= lo:
+        hi = lo + 1
+    v = gray.astype(np.int64)
+    out = ((v - lo) * 255 + (hi - lo) // 2) // (hi - lo)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def contrast_lut(gray, low=LOW_PCT, high=HIGH_PCT):
+    """Only 256 possible inputs: compute the 256 answers once, then look them up
+    (fancy indexing ``table[gray]``)."""
+    table = contrast_table(np.bincount(gray.ravel(), minlength=256), gray.size, low, high)
+    return table[gray]
+
+
+def contrast_take(gray, low=LOW_PCT, high=HIGH_PCT):
+    """The same lookup with ``np.take`` (a simpler code path than fancy indexing)."""
+    table = contrast_table(np.bincount(gray.ravel(), minlength=256), gray.size, low, high)
+    return np.take(table, gray)
+
+
+def binarize_numpy(norm, threshold=THRESHOLD):
+    """Vectorised with np.where (note: the 255/0 constants make an int64 temporary)."""
+    return np.where(norm < threshold, 255, 0).astype(np.uint8)
+
+
+def binarize_hexmask(norm):
+    """Bit trick for the threshold 0x80: a uint8 is below 128 exactly when its top bit
+    (0x80) is 0. Invert the bits, read them as int8 (top bit = sign) and shift right by 7:
+    the sign bit is copied into all 8 bits, giving 0xFF (ink) or 0x00 (paper)."""
+    inv = np.invert(norm).view(np.int8)
+    return np.right_shift(inv, 7).view(np.uint8)
+
+
+def nms_numpy(rects, scores, iou_threshold=IOU_THRESHOLD, score_threshold=SCORE_THRESHOLD):
+    """Vectorised over candidates: each kept box suppresses all the others at once."""
+    scores = np.asarray(scores, np.float64)
+    r = np.asarray(rects, np.int64)
+    x0, y0 = r[:, 0], r[:, 1]
+    x1, y1 = x0 + r[:, 2], y0 + r[:, 3]
+    area = r[:, 2] * r[:, 3]
+    order = np.argsort(-scores, kind="stable")
+    order = order[scores[order] > score_threshold]
+    keep = []
+    while order.size:
+        i = order[0]
+        keep.append(i)
+        rest = order[1:]
+        w = np.minimum(x1[i], x1[rest]) - np.maximum(x0[i], x0[rest])
+        h = np.minimum(y1[i], y1[rest]) - np.maximum(y0[i], y0[rest])
+        inter = np.maximum(w, 0) * np.maximum(h, 0)
+        union = area[i] + area[rest] - inter
+        iou = inter / np.maximum(union, 1)
+        order = rest[iou <= iou_threshold]
+    return np.array(keep, dtype=np.int64)
+
+
+def batch_float32(crops, mean=MEAN, std=STD, out=None):
+    """Whole batch at once in float32, in place, one transposed copy: faster, but float32
+    arithmetic rounds differently (equal to the reference within about 1e-6, not bit for bit)."""
+    k, h, w, c = crops.shape
+    if out is None:
+        out = np.empty((k, c, h, w), np.float32)
+    np.copyto(out, crops.transpose(0, 3, 1, 2), casting="unsafe")
+    scale = (1.0 / (255.0 * np.asarray(std))).astype(np.float32)[:, None, None]
+    offset = (-np.asarray(mean) / np.asarray(std)).astype(np.float32)[:, None, None]
+    out *= scale
+    out += offset
+    return out
+
+
+def batch_take(crops, mean=MEAN, std=STD, out=None):
+    """uint8 has only 256 values per channel: look up the float64 formula's 256 float32
+    results (exactly the reference's numbers) with np.take, straight into the NCHW buffer."""
+    tables = batch_tables(mean, std)
+    k, h, w, c = crops.shape
+    if out is None:
+        out = np.empty((k, c, h, w), np.float32)
+    for ch in range(c):
+        np.take(tables[ch], crops[..., ch], out=out[:, ch])
+    return out
+
+
+#: Every version of every stage, slowest first (what notebook 02 builds, step by step).
+VARIANTS = {
+    "grayscale": {"python loops": grayscale_reference, "numpy int64": grayscale_numpy,
+                  "uint32 + shift, in place": grayscale_shift, "cv2.cvtColor": grayscale_fast},
+    "contrast": {"python loops": contrast_reference, "numpy int64": contrast_numpy,
+                 "lookup table[gray]": contrast_lut, "np.take(table, gray)": contrast_take,
+                 "cv2.calcHist + cv2.LUT": contrast_fast},
+    "binarize": {"python loops": binarize_reference, "np.where": binarize_numpy,
+                 "hex mask 0x80": binarize_hexmask, "cv2.threshold": binarize_fast},
+    "nms": {"python loops": nms_reference, "numpy": nms_numpy, "cv2.dnn.NMSBoxes": nms_fast},
+    "order": {"python loops": order_reference, "numpy": order_fast},
+    "crop": {"python loops": crop_pad_reference, "preallocated buffer": crop_fast},
+    "batch": {"python loops, float64": batch_reference, "float32, in place": batch_float32,
+              "np.take lookup table": batch_take, "cv2.LUT lookup table": batch_fast},
+    "ctc": {"python loops": ctc_reference, "numpy argmax + masks": ctc_fast},
+}
+
+
+def bench_main(argv=None) -> int:
+    """``optkit bench pipeline [--json] [--width W --height H --boxes N --seed S] [--repeat R]``
+
+    Times every stage (reference vs NumPy/OpenCV, outputs checked equal first) and the whole
+    pipeline on the default document, and prints the table (or JSON with the ratios).
+    """
+    import argparse
+    import json
+
+    from optkit import bench
+    from optkit.cliargs import int_in, nonnegative_int, positive_int
+
+    p = argparse.ArgumentParser(prog="optkit bench pipeline",
+                                description="Pure-Python reference vs NumPy/OpenCV pipeline.")
+    p.add_argument("--json", action="store_true", help="print JSON only")
+    p.add_argument("--width", type=positive_int, default=1600)
+    p.add_argument("--height", type=positive_int, default=1200)
+    p.add_argument("--boxes", type=positive_int, default=300)
+    p.add_argument("--seed", type=nonnegative_int, default=0)
+    p.add_argument("--repeat", type=int_in(1, 1000), default=3, help="timed repeats per variant (default 3)")
+    p.add_argument("--stages", default=",".join(STAGES),
+                   help=f"comma-separated subset of {','.join(STAGES)} (default: all)")
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown or not stages:
+        p.print_usage(sys.stderr)
+        print(f"optkit bench pipeline: error: argument --stages: unknown stage(s) {unknown or args.stages!r}; "
+              f"choose from {','.join(STAGES)}", file=sys.stderr)
+        return 2
+    try:
+        doc = (default_document() if (args.width, args.height, args.boxes, args.seed) == (1600, 1200, 300, 0)
+               else make_document(args.width, args.height, args.boxes, args.seed))
+    except ValueError as exc:
+        p.print_usage(sys.stderr)
+        print(f"optkit bench pipeline: error: {exc}", file=sys.stderr)
+        return 2
+    scene = simulate(doc)
+    log = (lambda *a: None) if args.json else (lambda *a: print(*a, flush=True))
+    log(f"document {doc.size[0]}x{doc.size[1]}, {doc.n_boxes} words, "
+        f"{scene.n_candidates} NMS candidates")
+    inputs = stage_inputs(scene)
+    per_stage = {}
+    for name in stages:
+        log(f"  timing stage {name} ...")
+        c = bench.compare({"reference": REFERENCE[name], "fast": FAST[name]}, *inputs[name],
+                          repeat=args.repeat, min_time=0.05, rtol=0, atol=0)
+        per_stage[name] = c
+    log("  timing end to end ...")
+    e2e = bench.compare({"reference": run_reference, "fast": run_fast}, scene,
+                        check=lambda a, b: assert_same_result(a, b) or True,
+                        repeat=args.repeat, min_time=0.05)
+
+    def row(c):
+        ref, fast = c["reference"], c["fast"]
+        return {"reference_s": ref.median_s, "fast_s": fast.median_s,
+                "reference_iqr_s": ref.iqr_s, "fast_iqr_s": fast.iqr_s,
+                "ratio": c.speedup("fast"), "outputs_equal": True}
+
+    out = {
+        "document": {"width": doc.size[0], "height": doc.size[1], "boxes": doc.n_boxes,
+                     "seed": doc.seed, "candidates": scene.n_candidates},
+        "stages": {name: row(c) for name, c in per_stage.items()},
+        "end_to_end": row(e2e),
+        "context": e2e.context,
+    }
+    if args.json:
+        print(json.dumps(out, indent=1, default=str))
+        return 0
+    print(f"\n{'stage':<12}{'reference':>12}{'NumPy/OpenCV':>14}{'ratio':>10}")
+    for name, r in list(out["stages"].items()) + [("END TO END", out["end_to_end"])]:
+        print(f"{name:<12}{bench.format_time(r['reference_s']):>12}"
+              f"{bench.format_time(r['fast_s']):>14}{r['ratio']:>9.1f}x")
+    print("outputs checked equal before timing (median of "
+          f"{args.repeat} repeats; {context_line(e2e.context)})")
+    return 0

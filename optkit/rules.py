@@ -1,0 +1,314 @@
+"""What a learner's function may call and how a wrong answer is explained: forbidden names found
+in the code, the prange race rule, argument descriptions, hints for floats and lists."""
+from __future__ import annotations
+
+import copy
+
+from optkit import outputs as _outputs
+from optkit.i18n import tr
+
+__all__ = ["code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
+           "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
+           "float_hint", "list_hint", "same_int", "prange_race_rule", "result_type_check", "compile_failure"]
+
+
+def code_of(f):
+    """The Python code object behind a function, a Numba dispatcher or a partial; else None."""
+    seen = 0
+    while f is not None and seen < 5:
+        seen += 1
+        code = getattr(f, "__code__", None)
+        if code is not None:
+            return code
+        f = getattr(f, "py_func", None) or getattr(f, "__wrapped__", None) or getattr(f, "func", None)
+    return None
+
+
+def name_of(f) -> str:
+    mod = getattr(f, "__module__", None) or ""
+    name = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
+    if mod.startswith("optkit."):
+        return f"{mod.split('.', 1)[1]}.{name}"
+    return name
+
+
+def code_key(code):
+    """What identifies a function's code whatever its name, file or line (a clone made with
+    ``code.replace(co_firstlineno=...)`` has the same key): bytecode, constants, names."""
+    consts = tuple(code_key(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c))
+                   for c in code.co_consts)
+    return (code.co_code, consts, code.co_names)
+
+
+def forbidden_keys(forbidden: dict) -> dict:
+    keys = {}
+    for c, name in forbidden.items():
+        for sub in all_codes(c):
+            keys.setdefault(code_key(sub), name)
+    return keys
+
+
+def forbidden_name(code, forbidden, keys, own, cache):
+    """The forbidden function ``code`` is (the very code object or a clone of it), else None.
+    The learner's own code objects never count as clones."""
+    if not hasattr(code, "co_code"):
+        return None
+    name = forbidden.get(code)
+    if name is not None or not keys:
+        return name
+    try:
+        return cache[code]
+    except (KeyError, TypeError):
+        pass
+    name = None if code in own else keys.get(code_key(code))
+    cache[code] = name
+    return name
+
+
+def all_codes(code):
+    yield code
+    for c in code.co_consts:
+        if hasattr(c, "co_names"):
+            yield from all_codes(c)
+
+
+def static_calls(fn, forbidden: dict):
+    """Names of forbidden functions that ``fn``'s code refers to (globals, module attributes,
+    closure cells), found without running it. ``forbidden``: {code object: display name}."""
+    code = code_of(fn)
+    if code is None:
+        return []
+    target = fn
+    while getattr(target, "__code__", None) is None and target is not None:
+        target = getattr(target, "py_func", None) or getattr(target, "__wrapped__", None)
+    glb = getattr(target, "__globals__", {}) or {}
+    names = set()
+    for c in all_codes(code):
+        names.update(c.co_names)
+    found = []
+
+    keys, own, cache = forbidden_keys(forbidden), set(all_codes(code)), {}
+
+    def visit(obj):
+        c = code_of(obj) if callable(obj) else None
+        name = forbidden_name(c, forbidden, keys, own, cache) if c is not None else None
+        if name is not None and name not in found:
+            found.append(name)
+
+    for n in names:
+        if n in glb:
+            obj = glb[n]
+            visit(obj)
+            if type(obj).__name__ == "module":
+                for attr in names:
+                    visit(getattr(obj, attr, None))
+    for cell in getattr(target, "__closure__", None) or ():
+        try:
+            visit(cell.cell_contents)
+        except ValueError:      # an empty cell
+            pass
+    return found
+
+
+def snapshot_value(value, depth=0):
+    """A deep copy to compare with later, or None when the value is not plain data."""
+    import dataclasses
+
+    import numpy as np
+
+    if depth > 3:
+        return None
+    if isinstance(value, (np.ndarray, np.generic, str, bytes, bytearray, int, float, complex,
+                          bool, type(None))):
+        return copy.deepcopy(value)
+    if isinstance(value, (list, tuple, dict)) or (dataclasses.is_dataclass(value)
+                                                  and not isinstance(value, type)):
+        try:
+            return copy.deepcopy(value)
+        except Exception:
+            return None
+    if hasattr(value, "detach") and hasattr(value, "clone"):        # torch tensor
+        return value.detach().clone()
+    return None
+
+
+def param_names(fn, n):
+    import inspect
+
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()]
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else tr("argument {i}", i=i + 1) for i in range(n)]
+
+
+def describe_value(v) -> str:
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        return tr("{dtype} array of shape {shape}", dtype=v.dtype, shape=v.shape)
+    if hasattr(v, "shape") and hasattr(v, "dtype"):
+        return tr("{kind} {dtype} of shape {shape}", kind=type(v).__name__, dtype=getattr(v, "dtype"),
+                  shape=tuple(v.shape))
+    if isinstance(v, (list, tuple)):
+        return tr("{kind} of {n} items", kind=type(v).__name__, n=len(v))
+    if isinstance(v, (int, float, str, bool)):
+        return repr(v) if len(repr(v)) < 40 else type(v).__name__
+    return type(v).__name__
+
+
+def describe_args(args) -> str:
+    """How a verdict names an input: shapes and dtypes of arrays, values of small parameters."""
+    return ", ".join(describe_value(a) for a in args) or tr("no arguments")
+
+
+def float_hint(exc, expected) -> str:
+    """A hint when floats are close but not close enough: a dtype question, usually."""
+    import numpy as np
+
+    d = getattr(exc, "max_abs_diff", None)
+    arr = _outputs.as_array(expected) if not isinstance(expected, (list, tuple, dict)) else None
+    if d is None or arr is None or arr.dtype.kind != "f" or not arr.size:
+        return ""
+    scale = float(np.nanmax(np.abs(arr))) or 1.0
+    if d / scale < 1e-3:
+        return tr("; the values are close, only not close enough: do you compute in float32 where "
+                  "the reference uses float64 (or the other way round), or in a different order?")
+    return ""
+
+
+def list_hint(expected, got) -> str:
+    """For lists: the same items in another order, or which item differs."""
+    if not isinstance(expected, list) or not isinstance(got, (list, tuple)):
+        return ""
+    got = list(got)
+    try:
+        if len(got) == len(expected) and sorted(map(repr, got)) == sorted(map(repr, expected)):
+            i = next(i for i, (a, b) in enumerate(zip(expected, got)) if repr(a) != repr(b))
+            return tr("; the items are right but in a different order (item {i} is {got}, "
+                      "expected {expected}): keep the order of the input",
+                      i=i, got=repr(got[i]), expected=repr(expected[i]))
+    except Exception:
+        return ""
+    return ""
+
+
+def same_int(expected, got) -> bool:
+    """``compare=`` for exercises whose answer is a count (pixels, threads): ``got`` must be
+    a whole-number type (a Python ``int`` or a NumPy integer) equal to ``expected``. A float
+    (even ``2.0``) or a bool (``True`` is an ``int`` to Python, not a count) is refused with
+    a message that says so."""
+    import numpy as np
+
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+        raise AssertionError(tr("expected the whole number {expected}, got {got!r} ({kind}): a count "
+                                "is an int (not a float such as 2.0, not True or False)",
+                                expected=expected, got=got, kind=type(got).__name__))
+    if got != expected:
+        raise AssertionError(tr("expected {expected}, got {got}", expected=expected, got=got))
+    return True
+
+
+def prange_race_rule(fn, args=None):
+    """A rule for ``Exercise(rules=[...])``: in a Numba function's ``prange`` loops, an
+    in-place update (``a[i] += ...``) or assignment of an array element whose index does not
+    depend on the loop variable can be written by two threads at once. A race shows only
+    sometimes when it runs (rarely on a busy machine); this reads the code instead.
+    Returns a message naming the line, or None."""
+    import ast
+    import inspect
+    import textwrap
+
+    f = getattr(fn, "py_func", fn)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+
+    def names(node):
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    for loop in ast.walk(tree):
+        if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
+                and getattr(loop.iter.func, "id", getattr(loop.iter.func, "attr", "")) == "prange"):
+            continue
+        derived = names(loop.target)
+        local = set()
+        for _ in range(3):                       # names computed from the loop variable
+            for node in ast.walk(loop):
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.For)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    src = node.value if not isinstance(node, ast.For) else node.iter
+                    for t in targets:
+                        if isinstance(t, ast.Name):
+                            local.add(t.id)
+                            if names(src) & derived:
+                                derived.add(t.id)
+        for node in ast.walk(loop):
+            targets = []
+            if isinstance(node, ast.AugAssign):
+                targets = [node.target]
+            elif isinstance(node, ast.Assign):
+                targets = node.targets
+            for t in targets:
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
+                        and t.value.id not in local and not (names(t.slice) & derived):
+                    line = ast.unparse(node).splitlines()[0]
+                    loop_var = ast.unparse(loop.target)
+                    return tr("different threads can write the same element: in the prange loop over "
+                              "`{var}`, `{line}` writes `{array}` at an index that does not "
+                              "depend on `{var}` (a data race?): give each thread its own memory",
+                              var=loop_var, line=line, array=t.value.id)
+    return None
+
+
+def result_type_check(expected, got, custom, depth=0):
+    """Raise AssertionError unless ``got`` is of the reference's type family, checked before
+    any of ``got``'s own methods run: an exact ndarray (no subclass) where the reference
+    returns an ndarray; a plain number (Python or NumPy scalar, 0-d array) for a number;
+    list/tuple (or array) for a list/tuple, element-wise; dict for dict; None for None; else
+    the reference's very type. A custom ``compare`` decides types itself."""
+    import numpy as np
+
+    if custom or got is None or depth > 20:
+        return
+    t = type(got)
+    if isinstance(expected, np.ndarray):
+        ok = t is np.ndarray or t is type(expected)
+    elif expected is None:
+        ok = False
+    elif isinstance(expected, (bool, int, float, complex, np.generic)):
+        ok = t in (bool, int, float, complex) or (t is np.ndarray and got.ndim == 0) or \
+            (isinstance(got, np.generic) and t.__module__ == "numpy")
+    elif isinstance(expected, (list, tuple)):
+        ok = t in (list, tuple, type(expected)) or t is np.ndarray
+        if ok and t is not np.ndarray:
+            for e, g in zip(expected, got):
+                result_type_check(e, g, False, depth + 1)
+    elif isinstance(expected, dict):
+        ok = t is dict or t is type(expected)
+        if ok:
+            for k in expected:
+                if k in got:
+                    result_type_check(expected[k], dict.__getitem__(got, k), False, depth + 1)
+    else:
+        ok = t is type(expected)
+    if not ok:
+        raise AssertionError(f"expected {type(expected).__name__}, got {t.__name__}")
+
+
+def compile_failure(fn):
+    """The message for a function of a `%%c_extension` module whose last compile failed
+    (optkit.cext marks the module, or the placeholder it leaves when there was none)."""
+    import sys
+
+    name = getattr(fn, "__module__", None) or ""
+    mod = getattr(fn, "__self__", None)
+    if type(mod).__name__ != "module":
+        mod = sys.modules.get(name)
+    failed = getattr(fn, "__optkit_compile_failed__", None) or getattr(mod, "__optkit_compile_failed__", None)
+    if failed:
+        return tr("the last compile of `{module}` failed, so there is no "
+                  "new version to check: fix the compile error shown under the C cell and run "
+                  "that cell again", module=getattr(mod, "__name__", name))
+    return None

@@ -1,0 +1,327 @@
+"""The package's layout rules (issue 16), checked on the source and the notebooks' code cells.
+
+- no private name (`_x`) reached across modules: `from optkit.m import _x`, `m._x` on an
+  imported optkit module, in the package and in every notebook's code cells;
+- no import cycle inside optkit (imports inside functions count: a lazy import is still a
+  dependency);
+- no module over MAX_LINES lines (generated data excepted, listed in LONG_DATA_MODULES);
+- README's package table names every module;
+- every lesson notebook `NN_slug` has its room `optkit/lessons/<slug>.py` and its tests
+  `tests/lessons/test_<slug>.py`; a room too large for one module has annexes
+  `optkit/lessons/<slug>_<part>.py`; nothing else lives in `optkit/lessons/`;
+- the shared core imports no room, and a room imports no later lesson's room.
+
+Run as a script (`python tests/test_architecture.py`) it prints the figures behind each rule.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PKG = REPO / "optkit"
+MAX_LINES = 600
+# Modules that are data rather than code may be longer; none is today.
+LONG_DATA_MODULES: dict[str, str] = {}
+# Notebooks whose lesson needs no code of its own (the course index and machine tour).
+NO_ROOM = {"welcome": "00 is the course index: it shows optkit.doctor and optkit.data, the shared core",
+           "profiling": "01 profiles the case study's references with the core's lineprof, bench and pipeline"}
+
+
+def modules() -> dict[str, Path]:
+    """Dotted name -> path of every module of the package."""
+    out = {}
+    for p in sorted(PKG.rglob("*.py")):
+        rel = p.relative_to(REPO).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = p
+    return out
+
+
+def _resolve(current: str, is_pkg: bool, level: int, module: str | None) -> str:
+    if level == 0:
+        return module or ""
+    base = current.split(".")
+    if not is_pkg:
+        base = base[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    return ".".join(base + ([module] if module else []))
+
+
+def imports_of(tree: ast.AST, current: str, is_pkg: bool, known: set) -> tuple[dict, list]:
+    """(local name -> optkit module it is bound to, [(target module, imported name or None)])."""
+    bound, edges = {}, []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("optkit"):
+                    target = a.name
+                    edges.append((target, None))
+                    if a.asname:
+                        bound[a.asname] = target
+                    else:
+                        bound[a.name.split(".")[0]] = "optkit"
+        elif isinstance(node, ast.ImportFrom):
+            src = _resolve(current, is_pkg, node.level, node.module)
+            if not src.startswith("optkit"):
+                continue
+            for a in node.names:
+                sub = f"{src}.{a.name}"
+                if sub in known:            # `from optkit import bench`: a module
+                    edges.append((sub, None))
+                    bound[a.asname or a.name] = sub
+                else:                       # `from optkit.bench import compare`: a name
+                    edges.append((src, a.name))
+    return bound, edges
+
+
+def _dotted(node) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def private_uses(tree: ast.AST, current: str, bound: dict, edges: list, known: set) -> list[str]:
+    """Private names of another optkit module this code reaches."""
+    found = []
+    for target, name in edges:
+        if name and name.startswith("_") and not name.startswith("__") and target != current:
+            found.append(f"{target}.{name}")
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_") or node.attr.startswith("__"):
+            continue
+        base = _dotted(node.value)
+        if base is None:
+            continue
+        head, _, rest = base.partition(".")
+        if head not in bound:
+            continue
+        mod = bound[head] + ("." + rest if rest else "")
+        if mod in known and mod != current:
+            found.append(f"{mod}.{node.attr}")
+    return found
+
+
+def package_graph() -> tuple[dict, dict]:
+    """(module -> set of optkit modules it imports, module -> private names it reaches)."""
+    mods = modules()
+    known = set(mods)
+    graph, private = {}, {}
+    for name, path in mods.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bound, edges = imports_of(tree, name, path.name == "__init__.py", known)
+        deps = set()
+        for target, _ in edges:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target != name and target != "optkit":
+                deps.add(target)
+        graph[name] = deps
+        private[name] = private_uses(tree, name, bound, edges, known)
+    return graph, private
+
+
+def cycles(graph: dict) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def notebook_private_uses() -> dict[str, list[str]]:
+    known = set(modules())
+    out = {}
+    for nb in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        found, seen = [], {}      # names bound by earlier cells stay bound (one kernel)
+        for c in cells:
+            if c["cell_type"] != "code":
+                continue
+            src = "".join(c["source"])
+            # IPython magics and shell lines are not Python: blank them out.
+            src = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines())
+            try:
+                tree = ast.parse(src)
+            except SyntaxError:
+                continue
+            bound, edges = imports_of(tree, "__notebook__", False, known)
+            seen.update(bound)
+            found += private_uses(tree, "__notebook__", seen, edges, known)
+        if found:
+            out[nb.stem] = sorted(set(found))
+    return out
+
+
+def line_counts() -> dict[str, int]:
+    return {name: len(p.read_text(encoding="utf-8").splitlines()) for name, p in modules().items()}
+
+
+def readme_modules() -> set[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\|\s*`(optkit(?:\.\w+)*)`", text, re.M))
+
+
+def lesson_slugs() -> list[str]:
+    return [re.sub(r"^\d\d_", "", p.stem) for p in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_no_private_names_across_modules():
+    _, private = package_graph()
+    bad = {m: sorted(set(v)) for m, v in private.items() if v}
+    assert not bad, f"private names reached across modules: {bad}"
+
+
+def test_notebooks_use_no_private_names():
+    bad = notebook_private_uses()
+    assert not bad, f"notebook cells reach private names: {bad}"
+
+
+def test_no_import_cycle():
+    graph, _ = package_graph()
+    found = cycles(graph)
+    assert not found, f"import cycles inside optkit: {found}"
+
+
+def test_no_module_over_the_limit():
+    long = {m: n for m, n in line_counts().items() if n > MAX_LINES and m not in LONG_DATA_MODULES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_readme_names_every_module():
+    missing = sorted(set(modules()) - readme_modules() - {"optkit", "optkit.lessons"})
+    assert not missing, f"README's package table does not name: {missing}"
+
+
+def test_every_lesson_has_its_room_and_tests():
+    missing = []
+    for slug in lesson_slugs():
+        if slug in NO_ROOM:
+            continue
+        if not (PKG / "lessons" / f"{slug}.py").exists():
+            missing.append(f"optkit/lessons/{slug}.py")
+        if not (REPO / "tests" / "lessons" / f"test_{slug}.py").exists():
+            missing.append(f"tests/lessons/test_{slug}.py")
+    assert not missing, f"lesson rooms or tests missing: {missing}"
+
+
+def _lesson_of(module: str, slugs: list[str]) -> str | None:
+    """The slug a module of optkit.lessons belongs to (its room or an annex `<slug>_<part>`)."""
+    name = module.rpartition(".")[2]
+    for slug in sorted(slugs, key=len, reverse=True):
+        if name == slug or name.startswith(slug + "_"):
+            return slug
+    return None
+
+
+def test_every_module_in_lessons_belongs_to_a_lesson():
+    slugs = lesson_slugs()
+    strays = [m for m in modules() if m.startswith("optkit.lessons.") and _lesson_of(m, slugs) is None]
+    assert not strays, f"modules in optkit/lessons/ named after no lesson: {strays}"
+
+
+def test_core_imports_no_room_and_rooms_look_back_only():
+    slugs = lesson_slugs()
+    order = {slug: i for i, slug in enumerate(slugs)}
+    graph, _ = package_graph()
+    bad = []
+    for m, deps in graph.items():
+        here = _lesson_of(m, slugs) if m.startswith("optkit.lessons.") else None
+        for d in deps:
+            if not d.startswith("optkit.lessons."):
+                continue
+            there = _lesson_of(d, slugs)
+            if here is None and m != "optkit.cli":
+                bad.append(f"core {m} imports room {d}")
+            elif here is not None and there is not None and order[there] > order[here]:
+                bad.append(f"{m} (lesson {here}) imports a later lesson's {d}")
+    assert not bad, bad
+
+
+def test_notebooks_are_reviewable_as_text():
+    """A one-line prose change is a one-line diff: every notebook (English and Korean) is stored
+    as nbformat writes it (JSON, indent 1, keys sorted as written), each cell's source a list of
+    lines (one JSON string per line), no outputs. This is why there is no paired text copy."""
+    paths = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted((REPO / "notebooks" / "ko").glob("*.ipynb"))
+    assert paths
+    bad = []
+    for p in paths:
+        raw = p.read_text(encoding="utf-8")
+        nb = json.loads(raw)
+        if json.dumps(nb, indent=1, ensure_ascii=False) + "\n" != raw:
+            bad.append(f"{p.name}: not in nbformat's layout (indent 1)")
+        for c in nb["cells"]:
+            src = c["source"]
+            if isinstance(src, str) or any(not ln.endswith("\n") for ln in src[:-1]) or \
+                    any("\n" in ln[:-1] for ln in src):
+                bad.append(f"{p.name} cell {c.get('id')}: source is not one string per line")
+            if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count")):
+                bad.append(f"{p.name} cell {c.get('id')}: outputs committed")
+    assert not bad, bad[:10]
+
+
+def test_the_checker_sees_what_it_looks_for():
+    """The rules above must be able to fail: a cycle, a private import and a private attribute."""
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": set()}) == [["a", "b"]]
+    known = {"optkit", "optkit.x", "optkit.y"}
+    tree = ast.parse("from optkit.x import _p\nfrom . import x as m\nm._q()\nimport optkit.x\noptkit.x._r\n")
+    bound, edges = imports_of(tree, "optkit.y", False, known)
+    assert sorted(private_uses(tree, "optkit.y", bound, edges, known)) == ["optkit.x._p", "optkit.x._q", "optkit.x._r"]
+    tree = ast.parse("from .x import _own\n")
+    bound, edges = imports_of(tree, "optkit.x", False, known)
+    assert private_uses(tree, "optkit.x", bound, edges, known) == []
+
+
+if __name__ == "__main__":
+    graph, private = package_graph()
+    counts = line_counts()
+    n_priv = sorted({p for v in private.values() for p in v})
+    nb_priv = notebook_private_uses()
+    print(f"modules: {len(counts)}  lines: {sum(counts.values())}")
+    big = max(counts, key=counts.get)
+    print(f"largest: {big} {counts[big]}")
+    print(f"over {MAX_LINES}: " + ", ".join(f"{m} {n}" for m, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n > MAX_LINES))
+    print(f"cycles: {cycles(graph)}")
+    print(f"private names across modules ({len(n_priv)}): {n_priv}")
+    print(f"notebooks' private names ({sum(map(len, nb_priv.values()))}): {nb_priv}")
+    print(f"README table lacks: {sorted(set(counts) - readme_modules() - {'optkit', 'optkit.lessons'})}")
+    sys.exit(0)
