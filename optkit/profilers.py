@@ -455,8 +455,10 @@ def record(argv, *, rate: int = 250, native: bool = False, gil: bool = False, su
         if status is not None and not allow_failure:
             code = status.read_text().strip() if status.exists() else "?"
             if code != "0":
+                own = [ln.strip() for ln in (proc.stderr + proc.stdout).splitlines()
+                       if ln.strip() and not _ANSI.sub("", ln).startswith("py-spy>")]
                 raise RuntimeError(tr("the profiled program failed (exit status {code}): {why}",
-                                      code=code, why=_why(proc)))
+                                      code=code, why=own[-1] if own else "-"))
         msg = next((_ANSI.sub("", ln).strip() for ln in proc.stdout.splitlines() + proc.stderr.splitlines()
                     if "Samples:" in ln), "")
         stacks = parse_raw(text)

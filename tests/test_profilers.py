@@ -245,6 +245,11 @@ def test_record_of_a_failing_program_raises_unless_allowed(tmp_path):
                       "while time.perf_counter() - t0 < 0.5:\n    pass\nsys.exit(3)\n")
     with pytest.raises(RuntimeError, match=r"exit status 3"):
         P.record([sys.executable, str(script)], rate=100)
+    boom = tmp_path / "boom.py"
+    boom.write_text("import time\nt0 = time.perf_counter()\nwhile time.perf_counter() - t0 < 0.3:\n"
+                    "    pass\nraise KeyError('no such column')\n")
+    with pytest.raises(RuntimeError, match=r"exit status 1\): KeyError: 'no such column'"):
+        P.record([sys.executable, str(boom)], rate=100)
     prof = P.record([sys.executable, str(script)], rate=100, allow_failure=True)
     assert prof.samples > 0
     frames = {f.file for frames, _ in prof.stacks for f in frames}
