@@ -553,7 +553,7 @@ PyDoc_STRVAR(warp_crops_doc,
 "out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n"
 "kernel  'tuned' (warp_tuned.c: SIMD, AVX2 where the CPU has it), 'portable' (the same tuned kernel\n"
 "        without AVX2) or 'plain' (warp_plain.c: plain scalar C). All three give identical bytes.\n"
-"max_bytes  the largest result allowed, in bytes (None: 1 GiB); a bigger one raises ValueError\n"
+"max_bytes  the largest result allowed, in bytes (None: 256 MiB); a bigger one raises ValueError\n"
 "        before anything is allocated. Pass a larger number to go over it on purpose.\n\n"
 "A long call can be interrupted (Ctrl-C, Jupyter's interrupt): the GIL is taken back and signals\n"
 "are checked between chunks of boxes.\n"
