@@ -85,7 +85,11 @@ $(TEST_STAMP): $(TEST_LOCK) $(DEPS_STAMP)
 	@touch $@
 
 # Rebuild only the C extension when its source changed (no dependency resolution).
-$(NATIVE_STAMP): $(wildcard optkit/csrc/*.c optkit/csrc/*.h) setup.py $(DEPS_STAMP)
+# The sources one by one, the same list as setup.py's NATIVE_SOURCES/NATIVE_HEADERS (checked by
+# tests/test_packaging.py): a stray copy in csrc/ (even one with a space in its name) is ignored.
+NATIVE_SRC := optkit/csrc/geometry.c optkit/csrc/leak_lessons.c optkit/csrc/module.c \
+              optkit/csrc/warp_plain.c optkit/csrc/warp_tuned.c optkit/csrc/optkit_native.h
+$(NATIVE_STAMP): $(NATIVE_SRC) setup.py $(DEPS_STAMP)
 	$(PY) setup.py --quiet build_ext --inplace
 	@touch $@
 

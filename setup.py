@@ -10,7 +10,6 @@ The extension is ONE module, optkit.native, compiled from every C file in optkit
 optkit/csrc/optkit_native.h for what each file holds). -ffp-contract=off: the compiler must never
 fuse a multiply and an add by itself, so that every kernel gives the same bytes on every CPU.
 """
-import glob
 import os
 import shutil
 import sys
@@ -82,10 +81,20 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-NATIVE_SOURCES = sorted(glob.glob("optkit/csrc/*.c"))
+# Listed one by one (never a glob): a learner's backup copy such as warp_plain_old.c in csrc/
+# must not be compiled in (duplicate symbols). tests/test_packaging.py checks these lists against
+# `git ls-files optkit/csrc`; the Makefile lists the same files.
+NATIVE_SOURCES = [
+    "optkit/csrc/geometry.c",
+    "optkit/csrc/leak_lessons.c",
+    "optkit/csrc/module.c",
+    "optkit/csrc/warp_plain.c",
+    "optkit/csrc/warp_tuned.c",
+]
+NATIVE_HEADERS = ["optkit/csrc/optkit_native.h"]
 
 setup(
-    ext_modules=[Extension("optkit.native", sources=NATIVE_SOURCES, depends=glob.glob("optkit/csrc/*.h"),
+    ext_modules=[Extension("optkit.native", sources=NATIVE_SOURCES, depends=NATIVE_HEADERS,
                            libraries=[] if sys.platform == "win32" else ["m"])],
     cmdclass={"build_ext": BuildExt},
 )

@@ -393,6 +393,10 @@ MESSAGES: dict[str, str] = {
         "ptrace_scope: {scope} | CAP_SYS_PTRACE: {cap} | py-spy가 pid로 붙음: {att}",
     "py-spy is not installed (make setup installs it)": "py-spy가 설치되어 있지 않습니다 (make setup이 설치합니다)",
     "py-spy failed: {why}": "py-spy 실패: {why}",
+    "{what} did not finish within {s:g} s; it was stopped, with the program it ran":
+        "{what}이(가) {s:g}초 안에 끝나지 않아, 실행하던 프로그램과 함께 멈췄습니다",
+    "the profiled program failed (exit status {code}): {why}":
+        "프로파일링한 프로그램이 실패했습니다 (종료 상태 {code}): {why}",
     "Scalene is not installed here (its wheels are for Linux x86_64)":
         "여기에는 Scalene이 설치되어 있지 않습니다 (휠이 Linux x86_64용뿐입니다)",
     "scalene failed: {why}": "scalene 실패: {why}",

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -72,13 +73,12 @@ def try_attach(timeout: float = 10.0, pyspy: str | None = None) -> tuple[bool | 
         time.sleep(0.3)                       # let the interpreter start its main loop
         try:
             proc = subprocess.run([pyspy, "dump", "--pid", str(sleeper.pid)], capture_output=True,
-                                  text=True, timeout=timeout)
+                                  text=True, timeout=timeout, env=_pyspy_env())
         except subprocess.TimeoutExpired:
             return False, tr("py-spy dump did not answer within {s:g} s", s=timeout)
         if proc.returncode == 0 and ("sleep" in proc.stdout or "<module>" in proc.stdout):
             return True, ""
-        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
-        return False, (lines[-1] if lines else f"exit status {proc.returncode}")
+        return False, _why(proc)
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -271,14 +271,130 @@ class PySpyProfile:
         return dict(out)
 
 
+def _pyspy_env() -> dict:
+    """py-spy's environment: no Rust backtrace (with RUST_BACKTRACE=1 its last line is a frame)."""
+    return {**os.environ, "RUST_BACKTRACE": "0"}
+
+
+def _why(proc) -> str:
+    """py-spy's reason for failing: its 'Error: ...' line, else its last non-empty line."""
+    lines = [_ANSI.sub("", ln).strip() for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("Error:")]
+    return errors[0] if errors else (lines[-1] if lines else f"exit status {proc.returncode}")
+
+
+def _run_or_stop(cmd, timeout: float, what: str, env=None, cwd=None) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in a session of its own; past ``timeout`` kill the whole process group (the
+    profiler and the program it started) and raise RuntimeError."""
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env, cwd=cwd, start_new_session=True)
+    except FileNotFoundError as exc:
+        raise RuntimeError(tr("py-spy failed: {why}", why=exc) if what == "py-spy"
+                           else tr("scalene failed: {why}", why=exc)) from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise RuntimeError(tr("{what} did not finish within {s:g} s; it was stopped, with the program it ran",
+                              what=what, s=timeout)) from None
+    except BaseException:                       # KeyboardInterrupt: leave nothing running
+        _kill_group(proc)
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _kill_group(proc) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.communicate()
+
+
+# A child's exit status is not something py-spy reports (it exits 0 when its child fails), so a
+# Python program is started through this launcher: the same interpreter runs the script (or -m
+# module, or -c code) in the same process, then writes the status to a file. Its own frames are
+# taken off the stacks again (see _strip_launcher).
+_LAUNCHER = r"""
+import os, runpy, sys
+status_file = sys.argv[1]
+del sys.argv[:2]
+code = 0
+try:
+    if sys.argv[0] == "-m":
+        del sys.argv[0]
+        runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+    elif sys.argv[0] == "-c":
+        del sys.argv[0]
+        src = sys.argv[0]
+        sys.argv[0] = "-c"
+        exec(compile(src, "<string>", "exec"), {"__name__": "__main__"})
+    else:
+        sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
+        runpy.run_path(sys.argv[0], run_name="__main__")
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    if exc.code is not None and not isinstance(exc.code, int):
+        print(exc.code, file=sys.stderr)
+except BaseException:
+    import traceback
+    traceback.print_exc()
+    code = 1
+finally:
+    with open(status_file, "w") as f:
+        f.write(str(code))
+sys.exit(code)
+"""
+_LAUNCHER_NAME = "optkit_pyspy_launcher.py"
+
+
+def _is_python(exe) -> bool:
+    name = Path(str(exe)).name.lower()
+    return str(exe) == sys.executable or re.fullmatch(r"python[0-9.]*(\.exe)?", name) is not None
+
+
+def _launchable(argv) -> bool:
+    """A Python command the launcher understands: python script.py ..., -m mod ..., -c code ..."""
+    rest = list(map(str, argv[1:]))
+    return bool(rest) and _is_python(argv[0]) and (rest[0] in ("-m", "-c") and len(rest) > 1
+                                                   or not rest[0].startswith("-"))
+
+
+def _strip_launcher(stacks):
+    """Take the launcher's frames off each stack: its own, and runpy's right after it. A sample
+    of the launcher's own work (its imports, writing the status) is dropped."""
+    out = []
+    for frames, n in stacks:
+        kept, state, own_work = [], "", False     # state: "" | "launcher" | "runpy"
+        for f in frames:
+            if f.file.endswith(_LAUNCHER_NAME):
+                state = "launcher"
+                continue
+            if state and "runpy" in f.file:
+                state = "runpy"
+                continue
+            if state == "launcher" and f.file != "<string>":
+                own_work = True                   # not the program (-c code is "<string>")
+            state = ""
+            kept.append(f)
+        if not own_work:
+            out.append((tuple(kept), n))
+    return out
+
+
 def record(argv, *, rate: int = 250, native: bool = False, gil: bool = False, subprocesses: bool = False,
            idle: bool = False, threads: bool = False, duration: float | None = None, timeout: float = 120.0,
-           out: str | Path | None = None, pyspy: str | None = None) -> PySpyProfile:
+           out: str | Path | None = None, pyspy: str | None = None,
+           allow_failure: bool = False) -> PySpyProfile:
     """``py-spy record --format raw`` of ``argv`` (a command py-spy starts, so no ptrace
     permission beyond the usual is needed) or of a running process (argv = {"pid": PID}).
 
-    Returns a :class:`PySpyProfile`; raises RuntimeError with py-spy's own last line when it
-    failed (for instance: no permission to attach)."""
+    Returns a :class:`PySpyProfile`; raises RuntimeError with py-spy's own "Error:" line when it
+    failed (for instance: no permission to attach), when it did not finish within ``timeout``
+    seconds (py-spy and the program it started are then stopped), and when the Python program it
+    started exited with a non-zero status (a profile of a crashed run is no profile), unless
+    ``allow_failure`` is true."""
     pyspy = pyspy or pyspy_executable()
     if not pyspy:
         raise RuntimeError(tr("py-spy is not installed (make setup installs it)"))
@@ -292,29 +408,41 @@ def record(argv, *, rate: int = 250, native: bool = False, gil: bool = False, su
     cmd += ["--idle"] * idle + ["--threads"] * threads
     if duration is not None:
         cmd += ["-d", str(max(1, int(round(duration))))]
+    status = None
     if isinstance(argv, dict):
         cmd += ["--pid", str(int(argv["pid"]))]
+    elif _launchable(argv):
+        work = Path(tempfile.mkdtemp(prefix="optkit-pyspy-"))
+        (work / _LAUNCHER_NAME).write_text(_LAUNCHER)
+        status = work / "status"
+        cmd += ["--", str(argv[0]), str(work / _LAUNCHER_NAME), str(status), *map(str, argv[1:])]
     else:
         cmd += ["--", *map(str, argv)]
     if gil or native:
         cmd.remove("--nonblocking")           # --gil and --native need to pause the process
     t0 = time.perf_counter()
     try:
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except FileNotFoundError as exc:
-            raise RuntimeError(tr("py-spy failed: {why}", why=exc)) from None
+        proc = _run_or_stop(cmd, timeout, "py-spy", env=_pyspy_env())
         seconds = time.perf_counter() - t0
         text = Path(out).read_text() if Path(out).exists() else ""
         if proc.returncode != 0 or not text.strip():
-            lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
-            raise RuntimeError(tr("py-spy failed: {why}", why=lines[-1] if lines else proc.returncode))
+            raise RuntimeError(tr("py-spy failed: {why}", why=_why(proc)))
+        if status is not None and not allow_failure:
+            code = status.read_text().strip() if status.exists() else "?"
+            if code != "0":
+                own = [ln.strip() for ln in (proc.stderr + proc.stdout).splitlines()
+                       if ln.strip() and not _ANSI.sub("", ln).startswith("py-spy>")]
+                raise RuntimeError(tr("the profiled program failed (exit status {code}): {why}",
+                                      code=code, why=own[-1] if own else "-"))
         msg = next((_ANSI.sub("", ln).strip() for ln in proc.stdout.splitlines() + proc.stderr.splitlines()
                     if "Samples:" in ln), "")
-        return PySpyProfile(parse_raw(text), cmd, seconds, msg)
+        stacks = parse_raw(text)
+        return PySpyProfile(_strip_launcher(stacks) if status is not None else stacks, cmd, seconds, msg)
     finally:
         if tmp is not None:
             Path(tmp.name).unlink(missing_ok=True)
+        if status is not None:
+            shutil.rmtree(status.parent, ignore_errors=True)
 
 
 def dump(pid: int, *, native: bool = False, timeout: float = 15.0, pyspy: str | None = None) -> str:
@@ -323,13 +451,9 @@ def dump(pid: int, *, native: bool = False, timeout: float = 15.0, pyspy: str | 
     if not pyspy:
         raise RuntimeError(tr("py-spy is not installed (make setup installs it)"))
     cmd = [pyspy, "dump", "--pid", str(int(pid))] + ["--native"] * native
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except FileNotFoundError as exc:
-        raise RuntimeError(tr("py-spy failed: {why}", why=exc)) from None
+    proc = _run_or_stop(cmd, timeout, "py-spy", env=_pyspy_env())
     if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
-        raise RuntimeError(tr("py-spy failed: {why}", why=lines[-1] if lines else proc.returncode))
+        raise RuntimeError(tr("py-spy failed: {why}", why=_why(proc)))
     return _ANSI.sub("", proc.stdout)
 
 
@@ -364,7 +488,7 @@ def scalene_run(script, args=(), *, outfile: str | Path, timeout: float = 120.0,
     cmd = [sys.executable, "-m", "scalene", "run", "-o", str(outfile)] + ["--cpu-only"] * cpu_only
     cmd += [str(script)] + (["---", *map(str, args)] if args else [])
     Path(outfile).unlink(missing_ok=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    proc = _run_or_stop(cmd, timeout, "scalene", cwd=cwd)
     if proc.returncode != 0 or not Path(outfile).exists():
         lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
         raise RuntimeError(tr("scalene failed: {why}", why=lines[-1] if lines else proc.returncode))

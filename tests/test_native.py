@@ -187,7 +187,7 @@ def test_leak_malloc_function_is_named_as_a_lesson_and_checks_its_argument():
             native.leak_malloc_FOR_LESSON(bad)
     with pytest.raises(TypeError):
         native.leak_malloc_FOR_LESSON(1.5)
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError, match="leak_malloc_FOR_LESSON: nbytes must be between 1 and"):
         native.leak_malloc_FOR_LESSON(10**30)
 
 
@@ -629,6 +629,189 @@ def test_warp_crops_in_a_fork_child_that_imports_native_first_finishes():
     except subprocess.TimeoutExpired:
         pytest.fail("the fork scenario hung (killed after 180 s)")
     assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+
+
+FORK_NO_OPTKIT_SCRIPT = r'''
+# the parent runs OpenMP threads through numba (omp layer: the same libgomp) and never imports
+# optkit at all, so no fork hook of optkit sees the fork: the child imports optkit.native and
+# asks for 2 and 4 threads; the OpenMP region runs on a pthread native made in the child
+import os, sys, warnings
+import numpy as np
+import numba
+from numba import njit, prange
+numba.config.THREADING_LAYER = "omp"
+
+@njit(parallel=True)
+def total(a):
+    t = 0.0
+    for i in prange(a.size):
+        t += a[i]
+    return t
+
+assert total(np.ones(10 ** 6)) == 10 ** 6
+assert numba.threading_layer() == "omp", numba.threading_layer()
+assert not any(m == "optkit" or m.startswith("optkit.") for m in sys.modules)
+rng = np.random.default_rng(0)
+image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+base = np.array([[10, 10], [50, 12], [48, 30], [9, 28]], dtype=np.float32)
+quads = np.stack([base + i for i in range(64)])
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(r)
+    from optkit import native
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        a = native.warp_crops(image, quads, (8, 16), threads=2)
+        b = native.warp_crops(image, quads, (8, 16), threads=4)
+        c = native.warp_crops(image, quads, (8, 16), threads=1)
+    ok = np.array_equal(a, c) and np.array_equal(b, c)
+    os.write(w, b"same" if ok else b"DIFFERENT")
+    os._exit(0)
+os.close(w)
+import select
+if not select.select([r], [], [], 60)[0]:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    print("HANG: the forked child did not finish in 60 s")
+    sys.exit(3)
+answer = os.read(r, 100)
+os.waitpid(pid, 0)
+assert answer == b"same", answer
+print("fork: ok")
+'''
+
+
+def test_warp_crops_in_a_fork_child_of_a_numba_parent_that_never_imported_optkit():
+    """A1 finding 1: numba's omp layer ran a parallel region in a parent that never imported
+    optkit (so nothing marked the fork); the child's warp_crops(threads=2 and 4) must finish
+    with the right result, not hang on libgomp's stale pool."""
+    pytest.importorskip("numba")
+    if not native.build_info()["openmp"]:
+        pytest.skip("built without OpenMP: nothing can hang")
+    probe = subprocess.run([sys.executable, "-c", "import numba.np.ufunc.omppool"],
+                           capture_output=True, timeout=120)
+    if probe.returncode != 0:
+        pytest.skip("numba has no omp threading layer here")
+    try:
+        r = subprocess.run([sys.executable, "-c", FORK_NO_OPTKIT_SCRIPT], capture_output=True,
+                           text=True, timeout=180, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the fork scenario hung (killed after 180 s)")
+    assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+
+
+GRANDCHILD_SCRIPT = r'''
+import os, sys, warnings
+import numpy as np
+from optkit import native
+image = np.random.default_rng(0).integers(0, 256, (60, 80, 3), dtype=np.uint8)
+base = np.array([[10, 10], [50, 12], [48, 30], [9, 28]], dtype=np.float32)
+quads = np.stack([base + i for i in range(16)])
+want = native.warp_crops(image, quads, (8, 16), threads=2)
+
+def forked_call():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        a = native.warp_crops(image, quads, (8, 16), threads=2)
+    return np.array_equal(a, want), sum("fork" in str(x.message) for x in caught)
+
+pid = os.fork()
+if pid == 0:
+    same, n = forked_call()
+    gpid = os.fork()
+    if gpid == 0:
+        same2, n2 = forked_call()
+        os._exit(0 if (same2 and n2 == 1) else 7)
+    _, st = os.waitpid(gpid, 0)
+    os._exit(0 if (same and n == 1 and os.waitstatus_to_exitcode(st) == 0) else 5)
+_, st = os.waitpid(pid, 0)
+print("rc", os.waitstatus_to_exitcode(st))
+'''
+
+
+def test_a_fork_grandchild_warns_again():
+    """Each forked process says once that it runs serially (a grandchild too, A1 finding 12)."""
+    if not native.build_info()["openmp"]:
+        pytest.skip("built without OpenMP: no warning to give")
+    r = subprocess.run([sys.executable, "-c", GRANDCHILD_SCRIPT], capture_output=True, text=True,
+                       timeout=120, cwd=ROOT)
+    assert r.returncode == 0 and "rc 0" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+
+
+def test_warp_crops_refuses_a_huge_result_unless_max_bytes_allows_it():
+    image = np.zeros((40, 40), np.uint8)
+    quads = np.array([[[1, 1], [30, 1], [30, 30], [1, 30]]], np.float64)
+    with pytest.raises(ValueError, match=r"warp_crops: .*more than max_bytes=268435456.*max_bytes="):
+        native.warp_crops(image, quads, (2 ** 20, 2 ** 12))
+    with pytest.raises(ValueError, match=r"max_bytes=100\b"):
+        native.warp_crops(image, quads, (10, 11), max_bytes=100)
+    assert native.warp_crops(image, quads, (10, 10), max_bytes=100).shape == (1, 10, 10)
+    assert native.warp_crops(image, np.repeat(quads, 3, 0), (2 ** 11, 2 ** 10),
+                             max_bytes=2 ** 31).shape == (3, 2 ** 11, 2 ** 10)
+    with pytest.raises(ValueError, match="max_bytes must be None or >= 0"):
+        native.warp_crops(image, quads, (10, 10), max_bytes=-1)
+    with pytest.raises(TypeError, match="max_bytes must be an integer"):
+        native.warp_crops(image, quads, (10, 10), max_bytes=1.5)
+
+
+INTERRUPT_SCRIPT = r'''
+import os, signal, threading, time
+import numpy as np
+from optkit import native
+image = np.random.default_rng(0).integers(0, 256, (500, 500), dtype=np.uint8)
+quads = np.repeat(np.array([[[2, 3], [400, 5], [420, 390], [1, 380]]], np.float64), 10000, 0)
+threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+t0 = time.perf_counter()
+try:
+    native.warp_crops(image, quads, (256, 256), threads=1, max_bytes=2 ** 31)
+    print("finished", time.perf_counter() - t0)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter() - t0)
+'''
+
+
+def test_a_long_warp_crops_call_can_be_interrupted():
+    """Ctrl-C (SIGINT) stops a long call between chunks of boxes (A1 finding 2): the whole call
+    would take many seconds; the interrupt arrives after 0.5 s and is answered soon after."""
+    r = subprocess.run([sys.executable, "-c", INTERRUPT_SCRIPT], capture_output=True, text=True,
+                       timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-3000:]
+    what, seconds = r.stdout.split()
+    assert what == "interrupted", r.stdout
+    assert float(seconds) < 10, r.stdout     # loose: the whole call is far longer
+
+
+def test_clear_messages_that_name_the_function():
+    with pytest.raises(OverflowError, match="leak_malloc_FOR_LESSON: nbytes must be between"):
+        native.leak_malloc_FOR_LESSON(2 ** 70)
+    with pytest.raises(ValueError, match="mean_u8: .*C-contiguous"):
+        native.mean_u8(np.zeros((4, 4), np.uint8)[:, ::2])
+    with pytest.raises(TypeError, match="mean_u8: expected a uint8 buffer"):
+        native.mean_u8(3)
+    with pytest.raises(ValueError, match="warp_crops: kernel must be"):
+        native.warp_crops(np.zeros((9, 9), np.uint8), np.zeros((0, 4, 2)), (2, 2), kernel="\ud800")
+    with pytest.raises(TypeError, match="warp_crops: kernel must be a str"):
+        native.warp_crops(np.zeros((9, 9), np.uint8), np.zeros((0, 4, 2)), (2, 2), kernel=3)
+    for fn in (native.crop_means, native.crop_means_setitem):
+        with pytest.raises(ValueError, match="every crop is empty"):
+            fn(np.zeros((3, 0), np.uint8))
+    assert native.crop_means(np.zeros((0, 5), np.uint8)) == []
+
+
+@pytest.mark.parametrize("value, avx2_off", [("1", True), ("yes", True), ("0", False), ("false", False),
+                                              ("No", False), (" off ", False), ("", False)])
+def test_optkit_no_avx2_is_read_like_setup_py(value, avx2_off):
+    """OPTKIT_NO_AVX2 uses setup.py's _truthy reading (A1 finding 10)."""
+    base = subprocess.run([sys.executable, "-c", "from optkit import native; print(native.build_info()['simd'])"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={k: v for k, v in os.environ.items() if k != "OPTKIT_NO_AVX2"}).stdout.strip()
+    if base != "avx2":
+        pytest.skip(f"no AVX2 path here ({base})")
+    r = subprocess.run([sys.executable, "-c", "from optkit import native; print(native.build_info()['simd'])"],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT,
+                       env={**os.environ, "OPTKIT_NO_AVX2": value})
+    assert r.stdout.strip() == ("sse2" if avx2_off else "avx2"), (value, r.stdout, r.stderr)
 
 
 EMPTY_SCRIPT = r'''

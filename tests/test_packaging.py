@@ -364,3 +364,25 @@ def test_a_variants_exception_keeps_its_type_on_every_python():
     with pytest.raises(ZeroDivisionError, match="learner bug") as info:
         bench.compare({"ok": lambda x: x, "broken": broken}, 1, repeat=1, min_time=0.001)
     assert any("'broken'" in n for n in getattr(info.value, "__notes__", []))
+
+
+def test_native_sources_are_listed_explicitly_and_match_git():
+    """setup.py and the Makefile name the C sources one by one (a stray copy in csrc/ must not be
+    compiled in), and the list is exactly the tracked files of optkit/csrc."""
+    import ast
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files", "optkit/csrc"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout.split()
+    tree = ast.parse((REPO / "setup.py").read_text())
+    lists = {t.id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name) and t.id in ("NATIVE_SOURCES", "NATIVE_HEADERS")}
+    assert set(lists) == {"NATIVE_SOURCES", "NATIVE_HEADERS"}, lists
+    assert sorted(lists["NATIVE_SOURCES"]) == sorted(f for f in tracked if f.endswith(".c"))
+    assert sorted(lists["NATIVE_HEADERS"]) == sorted(f for f in tracked if f.endswith(".h"))
+    assert "glob" not in (REPO / "setup.py").read_text().split("setup(")[-1]
+    make = (REPO / "Makefile").read_text()
+    m = re.search(r"^NATIVE_SRC\s*:=\s*((?:.*\\\n)*.*)$", make, re.M)
+    assert m, "Makefile has no NATIVE_SRC list"
+    assert sorted(m.group(1).replace("\\\n", " ").split()) == sorted(tracked)
+    assert "wildcard optkit/csrc" not in make

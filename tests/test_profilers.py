@@ -194,3 +194,80 @@ def test_doctor_reports_the_ptrace_permission(tmp_path):
     rows = dict(doctor.sections(d))["Sampling profiler (py-spy)"]
     assert [k for k, _ in rows] == ["ptrace_scope", "CAP_SYS_PTRACE", "attaches by pid"]
     assert pt["advice"] in rows[-1][1]
+
+
+# ------------------------------------------------------------ A1 findings 4, 5, 7: failures are clear
+@needs_pyspy
+def test_record_timeout_is_a_runtime_error_and_stops_the_program(tmp_path):
+    """Past its timeout, record() raises RuntimeError and leaves nothing running (py-spy and
+    the program it started are killed as a process group)."""
+    report = P.attach_report(probe=False)
+    if not report.child_ok:
+        pytest.skip(f"ptrace is off here: {report}")
+    import os
+    import time
+    pidfile = tmp_path / "pid"
+    script = tmp_path / "long.py"
+    script.write_text(f"import os, time\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+                      "time.sleep(60)\n")
+    t0 = time.perf_counter()
+    with pytest.raises(RuntimeError, match="did not finish within 3 s"):
+        P.record([sys.executable, str(script)], rate=50, timeout=3)
+    assert time.perf_counter() - t0 < 30
+    assert pidfile.exists(), "the program never started"
+    pid = int(pidfile.read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        pytest.fail("the profiled program was still running after record() returned")
+
+
+def test_dump_timeout_is_a_runtime_error(tmp_path):
+    fake = tmp_path / "fake-py-spy"
+    fake.write_text("#!/bin/sh\nsleep 30 &\nwait\n")
+    fake.chmod(0o755)
+    with pytest.raises(RuntimeError, match="did not finish within 1 s"):
+        P.dump(12345, timeout=1, pyspy=str(fake))
+
+
+@needs_pyspy
+def test_record_of_a_failing_program_raises_unless_allowed(tmp_path):
+    report = P.attach_report(probe=False)
+    if not report.child_ok:
+        pytest.skip(f"ptrace is off here: {report}")
+    script = tmp_path / "fails.py"
+    script.write_text("import sys, time\nt0 = time.perf_counter()\n"
+                      "while time.perf_counter() - t0 < 0.5:\n    pass\nsys.exit(3)\n")
+    with pytest.raises(RuntimeError, match=r"exit status 3"):
+        P.record([sys.executable, str(script)], rate=100)
+    boom = tmp_path / "boom.py"
+    boom.write_text("import time\nt0 = time.perf_counter()\nwhile time.perf_counter() - t0 < 0.3:\n"
+                    "    pass\nraise KeyError('no such column')\n")
+    with pytest.raises(RuntimeError, match=r"exit status 1\): KeyError: 'no such column'"):
+        P.record([sys.executable, str(boom)], rate=100)
+    prof = P.record([sys.executable, str(script)], rate=100, allow_failure=True)
+    assert prof.samples > 0
+    frames = {f.file for frames, _ in prof.stacks for f in frames}
+    assert not any("optkit_pyspy_launcher" in f or "runpy" in f for f in frames), frames
+    assert any(f.endswith("fails.py") for f in frames), frames
+    ok = tmp_path / "ok.py"
+    ok.write_text("import time\nt0 = time.perf_counter()\nwhile time.perf_counter() - t0 < 0.5:\n    pass\n")
+    prof = P.record([sys.executable, str(ok)], rate=100)
+    at_root = sum(n for frames, n in prof.stacks if frames and frames[0].function == "<module> (ok.py)")
+    assert at_root >= 0.8 * prof.samples, prof.stacks     # the program is the root, not a launcher
+
+
+@needs_pyspy
+def test_py_spy_error_line_not_a_rust_backtrace(monkeypatch):
+    monkeypatch.setenv("RUST_BACKTRACE", "1")
+    import os
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with pytest.raises(RuntimeError, match=r"py-spy failed: Error: "):
+        P.dump(gone.pid)
+    assert os.environ["RUST_BACKTRACE"] == "1"

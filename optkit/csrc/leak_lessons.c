@@ -48,6 +48,11 @@ per_crop_means(PyObject *crops, Py_ssize_t *n_out, const char *fname)
     }
     const Py_ssize_t n = v.shape[0];
     const Py_ssize_t per = n > 0 ? v.len / n : 0;
+    if (n > 0 && per == 0) {                     /* e.g. shape (3, 0): a mean of nothing */
+        PyBuffer_Release(&v);
+        PyErr_Format(PyExc_ValueError, "%s: every crop is empty (no pixels), so it has no mean", fname);
+        return NULL;
+    }
     double *means = (double *)PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
     if (means == NULL) {
         PyBuffer_Release(&v);
@@ -191,8 +196,15 @@ PyObject *
 optkit_leak_malloc_FOR_LESSON(PyObject *self, PyObject *arg)
 {
     const Py_ssize_t n = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
-    if (n == -1 && PyErr_Occurred())
+    if (n == -1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {     /* say who refused it */
+            PyErr_Clear();
+            PyErr_Format(PyExc_OverflowError,
+                         "leak_malloc_FOR_LESSON: nbytes must be between 1 and %zd; that number "
+                         "does not even fit in a C size", OPTKIT_MAX_LEAK);
+        }
         return NULL;
+    }
     if (n < 1 || n > OPTKIT_MAX_LEAK) {
         PyErr_Format(PyExc_ValueError,
                      "leak_malloc_FOR_LESSON: nbytes must be between 1 and %zd, got %zd",

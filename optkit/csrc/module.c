@@ -11,7 +11,7 @@
  *   build_info()                      -> dict: how this module was built (OpenMP on/off, threads,
  *                                        SIMD path of the tuned kernel, compiler).
  *   mean_u8(buf)                      -> float: mean of a C-contiguous uint8 buffer, GIL released.
- *   warp_crops(image, quads, size, *, threads=None, out=None, kernel="tuned")
+ *   warp_crops(image, quads, size, *, threads=None, out=None, kernel="tuned", max_bytes=None)
  *                                     -> uint8 array N x h x w [x C]: one perspective crop per quad,
  *                                        the whole batch computed without the GIL, OpenMP over boxes
  *                                        (serial in a child made by fork(): see "Fork safety");
@@ -31,12 +31,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #ifdef OPTKIT_OPENMP
 #include <omp.h>
 #endif
 #include <signal.h>
 #if !defined(_WIN32)
 #include <pthread.h>
+#include <unistd.h>
 #define OPTKIT_HAVE_ATFORK 1
 #else
 #define OPTKIT_HAVE_ATFORK 0
@@ -78,8 +80,21 @@ static PyObject *
 mean_u8(PyObject *self, PyObject *arg)
 {
     Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+    if (PyObject_GetBuffer(arg, &view, PyBUF_RECORDS_RO) < 0) {
+        if (!PyObject_CheckBuffer(arg)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError,
+                         "mean_u8: expected a uint8 buffer (e.g. a numpy array), got %.100s",
+                         Py_TYPE(arg)->tp_name);
+        }
         return NULL;
+    }
+    if (!PyBuffer_IsContiguous(&view, 'C')) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError,
+                        "mean_u8: the buffer must be C-contiguous; pass np.ascontiguousarray(a)");
+        return NULL;
+    }
     if (view.itemsize != 1 || (view.format && strcmp(view.format, "B") != 0)) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_TypeError, "mean_u8: expected a uint8 buffer");
@@ -112,7 +127,10 @@ mean_u8(PyObject *self, PyObject *arg)
  * serially there (no OpenMP region at all) and says so once with a RuntimeWarning. The handler
  * only stores a flag: that is all a fork handler may safely do. A child whose first import of
  * this module comes after the fork is marked by optkit/__init__.py's os.register_at_fork hook
- * (read in PyInit_native), so the parent only needs to have imported optkit (any submodule). */
+ * (read in PyInit_native), so the parent only needs to have imported optkit (any submodule).
+ * A fork nobody marked (the parent ran OpenMP, e.g. through numba, and never imported optkit)
+ * cannot hang either: every OpenMP region runs on a worker pthread made by this very process
+ * (see "The OpenMP region runs on a thread this module owns" below). */
 static volatile sig_atomic_t forked_child = 0;
 #ifdef OPTKIT_OPENMP
 static int fork_warned = 0;        /* touched only with the GIL held */
@@ -123,6 +141,9 @@ static void
 mark_forked_child(void)
 {
     forked_child = 1;
+#ifdef OPTKIT_OPENMP
+    fork_warned = 0;               /* a grandchild warns again: it is a new process */
+#endif
 }
 #endif
 
@@ -305,6 +326,186 @@ as_ll(PyObject *o, long long *v, const char *what)
 /* The batch: OpenMP over the boxes                                                            */
 /* ------------------------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------------------------ */
+/* The OpenMP region runs on a thread this module owns                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* libgomp keeps its thread pool with the thread that started the region (the "master"). If the
+ * process was forked after ANY OpenMP region ran on the calling thread (numba's omp layer, OpenCV,
+ * another library; perhaps before optkit was ever imported, so no fork hook of ours saw it), a
+ * region started from that thread in the child waits for ever for the pool's lost threads. A
+ * pthread made in the child has no pool yet, so its region starts a fresh one. So every parallel
+ * batch runs on one of a few worker pthreads owned by this module, each made by the process that
+ * uses it: the pthread_atfork child handler forgets the parent's workers (they do not exist in the
+ * child), and a worker whose creator pid differs from getpid() is never used. The workers are
+ * persistent (made once per process, then reused), so libgomp's pool stays warm between calls.
+ * Up to OPTKIT_MAX_WORKERS calls from different Python threads can run at once; more wait. */
+#if defined(OPTKIT_OPENMP) && OPTKIT_HAVE_ATFORK
+#define OPTKIT_USE_WORKERS 1
+#define OPTKIT_MAX_WORKERS 8
+
+typedef struct {
+    /* the job */
+    optkit_box_fn fn;
+    const uint8_t *src;
+    int H, W, C, oh, ow, nt;
+    const double *Ms;
+    Py_ssize_t n;
+    uint8_t *dst;
+    /* the hand-off */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int has_job, job_done;
+    pid_t pid;                     /* the process that made this worker; 0 = no worker */
+    int busy;                      /* taken by a call (guarded by pool_mu) */
+} optkit_worker;
+
+static optkit_worker workers[OPTKIT_MAX_WORKERS];
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
+
+static void
+omp_boxes(optkit_box_fn fn, const uint8_t *src, int H, int W, int C, const double *Ms, Py_ssize_t n,
+          int oh, int ow, uint8_t *dst, int nt)
+{
+    const size_t box_bytes = (size_t)oh * ow * C;
+    /* Boxes differ in cost (how much of a crop falls outside the image), so hand them out
+     * dynamically; each box is tens of microseconds of work, so the scheduling cost is noise. */
+    #pragma omp parallel for schedule(dynamic, 2) num_threads(nt)
+    for (Py_ssize_t i = 0; i < n; i++)
+        fn(src, H, W, C, Ms + 9 * i, oh, ow, dst + (size_t)i * box_bytes);
+}
+
+static void *
+worker_main(void *arg)
+{
+    optkit_worker *w = (optkit_worker *)arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->has_job)
+            pthread_cond_wait(&w->cv, &w->mu);
+        w->has_job = 0;
+        pthread_mutex_unlock(&w->mu);
+        omp_boxes(w->fn, w->src, w->H, w->W, w->C, w->Ms, w->n, w->oh, w->ow, w->dst, w->nt);
+        pthread_mutex_lock(&w->mu);
+        w->job_done = 1;
+        pthread_cond_broadcast(&w->cv);
+    }
+    return NULL;
+}
+
+/* Fork handlers: hold pool_mu across fork() so the child never inherits it locked, then in the
+ * child forget every worker (their threads are gone) and make the locks new. */
+static void
+pool_prepare(void)
+{
+    pthread_mutex_lock(&pool_mu);
+}
+
+static void
+pool_parent(void)
+{
+    pthread_mutex_unlock(&pool_mu);
+}
+
+static void
+pool_child(void)
+{
+    for (int k = 0; k < OPTKIT_MAX_WORKERS; k++) {
+        workers[k].pid = 0;
+        workers[k].busy = 0;
+    }
+    pthread_mutex_init(&pool_mu, NULL);
+    pthread_cond_init(&pool_cv, NULL);
+}
+
+/* Take a worker of this process (making one if needed), waiting while all are busy.
+ * NULL if no thread could be made (the caller then runs serially). Called WITHOUT the GIL. */
+static optkit_worker *
+take_worker(void)
+{
+    const pid_t me = getpid();
+    optkit_worker *got = NULL;
+    pthread_mutex_lock(&pool_mu);
+    for (;;) {
+        optkit_worker *unused = NULL;
+        for (int k = 0; k < OPTKIT_MAX_WORKERS && got == NULL; k++) {
+            optkit_worker *w = &workers[k];
+            if (w->pid == me && !w->busy)
+                got = w;
+            else if (w->pid != me && unused == NULL)
+                unused = w;        /* never made, or made by another process (the parent) */
+        }
+        if (got != NULL)
+            break;
+        if (unused != NULL) {
+            /* A new worker: fresh locks (an inherited one may be in any state), signals blocked
+             * so that Ctrl-C keeps going to Python's main thread. */
+            pthread_mutex_init(&unused->mu, NULL);
+            pthread_cond_init(&unused->cv, NULL);
+            unused->has_job = unused->job_done = 0;
+            sigset_t all, old;
+            sigfillset(&all);
+            pthread_sigmask(SIG_SETMASK, &all, &old);
+            pthread_attr_t attr;
+            pthread_t tid;
+            int rc = pthread_attr_init(&attr);
+            if (rc == 0) {
+                pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+                rc = pthread_create(&tid, &attr, worker_main, unused);
+                pthread_attr_destroy(&attr);
+            }
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            if (rc != 0) {
+                pthread_mutex_destroy(&unused->mu);
+                pthread_cond_destroy(&unused->cv);
+                break;             /* got stays NULL: serial */
+            }
+            unused->pid = me;
+            got = unused;
+            break;
+        }
+        pthread_cond_wait(&pool_cv, &pool_mu);   /* all workers busy: wait for one */
+    }
+    if (got != NULL)
+        got->busy = 1;
+    pthread_mutex_unlock(&pool_mu);
+    return got;
+}
+
+static void
+give_back_worker(optkit_worker *w)
+{
+    pthread_mutex_lock(&pool_mu);
+    w->busy = 0;
+    pthread_cond_signal(&pool_cv);
+    pthread_mutex_unlock(&pool_mu);
+}
+
+/* Run the batch on a worker and wait for it. 0 on success, -1 if no worker thread could be made. */
+static int
+run_on_worker(optkit_box_fn fn, const uint8_t *src, int H, int W, int C, const double *Ms,
+              Py_ssize_t n, int oh, int ow, uint8_t *dst, int nt)
+{
+    optkit_worker *w = take_worker();
+    if (w == NULL)
+        return -1;
+    pthread_mutex_lock(&w->mu);
+    w->fn = fn; w->src = src; w->H = H; w->W = W; w->C = C; w->Ms = Ms; w->n = n;
+    w->oh = oh; w->ow = ow; w->dst = dst; w->nt = nt;
+    w->job_done = 0;
+    w->has_job = 1;
+    pthread_cond_broadcast(&w->cv);
+    while (!w->job_done)
+        pthread_cond_wait(&w->cv, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    give_back_worker(w);
+    return 0;
+}
+#else
+#define OPTKIT_USE_WORKERS 0
+#endif
+
 /* The whole batch. Called WITHOUT the GIL: it touches no Python object, only plain C memory. */
 /* fn is the kernel for one box (warp_plain.c or warp_tuned.c): the batch does not care which. */
 static void
@@ -317,21 +518,22 @@ warp_batch(optkit_box_fn fn, const uint8_t *src, int H, int W, int C, const doub
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();
     if ((Py_ssize_t)nt > n)
         nt = (int)n;                     /* never more threads than boxes */
-    if (nt <= 1) {                       /* one thread: no OpenMP region (safe after fork) */
-        for (Py_ssize_t i = 0; i < n; i++)
-            fn(src, H, W, C, Ms + 9 * i, oh, ow, dst + (size_t)i * box_bytes);
+    if (nt > 1) {
+#if OPTKIT_USE_WORKERS
+        if (run_on_worker(fn, src, H, W, C, Ms, n, oh, ow, dst, nt) == 0)
+            return;
+        /* no worker thread could be made: serial below (never an OpenMP region on this thread) */
+#else
+        omp_boxes(fn, src, H, W, C, Ms, n, oh, ow, dst, nt);
         return;
+#endif
     }
-    /* Boxes differ in cost (how much of a crop falls outside the image), so hand them out
-     * dynamically; each box is tens of microseconds of work, so the scheduling cost is noise. */
-    #pragma omp parallel for schedule(dynamic, 2) num_threads(nt)
-    for (Py_ssize_t i = 0; i < n; i++)
-        fn(src, H, W, C, Ms + 9 * i, oh, ow, dst + (size_t)i * box_bytes);
+    /* one thread: no OpenMP region at all (safe after fork) */
 #else
     (void)nthreads;                      /* built without OpenMP: serial, whatever `threads` says */
+#endif
     for (Py_ssize_t i = 0; i < n; i++)
         fn(src, H, W, C, Ms + 9 * i, oh, ow, dst + (size_t)i * box_bytes);
-#endif
 }
 
 
@@ -340,17 +542,21 @@ warp_batch(optkit_box_fn fn, const uint8_t *src, int H, int W, int C, const doub
 /* ------------------------------------------------------------------------------------------ */
 
 PyDoc_STRVAR(warp_crops_doc,
-"warp_crops(image, quads, size, *, threads=None, out=None, kernel='tuned') -> numpy.ndarray\n\n"
+"warp_crops(image, quads, size, *, threads=None, out=None, kernel='tuned', max_bytes=None) -> numpy.ndarray\n\n"
 "Perspective-crop every quad of `image` to an upright h x w patch, in C, without the GIL.\n\n"
 "image   uint8 array H x W or H x W x C (C in 1, 3, 4), C-contiguous.\n"
 "quads   float32 or float64 array N x 4 x 2: source corners TL, TR, BR, BL as (x, y).\n"
 "size    (h, w), both >= 2.\n"
 "threads None: the OpenMP default (OMP_NUM_THREADS, else all usable cores); 0 means the same;\n"
-"        k >= 1: k threads (capped at the number of boxes). Ignored (serial) if built without OpenMP,\n"
+"        k >= 1: k threads (capped at the number of boxes, and at 1024). Ignored (serial) if built without OpenMP,\n"
 "        and in a child process made by fork() (OpenMP cannot run there; one RuntimeWarning says so).\n"
 "out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n"
 "kernel  'tuned' (warp_tuned.c: SIMD, AVX2 where the CPU has it), 'portable' (the same tuned kernel\n"
-"        without AVX2) or 'plain' (warp_plain.c: plain scalar C). All three give identical bytes.\n\n"
+"        without AVX2) or 'plain' (warp_plain.c: plain scalar C). All three give identical bytes.\n"
+"max_bytes  the largest result allowed, in bytes (None: 256 MiB); a bigger one raises ValueError\n"
+"        before anything is allocated. Pass a larger number to go over it on purpose.\n\n"
+"A long call can be interrupted (Ctrl-C, Jupyter's interrupt): the GIL is taken back and signals\n"
+"are checked between chunks of boxes.\n"
 "Same result as cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad, dst), (w, h),\n"
 "flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT), dst = [[0,0],[w-1,0],[w-1,h-1],[0,h-1]].\n"
 "Raises TypeError / ValueError naming the bad argument, MemoryError if the result cannot be allocated.");
@@ -358,12 +564,40 @@ PyDoc_STRVAR(warp_crops_doc,
 static PyObject *
 warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"image", "quads", "size", "threads", "out", "kernel", NULL};
+    static char *kwlist[] = {"image", "quads", "size", "threads", "out", "kernel", "max_bytes", NULL};
     PyObject *image_o, *quads_o, *size_o, *threads_o = Py_None, *out_o = Py_None;
+    PyObject *kernel_o = NULL, *max_bytes_o = Py_None;
     const char *kernel = "tuned";
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO|$OOs:warp_crops", kwlist,
-                                     &image_o, &quads_o, &size_o, &threads_o, &out_o, &kernel))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO|$OOOO:warp_crops", kwlist,
+                                     &image_o, &quads_o, &size_o, &threads_o, &out_o, &kernel_o,
+                                     &max_bytes_o))
         return NULL;
+    if (kernel_o != NULL) {
+        if (!PyUnicode_Check(kernel_o)) {
+            PyErr_Format(PyExc_TypeError, "warp_crops: kernel must be a str, got %.100s",
+                         Py_TYPE(kernel_o)->tp_name);
+            return NULL;
+        }
+        kernel = PyUnicode_AsUTF8(kernel_o);
+        if (kernel == NULL) {      /* e.g. a lone surrogate: say which argument */
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError,
+                            "warp_crops: kernel must be 'tuned', 'portable' or 'plain'");
+            return NULL;
+        }
+    }
+    /* --- max_bytes: the largest result this call may make (a typo in size must not take the
+     * machine's memory or lock the kernel for minutes) --- */
+    long long max_bytes = OPTKIT_DEFAULT_MAX_BYTES;
+    if (max_bytes_o != Py_None) {
+        if (as_ll(max_bytes_o, &max_bytes, "max_bytes") < 0)
+            return NULL;
+        if (max_bytes < 0) {
+            PyErr_Format(PyExc_ValueError, "warp_crops: max_bytes must be None or >= 0, got %lld",
+                         max_bytes);
+            return NULL;
+        }
+    }
     /* --- kernel --- */
     const int plain = strcmp(kernel, "plain") == 0, portable = strcmp(kernel, "portable") == 0;
     if (!plain && !portable && strcmp(kernel, "tuned") != 0) {
@@ -501,6 +735,13 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
         goto done;
     }
     total = box_bytes * n;
+    if ((long long)total > max_bytes) {
+        PyErr_Format(PyExc_ValueError,
+                     "warp_crops: the result would take %zd bytes (%zd crops of %lld x %lld x %zd), "
+                     "more than max_bytes=%lld; check size, or pass a larger max_bytes= to allow it",
+                     total, n, oh, ow, C, max_bytes);
+        goto done;
+    }
 
     /* --- in a child made by fork(): one thread, no OpenMP region (see fork_safe_threads) --- */
     nthreads = fork_safe_threads(nthreads, n);
@@ -559,9 +800,20 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
         uint8_t *dst = (uint8_t *)ov.buf;
         const optkit_box_fn fn = plain ? optkit_warp_box_plain
                                        : optkit_tuned_kernel((int)C, portable, (long long)H * W * C);
-        Py_BEGIN_ALLOW_THREADS
-        warp_batch(fn, src, (int)H, (int)W, (int)C, Ms, n, (int)oh, (int)ow, dst, nthreads);
-        Py_END_ALLOW_THREADS
+        /* In chunks of about OPTKIT_CHUNK_BYTES of output: between chunks the GIL is taken back
+         * and pending signals are run, so Ctrl-C (Jupyter's interrupt) stops a long call. */
+        Py_ssize_t chunk = box_bytes > 0 ? OPTKIT_CHUNK_BYTES / box_bytes : n;
+        if (chunk < 1)
+            chunk = 1;
+        for (Py_ssize_t i0 = 0; i0 < n; i0 += chunk) {
+            const Py_ssize_t m = n - i0 < chunk ? n - i0 : chunk;
+            Py_BEGIN_ALLOW_THREADS
+            warp_batch(fn, src, (int)H, (int)W, (int)C, Ms + 9 * i0, m, (int)oh, (int)ow,
+                       dst + (size_t)i0 * (size_t)box_bytes, nthreads);
+            Py_END_ALLOW_THREADS
+            if (PyErr_CheckSignals() < 0)
+                goto done;         /* KeyboardInterrupt (or the handler's error): result dropped */
+        }
     }
     ok = 1;
 
@@ -608,17 +860,45 @@ static struct PyModuleDef native_module = {
     PyModuleDef_HEAD_INIT, "optkit.native", "optkit's C extension (sources: optkit/csrc/).", -1, native_methods, NULL, NULL, NULL, NULL
 };
 
+/* The same reading as setup.py's _truthy: unset, "", "0", "false", "no", "off" (any case, spaces
+ * around ignored) mean off; anything else means on. */
+static int
+env_truthy(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL)
+        return 0;
+    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+        v++;
+    size_t len = strlen(v);
+    while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\n' || v[len - 1] == '\r'))
+        len--;
+    static const char *const off[] = {"", "0", "false", "no", "off"};
+    for (size_t k = 0; k < sizeof off / sizeof off[0]; k++) {
+        size_t m = strlen(off[k]);
+        size_t i = 0;
+        while (m == len && i < len && tolower((unsigned char)v[i]) == off[k][i])
+            i++;
+        if (m == len && i == len)
+            return 0;
+    }
+    return 1;
+}
+
 PyMODINIT_FUNC
 PyInit_native(void)
 {
     /* OPTKIT_NO_AVX2=1 forces the portable path of the tuned kernel for the whole process
      * (kernel='portable' does it for one call; the tests compare all of them). */
-    const char *no = getenv("OPTKIT_NO_AVX2");
-    optkit_tuned_init(!(no != NULL && no[0] != '\0' && strcmp(no, "0") != 0));
+    optkit_tuned_init(!env_truthy("OPTKIT_NO_AVX2"));
 #if OPTKIT_HAVE_ATFORK
     static int atfork_done = 0;
     if (!atfork_done) {
-        if (pthread_atfork(NULL, NULL, mark_forked_child) != 0) {
+        if (pthread_atfork(NULL, NULL, mark_forked_child) != 0
+#if OPTKIT_USE_WORKERS
+            || pthread_atfork(pool_prepare, pool_parent, pool_child) != 0
+#endif
+            ) {
             PyErr_SetString(PyExc_ImportError, "optkit.native: pthread_atfork failed");
             return NULL;
         }

@@ -38,6 +38,12 @@
 #define OPTKIT_MAX_SIDE (1 << 24)
 /* Most OpenMP threads one call may ask for (a typo like threads=10**9 must not try to start them). */
 #define OPTKIT_MAX_THREADS 1024
+/* warp_crops' default cap on the bytes of one result (max_bytes=None); max_bytes= goes over it.
+ * Signals are checked between boxes, not inside one, so the cap also bounds how long a single
+ * huge box keeps Ctrl-C waiting. */
+#define OPTKIT_DEFAULT_MAX_BYTES (1LL << 28)
+/* Output bytes per chunk of boxes between two signal checks in warp_crops. */
+#define OPTKIT_CHUNK_BYTES ((Py_ssize_t)16 << 20)
 
 /* Functions shared between the files, but not exported from the shared library. */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32)

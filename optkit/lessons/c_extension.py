@@ -37,6 +37,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from optkit import machine
 from optkit.machine import importable
 from optkit.pipeline import quad_corners, warp_quad
 
@@ -301,6 +302,8 @@ def peers(image, quads, size, threads=2, pool=None) -> dict:
     for name, fn, mod in (("torch grid_sample", crops_torch, "torch"),
                           ("kornia warp_perspective", crops_kornia, "kornia")):
         why = None if importable(mod) else f"{mod} is not installed"
+        if why is None and mod == "kornia" and not importable("torch"):
+            why = "kornia needs torch, which is not installed"     # kornia is built on torch
         for n in (1, k):
             out[f"{name}, {n} thread{'s' if n > 1 else ''}"] = (
                 (lambda fn=fn: fn(image, quads, size)) if why is None else None,
@@ -322,6 +325,11 @@ def _torch_and_cv2(n):
 # torch's, OpenCV's) spin for a while after their work before they sleep, and on a 2-core machine
 # those spinning threads would take the cores from the next peer.
 PAUSE_S = 0.02
+
+
+# A load average above this many per core makes the speed goals "inconclusive": the timings then
+# measure the neighbours as much as the code.
+BUSY_LOAD_PER_CORE = 0.75
 
 
 def _pctl(xs, q):
@@ -391,6 +399,19 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
     t1 = res_peers["C tuned, threads=1"]["median_s"]
     tk = res_peers[f"C tuned, threads={k}"]["median_s"]
     g1, gk = mb / t1, res_peers[best_peer]["median_s"] / tk
+    ts1, tsk, tsp = times["C tuned, threads=1"], times[f"C tuned, threads={k}"], times[best_peer]
+    band1 = [_pctl(base, 25) / _pctl(ts1, 75), _pctl(base, 75) / _pctl(ts1, 25)]
+    bandk = [_pctl(tsp, 25) / _pctl(tsk, 75), _pctl(tsp, 75) / _pctl(tsk, 25)]
+    load1 = _loadavg()
+    busy = max((x for x in (load0, load1) if x is not None), default=0.0) > BUSY_LOAD_PER_CORE * machine.usable_cpus()
+
+    def goal(measured, target, band, **extra):
+        """A goal's verdict: "inconclusive" when the machine was busy or the quartile band of the
+        ratio reaches both sides of the goal; else "met" / "NOT met" by the ratio of medians."""
+        met = measured >= target
+        unsure = busy or band[0] < target <= band[1]
+        return {"measured": measured, "goal": target, "met": met, "band": band, "inconclusive": unsure,
+                "verdict": "inconclusive" if unsure else ("met" if met else "NOT met"), **extra}
     results = {
         "workload": {"image": list(image.shape), "boxes": int(len(quads)), "size": list(size),
                      "output_pixels": int(n_px)},
@@ -398,9 +419,8 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
         "repeat": repeat,
         "peers": res_peers,
         "goals": {
-            "tuned_threads1_vs_loop": {"measured": g1, "goal": 2.0, "met": g1 >= 2.0},
-            f"tuned_threads{k}_vs_best_{k}core_peer": {"measured": gk, "goal": 2.5, "met": gk >= 2.5,
-                                                         "best_peer": best_peer},
+            "tuned_threads1_vs_loop": goal(g1, 2.0, band1),
+            f"tuned_threads{k}_vs_best_{k}core_peer": goal(gk, 2.5, bandk, best_peer=best_peer),
         },
         "kernels_identical": bool(np.array_equal(crops_native(image, quads, size, kernel="plain"),
                                                  crops_native(image, quads, size, kernel="tuned"))
@@ -410,7 +430,8 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
         "agreement": agree[f"C tuned, threads={k}"],
         "build_info": native.build_info(),
         # timings on a shared machine: how busy it was (1-minute load average, start and end)
-        "loadavg_1min": [load0, _loadavg()],
+        "loadavg_1min": [load0, load1],
+        "busy": busy,
     }
     try:
         from optkit import bench as _bench
@@ -456,8 +477,10 @@ def bench_main(argv=None) -> int:
               "thread scaling needs free cores")
     for name, g in res["goals"].items():
         extra = f" (best peer: {g['best_peer']})" if "best_peer" in g else ""
-        print(f"goal {name}: x{g['measured']:.2f}, goal x{g['goal']:.1f}: "
-              f"{'met' if g['met'] else 'NOT met'}{extra}")
+        why = (" (machine busy)" if res["busy"] else " (the quartile band reaches both sides)") \
+            if g["inconclusive"] else ""
+        print(f"goal {name}: x{g['measured']:.2f} (band x{g['band'][0]:.2f}..x{g['band'][1]:.2f}), "
+              f"goal x{g['goal']:.1f}: {g['verdict']}{why}{extra}")
     print(f"kernels plain / tuned / portable identical: {res['kernels_identical']}")
     return 0
 

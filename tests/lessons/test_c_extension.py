@@ -162,3 +162,37 @@ def test_c_sources_are_whole_files():
     with pytest.raises(KeyError):
         crops.c_source("../cli.py")
     assert "```c" in crops.show_source("int x;").data
+
+
+def test_kornia_without_torch_is_skipped_with_the_reason(monkeypatch):
+    """A TORCH=0 set-up has kornia (learner lock) but no torch: kornia's peer says it needs
+    torch instead of crashing in its thread setting (A1 finding 3)."""
+    import sys as _sys
+    monkeypatch.setitem(_sys.modules, "torch", None)          # `import torch` fails, find_spec -> None
+    image, quads, size = crops.workload(640, 480, 10)
+    table = crops.peers(image, quads, size)
+    for label, (fn, _setting, why) in table.items():
+        if label.startswith("kornia"):
+            assert fn is None and why is not None and ("needs torch" in why or "kornia is not installed" in why), why
+        if label.startswith("torch"):
+            assert fn is None and "torch is not installed" in why
+    res = crops.run_benchmark(repeat=1, image=image, quads=quads, size=size)
+    assert all("skipped" in r for lb, r in res["peers"].items() if lb.startswith(("torch", "kornia")))
+    json.dumps(res)
+
+
+@pytest.mark.parametrize("load, busy", [(100.0, True), (0.0, False)])
+def test_crop_goals_are_inconclusive_on_a_busy_machine(monkeypatch, load, busy):
+    """A verdict from a busy machine is no verdict: the JSON says "inconclusive" (A1 finding 11)."""
+    monkeypatch.setattr(crops, "_loadavg", lambda: load)
+    image, quads, size = crops.workload(640, 480, 12)
+    res = crops.run_benchmark(repeat=3, image=image, quads=quads, size=size)
+    assert res["busy"] is busy
+    for g in res["goals"].values():
+        lo, hi = g["band"]
+        assert lo <= hi
+        straddles = lo < g["goal"] <= hi
+        assert g["inconclusive"] is (busy or straddles)
+        assert g["verdict"] == ("inconclusive" if g["inconclusive"] else "met" if g["met"] else "NOT met")
+        assert g["met"] is (g["measured"] >= g["goal"])
+    json.dumps(res)
