@@ -480,12 +480,18 @@ class Split:
 
 
 def scalene_run(script, args=(), *, outfile: str | Path, timeout: float = 120.0, cpu_only: bool = True,
-                cwd: str | Path | None = None) -> dict:
+                cwd: str | Path | None = None, virtual_time: bool = False) -> dict:
     """``python -m scalene run -o OUTFILE script [--- args]`` (Scalene 2's command line), and its
-    JSON. Raises RuntimeError with Scalene's last line when it failed or wrote nothing."""
+    JSON. Raises RuntimeError with Scalene's last line when it failed or wrote nothing.
+
+    ``virtual_time`` passes ``--use-virtual-time`` (samples in CPU time). In its default
+    wall-clock mode Scalene books a whole sample interval as native when the sample lands on a
+    call, so a pure-Python loop that calls builtins (``int``, ``min``, ``max``) reads as
+    mostly native; the CPU-time mode does not do that."""
     if not scalene_available():
         raise RuntimeError(tr("Scalene is not installed here (its wheels are for Linux x86_64)"))
     cmd = [sys.executable, "-m", "scalene", "run", "-o", str(outfile)] + ["--cpu-only"] * cpu_only
+    cmd += ["--use-virtual-time"] * virtual_time
     cmd += [str(script)] + (["---", *map(str, args)] if args else [])
     Path(outfile).unlink(missing_ok=True)
     proc = _run_or_stop(cmd, timeout, "scalene", cwd=cwd)

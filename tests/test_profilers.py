@@ -271,3 +271,56 @@ def test_py_spy_error_line_not_a_rust_backtrace(monkeypatch):
     with pytest.raises(RuntimeError, match=r"py-spy failed: Error: "):
         P.dump(gone.pid)
     assert os.environ["RUST_BACKTRACE"] == "1"
+
+
+CALLS_BUILTINS = textwrap.dedent("""\
+    import time
+    import numpy as np
+
+
+    def with_builtins(n=20000):           # pure Python, with builtins called in the loop body
+        s = 0
+        for i in range(n):
+            s = min(1000003, max(0, int(s + i * 7))) % 1000003
+        return s
+
+
+    def one_big_call(a):                  # one long NumPy call
+        return np.sort(a)
+
+
+    a = np.random.default_rng(0).random(2_000_000)
+    for f, args in ((with_builtins, ()), (one_big_call, (a,))):
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 1.0:
+            f(*args)
+    """)
+
+
+@needs_pyspy
+def test_pyspy_native_books_builtin_calls_as_python_time(tmp_path):
+    """Notebook 03's prediction rests on this: py-spy's native stacks keep a loop that calls
+    builtins on the Python side, and a long library call on the native side."""
+    script = tmp_path / "calls.py"
+    script.write_text(CALLS_BUILTINS)
+    prof = P.record([sys.executable, str(script)], native=True, rate=200)
+    rows = {r["function"]: r for r in prof.breakdown(["with_builtins", "one_big_call"])}
+    assert rows["with_builtins"]["samples"] > 20 and rows["one_big_call"]["samples"] > 20
+    assert 1 - rows["with_builtins"]["native_share"] > 0.5
+    assert 1 - rows["one_big_call"]["native_share"] < 0.25
+
+
+def test_scalene_run_passes_virtual_time(tmp_path, monkeypatch):
+    seen = []
+
+    def fake_run(cmd, **kw):
+        seen.append(cmd)
+        Path(cmd[cmd.index("-o") + 1]).write_text('{"files": {}}')
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(P, "scalene_available", lambda: True)
+    monkeypatch.setattr(P.subprocess, "run", fake_run)
+    assert P.scalene_run("x.py", outfile=tmp_path / "a.json") == {"files": {}}
+    assert P.scalene_run("x.py", outfile=tmp_path / "b.json", virtual_time=True) == {"files": {}}
+    assert "--use-virtual-time" not in seen[0] and "--use-virtual-time" in seen[1]
+    assert seen[1].index("--use-virtual-time") < seen[1].index("x.py")
