@@ -313,13 +313,16 @@ def test_pyspy_native_books_builtin_calls_as_python_time(tmp_path):
 def test_scalene_run_passes_virtual_time(tmp_path, monkeypatch):
     seen = []
 
-    def fake_run(cmd, **kw):
+    real_popen = subprocess.Popen
+
+    def fake_popen(cmd, **kw):          # scalene_run starts Scalene in a session of its own
         seen.append(cmd)
         Path(cmd[cmd.index("-o") + 1]).write_text('{"files": {}}')
-        return subprocess.CompletedProcess(cmd, 0, "", "")
+        return real_popen([sys.executable, "-c", "pass"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
 
     monkeypatch.setattr(P, "scalene_available", lambda: True)
-    monkeypatch.setattr(P.subprocess, "run", fake_run)
+    monkeypatch.setattr(P.subprocess, "Popen", fake_popen)
     assert P.scalene_run("x.py", outfile=tmp_path / "a.json") == {"files": {}}
     assert P.scalene_run("x.py", outfile=tmp_path / "b.json", virtual_time=True) == {"files": {}}
     assert "--use-virtual-time" not in seen[0] and "--use-virtual-time" in seen[1]
