@@ -27,6 +27,7 @@ MESSAGES: dict[str, str] = {
         "{name}()에서 시간이 쓰이는 곳 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
     # optkit.plot
     "red: slower than {than}": "빨간색: {than}보다 느림",
+    "light grey: within the noise of {than}": "연회색: {than}과 잡음 범위 안에서 같음",
     "the baseline": "기준",
     "baseline": "기준",
     "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
