@@ -55,6 +55,7 @@ import copy
 import ctypes
 import datetime as _dt
 import html
+import inspect
 import json
 import os
 import threading
@@ -683,8 +684,9 @@ class Exercise:
             return rebuild()
 
     def _inputs(self):
-        """(what the verdict calls it, a function that builds the args) for seeds then cases."""
-        n = len(self.seeds)
+        """(what the verdict calls it, a function that builds the args) for seeds then cases
+        (the named cases count among the inputs: "input 1 of 4" then "correct on 4 inputs")."""
+        n = len(self.seeds) + len(self.cases)
         for k, seed in enumerate(self.seeds):
             yield (lambda a, k=k: tr("input {k} of {n} ({args})", k=k + 1, n=n, args=self.describe(a))), \
                 (lambda seed=seed: self._args(seed))
@@ -739,8 +741,12 @@ class Exercise:
                       "kernel if the notebook slows down")
         return self._verdict("timeout", msg)
 
-    def _raised(self, value, where):
+    def _raised(self, value, where, fn=None):
         if isinstance(value, NotImplementedError):
+            if fn is not None and not hasattr(inspect.unwrap(fn), "__code__"):    # a C function
+                return self._verdict("not yet", tr(
+                    "not implemented yet: replace the `PyErr_SetString(PyExc_NotImplementedError, "
+                    "...); return NULL;` lines with your code"))
             return self._verdict("not yet", tr("not implemented yet: replace the "
                                                "`raise NotImplementedError` with your code"))
         return self._verdict("error", tr("your function raised {kind}: {exc} (on {where})",
@@ -774,7 +780,7 @@ class Exercise:
             if state in ("timeout", "stuck"):
                 return self._timeout(state, where)
             if state == "raised":
-                return self._raised(value, where)
+                return self._raised(value, where, fn)
             call_s = min(call_s, spent)
             changed = self._changed_input(fn, before, mine)
             if changed:
@@ -817,7 +823,7 @@ class Exercise:
             if state in ("timeout", "stuck"):
                 return self._timeout(state, tr("checking the task's rules"))
             if state == "raised":
-                return self._raised(value, tr("checking the task's rules"))
+                return self._raised(value, tr("checking the task's rules"), fn)
             if value:
                 return self._verdict("wrong", tr("correct values, but {rule}", rule=value))
         return self._time(fn, first_rebuild, first_args, budget, call_s)

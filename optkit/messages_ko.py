@@ -98,6 +98,10 @@ MESSAGES: dict[str, str] = {
         "실행됩니다. 노트북이 느려지면 커널을 재시작하세요",
     "not implemented yet: replace the `raise NotImplementedError` with your code":
         "아직 구현하지 않았습니다: `raise NotImplementedError`를 직접 작성한 코드로 바꾸세요",
+    "not implemented yet: replace the `PyErr_SetString(PyExc_NotImplementedError, ...); "
+    "return NULL;` lines with your code":
+        "아직 구현하지 않았습니다: `PyErr_SetString(PyExc_NotImplementedError, ...); "
+        "return NULL;` 줄을 직접 작성한 코드로 바꾸세요",
     "your function raised {kind}: {exc} (on {where})": "함수에서 {kind} 예외가 발생했습니다: {exc} ({where})",
     "expected a function, got {kind}": "함수가 필요한데 {kind}을(를) 받았습니다",
     "{problem} (on {where})": "{problem} ({where})",
