@@ -105,6 +105,7 @@ def test_run_benchmark_small(doc):
     assert res["peers"]["C tuned, threads=1"]["ratio_vs_loop"] > 0.3
     goals = res["goals"]
     assert goals["tuned_threads1_vs_loop"]["goal"] == 2.0
+    assert goals["tuned_threads1_vs_loop"]["label"] == "C tuned, 1 thread vs the cv2 loop"
     assert goals["tuned_threads2_vs_best_2core_peer"]["best_peer"] in PEERS[1:3]
     json.dumps(res)
 
