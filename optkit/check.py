@@ -1007,6 +1007,7 @@ class Exercise:
             ref_txt = tr("; the reference solution reaches {speedup}",
                          speedup=_bench.format_speedup(ref_sp)) if ref_sp else ""
         yours = _bench.format_time(t["yours"].median_s)
+        ref_txt += _quality_warning(cmp)        # the bench table's ⚠ lines, in short
         if target is None:
             return self._verdict("pass", tr("correct; {speedup} vs the {base} ({yours} per call)",
                                             speedup=_bench.format_speedup(sp), base=base_shown,
@@ -1023,6 +1024,18 @@ class Exercise:
                                             speedup=_bench.format_speedup(sp), base=base_shown,
                                             target=_bench.format_speedup(target))
                              + ref_txt, speedup=sp, reference_speedup=ref_sp, timings=timings)
+
+
+def _quality_warning(cmp) -> str:
+    """" ⚠ noisy and waiting timing (...)" when bench flagged the comparison, else ""."""
+    try:
+        kinds = sorted({w.split(":", 1)[0] for w in cmp.warnings()} & {"noisy", "waiting"})
+    except Exception:
+        return ""
+    if not kinds:
+        return ""
+    return " " + tr("⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the "
+                    "check again", kinds=tr(" and ").join(tr(k) for k in kinds))
 
 
 class _Timeout(BaseException):

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from optkit import check
+from optkit import bench, check
 
 
 @pytest.fixture(autouse=True)
@@ -672,3 +672,15 @@ def test_a_correct_function_after_an_abandoned_one_is_not_a_timeout():
         assert time.perf_counter() - t0 < 5
     finally:
         release.set()
+
+
+def test_speed_verdict_carries_the_bench_warnings(monkeypatch):
+    # a busy machine: bench flags the timing, and the verdict says so next to its factor
+    monkeypatch.setattr(bench.Comparison, "warnings", lambda self: [
+        "noisy: the spread (IQR) of yours exceeds 10% ...", "waiting: while timing baseline ...",
+        "elsewhere: most CPU time of yours ..."])
+    v = ex(baseline=slow_baseline, target_speedup=2).check(lambda x: 2.0 * np.sqrt(x), display=False)
+    assert v.passed and "⚠ noisy and waiting timing (a busy machine?)" in v.message
+    monkeypatch.setattr(bench.Comparison, "warnings", lambda self: [])
+    v = ex(baseline=slow_baseline, target_speedup=2).check(lambda x: 2.0 * np.sqrt(x), display=False)
+    assert v.passed and "⚠" not in v.message
