@@ -65,7 +65,27 @@ def show_source(code: str, language: str = "c", title: str | None = None):
     except ImportError:  # pragma: no cover
         return code
     head = f"**{title}**\n\n" if title else ""
-    return Markdown(f"{head}```{language}\n{code.rstrip()}\n```")
+
+    class _Listing(Markdown):
+        # HTML too (JupyterLab prefers it): long lines scroll sideways instead of wrapping
+        # in the middle of an identifier, as a Markdown code block does in a narrow window
+        def _repr_html_(self):
+            import html
+
+            try:
+                from pygments import highlight
+                from pygments.formatters import HtmlFormatter
+                from pygments.lexers import get_lexer_by_name
+
+                body = highlight(code.rstrip(), get_lexer_by_name(language),
+                                 HtmlFormatter(noclasses=True, nowrap=True))
+            except Exception:
+                body = html.escape(code.rstrip())
+            top = f"<p><b>{html.escape(title)}</b></p>" if title else ""
+            return (f"{top}<pre style='white-space:pre;overflow-x:auto;word-break:normal;"
+                    f"overflow-wrap:normal'>{body}</pre>")
+
+    return _Listing(f"{head}```{language}\n{code.rstrip()}\n```")
 
 
 def dst_corners(size) -> np.ndarray:

@@ -162,3 +162,7 @@ def test_c_sources_are_whole_files():
     with pytest.raises(KeyError):
         crops.c_source("../crops.py")
     assert "```c" in crops.show_source("int x;").data
+    # in JupyterLab (HTML): long lines scroll sideways, never wrap inside an identifier
+    listing = crops.show_source("int PyBuffer_IsContiguous_here;", title="a <b>")._repr_html_()
+    assert "white-space:pre;overflow-x:auto" in listing and "PyBuffer_IsContiguous_here" in listing
+    assert "a &lt;b&gt;" in listing
