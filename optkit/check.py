@@ -52,6 +52,7 @@ Numba/Cython loop compiled without ``nogil`` that never ends) blocks the whole k
 from __future__ import annotations
 
 import copy
+import inspect
 import time
 
 from . import bench as _bench
@@ -216,8 +217,9 @@ class Exercise:
             return rebuild()
 
     def _inputs(self):
-        """(what the verdict calls it, a function that builds the args) for seeds then cases."""
-        n = len(self.seeds)
+        """(what the verdict calls it, a function that builds the args) for seeds then cases
+        (the named cases count among the inputs: "input 1 of 4" then "correct on 4 inputs")."""
+        n = len(self.seeds) + len(self.cases)
         for k, seed in enumerate(self.seeds):
             yield (lambda a, k=k: tr("input {k} of {n} ({args})", k=k + 1, n=n, args=self.describe(a))), \
                 (lambda seed=seed: self._args(seed))
@@ -272,8 +274,12 @@ class Exercise:
                       "kernel if the notebook slows down")
         return self._verdict("timeout", msg)
 
-    def _raised(self, value, where):
+    def _raised(self, value, where, fn=None):
         if isinstance(value, NotImplementedError):
+            if fn is not None and not hasattr(inspect.unwrap(fn), "__code__"):    # a C function
+                return self._verdict("not yet", tr(
+                    "not implemented yet: replace the `PyErr_SetString(PyExc_NotImplementedError, "
+                    "...); return NULL;` lines with your code"))
             return self._verdict("not yet", tr("not implemented yet: replace the "
                                                "`raise NotImplementedError` with your code"))
         return self._verdict("error", tr("your function raised {kind}: {exc} (on {where})",
@@ -307,7 +313,7 @@ class Exercise:
             if state in ("timeout", "stuck"):
                 return self._timeout(state, where)
             if state == "raised":
-                return self._raised(value, where)
+                return self._raised(value, where, fn)
             call_s = min(call_s, spent)
             changed = self._changed_input(fn, before, mine)
             if changed:
@@ -350,7 +356,7 @@ class Exercise:
             if state in ("timeout", "stuck"):
                 return self._timeout(state, tr("checking the task's rules"))
             if state == "raised":
-                return self._raised(value, tr("checking the task's rules"))
+                return self._raised(value, tr("checking the task's rules"), fn)
             if value:
                 return self._verdict("wrong", tr("correct values, but {rule}", rule=value))
         return self._time(fn, first_rebuild, first_args, budget, call_s)
@@ -534,6 +540,7 @@ class Exercise:
             ref_txt = tr("; the reference solution reaches {speedup}",
                          speedup=format_speedup(ref_sp)) if ref_sp else ""
         yours = format_time(t["yours"].median_s)
+        ref_txt += quality_warning(cmp)        # the bench table's ⚠ lines, in short
         if target is None:
             return self._verdict("pass", tr("correct; {speedup} vs the {base} ({yours} per call)",
                                             speedup=format_speedup(sp), base=base_shown,
@@ -552,3 +559,13 @@ class Exercise:
                              + ref_txt, speedup=sp, reference_speedup=ref_sp, timings=timings)
 
 
+def quality_warning(cmp) -> str:
+    """" ⚠ noisy and waiting timing (...)" when bench flagged the comparison, else ""."""
+    try:
+        kinds = sorted({w.split(":", 1)[0] for w in cmp.warnings()} & {"noisy", "waiting"})
+    except Exception:
+        return ""
+    if not kinds:
+        return ""
+    return " " + tr("⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the "
+                    "check again", kinds=tr(" and ").join(tr(k) for k in kinds))

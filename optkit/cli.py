@@ -111,12 +111,30 @@ if _token:
 """
 
 
-def lab_config_dir() -> Path:
-    """A new private folder holding TOKEN_CONFIG as jupyter_server_config.py (for lab_env)."""
+def lab_config_dir(base=None) -> Path:
+    """The private folder holding TOKEN_CONFIG as jupyter_server_config.py (for lab_env).
+
+    One per user, reused by every `optkit lab` (the server replaces this process, so nothing
+    could remove a new folder afterwards): ``optkit-lab-config`` in Jupyter's runtime folder
+    (``JUPYTER_RUNTIME_DIR``, private to the user), or in ``base`` (a test's own folder)."""
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="optkit-lab-config-"))
-    (folder / "jupyter_server_config.py").write_text(TOKEN_CONFIG, encoding="utf-8")
+    if base is None:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        base = jupyter_runtime_dir()
+    folder = Path(base) / "optkit-lab-config"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    cfg = folder / "jupyter_server_config.py"
+    try:
+        current = cfg.read_text(encoding="utf-8")
+    except OSError:
+        current = None
+    if current != TOKEN_CONFIG:                # written whole, then renamed: never half a file
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(TOKEN_CONFIG)
+        os.replace(tmp, cfg)
     return folder
 
 

@@ -211,8 +211,8 @@ def profile(func, *args, **kwargs) -> LineProfile:
     """Run ``func(*args, **kwargs)`` under line_profiler and return per-line data.
 
     Also times the plain call and the profiled call, interleaved, best of three each (one
-    each for calls over half a second; the first plain call doubles as the warm-up) to give
-    :attr:`LineProfile.overhead`. The per-line data come from the fastest profiled run.
+    each for calls over half a second), after one untimed warm-up call (imports, caches), to
+    give :attr:`LineProfile.overhead`. The per-line data come from the fastest profiled run.
     """
     from line_profiler import LineProfiler
 
@@ -240,13 +240,12 @@ def profile(func, *args, **kwargs) -> LineProfile:
                 lp.disable_by_count()
         return time.perf_counter() - t0, lp.get_stats()
 
-    first, result = plain_run()                # warm-up (imports, caches), first plain time
-    plain = [first]
-    rounds = 3 if first < 0.5 else 1           # slow functions: one profiled run only
+    warm, result = plain_run()                 # warm-up (imports, caches): not timed
+    rounds = 3 if warm < 0.5 else 1            # slow functions: one run of each only
+    plain = []
     best = None
-    for i in range(rounds):                    # interleaved, so noise hits both alike
-        if i:
-            plain.append(plain_run()[0])
+    for _ in range(rounds):                    # interleaved, so noise hits both alike
+        plain.append(plain_run()[0])
         elapsed, stats = profiled_run()
         if best is None or elapsed < best[0]:
             best = (elapsed, stats)

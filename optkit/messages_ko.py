@@ -27,6 +27,7 @@ MESSAGES: dict[str, str] = {
         "{name}()에서 시간이 쓰이는 곳 (line_profiler, 프로파일러 오버헤드 x{overhead:.1f})",
     # optkit.plot
     "red: slower than {than}": "빨간색: {than}보다 느림",
+    "light grey: within the noise of {than}": "연회색: {than}과 잡음 범위 안에서 같음",
     "the baseline": "기준",
     "baseline": "기준",
     "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
@@ -97,6 +98,13 @@ MESSAGES: dict[str, str] = {
         "실행됩니다. 노트북이 느려지면 커널을 재시작하세요",
     "not implemented yet: replace the `raise NotImplementedError` with your code":
         "아직 구현하지 않았습니다: `raise NotImplementedError`를 직접 작성한 코드로 바꾸세요",
+    "⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the check again":
+        "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
+        "있으니 채점 셀을 다시 실행하세요",
+    "not implemented yet: replace the `PyErr_SetString(PyExc_NotImplementedError, ...); "
+    "return NULL;` lines with your code":
+        "아직 구현하지 않았습니다: `PyErr_SetString(PyExc_NotImplementedError, ...); "
+        "return NULL;` 줄을 직접 작성한 코드로 바꾸세요",
     "your function raised {kind}: {exc} (on {where})": "함수에서 {kind} 예외가 발생했습니다: {exc} ({where})",
     "expected a function, got {kind}": "함수가 필요한데 {kind}을(를) 받았습니다",
     "{problem} (on {where})": "{problem} ({where})",

@@ -34,6 +34,7 @@ FIGSIZE = (7.0, 3.5)
 BASE_COLOUR = "#9e9e9e"
 FASTER = "#1f77b4"
 SLOWER = "#d62728"
+NEUTRAL = "#e0e0e0"       # within the noise band of the baseline: neither faster nor slower
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#bcbd22", "#7f7f7f"]
 
@@ -139,15 +140,21 @@ def _quality_note(fig, data):
                       fontsize=7.5, color="#b54708")
 
 
-def _slower_legend(fig, ax, present, than):
-    """Explain the red bars, only when there is one: a small legend entry just above the
-    axes' top right corner (constrained layout makes room for it under the title)."""
-    if not present:
+def _slower_legend(fig, ax, present, than, neutral=False):
+    """Explain the red (and light grey) bars, only when there is one: a small legend entry just
+    above the axes' top right corner (constrained layout makes room for it under the title)."""
+    if not present and not neutral:
         return None
     from matplotlib.patches import Patch
 
-    handle = Patch(facecolor=SLOWER, edgecolor="black", linewidth=0.6)
-    return ax.legend([handle], [tr("red: slower than {than}", than=tr(than))], loc="lower right",
+    handles, texts = [], []
+    if present:
+        handles.append(Patch(facecolor=SLOWER, edgecolor="black", linewidth=0.6))
+        texts.append(tr("red: slower than {than}", than=tr(than)))
+    if neutral:
+        handles.append(Patch(facecolor=NEUTRAL, edgecolor="black", linewidth=0.6))
+        texts.append(tr("light grey: within the noise of {than}", than=tr(than)))
+    return ax.legend(handles, texts, loc="lower right", ncols=len(handles),
                      bbox_to_anchor=(1.0, 1.0), bbox_transform=ax.transAxes, fontsize=8,
                      frameon=False, handlelength=1.2, borderaxespad=0.0)
 
@@ -184,8 +191,11 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
 
     ``data``: a :class:`optkit.bench.Comparison` or ``{label: seconds}``. The baseline
     (default: the Comparison's baseline or the first label) is grey, hatched and labelled
-    "baseline"; faster variants are blue, slower ones red; every bar carries its factor
-    ("x12.3") and median time; when a bar is red, a legend entry says what red means.
+    "baseline"; faster variants are blue, slower ones red, and a variant that is not clearly
+    different from the baseline (``bench.clearly_different``: the IQR band of a Comparison's
+    rows or of Timings; the ratio rule alone for plain seconds) is light grey; every bar
+    carries its factor ("x12.3") and median time; when a bar is red or light grey, a legend
+    entry says what the colour means.
     ``log``: True/False forces the axis; None (default) picks a
     log axis when the largest and smallest factors are more than ``AUTO_LOG_RATIO`` apart
     (a x300 bar would otherwise flatten the baseline to nothing).
@@ -204,8 +214,10 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     fig = figure(figsize=(FIGSIZE[0], max(2.2, min(6.0, 1.1 + 0.42 * len(labels)))))
     ax = fig.add_subplot()
     y = list(range(len(labels)))
-    colours = [BASE_COLOUR if k == baseline else (FASTER if s >= 1 else SLOWER)
-               for k, s in zip(labels, speed)]
+    measured = _measurements(data)
+    colours = [BASE_COLOUR if k == baseline else
+               NEUTRAL if not _clearly_apart(measured[k], measured[baseline]) else
+               (FASTER if s >= 1 else SLOWER) for k, s in zip(labels, speed)]
     left = lo / 1.6 if log else 0
     bars = ax.barh(y, [s - left for s in speed], left=left, color=colours, edgecolor="black",
                    linewidth=0.6, height=0.62)
@@ -233,9 +245,22 @@ def speedup_bars(data, baseline=None, log=None, title=None) -> Figure:
     set_title(fig, ax, title or tr("Speedup over the baseline (median time per call)"))
     ax.grid(axis="x", alpha=0.3, which="major")
     ax.set_axisbelow(True)
-    _slower_legend(fig, ax, SLOWER in colours, "the baseline")
+    _slower_legend(fig, ax, SLOWER in colours, "the baseline", neutral=NEUTRAL in colours)
     _quality_note(fig, data)
     return fig
+
+
+def _measurements(data) -> dict:
+    """{label: Timing or seconds} for the noise rule (a Timing keeps its IQR)."""
+    if hasattr(data, "rows"):
+        return {r.label: r for r in data.rows}
+    return {str(k): (v if hasattr(v, "median_s") else float(v)) for k, v in data.items()}
+
+
+def _clearly_apart(a, b) -> bool:
+    from .bench import clearly_different
+
+    return clearly_different(a, b)
 
 
 # --------------------------------------------------------------------------- scaling

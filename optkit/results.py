@@ -128,7 +128,7 @@ class Comparison:
             name = html.escape(str(r.label)) + (" <i>(baseline)</i>" if is_base else "")
             cells = [format_time(r.first_call_s), format_time(r.best_s), format_time(r.median_s),
                      format_time(r.iqr_s), f"{r.loops} × {r.repeats}", format_use(r.cpu_use)]
-            tds = "".join(f"<td style='text-align:right'>{c}</td>" for c in cells)
+            tds = "".join(f"<td style='text-align:right;white-space:nowrap'>{c}</td>" for c in cells)
             body.append(f"<tr><td style='{_LABEL_CELL}'>{name}</td>{tds}"
                         f"<td style='text-align:right;font-weight:bold;{colour}'>"
                         f"{format_speedup(s)}</td></tr>")

@@ -133,7 +133,7 @@ class LabServer:
         return json.loads(body) if body else None
 
     def start(self):
-        from optkit.cli import lab_command, lab_env
+        from optkit.cli import lab_command, lab_config_dir, lab_env
 
         self._prepare()
         self.port = free_port()
@@ -143,7 +143,9 @@ class LabServer:
             + self.extra_args
         self.log_path = self.tmp / "server.log"
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, env=lab_env(self.token, self.env()), stdout=self._log, stderr=subprocess.STDOUT,
+        # the token-stripping config that `make lab` uses, in self.tmp (removed by stop())
+        env = lab_env(self.token, self.env(), config_dir=lab_config_dir(self.tmp))
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      cwd=self.root, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout_s
         while True:

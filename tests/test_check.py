@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from optkit import check
+from optkit import bench, check
 
 
 @pytest.fixture(autouse=True)
@@ -173,7 +173,7 @@ def test_stub_is_not_yet():
 
     v = ex(baseline=slow_baseline, target_speedup=5).check(stub)
     assert v.status == "not yet" and not v.passed
-    assert "NOT YET" in str(v)
+    assert "NOT YET" in str(v) and "`raise NotImplementedError`" in v.message
 
 
 def test_every_verdict_is_written_to_jsonl(verdict_file):
@@ -269,7 +269,10 @@ def test_failed_c_compile_is_named_not_not_yet(capsys):
           'PyMODINIT_FUNC PyInit_chk_cc(void) { return PyModule_Create(&d); }\n')
     e = check.Exercise("c", lambda x: x, lambda s: (s,))
     ip.run_cell_magic("c_extension", "chk_cc", ok)
-    assert e.check(ip.user_ns["chk_cc"].f).status == "not yet"
+    v = e.check(ip.user_ns["chk_cc"].f)
+    assert v.status == "not yet"
+    # a C stub has no `raise` to replace: the message names the C stub's lines
+    assert "PyErr_SetString(PyExc_NotImplementedError" in v.message and "raise" not in v.message
     bad = ok.replace("return NULL;\n}", "return NULL\n}")
     ip.run_cell_magic("c_extension", "chk_cc", bad)
     err = capsys.readouterr().err
@@ -445,6 +448,16 @@ def test_edge_cases_are_named_by_their_label():
                        cases=[("the array is empty", lambda: (np.zeros(0),))])
     v = e.check(lambda a: a[0:1] if len(a) else np.zeros(1))
     assert v.status == "wrong" and "the input where the array is empty" in v.message
+
+
+def test_named_cases_count_among_the_inputs():
+    # "input 1 of N" and "correct on N inputs" count the same inputs: seeds and named cases
+    e = check.Exercise("first", lambda a: a[:1].copy(), make_args,
+                       cases=[("the array is empty", lambda: (np.zeros(0),))])
+    v = e.check(lambda a: a[1:2].copy())
+    assert v.status == "wrong" and "input 1 of 4" in v.message
+    v = e.check(lambda a: a[:1].copy())
+    assert v.status == "pass" and "correct on 4 inputs" in v.message
 
 
 def test_near_miss_floats_hint_at_the_dtype_and_lists_at_the_order():
@@ -661,3 +674,15 @@ def test_a_correct_function_after_an_abandoned_one_is_not_a_timeout():
         assert time.perf_counter() - t0 < 5
     finally:
         release.set()
+
+
+def test_speed_verdict_carries_the_bench_warnings(monkeypatch):
+    # a busy machine: bench flags the timing, and the verdict says so next to its factor
+    monkeypatch.setattr(bench.Comparison, "warnings", lambda self: [
+        "noisy: the spread (IQR) of yours exceeds 10% ...", "waiting: while timing baseline ...",
+        "elsewhere: most CPU time of yours ..."])
+    v = ex(baseline=slow_baseline, target_speedup=2).check(lambda x: 2.0 * np.sqrt(x), display=False)
+    assert v.passed and "⚠ noisy and waiting timing (a busy machine?)" in v.message
+    monkeypatch.setattr(bench.Comparison, "warnings", lambda self: [])
+    v = ex(baseline=slow_baseline, target_speedup=2).check(lambda x: 2.0 * np.sqrt(x), display=False)
+    assert v.passed and "⚠" not in v.message

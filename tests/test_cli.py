@@ -47,7 +47,7 @@ def _descendants(pid: int) -> list:
     return out
 
 
-def test_lab_command_is_local_and_holds_no_secret(monkeypatch):
+def test_lab_command_is_local_and_holds_no_secret(monkeypatch, tmp_path):
     monkeypatch.setattr(cli.os, "geteuid", lambda: 1000)
     cmd = cli.lab_command(8899, REPO / "notebooks")
     assert "--ServerApp.ip=127.0.0.1" in cmd and "--ServerApp.port=8899" in cmd
@@ -59,7 +59,11 @@ def test_lab_command_is_local_and_holds_no_secret(monkeypatch):
     # the token travels in the environment, which jupyter_server's IdentityProvider reads
     env = cli.lab_env("abc", {"PATH": "/bin", "JUPYTER_TOKEN_FILE": "/elsewhere"})
     assert env == {"PATH": "/bin", "JUPYTER_TOKEN": "abc"}
-    cfg = cli.lab_config_dir()
+    cfg = cli.lab_config_dir(tmp_path)
+    assert cli.lab_config_dir(tmp_path) == cfg == tmp_path / "optkit-lab-config"   # reused
+    assert list(tmp_path.iterdir()) == [cfg] and (cfg.stat().st_mode & 0o077) == 0
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))   # `optkit lab`'s place
+    assert cli.lab_config_dir() == tmp_path / "runtime" / "optkit-lab-config"
     env = cli.lab_env("abc", {"JUPYTER_CONFIG_PATH": "/mine"}, config_dir=cfg)
     assert env["JUPYTER_CONFIG_PATH"].split(":") == [str(cfg), "/mine"]
     text = (cfg / "jupyter_server_config.py").read_text()

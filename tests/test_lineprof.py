@@ -188,3 +188,19 @@ def test_numba_function_is_profiled_through_its_python_version():
 def test_bad_input():
     with pytest.raises(TypeError, match="Python functions"):
         lineprof.profile(len, [1, 2])
+
+
+def test_warm_up_call_is_not_one_of_the_timed_runs():
+    # the first call pays a one-off cost (an import, a cache fill): it must not be timed
+    state = {"calls": 0}
+
+    def cold_first(n):
+        state["calls"] += 1
+        if state["calls"] == 1:
+            time.sleep(0.3)
+        return sum(range(n))
+
+    prof = lineprof.profile(cold_first, 1000)
+    assert prof.result == sum(range(1000))
+    assert state["calls"] == 1 + 3 + 3          # warm-up, then three plain and three profiled
+    assert prof.plain_s < 0.1                   # the 0.3 s warm-up is not a plain time

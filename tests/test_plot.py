@@ -89,6 +89,38 @@ def test_speedup_bars_colours_slower_variants_differently():
     assert "x0.50" in _texts(fig)[2]
 
 
+def _timing(label, median, iqr):
+    return bench.Timing(label=label, first_call_s=median, best_s=median * 0.98, median_s=median,
+                        iqr_s=iqr, loops=1, repeats=7)
+
+
+def test_speedup_bars_draws_bars_within_the_noise_band_neutral():
+    # x0.89 with a 30 % IQR on the baseline is within the noise: neither red nor blue;
+    # x0.5 and x2 with small IQRs stay red and blue
+    fig = plot.speedup_bars({"base": _timing("base", 1.0, 0.3), "noisy": _timing("noisy", 1.12, 0.05),
+                             "faster": _timing("faster", 0.5, 0.02),
+                             "slower": _timing("slower", 2.0, 0.05)})
+    ax = fig.axes[0]
+    base, noisy, faster, slower = _bars(ax)
+    colour = matplotlib.colors.to_rgba
+    assert noisy.get_facecolor() == colour(plot.NEUTRAL)
+    assert faster.get_facecolor() == colour(plot.FASTER)
+    assert slower.get_facecolor() == colour(plot.SLOWER)
+    assert noisy.get_facecolor() != base.get_facecolor()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("slower" in t for t in legend) and any("within the noise" in t for t in legend)
+    # the same medians with tight IQRs: the x0.89 bar is clearly slower, so red
+    tight = plot.speedup_bars({"base": _timing("base", 1.0, 0.01), "noisy": _timing("noisy", 1.12, 0.01)})
+    assert _bars(tight.axes[0])[1].get_facecolor() == colour(plot.SLOWER)
+    # plain seconds: no spread known, only the ratio rule (x1.05 is not a clear difference)
+    plain = plot.speedup_bars({"base": 1.0, "close": 0.95, "far": 0.5})
+    _, close, far = _bars(plain.axes[0])
+    assert close.get_facecolor() == colour(plot.NEUTRAL)
+    assert far.get_facecolor() == colour(plot.FASTER)
+    assert [t.get_text() for t in plain.axes[0].get_legend().get_texts()] == [
+        "light grey: within the noise of the baseline"]
+
+
 def test_speedup_bars_from_comparison_uses_its_baseline():
     c = bench.compare({"a": lambda: sum(range(300)), "b": lambda: sum(range(300))},
                       baseline="b", repeat=3, min_time=0.005)

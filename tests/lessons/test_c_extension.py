@@ -106,6 +106,7 @@ def test_run_benchmark_small(doc):
     assert res["peers"]["C tuned, threads=1"]["ratio_vs_loop"] > 0.3
     goals = res["goals"]
     assert goals["tuned_threads1_vs_loop"]["goal"] == 2.0
+    assert goals["tuned_threads1_vs_loop"]["label"] == "C tuned, 1 thread vs the cv2 loop"
     assert goals["tuned_threads2_vs_best_2core_peer"]["best_peer"] in PEERS[1:3]
     json.dumps(res)
 
@@ -162,6 +163,10 @@ def test_c_sources_are_whole_files():
     with pytest.raises(KeyError):
         crops.c_source("../cli.py")
     assert "```c" in crops.show_source("int x;").data
+    # in JupyterLab (HTML): long lines scroll sideways, never wrap inside an identifier
+    listing = crops.show_source("int PyBuffer_IsContiguous_here;", title="a <b>")._repr_html_()
+    assert "white-space:pre;overflow-x:auto" in listing and "PyBuffer_IsContiguous_here" in listing
+    assert "a &lt;b&gt;" in listing
 
 
 def test_kornia_without_torch_is_skipped_with_the_reason(monkeypatch):
