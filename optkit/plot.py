@@ -258,7 +258,7 @@ def _measurements(data) -> dict:
 
 
 def _clearly_apart(a, b) -> bool:
-    from .bench import clearly_different
+    from .timing import clearly_different
 
     return clearly_different(a, b)
 

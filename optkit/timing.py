@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from optkit.machine import machine_busy_s
 
 __all__ = ["Timing", "Variant", "measure", "time_once", "first_call", "rounds", "overhead", "cached_overhead",
-           "quartiles",
+           "quartiles", "clearly_different", "CLEAR_RATIO",
            "WAITED_CPU_USE", "DEFAULT_MAX_TIME"]
 
 WAITED_CPU_USE = 0.75     # CPU time / wall time below which "the process was kept waiting"
@@ -401,3 +401,46 @@ def overhead(min_time=0.05, repeat=7) -> dict:
     fixed = min(_run_loops(_noop, (), {}, 0)[0] for _ in range(1000))
     return {"per_call_s": t.median_s, "per_call_cpu_s": t.cpu_s, "per_repeat_s": fixed,
             "loops": t.loops}
+
+
+CLEAR_RATIO = 1.1         # medians closer than this ratio: "no clear difference here"
+
+
+def _median_iqr(m) -> tuple:
+    """(median, IQR) of a Timing, a sequence of samples, or one number (IQR 0)."""
+    if isinstance(m, Timing):
+        return float(m.median_s), float(m.iqr_s)
+    if isinstance(m, (int, float)) and not isinstance(m, bool):
+        return float(m), 0.0
+    try:
+        if isinstance(m, (str, bytes)):
+            raise TypeError
+        xs = sorted(float(v) for v in m)
+    except TypeError:
+        raise TypeError(f"expected a Timing, a list of samples or a number, got "
+                        f"{type(m).__name__}") from None
+    if not xs:
+        raise ValueError("no samples to compare")
+    q1, q3 = quartiles(xs)
+    return float(statistics.median(xs)), q3 - q1
+
+
+def clearly_different(a, b, *, min_ratio: float = CLEAR_RATIO) -> bool:
+    """Whether two measurements differ by more than their noise, the course's one rule for
+    naming a winner: the larger median is at least ``min_ratio`` times the smaller one AND the
+    two medians are further apart than their IQRs summed. Otherwise print "no clear
+    difference here".
+
+    ``a`` and ``b`` are each a :class:`Timing`, a sequence of samples (interleaved rounds:
+    their median and IQR are used) or one number (a single run: no spread is known, so only
+    the ratio rule applies; say it is one run). Both in the same unit (seconds, or a
+    throughput such as pages/s); which one is larger is for the caller to read. A median
+    that is zero, negative or not finite is never clearly different.
+    """
+    ma, ia = _median_iqr(a)
+    mb, ib = _median_iqr(b)
+    if not (math.isfinite(ma) and math.isfinite(mb) and ma > 0 and mb > 0):
+        return False
+    ratio = max(ma, mb) / min(ma, mb)
+    spread = (ia if math.isfinite(ia) else math.inf) + (ib if math.isfinite(ib) else math.inf)
+    return ratio >= min_ratio and abs(ma - mb) > spread
