@@ -178,8 +178,11 @@ def test_record_without_py_spy_says_so(tmp_path):
 def test_scalene_run_splits_python_from_native(busy_script, tmp_path):
     prof = P.scalene_run(busy_script, outfile=tmp_path / "s.json", timeout=120)
     loop, numpy_fn = P.split_of(prof, "py_loop"), P.split_of(prof, "in_numpy")
-    assert loop.python_share > numpy_fn.python_share
-    assert numpy_fn.python_share < 0.5 < loop.python_share
+    # Scalene's default (wall-clock) mode books part of a pure-Python loop's time as native (its
+    # call-instruction rule; notebook 01 shows it): the loop reads 0.5-0.8 Python here, np.sort
+    # near 0. The split must keep them clearly apart, not put the loop above a fixed half.
+    assert numpy_fn.python_share < 0.25
+    assert loop.python_share > numpy_fn.python_share + 0.25
 
 
 def test_doctor_reports_the_ptrace_permission(tmp_path):
