@@ -551,17 +551,33 @@ print("fork: ok")
 '''
 
 
+def _run_fork_script(script, timeout):
+    """Run one fork scenario in a fresh interpreter; it prints "fork: ok" or the test fails."""
+    try:
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the fork scenario hung (killed after {timeout} s)")
+    assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+
+
+def _skip_unless_numba_omp():
+    """The scenarios whose OpenMP threads come from numba need numba's omp layer and an OpenMP build."""
+    pytest.importorskip("numba")
+    if not native.build_info()["openmp"]:
+        pytest.skip("built without OpenMP: nothing can hang")
+    probe = subprocess.run([sys.executable, "-c", "import numba.np.ufunc.omppool"],
+                           capture_output=True, timeout=120)
+    if probe.returncode != 0:
+        pytest.skip("numba has no omp threading layer here")
+
+
 def test_warp_crops_after_fork_finishes_serially_with_one_warning():
     """libgomp is not fork-safe: OpenMP threads in the parent, then warp_crops in a child made
     by fork must finish (serially) with the right result and one RuntimeWarning, not hang."""
     if not native.build_info()["openmp"]:
         pytest.skip("built without OpenMP: nothing can hang")
-    try:
-        r = subprocess.run([sys.executable, "-c", FORK_SCRIPT], capture_output=True, text=True,
-                           timeout=120, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the fork scenario hung (killed after 120 s)")
-    assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+    _run_fork_script(FORK_SCRIPT, timeout=120)
 
 
 FORK_FIRST_IMPORT_SCRIPT = r'''
@@ -616,19 +632,8 @@ print("fork: ok")
 def test_warp_crops_in_a_fork_child_that_imports_native_first_finishes():
     """OpenMP threads in the parent came from numba (not optkit.native); the fork child imports
     optkit.native for the first time and asks for 4 threads: it must finish, right, not hang."""
-    pytest.importorskip("numba")
-    if not native.build_info()["openmp"]:
-        pytest.skip("built without OpenMP: nothing can hang")
-    probe = subprocess.run([sys.executable, "-c", "import numba.np.ufunc.omppool"],
-                           capture_output=True, timeout=120)
-    if probe.returncode != 0:
-        pytest.skip("numba has no omp threading layer here")
-    try:
-        r = subprocess.run([sys.executable, "-c", FORK_FIRST_IMPORT_SCRIPT], capture_output=True,
-                           text=True, timeout=180, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the fork scenario hung (killed after 180 s)")
-    assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+    _skip_unless_numba_omp()
+    _run_fork_script(FORK_FIRST_IMPORT_SCRIPT, timeout=180)
 
 
 FORK_NO_OPTKIT_SCRIPT = r'''
@@ -686,19 +691,8 @@ def test_warp_crops_in_a_fork_child_of_a_numba_parent_that_never_imported_optkit
     """A1 finding 1: numba's omp layer ran a parallel region in a parent that never imported
     optkit (so nothing marked the fork); the child's warp_crops(threads=2 and 4) must finish
     with the right result, not hang on libgomp's stale pool."""
-    pytest.importorskip("numba")
-    if not native.build_info()["openmp"]:
-        pytest.skip("built without OpenMP: nothing can hang")
-    probe = subprocess.run([sys.executable, "-c", "import numba.np.ufunc.omppool"],
-                           capture_output=True, timeout=120)
-    if probe.returncode != 0:
-        pytest.skip("numba has no omp threading layer here")
-    try:
-        r = subprocess.run([sys.executable, "-c", FORK_NO_OPTKIT_SCRIPT], capture_output=True,
-                           text=True, timeout=180, cwd=ROOT)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the fork scenario hung (killed after 180 s)")
-    assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+    _skip_unless_numba_omp()
+    _run_fork_script(FORK_NO_OPTKIT_SCRIPT, timeout=180)
 
 
 GRANDCHILD_SCRIPT = r'''
