@@ -421,6 +421,7 @@ MESSAGES: dict[str, str] = {
     "01 hot stage": "01 시간이 가장 많이 드는 단계",
     "01 quad areas": "01 사각형의 넓이",
     "02 corner order": "02 꼭짓점 순서",
+    "02 contrast lookup table": "02 대비 조정 룩업 테이블",
     "02 ctc decode": "02 CTC 디코딩",
     "03.1 typed Cython: runs per row": "03.1 타입을 붙인 Cython: 행마다 런 세기",
     "03.2 Numba prange without a race": "03.2 데이터 경쟁 없는 Numba prange",

@@ -57,8 +57,7 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 STUB_TEXT = "exercise: write your version here"    # written in the notebook's language
 PY_STUB = f'raise NotImplementedError("{STUB_TEXT}")'
-C_STUB = (f'PyErr_SetString(PyExc_NotImplementedError, "{STUB_TEXT}"); '
-          'return NULL;')
+C_STUB = f'PyErr_SetString(PyExc_NotImplementedError, "{STUB_TEXT}"); return NULL;'
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<lead>###|//)\s*(?P<kind>BEGIN|END) SOLUTION\b.*$")
 
 __all__ = ["SolutionMarkerError", "BadLocation", "MANIFEST", "strip_solutions", "learner_notebook", "build", "main",
@@ -95,10 +94,7 @@ def _stub_lines(stub: str, indent: str) -> list[str]:
 
 
 def strip_solutions(source: str, stub=None, *, where: str = "cell", lang: str = "en") -> tuple[str, list[str]]:
-    """Replace every solution region of one cell's source.
-
-    lang: the notebook's language (metadata.optkit.lang); the stub's text
-    "exercise: write your version here" is written in it (a Korean edition's stub speaks Korean).
+    """Replace every solution region of one cell's source (a stub's STUB_TEXT in ``lang``).
 
     stub: None (default stubs), a string (used for every region) or a list of strings (one per
     region). Returns (new source, removed regions). Raises SolutionMarkerError for no markers,
@@ -134,7 +130,7 @@ def strip_solutions(source: str, stub=None, *, where: str = "cell", lang: str = 
                 text = stub
             else:
                 text = C_STUB if lead == "//" else PY_STUB
-            if lang == "ko":          # optkit.i18n imports this module: its catalogue, read directly
+            if lang == "ko":   # the catalogue read directly: optkit.i18n imports this module
                 text = text.replace(STUB_TEXT, messages_ko.MESSAGES.get(STUB_TEXT, STUB_TEXT))
             out.extend(_stub_lines(text, indent))
             n_region += 1
@@ -180,7 +176,7 @@ def _language(source: str) -> str:
 def learner_notebook(nb, name: str = "") -> tuple[object, list[Exercise]]:
     """The learner edition of one notebook (a new object) and the exercises taken out of it."""
     out = copy.deepcopy(nb)
-    exercises = []
+    exercises, lang = [], nb.metadata.get("optkit", {}).get("lang", "en")
     for i, cell in enumerate(out.cells):
         if cell.cell_type != "code":
             cell.pop("outputs", None)
@@ -197,8 +193,7 @@ def learner_notebook(nb, name: str = "") -> tuple[object, list[Exercise]]:
             continue
         stub = cell.get("metadata", {}).get("optkit", {}).get("stub")
         original = cell.source
-        cell.source, regions = strip_solutions(original, stub, where=where,
-                                               lang=nb.metadata.get("optkit", {}).get("lang", "en"))
+        cell.source, regions = strip_solutions(original, stub, where=where, lang=lang)
         exercises.append(Exercise(name, i, _heading_before(nb, i), _language(original), original, regions))
     for key in ("widgets",):       # widget state is an output too
         out.metadata.pop(key, None)
