@@ -7,6 +7,7 @@ on a self-check that does not pass (the source notebooks are the instructor edit
 """
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -110,15 +111,20 @@ LEAVES_WORK_FOLDER = {"03_cython_numba"}
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_notebook_runs_top_to_bottom(path, tmp_path, request):
+def test_notebook_runs_top_to_bottom(path, tmp_path):
+    # the kernel's TMPDIR, to see what the notebook leaves there; a short path, as /tmp is (the
+    # %lprun table prints the path of a cell's code, and it must fit the narrow window too)
+    scratch = Path(tempfile.mkdtemp(prefix="nbt-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    try:
+        _runs_top_to_bottom(path, tmp_path, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _runs_top_to_bottom(path, tmp_path, scratch):
     nb = nbformat.read(path, as_version=4)
     budget = nb.metadata["optkit"]["ci_budget_s"]
     # capstone result files and the learner id go to a temporary folder, not the user's
-    # the kernel's TMPDIR, to see what the notebook leaves there; a short path, as /tmp is (the
-    # %lprun table prints the path of a cell's code, and it must fit the narrow window too)
-    scratch_dir = tempfile.TemporaryDirectory(prefix="nbt-", dir="/tmp" if os.path.isdir("/tmp") else None)
-    request.addfinalizer(scratch_dir.cleanup)
-    scratch = Path(scratch_dir.name)
     run = nbrun.execute(path, timeout=max(600, budget),
                         env={"OPTKIT_RESULTS": str(tmp_path), "OPTKIT_CONFIG": str(tmp_path / "config"),
                              "TMPDIR": str(scratch)})
