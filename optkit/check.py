@@ -292,6 +292,11 @@ class Exercise:
         failed = compile_failure(fn)
         if failed:
             return self._verdict("error", failed)
+        same = self.forbidden.get(code_of(fn))   # fn IS the reference (an alias, a partial of it)
+        if same is not None:             # (a function of one's own with the same code is not: it runs)
+            return self._verdict("wrong", tr("the function you passed is {name} ({why}) itself: the "
+                                             "exercise asks you to write that computation yourself",
+                                             name=same[0], why=tr(same[1])))
         calls = static_calls(fn, self.forbidden)
         if calls:
             return self._called(calls)

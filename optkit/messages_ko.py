@@ -116,6 +116,8 @@ MESSAGES: dict[str, str] = {
     "wrong result on {where}: {exc}": "{where}에서 결과가 틀렸습니다: {exc}",
     "checking the task's rules": "과제의 규칙을 확인하는 중",
     "correct values, but {rule}": "값은 맞지만, {rule}",
+    "the function you passed is {name} ({why}) itself: the exercise asks you to write that computation yourself":
+        "넘긴 함수가 {name}({why}) 그 자체입니다: 이 연습 문제는 그 계산을 직접 작성하도록 요구합니다",
     "your function calls {names}: the exercise asks you to write that computation yourself":
         "함수가 {names}을(를) 호출합니다: 이 연습 문제는 그 계산을 직접 작성하도록 요구합니다",
     "your function changed its input `{name}` ({exc}); the task expects the inputs unchanged: work on "
@@ -408,6 +410,32 @@ MESSAGES: dict[str, str] = {
     "Scalene is not installed here (its wheels are for Linux x86_64)":
         "여기에는 Scalene이 설치되어 있지 않습니다 (휠이 Linux x86_64용뿐입니다)",
     "scalene failed: {why}": "scalene 실패: {why}",
+    "py-spy cannot sample here, so this cell skips its table: {advice}":
+        "여기서는 py-spy로 샘플링할 수 없어 이 셀은 표를 건너뜁니다: {advice}",
+    "py-spy could not sample here ({why}), so this cell skips its table: {advice}":
+        "여기서는 py-spy로 샘플링하지 못해 ({why}) 이 셀은 표를 건너뜁니다: {advice}",
     "Sampling profiler (py-spy)": "샘플링 프로파일러 (py-spy)",
     "attaches by pid": "pid로 붙기",
+    # exercise titles (optkit.verdict shows them through tr(); the code keeps the English name)
+    "00 warm-up: count dark pixels": "00 워밍업: 어두운 픽셀 세기",
+    "01 hot stage": "01 시간이 가장 많이 드는 단계",
+    "01 quad areas": "01 사각형의 넓이",
+    "02 corner order": "02 꼭짓점 순서",
+    "02 contrast lookup table": "02 대비 조정 룩업 테이블",
+    "02 ctc decode": "02 CTC 디코딩",
+    "03.1 typed Cython: runs per row": "03.1 타입을 붙인 Cython: 행마다 런 세기",
+    "03.2 Numba prange without a race": "03.2 데이터 경쟁 없는 Numba prange",
+    "03.3 Numba vertical smoothing": "03.3 Numba 세로 방향 평활화",
+    "04 C: a list without leaks": "04 C: 누수 없는 리스트",
+    "04 C: sum of a uint8 buffer": "04 C: uint8 버퍼의 합",
+    "04 chunked thread pool": "04 청크로 나눈 스레드 풀",
+    "05 reuse the output buffer": "05 출력 버퍼 재사용",
+    "05 thread cap per worker": "05 워커마다 스레드 수 제한",
+    "06 huber vectorised": "06 Huber 손실 벡터화",
+    "06 normalise a batch": "06 배치 하나 정규화하기",
+    "07 chunk tiny tasks": "07 작은 작업을 청크로 묶기",
+    "07 lean unit of work": "07 가벼운 작업 단위",
+    "capstone: augmentation pipeline": "캡스톤: 증강 파이프라인",
+    # optkit.student: the text of an exercise stub in the learner edition
+    "exercise: write your version here": "연습 문제: 여기에 직접 작성하세요",
 }

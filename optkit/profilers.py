@@ -9,6 +9,8 @@ and turns what they write into tables:
 * :func:`record` runs ``py-spy record --format raw`` on a command and returns a
   :class:`PySpyProfile` (stacks and sample counts, :meth:`PySpyProfile.table` for the hottest
   functions, :meth:`PySpyProfile.native_share` for the time in native frames);
+* :func:`try_record` is :func:`record` for a notebook cell that must go on where py-spy cannot
+  run (not installed, ptrace forbidden, a container): ``(profile, "")`` or ``(None, why)``;
 * :func:`dump` prints the current stacks of a running process (``py-spy dump --pid``);
 * :func:`scalene_run` runs ``scalene run`` on a script and :func:`scalene_split` reads the
   Python vs native split of each function from its JSON;
@@ -443,6 +445,25 @@ def record(argv, *, rate: int = 250, native: bool = False, gil: bool = False, su
             Path(tmp.name).unlink(missing_ok=True)
         if status is not None:
             shutil.rmtree(status.parent, ignore_errors=True)
+
+
+def try_record(argv, **kwargs) -> tuple[PySpyProfile | None, str]:
+    """:func:`record`, for a notebook cell that must go on where py-spy cannot run.
+
+    Returns ``(profile, "")``, or ``(None, why)`` when py-spy is not installed, when this
+    machine's ptrace rules forbid what is asked (a program py-spy starts: its child; a pid:
+    attaching), or when py-spy itself failed; ``why`` is a sentence to print, with the advice of
+    :func:`attach_report`. Any other error (bad arguments) is raised as usual."""
+    report = attach_report(probe=False)
+    by_pid = isinstance(argv, dict)
+    if report.pyspy is None or (not by_pid and not report.child_ok):
+        return None, tr("py-spy cannot sample here, so this cell skips its table: {advice}",
+                        advice=report.advice)
+    try:
+        return record(argv, **kwargs), ""
+    except RuntimeError as exc:
+        return None, tr("py-spy could not sample here ({why}), so this cell skips its table: {advice}",
+                        why=exc, advice=report.advice)
 
 
 def dump(pid: int, *, native: bool = False, timeout: float = 15.0, pyspy: str | None = None) -> str:

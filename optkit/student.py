@@ -44,6 +44,7 @@ from pathlib import Path, PurePosixPath
 import nbformat
 
 from .files import PUBLIC_MODE, file_digest, sha256_hex, write_atomic
+from . import messages_ko
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO / "notebooks"
@@ -54,13 +55,13 @@ NOT_COPIED = {"INSTRUCTORS.md"}        # instructor-only files in notebooks/ (an
 MAX_MANIFEST_BYTES = 4 << 20            # a manifest lists a few dozen files; anything larger is not one
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
-PY_STUB = 'raise NotImplementedError("exercise: write your version here")'
-C_STUB = ('PyErr_SetString(PyExc_NotImplementedError, "exercise: write your version here"); '
-          'return NULL;')
+STUB_TEXT = "exercise: write your version here"    # written in the notebook's language
+PY_STUB = f'raise NotImplementedError("{STUB_TEXT}")'
+C_STUB = f'PyErr_SetString(PyExc_NotImplementedError, "{STUB_TEXT}"); return NULL;'
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<lead>###|//)\s*(?P<kind>BEGIN|END) SOLUTION\b.*$")
 
 __all__ = ["SolutionMarkerError", "BadLocation", "MANIFEST", "strip_solutions", "learner_notebook", "build", "main",
-           "PY_STUB", "C_STUB"]
+           "PY_STUB", "C_STUB", "STUB_TEXT"]
 
 
 class SolutionMarkerError(ValueError):
@@ -92,8 +93,8 @@ def _stub_lines(stub: str, indent: str) -> list[str]:
     return [(indent + line) if line.strip() else "" for line in body.splitlines()]
 
 
-def strip_solutions(source: str, stub=None, *, where: str = "cell") -> tuple[str, list[str]]:
-    """Replace every solution region of one cell's source.
+def strip_solutions(source: str, stub=None, *, where: str = "cell", lang: str = "en") -> tuple[str, list[str]]:
+    """Replace every solution region of one cell's source (a stub's STUB_TEXT in ``lang``).
 
     stub: None (default stubs), a string (used for every region) or a list of strings (one per
     region). Returns (new source, removed regions). Raises SolutionMarkerError for no markers,
@@ -129,6 +130,8 @@ def strip_solutions(source: str, stub=None, *, where: str = "cell") -> tuple[str
                 text = stub
             else:
                 text = C_STUB if lead == "//" else PY_STUB
+            if lang == "ko":   # the catalogue read directly: optkit.i18n imports this module
+                text = text.replace(STUB_TEXT, messages_ko.MESSAGES.get(STUB_TEXT, STUB_TEXT))
             out.extend(_stub_lines(text, indent))
             n_region += 1
             current = None
@@ -173,7 +176,7 @@ def _language(source: str) -> str:
 def learner_notebook(nb, name: str = "") -> tuple[object, list[Exercise]]:
     """The learner edition of one notebook (a new object) and the exercises taken out of it."""
     out = copy.deepcopy(nb)
-    exercises = []
+    exercises, lang = [], nb.metadata.get("optkit", {}).get("lang", "en")
     for i, cell in enumerate(out.cells):
         if cell.cell_type != "code":
             cell.pop("outputs", None)
@@ -190,7 +193,7 @@ def learner_notebook(nb, name: str = "") -> tuple[object, list[Exercise]]:
             continue
         stub = cell.get("metadata", {}).get("optkit", {}).get("stub")
         original = cell.source
-        cell.source, regions = strip_solutions(original, stub, where=where)
+        cell.source, regions = strip_solutions(original, stub, where=where, lang=lang)
         exercises.append(Exercise(name, i, _heading_before(nb, i), _language(original), original, regions))
     for key in ("widgets",):       # widget state is an output too
         out.metadata.pop(key, None)

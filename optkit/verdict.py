@@ -65,7 +65,7 @@ class Verdict:
 
     def __str__(self) -> str:
         head = tr(_STYLE[self.status][2])
-        s = f"{head} · {self.exercise}: {self.message}"
+        s = f"{head} · {tr(self.exercise)}: {self.message}"   # the title in the course language
         if self.timings:
             s += "\n" + self._timings_line()
         if self.details:
@@ -86,7 +86,7 @@ class Verdict:
         return (f'<div class="optkit-verdict" data-status="{html.escape(self.status)}" '
                 f"style='background:{bg};border-left:6px solid {border};padding:6px 10px;"
                 f"margin:4px 0;color:#1d1d1d'>"
-                f"<b style='color:{border}'>{head}</b> · {html.escape(self.exercise)}: "
+                f"<b style='color:{border}'>{head}</b> · {html.escape(tr(self.exercise))}: "
                 f"{html.escape(self.message)}{details}</div>")
 
     def _mimebundle(self):

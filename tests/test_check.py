@@ -2,6 +2,7 @@
 import json
 import threading
 import time
+import types
 
 import numpy as np
 import pytest
@@ -372,6 +373,20 @@ def test_calling_the_reference_or_the_library_version_is_not_a_solution():
     v = e.check(lambda x: hidden["f"](x))
     assert v.status == "wrong" and "_fast_lib" in v.message
     assert e.check(lambda x: 2.0 * np.sqrt(x)).status == "pass"
+
+
+def test_passing_the_reference_itself_is_named_so_not_a_call():
+    # the reference handed over as the answer (an alias or a partial of it) calls nothing: the
+    # verdict says what it is; a function of one's own with the same code still runs and passes
+    import functools
+
+    e = check.Exercise("r", _ref_sqrt, make_args)
+    for given in (_ref_sqrt, functools.partial(_ref_sqrt)):
+        v = e.check(given, display=False)
+        assert v.status == "wrong" and "is _ref_sqrt (the exercise's reference) itself" in v.message, v
+        assert "calls" not in v.message
+    own = types.FunctionType(_ref_sqrt.__code__.replace(co_name="mine"), _ref_sqrt.__globals__, "mine")
+    assert e.check(own, display=False).status == "pass"
 
 
 def test_pass_needs_the_stated_target_itself(monkeypatch):

@@ -285,3 +285,31 @@ def test_chart_quality_note_names_the_warning_kinds_in_korean(korean):
     text = plot.speedup_bars(noisy)._supxlabel.get_text()
     assert text.startswith("⚠ 측정에 잡음 경고가 있습니다") and "noisy" not in text
     assert "기준" in " ".join(t.get_text() for t in plot.speedup_bars(noisy).axes[0].texts)
+
+
+def _exercise_titles():
+    """Every Exercise("title", ...) the course creates: notebooks (English sources) and rooms."""
+    import nbformat
+
+    repo = OPTKIT.parent
+    titles = set()
+    sources = [c.source for p in sorted((repo / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+               for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code"]
+    sources += [p.read_text(encoding="utf-8") for p in sorted((OPTKIT / "lessons").glob("*.py"))]
+    for src in sources:
+        titles.update(re.findall(r'\bExercise\(\s*"([^"]+)"', src))
+    return titles
+
+
+def test_every_exercise_title_has_a_korean_entry():
+    titles = _exercise_titles()
+    assert {"01 quad areas", "04 C: sum of a uint8 buffer"} <= titles
+    missing = sorted(t for t in titles if t not in KO)
+    assert not missing, f"exercise titles with no Korean entry in optkit/messages_ko.py: {missing}"
+
+
+def test_verdict_shows_the_exercise_title_in_korean(korean):
+    e = Exercise("04 C: sum of a uint8 buffer", reference=_double, make_args=lambda seed: (np.arange(5.0),))
+    v = e.check(_mine, display=False)
+    assert str(v).startswith("통과 · 04 C: uint8 버퍼의 합: ") and "04 C: uint8 버퍼의 합" in v._repr_html_()
+    assert v.to_dict()["exercise"] == "04 C: sum of a uint8 buffer"      # records keep the English name

@@ -5,7 +5,10 @@ The execution test uses nbclient in the "optkit" kernel started with
 error output, on a notebook slower than its CI budget (metadata.optkit.ci_budget_s), and
 on a self-check that does not pass (the source notebooks are the instructor edition).
 """
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -80,7 +83,10 @@ def test_no_numbers_in_prose(path):
 
 # Outputs of these cells (by cell id) must fit a 1280-pixel JupyterLab window with the file
 # browser open, about 100 characters of monospace text; wider lines wrap mid-word there.
-NARROW_CELLS = {"01_profiling": ("f02739c1",), "05_beyond_code": ("85b47b62", "e97ed224"),
+NARROW_CELLS = {"01_profiling": ("f02739c1", "d650515f", "nb01-pyspy-native", "nb01-lprun-vs-sampling-code",
+                                 "nb01-scalene-code"),
+                "04_c_extension": ("nb04-steps", "nb04-peers-says", "nb04-memray-run"),
+                "05_beyond_code": ("85b47b62", "e97ed224"),
                 "06_frameworks_first": ("32c91879",), "07_scale_out": ("90800cca",)}
 NARROW_WIDTH = 100
 
@@ -98,14 +104,30 @@ def _wide_lines(nb, cell_ids, width=NARROW_WIDTH) -> list:
     return wide
 
 
+# Known: 03's nb03-predict-profile still makes its folder with mkdtemp (that cell is being
+# changed on another branch this round); take it out of this set once it uses TemporaryDirectory.
+LEAVES_WORK_FOLDER = {"03_cython_numba"}
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
+    # the kernel's TMPDIR, to see what the notebook leaves there; a short path, as /tmp is (the
+    # %lprun table prints the path of a cell's code, and it must fit the narrow window too)
+    scratch = Path(tempfile.mkdtemp(prefix="nbt-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    try:
+        _runs_top_to_bottom(path, tmp_path, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _runs_top_to_bottom(path, tmp_path, scratch):
     nb = nbformat.read(path, as_version=4)
     budget = nb.metadata["optkit"]["ci_budget_s"]
     # capstone result files and the learner id go to a temporary folder, not the user's
     run = nbrun.execute(path, timeout=max(600, budget),
-                        env={"OPTKIT_RESULTS": str(tmp_path), "OPTKIT_CONFIG": str(tmp_path / "config")})
+                        env={"OPTKIT_RESULTS": str(tmp_path), "OPTKIT_CONFIG": str(tmp_path / "config"),
+                             "TMPDIR": str(scratch)})
     assert run.exception is None, run.exception
     assert not run.errors, f"error outputs: {run.errors}"
     failed = [v for v in run.verdicts if not v.get("passed")]
@@ -118,6 +140,10 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
         assert "Timer unit" in run.text_outputs(), "the %lprun table is missing from the output"
     wide = _wide_lines(run.nb, NARROW_CELLS.get(path.stem, ()))
     assert not wide, f"output lines over {NARROW_WIDTH} characters (they wrap mid-word): {wide}"
+    # a notebook's own work folder (optkit-NN-*) goes away with its kernel: never left in /tmp
+    left = sorted(p.name for p in scratch.glob(f"optkit-{path.stem[:2]}-*"))
+    if path.stem not in LEAVES_WORK_FOLDER:
+        assert not left, f"{path.name} left its work folder(s) behind in the temporary folder: {left}"
     print(f"{path.name}: {run.seconds:.1f} s (budget {budget} s)")
     assert run.seconds <= budget, f"{path.name} took {run.seconds:.0f} s, over its CI budget of {budget} s"
 

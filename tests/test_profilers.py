@@ -330,3 +330,54 @@ def test_scalene_run_passes_virtual_time(tmp_path, monkeypatch):
     assert P.scalene_run("x.py", outfile=tmp_path / "b.json", virtual_time=True) == {"files": {}}
     assert "--use-virtual-time" not in seen[0] and "--use-virtual-time" in seen[1]
     assert seen[1].index("--use-virtual-time") < seen[1].index("x.py")
+
+
+# --------------------------------------------------------------------------- where py-spy cannot run
+def test_try_record_says_why_without_py_spy_or_ptrace(monkeypatch, tmp_path):
+    monkeypatch.setattr(P, "pyspy_executable", lambda: None)
+    prof, why = P.try_record([sys.executable, "-c", "pass"])
+    assert prof is None and "py-spy cannot sample here" in why and "make setup" in why
+    monkeypatch.setattr(P, "pyspy_executable", lambda: "/x/py-spy")
+    monkeypatch.setattr(P, "ptrace_scope", lambda: 3)
+    prof, why = P.try_record([sys.executable, "-c", "pass"])
+    assert prof is None and "ptrace_scope 3" in why
+
+    def fails(argv, **kw):
+        raise RuntimeError("py-spy failed: Error: Operation not permitted")
+
+    monkeypatch.setattr(P, "ptrace_scope", lambda: 1)
+    monkeypatch.setattr(P, "record", fails)
+    prof, why = P.try_record([sys.executable, "-c", "pass"], rate=100)
+    assert prof is None and "Operation not permitted" in why and "could not sample" in why
+
+
+def _cells(nb, ids):
+    by_id = {c.get("id"): c for c in nb.cells}
+    # IPython's %magics and !shell lines are not Python: the cells below do not need them
+    return ["\n".join(ln for ln in by_id[i].source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+            for i in ids]
+
+
+def test_notebook_01_sampling_cells_go_on_without_py_spy(monkeypatch, capsys):
+    """Where py-spy cannot start a program (not installed, ptrace_scope 3, a container), the
+    sampling cells of 01 print why and the notebook goes on: no RuntimeError traceback."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).parent.parent / "notebooks" / "01_profiling.ipynb", as_version=4)
+    monkeypatch.setattr(P, "pyspy_executable", lambda: None)
+    monkeypatch.setattr(P, "scalene_available", lambda: False)
+    monkeypatch.setattr(sys, "path", list(sys.path))          # the cells add the work folder
+    ns = {"display": lambda *a, **k: None}
+    ids = ["b1f052ae", "cf5a4acf", "5310317c", "nb01-sampled-script", "nb01-pyspy-native",
+           "nb01-lprun-vs-sampling-code", "nb01-pyspy-gil", "nb01-pyspy-workers", "nb01-attach-code",
+           "nb01-scalene-code"]
+    try:
+        for cid, code in zip(ids, _cells(nb, ids)):
+            exec(compile(code, f"01 {cid}", "exec"), ns)
+        out = capsys.readouterr().out
+        assert out.count("py-spy cannot sample here") >= 4, out
+        assert "line_profiler" in out        # the plain-vs-line_profiler table still came
+    finally:
+        sys.modules.pop("sampled", None)
+        if "workdir_tmp" in ns:
+            ns["workdir_tmp"].cleanup()

@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 from optkit import student
-from optkit.student import C_STUB, PY_STUB, SolutionMarkerError, learner_notebook, strip_solutions
+from optkit import messages_ko
+from optkit.student import C_STUB, PY_STUB, STUB_TEXT, SolutionMarkerError, learner_notebook, strip_solutions
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -663,3 +664,18 @@ def test_no_instructor_file_reaches_the_learner_edition(tmp_path):
     student.build(src, out)
     assert not [p for p in out.rglob("*") if p.name.startswith("INSTRUCTORS")]
     assert (out / "notebooks" / "table.csv").exists()
+
+
+def test_korean_edition_stubs_speak_korean():
+    # the Korean learner edition's stubs (default and metadata ones, Python and C) say the
+    # exercise text in Korean; the English edition keeps the English text
+    ko = nbformat.read(NOTEBOOKS / "ko" / "04_c_extension.ipynb", as_version=4)
+    learner, exercises = learner_notebook(ko, "04_c_extension.ipynb")
+    stubs = [c.source for c in learner.cells if "solution" in c.get("metadata", {}).get("tags", [])]
+    assert exercises and len(stubs) == len(exercises)
+    korean = messages_ko.MESSAGES[STUB_TEXT]
+    assert all(korean in s and STUB_TEXT not in s for s in stubs), stubs
+    assert any("PyErr_SetString(PyExc_NotImplementedError" in s for s in stubs)
+    assert any("raise NotImplementedError" in s for s in stubs)
+    en, _ = learner_notebook(nbformat.read(NOTEBOOKS / "04_c_extension.ipynb", as_version=4))
+    assert all(STUB_TEXT in c.source for c in en.cells if "solution" in c.get("metadata", {}).get("tags", []))

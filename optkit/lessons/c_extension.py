@@ -44,7 +44,7 @@ from optkit.pipeline import quad_corners, warp_quad
 __all__ = ["C_SOURCES", "c_source", "show_source", "dst_corners", "crops_loop", "crops_pool",
            "crops_pool_per_box", "crops_native", "perspective_maps", "crops_torch", "crops_kornia",
            "agreement", "workload", "cv2_single_thread", "cv2_threads", "torch_threads", "peers",
-           "run_benchmark", "bench_main"]
+           "run_benchmark", "bench_main", "CONVERSION"]
 
 WORKLOAD = {"width": 2000, "height": 2000, "n_boxes": 300, "seed": 0, "size": (32, 128)}
 
@@ -235,9 +235,11 @@ def crops_torch(image, quads, size):
     """PyTorch: all boxes in ONE grid_sample call, on a perspective sampling grid.
 
     Pixel centres: cv2 (and optkit.native) sample source point (sx, sy) with pixel i's centre at
-    i; grid_sample with align_corners=True maps -1 and +1 to the centres of the first and last
-    pixel, so the grid is 2 * sx / (W - 1) - 1 (and the same for y). padding_mode="zeros" is
-    cv2's BORDER_CONSTANT with 0.
+    i. grid_sample's grid is normalised: with align_corners=True, -1 and +1 are the centres of the
+    first and last pixel, so sx maps to 2 * sx / (W - 1) - 1 (the grid below, and the same for
+    y); with align_corners=False they are the outer edges of those pixels, and the same point is
+    (2 * sx + 1) / W - 1. Either flag samples where cv2 does with its own formula; the flag and
+    the formula must match. padding_mode="zeros" is cv2's BORDER_CONSTANT with 0.
     """
     import torch
     import torch.nn.functional as F
@@ -260,8 +262,11 @@ def crops_torch(image, quads, size):
 
 def crops_kornia(image, quads, size):
     """kornia.geometry.transform.warp_perspective: all boxes in one call. kornia takes the
-    source -> destination matrix (like cv2.warpPerspective) and align_corners=True gives cv2's
-    pixel-centre convention."""
+    source -> destination matrix in pixels (like cv2.warpPerspective) and normalises it, and its
+    sampling grid, to [-1, 1] itself before it calls grid_sample. align_corners=True (kornia's
+    default) selects the corner-aligned frame, pixel centres 0 and W - 1 at -1 and +1 (scale
+    2 / (W - 1)), the frame crops_torch builds by hand; cv2 puts pixel i's centre at i in pixels,
+    so in pixels the two sample the same points. run_benchmark checks the crops against cv2's."""
     import torch
     from kornia.geometry.transform import warp_perspective
 
@@ -352,6 +357,10 @@ PAUSE_S = 0.02
 BUSY_LOAD_PER_CORE = 0.75
 
 
+# Timed with the peers, in the same rounds: the first step of torch's job alone.
+CONVERSION = "torch: uint8 page -> float tensor, 1 thread"
+
+
 def _pctl(xs, q):
     return float(np.percentile(xs, q))
 
@@ -363,7 +372,12 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
     off anywhere, or with under 99 % of pixels within 2 levels, stops the benchmark). Then peers
     run round-robin (one timing of each per round) so that a noisy neighbour on a shared machine
     hits all of them alike; headline ratios are ratios of medians, with an interquartile band
-    (the loop's upper quartile over the peer's lower one, and the other way round).
+    (the loop's upper quartile over the peer's lower one, and the other way round). Every peer
+    keeps its samples ("samples_s"), for optkit.timing.clearly_different.
+
+    When torch's peer runs, the same rounds also time the first step of its job alone: the
+    uint8 page turned into a float tensor (one thread), under "conversion", with its median, IQR
+    and its share of torch's one-thread median (and the quartile band of that share).
     """
     from optkit import native
 
@@ -384,12 +398,16 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
             if a["max_abs_diff"] > 2 or a["within_2"] < 0.99:
                 raise AssertionError(f"{label} differs from the cv2 loop: {a}")
             agree[label] = a
-        times = {label: [] for label in runnable}
-        for label, (f, setting, _) in runnable.items():     # warm-up
+        timed = dict(runnable)
+        torch1 = "torch grid_sample, 1 thread"
+        if torch1 in runnable:       # not a peer (no crops out): only timed, in the same rounds
+            timed[CONVERSION] = (lambda: _torch_batch(image, len(quads)), lambda: _torch_and_cv2(1), None)
+        times = {label: [] for label in timed}
+        for label, (f, setting, _) in timed.items():        # warm-up
             with setting():
                 f()
         for _ in range(repeat):
-            for label, (f, setting, _) in runnable.items():
+            for label, (f, setting, _) in timed.items():
                 with setting():
                     time.sleep(PAUSE_S)
                     t0 = time.perf_counter()
@@ -408,11 +426,19 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
             "median_s": med,
             "iqr_s": _pctl(ts, 75) - _pctl(ts, 25),
             "best_s": float(min(ts)),
+            "samples_s": [float(t) for t in ts],
             "ratio_vs_loop": mb / med,
             "ratio_band": [_pctl(base, 25) / _pctl(ts, 75), _pctl(base, 75) / _pctl(ts, 25)],
             "ns_per_px": med / n_px * 1e9,
             "agreement_vs_loop": agree[label],
         }
+    conversion = None
+    if CONVERSION in times:
+        tc, tt = times[CONVERSION], times[torch1]
+        conversion = {"label": CONVERSION, "median_s": float(np.median(tc)),
+                      "iqr_s": _pctl(tc, 75) - _pctl(tc, 25), "samples_s": [float(t) for t in tc],
+                      "share_of_torch_1thread": float(np.median(tc)) / float(np.median(tt)),
+                      "share_band": [_pctl(tc, 25) / _pctl(tt, 75), _pctl(tc, 75) / _pctl(tt, 25)]}
     k = threads
     two_core = [f"cv2 loop, OpenCV's own {k} threads", f"cv2 pool, {k} chunks"]
     best_peer = min(two_core, key=lambda lb: res_peers[lb]["median_s"])
@@ -438,6 +464,7 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
         "threads": threads,
         "repeat": repeat,
         "peers": res_peers,
+        "conversion": conversion,
         "goals": {
             # keys for scripts; "label" is what a learner reads
             "tuned_threads1_vs_loop": goal(g1, 2.0, band1, label="C tuned, 1 thread vs the cv2 loop"),
@@ -494,6 +521,10 @@ def bench_main(argv=None) -> int:
             continue
         print(f"  {label:36s} {r['median_s'] * 1e3:6.2f} ms {r['iqr_s'] * 1e3:6.2f} ms  "
               f"x{r['ratio_vs_loop']:7.2f}  {r['ns_per_px']:6.2f}  {r['agreement_vs_loop']['max_abs_diff']}")
+    conv = res.get("conversion")
+    if conv:
+        print(f"  {conv['label']:36s} {conv['median_s'] * 1e3:6.2f} ms {conv['iqr_s'] * 1e3:6.2f} ms  "
+              f"{conv['share_of_torch_1thread']:.0%} of torch's one-thread time")
     if res["loadavg_1min"][0] is not None and res["loadavg_1min"][0] > 1.5:
         print(f"note: the machine was busy (load average {res['loadavg_1min'][0]:.1f}); "
               "thread scaling needs free cores")

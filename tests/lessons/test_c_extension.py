@@ -108,6 +108,21 @@ def test_run_benchmark_small(doc):
     assert goals["tuned_threads1_vs_loop"]["goal"] == 2.0
     assert goals["tuned_threads1_vs_loop"]["label"] == "C tuned, 1 thread vs the cv2 loop"
     assert goals["tuned_threads2_vs_best_2core_peer"]["best_peer"] in PEERS[1:3]
+    # every peer keeps its samples (for timing.clearly_different): one per round
+    for label, r in res["peers"].items():
+        if "samples_s" in r:
+            assert len(r["samples_s"]) == 2 and min(r["samples_s"]) == r["best_s"], label
+    conv = res["conversion"]
+    if "samples_s" in res["peers"]["torch grid_sample, 1 thread"]:
+        # the float conversion is timed in the same rounds as the peers, median and IQR like them
+        assert conv["label"] == crops.CONVERSION and len(conv["samples_s"]) == 2
+        assert conv["median_s"] > 0 and conv["iqr_s"] >= 0
+        share = conv["median_s"] / res["peers"]["torch grid_sample, 1 thread"]["median_s"]
+        assert conv["share_of_torch_1thread"] == pytest.approx(share)
+        lo, hi = conv["share_band"]
+        assert lo <= share <= hi
+    else:
+        assert conv is None
     json.dumps(res)
 
 
