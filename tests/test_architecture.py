@@ -412,6 +412,24 @@ def test_cell_copy_is_the_rooms_code(nb, cell_id, name, module, qualname):
     assert ast.dump(in_cell) == ast.dump(in_room), (
         f"{nb} cell {cell_id} defines {name} differently from {module}.{qualname}: keep the two equal")
     assert ast.get_docstring(in_cell) == ast.get_docstring(in_room)
+    # The cell's own imports and its def, compiled as the kernel compiles the cell: the bytecode
+    # must be the room's, so that an exercise's check (optkit.rules) knows a learner's call of the
+    # cell's copy for a call of the reference (`np.f()` compiles differently when `np` is not
+    # imported in the same cell).
+    import importlib
+
+    from optkit.rules import code_key
+
+    unit = ast.Module(body=[n for n in cells[cell_id].body if isinstance(n, (ast.Import, ast.ImportFrom))] + [in_cell],
+                      type_ignores=[])
+    ns: dict = {}
+    exec(compile(unit, f"<{nb} cell {cell_id}>", "exec"), ns)
+    room = importlib.import_module(module)
+    for part in qualname.split("."):
+        room = getattr(room, part)
+    assert code_key(ns[name].__code__) == code_key(room.__code__), (
+        f"{nb} cell {cell_id}: {name} compiles to other bytecode than {module}.{qualname} "
+        "(import what it uses, numpy as np above all, in the same cell)")
 
 
 def test_the_code_checks_can_fail():
