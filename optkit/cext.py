@@ -49,14 +49,6 @@ from pathlib import Path
 __all__ = ["CompileError", "compile_module", "cache_dir", "openmp_flags", "load_ipython_extension"]
 
 CFLAGS = ["-O3", "-Wall", "-Wno-unused-function"]
-_OMP_PROBE = r"""
-#include <omp.h>
-int main(void) { int n = 0;
-#pragma omp parallel reduction(+:n)
-n += 1;
-return n > 0 ? 0 : 1; }
-"""
-_omp_cache: dict = {}
 _OURS: set = set()          # module names this magic has put into sys.modules
 MAX_ERRORS = 10             # compile errors shown (the first ones; a count says how many more)
 MAX_LINES = 60              # lines of compiler output shown at most
@@ -208,33 +200,21 @@ def _first_errors(lines: list, errors: int) -> str:
     return "\n".join(lines[:keep] + [note])
 
 
-def openmp_flags() -> tuple[list, list] | None:
-    """(compile flags, link flags) that give OpenMP with this compiler, or None (probed once)."""
-    from optkit.machine import openmp_flag_candidates
+def _compiler_executable(cc) -> str | None:
+    """The program the distutils compiler `cc` compiles with (gcc, clang, cl ...)."""
+    cmd = getattr(cc, "compiler_so", None)
+    if cmd:
+        return cmd[0]
+    return getattr(cc, "cc", None) or ("cl" if getattr(cc, "compiler_type", "") == "msvc" else None)
 
-    if "flags" in _omp_cache:
-        return _omp_cache["flags"]
-    found = None
-    # the course's one list of OpenMP flags (optkit.machine), tried with the compiler this
-    # magic builds with; MSVC spells it /openmp
-    candidates = [(["/openmp"], [])] if os.name == "nt" else openmp_flag_candidates()
-    for cflags, ldflags in candidates:
-        tmp = Path(tempfile.mkdtemp(prefix="optkit-omp-"))
-        try:
-            cc = _compiler()
-            _capture(cc)
-            src = tmp / "probe.c"
-            src.write_text(_OMP_PROBE)
-            objs = cc.compile([str(src)], output_dir=str(tmp), extra_postargs=cflags)
-            cc.link_executable(objs, "probe", output_dir=str(tmp), extra_postargs=ldflags)
-            found = (cflags, ldflags)
-            break
-        except Exception:
-            continue
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    _omp_cache["flags"] = found
-    return found
+
+def openmp_flags() -> tuple[list, list] | None:
+    """(compile flags, link flags) that give OpenMP with the compiler this magic builds with, or
+    None: the course's one probe (optkit.machine.probe_compiler, the same program and cached
+    answer that `optkit doctor` and the %%cython magics use)."""
+    from optkit.machine import openmp_flags as probed
+
+    return probed(_compiler_executable(_compiler()))
 
 
 def _shadows(name: str) -> str:

@@ -29,7 +29,7 @@ from optkit.sysfs import cgroup_files, read_cgroup_cpu, read_cgroup_memory, read
 __all__ = ["THREAD_ENV_VARS", "THREAD_PLACEMENT_VARS", "GPU_FIELDS", "unknown", "is_unknown", "read_cgroup_cpu",
            "read_cgroup_memory", "cgroup_files", "affinity", "loky_cpu_count", "cpu_model", "usable_from", "usable_cpus", "cpu_facts", "smt_topology",
            "cpu_governor", "memory_facts", "importable", "pool_list", "numba_threads", "thread_facts",
-           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "probe_compiler", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
+           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "probe_compiler", "openmp_flags", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
            "env_without_thread_settings", "machine_busy_s"]
 
 # The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS, Numba, Apple
@@ -328,34 +328,48 @@ _COMPILER_CACHE: dict = {}
 
 
 def _find_cc(cc=None):
-    cands = [cc] if cc else [os.environ.get("CC"), (sysconfig.get_config_var("CC") or "").split(" ")[0],
-                             "cc", "gcc", "clang"]
+    if cc:
+        cands = [cc]
+    else:
+        cands = [os.environ.get("CC"), (sysconfig.get_config_var("CC") or "").split(" ")[0], "cc", "gcc", "clang"]
+        if os.name == "nt":
+            cands.append("cl")
     for c in cands:
         if c and shutil.which(c):
             return shutil.which(c)
     return None
 
 
-def openmp_flag_candidates() -> list:
+def _is_msvc(path) -> bool:
+    return Path(str(path)).stem.lower() == "cl"
+
+
+def openmp_flag_candidates(cc=None) -> list:
     """(compile flags, link flags) that may give OpenMP, tried in this order: gcc and clang's
-    -fopenmp, then Apple clang with Homebrew's libomp (``-Xpreprocessor -fopenmp`` + ``-lomp``)."""
+    -fopenmp, then Apple clang with Homebrew's libomp (``-Xpreprocessor -fopenmp`` + ``-lomp``);
+    Microsoft's ``cl`` (``cc`` naming it) spells it ``/openmp``."""
+    if cc and _is_msvc(cc):
+        return [(["/openmp"], [])]
     return [(["-fopenmp"], ["-fopenmp"]), (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]
 
 
 def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
     """The course's one compiler probe: compile and run a tiny C program without OpenMP, then
-    with each of :func:`openmp_flag_candidates` until one works (cached per process).
+    with each of :func:`openmp_flag_candidates` until one works (cached per process and per
+    compiler: ``cc=None``, ``cc="gcc"`` and ``cc="/usr/bin/gcc"`` that find the same executable share
+    one answer). ``optkit doctor``, the %%cython magics (optkit.annotate) and %%c_extension
+    (optkit.cext, through :func:`openmp_flags`) all ask this function.
 
     {"cc", "c_ok", "openmp_ok", "openmp_threads", "openmp_flags", "detail"}: ``openmp_flags`` is
     ``{"compile": [...], "link": [...]}`` of the flags that worked, or None. (``setup.py`` keeps
     its own build-time probe: it runs before optkit can be imported.)
     """
-    key = cc or "<default>"
+    path = _find_cc(cc)
+    key = path or f"<none: {cc or 'default'}>"
     if key in _COMPILER_CACHE and not refresh:
         return dict(_COMPILER_CACHE[key])
     res = {"cc": None, "c_ok": False, "openmp_ok": False, "openmp_threads": None, "openmp_flags": None,
            "detail": ""}
-    path = _find_cc(cc)
     if path is None:
         res["detail"] = f"no C compiler found ({cc or 'CC, cc, gcc, clang'})"
         _COMPILER_CACHE[key] = res
@@ -364,14 +378,15 @@ def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
     with tempfile.TemporaryDirectory(prefix="optkit-doctor-") as tmp:
         src = Path(tmp) / "probe.c"
         src.write_text(_PROBE_C)
-        tries = [("c", [], [])] + [("openmp", c, k) for c, k in openmp_flag_candidates()]
+        tries = [("c", [], [])] + [("openmp", c, k) for c, k in openmp_flag_candidates(path)]
         for n, (label, cflags, ldflags) in enumerate(tries):
             if label == "openmp" and (res["openmp_ok"] or not res["c_ok"]):
                 break
             exe = Path(tmp) / f"probe_{n}"
             try:
-                p = subprocess.run([path, *cflags, str(src), "-o", str(exe), *ldflags], capture_output=True,
-                                   text=True, timeout=timeout)
+                cmd = ([path, "/nologo", *cflags, str(src), f"/Fe{exe}", *(["/link", *ldflags] if ldflags else [])]
+                       if _is_msvc(path) else [path, *cflags, str(src), "-o", str(exe), *ldflags])
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp)
                 if p.returncode != 0:
                     res["detail"] += f"{label}: compile failed: {(p.stderr or p.stdout).strip()[:160]}; "
                     continue
@@ -398,6 +413,15 @@ def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
     _COMPILER_CACHE[key] = res
     return dict(res)
 
+
+
+def openmp_flags(cc=None) -> tuple[list, list] | None:
+    """(compile flags, link flags) that give OpenMP with this compiler, or None: the answer of
+    :func:`probe_compiler` (the same program, the same cached result), as %%c_extension uses it."""
+    p = probe_compiler(cc)
+    if not p["openmp_ok"]:
+        return None
+    return list(p["openmp_flags"]["compile"]), list(p["openmp_flags"]["link"])
 
 # --------------------------------------------------------------------------- ptrace (may a profiler attach?)
 PTRACE_SCOPE_FILE = Path("/proc/sys/kernel/yama/ptrace_scope")

@@ -52,7 +52,7 @@ __all__ = [
     "CROP_H", "REC_W", "MEAN", "STD", "BLANK", "THRESHOLD", "IOU_THRESHOLD", "SCORE_THRESHOLD",
     "grayscale_reference", "grayscale_fast", "contrast_reference", "contrast_table", "contrast_fast",
     "binarize_reference", "binarize_fast", "nms_reference", "nms_fast", "order_reference", "order_fast",
-    "quad_corners", "warp_quad", "crop_reference", "resize_pad_reference", "crop_pad_reference", "crop_fast",
+    "quad_corners", "warp_quad", "crop_reference", "resize_pad_reference", "crop_pad_reference", "crop_widths", "crop_fast",
     "batch_reference", "batch_tables", "batch_fast", "recognise", "ctc_reference", "ctc_fast",
     "REFERENCE", "FAST", "STAGES", "run", "run_timed", "run_reference", "run_fast",
     "assert_same_result", "same_result", "stage_inputs",
@@ -290,7 +290,7 @@ def crop_pad_reference(image, quads, height=CROP_H, width=REC_W):
     return resize_pad_reference(crop_reference(image, quads, height), width, height)
 
 
-def _crop_widths(quads, height):
+def crop_widths(quads, height):
     q = np.asarray(quads, np.float32).astype(np.float64)
     tl, tr, br, bl = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
 
@@ -316,7 +316,7 @@ def crop_fast(image, quads, height=CROP_H, width=REC_W, out=None):
         if out.shape != (k, height, width, 3) or out.dtype != np.uint8:
             raise ValueError(f"out must be a uint8 array of shape {(k, height, width, 3)}")
         out[...] = 0
-    widths = _crop_widths(quads, height).tolist()
+    widths = crop_widths(quads, height).tolist()
     dsts = {}
     for i in range(k):
         w = widths[i]

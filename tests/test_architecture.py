@@ -21,6 +21,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 PKG = REPO / "optkit"
 MAX_LINES = 600
@@ -310,6 +312,134 @@ def test_the_checker_sees_what_it_looks_for():
     bound, edges = imports_of(tree, "optkit.x", False, known)
     assert private_uses(tree, "optkit.x", bound, edges, known) == []
 
+
+
+# --------------------------------------------------------------------------- code a learner sees
+# The measured code is in the notebook's cells, not printed from a hidden module with
+# inspect.getsource. Where a room, a benchmark, a check or a test needs the same function, the
+# cell's copy and the room's are kept equal here (same AST: a docstring or a line of code that
+# differs fails). (notebook, cell id, function the cell defines, room module, qualified name)
+CELL_COPIES = [
+    ("02_numpy_opencv", "9eb13de3", "crop_fast", "optkit.pipeline", "crop_fast"),
+    ("03_cython_numba", "e24aade9", "rlsa_python", "optkit.lessons.cython_numba", "rlsa_python"),
+    ("03_cython_numba", "3312753e", "crop_opencv", "optkit.lessons.cython_numba", "crop_opencv"),
+    ("03_cython_numba", "c7f26379", "runs_per_row_python", "optkit.lessons.cython_numba", "runs_per_row_python"),
+    ("03_cython_numba", "6d17358d", "rlsa_vertical_python", "optkit.lessons.cython_numba", "rlsa_vertical_python"),
+    ("06_frameworks_first", "a0f9e0e5", "parse_csv_module", "optkit.lessons.frameworks_first_csv", "parse_csv_module"),
+    ("07_scale_out", "8305d332", "run_dask", "optkit.lessons.scale_out", "run_dask"),
+    ("08_capstone", "bd95df51", "augment_python", "optkit.lessons.capstone", "augment_python"),
+]
+# inspect.getsource calls still in the notebooks, each with the reason it is still there. The
+# allowed form needs no entry: inspect.getsource(name) of a function a code cell of the same
+# notebook defines (notebook 03 writes its own cell's functions into a script for py-spy).
+GETSOURCE_LEFT = {
+    ("06_frameworks_first", "fw.PerSampleCrops.__getitem__"): "runs in DataLoader workers (forkserver): "
+    "a class defined in a cell cannot be unpickled there; needs a helper file the notebook links",
+    ("06_frameworks_first", "fw.BatchCrops.__getitem__"): "same: DataLoader workers",
+    ("07_scale_out", "scale.process_seed"): "runs in process-pool and Dask workers, which import optkit, "
+    "not the notebook; needs a helper file the notebook links",
+    ("07_scale_out", "scale.preprocess"): "same: called by process_seed in the workers",
+}
+
+
+PYTHON_CELL_MAGICS = ("%%requires",)     # cell magics whose body is Python (optkit.magics)
+
+
+def _code_cells(nb: Path) -> list[tuple[str, str, ast.Module | None]]:
+    """(cell id, source, tree or None when the cell is not Python) of every code cell."""
+    out = []
+    for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+        if c["cell_type"] != "code":
+            continue
+        src = "".join(c["source"])
+        if src.startswith("%%"):
+            if not src.startswith(PYTHON_CELL_MAGICS):
+                out.append((c.get("id"), src, None))
+                continue
+            src = src.split("\n", 1)[1] if "\n" in src else ""
+        py = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines())
+        try:
+            out.append((c.get("id"), src, ast.parse(py)))
+        except SyntaxError:
+            out.append((c.get("id"), src, None))
+    return out
+
+
+def getsource_uses() -> dict[tuple[str, str], str]:
+    """(notebook, the argument's text) -> cell id, for every inspect.getsource(...) call whose
+    argument is not a function defined by a `def` in a code cell of the same notebook (and for
+    every cell that says getsource where the checker finds no such call)."""
+    out = {}
+    for nb in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = _code_cells(nb)
+        defined = {n.name for _, _, t in cells if t for n in ast.walk(t)
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for cid, src, tree in cells:
+            calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                     and (_dotted(n.func) or "").split(".")[-1] == "getsource"] if tree else []
+            for n in calls:
+                arg = n.args[0] if n.args else None
+                if not (isinstance(arg, ast.Name) and arg.id in defined):
+                    out[(nb.stem, ast.unparse(arg) if arg else "")] = cid
+            if "getsource" in src and not calls:
+                out[(nb.stem, f"getsource in cell {cid}, not a call the checker reads")] = cid
+    return out
+
+
+def _function_node(tree: ast.AST, qualname: str):
+    node = tree
+    for part in qualname.split("."):
+        node = next(n for n in node.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part)
+    return node
+
+
+def test_notebooks_print_no_hidden_code():
+    left = getsource_uses()
+    new = {k: v for k, v in left.items() if k not in GETSOURCE_LEFT}
+    assert not new, ("inspect.getsource of code the notebook does not define: put the code in a cell "
+                     f"(and in CELL_COPIES if a room needs it too): {new}")
+    gone = set(GETSOURCE_LEFT) - set(left)
+    assert not gone, f"GETSOURCE_LEFT names calls that are gone: remove them from the list: {sorted(gone)}"
+
+
+@pytest.mark.parametrize("nb, cell_id, name, module, qualname", CELL_COPIES, ids=[c[2] for c in CELL_COPIES])
+def test_cell_copy_is_the_rooms_code(nb, cell_id, name, module, qualname):
+    cells = {cid: tree for cid, _, tree in _code_cells(REPO / "notebooks" / f"{nb}.ipynb")}
+    assert cells.get(cell_id) is not None, f"{nb}: no code cell {cell_id}"
+    in_cell = _function_node(cells[cell_id], name)
+    path = modules()[module]
+    in_room = _function_node(ast.parse(path.read_text(encoding="utf-8")), qualname)
+    assert ast.dump(in_cell) == ast.dump(in_room), (
+        f"{nb} cell {cell_id} defines {name} differently from {module}.{qualname}: keep the two equal")
+    assert ast.get_docstring(in_cell) == ast.get_docstring(in_room)
+    # The cell's own imports and its def, compiled as the kernel compiles the cell: the bytecode
+    # must be the room's, so that an exercise's check (optkit.rules) knows a learner's call of the
+    # cell's copy for a call of the reference (`np.f()` compiles differently when `np` is not
+    # imported in the same cell).
+    import importlib
+
+    from optkit.rules import code_key
+
+    unit = ast.Module(body=[n for n in cells[cell_id].body if isinstance(n, (ast.Import, ast.ImportFrom))] + [in_cell],
+                      type_ignores=[])
+    ns: dict = {}
+    exec(compile(unit, f"<{nb} cell {cell_id}>", "exec"), ns)
+    room = importlib.import_module(module)
+    for part in qualname.split("."):
+        room = getattr(room, part)
+    assert code_key(ns[name].__code__) == code_key(room.__code__), (
+        f"{nb} cell {cell_id}: {name} compiles to other bytecode than {module}.{qualname} "
+        "(import what it uses, numpy as np above all, in the same cell)")
+
+
+def test_the_code_checks_can_fail():
+    """The two rules above see what they look for: a differing body, a hidden getsource."""
+    a = ast.parse("def f(x):\n    return x + 1\n")
+    b = ast.parse("def f(x):\n    return x + 2\n")
+    assert ast.dump(_function_node(a, "f")) != ast.dump(_function_node(b, "f"))
+    tree = ast.parse("import inspect\nprint(inspect.getsource(kernels.rlsa_python))\n")
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and (_dotted(n.func) or "").endswith("getsource")]
+    assert len(calls) == 1 and not isinstance(calls[0].args[0], ast.Name)
 
 if __name__ == "__main__":
     graph, private = package_graph()

@@ -236,6 +236,31 @@ def test_compiler_probe_missing_and_broken_compiler(tmp_path):
     assert any(p["topic"] == "compiler" and p["severity"] == "fail" for p in d["problems"])
 
 
+
+def test_one_compiler_probe_for_doctor_cython_and_c_extension(monkeypatch):
+    """doctor, the %%cython magics and %%c_extension ask the same function (machine.probe_compiler)
+    about the same compiler and get the same answer: one program, one set of OpenMP flags."""
+    from optkit import annotate, cext
+
+    monkeypatch.delenv("OPTKIT_NO_OPENMP", raising=False)
+    monkeypatch.delenv("OPTKIT_NO_COMPILER", raising=False)
+    asked, real = [], machine.probe_compiler
+
+    def spy(cc=None, **kw):
+        asked.append(real(cc, **kw))
+        return asked[-1]
+
+    monkeypatch.setattr(machine, "probe_compiler", spy)
+    doctor_says = doctor.collect(nvidia_smi=NO_GPU)["compiler"]
+    c_extension = cext.openmp_flags()
+    cython = annotate.compiler_status(refresh=True)
+    assert len(asked) == 2, "%%c_extension and %%cython must each ask machine.probe_compiler"
+    assert all(r == doctor_says for r in asked)           # the same compiler, the same cached answer
+    assert doctor_says["openmp_ok"], "this machine's compiler has OpenMP (gcc -fopenmp)"
+    f = doctor_says["openmp_flags"]
+    assert c_extension == (f["compile"], f["link"])
+    assert cython.has_openmp is (f["compile"] == ["-fopenmp"])
+
 # ---------------------------------------------------------------- problems, --check, --json
 def test_thread_env_above_usable_cpus_fails_check(monkeypatch, capsys):
     monkeypatch.setenv("OMP_NUM_THREADS", "64")

@@ -82,7 +82,7 @@ def test_crop_of_a_word_holds_its_ink():
     doc = data.make_document(640, 480, 20, seed=4)
     crops = P.crop_fast(doc.image, doc.quads)
     gray = crops.mean(axis=3)
-    widths = P._crop_widths(doc.quads, P.CROP_H)
+    widths = P.crop_widths(doc.quads, P.CROP_H)
     for g, w in zip(gray, widths):
         w = min(int(w), P.REC_W)
         assert g[:, :w].min() < 120 and np.median(g[:, :w]) > 150   # dark strokes on paper

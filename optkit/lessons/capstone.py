@@ -38,7 +38,7 @@ from optkit.files import PUBLIC_MODE, write_atomic
 from optkit.i18n import tr
 
 __all__ = ["SIZE", "BATCH", "TARGET_SPEEDUP", "MEAN_RGB", "STD_RGB", "make_params", "make_args",
-           "augment_python", "exercise", "result_record", "save_result", "results_dir",
+           "augment_python", "check_inputs", "GREY_BGR", "exercise", "result_record", "save_result", "results_dir",
            "ResultFileError",
            "show_batch", "learner_id", "default_name", "config_dir"]
 
@@ -99,7 +99,7 @@ def make_params(n: int, image_shape, size: int = SIZE, seed: int = 0) -> dict:
     }
 
 
-def _check_inputs(image, params):
+def check_inputs(image, params):
     if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("image must be an H x W x 3 uint8 array (BGR)")
     missing = [k for k in ("size",) + PARAM_KEYS if k not in params]
@@ -109,7 +109,7 @@ def _check_inputs(image, params):
 
 def augment_python(image, params):
     """Reference: per sample, per pixel, plain Python. Returns float32 (n, 3, size, size)."""
-    _check_inputs(image, params)
+    check_inputs(image, params)
     S = params["size"]
     n = len(params["y0"])
     out = np.empty((n, 3, S, S), dtype=np.float32)

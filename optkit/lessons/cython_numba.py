@@ -42,7 +42,7 @@ __all__ = [
     "rlsa_python", "rlsa_numpy", "rlsa_vertical_python", "rlsa_vertical_numpy",
     "runs_per_row_python", "run_length_histogram_python",
     "row_sums_python", "nan_row_sums_python",
-    "CROP_H", "CROP_W", "crop_opencv", "crop_python_loop_share",
+    "CROP_H", "CROP_W", "crop_opencv", "crop_python_loop_share", "check_gap", "check_crop_args",
     "thread_env_probe",
 ]
 
@@ -64,7 +64,7 @@ def as_mask(mask, name="mask") -> np.ndarray:
     return mask
 
 
-def _check_gap(gap) -> int:
+def check_gap(gap) -> int:
     if isinstance(gap, bool) or not isinstance(gap, (int, np.integer)):
         raise TypeError(f"gap must be an integer number of pixels, got {gap!r}")
     if gap < 0:
@@ -122,7 +122,7 @@ def rlsa_python(mask, gap):
     In every row, a run of paper (0) of length <= ``gap`` between two ink pixels (1) becomes
     ink. Runs touching the row's ends stay paper. Returns a new uint8 mask."""
     as_mask(mask)
-    gap = _check_gap(gap)
+    gap = check_gap(gap)
     h, w = mask.shape
     out = mask.copy()
     for y in range(h):
@@ -141,7 +141,7 @@ def rlsa_numpy(mask, gap):
     pixel at or before it and of the next one at or after it (running max/min), then fill
     the paper pixels whose gap is short enough. Several full passes and temporaries."""
     as_mask(mask)
-    gap = _check_gap(gap)
+    gap = check_gap(gap)
     h, w = mask.shape
     ink = mask.astype(bool)
     cols = np.arange(w)
@@ -154,7 +154,7 @@ def rlsa_numpy(mask, gap):
 def rlsa_vertical_python(mask, gap):
     """Vertical smoothing (the same rule along every column): reference of exercise 3."""
     as_mask(mask)
-    gap = _check_gap(gap)
+    gap = check_gap(gap)
     h, w = mask.shape
     out = mask.copy()
     for x in range(w):
@@ -245,7 +245,7 @@ def nan_row_sums_python(values):
 
 
 # =========================================================================== counter-example
-def _check_crop_args(image, quads):
+def check_crop_args(image, quads):
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"image must be a uint8 H x W x 3 array, got {image.dtype} {image.shape}")
@@ -261,7 +261,7 @@ def crop_opencv(image, quads, height=CROP_H, width=CROP_W):
     A Python loop over the boxes, but each iteration is two OpenCV calls
     (getPerspectiveTransform, warpPerspective, in ``optkit.pipeline.warp_quad``) that do all the work. Returns uint8
     (N, height, width, 3)."""
-    image, quads = _check_crop_args(image, quads)
+    image, quads = check_crop_args(image, quads)
     n = len(quads)
     out = np.empty((n, height, width, 3), np.uint8)
     dst = quad_corners(width, height)
@@ -270,12 +270,13 @@ def crop_opencv(image, quads, height=CROP_H, width=CROP_W):
     return out
 
 
-def crop_python_loop_share(image, quads, height=CROP_H, width=CROP_W, repeat=5) -> dict:
-    """Where the counter-example's time goes: the whole stage vs the same loop with the
-    OpenCV calls replaced by nothing. Returns {"total_s", "loop_only_s", "share_in_opencv"}."""
+def crop_python_loop_share(image, quads, height=CROP_H, width=CROP_W, repeat=5, crop=None) -> dict:
+    """Where the counter-example's time goes: the whole stage (``crop``, :func:`crop_opencv` by
+    default: the notebook passes the copy its cell defines) vs the same loop with the OpenCV calls
+    replaced by nothing. Returns {"total_s", "loop_only_s", "share_in_opencv"}."""
     import time
 
-    image, quads = _check_crop_args(image, quads)
+    image, quads = check_crop_args(image, quads)
     n = len(quads)
     out = np.empty((n, height, width, 3), np.uint8)
 
@@ -292,7 +293,8 @@ def crop_python_loop_share(image, quads, height=CROP_H, width=CROP_W, repeat=5) 
             t.append(time.perf_counter() - t0)
         return min(t)
 
-    total = best(lambda: crop_opencv(image, quads, height, width))
+    crop = crop_opencv if crop is None else crop
+    total = best(lambda: crop(image, quads, height, width))
     loop = best(loop_only)
     return {"total_s": total, "loop_only_s": loop,
             "share_in_opencv": max(0.0, 1.0 - loop / total) if total > 0 else float("nan")}

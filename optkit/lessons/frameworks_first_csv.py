@@ -9,30 +9,31 @@ import os
 
 import numpy as np
 
-__all__ = ["CSV_NUMERIC", "parse_csv_module", "parse_loadtxt", "parse_pandas", "parse_pyarrow", "assert_same_parsed"]
+__all__ = ["CSV_NUMERIC", "parse_csv_module", "parse_loadtxt", "parse_pandas", "parse_pyarrow", "assert_same_parsed", "INT_COLS", "check_path",
+           "finish_columns"]
 
 
 # --------------------------------------------------------------------------- CSV parsing
 #: numeric columns of optkit.data.make_csv, and their dtypes once parsed
 CSV_NUMERIC = ["doc_id", "box_id", "x0", "y0", "x1", "y1", "x2", "y2", "x3", "y3", "score"]
-_INT_COLS = ("doc_id", "box_id")
+INT_COLS = ("doc_id", "box_id")
 
 
-def _check_path(path):
+def check_path(path):
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise FileNotFoundError(f"no CSV file at {p}")
     return p
 
 
-def _finish(cols: dict) -> dict:
+def finish_columns(cols: dict) -> dict:
     """Numeric columns as NumPy arrays (int64 / float64). The text column stays in the
     library's own form (a pandas string array, an Arrow array): converting a million
     strings into Python objects is a cost of its own, paid only when the values are compared."""
     out = {}
     for name in CSV_NUMERIC:
         a = np.asarray(cols[name])
-        out[name] = a.astype(np.int64, copy=False) if name in _INT_COLS else a.astype(np.float64, copy=False)
+        out[name] = a.astype(np.int64, copy=False) if name in INT_COLS else a.astype(np.float64, copy=False)
     if "text" in cols:
         t = cols["text"]
         out["text"] = np.array(t, dtype=object) if isinstance(t, list) else t
@@ -56,7 +57,7 @@ def parse_csv_module(path) -> dict:
     packed into arrays. Returns {column: ndarray} (ints int64, floats float64, text object)."""
     import csv
 
-    p = _check_path(path)
+    p = check_path(path)
     with open(p, newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
@@ -64,31 +65,31 @@ def parse_csv_module(path) -> dict:
             raise ValueError(f"unexpected header {header}")
         cols = {name: [] for name in header}
         appends = [cols[name].append for name in header]
-        convs = [int if name in _INT_COLS else float if name != "text" else str for name in header]
+        convs = [int if name in INT_COLS else float if name != "text" else str for name in header]
         for row in reader:
             for app, conv, v in zip(appends, convs, row):
                 app(conv(v))
-    return _finish(cols)
+    return finish_columns(cols)
 
 
 def parse_loadtxt(path) -> dict:
     """numpy.loadtxt on the numeric columns (it cannot hold the text column in a float array)."""
-    p = _check_path(path)
+    p = check_path(path)
     a = np.loadtxt(p, delimiter=",", skiprows=1, usecols=range(len(CSV_NUMERIC)), dtype=np.float64)
     a = np.atleast_2d(a)
-    return _finish({name: a[:, j] for j, name in enumerate(CSV_NUMERIC)})
+    return finish_columns({name: a[:, j] for j, name in enumerate(CSV_NUMERIC)})
 
 
 def parse_pandas(path) -> dict:
     """pandas.read_csv with its C parser."""
     import pandas as pd
 
-    p = _check_path(path)
+    p = check_path(path)
     # na_filter=False: a word such as "nan" or "null" stays text (pandas would make it NaN)
     df = pd.read_csv(p, engine="c", na_filter=False)
     cols = {name: df[name].to_numpy() for name in CSV_NUMERIC}
     cols["text"] = df["text"].array
-    return _finish(cols)
+    return finish_columns(cols)
 
 
 def parse_pyarrow(path, use_threads: bool = True, text: bool = True) -> dict:
@@ -99,15 +100,15 @@ def parse_pyarrow(path, use_threads: bool = True, text: bool = True) -> dict:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    p = _check_path(path)
+    p = check_path(path)
     table = pacsv.read_csv(p, read_options=pacsv.ReadOptions(use_threads=use_threads),
                            convert_options=pacsv.ConvertOptions(
-                               column_types={n: pa.int64() if n in _INT_COLS else pa.float64()
+                               column_types={n: pa.int64() if n in INT_COLS else pa.float64()
                                              for n in CSV_NUMERIC}))
     cols = {name: table.column(name).to_numpy() for name in CSV_NUMERIC}
     if text:
         cols["text"] = table.column("text")
-    return _finish(cols)
+    return finish_columns(cols)
 
 
 def assert_same_parsed(ref: dict, other: dict, columns=None) -> int:

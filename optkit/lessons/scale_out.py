@@ -34,7 +34,7 @@ __all__ = [
     "features_chunk", "chunked", "pickled_size", "run_serial", "make_pool", "run_pool",
     "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
     "SCHEDULER_ENV", "have_bokeh", "one_thread", "cpu_ms_per_page", "dashboard_viewer",
-    "DashboardCost", "dashboard_cost",
+    "DashboardCost", "dashboard_cost", "check_seeds",
 ]
 
 #: small pages so that a hundred of them fit a notebook's time budget
@@ -97,7 +97,7 @@ def results_equal(a, b) -> bool:
     return all(x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y) for x, y in zip(a, b))
 
 
-def _check_seeds(seeds):
+def check_seeds(seeds):
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("no seeds given")
@@ -150,7 +150,7 @@ def timed(fn, *args, **kwargs) -> Timed:
 
 def run_serial(seeds, **doc_args) -> list:
     """The single-process reference: one document after the other."""
-    return process_chunk(_check_seeds(seeds), **doc_args)
+    return process_chunk(check_seeds(seeds), **doc_args)
 
 
 def one_thread():
@@ -182,14 +182,14 @@ def make_pool(workers: int, method: str = "spawn"):
 def run_pool(pool, seeds, chunksize: int = 1, **doc_args) -> list:
     """``pool.map`` over seeds; ``chunksize`` seeds travel to a worker per task."""
     fn = functools.partial(process_seed, **doc_args) if doc_args else process_seed
-    return pool.map(fn, _check_seeds(seeds), chunksize=int(chunksize))
+    return pool.map(fn, check_seeds(seeds), chunksize=int(chunksize))
 
 
 def run_joblib(seeds, n_jobs: int = 2, chunk: int = 4, **doc_args) -> list:
     """joblib with the loky backend (a reusable process pool): one delayed call per chunk."""
     from joblib import Parallel, delayed
 
-    parts = chunked(_check_seeds(seeds), chunk)
+    parts = chunked(check_seeds(seeds), chunk)
     out = Parallel(n_jobs=n_jobs, backend="loky")(delayed(process_chunk)(c, **doc_args) for c in parts)
     return [r for part in out for r in part]
 
@@ -198,7 +198,7 @@ def run_dask(client, seeds, chunk: int = 4, workers=None, **doc_args) -> list:
     """Dask distributed: one task per chunk of seeds (``client.map``), results gathered
     in order. ``workers``: restrict the tasks to these worker addresses (to measure
     throughput against the number of workers on one cluster)."""
-    parts = chunked(_check_seeds(seeds), chunk)
+    parts = chunked(check_seeds(seeds), chunk)
     kw = dict(pure=False)
     if workers is not None:
         kw.update(workers=list(workers), allow_other_workers=False)
@@ -464,7 +464,7 @@ def dashboard_cost(session, seeds, chunk: int = 2, repeat: int = 3, link: str | 
     link = link or session.dashboard_link
     if not link:
         return None
-    seeds = _check_seeds(seeds)
+    seeds = check_seeds(seeds)
     ref = list(reference) if reference is not None else run_serial(seeds[:1])
     viewer_cpu = []
 
