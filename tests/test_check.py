@@ -725,3 +725,23 @@ def test_speed_verdict_carries_the_bench_warnings(monkeypatch):
     monkeypatch.setattr(bench.Comparison, "warnings", lambda self: [])
     v = ex(baseline=slow_baseline, target_speedup=2).check(lambda x: 2.0 * np.sqrt(x), display=False)
     assert v.passed and "⚠" not in v.message
+
+
+def test_tripwires_leave_a_function_numba_compiles_from_alone():
+    # swapping its code would make Numba compile the tripwire at the next new signature
+    numba = pytest.importorskip("numba")
+    from optkit import guard
+
+    def add_one(x):
+        return x + 1
+
+    def plain(x):
+        return x * 2
+
+    jitted = numba.njit(add_one)
+    seen = []
+    tw = guard.tripwires({add_one: lambda: seen.append("add_one"), plain: lambda: seen.append("plain")})
+    assert tw.skipped == [add_one] and list(tw.calls) == [plain]
+    with tw:
+        assert jitted(1) == 2 and jitted(2.5) == 3.5 and plain(3) == 6
+    assert seen == ["plain"] and plain.__code__.co_name == "plain"
