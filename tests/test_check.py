@@ -374,45 +374,6 @@ def test_calling_the_reference_or_the_library_version_is_not_a_solution():
     assert e.check(lambda x: 2.0 * np.sqrt(x)).status == "pass"
 
 
-def _pool_helper(x):                      # "defined in another cell": not in the solution's code
-    return _ref_sqrt(x)
-
-
-def _ref_with_default(x, *, scale=2.0):
-    return np.sqrt(x) * scale
-
-
-def test_a_forbidden_call_from_a_pool_thread_is_seen_and_the_function_restored():
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=2)
-    pool.submit(lambda: None).result()            # its worker threads exist before the check
-    try:
-        e = check.Exercise("r", _ref_sqrt, make_args, forbid=[_ref_with_default])
-        code, kw = _ref_with_default.__code__, _ref_with_default.__kwdefaults__
-        v = e.check(lambda x: pool.submit(_pool_helper, x).result())
-        assert v.status == "wrong" and "_ref_sqrt (the exercise's reference)" in v.message, v.message
-        hidden = {"f": _ref_with_default}         # through a dict and in a worker thread
-        v = e.check(lambda x: pool.submit(lambda: hidden["f"](x)).result())
-        assert v.status == "wrong" and "_ref_with_default" in v.message, v.message
-
-        def raises(x):
-            pool.submit(hidden["f"], x).result()
-            raise ValueError("after the call")
-
-        v = e.check(raises)
-        assert v.status == "wrong" and "_ref_with_default" in v.message, v.message
-        # restored on every path: the same code and defaults, and the functions still work
-        assert _ref_with_default.__code__ is code and _ref_with_default.__kwdefaults__ == kw
-        assert _ref_sqrt.__code__.co_name == "_ref_sqrt"
-        x = make_args(0)[0]
-        assert np.array_equal(_ref_with_default(x, scale=3.0), np.sqrt(x) * 3.0)
-        v = e.check(lambda x: pool.submit(lambda: 2.0 * np.sqrt(x)).result())   # a right answer
-        assert v.status == "pass", v.message
-    finally:
-        pool.shutdown()
-
-
 def test_pass_needs_the_stated_target_itself(monkeypatch):
     # the timings are fixed: the learner's speedup is exactly x9.5 against a target of x10
     class FakeCmp:
@@ -745,3 +706,42 @@ def test_tripwires_leave_a_function_numba_compiles_from_alone():
     with tw:
         assert jitted(1) == 2 and jitted(2.5) == 3.5 and plain(3) == 6
     assert seen == ["plain"] and plain.__code__.co_name == "plain"
+
+
+def _pool_helper(x):                      # "defined in another cell": not in the solution's code
+    return _ref_sqrt(x)
+
+
+def _ref_with_default(x, *, scale=2.0):
+    return np.sqrt(x) * scale
+
+
+def test_a_forbidden_call_from_a_pool_thread_is_seen_and_the_function_restored():
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=2)
+    pool.submit(lambda: None).result()            # its worker threads exist before the check
+    try:
+        e = check.Exercise("r", _ref_sqrt, make_args, forbid=[_ref_with_default])
+        code, kw = _ref_with_default.__code__, _ref_with_default.__kwdefaults__
+        v = e.check(lambda x: pool.submit(_pool_helper, x).result())
+        assert v.status == "wrong" and "_ref_sqrt (the exercise's reference)" in v.message, v.message
+        hidden = {"f": _ref_with_default}         # through a dict and in a worker thread
+        v = e.check(lambda x: pool.submit(lambda: hidden["f"](x)).result())
+        assert v.status == "wrong" and "_ref_with_default" in v.message, v.message
+
+        def raises(x):
+            pool.submit(hidden["f"], x).result()
+            raise ValueError("after the call")
+
+        v = e.check(raises)
+        assert v.status == "wrong" and "_ref_with_default" in v.message, v.message
+        # restored on every path: the same code and defaults, and the functions still work
+        assert _ref_with_default.__code__ is code and _ref_with_default.__kwdefaults__ == kw
+        assert _ref_sqrt.__code__.co_name == "_ref_sqrt"
+        x = make_args(0)[0]
+        assert np.array_equal(_ref_with_default(x, scale=3.0), np.sqrt(x) * 3.0)
+        v = e.check(lambda x: pool.submit(lambda: 2.0 * np.sqrt(x)).result())   # a right answer
+        assert v.status == "pass", v.message
+    finally:
+        pool.shutdown()
