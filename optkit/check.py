@@ -60,7 +60,8 @@ from . import outputs as _outputs
 from .fmt import format_speedup, format_time
 from .i18n import tr
 from .verdict import STATUSES, VERDICTS, Verdict, record, show
-from .guard import CheckTimeout, Fed, abandoned_alive, run_until, run_with_budget, short_tb
+from .guard import (CheckTimeout, Fed, abandoned_alive, clones_in_globals, plain_function, run_until,
+                    run_with_budget, short_tb, tripwires)
 from .rules import (all_codes, code_of, compile_failure, describe_args, float_hint, forbidden_keys,
                     forbidden_name, list_hint, name_of, param_names, prange_race_rule, result_type_check,
                     same_int, snapshot_value, static_calls)
@@ -173,11 +174,15 @@ class Exercise:
         self.check_inputs = bool(check_inputs)
         self.rules = tuple(rules)
         self.forbidden = {}                   # code object -> name shown in the verdict
+        self._guarded = []                    # the forbidden plain functions, for tripwires
         for f, why in [(reference, "the exercise's reference"), (baseline, "the exercise's baseline")] + \
                 [(f, "a ready-made version of what the exercise asks") for f in forbid]:
             code = code_of(f) if f is not None else None
             if code is not None and code not in self.forbidden:
                 self.forbidden[code] = (name_of(f), why)     # shown as "name (why)", translated
+            plain = plain_function(f)
+            if plain is not None and code is not None and plain.__code__ is code:
+                self._guarded.append(plain)
 
     def __repr__(self):
         t = f", target x{self.target_speedup:g}" if self.target_speedup else ""
@@ -230,12 +235,20 @@ class Exercise:
                 (lambda build=build: (lambda r: r if isinstance(r, tuple) else (r,))(build()))
 
     def _call(self, fn, args, budget):
-        """Run the learner's fn under the budget, watching for calls of forbidden functions."""
+        """Run the learner's fn under the budget, watching for calls of forbidden functions:
+        a profiler in the calling thread (it also sees clones of them), and tripwires on the
+        forbidden functions and on their clones among fn's globals, which every thread trips
+        (a helper run by a thread pool's worker included)."""
         hits = []
-        forbidden = self.forbidden if not abandoned_alive() else {}
-        keys, cache = forbidden_keys(forbidden), {}
+        keys, cache = forbidden_keys(self.forbidden), {}
         code = code_of(fn)
         own = set(all_codes(code)) if code is not None else set()
+        trips = {}
+        for f in self._guarded + clones_in_globals(fn, self.forbidden, keys, own, cache):
+            name = forbidden_name(f.__code__, self.forbidden, keys, own, cache)
+            if name is not None and f not in trips:
+                trips[f] = (lambda name=name: name in hits or hits.append(name))
+        forbidden = self.forbidden if not abandoned_alive() else {}
 
         def prof(frame, event, arg):
             if event == "call":
@@ -253,7 +266,8 @@ class Exercise:
                 sys.setprofile(None)
 
         t0 = time.perf_counter()
-        state, value = run_with_budget(watched if forbidden else fn, args, {}, budget)
+        with tripwires(trips):
+            state, value = run_with_budget(watched if forbidden else fn, args, {}, budget)
         return state, value, time.perf_counter() - t0, hits
 
     def _timeout(self, state, where):

@@ -1,5 +1,6 @@
 """Running a learner's function so that it can never hang or crash the notebook: a wall-clock
-budget, threads given up on counted, the budget fed only by the learner's own calls."""
+budget, threads given up on counted, the budget fed only by the learner's own calls; and
+tripwires on the functions a solution must not call, seen from every thread."""
 from __future__ import annotations
 
 import ctypes
@@ -9,7 +10,8 @@ import traceback
 
 
 __all__ = ["BudgetExceeded", "run_with_budget", "stop", "abandoned_alive", "run_until", "Fed",
-           "short_tb", "CheckTimeout"]
+           "short_tb", "CheckTimeout", "tripwires",
+           "plain_function", "clones_in_globals"]
 
 
 _ABANDONED: list = []        # worker threads given up on that may still run (see stop)
@@ -121,3 +123,114 @@ class CheckTimeout(BaseException):
     def __init__(self, state, where):
         super().__init__(where)
         self.state, self.where = state, where
+
+
+class _Trip:
+    """What one guarded function's tripwire holds: its original body, and whom to tell."""
+    __slots__ = ("original", "on_call")
+
+    def __init__(self, original, on_call):
+        self.original, self.on_call = original, on_call
+
+
+def _tripwire(*args, **kwargs):
+    """The code a guarded function runs while :class:`tripwires` holds it. It runs with the
+    guarded function's globals, so it names nothing: the string constant below is replaced by
+    that function's :class:`_Trip`. Report the call, then run the original code. A copy of this
+    code (``f.__code__`` read during the window) still runs the original."""
+    trip = "optkit-tripwire"
+    if trip.on_call is not None:
+        trip.on_call()
+    return trip.original(*args, **kwargs)
+
+
+def _compilable_elsewhere(functions) -> set:
+    """ids of those functions that a Numba dispatcher compiles from (its ``py_func``): their
+    code must never be swapped, a compilation in the window would compile the tripwire."""
+    import gc
+    import sys
+
+    if "numba" not in sys.modules or not functions:
+        return set()
+    ids = {id(f) for f in functions}
+    found = set()
+    for ref in gc.get_referrers(*functions):
+        if isinstance(ref, dict) and id(ref.get("py_func")) in ids:
+            found.add(id(ref["py_func"]))
+    return found
+
+
+def _is_tripwire(code) -> bool:
+    return any(isinstance(c, _Trip) for c in getattr(code, "co_consts", ()))
+
+
+class tripwires:
+    """``with tripwires({function: on_call}):`` every call of those plain Python functions, from
+    ANY thread (a thread pool's worker included, which ``sys.setprofile`` does not see), first
+    runs ``on_call()``, then the function as before. The functions' code is swapped for the
+    duration and restored on every path (exception, KeyboardInterrupt). Functions with a
+    closure, or that Numba compiles from, are left alone (:attr:`skipped`)."""
+
+    def __init__(self, calls: dict):
+        import types
+
+        plain = [f for f in calls if isinstance(f, types.FunctionType) and not f.__closure__
+                 and not _is_tripwire(f.__code__)]
+        numba = _compilable_elsewhere(plain)
+        self.calls = {f: calls[f] for f in plain if id(f) not in numba}
+        self.skipped = [f for f in calls if f not in self.calls]
+        self._saved = []
+
+    def __enter__(self):
+        import types
+
+        try:
+            for f, on_call in self.calls.items():
+                code = f.__code__
+                original = types.FunctionType(code, f.__globals__, f.__name__, f.__defaults__)
+                original.__kwdefaults__ = f.__kwdefaults__
+                trip = _Trip(original, on_call)
+                consts = list(_tripwire.__code__.co_consts)
+                consts[consts.index("optkit-tripwire")] = trip
+                wire = _tripwire.__code__.replace(co_consts=tuple(consts), co_name=code.co_name)
+                self._saved.append((f, code, trip))
+                f.__code__ = wire
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        while self._saved:
+            f, code, trip = self._saved.pop()
+            f.__code__ = code
+            trip.on_call = None          # a copy of the tripwire kept by someone still works
+        return False
+
+
+def plain_function(f):
+    """The plain Python function behind f (itself, a partial's or a wrapper's), else None; not
+    a Numba dispatcher's ``py_func`` (Numba compiles from that one's code)."""
+    import types
+
+    for _ in range(5):
+        if isinstance(f, types.FunctionType):
+            return f
+        f = getattr(f, "__wrapped__", None) or getattr(f, "func", None)
+    return None
+
+
+def clones_in_globals(fn, forbidden, keys, own, cache) -> list:
+    """Functions in the globals of the learner's fn (a helper cell's copy of the reference,
+    say) whose code is a forbidden one or a clone of it."""
+    import types
+
+    from .rules import forbidden_name
+
+    target = plain_function(fn) or getattr(fn, "py_func", None)
+    found = []
+    for obj in list((getattr(target, "__globals__", None) or {}).values()):
+        if isinstance(obj, types.FunctionType) and \
+                forbidden_name(obj.__code__, forbidden, keys, own, cache) is not None:
+            found.append(obj)
+    return found

@@ -701,3 +701,62 @@ def test_speed_verdict_carries_the_bench_warnings(monkeypatch):
     monkeypatch.setattr(bench.Comparison, "warnings", lambda self: [])
     v = ex(baseline=slow_baseline, target_speedup=2).check(lambda x: 2.0 * np.sqrt(x), display=False)
     assert v.passed and "⚠" not in v.message
+
+
+def test_tripwires_leave_a_function_numba_compiles_from_alone():
+    # swapping its code would make Numba compile the tripwire at the next new signature
+    numba = pytest.importorskip("numba")
+    from optkit import guard
+
+    def add_one(x):
+        return x + 1
+
+    def plain(x):
+        return x * 2
+
+    jitted = numba.njit(add_one)
+    seen = []
+    tw = guard.tripwires({add_one: lambda: seen.append("add_one"), plain: lambda: seen.append("plain")})
+    assert tw.skipped == [add_one] and list(tw.calls) == [plain]
+    with tw:
+        assert jitted(1) == 2 and jitted(2.5) == 3.5 and plain(3) == 6
+    assert seen == ["plain"] and plain.__code__.co_name == "plain"
+
+
+def _pool_helper(x):                      # "defined in another cell": not in the solution's code
+    return _ref_sqrt(x)
+
+
+def _ref_with_default(x, *, scale=2.0):
+    return np.sqrt(x) * scale
+
+
+def test_a_forbidden_call_from_a_pool_thread_is_seen_and_the_function_restored():
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=2)
+    pool.submit(lambda: None).result()            # its worker threads exist before the check
+    try:
+        e = check.Exercise("r", _ref_sqrt, make_args, forbid=[_ref_with_default])
+        code, kw = _ref_with_default.__code__, _ref_with_default.__kwdefaults__
+        v = e.check(lambda x: pool.submit(_pool_helper, x).result())
+        assert v.status == "wrong" and "_ref_sqrt (the exercise's reference)" in v.message, v.message
+        hidden = {"f": _ref_with_default}         # through a dict and in a worker thread
+        v = e.check(lambda x: pool.submit(lambda: hidden["f"](x)).result())
+        assert v.status == "wrong" and "_ref_with_default" in v.message, v.message
+
+        def raises(x):
+            pool.submit(hidden["f"], x).result()
+            raise ValueError("after the call")
+
+        v = e.check(raises)
+        assert v.status == "wrong" and "_ref_with_default" in v.message, v.message
+        # restored on every path: the same code and defaults, and the functions still work
+        assert _ref_with_default.__code__ is code and _ref_with_default.__kwdefaults__ == kw
+        assert _ref_sqrt.__code__.co_name == "_ref_sqrt"
+        x = make_args(0)[0]
+        assert np.array_equal(_ref_with_default(x, scale=3.0), np.sqrt(x) * 3.0)
+        v = e.check(lambda x: pool.submit(lambda: 2.0 * np.sqrt(x)).result())   # a right answer
+        assert v.status == "pass", v.message
+    finally:
+        pool.shutdown()

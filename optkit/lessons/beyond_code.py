@@ -111,13 +111,21 @@ def _probe_main(args) -> dict:
     if args.n > 0:
         a = np.random.default_rng(0).standard_normal((args.n, args.n))
         a @ a
-        ts = []
+        from optkit.machine import machine_busy_s
+
+        ts, busy0, mine0, wall0 = [], machine_busy_s(), time.process_time(), time.perf_counter()
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             a @ a
             ts.append(time.perf_counter() - t0)
+        while time.perf_counter() - wall0 < 0.25:        # the machine's counters tick every 10 ms:
+            a @ a                                        # a window long enough to read them
+        wall, busy = time.perf_counter() - wall0, machine_busy_s() - busy0
+        others = (busy - (time.process_time() - mine0)) / wall if wall > 0 else float("nan")
         res["matmul_s"] = statistics.median(ts)
         res["matmul_n"] = args.n
+        # cores' worth of CPU that other programs used while this child timed (None: unknown)
+        res["other_cpu_use"] = round(max(0.0, others), 2) if others == others else None
     return res
 
 

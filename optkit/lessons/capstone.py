@@ -303,7 +303,7 @@ def _end_to_end(measurement, label):
         raise ValueError(f"no variant {label!r} to rank in the measurement (variants: {labels})")
     row, ref = measurement[label], measurement[base]
     details = {"variant": str(label), "baseline": str(base), "median_s": row.median_s,
-               "iqr_s": row.iqr_s, "baseline_median_s": ref.median_s,
+               "iqr_s": row.iqr_s, "baseline_median_s": ref.median_s, "baseline_iqr_s": ref.iqr_s,
                "repeats": row.repeats, "loops": row.loops}
     return float(measurement.speedup(label)), details
 

@@ -1,7 +1,8 @@
 """Lesson 08's leaderboard (the annex of ``optkit.lessons.capstone``): ``optkit leaderboard
 FILES_OR_FOLDERS...`` reads the room's result files (written by ``capstone.save_result``; files
-other people wrote, so each is bounded and checked), keeps each learner's best run per machine,
-and ranks them in a table and a chart.
+other people wrote, so each is bounded and checked), keeps each learner's newest run per
+machine, and ranks them in a table and a chart. Rows whose speedups are within the noise of
+each other (``optkit.timing.clearly_different``) share a rank, marked ``=``.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from optkit.i18n import tr
 from optkit.lessons.capstone import (CLOCK_SKEW, FUTURE_SLACK, MAX_CPUS, MAX_JSON_DEPTH, MAX_RESULT_BYTES, MAX_TEXT,
                                      SCHEMA, SPEEDUP_RANGE, STATUSES, TARGET_SPEEDUP, ResultFileError)
 
-__all__ = ["load_result", "Leaderboard", "leaderboard", "leaderboard_main"]
+__all__ = ["load_result", "Leaderboard", "leaderboard", "leaderboard_main", "rank_all"]
 
 
 def _read_bounded(path: Path) -> str:
@@ -182,7 +183,7 @@ class Leaderboard:
     skipped: list = field(default_factory=list)    # (file, reason)
 
     def to_dict(self) -> dict:
-        keys = ("rank", "name", "machine", "cpus", "cpu_model", "verdict", "speedup", "when", "file")
+        keys = ("rank", "tie", "name", "machine", "cpus", "cpu_model", "verdict", "speedup", "when", "file")
         return {"rows": [{k: r.get(k) for k in keys} for r in self.rows],
                 "skipped": [{"file": f, "reason": why} for f, why in self.skipped]}
 
@@ -191,7 +192,7 @@ class Leaderboard:
         lines = [head, "-" * len(head)]
         for r in self.rows:       # names are other people's text: shown plain, no escapes
             sp = f"x{r['speedup']:.1f}" if r.get("speedup") else "-"
-            lines.append(f"{r['rank']:>3}  {_plain(r['name'], 20):<20} {_plain(r['machine'], 18):<18} "
+            lines.append(f"{_rank(r):>3}  {_plain(r['name'], 20):<20} {_plain(r['machine'], 18):<18} "
                          f"{r.get('cpus') or '?':>4}  {r['verdict']:<9} {sp:>9}")
         if not self.rows:
             lines.append("(no valid result files)")
@@ -205,7 +206,7 @@ class Leaderboard:
         import html
 
         cells = "".join(
-            f"<tr><td>{r['rank']}</td><td>{html.escape(_plain(r['name']))}</td>"
+            f"<tr><td>{_rank(r)}</td><td>{html.escape(_plain(r['name']))}</td>"
             f"<td>{html.escape(_plain(r['machine']))}</td>"
             f"<td>{r.get('cpus') or '?'}</td><td>{html.escape(r['verdict'])}</td>"
             f"<td>{'x%.1f' % r['speedup'] if r.get('speedup') else '-'}</td></tr>" for r in self.rows)
@@ -225,7 +226,8 @@ class Leaderboard:
         if rows:
             # plain text: a '$' in a name must not switch on mathtext; numbered so that two
             # learners whose labels look alike still get a bar each
-            labels = [f"{r['rank']}. {_label(r['name'], 30)} ({_label(r['machine'], 20)})" for r in rows][::-1]
+            labels = [f"{_rank(r)}. {_label(r['name'], 30)} ({_label(r['machine'], 20)})" for r in rows]
+            labels = [x if labels.count(x) == 1 else f"{x} #{i}" for i, x in enumerate(labels, 1)][::-1]
             values = [r["speedup"] for r in rows][::-1]
             cols = [colours.get(r["verdict"], "#d62728") for r in rows][::-1]
             bars = ax.barh(labels, values, color=cols, height=0.6)
@@ -288,9 +290,50 @@ def leaderboard(paths) -> Leaderboard:
             best[key] = rec
     order = {s: i for i, s in enumerate(("pass", "too slow", "wrong", "error", "timeout", "not yet"))}
     rows = sorted(best.values(), key=lambda r: (order[r["verdict"]], -(r.get("speedup") or 0), r["name"]))
-    for i, r in enumerate(rows, 1):
-        r["rank"] = i
+    rank_all(rows)
     return Leaderboard(rows, skipped)
+
+
+def _spread(rec) -> float:
+    """The noise of a row's speedup: its end-to-end measurement's relative IQRs (learner's and
+    baseline's) times the speedup; 0 when the file has none (the check's figure, one number)."""
+    e2e = rec.get("end_to_end")
+    if not isinstance(e2e, dict):
+        return 0.0
+    rel = 0.0
+    for iqr, med in (("iqr_s", "median_s"), ("baseline_iqr_s", "baseline_median_s")):
+        i, m = e2e.get(iqr), e2e.get(med)
+        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                 for v in (i, m))
+        if ok and m > 0 and i >= 0:
+            rel += i / m
+    return rec["speedup"] * rel
+
+
+def rank_all(rows) -> None:
+    """Ranks for rows already in order (``rank``; ``tie`` True where a rank is shared). A row
+    shares the rank of the row holding it (same verdict) when their speedups are not
+    ``clearly_different``: a ratio under x1.1, or medians closer than their spreads added. One
+    number (no end-to-end measurement) has no spread: the ratio rule alone applies."""
+    from optkit.timing import Timing, clearly_different
+
+    def timing(r):
+        return Timing(str(r["name"]), math.nan, math.nan, r["speedup"], _spread(r), 1, 1)
+
+    holder = None
+    for i, r in enumerate(rows, 1):
+        r["rank"], r["tie"] = i, False
+        if holder is not None and r.get("speedup") and holder.get("speedup") \
+                and r["verdict"] == holder["verdict"] \
+                and not clearly_different(timing(holder), timing(r)):
+            r["rank"] = holder["rank"]
+            r["tie"] = holder["tie"] = True
+        else:
+            holder = r
+
+
+def _rank(r) -> str:
+    return f"{r['rank']}{'=' if r.get('tie') else ''}"
 
 
 def leaderboard_main(argv=None) -> int:

@@ -8,7 +8,8 @@ to install it once, and skips the torch cells (``%%requires torch``, from ``optk
     crops from the case study   crop_one / crop_gray_batch / normalise_one / normalise_batch
     a data-bound training loop  PerSampleCrops (the "before"), BatchCrops (the fix), tiny_cnn,
                                 make_loader, train_epochs -> LoopTimes, profile_steps,
-                                fastest (pick the quickest LoopTimes of several)
+                                fastest (pick the quickest LoopTimes of several), clear_fastest
+                                (name it only when clearly ahead of the runner-up)
     counting code               code_lines (non-blank, non-comment lines of a source section)
 
 The CSV parsers are in the annex ``optkit.lessons.frameworks_first_csv``.
@@ -34,7 +35,7 @@ __all__ = [
     "act_loop", "act_torch", "time_once", "CompileResult",
     "try_compile", "CROP_SIZE", "crop_one", "crop_gray_batch", "normalise_one", "normalise_batch",
     "word_length_labels", "PerSampleCrops", "BatchCrops", "tiny_cnn", "make_loader", "LoopTimes",
-    "train_epochs", "fastest", "code_lines", "profile_steps",
+    "train_epochs", "fastest", "clear_fastest", "code_lines", "profile_steps",
 ]
 
 # --------------------------------------------------------------------------- custom element-wise op
@@ -339,6 +340,23 @@ def fastest(results: dict) -> tuple:
         raise ValueError("no results to compare")
     label = min(results, key=lambda k: results[k].step_s)
     return label, results[label]
+
+
+def clear_fastest(results: dict) -> tuple:
+    """``(winner, fastest, runner_up)``: ``winner`` is the configuration with the shortest step
+    time when it is clearly faster than the next one (``timing.clearly_different`` on their
+    step times; one run each, so the ratio rule), else None: then print "no clear difference
+    between fastest and runner_up". ``runner_up`` is None when there is one configuration."""
+    from optkit.timing import clearly_different
+
+    if not results:
+        raise ValueError("no results to compare")
+    ranked = sorted(results, key=lambda k: results[k].step_s)
+    if len(ranked) == 1:
+        return ranked[0], ranked[0], None
+    first, second = ranked[0], ranked[1]
+    clear = clearly_different(results[first].step_s, results[second].step_s)
+    return (first if clear else None), first, second
 
 
 def _children_cpu() -> dict:

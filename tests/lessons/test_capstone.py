@@ -298,6 +298,49 @@ def test_leaderboard_orders_and_deduplicates(tmp_path):
     assert not any("10^" in t or "$" in t for t in ticks)
 
 
+def _e2e(median_s, iqr_s, base_s=1.0, base_iqr_s=0.0):
+    return {"variant": "augment_fast", "baseline": "pure Python", "median_s": median_s, "iqr_s": iqr_s,
+            "baseline_median_s": base_s, "baseline_iqr_s": base_iqr_s, "repeats": 5, "loops": 1}
+
+
+def test_leaderboard_ties_rows_within_the_noise(tmp_path):
+    """Speedups that are not clearly_different share a rank (marked '='); a clear gap does not."""
+    # x100 with a 10 % spread against x95 with 10 %: within the noise, one rank
+    _write(tmp_path, "1.json", _rec(name="ann", speedup=100.0, end_to_end=_e2e(0.010, 0.001)))
+    _write(tmp_path, "2.json", _rec(name="bob", speedup=95.0, end_to_end=_e2e(0.0105, 0.00105)))
+    # x60: clearly behind both
+    _write(tmp_path, "3.json", _rec(name="cid", speedup=60.0, end_to_end=_e2e(0.0167, 0.0005)))
+    # x58 with no measurement (one number): the ratio rule alone, x60 / x58 < x1.1: a tie
+    _write(tmp_path, "4.json", _rec(name="dee", speedup=58.0))
+    # a tight pair, x1.05 apart with tiny spreads: still a tie (the ratio rule)
+    _write(tmp_path, "5.json", _rec(name="eve", speedup=30.0, end_to_end=_e2e(0.0333, 0.00001)))
+    _write(tmp_path, "6.json", _rec(name="fay", speedup=28.6, end_to_end=_e2e(0.035, 0.00001)))
+    # clearly apart: x1.5 and spreads far below the gap
+    _write(tmp_path, "7.json", _rec(name="gus", speedup=19.0, end_to_end=_e2e(0.0526, 0.0001)))
+    # the same speedup but a different verdict never shares a rank
+    _write(tmp_path, "8.json", _rec(name="hal", verdict="too slow", speedup=19.0))
+    board = leaderboard([tmp_path])
+    got = [(r["rank"], r["tie"], r["name"]) for r in board.rows]
+    assert got == [(1, True, "ann"), (1, True, "bob"), (3, True, "cid"), (3, True, "dee"),
+                   (5, True, "eve"), (5, True, "fay"), (7, False, "gus"), (8, False, "hal")]
+    text = board.table()
+    assert " 1=  ann" in text and " 1=  bob" in text and "  7  gus" in text
+    assert "<td>1=</td>" in board._repr_html_()
+    fig = board.plot()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sum(lb.startswith("1=.") for lb in labels) == 2
+    # a wide spread on a big ratio: x100 vs x80, but each +-30 %: within the noise
+    rows = [_rec(name="a", speedup=100.0, end_to_end=_e2e(0.01, 0.003)),
+            _rec(name="b", speedup=80.0, end_to_end=_e2e(0.0125, 0.00375))]
+    capstone_leaderboard.rank_all(rows)
+    assert [r["rank"] for r in rows] == [1, 1]
+    # a file with a broken measurement counts as one number (no crash, ratio rule)
+    rows = [_rec(name="a", speedup=100.0, end_to_end={"median_s": "x", "iqr_s": None}),
+            _rec(name="b", speedup=50.0, end_to_end=[1, 2])]
+    capstone_leaderboard.rank_all(rows)
+    assert [(r["rank"], r["tie"]) for r in rows] == [(1, False), (2, False)]
+
+
 def test_leaderboard_command(tmp_path, capsys):
     from optkit import cli
 

@@ -235,6 +235,19 @@ def test_fastest_picks_the_shortest_step():
         fw.fastest({})
 
 
+def test_clear_fastest_names_a_winner_only_clearly_ahead_of_the_runner_up():
+    def step(s):
+        return fw.LoopTimes(data_s=s / 2, model_s=s / 2, steps=1, samples=10)
+
+    # x1.05 apart (under bench.CLEAR_RATIO): no winner, both named
+    assert fw.clear_fastest({"a": step(1.0), "b": step(1.05), "c": step(3.0)}) == (None, "a", "b")
+    # x1.5 apart: a winner, whatever the slower ones do
+    assert fw.clear_fastest({"slow": step(3.0), "b": step(1.5), "a": step(1.0)}) == ("a", "a", "b")
+    assert fw.clear_fastest({"only": step(1.0)}) == ("only", "only", None)
+    with pytest.raises(ValueError):
+        fw.clear_fastest({})
+
+
 def test_loop_times_cpu_context():
     r = fw.LoopTimes(data_s=1.0, model_s=1.0, steps=4, samples=40, cpu_s=1.0,
                      worker_cpu_s=0.5, busy_cpu_s=3.5)
