@@ -507,7 +507,8 @@ class Exercise:
     def _time(self, fn, rebuild, args, budget, call_s) -> Verdict:
         base = self.baseline
         if base is None and self.target_speedup is None:
-            return self._verdict("pass", tr("correct on {n} inputs", n=len(self.seeds) + len(self.cases)))
+            n = len(self.seeds) + len(self.cases)
+            return self._verdict("pass", tr("correct on {n} input" if n == 1 else "correct on {n} inputs", n=n))
         base_label = "baseline" if base is not None else "reference"
         base_shown = tr(base_label)
         funcs = {base_label: base if base is not None else self.reference}

@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import inspect
 import linecache
+import statistics
 import time
 from dataclasses import dataclass
 
@@ -51,14 +52,16 @@ class LineProfile:
     """Result of :func:`profile`."""
 
     def __init__(self, name, filename, first_lineno, lines, total_s, plain_s, profiled_s,
-                 unit, result=None):
+                 unit, result=None, plain_runs_s=(), profiled_runs_s=()):
         self.name = name
         self.filename = filename
         self.first_lineno = first_lineno
         self.lines: list[Line] = lines
         self.total_s = total_s          # sum of all line times (profiled)
-        self.plain_s = plain_s          # best plain run time
-        self.profiled_s = profiled_s    # best profiled run time (wall clock around the call)
+        self.plain_s = plain_s          # median plain run time
+        self.profiled_s = profiled_s    # median profiled run time (wall clock around the call)
+        self.plain_runs_s = list(plain_runs_s)        # every plain run, in round order
+        self.profiled_runs_s = list(profiled_runs_s)  # every profiled run, interleaved with them
         self.unit = unit
         self.result = result            # what the function returned
 
@@ -210,9 +213,10 @@ def _unwrap(func):
 def profile(func, *args, **kwargs) -> LineProfile:
     """Run ``func(*args, **kwargs)`` under line_profiler and return per-line data.
 
-    Also times the plain call and the profiled call, interleaved, best of three each (one
-    each for calls over half a second), after one untimed warm-up call (imports, caches), to
-    give :attr:`LineProfile.overhead`. The per-line data come from the fastest profiled run.
+    Also times the plain call and the profiled call, interleaved, the median of three each
+    (one each for calls over half a second), after one untimed warm-up call (imports, caches),
+    to give :attr:`LineProfile.overhead`. The per-line data come from the profiled run whose
+    time is that median, so they and :attr:`LineProfile.profiled_s` are one run.
     """
     from line_profiler import LineProfiler
 
@@ -242,14 +246,11 @@ def profile(func, *args, **kwargs) -> LineProfile:
 
     warm, result = plain_run()                 # warm-up (imports, caches): not timed
     rounds = 3 if warm < 0.5 else 1            # slow functions: one run of each only
-    plain = []
-    best = None
+    plain, profiled = [], []
     for _ in range(rounds):                    # interleaved, so noise hits both alike
         plain.append(plain_run()[0])
-        elapsed, stats = profiled_run()
-        if best is None or elapsed < best[0]:
-            best = (elapsed, stats)
-    profiled_s, stats = best
+        profiled.append(profiled_run())
+    profiled_s, stats = sorted(profiled, key=lambda run: run[0])[len(profiled) // 2]   # the median run
 
     timings = []
     names = {code.co_name, getattr(code, "co_qualname", code.co_name)}
@@ -280,4 +281,5 @@ def profile(func, *args, **kwargs) -> LineProfile:
         lines.append(Line(lineno=ln, hits=hits, time_s=t, share=share, source=text))
     return LineProfile(name=getattr(target, "__qualname__", code.co_name),
                        filename=code.co_filename, first_lineno=start, lines=lines, total_s=total,
-                       plain_s=min(plain), profiled_s=profiled_s, unit=unit, result=result)
+                       plain_s=statistics.median(plain), profiled_s=profiled_s, unit=unit, result=result,
+                       plain_runs_s=plain, profiled_runs_s=[t for t, _ in profiled])

@@ -148,6 +148,7 @@ MESSAGES: dict[str, str] = {
     "your function returned None: is a `return` missing?": "함수가 None을 반환했습니다: `return`이 빠지지 않았나요?",
     "expected a NumPy array (ndarray), got {kind}": "NumPy 배열(ndarray)이어야 하는데 {kind}이(가) 반환되었습니다",
     "correct on {n} inputs": "입력 {n}개 모두 정답입니다",
+    "correct on {n} input": "입력 {n}개에서 정답입니다",
     "correct, but one call takes {call}: timing it (about four calls) does not fit in what is left of "
     "the {budget} s time budget; the target is {target} vs the {base}":
         "정답이지만 한 번 호출에 {call}이 걸립니다: 시간을 재려면(약 네 번 호출) {budget}초의 시간 "

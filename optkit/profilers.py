@@ -421,7 +421,7 @@ def record(argv, *, rate: int = 250, native: bool = False, gil: bool = False, su
     else:
         cmd += ["--", *map(str, argv)]
     if gil or native:
-        cmd.remove("--nonblocking")           # --gil and --native need to pause the process
+        cmd.remove("--nonblocking")           # py-spy refuses --native with it; --gil: GIL and stacks of one pause
     t0 = time.perf_counter()
     try:
         proc = _run_or_stop(cmd, timeout, "py-spy", env=_pyspy_env())

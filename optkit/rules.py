@@ -212,7 +212,8 @@ def same_int(expected, got) -> bool:
 def prange_race_rule(fn, args=None):
     """A rule for ``Exercise(rules=[...])``: in a Numba function's ``prange`` loops, an
     in-place update (``a[i] += ...``) or assignment of an array element whose index does not
-    depend on the loop variable can be written by two threads at once. A race shows only
+    depend on the loop variable can be written by two threads at once. A name assigned
+    ``numba.get_thread_id()`` inside the loop counts as private too (one row per thread). A race shows only
     sometimes when it runs (rarely on a busy machine); this reads the code instead.
     Returns a message naming the line, or None."""
     import ast
@@ -228,6 +229,10 @@ def prange_race_rule(fn, args=None):
     def names(node):
         return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
+    def thread_id(node):                         # exactly `numba.get_thread_id()`: private per thread
+        return isinstance(node, ast.Call) and not node.args and \
+            getattr(node.func, "id", getattr(node.func, "attr", "")) == "get_thread_id"
+
     for loop in ast.walk(tree):
         if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
                 and getattr(loop.iter.func, "id", getattr(loop.iter.func, "attr", "")) == "prange"):
@@ -242,7 +247,8 @@ def prange_race_rule(fn, args=None):
                     for t in targets:
                         if isinstance(t, ast.Name):
                             local.add(t.id)
-                            if names(src) & derived:
+                            if names(src) & derived or (not isinstance(node, ast.For)
+                                                        and thread_id(src)):
                                 derived.add(t.id)
         for node in ast.walk(loop):
             targets = []

@@ -475,6 +475,12 @@ def test_named_cases_count_among_the_inputs():
     assert v.status == "pass" and "correct on 4 inputs" in v.message
 
 
+def test_one_input_is_singular():
+    e = check.Exercise("first", lambda a: a[:1].copy(), make_args, seeds=(0,))
+    v = e.check(lambda a: a[:1].copy())
+    assert v.status == "pass" and "correct on 1 input" in v.message and "inputs" not in v.message, v.message
+
+
 def test_near_miss_floats_hint_at_the_dtype_and_lists_at_the_order():
     e = ex(rtol=1e-12)
     v = e.check(lambda x: (2.0 * np.sqrt(x.astype(np.float32))).astype(np.float64))
@@ -536,6 +542,30 @@ def test_prange_race_rule_reads_the_loop():
     msg = check.prange_race_rule(ns["racy"])
     assert msg and "a data race?" in msg and "hist[min(run, max_len)] += 1" in msg
     assert check.prange_race_rule(ns["fine"]) is None
+
+
+def test_prange_race_rule_takes_get_thread_id_inside_the_loop_as_private():
+    body = ("    local = np.zeros((numba.get_num_threads(), 65), np.int64)\n"
+            "{before}"
+            "    for y in prange(mask.shape[0]):\n"
+            "{inside}"
+            "        for x in range(mask.shape[1]):\n"
+            "            local[t, 0] += mask[y, x]\n"
+            "    return local.sum(axis=0)\n")
+    cases = {"per_thread": ("", "        t = numba.get_thread_id()\n"),
+             "id_outside": ("    t = numba.get_thread_id()\n", ""),      # the caller's id: shared
+             "id_halved": ("", "        t = numba.get_thread_id() // 2\n")}  # two threads, one row
+    import linecache
+    ns = {}
+    for name, (before, inside) in cases.items():
+        src = f"def {name}(mask):\n" + body.format(before=before, inside=inside)
+        fname = f"<race-{name}>"
+        linecache.cache[fname] = (len(src), None, src.splitlines(True), fname)
+        exec(compile(src, fname, "exec"), ns)
+    assert check.prange_race_rule(ns["per_thread"]) is None
+    for name in ("id_outside", "id_halved"):
+        msg = check.prange_race_rule(ns[name])
+        assert msg and "a data race?" in msg and "local[t, 0] += mask[y, x]" in msg, (name, msg)
 
 
 def test_no_reference_figure_when_the_reference_is_the_baseline():

@@ -71,6 +71,16 @@ def test_overhead_and_times():
     assert prof.total_s == pytest.approx(sum(ln.time_s for ln in prof.lines))
 
 
+def test_times_are_medians_of_the_interleaved_runs():
+    import statistics
+    prof = lineprof.profile(dominated_by_loop, 20000)     # fast: three plain and three profiled runs
+    assert len(prof.plain_runs_s) == len(prof.profiled_runs_s) == 3
+    assert prof.plain_s == statistics.median(prof.plain_runs_s)
+    assert prof.profiled_s == statistics.median(prof.profiled_runs_s)
+    # the per-line data are those of that median profiled run: the lines add up to less than it
+    assert 0 < prof.total_s <= prof.profiled_s
+
+
 def _exec_cell(src, filename, register=True):
     """Define a function the way IPython does for a notebook cell."""
     if register:
