@@ -1,12 +1,13 @@
 """The unit of work that notebook 07 runs on many processes, in a file next to the notebook.
 
-Why a file and not a notebook cell: multiprocessing's "spawn" pool, joblib's loky workers
-and Dask's workers are fresh Python processes. What they run reaches them by name (module +
-function), and each worker imports that module itself. A function defined in a notebook cell
-lives in the kernel's __main__, which a worker cannot import; a function in this file is
-found, because the workers start in the notebook's folder with the kernel's sys.path.
-(A real cluster's workers run on other machines: the notebook sends them this file with
-client.upload_file.)
+Why a file and not a notebook cell: multiprocessing's "spawn" pool starts fresh Python
+processes; a function reaches them by name only (module + function: all that pickle sends),
+and each worker imports that module itself. A function defined in a notebook cell lives in the
+kernel's __main__, which a worker cannot import (the worker cannot read the task, and
+pool.map waits forever); a function in this file is found, because the workers start in the
+notebook's folder with the kernel's sys.path. joblib's loky and Dask pickle with cloudpickle,
+which could ship a cell's function by value; this one file serves all three, and a real
+cluster's workers (on other machines) receive it from the notebook with client.upload_file.
 
 Change the code here, restart the kernel (a module is imported once per kernel), run the
 notebook again: it measures your version. optkit.lessons.scale_out keeps the same functions

@@ -580,11 +580,11 @@ def code_lines(source, start: str | None = None, end: str | None = None) -> int:
 def check_worker_import(module):
     """The folder worker processes will import ``module`` from; a clear error when they cannot.
 
-    DataLoader workers (forkserver), multiprocessing's spawn pools, joblib's loky workers and
-    Dask's local workers are fresh interpreters: they receive functions and classes by name
-    (module + name) and import the module themselves, with this process's ``sys.path`` (an
-    empty entry meaning their working folder, which is this process's). Code in a notebook cell
-    lives in ``__main__``, which they cannot import; code in a file on that path they can."""
+    DataLoader workers (forkserver), spawn pools, loky and Dask's local workers are fresh
+    interpreters that import a module by name to find a pickled class or function, with this
+    process's ``sys.path`` (an empty entry: their working folder, which is this process's). A
+    cell's code lives in ``__main__``, which they cannot import (plain pickle sends only names;
+    loky's and Dask's cloudpickle can send such code by value); a file on that path they find."""
     from pathlib import Path
 
     where = getattr(module, "__file__", None)
