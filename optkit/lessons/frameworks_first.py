@@ -6,7 +6,7 @@ to install it once, and skips the torch cells (``%%requires torch``, from ``optk
     custom element-wise op      act_loop (Python loop over a tensor) / act_torch (vectorised)
                                 try_compile(fn, example) -> CompileResult (torch.compile, timed)
     crops from the case study   crop_one / crop_gray_batch / normalise_one / normalise_batch
-    a data-bound training loop  PerSampleCrops (the "before"), BatchCrops (the fix), tiny_cnn,
+    a data-bound training loop  PerSampleCrops, BatchCrops (copies in notebooks/lesson06_datasets.py), tiny_cnn,
                                 make_loader, train_epochs -> LoopTimes, profile_steps,
                                 fastest (pick the quickest LoopTimes of several), clear_fastest
                                 (name it only when clearly ahead of the runner-up)

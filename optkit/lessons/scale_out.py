@@ -7,6 +7,8 @@ out with a perspective warp, convert to grey, normalise each crop. What travels 
 a list of seeds (a few bytes each); what comes back is the float32 crop stack.
 
     process_seed(seed) -> (N, h, w) float32        process_chunk(seeds) -> list of those
+                                                    (notebook 07 runs its copies, in
+                                                    notebooks/lesson07_tasks.py: tasks=)
     chunked(items, size) -> list of lists           pickled_size(obj) -> bytes on the wire
     run_serial / run_pool / run_joblib / run_dask   all return results in input order
     results_equal(a, b)                             exact, array by array
