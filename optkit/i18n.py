@@ -174,6 +174,11 @@ def english_notebooks(root: Path = NOTEBOOKS) -> list[Path]:
     return sorted(Path(root).glob("[0-9][0-9]_*.ipynb"))
 
 
+def helper_files(root: Path = NOTEBOOKS) -> list[Path]:
+    """The .py files next to the notebooks (code their worker processes import, kept in English)."""
+    return sorted(Path(root).glob("*.py"))
+
+
 def translation_path(stem: str, language: str = "ko", root: Path = NOTEBOOKS) -> Path:
     return Path(root) / "i18n" / language / f"{stem}.md"
 
@@ -363,6 +368,12 @@ def build(stems=None, language: str = "ko", root: Path = NOTEBOOKS, out=None) ->
             raise TranslationError(f"no English notebook named {', '.join(sorted(unknown))}")
         paths = [p for p in paths if p.stem in wanted]
     rc = 0
+    for helper in helper_files(root):     # worker code the notebooks import: the same file beside them
+        target = Path(root) / language / helper.name
+        if not target.is_file() or target.read_bytes() != helper.read_bytes():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(helper.read_bytes())
+            print(f"copied   {target.relative_to(root.parent)}", file=out)
     for p in paths:
         if not translation_path(p.stem, language, root).exists():
             print(f"skipped  {p.stem}: no translation file yet", file=out)

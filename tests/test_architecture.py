@@ -332,15 +332,20 @@ CELL_COPIES = [
 # inspect.getsource calls still in the notebooks, each with the reason it is still there. The
 # allowed form needs no entry: inspect.getsource(name) of a function a code cell of the same
 # notebook defines (notebook 03 writes its own cell's functions into a script for py-spy).
-GETSOURCE_LEFT = {
-    ("06_frameworks_first", "fw.PerSampleCrops.__getitem__"): "runs in DataLoader workers (forkserver): "
-    "a class defined in a cell cannot be unpickled there; needs a helper file the notebook links",
-    ("06_frameworks_first", "fw.BatchCrops.__getitem__"): "same: DataLoader workers",
-    ("07_scale_out", "scale.process_seed"): "runs in process-pool and Dask workers, which import optkit, "
-    "not the notebook; needs a helper file the notebook links",
-    ("07_scale_out", "scale.preprocess"): "same: called by process_seed in the workers",
-}
+GETSOURCE_LEFT: dict = {}
 
+# Code that worker processes run (DataLoader workers, spawn pools, loky, Dask) cannot live in a
+# cell: a worker imports it by module and name, and a cell's code is in the kernel's __main__.
+# It lives in a helper file next to the notebook, which the notebook links, imports and measures.
+# Where the room keeps a copy for the tests, the two are kept equal here (same AST).
+# (notebook, helper file in notebooks/, definition, room module, qualified name in the room)
+HELPER_COPIES = [
+    ("06_frameworks_first", "lesson06_datasets.py", "PerSampleCrops", "optkit.lessons.frameworks_first", "PerSampleCrops"),
+    ("06_frameworks_first", "lesson06_datasets.py", "BatchCrops", "optkit.lessons.frameworks_first", "BatchCrops"),
+    ("07_scale_out", "lesson07_tasks.py", "preprocess", "optkit.lessons.scale_out", "preprocess"),
+    ("07_scale_out", "lesson07_tasks.py", "process_seed", "optkit.lessons.scale_out", "process_seed"),
+    ("07_scale_out", "lesson07_tasks.py", "process_chunk", "optkit.lessons.scale_out", "process_chunk"),
+]
 
 PYTHON_CELL_MAGICS = ("%%requires",)     # cell magics whose body is Python (optkit.magics)
 
@@ -403,7 +408,8 @@ def test_notebooks_print_no_hidden_code():
 
 
 @pytest.mark.parametrize("nb, cell_id, name, module, qualname", CELL_COPIES, ids=[c[2] for c in CELL_COPIES])
-def test_cell_copy_is_the_rooms_code(nb, cell_id, name, module, qualname):
+def test_cell_copy_is_the_rooms_code(nb, cell_id, name, module, qualname, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "notebooks"))   # a cell imports its helper file, as in the kernel
     cells = {cid: tree for cid, _, tree in _code_cells(REPO / "notebooks" / f"{nb}.ipynb")}
     assert cells.get(cell_id) is not None, f"{nb}: no code cell {cell_id}"
     in_cell = _function_node(cells[cell_id], name)
@@ -431,6 +437,34 @@ def test_cell_copy_is_the_rooms_code(nb, cell_id, name, module, qualname):
         f"{nb} cell {cell_id}: {name} compiles to other bytecode than {module}.{qualname} "
         "(import what it uses, numpy as np above all, in the same cell)")
 
+
+
+@pytest.mark.parametrize("nb, helper, name, module, qualname", HELPER_COPIES,
+                         ids=[f"{c[1]}:{c[2]}" for c in HELPER_COPIES])
+def test_helper_file_copy_is_the_rooms_code(nb, helper, name, module, qualname):
+    path = REPO / "notebooks" / helper
+    in_file = _function_node(ast.parse(path.read_text(encoding="utf-8")), name)
+    in_room = _function_node(ast.parse(modules()[module].read_text(encoding="utf-8")), qualname)
+    assert ast.dump(in_file) == ast.dump(in_room), (
+        f"notebooks/{helper} defines {name} differently from {module}.{qualname}: keep the two equal")
+
+
+@pytest.mark.parametrize("nb, helper", sorted({c[:2] for c in HELPER_COPIES}))
+def test_notebook_links_imports_and_shows_its_helper_file(nb, helper):
+    """The notebook links the file (a relative link JupyterLab opens), imports it by name (as its
+    workers do), checks that workers will find it, and shows it."""
+    cells = json.loads((REPO / "notebooks" / f"{nb}.ipynb").read_text(encoding="utf-8"))["cells"]
+    prose = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    code = [(cid, t) for cid, _, t in _code_cells(REPO / "notebooks" / f"{nb}.ipynb") if t is not None]
+    assert f"]({helper})" in prose, f"{nb}: no markdown link to {helper}"
+    stem = helper.removesuffix(".py")
+    importing = [cid for cid, t in code for n in ast.walk(t) if isinstance(n, (ast.Import, ast.ImportFrom))
+                 and (stem in [a.name for a in n.names] if isinstance(n, ast.Import) else n.module == stem)]
+    assert importing, f"{nb}: no cell imports {stem}"
+    first = next(t for cid, t in code if cid == importing[0])
+    calls = {getattr(n.func, "attr", getattr(n.func, "id", "")) for n in ast.walk(first) if isinstance(n, ast.Call)}
+    assert {"check_worker_import", "read_text"} <= calls, (
+        f"{nb} cell {importing[0]}: check that workers find {helper} and show it where it is imported")
 
 def test_the_code_checks_can_fail():
     """The two rules above see what they look for: a differing body, a hidden getsource."""

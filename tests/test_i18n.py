@@ -426,3 +426,28 @@ def test_lab_ko_without_the_language_pack_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setattr(cli.os, "execv", lambda *a: pytest.fail("must not start JupyterLab"))
     assert cli.lab(["--lang", "ko", "--port", "18999"]) == 2
     assert "pip install jupyterlab-language-pack-ko-kr" in capsys.readouterr().err
+
+
+def test_korean_edition_has_the_helper_files_beside_its_notebooks():
+    """The .py files notebooks 06 and 07 import (their worker code) sit next to the Korean
+    notebooks too, byte for byte: the same code is measured in both editions."""
+    helpers = i18n.helper_files()
+    assert {h.name for h in helpers} >= {"lesson06_datasets.py", "lesson07_tasks.py"}
+    for h in helpers:
+        ko = REPO / "notebooks" / "ko" / h.name
+        assert ko.is_file() and ko.read_bytes() == h.read_bytes(), (
+            f"notebooks/ko/{h.name} missing or not the English file: run `python -m optkit.i18n build`")
+
+
+def test_build_copies_helper_files_and_keeps_them_in_step(tmp_path, capsys):
+    stem = "00_welcome"
+    root = _copy_course(tmp_path, stem)
+    (root / "lesson99_tasks.py").write_text("def f():\n    return 1\n")
+    i18n.build(root=root)
+    assert (root / "ko" / "lesson99_tasks.py").read_text() == "def f():\n    return 1\n"
+    assert "copied   notebooks/ko/lesson99_tasks.py" in capsys.readouterr().out
+    i18n.build(root=root)
+    assert "copied" not in capsys.readouterr().out           # already the same: not written again
+    (root / "lesson99_tasks.py").write_text("def f():\n    return 2\n")
+    i18n.build(root=root)
+    assert (root / "ko" / "lesson99_tasks.py").read_text().endswith("return 2\n")

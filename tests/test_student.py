@@ -679,3 +679,33 @@ def test_korean_edition_stubs_speak_korean():
     assert any("raise NotImplementedError" in s for s in stubs)
     en, _ = learner_notebook(nbformat.read(NOTEBOOKS / "04_c_extension.ipynb", as_version=4))
     assert all(STUB_TEXT in c.source for c in en.cells if "solution" in c.get("metadata", {}).get("tags", []))
+
+
+def test_a_helper_file_the_learner_changed_is_never_overwritten(tmp_path, capsys):
+    """Notebooks 06 and 07 import their worker code from a .py file next to them: the learner
+    edition carries it, and a learner's edited copy survives every re-run (the course's new
+    version goes beside it under a name no `import` picks up)."""
+    src = _course(tmp_path)
+    (src / "lesson07_tasks.py").write_text("def process_seed(seed):\n    return seed\n")
+    out = tmp_path / "out"
+    student.build(src, out)
+    mine = out / "notebooks" / "lesson07_tasks.py"
+    assert mine.read_text() == (src / "lesson07_tasks.py").read_text()
+    mine.write_text("def process_seed(seed):\n    return seed * 2   # my faster version\n")
+    yours = mine.read_bytes()
+    res = student.build(src, out)                       # the course unchanged: the learner's stays
+    assert mine.read_bytes() == yours and "notebooks/lesson07_tasks.py" in res.yours
+    (src / "lesson07_tasks.py").write_text("def process_seed(seed):\n    return seed + 0   # course fix\n")
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    assert mine.read_bytes() == yours                   # the course changed too: still the learner's
+    beside = out / "notebooks" / "lesson07_tasks.new.py"
+    assert "course fix" in beside.read_text() and "lesson07_tasks.py: you changed it" in capsys.readouterr().out
+    assert not beside.stem.isidentifier()               # `import lesson07_tasks` still finds the learner's
+    assert student.build(src, out).kept == [("notebooks/lesson07_tasks.py", "notebooks/lesson07_tasks.new.py")]
+    assert mine.read_bytes() == yours
+
+
+def test_the_course_helper_files_reach_the_learner_edition(tmp_path):
+    student.build(NOTEBOOKS, tmp_path / "out")
+    for name in ("lesson06_datasets.py", "lesson07_tasks.py"):
+        assert (tmp_path / "out" / "notebooks" / name).read_bytes() == (NOTEBOOKS / name).read_bytes()

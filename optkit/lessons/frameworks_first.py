@@ -6,7 +6,7 @@ to install it once, and skips the torch cells (``%%requires torch``, from ``optk
     custom element-wise op      act_loop (Python loop over a tensor) / act_torch (vectorised)
                                 try_compile(fn, example) -> CompileResult (torch.compile, timed)
     crops from the case study   crop_one / crop_gray_batch / normalise_one / normalise_batch
-    a data-bound training loop  PerSampleCrops (the "before"), BatchCrops (the fix), tiny_cnn,
+    a data-bound training loop  PerSampleCrops, BatchCrops (copies in notebooks/lesson06_datasets.py), tiny_cnn,
                                 make_loader, train_epochs -> LoopTimes, profile_steps,
                                 fastest (pick the quickest LoopTimes of several), clear_fastest
                                 (name it only when clearly ahead of the runner-up)
@@ -33,9 +33,10 @@ from optkit.pipeline import quad_corners, warp_quad
 __all__ = [
     "TORCH_PIN", "INSTALL_HINT", "TorchMissing", "have", "require_torch", "run_if_available",
     "act_loop", "act_torch", "time_once", "CompileResult",
-    "try_compile", "CROP_SIZE", "crop_one", "crop_gray_batch", "normalise_one", "normalise_batch",
+    "try_compile", "CROP_SIZE", "check_crop_args", "jitter_table", "crop_one", "crop_gray_batch",
+    "normalise_one", "normalise_batch",
     "word_length_labels", "PerSampleCrops", "BatchCrops", "tiny_cnn", "make_loader", "LoopTimes",
-    "train_epochs", "fastest", "clear_fastest", "code_lines", "profile_steps",
+    "train_epochs", "fastest", "clear_fastest", "code_lines", "profile_steps", "check_worker_import",
 ]
 
 # --------------------------------------------------------------------------- custom element-wise op
@@ -108,7 +109,8 @@ def try_compile(fn, *example, **compile_kwargs) -> CompileResult:
 CROP_SIZE = (64, 32)      # (width, height) of one word crop fed to the CNN
 
 
-def _check_crop_args(image, quads, size):
+def check_crop_args(image, quads, size):
+    """The quads as (N, 4, 2) float32, after checking the image, the quads and the crop size."""
     if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("image must be an (H, W, 3) uint8 BGR array")
     q = np.asarray(quads, np.float32)
@@ -128,7 +130,7 @@ def crop_one(image, quad, size=CROP_SIZE):
 def crop_gray_batch(image, quads, size=CROP_SIZE, out=None):
     """All crops at once as grey (N, h, w) uint8: one warp per quad into a preallocated
     buffer, then ONE colour conversion for the whole stack (same pixels as crop_one + cvtColor)."""
-    q = _check_crop_args(image, quads, size)
+    q = check_crop_args(image, quads, size)
     w, h = int(size[0]), int(size[1])
     n = len(q)
     buf = np.empty((n, h, w, 3), np.uint8)
@@ -169,7 +171,7 @@ def word_length_labels(texts, n_classes: int = 10):
     return np.array([min(len(t), n_classes) - 1 for t in texts], np.int64)
 
 
-def _jitter(n, seed, scale):
+def jitter_table(n, seed, scale):
     """Augmentation: small random shifts of every quad corner, one table per seed."""
     rng = np.random.default_rng(seed)
     return rng.normal(0.0, scale, (n, 4, 2)).astype(np.float32)
@@ -185,7 +187,7 @@ class PerSampleCrops:
 
     def __init__(self, doc, size=CROP_SIZE, seed: int = 0, jitter: float = 1.0, n_classes: int = 10):
         self.image = doc.image
-        self.quads = _check_crop_args(doc.image, doc.quads, size) + _jitter(len(doc.quads), seed, jitter)
+        self.quads = check_crop_args(doc.image, doc.quads, size) + jitter_table(len(doc.quads), seed, jitter)
         self.labels = word_length_labels(doc.texts, n_classes)
         self.size = (int(size[0]), int(size[1]))
 
@@ -206,6 +208,8 @@ class BatchCrops(PerSampleCrops):
     """The fix: indexed by a LIST of indices (use with a BatchSampler and batch_size=None),
     it crops the whole batch, converts and normalises it in whole-array operations and
     returns ready tensors ``(x (B, 1, h, w) float32, y (B,) int64)``."""
+
+    takes_index_lists = True        # make_loader reads this: a BatchSampler, no collating
 
     def __getitem__(self, idx):
         import torch
@@ -245,7 +249,8 @@ def make_loader(dataset, batch_size: int = 64, *, num_workers: int = 0, shuffle:
                 mp_context: str = "forkserver"):
     """A DataLoader for either dataset kind.
 
-    PerSampleCrops: classic per-sample loading + default collate. BatchCrops: a BatchSampler
+    PerSampleCrops: classic per-sample loading + default collate. BatchCrops (any dataset whose
+    ``takes_index_lists`` is true, such as the copy in notebooks/lesson06_datasets.py): a BatchSampler
     is passed as the DataLoader's ``sampler`` and yields whole index lists, and the DataLoader's
     own ``batch_size=None`` switches off automatic batching, so each list goes to
     ``dataset[indices]`` in one call and nothing is collated sample by sample.
@@ -272,7 +277,7 @@ def make_loader(dataset, batch_size: int = 64, *, num_workers: int = 0, shuffle:
                   multiprocessing_context=mp_context)
         if prefetch_factor is not None:
             kw["prefetch_factor"] = prefetch_factor
-    if isinstance(dataset, BatchCrops):
+    if getattr(dataset, "takes_index_lists", False):
         sampler = BatchSampler(base, batch_size=batch_size, drop_last=False)
         return DataLoader(dataset, sampler=sampler, batch_size=None, **kw)
     return DataLoader(dataset, sampler=base, batch_size=batch_size, **kw)
@@ -568,3 +573,28 @@ def code_lines(source, start: str | None = None, end: str | None = None) -> int:
         if s and not s.startswith(("#", "//")):
             n += 1
     return n
+
+
+# --------------------------------------------------------------------------- worker processes
+
+def check_worker_import(module):
+    """The folder worker processes will import ``module`` from; a clear error when they cannot.
+
+    DataLoader workers (forkserver), spawn pools, loky and Dask's local workers are fresh
+    interpreters that import a module by name to find a pickled class or function, with this
+    process's ``sys.path`` (an empty entry: their working folder, which is this process's). A
+    cell's code lives in ``__main__``, which they cannot import (plain pickle sends only names;
+    loky's and Dask's cloudpickle can send such code by value); a file on that path they find."""
+    from pathlib import Path
+
+    where = getattr(module, "__file__", None)
+    if not where:
+        raise ImportError(f"{getattr(module, '__name__', module)!r} has no file: worker processes "
+                          "import their code from a file, so it cannot run there")
+    folder = Path(where).resolve().parent
+    if folder not in {Path(p or os.getcwd()).resolve() for p in sys.path}:
+        raise ImportError(f"{module.__name__} was loaded from {folder}, which is not on sys.path: worker "
+                          f"processes import it by name and would not find it. Open the notebook from "
+                          f"that folder (JupyterLab starts its kernel there), or run "
+                          f"sys.path.insert(0, {str(folder)!r}) before starting workers")
+    return folder

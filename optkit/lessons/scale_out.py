@@ -7,6 +7,8 @@ out with a perspective warp, convert to grey, normalise each crop. What travels 
 a list of seeds (a few bytes each); what comes back is the float32 crop stack.
 
     process_seed(seed) -> (N, h, w) float32        process_chunk(seeds) -> list of those
+                                                    (notebook 07 runs its copies, in
+                                                    notebooks/lesson07_tasks.py: tasks=)
     chunked(items, size) -> list of lists           pickled_size(obj) -> bytes on the wire
     run_serial / run_pool / run_joblib / run_dask   all return results in input order
     results_equal(a, b)                             exact, array by array
@@ -27,14 +29,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from optkit import bench, data
-from optkit.lessons.frameworks_first import CROP_SIZE, crop_gray_batch, normalise_batch
+from optkit.lessons.frameworks_first import CROP_SIZE, check_worker_import, crop_gray_batch, normalise_batch
 
 __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
     "features_chunk", "chunked", "pickled_size", "run_serial", "make_pool", "run_pool",
     "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
     "SCHEDULER_ENV", "have_bokeh", "one_thread", "cpu_ms_per_page", "dashboard_viewer",
-    "DashboardCost", "dashboard_cost", "check_seeds",
+    "DashboardCost", "dashboard_cost", "check_seeds", "check_worker_import",
 ]
 
 #: small pages so that a hundred of them fit a notebook's time budget
@@ -148,9 +150,17 @@ def timed(fn, *args, **kwargs) -> Timed:
     return Timed(out, t.median_s, t.cpu_s + t.child_cpu_s, t.busy_cpu_s)
 
 
-def run_serial(seeds, **doc_args) -> list:
-    """The single-process reference: one document after the other."""
-    return process_chunk(check_seeds(seeds), **doc_args)
+def _unit(tasks):
+    """Where the unit of work comes from: ``tasks`` (a module with process_seed and
+    process_chunk, such as notebooks/lesson07_tasks.py) or, by default, this module."""
+    if tasks is None:
+        return process_seed, process_chunk
+    return tasks.process_seed, tasks.process_chunk
+
+
+def run_serial(seeds, tasks=None, **doc_args) -> list:
+    """The single-process reference: one document after the other. ``tasks``: see run_pool."""
+    return _unit(tasks)[1](check_seeds(seeds), **doc_args)
 
 
 def one_thread():
@@ -179,18 +189,23 @@ def make_pool(workers: int, method: str = "spawn"):
     return mp.get_context(method).Pool(workers, initializer=one_thread)
 
 
-def run_pool(pool, seeds, chunksize: int = 1, **doc_args) -> list:
-    """``pool.map`` over seeds; ``chunksize`` seeds travel to a worker per task."""
-    fn = functools.partial(process_seed, **doc_args) if doc_args else process_seed
+def run_pool(pool, seeds, chunksize: int = 1, tasks=None, **doc_args) -> list:
+    """``pool.map`` over seeds; ``chunksize`` seeds travel to a worker per task. ``tasks``: a
+    module whose process_seed / process_chunk run instead of this module's (the notebook
+    passes its helper file; the workers import that module by name)."""
+    fn = _unit(tasks)[0]
+    fn = functools.partial(fn, **doc_args) if doc_args else fn
     return pool.map(fn, check_seeds(seeds), chunksize=int(chunksize))
 
 
-def run_joblib(seeds, n_jobs: int = 2, chunk: int = 4, **doc_args) -> list:
-    """joblib with the loky backend (a reusable process pool): one delayed call per chunk."""
+def run_joblib(seeds, n_jobs: int = 2, chunk: int = 4, tasks=None, **doc_args) -> list:
+    """joblib with the loky backend (a reusable process pool): one delayed call per chunk.
+    ``tasks``: see run_pool."""
     from joblib import Parallel, delayed
 
     parts = chunked(check_seeds(seeds), chunk)
-    out = Parallel(n_jobs=n_jobs, backend="loky")(delayed(process_chunk)(c, **doc_args) for c in parts)
+    work = _unit(tasks)[1]
+    out = Parallel(n_jobs=n_jobs, backend="loky")(delayed(work)(c, **doc_args) for c in parts)
     return [r for part in out for r in part]
 
 

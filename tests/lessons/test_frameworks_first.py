@@ -281,3 +281,62 @@ def test_training_loop_reports_worker_cpu(doc):
                           epochs=8)
     assert res.steps == 24 and res.worker_cpu_s > 0 and res.worker_cpu_use > 0
     assert res.other_cpu_use >= 0 or np.isnan(res.other_cpu_use)
+
+
+def _notebooks_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "notebooks"
+
+
+@needs_torch
+def test_dataloader_workers_import_the_notebooks_helper_file():
+    """notebooks/lesson06_datasets.py, imported as notebook 06's kernel does (its working folder is
+    the notebook's): forkserver DataLoader workers find it and give the room's batches; a dataset
+    class defined in __main__ (as a notebook cell defines it) cannot reach them."""
+    script = r'''
+import sys, torch
+import lesson06_datasets as ds
+from optkit import data
+from optkit.lessons import frameworks_first as fw
+assert fw.check_worker_import(ds).name == "notebooks"
+doc = data.make_document(800, 600, n_boxes=60, seed=3)
+for mine, room in ((ds.PerSampleCrops, fw.PerSampleCrops), (ds.BatchCrops, fw.BatchCrops)):
+    got = list(fw.make_loader(mine(doc, seed=1), 20, num_workers=1, shuffle=False))   # forkserver
+    want = list(fw.make_loader(room(doc, seed=1), 20, shuffle=False))
+    assert len(got) == len(want) == 3
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(got, want))
+
+class CellCrops(ds.BatchCrops):          # what a notebook cell would define: lives in __main__
+    pass
+
+try:
+    next(iter(fw.make_loader(CellCrops(doc), 20, num_workers=1)))
+except Exception as exc:
+    print("main class refused:", type(exc).__name__, exc)
+else:
+    raise SystemExit("a class from __main__ reached a forkserver worker")
+print("ok")
+'''
+    out = subprocess.run([sys.executable, "-c", script], cwd=_notebooks_dir(), capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.rstrip().endswith("ok"), out.stdout + out.stderr
+    # the worker's own error: unpickling the dataset looks for the class in the worker's __main__
+    assert "main class refused" in out.stdout and "Can't get attribute 'CellCrops'" in out.stderr, out.stderr
+
+
+def test_check_worker_import_says_what_to_do(monkeypatch):
+    import types
+
+    monkeypatch.syspath_prepend(str(_notebooks_dir()))
+    import lesson06_datasets
+
+    assert fw.check_worker_import(lesson06_datasets) == _notebooks_dir()
+    from pathlib import Path
+
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p and Path(p).resolve() != _notebooks_dir()])
+    monkeypatch.chdir("/")
+    with pytest.raises(ImportError, match="not on sys.path.*sys.path.insert"):
+        fw.check_worker_import(lesson06_datasets)
+    with pytest.raises(ImportError, match="has no file"):
+        fw.check_worker_import(types.ModuleType("made_in_a_cell"))

@@ -186,3 +186,46 @@ def test_dashboard_cost_summary_and_viewer_needs_a_link():
         dashboard_link = None
 
     assert scale.dashboard_cost(NoDashboard(), [0, 1]) is None
+
+
+def test_every_runner_imports_the_notebooks_helper_file():
+    """notebooks/lesson07_tasks.py, imported as notebook 07's kernel does (its working folder is
+    the notebook's): spawn pool, loky and Dask workers find it and return the room's results; a
+    function defined in __main__ (as a notebook cell defines it) cannot reach spawn workers."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = r'''
+import functools
+import lesson07_tasks as tasks
+from optkit.lessons import scale_out as scale
+SEEDS = [3, 1, 4, 1, 5, 9]
+ref = scale.run_serial(SEEDS)
+assert scale.check_worker_import(tasks).name == "notebooks"
+assert scale.results_equal(ref, scale.run_serial(SEEDS, tasks=tasks))
+with scale.make_pool(2) as pool:                                            # spawn
+    assert scale.results_equal(ref, scale.run_pool(pool, SEEDS, 2, tasks=tasks))
+    def in_a_cell(seed):                                                    # lives in __main__
+        return tasks.process_seed(seed)
+    import multiprocessing
+    try:                         # the worker cannot unpickle the task: it dies, the map waits
+        pool.map_async(in_a_cell, [1]).get(timeout=15)
+    except multiprocessing.TimeoutError:
+        print("main function never ran")
+    else:
+        raise SystemExit("a function from __main__ reached a spawn worker")
+assert scale.results_equal(ref, scale.run_joblib(SEEDS, 2, 2, tasks=tasks))     # loky
+with scale.DaskSession(n_workers=2, dashboard=False) as s:                      # Dask LocalCluster
+    parts = scale.chunked(SEEDS, 2)
+    out = s.client.gather(s.client.map(functools.partial(tasks.process_chunk), parts, pure=False))
+    assert scale.results_equal(ref, [r for part in out for r in part])
+    mods = s.client.run(lambda: __import__("sys").modules["lesson07_tasks"].__file__)
+    assert len(mods) == 2 and all(m == tasks.__file__ for m in mods.values()), mods
+print("ok")
+'''
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    out = subprocess.run([sys.executable, "-c", script], cwd=notebooks, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0 and out.stdout.rstrip().endswith("ok"), out.stdout + out.stderr
+    assert "main function never ran" in out.stdout and "Can't get attribute 'in_a_cell'" in out.stderr, out.stderr
