@@ -57,7 +57,8 @@ def _run_child(args, env=None, timeout=120.0) -> dict:
 def child_view(affinity=None, threads=None, n=384, repeat=20, libs=("numpy", "cv2", "numba"), timeout=120.0) -> dict:
     """Start a child with a restricted CPU affinity (set before any library loads) and report
     what it sees (os.cpu_count, affinity, loky, each library's pool) and how long a NumPy matmul
-    of n x n float64 takes there (median of `repeat`).
+    of n x n float64 takes there: ``matmul_s`` the median of `repeat` timed products,
+    ``matmul_samples_s`` all of them (judge two children on these, not on one median each).
 
     `affinity`: a set of CPU ids or None (inherit). `threads`: force the thread env vars.
     """
@@ -123,6 +124,7 @@ def _probe_main(args) -> dict:
         wall, busy = time.perf_counter() - wall0, machine_busy_s() - busy0
         others = (busy - (time.process_time() - mine0)) / wall if wall > 0 else float("nan")
         res["matmul_s"] = statistics.median(ts)
+        res["matmul_samples_s"] = ts                     # every timed product, for clearly_different
         res["matmul_n"] = args.n
         # cores' worth of CPU that other programs used while this child timed (None: unknown)
         res["other_cpu_use"] = round(max(0.0, others), 2) if others == others else None

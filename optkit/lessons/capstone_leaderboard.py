@@ -2,7 +2,8 @@
 FILES_OR_FOLDERS...`` reads the room's result files (written by ``capstone.save_result``; files
 other people wrote, so each is bounded and checked), keeps each learner's newest run per
 machine, and ranks them in a table and a chart. Rows whose speedups are within the noise of
-each other (``optkit.timing.clearly_different``) share a rank, marked ``=``.
+each other (``optkit.timing.clearly_different``, applied to each row and the row above it)
+share a rank, marked ``=``.
 """
 from __future__ import annotations
 
@@ -311,25 +312,27 @@ def _spread(rec) -> float:
 
 
 def rank_all(rows) -> None:
-    """Ranks for rows already in order (``rank``; ``tie`` True where a rank is shared). A row
-    shares the rank of the row holding it (same verdict) when their speedups are not
-    ``clearly_different``: a ratio under x1.1, or medians closer than their spreads added. One
-    number (no end-to-end measurement) has no spread: the ratio rule alone applies."""
+    """Ranks for rows already in order (``rank``; ``tie`` True where a rank is shared). Each row
+    is compared with the row just above it: when both have the same verdict and their speedups
+    are not ``clearly_different`` (a ratio under x1.1, or medians closer than their spreads
+    added), the row joins that row's rank. A tie group therefore stays open as long as each
+    neighbouring pair is unclear (x30, x28, x26.5 share one rank: no row is ranked below a row
+    it is not clearly apart from). One number (no end-to-end measurement) has no spread: the
+    ratio rule alone applies."""
     from optkit.timing import Timing, clearly_different
 
     def timing(r):
         return Timing(str(r["name"]), math.nan, math.nan, r["speedup"], _spread(r), 1, 1)
 
-    holder = None
+    prev = None
     for i, r in enumerate(rows, 1):
         r["rank"], r["tie"] = i, False
-        if holder is not None and r.get("speedup") and holder.get("speedup") \
-                and r["verdict"] == holder["verdict"] \
-                and not clearly_different(timing(holder), timing(r)):
-            r["rank"] = holder["rank"]
-            r["tie"] = holder["tie"] = True
-        else:
-            holder = r
+        if prev is not None and r.get("speedup") and prev.get("speedup") \
+                and r["verdict"] == prev["verdict"] \
+                and not clearly_different(timing(prev), timing(r)):
+            r["rank"] = prev["rank"]
+            r["tie"] = prev["tie"] = True
+        prev = r
 
 
 def _rank(r) -> str:

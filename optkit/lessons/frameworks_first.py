@@ -350,17 +350,31 @@ def fastest(results: dict) -> tuple:
 def clear_fastest(results: dict) -> tuple:
     """``(winner, fastest, runner_up)``: ``winner`` is the configuration with the shortest step
     time when it is clearly faster than the next one (``timing.clearly_different`` on their
-    step times; one run each, so the ratio rule), else None: then print "no clear difference
-    between fastest and runner_up". ``runner_up`` is None when there is one configuration."""
+    step times), else None: then print "no clear difference between fastest and runner_up".
+    ``runner_up`` is None when there is one configuration.
+
+    A value is one ``LoopTimes`` (one run: the ratio rule alone) or a list of them, one per
+    interleaved round: then configurations are ranked by their median step time and judged on
+    the step times of all their rounds (medians and spreads)."""
+    import statistics
+
     from optkit.timing import clearly_different
 
     if not results:
         raise ValueError("no results to compare")
-    ranked = sorted(results, key=lambda k: results[k].step_s)
+
+    def steps(v):
+        return [r.step_s for r in v] if isinstance(v, (list, tuple)) else v.step_s
+
+    def median(v):
+        x = steps(v)
+        return statistics.median(x) if isinstance(x, list) else x
+
+    ranked = sorted(results, key=lambda k: median(results[k]))
     if len(ranked) == 1:
         return ranked[0], ranked[0], None
     first, second = ranked[0], ranked[1]
-    clear = clearly_different(results[first].step_s, results[second].step_s)
+    clear = clearly_different(steps(results[first]), steps(results[second]))
     return (first if clear else None), first, second
 
 

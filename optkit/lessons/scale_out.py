@@ -442,7 +442,7 @@ class DashboardCost:
     @property
     def own_cpu_ms_per_page(self) -> dict:
         """CPU of this process (client and, for a LocalCluster, the scheduler serving the
-        dashboard) per page, ms: CPU time is what a busy machine does not blur."""
+        dashboard) per page, ms: CPU time blurs less than wall time on a busy machine."""
         return {"closed": self.closed.cpu_s / self.pages * 1e3,
                 "open": self.opened.cpu_s / self.pages * 1e3}
 
@@ -458,7 +458,7 @@ class DashboardCost:
                        f"(throughput {change:+.0%})")
         elif bench.clearly_different(self.closed, self.opened):
             verdict = (f"no throughput cost measured (throughput {change:+.0%} with the viewer "
-                       "connected: the load from other programs changed between rounds)")
+                       "connected; faster with the viewer is noise, not a gain)")
         else:
             verdict = f"no clear throughput cost here (throughput {change:+.0%}, within the runs' noise)"
         return (f"dashboard closed: {pps['closed']:.1f} pages/s, open: {pps['open']:.1f} pages/s "

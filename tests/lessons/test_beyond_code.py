@@ -45,8 +45,37 @@ def test_child_with_one_cpu_sees_one_cpu():
     assert v["loky cpu_count()"] == 1
     assert all(p["num_threads"] == 1 for p in v["pools"] if p["internal_api"] == "openblas")
     assert v["matmul_s"] > 0 and v["matmul_n"] == 64
+    # every timed product comes back, and matmul_s is their median
+    import statistics
+    assert len(v["matmul_samples_s"]) == 2 and all(t > 0 for t in v["matmul_samples_s"])
+    assert v["matmul_s"] == pytest.approx(statistics.median(v["matmul_samples_s"]))
     # other programs' CPU while it timed: cores' worth, never more than the machine has
     assert v["other_cpu_use"] is None or 0 <= v["other_cpu_use"] <= (os.cpu_count() or 1) + 0.5
+
+
+def _cell_05(cell_id):
+    from pathlib import Path
+    nb = json.loads((Path(__file__).resolve().parents[2] / "notebooks" / "05_beyond_code.ipynb").read_text())
+    return next("".join(c["source"]) for c in nb["cells"] if c["id"] == cell_id)
+
+
+def _child(samples):
+    import statistics
+    return {"affinity": ALLOWED[:2] or [0, 1], "matmul_s": statistics.median(samples),
+            "matmul_samples_s": samples, "other_cpu_use": 0.0}
+
+
+def test_05_affinity_verdict_judges_the_samples(capsys):
+    """Cell e48cb3af names a cause only when the two children's samples are clearly apart: medians
+    x1.5 apart whose spreads overlap are 'no clear difference'; tight samples x1.5 apart are not."""
+    src = _cell_05("e48cb3af")
+    wide_full, wide_one = [1.0, 0.4, 1.6, 0.5, 1.5], [1.5, 0.6, 2.4, 0.7, 2.3]
+    exec(src, {"os": os, "children": {"all": _child(wide_full), "one": _child(wide_one)}})
+    assert "no clear difference" in capsys.readouterr().out
+    tight_full, tight_one = [1.0, 1.01, 0.99, 1.0, 1.0], [1.5, 1.51, 1.49, 1.5, 1.5]
+    exec(src, {"os": os, "children": {"all": _child(tight_full), "one": _child(tight_one)}})
+    out = capsys.readouterr().out
+    assert "no clear difference" not in out and "fewer CPUs" in out and "median of 5 timed products" in out
 
 
 def test_child_view_rejects_bad_affinity():

@@ -334,6 +334,15 @@ def test_leaderboard_ties_rows_within_the_noise(tmp_path):
             _rec(name="b", speedup=80.0, end_to_end=_e2e(0.0125, 0.00375))]
     capstone_leaderboard.rank_all(rows)
     assert [r["rank"] for r in rows] == [1, 1]
+    # each row is judged against its neighbour above: x30, x28, x26.5 (one number each, every
+    # neighbouring pair under x1.1) share one rank; C is not ranked below B it is not clearly apart from
+    rows = [_rec(name="A", speedup=30.0), _rec(name="B", speedup=28.0), _rec(name="C", speedup=26.5)]
+    capstone_leaderboard.rank_all(rows)
+    assert [(r["rank"], r["tie"]) for r in rows] == [(1, True), (1, True), (1, True)]
+    # a clear gap after the group starts a new rank: x30, x28, x20
+    rows = [_rec(name="A", speedup=30.0), _rec(name="B", speedup=28.0), _rec(name="C", speedup=20.0)]
+    capstone_leaderboard.rank_all(rows)
+    assert [(r["rank"], r["tie"]) for r in rows] == [(1, True), (1, True), (3, False)]
     # a file with a broken measurement counts as one number (no crash, ratio rule)
     rows = [_rec(name="a", speedup=100.0, end_to_end={"median_s": "x", "iqr_s": None}),
             _rec(name="b", speedup=50.0, end_to_end=[1, 2])]

@@ -244,6 +244,11 @@ def test_clear_fastest_names_a_winner_only_clearly_ahead_of_the_runner_up():
     # x1.5 apart: a winner, whatever the slower ones do
     assert fw.clear_fastest({"slow": step(3.0), "b": step(1.5), "a": step(1.0)}) == ("a", "a", "b")
     assert fw.clear_fastest({"only": step(1.0)}) == ("only", "only", None)
+    # interleaved rounds: ranked by the median, judged on every round's step time
+    wide = {"a": [step(1.0), step(0.5), step(1.6)], "b": [step(1.5), step(0.7), step(2.4)]}
+    assert fw.clear_fastest(wide) == (None, "a", "b")          # x1.5 medians, spreads overlap
+    tight = {"b": [step(1.5), step(1.51), step(1.49)], "a": [step(1.0), step(1.01), step(0.99)]}
+    assert fw.clear_fastest(tight) == ("a", "a", "b")
     with pytest.raises(ValueError):
         fw.clear_fastest({})
 

@@ -179,6 +179,10 @@ def test_dashboard_cost_summary_and_viewer_needs_a_link():
     wide = bench.Timing("closed", float("nan"), 1.0, 1.0, 0.3, 1, 3, cpu_s=0.20)
     text = scale.DashboardCost(20, wide, noisy, viewer_cpu_s=0.4).summary()
     assert "no clear throughput cost" in text and "throughput -17%" in text
+    # clearly faster with the viewer: no cost, and no cause invented for it (nothing measured one)
+    text = scale.DashboardCost(20, opened, closed, viewer_cpu_s=0.4).summary()
+    assert "no throughput cost measured" in text and "throughput +100%" in text
+    assert "noise, not a gain" in text and "load from other programs" not in text
     with pytest.raises(ValueError, match="dashboard link"):
         scale.dashboard_viewer("")
 
