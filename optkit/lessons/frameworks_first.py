@@ -29,6 +29,7 @@ import numpy as np
 
 from optkit.magics import INSTALL_HINT, TORCH_PIN, TorchMissing, have, require_torch, run_if_available
 from optkit.pipeline import quad_corners, warp_quad
+from optkit.workers import check_worker_import   # re-exported: notebook 06 calls fw.check_worker_import
 
 __all__ = [
     "TORCH_PIN", "INSTALL_HINT", "TorchMissing", "have", "require_torch", "run_if_available",
@@ -590,25 +591,3 @@ def code_lines(source, start: str | None = None, end: str | None = None) -> int:
 
 
 # --------------------------------------------------------------------------- worker processes
-
-def check_worker_import(module):
-    """The folder worker processes will import ``module`` from; a clear error when they cannot.
-
-    DataLoader workers (forkserver), spawn pools, loky and Dask's local workers are fresh
-    interpreters that import a module by name to find a pickled class or function, with this
-    process's ``sys.path`` (an empty entry: their working folder, which is this process's). A
-    cell's code lives in ``__main__``, which they cannot import (plain pickle sends only names;
-    loky's and Dask's cloudpickle can send such code by value); a file on that path they find."""
-    from pathlib import Path
-
-    where = getattr(module, "__file__", None)
-    if not where:
-        raise ImportError(f"{getattr(module, '__name__', module)!r} has no file: worker processes "
-                          "import their code from a file, so it cannot run there")
-    folder = Path(where).resolve().parent
-    if folder not in {Path(p or os.getcwd()).resolve() for p in sys.path}:
-        raise ImportError(f"{module.__name__} was loaded from {folder}, which is not on sys.path: worker "
-                          f"processes import it by name and would not find it. Open the notebook from "
-                          f"that folder (JupyterLab starts its kernel there), or run "
-                          f"sys.path.insert(0, {str(folder)!r}) before starting workers")
-    return folder
