@@ -265,7 +265,7 @@ def _expand(paths) -> list[Path]:
 
 def leaderboard(paths) -> Leaderboard:
     """Gather result files (or folders of them): passes first, then by speedup; one row per
-    learner, name and machine (the newest file wins; a file without a date never replaces a
+    learner id and machine, or per name and machine for a file without an id (the newest file wins; a file without a date never replaces a
     dated one, and a date later than now + CLOCK_SKEW never replaces a plausible one). Unusable files are listed in .skipped, one reason each: one bad file never
     stops the others."""
     best, skipped = {}, []
@@ -285,7 +285,10 @@ def leaderboard(paths) -> Leaderboard:
         except Exception as exc:            # whatever else a hostile file finds: skip it too
             skipped.append((str(f), f"{f}: unusable ({type(exc).__name__}: {exc})"))
             continue
-        key = (rec.get("learner") or "", rec["name"], rec["machine"])
+        # one learner (by id) on one machine is one row, whatever name each file carries: a
+        # run saved before the learner typed a name is superseded by the named one
+        key = ((rec["learner"], rec["machine"]) if rec.get("learner")
+               else ("", rec["name"], rec["machine"]))
         if key not in best or newness(rec) > newness(best[key]):
             best[key] = rec
     order = {s: i for i, s in enumerate(("pass", "too slow", "wrong", "error", "timeout", "not yet"))}

@@ -198,7 +198,7 @@ def _verdict(status="pass", speedup=42.0):
 
 def test_save_and_load_result(tmp_path, monkeypatch):
     path = save_result(_verdict(), "Ada Lovelace", folder=tmp_path)
-    assert path.parent == tmp_path and path.name.startswith("capstone-Ada-Lovelace-")
+    assert path.parent == tmp_path and path.name.startswith(f"capstone-{capstone.learner_id()}-")
     rec = load_result(path)
     assert rec["name"] == "Ada Lovelace" and rec["verdict"] == "pass" and rec["speedup"] == 42.0
     assert rec["cpus"] >= 1 and rec["machine"] and rec["schema"] == capstone.SCHEMA
@@ -210,6 +210,19 @@ def test_save_and_load_result(tmp_path, monkeypatch):
         save_result(_verdict(), "  ", folder=tmp_path)
     with pytest.raises(ValueError, match="Verdict"):
         save_result(object(), "a", folder=tmp_path)
+
+
+def test_naming_yourself_after_a_first_save_leaves_one_file_and_one_row(tmp_path):
+    res = tmp_path / "res"
+    first = save_result(_verdict("not yet", None), None, folder=res)      # Run All, NAME empty
+    by_hand = _write(res, "capstone-Ada-mine.json",                       # the learner's own copy
+                     dict(load_result(first), when="2026-11-21T06:00:00+00:00"))
+    named = save_result(_verdict(speedup=41.8), "Ada", folder=res)
+    assert named == first and load_result(named)["name"] == "Ada"        # the same file, renamed inside
+    assert sorted(p.name for p in res.iterdir()) == sorted([named.name, by_hand.name])
+    assert by_hand.exists() and load_result(by_hand)["verdict"] == "not yet"   # never deleted
+    board = leaderboard([res])
+    assert [(r["name"], r["verdict"]) for r in board.rows] == [("Ada", "pass")]
 
 
 def test_the_leaderboard_ranks_the_end_to_end_measurement(tmp_path):
