@@ -525,3 +525,17 @@ def test_a_chart_that_cannot_be_written_is_an_error(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "chart:" not in captured.out and "cannot write /dev/full" in captured.err
     assert "ann" in captured.out                        # the table is still shown
+
+
+def test_the_board_shows_which_measurement_and_spread_each_speedup_has(tmp_path):
+    _write(tmp_path, "e.json", _rec(name="ann", speedup=41.8, speedup_source="end to end",
+                                   end_to_end=_e2e(0.1, 0.02, base_s=4.18, base_iqr_s=0.0)))
+    _write(tmp_path, "c.json", _rec(name="bob", speedup=35.7, speedup_source="check"))
+    _write(tmp_path, "x.json", _rec(name="cid", speedup=20.0, speedup_source="\x1b[31mme"))
+    board = leaderboard([tmp_path])
+    text, page = board.table(), board._repr_html_()
+    line = {r["name"]: l for r, l in zip(board.rows, text.splitlines()[2:])}
+    assert "measured by" in text and "± spread" in text and "<th>measured by</th>" in page
+    assert line["ann"].rstrip().endswith("end to end") and "±8.4" in line["ann"], line["ann"]
+    assert line["bob"].rstrip().endswith("check") and "±" not in line["bob"], line["bob"]
+    assert line["cid"].rstrip().endswith("?") and "\x1b" not in text    # other text never shown
