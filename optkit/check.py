@@ -57,14 +57,15 @@ import time
 
 from . import bench as _bench
 from . import outputs as _outputs
+from .timing import CLEAR_RATIO
 from .fmt import format_speedup, format_time
 from .i18n import tr
 from .verdict import STATUSES, VERDICTS, Verdict, record, show
 from .guard import (CheckTimeout, Fed, abandoned_alive, clones_in_globals, plain_function, run_until,
                     run_with_budget, short_tb, tripwires)
 from .rules import (all_codes, code_of, compile_failure, describe_args, float_hint, forbidden_keys,
-                    forbidden_name, list_hint, name_of, param_names, prange_race_rule, result_type_check,
-                    same_int, snapshot_value, static_calls)
+                    forbidden_name, list_hint, name_of, param_names, prange_race_rule, quality_kinds,
+                    quality_warning, result_type_check, same_int, snapshot_value, static_calls)
 
 __all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule",
            "same_int"]
@@ -528,30 +529,41 @@ class Exercise:
                                                 target=format_speedup(self.target_speedup),
                                                 base=base_shown))
         max_time = max(TIMING_MIN_TIME, min(TIMING_MAX_TIME, (budget - call_s) / 2))
-        funcs = {label: Fed(f, self._fresh(rebuild, args)) for label, f in funcs.items()}
-        yours = funcs["yours"]
-        state, cmp = run_until(
-            lambda: _bench.compare(funcs, *self._fresh(rebuild, args), baseline=base_label,
-                                   check=lambda ref, out: True, repeat=TIMING_REPEAT,
-                                   min_time=TIMING_MIN_TIME, max_time=max_time,
-                                   out_args=() if self.out_arg is None else (self.out_arg,)),
-            (), lambda: yours.used() > budget,
-            budget + (len(funcs) - 1) * (4 * TIMING_MAX_TIME + 30))
-        if state in ("timeout", "stuck"):
-            return self._timeout(state, "timing it")
-        try:
+        def measure():    # -> (state, comparison, what is wrong with the timed output or None)
+            fed = {label: Fed(f, self._fresh(rebuild, args)) for label, f in funcs.items()}
+            state, cmp = run_until(
+                lambda: _bench.compare(fed, *self._fresh(rebuild, args), baseline=base_label,
+                                       check=lambda ref, out: True, repeat=TIMING_REPEAT,
+                                       min_time=TIMING_MIN_TIME, max_time=max_time,
+                                       out_args=() if self.out_arg is None else (self.out_arg,)),
+                (), lambda: fed["yours"].used() > budget,
+                budget + (len(fed) - 1) * (4 * TIMING_MAX_TIME + 30))
             if state == "raised":
                 raise cmp
-            wrong = self._timed_output_problem(yours, rebuild, budget - yours.used())
+            left = budget - fed["yours"].used()
+            return state, cmp, self._timed_output_problem(fed["yours"], rebuild, left) if state == "ok" else None
+        try:
+            state, cmp, wrong = measure()
+            if state in ("timeout", "stuck"):
+                return self._timeout(state, "timing it")
             if wrong:
                 return self._verdict("wrong", wrong)
+            sp, target = cmp.speedup("yours"), self.target_speedup
+            # a PASS never rests on a figure its own warning calls unreliable: flagged, and
+            # within the noise rule's ratio of the target, it is measured once more
+            unsure = target is not None and target <= sp < target * CLEAR_RATIO and quality_kinds(cmp)
+            if unsure:
+                state, again, wrong = measure()
+                if wrong:
+                    return self._verdict("wrong", wrong)
+                if state == "ok":
+                    cmp, sp = again, again.speedup("yours")
+                    unsure = sp < target * CLEAR_RATIO and quality_kinds(cmp)
         except Exception as exc:       # e.g. the learner's function fails on a later call
             return self._verdict("error", tr("correct, but timing it failed: {kind}: {exc}",
                                              kind=type(exc).__name__, exc=exc), details=short_tb(exc))
         t = {label: cmp[label] for label in funcs}
-        sp = cmp.speedup("yours")
         ref_sp = cmp.speedup("reference") if "reference" in funcs and base_label != "reference" else None
-        target = self.target_speedup
         timings = {k: v.median_s for k, v in t.items()}
         if self.reference_name:
             ref_txt = tr("; {name} reaches {speedup}", name=self.reference_name,
@@ -566,6 +578,13 @@ class Exercise:
                                             speedup=format_speedup(sp), base=base_shown,
                                             yours=yours) + ref_txt, speedup=sp,
                                  reference_speedup=ref_sp, timings=timings)
+        if sp >= target and unsure:
+            return self._verdict("too slow", tr(
+                "not confirmed: {speedup} vs the {base}, target {target}, but measured twice on a "
+                "flagged timing, and within the noise margin (x{ratio:g}) of the target: run the "
+                "check again", speedup=format_speedup(sp), base=base_shown,
+                target=format_speedup(target), ratio=CLEAR_RATIO) + ref_txt, speedup=sp,
+                reference_speedup=ref_sp, timings=timings)
         if sp >= target:
             return self._verdict("pass", tr("correct and fast: {speedup} vs the {base}, target "
                                             "{target} ({yours} per call)",
@@ -578,14 +597,3 @@ class Exercise:
                                             target=format_speedup(target))
                              + ref_txt, speedup=sp, reference_speedup=ref_sp, timings=timings)
 
-
-def quality_warning(cmp) -> str:
-    """" ⚠ noisy and waiting timing (...)" when bench flagged the comparison, else ""."""
-    try:
-        kinds = sorted({w.split(":", 1)[0] for w in cmp.warnings()} & {"noisy", "waiting"})
-    except Exception:
-        return ""
-    if not kinds:
-        return ""
-    return " " + tr("⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the "
-                    "check again", kinds=tr(" and ").join(tr(k) for k in kinds))

@@ -38,6 +38,69 @@ MESSAGES: dict[str, str] = {
     "elsewhere": "다른 곳에서 실행",
     " and ": " 및 ",
     "the previous step": "이전 단계",
+    # optkit.lessons.frameworks_first_csv.check_yours / scale_out.check_yours (06, 07: the
+    # learner's copy of a function, checked before its time is shown)
+    "it returned a {kind}, not a dict of columns": "dict(열 이름 → 배열)가 아니라 {kind}을(를) 반환했습니다",
+    "column {col!r} is missing": "{col!r} 열이 없습니다",
+    "your {name} differs from the course's parsers on the same file: {detail}. Fix it before "
+    "its time counts (its time is not shown).":
+        "여러분의 {name}의 결과가 같은 파일에 대한 강좌 파서의 결과와 다릅니다: {detail}. 시간을 "
+        "재기 전에 먼저 고치세요 (시간은 보여 주지 않습니다).",
+    "it returned a {kind}, not a list of arrays": "배열의 list가 아니라 {kind}을(를) 반환했습니다",
+    "{n} results, expected {m} (one per page)": "결과가 {n}개인데, {m}개(페이지마다 하나)여야 합니다",
+    "result {i} is the one of page {j}: keep the order of the input":
+        "결과 {i}은(는) 페이지 {j}의 결과입니다: 입력의 순서를 지키세요",
+    "result {i} differs from the single-process run's": "결과 {i}이(가) 단일 프로세스 실행의 결과와 다릅니다",
+    "your {name} returned results that differ from the single-process run: {detail}. Fix it "
+    "before its time counts (its time is not shown).":
+        "여러분의 {name}이(가) 반환한 결과가 단일 프로세스 실행의 결과와 다릅니다: {detail}. "
+        "시간을 재기 전에 먼저 고치세요 (시간은 보여 주지 않습니다).",
+    # optkit.results: the HTML tables of Comparison and Sweep, and Comparison.warnings()
+    # in the learner's language (the kind prefixes above stay first)
+    "variant": "변형",
+    "first call": "첫 호출",
+    "best": "최소",
+    "median": "중앙값",
+    "loops × repeats": "루프 × 반복",
+    "CPU use": "CPU 사용",
+    "process CPU time / wall time while timing: 1.0 = one core busy; above 1 = several "
+    "threads; well below 1 = the process waited":
+        "측정 중 프로세스 CPU 시간 / 경과 시간: 1.0 = 코어 하나가 바쁨, 1보다 크면 여러 스레드, "
+        "1보다 한참 작으면 프로세스가 기다린 것입니다",
+    "speedup vs {baseline}": "{baseline} 대비 속도 향상",
+    "Per-call times, variants timed in interleaved rounds. The first call (warm-up: "
+    "compilation, caches) is shown on its own and is not part of best/median/IQR "
+    "(inter-quartile range of the repeats).":
+        "호출당 시간이며, 변형들을 번갈아 가며 여러 라운드로 측정했습니다. 첫 호출(워밍업: "
+        "컴파일, 캐시)은 따로 보여 주며 최소/중앙값/IQR(반복 측정의 사분위 범위)에는 들어가지 "
+        "않습니다.",
+    "All thread counts of all variants timed in one set of interleaved rounds.":
+        "모든 변형의 모든 스레드 수를 한 벌의 번갈아 도는 라운드에서 측정했습니다.",
+    "median time per call ± IQR.": "호출당 시간의 중앙값 ± IQR.",
+    "the spread (IQR) of {labels} exceeds {limit:.0%} of the median; re-run before drawing "
+    "conclusions.":
+        "{labels}의 퍼짐(IQR)이 중앙값의 {limit:.0%}를 넘습니다. 결론을 내리기 전에 다시 "
+        "실행하세요.",
+    "while timing {labels} this process (with any child processes) ran on a CPU for less than "
+    "{limit:.0%} of the time while other programs kept the CPUs busy, so these times are "
+    "inflated.":
+        "{labels}을(를) 측정하는 동안 이 프로세스(자식 프로세스 포함)가 CPU에서 실행된 시간이 "
+        "전체의 {limit:.0%}보다 적었고 다른 프로그램이 CPU를 차지하고 있었으므로, 이 시간은 "
+        "부풀려져 있습니다.",
+    "{labels} kept the CPU mostly idle with CUDA in use: the time is the GPU's (or waiting "
+    "for it), not this CPU's.":
+        "{labels}은(는) CUDA를 쓰는 동안 CPU를 거의 쉬게 두었습니다: 이 시간은 이 CPU가 아니라 "
+        "GPU의 시간(또는 GPU를 기다린 시간)입니다.",
+    "while timing {labels} this process ran on a CPU for less than {limit:.0%} of the time: "
+    "other programs competed for the CPU (or the code sleeps / waits for I/O), so these "
+    "times are inflated.":
+        "{labels}을(를) 측정하는 동안 이 프로세스가 CPU에서 실행된 시간이 전체의 {limit:.0%}보다 "
+        "적었습니다: 다른 프로그램이 CPU를 두고 경쟁했으므로(또는 코드가 잠들거나 I/O를 "
+        "기다렸으므로) 이 시간은 부풀려져 있습니다.",
+    "{label} ({cores:.1f} cores)": "{label}(코어 {cores:.1f}개)",
+    "most CPU time of {labels} was spent in child processes (workers); CPU use counts them.":
+        "{labels}의 CPU 시간 대부분은 자식 프로세스(워커)에서 쓰였습니다. CPU 사용에는 이것도 "
+        "포함됩니다.",
     "speedup vs {baseline} (higher is better)": "{baseline} 대비 속도 향상 (높을수록 좋음)",
     "Speedup over the baseline (median time per call)": "기준 대비 속도 향상 (호출당 시간의 중앙값)",
     "input size n": "입력 크기 n",
@@ -73,9 +136,9 @@ MESSAGES: dict[str, str] = {
     "uses float64 (or the other way round), or in a different order?":
         "; 값이 가깝기는 하지만 충분히 가깝지는 않습니다: 참조 구현이 float64로 계산하는 곳을 float32로 "
         "계산하고 있지 않나요(또는 그 반대)? 아니면 계산 순서가 다른가요?",
-    "; the items are right but in a different order (item {i} is {got}, expected {expected}): "
-    "keep the order of the input":
-        "; 항목은 맞지만 순서가 다릅니다 (항목 {i}이 {got}인데, {expected}이어야 합니다): "
+    "; the items are right but in a different order (item {i}, {kind}, is the one expected at "
+    "{j}): keep the order of the input":
+        "; 항목은 맞지만 순서가 다릅니다 (항목 {i}({kind})은(는) {j} 자리에 와야 할 항목입니다): "
         "입력의 순서를 지키세요",
     "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
     "`{array}` at an index that does not depend on `{var}` (a data race?): give each thread its own memory":
@@ -160,6 +223,10 @@ MESSAGES: dict[str, str] = {
     "correct and fast: {speedup} vs the {base}, target {target} ({yours} per call)":
         "정답이고 충분히 빠릅니다: {base} 대비 {speedup}, 목표 {target} (호출당 {yours})",
     "correct, but {speedup} vs the {base}; target {target}": "정답이지만 {base} 대비 {speedup}입니다. 목표는 {target}입니다",
+    "not confirmed: {speedup} vs the {base}, target {target}, but measured twice on a flagged "
+    "timing, and within the noise margin (x{ratio:g}) of the target: run the check again":
+        "확인되지 않음: {base} 대비 {speedup}, 목표 {target}이지만, 두 번 측정한 시간 모두에 경고가 "
+        "붙었고 목표와의 차이가 잡음 범위(x{ratio:g}) 안입니다: 채점 셀을 다시 실행하세요",
     "the last compile of `{module}` failed, so there is no new version to check: fix the compile error "
     "shown under the C cell and run that cell again":
         "`{module}`의 마지막 컴파일이 실패해서 확인할 새 버전이 없습니다: C 셀 아래에 표시된 컴파일 "

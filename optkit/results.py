@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from optkit.context import context_line
 from optkit.fmt import format_speedup, format_time, format_use
+from optkit.i18n import tr
 from optkit.timing import WAITED_CPU_USE, Timing
 
 __all__ = ["Comparison", "Sweep", "NOISY_SPREAD"]
@@ -46,34 +47,49 @@ class Comparison:
     def speedups(self, baseline=None) -> dict:
         return {r.label: self.speedup(r.label, baseline) for r in self.rows}
 
-    def warnings(self) -> list:
+    def warnings(self, language: str | None = "en") -> list:
         """Plain-language notes on measurement quality (noisy spread, process kept waiting)
-        and on where the work ran (worker processes, a GPU) when not in this process."""
+        and on where the work ran (worker processes, a GPU) when not in this process.
+
+        Each note starts with its kind (``noisy:``, ``waiting:``, ``elsewhere:``). English by
+        default, the form code reads; ``language=None`` gives the learner's language (the
+        notebook display), as :func:`optkit.i18n.tr` does."""
+        def note(kind, text):
+            return f"{tr(kind, language=language)}: {text}"
+
         out = []
         noisy = [str(r.label) for r in self.rows if r.spread > NOISY_SPREAD]
         if noisy:
-            out.append(f"noisy: the spread (IQR) of {', '.join(noisy)} exceeds "
-                       f"{NOISY_SPREAD:.0%} of the median; re-run before drawing conclusions.")
+            out.append(note("noisy", tr(
+                "the spread (IQR) of {labels} exceeds {limit:.0%} of the median; re-run before "
+                "drawing conclusions.", language=language, labels=", ".join(noisy),
+                limit=NOISY_SPREAD)))
         waited = [r for r in self.rows if r.cpu_use < WAITED_CPU_USE]
         others = [str(r.label) for r in waited if r.where == "waiting for other programs"]
         gpu = [str(r.label) for r in waited if r.where.startswith("GPU")]
         idle = [str(r.label) for r in waited if str(r.label) not in others + gpu]
         if others:
-            out.append(f"waiting: while timing {', '.join(others)} this process (with any child "
-                       f"processes) ran on a CPU for less than {WAITED_CPU_USE:.0%} of the time while other "
-                       "programs kept the CPUs busy, so these times are inflated.")
+            out.append(note("waiting", tr(
+                "while timing {labels} this process (with any child processes) ran on a CPU for "
+                "less than {limit:.0%} of the time while other programs kept the CPUs busy, so "
+                "these times are inflated.", language=language, labels=", ".join(others),
+                limit=WAITED_CPU_USE)))
         if gpu:
-            out.append(f"elsewhere: {', '.join(gpu)} kept the CPU mostly idle with CUDA in use: "
-                       "the time is the GPU's (or waiting for it), not this CPU's.")
+            out.append(note("elsewhere", tr(
+                "{labels} kept the CPU mostly idle with CUDA in use: the time is the GPU's (or "
+                "waiting for it), not this CPU's.", language=language, labels=", ".join(gpu))))
         if idle:
-            out.append(f"waiting: while timing {', '.join(idle)} this process ran on a CPU for "
-                       f"less than {WAITED_CPU_USE:.0%} of the time: other programs competed for "
-                       "the CPU (or the code sleeps / waits for I/O), so these times are inflated.")
-        workers = [f"{r.label} ({r.child_cpu_use:.1f} cores)" for r in self.rows
-                   if r.where == "worker processes"]
+            out.append(note("waiting", tr(
+                "while timing {labels} this process ran on a CPU for less than {limit:.0%} of the "
+                "time: other programs competed for the CPU (or the code sleeps / waits for I/O), "
+                "so these times are inflated.", language=language, labels=", ".join(idle),
+                limit=WAITED_CPU_USE)))
+        workers = [tr("{label} ({cores:.1f} cores)", language=language, label=r.label,
+                      cores=r.child_cpu_use) for r in self.rows if r.where == "worker processes"]
         if workers:
-            out.append(f"elsewhere: most CPU time of {', '.join(workers)} was spent in child "
-                       "processes (workers); CPU use counts them.")
+            out.append(note("elsewhere", tr(
+                "most CPU time of {labels} was spent in child processes (workers); CPU use "
+                "counts them.", language=language, labels=", ".join(workers))))
         return out
 
     def to_dict(self) -> dict:
@@ -114,18 +130,20 @@ class Comparison:
         import html
 
         th = "".join(f"<th style='text-align:right'>{h}</th>" for h in
-                     ("first call", "best", "median", "IQR", "loops × repeats",
-                      "<span title='process CPU time / wall time while timing: 1.0 = one core "
-                      "busy; above 1 = several threads; well below 1 = the process waited'>"
-                      "CPU use</span>",
-                      f"speedup vs {html.escape(str(self.baseline))}"))
+                     (tr("first call"), tr("best"), tr("median"), "IQR",
+                      tr("loops × repeats"),
+                      "<span title='{}'>{}</span>".format(
+                          html.escape(tr("process CPU time / wall time while timing: 1.0 = one "
+                                         "core busy; above 1 = several threads; well below 1 = "
+                                         "the process waited"), quote=True), tr("CPU use")),
+                      html.escape(tr("speedup vs {baseline}", baseline=self.baseline))))
         body = []
         for r in self.rows:
             s = self.speedup(r.label)
             is_base = r.label == self.baseline
             colour = "" if is_base else ("color:#1a7f37;" if s >= 1.05 else
                                          "color:#b42318;" if s < 0.95 else "")
-            name = html.escape(str(r.label)) + (" <i>(baseline)</i>" if is_base else "")
+            name = html.escape(str(r.label)) + (f" <i>({tr('baseline')})</i>" if is_base else "")
             cells = [format_time(r.first_call_s), format_time(r.best_s), format_time(r.median_s),
                      format_time(r.iqr_s), f"{r.loops} × {r.repeats}", format_use(r.cpu_use)]
             tds = "".join(f"<td style='text-align:right;white-space:nowrap'>{c}</td>" for c in cells)
@@ -133,15 +151,17 @@ class Comparison:
                         f"<td style='text-align:right;font-weight:bold;{colour}'>"
                         f"{format_speedup(s)}</td></tr>")
         warn = "".join(f"<br><span style='color:#b54708'>⚠ {html.escape(w)}</span>"
-                       for w in self.warnings())
+                       for w in self.warnings(language=None))
         # Jupyter's stylesheet gives tables a fixed layout, sized by the header row, which
         # cut long labels short: automatic layout, and a label column wide enough to wrap in
         return ("<div class='optkit-comparison'><table style='table-layout:auto'>"
-                f"<thead><tr><th style='{_LABEL_CELL}'>variant</th>{th}</tr></thead>"
+                f"<thead><tr><th style='{_LABEL_CELL}'>{tr('variant')}</th>{th}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>"
-                "<small>Per-call times, variants timed in interleaved rounds. The first call (warm-up: compilation, caches) is shown "
-                "on its own and is not part of best/median/IQR (inter-quartile range of the "
-                f"repeats). {html.escape(context_line(self.context))}{warn}</small></div>")
+                "<small>" + html.escape(tr(
+                    "Per-call times, variants timed in interleaved rounds. The first call "
+                    "(warm-up: compilation, caches) is shown on its own and is not part of "
+                    "best/median/IQR (inter-quartile range of the repeats).")) +
+                f" {html.escape(context_line(self.context))}{warn}</small></div>")
 
 
 # the label column of Comparison's HTML table: wide enough for a long label, wrapped beyond
@@ -236,8 +256,8 @@ class Sweep:
                     f"<small>± {format_time(iqrs[k][i])}</small></td>"
                     for k, v in self.times.items())
             + "</tr>" for i, x in enumerate(self.x))
-        together = (" All thread counts of all variants timed in one set of interleaved rounds."
-                    if self.kind == "threads" else "")
-        return (f"<div class='optkit-sweep'><table><thead><tr><th>{name}</th>{th}</tr></thead>"
-                f"<tbody>{rows}</tbody></table><small>median time per call ± IQR.{together} "
+        together = (" " + tr("All thread counts of all variants timed in one set of "
+                             "interleaved rounds.") if self.kind == "threads" else "")
+        return (f"<div class='optkit-sweep'><table><thead><tr><th>{tr(name)}</th>{th}</tr></thead>"
+                f"<tbody>{rows}</tbody></table><small>{tr('median time per call ± IQR.')}{together} "
                 f"{html.escape(context_line(self.context))}</small></div>")

@@ -7,7 +7,7 @@ import copy
 from optkit import outputs as _outputs
 from optkit.i18n import tr
 
-__all__ = ["code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
+__all__ = ["quality_kinds", "quality_warning", "code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
            "float_hint", "list_hint", "same_int", "prange_race_rule", "result_type_check", "compile_failure"]
 
@@ -185,9 +185,11 @@ def list_hint(expected, got) -> str:
     try:
         if len(got) == len(expected) and sorted(map(repr, got)) == sorted(map(repr, expected)):
             i = next(i for i, (a, b) in enumerate(zip(expected, got)) if repr(a) != repr(b))
-            return tr("; the items are right but in a different order (item {i} is {got}, "
-                      "expected {expected}): keep the order of the input",
-                      i=i, got=repr(got[i]), expected=repr(expected[i]))
+            j = next(j for j, b in enumerate(expected) if repr(b) == repr(got[i]))
+            # indices and kinds only: an item can be a whole array, too long to print
+            return tr("; the items are right but in a different order (item {i}, {kind}, is the "
+                      "one expected at {j}): keep the order of the input",
+                      i=i, j=j, kind=describe_value(got[i]))
     except Exception:
         return ""
     return ""
@@ -318,3 +320,21 @@ def compile_failure(fn):
                   "new version to check: fix the compile error shown under the C cell and run "
                   "that cell again", module=getattr(mod, "__name__", name))
     return None
+
+
+def quality_kinds(cmp) -> list:
+    """The kinds of warning that make a comparison's factor unreliable ("noisy", "waiting")
+    that bench gave ``cmp`` (a Comparison), sorted; [] when none (or none can be read)."""
+    try:
+        return sorted({w.split(":", 1)[0] for w in cmp.warnings()} & {"noisy", "waiting"})
+    except Exception:
+        return []
+
+
+def quality_warning(cmp) -> str:
+    """" ⚠ noisy and waiting timing (...)" when bench flagged the comparison, else ""."""
+    kinds = quality_kinds(cmp)
+    if not kinds:
+        return ""
+    return " " + tr("⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the "
+                    "check again", kinds=tr(" and ").join(tr(k) for k in kinds))

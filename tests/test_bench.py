@@ -376,6 +376,22 @@ def test_noisy_results_are_flagged():
     assert "noisy" not in c._repr_html_()
 
 
+def test_the_table_speaks_the_learners_language_and_warnings_stay_english_for_code(monkeypatch):
+    c = bench.Comparison([bench.Timing("a", 0.0, 1.0, 1.0, 0.6, 1, 5),
+                          bench.Timing("b", 0.0, 0.5, 0.5, 0.01, 1, 5)], baseline="a")
+    monkeypatch.setenv("OPTKIT_LANG", "ko")
+    page = c._repr_html_()
+    for korean in ("변형", "첫 호출", "중앙값", "루프 × 반복", "CPU 사용", "a 대비 속도 향상", "(기준)",
+                   "호출당 시간이며", "잡음: a의 퍼짐(IQR)이 중앙값의 25%를 넘습니다"):
+        assert korean in page, korean
+    for english in ("variant", "first call", "Per-call times", "noisy:", "exceeds"):
+        assert english not in page, english
+    assert c.warnings()[0].startswith("noisy: the spread (IQR) of a exceeds 25%")   # what code reads
+    assert c.warnings(language=None)[0].startswith("잡음: ")
+    monkeypatch.setenv("OPTKIT_LANG", "en")
+    assert "variant" in c._repr_html_() and "noisy: the spread" in c._repr_html_()
+
+
 def test_cpu_use_reveals_waiting():
     c = bench.compare({"sleeps": lambda: time.sleep(0.002)}, repeat=3, min_time=0.02)
     r = c["sleeps"]

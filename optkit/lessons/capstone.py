@@ -354,15 +354,17 @@ def _slug(s: str) -> str:
 
 
 def save_result(verdict, name: str | None = None, folder=None, measurement=None) -> Path:
-    """Write the learner's result to FOLDER/capstone-<name>-<learner id>-<machine>.json
-    (re-running overwrites it). `name=None`: default_name(). ``measurement``: the end-to-end
-    ``bench.compare`` whose speedup the leaderboard ranks (see :func:`result_record`)."""
+    """Write the learner's result to FOLDER/capstone-<learner id>-<machine>.json, the name
+    inside the file: re-running overwrites it, under a new name too, so a run saved before the
+    learner typed a name leaves no second row. `name=None`: default_name(). ``measurement``: the
+    end-to-end ``bench.compare`` whose speedup the leaderboard ranks (see :func:`result_record`).
+    Nothing else is deleted: a file saved under an older scheme, or copied by hand, stays, and
+    the leaderboard shows only the newest row of one learner on one machine."""
     rec = result_record(verdict, default_name() if name is None else name, measurement=measurement)
     rec["learner"] = learner_id()
     folder = Path(folder) if folder is not None else results_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    ident = "" if rec["name"] == rec["learner"] else f"-{rec['learner'][len('learner-'):]}"
-    path = folder / f"capstone-{_slug(rec['name'])}{ident}-{_slug(rec['machine'])}.json"
+    path = folder / f"capstone-{_slug(rec['learner'])}-{_slug(rec['machine'])}.json"
     # the results folder may be shared: a fresh temporary name (O_EXCL, never a planted link),
     # readable by the leaderboard
     write_atomic(path, json.dumps(rec, indent=1), mode=PUBLIC_MODE)

@@ -189,12 +189,14 @@ class Leaderboard:
                 "skipped": [{"file": f, "reason": why} for f, why in self.skipped]}
 
     def table(self) -> str:
-        head = f"{'#':>3}  {'name':<20} {'machine':<18} {'cpus':>4}  {'verdict':<9} {'speedup':>9}"
+        head = (f"{'#':>3}  {'name':<20} {'machine':<18} {'cpus':>4}  {'verdict':<9} {'speedup':>9}"
+                f" {'± spread':>9}  measured by")
         lines = [head, "-" * len(head)]
         for r in self.rows:       # names are other people's text: shown plain, no escapes
             sp = f"x{r['speedup']:.1f}" if r.get("speedup") else "-"
             lines.append(f"{_rank(r):>3}  {_plain(r['name'], 20):<20} {_plain(r['machine'], 18):<18} "
-                         f"{r.get('cpus') or '?':>4}  {r['verdict']:<9} {sp:>9}")
+                         f"{r.get('cpus') or '?':>4}  {r['verdict']:<9} {sp:>9} {_spread_text(r):>9}  "
+                         f"{_source(r)}")
         if not self.rows:
             lines.append("(no valid result files)")
         for f, why in self.skipped:
@@ -210,10 +212,12 @@ class Leaderboard:
             f"<tr><td>{_rank(r)}</td><td>{html.escape(_plain(r['name']))}</td>"
             f"<td>{html.escape(_plain(r['machine']))}</td>"
             f"<td>{r.get('cpus') or '?'}</td><td>{html.escape(r['verdict'])}</td>"
-            f"<td>{'x%.1f' % r['speedup'] if r.get('speedup') else '-'}</td></tr>" for r in self.rows)
+            f"<td>{'x%.1f' % r['speedup'] if r.get('speedup') else '-'}</td>"
+            f"<td>{_spread_text(r)}</td><td>{_source(r)}</td></tr>" for r in self.rows)
         skipped = "".join(f"<li>{html.escape(_plain(why, 300))}</li>" for _, why in self.skipped)
         return ("<table class='optkit-leaderboard'><tr><th>#</th><th>name</th><th>machine</th>"
-                f"<th>cpus</th><th>verdict</th><th>speedup</th></tr>{cells}</table>"
+                f"<th>cpus</th><th>verdict</th><th>speedup</th><th>± spread</th>"
+                f"<th>measured by</th></tr>{cells}</table>"
                 + (f"<p>skipped:</p><ul>{skipped}</ul>" if skipped else ""))
 
     def plot(self, target: float | None = TARGET_SPEEDUP, title: str | None = "Capstone leaderboard"):
@@ -266,7 +270,7 @@ def _expand(paths) -> list[Path]:
 
 def leaderboard(paths) -> Leaderboard:
     """Gather result files (or folders of them): passes first, then by speedup; one row per
-    learner, name and machine (the newest file wins; a file without a date never replaces a
+    learner id and machine, or per name and machine for a file without an id (the newest file wins; a file without a date never replaces a
     dated one, and a date later than now + CLOCK_SKEW never replaces a plausible one). Unusable files are listed in .skipped, one reason each: one bad file never
     stops the others."""
     best, skipped = {}, []
@@ -286,13 +290,28 @@ def leaderboard(paths) -> Leaderboard:
         except Exception as exc:            # whatever else a hostile file finds: skip it too
             skipped.append((str(f), f"{f}: unusable ({type(exc).__name__}: {exc})"))
             continue
-        key = (rec.get("learner") or "", rec["name"], rec["machine"])
+        # one learner (by id) on one machine is one row, whatever name each file carries: a
+        # run saved before the learner typed a name is superseded by the named one
+        key = ((rec["learner"], rec["machine"]) if rec.get("learner")
+               else ("", rec["name"], rec["machine"]))
         if key not in best or newness(rec) > newness(best[key]):
             best[key] = rec
     order = {s: i for i, s in enumerate(("pass", "too slow", "wrong", "error", "timeout", "not yet"))}
     rows = sorted(best.values(), key=lambda r: (order[r["verdict"]], -(r.get("speedup") or 0), r["name"]))
     rank_all(rows)
     return Leaderboard(rows, skipped)
+
+
+def _source(rec) -> str:
+    """Which measurement a row's speedup comes from: the notebook's end-to-end comparison
+    or the check's shorter timing (one figure, no spread); "?" for anything else in the file."""
+    return {"end to end": "end to end", "check": "check"}.get(rec.get("speedup_source"), "?")
+
+
+def _spread_text(rec) -> str:
+    """The ± of a row's speedup (:func:`_spread`), "-" where the file gives none."""
+    sp = _spread(rec) if rec.get("speedup") else 0.0
+    return f"±{sp:.1f}" if sp > 0 else "-"
 
 
 def _spread(rec) -> float:

@@ -10,7 +10,7 @@ import os
 import numpy as np
 
 __all__ = ["CSV_NUMERIC", "parse_csv_module", "parse_loadtxt", "parse_pandas", "parse_pyarrow", "assert_same_parsed", "INT_COLS", "check_path",
-           "finish_columns"]
+           "finish_columns", "check_yours"]
 
 
 # --------------------------------------------------------------------------- CSV parsing
@@ -123,9 +123,33 @@ def assert_same_parsed(ref: dict, other: dict, columns=None) -> int:
         if c == "text":
             a, b = a.astype(object), b.astype(object)
         if a.shape != b.shape:
+            if a.ndim == b.ndim == 1:
+                raise AssertionError(f"column {c!r} has {len(b):,} rows, expected {len(a):,}")
             raise AssertionError(f"column {c!r}: shape {b.shape} != {a.shape}")
         if not np.array_equal(a, b):
             bad = int(np.flatnonzero(a != b)[0])
             raise AssertionError(f"column {c!r} differs first at row {bad}: {b[bad]!r} != {a[bad]!r}")
         n += a.size
     return n
+
+
+def check_yours(name: str, expected: dict, got) -> int:
+    """For a notebook cell that times the learner's copy of a parser: raise ValueError, with a
+    message that names the function and the first difference, unless ``got`` (what the
+    learner's ``name`` returned) has every column of ``expected`` (a course parser's result on
+    the same file) with equal values. Returns the number of values compared."""
+    from optkit.i18n import tr
+
+    if not isinstance(got, dict):
+        detail = tr("it returned a {kind}, not a dict of columns", kind=type(got).__name__)
+    else:
+        missing = [c for c in expected if c not in got]
+        detail = tr("column {col!r} is missing", col=missing[0]) if missing else None
+        if detail is None:
+            try:
+                return assert_same_parsed(expected, got, columns=list(expected))
+            except AssertionError as exc:
+                detail = str(exc)
+    raise ValueError(tr("your {name} differs from the course's parsers on the same file: {detail}. "
+                        "Fix it before its time counts (its time is not shown).",
+                        name=name, detail=detail))

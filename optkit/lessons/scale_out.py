@@ -36,7 +36,7 @@ __all__ = [
     "features_chunk", "chunked", "pickled_size", "run_serial", "make_pool", "run_pool",
     "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
     "SCHEDULER_ENV", "have_bokeh", "one_thread", "cpu_ms_per_page", "dashboard_viewer",
-    "DashboardCost", "dashboard_cost", "check_seeds", "check_worker_import",
+    "DashboardCost", "dashboard_cost", "check_seeds", "check_worker_import", "check_yours",
 ]
 
 #: small pages so that a hundred of them fit a notebook's time budget
@@ -97,6 +97,34 @@ def results_equal(a, b) -> bool:
     if len(a) != len(b):
         return False
     return all(x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def check_yours(name: str, expected, got) -> None:
+    """For a notebook cell that times the learner's copy of a runner: raise ValueError, with a
+    message that names the function and how its results differ from the single-process run's
+    (count, order, or the first page that differs), unless :func:`results_equal` holds."""
+    from optkit.i18n import tr
+
+    got = list(got) if isinstance(got, (list, tuple)) else got
+    if isinstance(got, list) and results_equal(expected, got):
+        return
+    if not isinstance(got, list):
+        detail = tr("it returned a {kind}, not a list of arrays", kind=type(got).__name__)
+    elif len(got) != len(expected):
+        detail = tr("{n} results, expected {m} (one per page)", n=len(got), m=len(expected))
+    else:
+        def same(x, y):
+            return (getattr(x, "shape", None) == y.shape and getattr(x, "dtype", None) == y.dtype
+                    and np.array_equal(x, y))
+
+        i = next(i for i, (x, y) in enumerate(zip(got, expected)) if not same(x, y))
+        j = next((j for j, y in enumerate(expected) if same(got[i], y)), None)
+        detail = (tr("result {i} is the one of page {j}: keep the order of the input", i=i, j=j)
+                  if j is not None else
+                  tr("result {i} differs from the single-process run's", i=i))
+    raise ValueError(tr("your {name} returned results that differ from the single-process run: "
+                        "{detail}. Fix it before its time counts (its time is not shown).",
+                        name=name, detail=detail))
 
 
 def check_seeds(seeds):

@@ -198,7 +198,7 @@ def _verdict(status="pass", speedup=42.0):
 
 def test_save_and_load_result(tmp_path, monkeypatch):
     path = save_result(_verdict(), "Ada Lovelace", folder=tmp_path)
-    assert path.parent == tmp_path and path.name.startswith("capstone-Ada-Lovelace-")
+    assert path.parent == tmp_path and path.name.startswith(f"capstone-{capstone.learner_id()}-")
     rec = load_result(path)
     assert rec["name"] == "Ada Lovelace" and rec["verdict"] == "pass" and rec["speedup"] == 42.0
     assert rec["cpus"] >= 1 and rec["machine"] and rec["schema"] == capstone.SCHEMA
@@ -210,6 +210,19 @@ def test_save_and_load_result(tmp_path, monkeypatch):
         save_result(_verdict(), "  ", folder=tmp_path)
     with pytest.raises(ValueError, match="Verdict"):
         save_result(object(), "a", folder=tmp_path)
+
+
+def test_naming_yourself_after_a_first_save_leaves_one_file_and_one_row(tmp_path):
+    res = tmp_path / "res"
+    first = save_result(_verdict("not yet", None), None, folder=res)      # Run All, NAME empty
+    by_hand = _write(res, "capstone-Ada-mine.json",                       # the learner's own copy
+                     dict(load_result(first), when="2026-11-21T06:00:00+00:00"))
+    named = save_result(_verdict(speedup=41.8), "Ada", folder=res)
+    assert named == first and load_result(named)["name"] == "Ada"        # the same file, renamed inside
+    assert sorted(p.name for p in res.iterdir()) == sorted([named.name, by_hand.name])
+    assert by_hand.exists() and load_result(by_hand)["verdict"] == "not yet"   # never deleted
+    board = leaderboard([res])
+    assert [(r["name"], r["verdict"]) for r in board.rows] == [("Ada", "pass")]
 
 
 def test_the_leaderboard_ranks_the_end_to_end_measurement(tmp_path):
@@ -521,3 +534,17 @@ def test_a_chart_that_cannot_be_written_is_an_error(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "chart:" not in captured.out and "cannot write /dev/full" in captured.err
     assert "ann" in captured.out                        # the table is still shown
+
+
+def test_the_board_shows_which_measurement_and_spread_each_speedup_has(tmp_path):
+    _write(tmp_path, "e.json", _rec(name="ann", speedup=41.8, speedup_source="end to end",
+                                   end_to_end=_e2e(0.1, 0.02, base_s=4.18, base_iqr_s=0.0)))
+    _write(tmp_path, "c.json", _rec(name="bob", speedup=35.7, speedup_source="check"))
+    _write(tmp_path, "x.json", _rec(name="cid", speedup=20.0, speedup_source="\x1b[31mme"))
+    board = leaderboard([tmp_path])
+    text, page = board.table(), board._repr_html_()
+    line = {r["name"]: l for r, l in zip(board.rows, text.splitlines()[2:])}
+    assert "measured by" in text and "± spread" in text and "<th>measured by</th>" in page
+    assert line["ann"].rstrip().endswith("end to end") and "±8.4" in line["ann"], line["ann"]
+    assert line["bob"].rstrip().endswith("check") and "±" not in line["bob"], line["bob"]
+    assert line["cid"].rstrip().endswith("?") and "\x1b" not in text    # other text never shown

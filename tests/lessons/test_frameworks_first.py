@@ -345,3 +345,21 @@ def test_check_worker_import_says_what_to_do(monkeypatch):
         fw.check_worker_import(lesson06_datasets)
     with pytest.raises(ImportError, match="has no file"):
         fw.check_worker_import(types.ModuleType("made_in_a_cell"))
+
+
+def test_a_learners_wrong_parser_gets_a_message_naming_it_and_the_difference(tmp_path):
+    p = data.make_csv(tmp_path / "y.csv", n_rows=40, seed=1)
+    course = fwcsv.parse_pyarrow(p)
+    assert fwcsv.check_yours("parse_csv_module", course, fwcsv.parse_csv_module(p)) > 0
+    short = {k: v[1:] for k, v in fwcsv.parse_csv_module(p).items()}        # one row skipped
+    changed = fwcsv.parse_csv_module(p)
+    changed["score"][3] += 1.0
+    cases = [(short, "column 'doc_id' has 39 rows, expected 40"),
+             (changed, "column 'score' differs first at row 3"),
+             ({k: v for k, v in changed.items() if k != "text"}, "column 'text' is missing"),
+             ([1, 2], "it returned a list, not a dict of columns")]
+    for got, detail in cases:
+        with pytest.raises(ValueError) as info:
+            fwcsv.check_yours("parse_csv_module", course, got)
+        msg = str(info.value)
+        assert msg.startswith("your parse_csv_module differs from the course's parsers") and detail in msg, msg

@@ -233,3 +233,17 @@ print("ok")
                          timeout=300)
     assert out.returncode == 0 and out.stdout.rstrip().endswith("ok"), out.stdout + out.stderr
     assert "main function never ran" in out.stdout and "Can't get attribute 'in_a_cell'" in out.stderr, out.stderr
+
+
+def test_a_learners_wrong_runner_gets_a_message_naming_it_and_the_difference(reference):
+    scale.check_yours("run_dask", reference, [r.copy() for r in reference])     # equal: silent
+    cases = [(reference[1:] + reference[:1], "result 0 is the one of page 1: keep the order"),
+             (reference[:-1], "5 results, expected 6 (one per page)"),
+             ([r + 1 for r in reference], "result 0 differs from the single-process run's"),
+             (None, "it returned a NoneType, not a list of arrays")]
+    for got, detail in cases:
+        with pytest.raises(ValueError) as info:
+            scale.check_yours("run_dask", reference, got)
+        msg = str(info.value)
+        assert msg.startswith("your run_dask returned results that differ from the single-process run")
+        assert detail in msg and "its time is not shown" in msg and len(msg) < 300, msg
