@@ -437,8 +437,8 @@ def ladder(steps, title=None, log=None) -> Figure:
         txt = format_speedup(c)
         if i:
             gain = format_speedup(gains[i - 1])
-            noise = "" if clear[i - 1] else ", " + tr("within noise")
-            txt += f"\n({gain}{noise})" if crowded else f"\n({gain} step{noise})"
+            noise = "" if clear[i - 1] else "\n" + tr("within noise")   # own line: narrow bars
+            txt += (f"\n({gain})" if crowded else f"\n({gain} step)") + noise
         y = c * 1.08 if log else c + top * 0.02
         ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=fs,
                 bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=0.6))

@@ -261,7 +261,7 @@ def test_ladder_step_colour_and_gain_from_the_same_round_comparison():
     fig = plot.ladder([("python", 10.0), ("plain", 0.1), typed])
     assert colours(fig)[2] == plot.NEUTRAL
     texts = " ".join(_texts(fig))
-    assert "x0.89 step, within noise" in texts and "x0.61" not in texts
+    assert "(x0.89 step)\nwithin noise" in texts and "x0.61" not in texts
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["light grey: within the noise of the previous step"]
     # clearly slower in the same rounds: red
