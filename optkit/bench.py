@@ -72,13 +72,13 @@ from optkit.fmt import format_speedup, format_time
 from optkit.machine import machine_busy_s
 from optkit.outputs import MismatchError, assert_same, check_output
 from optkit.results import Comparison, Sweep
-from optkit.timing import (CLEAR_RATIO, clearly_different, DEFAULT_MAX_TIME, Timing, Variant, first_call, measure, overhead, quartiles, rounds,
+from optkit.timing import (CLEAR_RATIO, clearly_below_top, clearly_different, DEFAULT_MAX_TIME, Timing, Variant, first_call, measure, overhead, quartiles, rounds,
                            time_once)
 
 __all__ = [
     "MismatchError", "Timing", "Comparison", "Sweep", "compare", "measure", "time_once",
     "sweep_sizes", "sweep_threads", "context", "overhead", "assert_same", "format_time", "format_speedup",
-    "machine_busy_s", "clearly_different", "CLEAR_RATIO",
+    "machine_busy_s", "clearly_different", "clearly_below_top", "CLEAR_RATIO",
 ]
 
 def _plain_data(obj, depth=0) -> bool:

@@ -2,7 +2,7 @@
 
 Nothing is downloaded. Every function is deterministic for its arguments (NumPy's PCG64
 generator, ``np.random.default_rng(seed)``), so a learner, the tests and the instructor all
-see the same page.
+get the same words and boxes; the pixels agree up to rounding between OpenCV builds and CPUs.
 
     make_document(width=1600, height=1200, n_boxes=300, seed=0) -> Document
     default_document() -> Document          # 1600x1200, 300 boxes, seed 0 (cached in memory)

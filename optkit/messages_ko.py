@@ -28,6 +28,7 @@ MESSAGES: dict[str, str] = {
     # optkit.plot
     "red: slower than {than}": "빨간색: {than}보다 느림",
     "light grey: within the noise of {than}": "연회색: {than}과 잡음 범위 안에서 같음",
+    "within noise": "잡음 범위 안",
     "the baseline": "기준",
     "baseline": "기준",
     "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":

@@ -381,19 +381,42 @@ def thread_scaling(data, threads=None, title=None, unit="thread") -> Figure:
 def ladder(steps, title=None, log=None) -> Figure:
     """The optimisation path: each step's cumulative speedup over the first step.
 
-    ``steps``: list of ``(label, seconds)`` in order (or a Comparison, in its row order).
+    ``steps``: list of ``(label, seconds)`` in order (or a Comparison, in its row order);
+    seconds may be a Timing, or a list of samples (median and IQR are used). An item
+    ``(label, seconds, (previous, this))`` also gives the step's own comparison with the
+    step before it, measured in the same rounds (Timings or samples): its gain and noise
+    verdict then come from that pair, not from two bars timed at different moments.
     Bars carry "x3.1" (cumulative) and, from the second step on, the gain over the
-    previous step (a step that made things slower is red, and then a legend entry says
-    so). ``log`` (None: automatic) uses a log axis when the factors span more than
-    ``AUTO_LOG_RATIO``.
+    previous step: blue when clearly faster, red when clearly slower
+    (``bench.clearly_different``: the IQR band of Timings or samples, the ratio rule alone
+    for plain seconds), light grey and marked "within noise" otherwise; a legend entry
+    explains red and grey. ``log`` (None: automatic) uses a log axis when the factors span
+    more than ``AUTO_LOG_RATIO``.
     """
+    from optkit.timing import clearly_different, median_iqr
+
     source = steps
     if hasattr(steps, "rows"):
-        steps = [(r.label, r.median_s) for r in steps.rows]
-    steps = [(str(k), float(getattr(v, "median_s", v))) for k, v in steps]
-    if not steps:
+        steps = [(r.label, r) for r in steps.rows]
+    items = []
+    for item in steps:
+        label, value, *rest = item
+        if len(rest) > 1:
+            raise ValueError(f"a ladder step is (label, seconds) or (label, seconds, (previous, this)), "
+                             f"got {len(item)} items")
+        pair = rest[0] if rest else None
+        if pair is not None and len(pair) != 2:
+            raise ValueError(f"step {label!r}: its comparison is a pair (previous, this)")
+        items.append((str(label), value, pair))
+    if not items:
         raise ValueError("nothing to plot: no steps")
+    steps = [(k, median_iqr(v)[0]) for k, v, _ in items]
     _check_positive(dict(steps))
+    pairs = [p if p is not None else (items[i - 1][1], items[i][1]) for i, (_, _, p) in enumerate(items)][1:]
+    for (k, _), pair in zip(steps[1:], pairs):
+        _check_positive({f"{k} (its comparison)": min(median_iqr(x)[0] for x in pair)})
+    gains = [median_iqr(a)[0] / median_iqr(b)[0] for a, b in pairs]
+    clear = [clearly_different(a, b) for a, b in pairs]
     labels = [k for k, _ in steps]
     t0 = steps[0][1]
     cum = [t0 / t for _, t in steps]
@@ -404,8 +427,8 @@ def ladder(steps, title=None, log=None) -> Figure:
     fig = figure(figsize=(min(11.0, max(FIGSIZE[0], 0.8 * n)), FIGSIZE[1] + (0.4 if crowded else 0)))
     ax = fig.add_subplot()
     xpos = list(range(n))
-    colours = [BASE_COLOUR] + [FASTER if t <= p else SLOWER
-                               for (_, p), (_, t) in zip(steps, steps[1:])]
+    colours = [BASE_COLOUR] + [NEUTRAL if not c else FASTER if g > 1 else SLOWER
+                               for g, c in zip(gains, clear)]
     bars = ax.bar(xpos, cum, color=colours, edgecolor="black", linewidth=0.6, width=0.6)
     bars[0].set_hatch("//")
     top = max(cum)
@@ -413,8 +436,9 @@ def ladder(steps, title=None, log=None) -> Figure:
     for i, (b, c) in enumerate(zip(bars, cum)):
         txt = format_speedup(c)
         if i:
-            gain = format_speedup(steps[i - 1][1] / steps[i][1])
-            txt += f"\n({gain})" if crowded else f"\n({gain} step)"
+            gain = format_speedup(gains[i - 1])
+            noise = "" if clear[i - 1] else "\n" + tr("within noise")   # own line: narrow bars
+            txt += (f"\n({gain})" if crowded else f"\n({gain} step)") + noise
         y = c * 1.08 if log else c + top * 0.02
         ax.text(b.get_x() + b.get_width() / 2, y, txt, ha="center", va="bottom", fontsize=fs,
                 bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=0.6))
@@ -433,7 +457,7 @@ def ladder(steps, title=None, log=None) -> Figure:
     set_title(fig, ax, title or tr("Optimisation ladder (cumulative speedup per step)"))
     ax.grid(axis="y", alpha=0.3, which="both")
     ax.set_axisbelow(True)
-    _slower_legend(fig, ax, SLOWER in colours, "the previous step")
+    _slower_legend(fig, ax, SLOWER in colours, "the previous step", neutral=NEUTRAL in colours)
     _quality_note(fig, source)
     return fig
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from optkit.machine import machine_busy_s
 
 __all__ = ["Timing", "Variant", "measure", "time_once", "first_call", "rounds", "overhead", "cached_overhead",
-           "quartiles", "clearly_different", "CLEAR_RATIO",
+           "quartiles", "median_iqr", "clearly_different", "clearly_below_top", "CLEAR_RATIO",
            "WAITED_CPU_USE", "DEFAULT_MAX_TIME"]
 
 WAITED_CPU_USE = 0.75     # CPU time / wall time below which "the process was kept waiting"
@@ -406,7 +406,7 @@ def overhead(min_time=0.05, repeat=7) -> dict:
 CLEAR_RATIO = 1.1         # medians closer than this ratio: "no clear difference here"
 
 
-def _median_iqr(m) -> tuple:
+def median_iqr(m) -> tuple:
     """(median, IQR) of a Timing, a sequence of samples, or one number (IQR 0)."""
     if isinstance(m, Timing):
         return float(m.median_s), float(m.iqr_s)
@@ -437,10 +437,26 @@ def clearly_different(a, b, *, min_ratio: float = CLEAR_RATIO) -> bool:
     throughput such as pages/s); which one is larger is for the caller to read. A median
     that is zero, negative or not finite is never clearly different.
     """
-    ma, ia = _median_iqr(a)
-    mb, ib = _median_iqr(b)
+    ma, ia = median_iqr(a)
+    mb, ib = median_iqr(b)
     if not (math.isfinite(ma) and math.isfinite(mb) and ma > 0 and mb > 0):
         return False
     ratio = max(ma, mb) / min(ma, mb)
     spread = (ia if math.isfinite(ia) else math.inf) + (ib if math.isfinite(ib) else math.inf)
     return ratio >= min_ratio and abs(ma - mb) > spread
+
+
+def clearly_below_top(runs: dict, name, *others: dict) -> bool:
+    """Whether ``name`` is clearly below the largest entry (by :func:`clearly_different`) in
+    ``runs`` ({name: samples}) AND in every other such dict given (rounds taken at other
+    moments, e.g. the ones a learner was shown). One set of rounds disturbed by a busy machine
+    can thus never call it below on its own: a single set that does not separate it says no.
+    A dict that lacks ``name`` is skipped."""
+    verdicts = []
+    for r in (runs, *others):
+        if name not in r:
+            continue
+        medians = {k: median_iqr(v)[0] for k, v in r.items()}
+        top = max(medians, key=medians.get)
+        verdicts.append(top != name and clearly_different(r[name], r[top]))
+    return bool(verdicts) and all(verdicts)

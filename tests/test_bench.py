@@ -768,6 +768,26 @@ def test_clearly_different_from_samples_and_single_runs():
         bench.clearly_different("fast", 1.0)
 
 
+def test_clearly_below_top_needs_every_set_of_rounds():
+    # the busy case of 01's exercise 1: the check's rounds put "contrast" clearly below
+    # "grayscale", the rounds the learner was shown have them level: not below
+    check = {"grayscale": [0.88, 0.86, 0.90, 0.87, 0.89], "contrast": [0.55, 0.56, 0.54, 0.57, 0.55],
+             "order": [0.01, 0.01, 0.01, 0.01, 0.01]}
+    shown = {"grayscale": [0.98, 0.82, 1.14, 0.95, 1.00], "contrast": [0.81, 0.60, 1.05, 0.70, 0.95],
+             "order": [0.01, 0.012, 0.011, 0.01, 0.01]}
+    assert bench.clearly_below_top(check, "contrast")              # the check's rounds alone
+    assert not bench.clearly_below_top(shown, "contrast")          # the shown rounds alone
+    assert not bench.clearly_below_top(check, "contrast", shown)   # both: level, not wrong
+    assert not bench.clearly_below_top(shown, "contrast", check)   # whichever comes first
+    # a stage clearly below in both is below; the top itself never is
+    assert bench.clearly_below_top(check, "order", shown)
+    assert not bench.clearly_below_top(check, "grayscale", shown)
+    # the shown rounds may put another stage on top: still judged against each set's own top
+    assert not bench.clearly_below_top(check, "grayscale", {"grayscale": [0.5] * 5, "contrast": [1.0] * 5})
+    assert bench.clearly_below_top(check, "order", {})             # a set without the stage is skipped
+    assert not bench.clearly_below_top({}, "order")                # no rounds at all: no verdict
+
+
 def test_clearly_different_on_compare_timings(x):
     c = bench.compare({"loop": _sq_loop, "numpy": _sq_np}, x, **FAST)
     assert bench.clearly_different(c["loop"], c["numpy"])       # a Python loop vs one ufunc call

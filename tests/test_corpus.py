@@ -269,3 +269,38 @@ def test_rerunning_a_ladder_cell_replaces_its_step():
     assert ns["steps"] == [("Python", 1.0), ("Cython: plain", 0.4), ("Cython: typed", 0.1)]
     appends = [s for s in cells if "steps.append(" in s and "def set_step(" not in s]
     assert not appends, f"a cell still appends to the ladder directly: {appends[0][:80]!r}"
+
+
+def test_01_hot_stage_check_never_fails_a_right_answer_on_a_busy_check():
+    """01 exercise 1: the check's own rounds disturbed (contrast clearly below grayscale there),
+    the stage table the learner was shown has them level: 'contrast' is not wrong. A stage
+    clearly below in both is, and the message does not blame the learner's timings."""
+    import ast
+    import numpy as np
+
+    from optkit import bench
+
+    nb = nbformat.read(NOTEBOOKS / "01_profiling.ipynb", as_version=4)
+    src = next(c.source for c in nb.cells if "check" in c.metadata.get("tags", [])
+               and "def is_hot(" in c.source)
+    defs = [n for n in ast.parse(src).body if isinstance(n, ast.FunctionDef)]
+    check = {"grayscale": [0.88, 0.86, 0.90, 0.87, 0.89, 0.88, 0.90],
+             "contrast": [0.55, 0.56, 0.54, 0.57, 0.55, 0.56, 0.55], "order": [0.01] * 7}
+    shown = {"grayscale": [0.98, 0.82, 1.14, 0.95, 1.00], "contrast": [0.81, 0.60, 1.05, 0.70, 0.95],
+             "order": [0.01] * 5}
+
+    class FakePipeline:
+        STAGES = tuple(check)
+
+    ns = {"np": np, "bench": bench, "pipeline": FakePipeline, "stage_runs": shown}
+    exec(compile(ast.Module(defs, []), "01 check", "exec"), ns)
+    assert ns["is_hot"](check, "contrast") is True           # level in the shown rounds: right
+    assert ns["is_hot"](check, "grayscale") is True
+    with pytest.raises(AssertionError) as wrong:
+        ns["is_hot"](check, "order")                         # clearly below in both: wrong
+    assert "disturbed" not in str(wrong.value) and "stage table above" in str(wrong.value)
+    with pytest.raises(AssertionError, match="not one of pipeline.STAGES"):
+        ns["is_hot"](check, "Grayscale")
+    ns["stage_runs"] = {}                                    # the table not run: the check alone
+    with pytest.raises(AssertionError, match="has not run"):
+        ns["is_hot"](check, "contrast")

@@ -246,6 +246,40 @@ def test_ladder_from_comparison_and_bad_input():
         plot.ladder([("a", -1.0)])
 
 
+def test_ladder_step_colour_and_gain_from_the_same_round_comparison():
+    """A step's gain comes from its own same-round comparison when given; red only when clearly
+    slower, light grey and "within noise" when not clearly different (E5 #4)."""
+    def colours(fig):
+        return [matplotlib.colors.to_hex(b.get_facecolor()) for b in _bars(fig.axes[0])]
+
+    def timing(median, iqr):
+        return bench.Timing("t", 0, median, median, iqr, 1, 5)
+
+    # the bars alone (timed at different moments) say x0.61, the same rounds say x0.89 with
+    # overlapping spreads: grey, "within noise", the gain from the same rounds
+    typed = ("typed", 1.0 / 0.61 * 0.1, (timing(0.1, 0.02), timing(0.1 / 0.89, 0.03)))
+    fig = plot.ladder([("python", 10.0), ("plain", 0.1), typed])
+    assert colours(fig)[2] == plot.NEUTRAL
+    texts = " ".join(_texts(fig))
+    assert "(x0.89 step)\nwithin noise" in texts and "x0.61" not in texts
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["light grey: within the noise of the previous step"]
+    # clearly slower in the same rounds: red
+    slow = ("typed", 0.2, (timing(0.1, 0.001), timing(0.2, 0.001)))
+    fig = plot.ladder([("python", 10.0), ("plain", 0.1), slow])
+    assert colours(fig)[2] == plot.SLOWER and "within noise" not in " ".join(_texts(fig))
+    # Timings as bars: their IQRs decide (02's pipeline ladder: 268 ms then 319 ms, IQR 210 ms)
+    fig = plot.ladder([("reference", 8.0), ("nms", timing(0.268, 0.05)), ("order", timing(0.319, 0.21))])
+    assert colours(fig)[2] == plot.NEUTRAL
+    # plain seconds: the ratio rule alone
+    assert colours(plot.ladder([("a", 1.0), ("b", 0.97)]))[1] == plot.NEUTRAL
+    assert colours(plot.ladder([("a", 1.0), ("b", 0.5)]))[1] == plot.FASTER
+    with pytest.raises(ValueError):
+        plot.ladder([("a", 1.0), ("b", 0.5, (1.0,))])
+    with pytest.raises(ValueError):
+        plot.ladder([("a", 1.0), ("b", 0.5, (1.0, 0.0))])
+
+
 def test_quality_note_when_measurements_were_noisy():
     noisy = bench.Comparison([bench.Timing("a", 0, 1.0, 1.0, 0.8, 1, 5),
                               bench.Timing("b", 0, 0.5, 0.5, 0.01, 1, 5)], baseline="a")
