@@ -78,10 +78,13 @@ MESSAGES: dict[str, str] = {
         "; 항목은 맞지만 순서가 다릅니다 (항목 {i}이 {got}인데, {expected}이어야 합니다): "
         "입력의 순서를 지키세요",
     "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
-    "`{array}` at an index that does not depend on `{var}` (a data race?): give each thread its own memory":
+    "`{array}` at an index that has neither `{var}` itself nor a `numba.get_thread_id()` taken in the "
+    "loop as one of its elements (a data race?): give each thread its own memory, indexed by `{var}` "
+    "or the thread id":
         "여러 스레드가 같은 원소에 쓸 수 있습니다: `{var}`에 대한 prange 루프에서 `{line}`은 "
-        "`{var}`에 의존하지 않는 인덱스로 `{array}`에 씁니다 (데이터 경쟁(data race)?): "
-        "스레드마다 자기 메모리를 쓰게 하세요",
+        "`{var}` 자체도, 루프 안에서 얻은 `numba.get_thread_id()`도 원소로 갖지 않는 인덱스로 "
+        "`{array}`에 씁니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}`나 "
+        "스레드 ID로 인덱싱하세요",
     "the exercise's reference": "연습 문제의 참조 구현",
     "the exercise's baseline": "연습 문제의 기준 구현",
     "a ready-made version of what the exercise asks": "연습 문제가 요구하는 계산의 기성 구현",

@@ -531,7 +531,9 @@ def test_prange_race_rule_reads_the_loop():
         "        for y in range(lo, lo + 10):\n"
         "            tmp = np.zeros(3)\n"
         "            tmp[0] += 1\n"
-        "            per_row[y, 0] += 1\n"
+        "            per_row[c, 0] += 1\n"
+        "            row = per_row[c]\n"
+        "            row[1] += 1\n"
         "    return per_row.sum(axis=0)\n")
     import linecache
     ns = {}
@@ -556,7 +558,9 @@ def test_prange_race_rule_takes_get_thread_id_inside_the_loop_as_private():
              "id_outside": ("    t = numba.get_thread_id()\n", ""),      # the caller's id: shared
              "id_halved": ("", "        t = numba.get_thread_id() // 2\n")}  # two threads, one row
     import linecache
-    ns = {}
+
+    import numba
+    ns = {"numba": numba}       # the rule looks `numba.get_thread_id` up in the function's globals
     for name, (before, inside) in cases.items():
         src = f"def {name}(mask):\n" + body.format(before=before, inside=inside)
         fname = f"<race-{name}>"
@@ -566,6 +570,46 @@ def test_prange_race_rule_takes_get_thread_id_inside_the_loop_as_private():
     for name in ("id_outside", "id_halved"):
         msg = check.prange_race_rule(ns[name])
         assert msg and "a data race?" in msg and "local[t, 0] += mask[y, x]" in msg, (name, msg)
+
+
+RACY_PRANGE = {     # A2's racy variants: each writes one shared element from every thread
+    "reassigned": ("t = numba.get_thread_id()", "t = 0", "local[t, mask[y, 0]] += 1"),
+    "alias_in_loop": ("hh = local", "", "hh[0, mask[y, 0]] += 1"),
+    "row_alias": ("hh = local[0]", "", "hh[mask[y, 0]] += 1"),
+    "index_mentions_y": ("", "", "local[0, mask[y, 0] + 0 * y] += 1"),
+    "tid_times_zero": ("t = numba.get_thread_id()", "", "local[t * 0, mask[y, 0]] += 1"),
+    "own_get_thread_id": ("t = get_thread_id()", "", "local[t, mask[y, 0]] += 1"),
+    "y_minus_y": ("r = y - y", "", "local[r, mask[y, 0]] += 1"),
+    "nested_subscript": ("", "", "local[0][mask[y, 0]] += 1"),
+    "attribute_root": ("", "", "box.local[0, mask[y, 0]] += 1"),
+}
+
+
+def test_prange_race_rule_finds_shared_writes_through_aliases_views_and_fake_ids():
+    import linecache
+    import types
+
+    import numba
+    src = ("def get_thread_id():\n    return 0\n"
+           "def f(mask, box):\n"
+           "    local = np.zeros((numba.get_num_threads(), 65), np.int64)\n"
+           "    for y in prange(mask.shape[0]):\n"
+           "        {a}\n        {b}\n        {write}\n"
+           "    return local.sum(axis=0)\n")
+    for name, (a, b, write) in RACY_PRANGE.items():
+        code = src.format(a=a or "pass", b=b or "pass", write=write)
+        fname = f"<race-{name}>"
+        linecache.cache[fname] = (len(code), None, code.splitlines(True), fname)
+        ns = {"np": np, "numba": numba, "prange": range, "box": types.SimpleNamespace()}
+        exec(compile(code, fname, "exec"), ns)
+        msg = check.prange_race_rule(ns["f"])
+        assert msg and "a data race?" in msg and write in msg, (name, msg)
+    ok = src.format(a="t = numba.get_thread_id()", b="row = local[t]",
+                    write="row[mask[y, 0]] += 1")
+    linecache.cache["<race-ok>"] = (len(ok), None, ok.splitlines(True), "<race-ok>")
+    ns = {"np": np, "numba": numba, "prange": range}
+    exec(compile(ok, "<race-ok>", "exec"), ns)
+    assert check.prange_race_rule(ns["f"]) is None
 
 
 def test_no_reference_figure_when_the_reference_is_the_baseline():
