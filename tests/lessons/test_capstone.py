@@ -402,7 +402,7 @@ def test_leaderboard_skips_each_hostile_file_and_shows_the_rest(tmp_path, capsys
             '"median_s": 0.5', '"median_s": 1' + "0" * 400),
         "e2e-absurd-iqr": _rec(name="d8", speedup=21.0, end_to_end=_e2e(1e-300, 1e300)),
         "e2e-iqr-over-median": _rec(name="d9", speedup=21.0, end_to_end=_e2e(0.01, 0.5)),
-        "e2e-nan": json.dumps(_rec(name="d10", end_to_end=_e2e(0.5, 0.01))).replace(
+        "e2e-iqr-not-finite": json.dumps(_rec(name="d10", end_to_end=_e2e(0.5, 0.01))).replace(
             '"iqr_s": 0.01', '"iqr_s": NaN'),
         "e2e-list": _rec(name="d11", end_to_end=[1, 2]),
         "e2e-bool": _rec(name="d12", end_to_end=_e2e(True, 0.0)),
