@@ -77,6 +77,14 @@ MESSAGES: dict[str, str] = {
     "keep the order of the input":
         "; 항목은 맞지만 순서가 다릅니다 (항목 {i}이 {got}인데, {expected}이어야 합니다): "
         "입력의 순서를 지키세요",
+    "it is not a parallel Numba function: the task asks for `@njit(parallel=True)` with a `prange` "
+    "loop that splits the work between threads":
+        "병렬 Numba 함수가 아닙니다: 이 과제는 작업을 스레드에 나누는 `prange` 루프가 있는 "
+        "`@njit(parallel=True)` 함수를 요구합니다",
+    "it has no `prange` loop: the task asks for the work split between threads with "
+    "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`":
+        "`prange` 루프가 없습니다: 이 과제는 `@njit(parallel=True)` 아래에서 "
+        "`for ... in prange(...)`(numba의 prange)로 작업을 스레드에 나누기를 요구합니다",
     "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
     "`{array}` at an index that has neither `{var}` itself nor a `numba.get_thread_id()` taken in the "
     "loop as one of its elements (a data race?): give each thread its own memory, indexed by `{var}` "

@@ -9,7 +9,8 @@ from optkit.i18n import tr
 
 __all__ = ["code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
-           "float_hint", "list_hint", "same_int", "prange_race_rule", "result_type_check", "compile_failure"]
+           "float_hint", "list_hint", "same_int", "prange_race_rule", "parallel_prange_rule",
+           "result_type_check", "compile_failure"]
 
 
 def code_of(f):
@@ -348,6 +349,42 @@ def prange_race_rule(fn, args=None):
                           "elements (a data race?): give each thread its own memory, indexed by "
                           "`{var}` or the thread id", var=loop_var, line=line, array=root.id)
     return None
+
+
+def parallel_prange_rule(fn, args=None):
+    """A rule for ``Exercise(rules=[...])`` of a "make it parallel" task: the answer must be a
+    Numba dispatcher compiled with ``parallel=True`` whose code has a loop over Numba's own
+    ``prange`` (looked up in the function's globals). A serial copy is refused, however fast.
+    Returns a message, or None."""
+    import ast
+    import inspect
+    import textwrap
+
+    opts = getattr(fn, "targetoptions", None)
+    if not isinstance(opts, dict) or not opts.get("parallel"):
+        return tr("it is not a parallel Numba function: the task asks for `@njit(parallel=True)` "
+                  "with a `prange` loop that splits the work between threads")
+    f = getattr(fn, "py_func", fn)
+    glb = getattr(f, "__globals__", {}) or {}
+    try:
+        import numba
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
+    except (ImportError, OSError, TypeError, SyntaxError):
+        return None
+
+    def numba_prange(node):
+        if not isinstance(node, ast.Call):
+            return False
+        fn_node = node.func
+        if isinstance(fn_node, ast.Name):
+            return glb.get(fn_node.id) is numba.prange
+        return isinstance(fn_node, ast.Attribute) and fn_node.attr == "prange" and \
+            isinstance(fn_node.value, ast.Name) and getattr(glb.get(fn_node.value.id), "prange", None) is numba.prange
+
+    if any(isinstance(n, ast.For) and numba_prange(n.iter) for n in ast.walk(tree)):
+        return None
+    return tr("it has no `prange` loop: the task asks for the work split between threads with "
+              "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`")
 
 
 def result_type_check(expected, got, custom, depth=0):
