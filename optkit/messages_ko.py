@@ -426,6 +426,16 @@ MESSAGES: dict[str, str] = {
         "여기서는 py-spy로 샘플링할 수 없어 이 셀은 표를 건너뜁니다: {advice}",
     "py-spy could not sample here ({why}), so this cell skips its table: {advice}":
         "여기서는 py-spy로 샘플링하지 못해 ({why}) 이 셀은 표를 건너뜁니다: {advice}",
+    "py-spy could not sample here ({why}), so this cell skips its table":
+        "여기서는 py-spy로 샘플링하지 못해 ({why}) 이 셀은 표를 건너뜁니다",
+    "the program py-spy ran failed ({why}), so this cell skips its table: fix the program (run it "
+    "without py-spy to see its error)":
+        "py-spy가 실행한 프로그램이 실패해 ({why}) 이 셀은 표를 건너뜁니다: 프로그램을 고치세요 "
+        "(py-spy 없이 실행하면 오류가 보입니다)",
+    "py-spy did not finish ({why}), so this cell skips its table: give it a shorter run or a "
+    "longer timeout":
+        "py-spy가 끝나지 않아 ({why}) 이 셀은 표를 건너뜁니다: 실행을 더 짧게 하거나 "
+        "timeout을 늘리세요",
     "Sampling profiler (py-spy)": "샘플링 프로파일러 (py-spy)",
     "attaches by pid": "pid로 붙기",
     # exercise titles (optkit.verdict shows them through tr(); the code keeps the English name)
