@@ -87,7 +87,14 @@ def _compiler():
 
 
 def _no_compiler_hint() -> str:
-    """What to install to get a C compiler, for this operating system."""
+    """What to install to get a C compiler, for this operating system (or, where $CC names
+    no runnable compiler, that: the same sentence as optkit doctor and %%cython)."""
+    from optkit.machine import compiler_command
+
+    if (os.environ.get("CC") or "").strip():
+        argv, why = compiler_command()
+        if argv is None:
+            return why
     if sys.platform == "darwin":
         return "no C compiler found: install Xcode's command line tools (`xcode-select --install`)"
     if os.name == "nt":
