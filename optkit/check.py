@@ -60,11 +60,10 @@ from . import outputs as _outputs
 from .fmt import format_speedup, format_time
 from .i18n import tr
 from .verdict import STATUSES, VERDICTS, Verdict, record, show
-from .guard import (CheckTimeout, Fed, abandoned_alive, clones_in_globals, plain_function, run_until,
-                    run_with_budget, short_tb, tripwires)
-from .rules import (all_codes, code_of, compile_failure, describe_args, float_hint, forbidden_keys,
-                    forbidden_name, list_hint, name_of, param_names, prange_race_rule, result_type_check,
-                    same_int, snapshot_value, static_calls)
+from .guard import (CheckTimeout, Fed, abandoned_alive, armed_while, forbidden_trips, plain_function,
+                    run_until, run_with_budget, short_tb, tripwires)
+from .rules import (code_of, compile_failure, describe_args, float_hint, forbidden_name, list_hint, name_of,
+                    param_names, prange_race_rule, result_type_check, same_int, snapshot_value, static_calls)
 
 __all__ = ["Exercise", "Verdict", "VERDICTS", "STATUSES", "describe_args", "prange_race_rule",
            "same_int"]
@@ -237,17 +236,13 @@ class Exercise:
     def _call(self, fn, args, budget):
         """Run the learner's fn under the budget, watching for calls of forbidden functions:
         a profiler in the calling thread (it also sees clones of them), and tripwires on the
-        forbidden functions and on their clones among fn's globals, which every thread trips
-        (a helper run by a thread pool's worker included)."""
+        forbidden functions and on their clones reachable from fn's globals (containers,
+        defaults, closures: guard.clones_in_globals), which every thread trips (a helper run by
+        a thread pool's worker included). The timed calls (``_time``) keep the tripwires armed.
+        Not caught: work sent to a process pool (another process runs outside every tripwire
+        and profiler here), and copies of the reference made while fn runs."""
         hits = []
-        keys, cache = forbidden_keys(self.forbidden), {}
-        code = code_of(fn)
-        own = set(all_codes(code)) if code is not None else set()
-        trips = {}
-        for f in self._guarded + clones_in_globals(fn, self.forbidden, keys, own, cache):
-            name = forbidden_name(f.__code__, self.forbidden, keys, own, cache)
-            if name is not None and f not in trips:
-                trips[f] = (lambda name=name: name in hits or hits.append(name))
+        keys, cache, own, trips = forbidden_trips(fn, self.forbidden, self._guarded, hits)
         forbidden = self.forbidden if not abandoned_alive() else {}
 
         def prof(frame, event, arg):
@@ -528,15 +523,25 @@ class Exercise:
                                                 target=format_speedup(self.target_speedup),
                                                 base=base_shown))
         max_time = max(TIMING_MIN_TIME, min(TIMING_MAX_TIME, (budget - call_s) / 2))
-        funcs = {label: Fed(f, self._fresh(rebuild, args)) for label, f in funcs.items()}
+        # The tripwires stay armed while yours is timed (an answer that calls the reference only
+        # when no profiler watches is caught too); the reference's and the baseline's own timed
+        # calls do not trip them. Every function gets the same thin wrapper (the same cost).
+        armed, hits = [False], []
+        trips = forbidden_trips(fn, self.forbidden, self._guarded, hits, armed)[3]
+
+        funcs = {label: Fed(armed_while(f, armed, label == "yours"), self._fresh(rebuild, args))
+                 for label, f in funcs.items()}
         yours = funcs["yours"]
-        state, cmp = run_until(
-            lambda: _bench.compare(funcs, *self._fresh(rebuild, args), baseline=base_label,
-                                   check=lambda ref, out: True, repeat=TIMING_REPEAT,
-                                   min_time=TIMING_MIN_TIME, max_time=max_time,
-                                   out_args=() if self.out_arg is None else (self.out_arg,)),
-            (), lambda: yours.used() > budget,
-            budget + (len(funcs) - 1) * (4 * TIMING_MAX_TIME + 30))
+        with tripwires(trips):
+            state, cmp = run_until(
+                lambda: _bench.compare(funcs, *self._fresh(rebuild, args), baseline=base_label,
+                                       check=lambda ref, out: True, repeat=TIMING_REPEAT,
+                                       min_time=TIMING_MIN_TIME, max_time=max_time,
+                                       out_args=() if self.out_arg is None else (self.out_arg,)),
+                (), lambda: yours.used() > budget,
+                budget + (len(funcs) - 1) * (4 * TIMING_MAX_TIME + 30))
+        if hits:
+            return self._called(hits)
         if state in ("timeout", "stuck"):
             return self._timeout(state, "timing it")
         try:

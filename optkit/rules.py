@@ -35,9 +35,15 @@ def name_of(f) -> str:
 
 def code_key(code):
     """What identifies a function's code whatever its name, file or line (a clone made with
-    ``code.replace(co_firstlineno=...)`` has the same key): bytecode, constants, names."""
-    consts = tuple(code_key(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c))
-                   for c in code.co_consts)
+    ``code.replace(co_firstlineno=...)`` has the same key): bytecode, names, and the constants
+    the bytecode loads (an unused constant added with ``code.replace(co_consts=...)`` makes
+    no new function)."""
+    import dis
+
+    used = sorted({ins.arg for ins in dis.get_instructions(code)
+                   if ins.opcode in dis.hasconst and ins.arg is not None})
+    consts = tuple((i, code_key(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c)))
+                   for i, c in ((i, code.co_consts[i]) for i in used if i < len(code.co_consts)))
     return (code.co_code, consts, code.co_names)
 
 
@@ -80,8 +86,11 @@ def static_calls(fn, forbidden: dict):
     if code is None:
         return []
     target = fn
-    while getattr(target, "__code__", None) is None and target is not None:
-        target = getattr(target, "py_func", None) or getattr(target, "__wrapped__", None)
+    for _ in range(5):      # the plain function (a Numba dispatcher has __code__ but no __globals__)
+        if target is None or getattr(target, "__globals__", None) is not None:
+            break
+        target = getattr(target, "py_func", None) or getattr(target, "__wrapped__", None) \
+            or getattr(target, "func", None)
     glb = getattr(target, "__globals__", {}) or {}
     names = set()
     for c in all_codes(code):

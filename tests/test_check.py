@@ -626,6 +626,56 @@ def _slow_right(x):
     return np.array([v ** 0.5 * 2.0 for v in x])
 
 
+def test_hidden_copies_of_the_reference_are_caught_from_any_thread():
+    """A2's routes around the call watch (each once PASSed): a clone held in a dict or as a
+    default argument and run by a pool worker, a clone with one extra unused constant, and an
+    answer that calls the reference only while it is timed (no profiler then)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(2)
+    held = {"f": types.FunctionType(reference.__code__, {"np": np})}
+    extra = types.FunctionType(reference.__code__.replace(
+        co_consts=reference.__code__.co_consts + ("unused",)), {"np": np})
+    g = {"pool": pool, "held": held, "extra": extra, "sys": sys, "np": np, "tests_ref": reference}
+    src = {
+        "in_a_dict": "def f(x):\n    return pool.submit(held['f'], x).result()\n",
+        "as_a_default": "def f(x, r=held['f']):\n    return pool.submit(r, x).result()\n",
+        "extra_constant": "def f(x):\n    return extra(x)\n",
+        "only_when_timed": ("def f(x):\n    if sys.getprofile() is not None:\n"
+                            "        return 2.0 * np.sqrt(x)\n"
+                            "    return getattr(__import__('tests.test_check', fromlist=['x']), "
+                            "'ref' + 'erence')(x)\n"),
+    }
+    try:
+        for name, code in src.items():
+            ns = dict(g)
+            exec(code, ns)
+            v = ex(baseline=slow_baseline, target_speedup=1.5).check(ns["f"], display=False)
+            assert v.status == "wrong" and "calls" in v.message and "reference" in v.message, (name, v)
+    finally:
+        pool.shutdown()
+    assert not any(isinstance(c, str) and c == "optkit-tripwire" for c in reference.__code__.co_consts)
+    v = ex(baseline=slow_baseline, target_speedup=1.5).check(lambda x: 2.0 * np.sqrt(x), display=False)
+    assert v.status == "pass", v.message     # the armed timing does not slow or trip a fair answer
+
+
+def test_a_numba_answer_calling_a_copy_of_a_forbidden_kernel_is_found_in_its_globals():
+    """A dispatcher has __code__ but no __globals__: static_calls reads its py_func's globals,
+    and a copy with one unused constant added is still the forbidden kernel."""
+    numba = pytest.importorskip("numba")
+    from optkit.rules import static_calls
+    src = ("def ser(m):\n    s = 0\n    for v in m:\n        s += v\n    return s\n"
+           "def par(m):\n    return copy(m)\n")
+    ns = {}
+    exec(src, ns)
+    ser = numba.njit(ns["ser"])
+    c = ns["ser"].__code__
+    ns["copy"] = numba.njit(types.FunctionType(c.replace(co_consts=c.co_consts + ("copy",)), ns))
+    par = numba.njit(ns["par"])
+    assert static_calls(par, {ser.py_func.__code__: ("ser", "the serial kernel")}) == [("ser", "the serial kernel")]
+
+
 def test_a_cache_keyed_by_the_input_object_does_not_buy_speed():
     memo = {}
 
