@@ -35,8 +35,6 @@ import hashlib
 import html as _html
 import os
 import re
-import shlex
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -93,9 +91,11 @@ _STATUS: CompilerStatus | None = None
 _PLAIN_SRC = "#include <Python.h>\nint optkit_probe(void) { return 1; }\n"
 
 
-def _compiler_command() -> list[str]:
-    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
-    return shlex.split(cc)
+def _compiler_command() -> tuple[list | None, str]:
+    """The one compiler the builds use (optkit.machine.compiler_command: $CC as distutils reads it)."""
+    from optkit.machine import compiler_command
+
+    return compiler_command()
 
 
 def _try_build(cmd, src, extra, tmp) -> tuple[bool, str]:
@@ -135,13 +135,13 @@ def compiler_status(refresh: bool = False) -> CompilerStatus:
     fake_omp = os.environ.get("OPTKIT_NO_OPENMP", "") not in ("", "0")
     if _STATUS is not None and not refresh and not fake_cc and not fake_omp:
         return _STATUS
-    cmd = _compiler_command()
-    name = os.path.basename(cmd[0])
+    cmd, why_not = _compiler_command()
+    name = os.path.basename(cmd[0]) if cmd else (os.environ.get("CC") or "cc")
     if fake_cc:
         return CompilerStatus(False, False, name, "disabled by OPTKIT_NO_COMPILER")
     if _STATUS is None or refresh:
-        if shutil.which(cmd[0]) is None:
-            _STATUS = CompilerStatus(False, False, name, f"`{cmd[0]}` is not on PATH")
+        if cmd is None:
+            _STATUS = CompilerStatus(False, False, name, why_not)
         else:
             with tempfile.TemporaryDirectory(prefix="optkit-cc-") as tmp:
                 ok, why = _try_build(cmd, _PLAIN_SRC, [], tmp)

@@ -87,7 +87,14 @@ def _compiler():
 
 
 def _no_compiler_hint() -> str:
-    """What to install to get a C compiler, for this operating system."""
+    """What to install to get a C compiler, for this operating system (or, where $CC names
+    no runnable compiler, that: the same sentence as optkit doctor and %%cython)."""
+    from optkit.machine import compiler_command
+
+    if (os.environ.get("CC") or "").strip():
+        argv, why = compiler_command()
+        if argv is None:
+            return why
     if sys.platform == "darwin":
         return "no C compiler found: install Xcode's command line tools (`xcode-select --install`)"
     if os.name == "nt":
@@ -101,16 +108,44 @@ class _NoCompiler(Exception):
     pass
 
 
-def _capturing_spawn(cmd, **kwargs):
-    """distutils' spawn, but with the compiler's output captured (so the notebook can show it)."""
+COMPILE_TIMEOUT_S = 300.0      # one compiler or linker run; beyond it the build is stopped
+
+
+def _kill_group(p):
+    """Kill the process group ``p`` leads (the compiler and what it started: cc1, as, ld)."""
+    import signal
+
     try:
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           errors="replace")
-    except (FileNotFoundError, PermissionError) as exc:     # the compiler itself is missing
+        os.killpg(p.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+    except (OSError, AttributeError):       # gone already, or no process groups (Windows)
+        p.kill()
+    try:
+        p.communicate(timeout=10)
+    except (subprocess.TimeoutExpired, ValueError, OSError):
+        pass
+
+
+def _capturing_spawn(cmd, **kwargs):
+    """distutils' spawn, but with the compiler's output captured (so the notebook can show it),
+    in its own process group, stopped (the whole group) after COMPILE_TIMEOUT_S seconds."""
+    try:
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             errors="replace", start_new_session=os.name != "nt")
+    except OSError as exc:                  # missing, not executable, not a program at all
         raise _NoCompiler(f"{cmd[0] if cmd else '?'}: {exc.strerror or exc}") from None
-    _capturing_spawn.output += r.stdout
-    if r.returncode != 0:
-        raise _SpawnFailed(r.stdout)
+    try:
+        out, _ = p.communicate(timeout=COMPILE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _kill_group(p)
+        raise _CompilerTimeout(f"the compiler did not finish within {COMPILE_TIMEOUT_S:g} s "
+                               f"({shlex.join(cmd[:1])}): it was stopped. Is $CC "
+                               f"({os.environ.get('CC') or 'unset'}) a working compiler?") from None
+    except BaseException:                   # Ctrl-C, kernel interrupt: no compiler left behind
+        _kill_group(p)
+        raise
+    _capturing_spawn.output += out
+    if p.returncode != 0:
+        raise _SpawnFailed(out)
 
 
 _capturing_spawn.output = ""
@@ -128,6 +163,49 @@ class _SpawnFailed(Exception):
     pass
 
 
+class _CompilerTimeout(Exception):
+    pass
+
+
+_IDENTITY_CACHE: dict = {}
+
+
+def _compiler_identity() -> str:
+    """What the build cache key needs to know about the compiler distutils will run: its
+    command lines (with $CC, $CFLAGS, ... applied), the resolved executable and its
+    ``--version`` line, so a build with another compiler never reuses an old library."""
+    try:
+        cc = _compiler()
+    except Exception as exc:                # no usable toolchain: the build will say so
+        return f"<no compiler: {type(exc).__name__}>"
+    cmds = [list(getattr(cc, a, None) or []) for a in ("compiler_so", "linker_so")]
+    exe = cmds[0][0] if cmds[0] else type(cc).__name__
+    path = shutil.which(exe) or exe
+    try:
+        st = os.stat(path)
+        stamp = (path, st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = (path, None, None)
+    if stamp not in _IDENTITY_CACHE:
+        version = []
+        try:
+            p = subprocess.Popen([path, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, text=True, errors="replace",
+                                 start_new_session=os.name != "nt")
+        except (OSError, ValueError):
+            p = None
+        if p is not None:
+            try:
+                version = p.communicate(timeout=10)[0].strip().splitlines()[:1]
+            except subprocess.TimeoutExpired:       # a hanging "compiler": the build will say so
+                _kill_group(p)
+            except BaseException:
+                _kill_group(p)
+                raise
+        _IDENTITY_CACHE[stamp] = " ".join(version)
+    return "\0".join([path, _IDENTITY_CACHE[stamp]] + [" ".join(c) for c in cmds])
+
+
 def _build(source: str, name: str, out_dir: Path, cflags, ldflags) -> tuple[Path, str]:
     """Compile and link `source` into out_dir/<name><EXT_SUFFIX>; returns (path, compiler output)."""
     cc = _compiler()
@@ -141,6 +219,8 @@ def _build(source: str, name: str, out_dir: Path, cflags, ldflags) -> tuple[Path
         cc.link_shared_object(objs, str(target), extra_postargs=list(ldflags))
     except _SpawnFailed as exc:
         raise CompileError(_readable(str(exc), src, name), str(exc)) from None
+    except _CompilerTimeout as exc:
+        raise CompileError(f"%%c_extension {name}: {exc}") from None
     except _NoCompiler as exc:
         raise CompileError(f"%%c_extension {name}: could not run the compiler ({exc})\n"
                            f"{_no_compiler_hint()}") from None
@@ -288,7 +368,8 @@ def compile_module(source: str, name: str, openmp: bool = False, force: bool = F
     if os.name == "nt":
         cflags = ["/O2"] + (omp[0] if omp else [])
     key = hashlib.sha256("\0".join([source, name, " ".join(cflags), " ".join(ldflags), sys.version,
-                                    sysconfig.get_config_var("EXT_SUFFIX") or ""]).encode()).hexdigest()[:16]
+                                    sysconfig.get_config_var("EXT_SUFFIX") or "",
+                                    _compiler_identity()]).encode()).hexdigest()[:16]
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not _trusted(root.resolve()):

@@ -1,6 +1,17 @@
 """Running a learner's function so that it can never hang or crash the notebook: a wall-clock
 budget, threads given up on counted, the budget fed only by the learner's own calls; and
-tripwires on the functions a solution must not call, seen from every thread."""
+tripwires on the functions a solution must not call, seen from every thread.
+
+Time budget: the learner's calls run in a worker thread; ``Exercise.time_budget_s`` is the total
+those calls may take in the check's steps 1-3 (the reference's and baseline's time does not count). When it runs out,
+an exception is injected into that thread (``PyThreadState_SetAsyncExc``), which stops pure
+Python code such as ``while True: pass``. Code stuck inside one long C call (a huge NumPy
+operation, ``time.sleep``, a C extension loop) cannot be interrupted that way: the thread is
+then abandoned (a daemon thread that keeps running in the background until the call returns;
+the verdict says so) and the verdict is "timeout". Code that never releases the GIL (a
+Numba/Cython loop compiled without ``nogil`` that never ends) blocks the whole kernel: only
+"Restart kernel" helps there. KeyboardInterrupt (the notebook's stop button) is not swallowed.
+"""
 from __future__ import annotations
 
 import ctypes
@@ -11,7 +22,7 @@ import traceback
 
 __all__ = ["BudgetExceeded", "run_with_budget", "stop", "abandoned_alive", "run_until", "Fed",
            "short_tb", "CheckTimeout", "tripwires",
-           "plain_function", "clones_in_globals"]
+           "plain_function", "clones_in_globals", "forbidden_trips", "armed_while"]
 
 
 _ABANDONED: list = []        # worker threads given up on that may still run (see stop)
@@ -221,16 +232,81 @@ def plain_function(f):
 
 
 def clones_in_globals(fn, forbidden, keys, own, cache) -> list:
-    """Functions in the globals of the learner's fn (a helper cell's copy of the reference,
-    say) whose code is a forbidden one or a clone of it."""
+    """Functions reachable from the learner's fn whose code is a forbidden one or a clone of it:
+    in its globals (a helper cell's copy of the reference, say), in dicts, lists, tuples and
+    sets held there (two levels), and in the defaults and closure cells of fn and of those
+    functions. Not found: copies made while fn runs, copies inside other objects' attributes
+    or modules, and work sent to a process pool (a forked or spawned process runs outside
+    every tripwire and profiler of this one)."""
     import types
 
     from .rules import forbidden_name
 
     target = plain_function(fn) or getattr(fn, "py_func", None)
-    found = []
+    found, seen = [], set()
+
+    def visit(obj, depth):
+        if id(obj) in seen or depth > 2:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, types.FunctionType):
+            if forbidden_name(obj.__code__, forbidden, keys, own, cache) is not None:
+                found.append(obj)
+            for d in (obj.__defaults__ or ()) + tuple((obj.__kwdefaults__ or {}).values()):
+                visit(d, depth + 1)
+            for cell in obj.__closure__ or ():
+                try:
+                    visit(cell.cell_contents, depth + 1)
+                except ValueError:          # an empty cell
+                    pass
+        elif isinstance(obj, dict) and len(obj) <= 1000:
+            for v in list(obj.values()):
+                visit(v, depth + 1)
+        elif isinstance(obj, (list, tuple, set, frozenset)) and len(obj) <= 1000:
+            for v in list(obj):
+                visit(v, depth + 1)
+
+    if target is not None:
+        visit(target, -1)                   # its own defaults and closure cells
     for obj in list((getattr(target, "__globals__", None) or {}).values()):
-        if isinstance(obj, types.FunctionType) and \
-                forbidden_name(obj.__code__, forbidden, keys, own, cache) is not None:
-            found.append(obj)
+        visit(obj, 0)
     return found
+
+
+def forbidden_trips(fn, forbidden, guarded, hits, armed=None):
+    """(keys, cache, own codes, {function: on_call}) for :class:`tripwires`: the ``guarded``
+    forbidden plain functions and their clones reachable from fn (:func:`clones_in_globals`);
+    a call appends its name to ``hits`` (only while ``armed[0]`` is true, when given)."""
+    from .rules import all_codes, code_of, forbidden_keys, forbidden_name
+
+    keys, cache = forbidden_keys(forbidden), {}
+    code = code_of(fn)
+    own = set(all_codes(code)) if code is not None else set()
+    trips = {}
+    for f in list(guarded) + clones_in_globals(fn, forbidden, keys, own, cache):
+        name = forbidden_name(f.__code__, forbidden, keys, own, cache)
+        if name is not None and f not in trips:
+            trips[f] = (lambda name=name: (armed is None or armed[0])
+                        and (name in hits or hits.append(name)))
+    return keys, cache, own, trips
+
+
+def armed_while(f, armed, mine: bool):
+    """``f`` for the timed calls: sets ``armed[0]`` to ``mine`` while it runs (the tripwires
+    count calls made while the learner's function runs, not the reference's own timing). A
+    plain function that is not the learner's is timed through a copy made now, so the
+    tripwire later swapped into its code does not slow it. Every variant gets the same wrapper."""
+    import types
+
+    if not mine and isinstance(f, types.FunctionType):
+        g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+        g.__kwdefaults__ = f.__kwdefaults__
+        f = g
+
+    def run(*a, **k):
+        armed[0] = mine
+        try:
+            return f(*a, **k)
+        finally:
+            armed[0] = False
+    return run

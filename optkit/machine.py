@@ -29,7 +29,7 @@ from optkit.sysfs import cgroup_files, read_cgroup_cpu, read_cgroup_memory, read
 __all__ = ["THREAD_ENV_VARS", "THREAD_PLACEMENT_VARS", "GPU_FIELDS", "unknown", "is_unknown", "read_cgroup_cpu",
            "read_cgroup_memory", "cgroup_files", "affinity", "loky_cpu_count", "cpu_model", "usable_from", "usable_cpus", "cpu_facts", "smt_topology",
            "cpu_governor", "memory_facts", "importable", "pool_list", "numba_threads", "thread_facts",
-           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "probe_compiler", "openmp_flags", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
+           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "compiler_command", "probe_compiler", "openmp_flags", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
            "env_without_thread_settings", "machine_busy_s"]
 
 # The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS, Numba, Apple
@@ -327,17 +327,37 @@ int main(void) {
 _COMPILER_CACHE: dict = {}
 
 
+def compiler_command() -> tuple[list | None, str]:
+    """(argv, why): the C compiler the builds run, resolved the way distutils does: ``$CC``
+    split as a shell would (a set $CC is never replaced by another compiler), else Python's
+    configured CC, else cc, gcc, clang. ``argv`` is None, with ``why``, where none runs."""
+    import shlex
+
+    env = os.environ.get("CC")
+    if env is not None and env.strip():
+        try:
+            argv = shlex.split(env)
+        except ValueError:
+            argv = []
+        path = shutil.which(argv[0]) if argv else None
+        if path is None:
+            return None, f"CC={env!r} is not a runnable compiler: fix or unset CC"
+        return [path, *argv[1:]], ""
+    try:
+        conf = shlex.split(sysconfig.get_config_var("CC") or "")
+    except ValueError:
+        conf = []
+    for c in ([conf[0]] if conf else []) + ["cc", "gcc", "clang"] + (["cl"] if os.name == "nt" else []):
+        if shutil.which(c):
+            return [shutil.which(c), *(conf[1:] if conf and c == conf[0] else [])], ""
+    return None, "no C compiler found (CC, cc, gcc, clang)"
+
+
 def _find_cc(cc=None):
     if cc:
-        cands = [cc]
-    else:
-        cands = [os.environ.get("CC"), (sysconfig.get_config_var("CC") or "").split(" ")[0], "cc", "gcc", "clang"]
-        if os.name == "nt":
-            cands.append("cl")
-    for c in cands:
-        if c and shutil.which(c):
-            return shutil.which(c)
-    return None
+        return shutil.which(cc)
+    argv, _ = compiler_command()
+    return argv[0] if argv else None
 
 
 def _is_msvc(path) -> bool:
@@ -371,7 +391,7 @@ def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
     res = {"cc": None, "c_ok": False, "openmp_ok": False, "openmp_threads": None, "openmp_flags": None,
            "detail": ""}
     if path is None:
-        res["detail"] = f"no C compiler found ({cc or 'CC, cc, gcc, clang'})"
+        res["detail"] = f"no C compiler found ({cc})" if cc else compiler_command()[1]
         _COMPILER_CACHE[key] = res
         return dict(res)
     res["cc"] = path

@@ -141,11 +141,22 @@ MESSAGES: dict[str, str] = {
     "{j}): keep the order of the input":
         "; 항목은 맞지만 순서가 다릅니다 (항목 {i}({kind})은(는) {j} 자리에 와야 할 항목입니다): "
         "입력의 순서를 지키세요",
+    "it is not a parallel Numba function: the task asks for `@njit(parallel=True)` with a `prange` "
+    "loop that splits the work between threads":
+        "병렬 Numba 함수가 아닙니다: 이 과제는 작업을 스레드에 나누는 `prange` 루프가 있는 "
+        "`@njit(parallel=True)` 함수를 요구합니다",
+    "it has no `prange` loop: the task asks for the work split between threads with "
+    "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`":
+        "`prange` 루프가 없습니다: 이 과제는 `@njit(parallel=True)` 아래에서 "
+        "`for ... in prange(...)`(numba의 prange)로 작업을 스레드에 나누기를 요구합니다",
     "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
-    "`{array}` at an index that does not depend on `{var}` (a data race?): give each thread its own memory":
+    "`{array}` at an index that has neither `{var}` itself nor a `numba.get_thread_id()` taken in the "
+    "loop as one of its elements (a data race?): give each thread its own memory, indexed by `{var}` "
+    "or the thread id":
         "여러 스레드가 같은 원소에 쓸 수 있습니다: `{var}`에 대한 prange 루프에서 `{line}`은 "
-        "`{var}`에 의존하지 않는 인덱스로 `{array}`에 씁니다 (데이터 경쟁(data race)?): "
-        "스레드마다 자기 메모리를 쓰게 하세요",
+        "`{var}` 자체도, 루프 안에서 얻은 `numba.get_thread_id()`도 원소로 갖지 않는 인덱스로 "
+        "`{array}`에 씁니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}`나 "
+        "스레드 ID로 인덱싱하세요",
     "the exercise's reference": "연습 문제의 참조 구현",
     "the exercise's baseline": "연습 문제의 기준 구현",
     "a ready-made version of what the exercise asks": "연습 문제가 요구하는 계산의 기성 구현",
@@ -483,6 +494,16 @@ MESSAGES: dict[str, str] = {
         "여기서는 py-spy로 샘플링할 수 없어 이 셀은 표를 건너뜁니다: {advice}",
     "py-spy could not sample here ({why}), so this cell skips its table: {advice}":
         "여기서는 py-spy로 샘플링하지 못해 ({why}) 이 셀은 표를 건너뜁니다: {advice}",
+    "py-spy could not sample here ({why}), so this cell skips its table":
+        "여기서는 py-spy로 샘플링하지 못해 ({why}) 이 셀은 표를 건너뜁니다",
+    "the program py-spy ran failed ({why}), so this cell skips its table: fix the program (run it "
+    "without py-spy to see its error)":
+        "py-spy가 실행한 프로그램이 실패해 ({why}) 이 셀은 표를 건너뜁니다: 프로그램을 고치세요 "
+        "(py-spy 없이 실행하면 오류가 보입니다)",
+    "py-spy did not finish ({why}), so this cell skips its table: give it a shorter run or a "
+    "longer timeout":
+        "py-spy가 끝나지 않아 ({why}) 이 셀은 표를 건너뜁니다: 실행을 더 짧게 하거나 "
+        "timeout을 늘리세요",
     "Sampling profiler (py-spy)": "샘플링 프로파일러 (py-spy)",
     "attaches by pid": "pid로 붙기",
     # exercise titles (optkit.verdict shows them through tr(); the code keeps the English name)

@@ -291,19 +291,35 @@ def _run_or_stop(cmd, timeout: float, what: str, env=None, cwd=None) -> subproce
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=env, cwd=cwd, start_new_session=True)
-    except FileNotFoundError as exc:
-        raise RuntimeError(tr("py-spy failed: {why}", why=exc) if what == "py-spy"
+    except OSError as exc:                      # missing, not executable, not a program
+        raise _CannotRun(tr("py-spy failed: {why}", why=exc) if what == "py-spy"
                            else tr("scalene failed: {why}", why=exc)) from None
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        raise RuntimeError(tr("{what} did not finish within {s:g} s; it was stopped, with the program it ran",
-                              what=what, s=timeout)) from None
+        raise _Stopped(tr("{what} did not finish within {s:g} s; it was stopped, with the program it ran",
+                          what=what, s=timeout)) from None
     except BaseException:                       # KeyboardInterrupt: leave nothing running
         _kill_group(proc)
         raise
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+class _Stopped(RuntimeError):
+    """A profiler run that did not finish in time (and was stopped)."""
+
+
+class _CannotRun(RuntimeError):
+    """The profiler's executable could not be started (missing, not executable)."""
+
+
+class _ProgramFailed(RuntimeError):
+    """The program under the profiler failed: its error, not the profiler's."""
+
+
+# what py-spy says when the kernel's ptrace rules (or a missing capability) stop it
+_PTRACE_WORDS = re.compile(r"ptrace|permission|not permitted|EPERM|CAP_SYS_PTRACE|os error (1|13)\b", re.I)
 
 
 def _kill_group(proc) -> None:
@@ -427,15 +443,18 @@ def record(argv, *, rate: int = 250, native: bool = False, gil: bool = False, su
         proc = _run_or_stop(cmd, timeout, "py-spy", env=_pyspy_env())
         seconds = time.perf_counter() - t0
         text = Path(out).read_text() if Path(out).exists() else ""
-        if proc.returncode != 0 or not text.strip():
-            raise RuntimeError(tr("py-spy failed: {why}", why=_why(proc)))
-        if status is not None and not allow_failure:
-            code = status.read_text().strip() if status.exists() else "?"
+        if status is not None and not allow_failure and status.exists():
+            code = status.read_text().strip()   # the program ran: its failure is the news
             if code != "0":
                 own = [ln.strip() for ln in (proc.stderr + proc.stdout).splitlines()
                        if ln.strip() and not _ANSI.sub("", ln).startswith("py-spy>")]
-                raise RuntimeError(tr("the profiled program failed (exit status {code}): {why}",
-                                      code=code, why=own[-1] if own else "-"))
+                raise _ProgramFailed(tr("the profiled program failed (exit status {code}): {why}",
+                                        code=code, why=own[-1] if own else "-"))
+        if proc.returncode != 0 or not text.strip():
+            raise RuntimeError(tr("py-spy failed: {why}", why=_why(proc)))
+        if status is not None and not allow_failure and not status.exists():
+            raise _ProgramFailed(tr("the profiled program failed (exit status {code}): {why}",
+                                    code="?", why="-"))
         msg = next((_ANSI.sub("", ln).strip() for ln in proc.stdout.splitlines() + proc.stderr.splitlines()
                     if "Samples:" in ln), "")
         stacks = parse_raw(text)
@@ -452,8 +471,11 @@ def try_record(argv, **kwargs) -> tuple[PySpyProfile | None, str]:
 
     Returns ``(profile, "")``, or ``(None, why)`` when py-spy is not installed, when this
     machine's ptrace rules forbid what is asked (a program py-spy starts: its child; a pid:
-    attaching), or when py-spy itself failed; ``why`` is a sentence to print, with the advice of
-    :func:`attach_report`. Any other error (bad arguments) is raised as usual."""
+    attaching), when py-spy itself failed or could not be run, when it ran past its timeout,
+    or when the program it ran failed; ``why`` is a sentence to print. The advice of
+    :func:`attach_report` (ptrace rules, container capabilities) comes only where ptrace is the
+    cause; a failing program and a timeout are named as such. Any other error (bad
+    arguments) is raised as usual."""
     report = attach_report(probe=False)
     by_pid = isinstance(argv, dict)
     if report.pyspy is None or (not by_pid and not report.child_ok):
@@ -461,9 +483,18 @@ def try_record(argv, **kwargs) -> tuple[PySpyProfile | None, str]:
                         advice=report.advice)
     try:
         return record(argv, **kwargs), ""
+    except _ProgramFailed as exc:
+        return None, tr("the program py-spy ran failed ({why}), so this cell skips its table: fix "
+                        "the program (run it without py-spy to see its error)", why=exc)
+    except _Stopped as exc:
+        return None, tr("py-spy did not finish ({why}), so this cell skips its table: give it a "
+                        "shorter run or a longer timeout", why=exc)
     except RuntimeError as exc:
-        return None, tr("py-spy could not sample here ({why}), so this cell skips its table: {advice}",
-                        why=exc, advice=report.advice)
+        if not isinstance(exc, _CannotRun) and _PTRACE_WORDS.search(str(exc)):
+            return None, tr("py-spy could not sample here ({why}), so this cell skips its table: {advice}",
+                            why=exc, advice=report.advice)
+        return None, tr("py-spy could not sample here ({why}), so this cell skips its table",
+                        why=exc)
 
 
 def dump(pid: int, *, native: bool = False, timeout: float = 15.0, pyspy: str | None = None) -> str:

@@ -9,7 +9,8 @@ from optkit.i18n import tr
 
 __all__ = ["quality_kinds", "quality_warning", "code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
-           "float_hint", "list_hint", "same_int", "prange_race_rule", "result_type_check", "compile_failure"]
+           "float_hint", "list_hint", "same_int", "prange_race_rule", "parallel_prange_rule",
+           "result_type_check", "compile_failure"]
 
 
 def code_of(f):
@@ -34,9 +35,15 @@ def name_of(f) -> str:
 
 def code_key(code):
     """What identifies a function's code whatever its name, file or line (a clone made with
-    ``code.replace(co_firstlineno=...)`` has the same key): bytecode, constants, names."""
-    consts = tuple(code_key(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c))
-                   for c in code.co_consts)
+    ``code.replace(co_firstlineno=...)`` has the same key): bytecode, names, and the constants
+    the bytecode loads (an unused constant added with ``code.replace(co_consts=...)`` makes
+    no new function)."""
+    import dis
+
+    used = sorted({ins.arg for ins in dis.get_instructions(code)
+                   if ins.opcode in dis.hasconst and ins.arg is not None})
+    consts = tuple((i, code_key(c) if hasattr(c, "co_code") else (type(c).__name__, repr(c)))
+                   for i, c in ((i, code.co_consts[i]) for i in used if i < len(code.co_consts)))
     return (code.co_code, consts, code.co_names)
 
 
@@ -79,8 +86,11 @@ def static_calls(fn, forbidden: dict):
     if code is None:
         return []
     target = fn
-    while getattr(target, "__code__", None) is None and target is not None:
-        target = getattr(target, "py_func", None) or getattr(target, "__wrapped__", None)
+    for _ in range(5):      # the plain function (a Numba dispatcher has __code__ but no __globals__)
+        if target is None or getattr(target, "__globals__", None) is not None:
+            break
+        target = getattr(target, "py_func", None) or getattr(target, "__wrapped__", None) \
+            or getattr(target, "func", None)
     glb = getattr(target, "__globals__", {}) or {}
     names = set()
     for c in all_codes(code):
@@ -212,12 +222,19 @@ def same_int(expected, got) -> bool:
 
 
 def prange_race_rule(fn, args=None):
-    """A rule for ``Exercise(rules=[...])``: in a Numba function's ``prange`` loops, an
-    in-place update (``a[i] += ...``) or assignment of an array element whose index does not
-    depend on the loop variable can be written by two threads at once. A name assigned
-    ``numba.get_thread_id()`` inside the loop counts as private too (one row per thread). A race shows only
+    """A rule for ``Exercise(rules=[...])``: in a Numba function's ``prange`` loops, every
+    write to an array element (``a[i] += ...``, ``a[i] = ...``, also through ``a[0][i]``,
+    ``obj.a[i]`` or an alias ``b = a`` made inside the loop) must name a private index as one
+    whole element of a subscript: the loop variable itself, or a name whose every assignment
+    inside the loop is exactly Numba's own ``numba.get_thread_id()`` (one row per thread).
+    An index that only mentions them (``k + 0*y``, ``t*0``) does not count. Arrays made inside
+    the loop (``row = np.zeros(...)``, ``row = out[y]``) are private. A race shows only
     sometimes when it runs (rarely on a busy machine); this reads the code instead.
-    Returns a message naming the line, or None."""
+    Returns a message naming the line, or None. Not caught: writes through calls
+    (``np.add.at``, a helper function). Refused although correct: a flattened private index
+    (``out[y*w + x]``) and a row from an inner loop over the chunk's rows (``for y in range(lo,
+    hi): out[y, k] += 1``): which rows an inner range covers cannot be read off the code, so
+    the message asks for the loop variable or the thread id itself."""
     import ast
     import inspect
     import textwrap
@@ -227,47 +244,158 @@ def prange_race_rule(fn, args=None):
         tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
     except (OSError, TypeError, SyntaxError):
         return None
+    glb = getattr(f, "__globals__", {}) or {}
+    try:
+        import numba
+        numba_tid = numba.get_thread_id
+    except (ImportError, AttributeError):
+        numba_tid = None
 
-    def names(node):
-        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    def thread_id(node):            # exactly numba's get_thread_id(), looked up in the globals
+        if not (isinstance(node, ast.Call) and not node.args and not node.keywords) or numba_tid is None:
+            return False
+        fn_node = node.func
+        if isinstance(fn_node, ast.Name):
+            return glb.get(fn_node.id) is numba_tid
+        if isinstance(fn_node, ast.Attribute) and fn_node.attr == "get_thread_id" \
+                and isinstance(fn_node.value, ast.Name):
+            return getattr(glb.get(fn_node.value.id), "get_thread_id", None) is numba_tid
+        return False
 
-    def thread_id(node):                         # exactly `numba.get_thread_id()`: private per thread
-        return isinstance(node, ast.Call) and not node.args and \
-            getattr(node.func, "id", getattr(node.func, "attr", "")) == "get_thread_id"
+    def target_names(t):
+        if isinstance(t, ast.Name):
+            return [t.id]
+        if isinstance(t, (ast.Tuple, ast.List)):
+            return [n for e in t.elts for n in target_names(e)]
+        if isinstance(t, ast.Starred):
+            return target_names(t.value)
+        return []
+
+    def chain(node):                 # (root node, [slices]) of a Subscript/Attribute chain
+        slices = []
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            if isinstance(node, ast.Subscript):
+                slices.append(node.slice)
+            node = node.value
+        return node, slices
+
+    def is_prange(loop):
+        return isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and \
+            getattr(loop.iter.func, "id", getattr(loop.iter.func, "attr", "")) == "prange"
 
     for loop in ast.walk(tree):
-        if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
-                and getattr(loop.iter.func, "id", getattr(loop.iter.func, "attr", "")) == "prange"):
+        if not is_prange(loop):
             continue
-        derived = names(loop.target)
-        local = set()
-        for _ in range(3):                       # names computed from the loop variable
-            for node in ast.walk(loop):
-                if isinstance(node, (ast.Assign, ast.AugAssign, ast.For)):
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    src = node.value if not isinstance(node, ast.For) else node.iter
-                    for t in targets:
-                        if isinstance(t, ast.Name):
-                            local.add(t.id)
-                            if names(src) & derived or (not isinstance(node, ast.For)
-                                                        and thread_id(src)):
-                                derived.add(t.id)
+        assigned = {}                # name -> list of assigned values (None: unknown)
         for node in ast.walk(loop):
-            targets = []
+            if node is loop:
+                continue
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    single = isinstance(t, ast.Name)
+                    for n in target_names(t):
+                        assigned.setdefault(n, []).append(node.value if single else None)
+                        if not single and isinstance(node.value, (ast.Tuple, ast.List)):
+                            assigned[n].extend(node.value.elts)
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+                for n in target_names(node.target):
+                    assigned.setdefault(n, []).append(None)
+            elif isinstance(node, (ast.For, ast.comprehension)):
+                for n in target_names(node.target):
+                    assigned.setdefault(n, []).append(None)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        for n in target_names(item.optional_vars):
+                            assigned.setdefault(n, []).append(None)
+        loop_vars = set(target_names(loop.target))
+        private = loop_vars | {n for n, vals in assigned.items() if n not in loop_vars
+                               and vals and all(v is not None and thread_id(v) for v in vals)}
+
+        def private_slice(s):
+            elts = s.elts if isinstance(s, ast.Tuple) else [s]
+            return any(isinstance(e, ast.Name) and e.id in private for e in elts)
+
+        shared = set()               # names assigned in the loop that alias an outer array
+        for _ in range(len(assigned) + 1):
+            grew = False
+            for n, vals in assigned.items():
+                if n in shared or n in loop_vars:
+                    continue
+                for v in vals:
+                    if v is None:
+                        continue
+                    root, slices = chain(v)
+                    if isinstance(root, ast.Name) and (root.id not in assigned or root.id in shared) \
+                            and root.id not in loop_vars and not any(map(private_slice, slices)):
+                        shared.add(n)
+                        grew = True
+                        break
+            if not grew:
+                break
+
+        for node in ast.walk(loop):
             if isinstance(node, ast.AugAssign):
                 targets = [node.target]
             elif isinstance(node, ast.Assign):
-                targets = node.targets
+                targets = [e for t in node.targets
+                           for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
+            else:
+                continue
             for t in targets:
-                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) \
-                        and t.value.id not in local and not (names(t.slice) & derived):
-                    line = ast.unparse(node).splitlines()[0]
-                    loop_var = ast.unparse(loop.target)
-                    return tr("different threads can write the same element: in the prange loop over "
-                              "`{var}`, `{line}` writes `{array}` at an index that does not "
-                              "depend on `{var}` (a data race?): give each thread its own memory",
-                              var=loop_var, line=line, array=t.value.id)
+                if not isinstance(t, ast.Subscript):
+                    continue
+                root, slices = chain(t)
+                if not isinstance(root, ast.Name):
+                    continue
+                if root.id in assigned and root.id not in shared:
+                    continue         # an array made inside the loop: private
+                if any(map(private_slice, slices)):
+                    continue
+                line = ast.unparse(node).splitlines()[0]
+                loop_var = ast.unparse(loop.target)
+                return tr("different threads can write the same element: in the prange loop over "
+                          "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` "
+                          "itself nor a `numba.get_thread_id()` taken in the loop as one of its "
+                          "elements (a data race?): give each thread its own memory, indexed by "
+                          "`{var}` or the thread id", var=loop_var, line=line, array=root.id)
     return None
+
+
+def parallel_prange_rule(fn, args=None):
+    """A rule for ``Exercise(rules=[...])`` of a "make it parallel" task: the answer must be a
+    Numba dispatcher compiled with ``parallel=True`` whose code has a loop over Numba's own
+    ``prange`` (looked up in the function's globals). A serial copy is refused, however fast.
+    Returns a message, or None."""
+    import ast
+    import inspect
+    import textwrap
+
+    opts = getattr(fn, "targetoptions", None)
+    if not isinstance(opts, dict) or not opts.get("parallel"):
+        return tr("it is not a parallel Numba function: the task asks for `@njit(parallel=True)` "
+                  "with a `prange` loop that splits the work between threads")
+    f = getattr(fn, "py_func", fn)
+    glb = getattr(f, "__globals__", {}) or {}
+    try:
+        import numba
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
+    except (ImportError, OSError, TypeError, SyntaxError):
+        return None
+
+    def numba_prange(node):
+        if not isinstance(node, ast.Call):
+            return False
+        fn_node = node.func
+        if isinstance(fn_node, ast.Name):
+            return glb.get(fn_node.id) is numba.prange
+        return isinstance(fn_node, ast.Attribute) and fn_node.attr == "prange" and \
+            isinstance(fn_node.value, ast.Name) and getattr(glb.get(fn_node.value.id), "prange", None) is numba.prange
+
+    if any(isinstance(n, ast.For) and numba_prange(n.iter) for n in ast.walk(tree)):
+        return None
+    return tr("it has no `prange` loop: the task asks for the work split between threads with "
+              "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`")
 
 
 def result_type_check(expected, got, custom, depth=0):

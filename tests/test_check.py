@@ -587,7 +587,9 @@ def test_prange_race_rule_reads_the_loop():
         "        for y in range(lo, lo + 10):\n"
         "            tmp = np.zeros(3)\n"
         "            tmp[0] += 1\n"
-        "            per_row[y, 0] += 1\n"
+        "            per_row[c, 0] += 1\n"
+        "            row = per_row[c]\n"
+        "            row[1] += 1\n"
         "    return per_row.sum(axis=0)\n")
     import linecache
     ns = {}
@@ -612,7 +614,9 @@ def test_prange_race_rule_takes_get_thread_id_inside_the_loop_as_private():
              "id_outside": ("    t = numba.get_thread_id()\n", ""),      # the caller's id: shared
              "id_halved": ("", "        t = numba.get_thread_id() // 2\n")}  # two threads, one row
     import linecache
-    ns = {}
+
+    import numba
+    ns = {"numba": numba}       # the rule looks `numba.get_thread_id` up in the function's globals
     for name, (before, inside) in cases.items():
         src = f"def {name}(mask):\n" + body.format(before=before, inside=inside)
         fname = f"<race-{name}>"
@@ -622,6 +626,46 @@ def test_prange_race_rule_takes_get_thread_id_inside_the_loop_as_private():
     for name in ("id_outside", "id_halved"):
         msg = check.prange_race_rule(ns[name])
         assert msg and "a data race?" in msg and "local[t, 0] += mask[y, x]" in msg, (name, msg)
+
+
+RACY_PRANGE = {     # A2's racy variants: each writes one shared element from every thread
+    "reassigned": ("t = numba.get_thread_id()", "t = 0", "local[t, mask[y, 0]] += 1"),
+    "alias_in_loop": ("hh = local", "", "hh[0, mask[y, 0]] += 1"),
+    "row_alias": ("hh = local[0]", "", "hh[mask[y, 0]] += 1"),
+    "index_mentions_y": ("", "", "local[0, mask[y, 0] + 0 * y] += 1"),
+    "tid_times_zero": ("t = numba.get_thread_id()", "", "local[t * 0, mask[y, 0]] += 1"),
+    "own_get_thread_id": ("t = get_thread_id()", "", "local[t, mask[y, 0]] += 1"),
+    "y_minus_y": ("r = y - y", "", "local[r, mask[y, 0]] += 1"),
+    "nested_subscript": ("", "", "local[0][mask[y, 0]] += 1"),
+    "attribute_root": ("", "", "box.local[0, mask[y, 0]] += 1"),
+}
+
+
+def test_prange_race_rule_finds_shared_writes_through_aliases_views_and_fake_ids():
+    import linecache
+    import types
+
+    import numba
+    src = ("def get_thread_id():\n    return 0\n"
+           "def f(mask, box):\n"
+           "    local = np.zeros((numba.get_num_threads(), 65), np.int64)\n"
+           "    for y in prange(mask.shape[0]):\n"
+           "        {a}\n        {b}\n        {write}\n"
+           "    return local.sum(axis=0)\n")
+    for name, (a, b, write) in RACY_PRANGE.items():
+        code = src.format(a=a or "pass", b=b or "pass", write=write)
+        fname = f"<race-{name}>"
+        linecache.cache[fname] = (len(code), None, code.splitlines(True), fname)
+        ns = {"np": np, "numba": numba, "prange": range, "box": types.SimpleNamespace()}
+        exec(compile(code, fname, "exec"), ns)
+        msg = check.prange_race_rule(ns["f"])
+        assert msg and "a data race?" in msg and write in msg, (name, msg)
+    ok = src.format(a="t = numba.get_thread_id()", b="row = local[t]",
+                    write="row[mask[y, 0]] += 1")
+    linecache.cache["<race-ok>"] = (len(ok), None, ok.splitlines(True), "<race-ok>")
+    ns = {"np": np, "numba": numba, "prange": range}
+    exec(compile(ok, "<race-ok>", "exec"), ns)
+    assert check.prange_race_rule(ns["f"]) is None
 
 
 def test_no_reference_figure_when_the_reference_is_the_baseline():
@@ -636,6 +680,56 @@ def test_no_reference_figure_when_the_reference_is_the_baseline():
 
 def _slow_right(x):
     return np.array([v ** 0.5 * 2.0 for v in x])
+
+
+def test_hidden_copies_of_the_reference_are_caught_from_any_thread():
+    """A2's routes around the call watch (each once PASSed): a clone held in a dict or as a
+    default argument and run by a pool worker, a clone with one extra unused constant, and an
+    answer that calls the reference only while it is timed (no profiler then)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(2)
+    held = {"f": types.FunctionType(reference.__code__, {"np": np})}
+    extra = types.FunctionType(reference.__code__.replace(
+        co_consts=reference.__code__.co_consts + ("unused",)), {"np": np})
+    g = {"pool": pool, "held": held, "extra": extra, "sys": sys, "np": np, "tests_ref": reference}
+    src = {
+        "in_a_dict": "def f(x):\n    return pool.submit(held['f'], x).result()\n",
+        "as_a_default": "def f(x, r=held['f']):\n    return pool.submit(r, x).result()\n",
+        "extra_constant": "def f(x):\n    return extra(x)\n",
+        "only_when_timed": ("def f(x):\n    if sys.getprofile() is not None:\n"
+                            "        return 2.0 * np.sqrt(x)\n"
+                            "    return getattr(__import__('tests.test_check', fromlist=['x']), "
+                            "'ref' + 'erence')(x)\n"),
+    }
+    try:
+        for name, code in src.items():
+            ns = dict(g)
+            exec(code, ns)
+            v = ex(baseline=slow_baseline, target_speedup=1.5).check(ns["f"], display=False)
+            assert v.status == "wrong" and "calls" in v.message and "reference" in v.message, (name, v)
+    finally:
+        pool.shutdown()
+    assert not any(isinstance(c, str) and c == "optkit-tripwire" for c in reference.__code__.co_consts)
+    v = ex(baseline=slow_baseline, target_speedup=1.5).check(lambda x: 2.0 * np.sqrt(x), display=False)
+    assert v.status == "pass", v.message     # the armed timing does not slow or trip a fair answer
+
+
+def test_a_numba_answer_calling_a_copy_of_a_forbidden_kernel_is_found_in_its_globals():
+    """A dispatcher has __code__ but no __globals__: static_calls reads its py_func's globals,
+    and a copy with one unused constant added is still the forbidden kernel."""
+    numba = pytest.importorskip("numba")
+    from optkit.rules import static_calls
+    src = ("def ser(m):\n    s = 0\n    for v in m:\n        s += v\n    return s\n"
+           "def par(m):\n    return copy(m)\n")
+    ns = {}
+    exec(src, ns)
+    ser = numba.njit(ns["ser"])
+    c = ns["ser"].__code__
+    ns["copy"] = numba.njit(types.FunctionType(c.replace(co_consts=c.co_consts + ("copy",)), ns))
+    par = numba.njit(ns["par"])
+    assert static_calls(par, {ser.py_func.__code__: ("ser", "the serial kernel")}) == [("ser", "the serial kernel")]
 
 
 def test_a_cache_keyed_by_the_input_object_does_not_buy_speed():

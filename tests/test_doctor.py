@@ -388,3 +388,28 @@ def test_text_report_fits_a_notebook_beside_the_file_browser():
                 assert w in words, (w, k, v)
     for line in rep.text(line_width=60).splitlines():     # narrower: only an unbreakable word sticks out
         assert len(line) <= 60 or len(line.split()) <= 2, line
+
+
+def test_an_unrunnable_cc_gives_one_message_in_doctor_cython_and_c_extension(monkeypatch, tmp_path):
+    """$CC is the compiler distutils builds with: when it does not run, the probe does not
+    quietly test another compiler, and all three say the same thing."""
+    from optkit import annotate, cext, machine
+
+    monkeypatch.setenv("CC", "garbage-cc --flag")
+    monkeypatch.setenv("OPTKIT_CACHE", str(tmp_path))
+    want = "CC='garbage-cc --flag' is not a runnable compiler: fix or unset CC"
+    assert machine.compiler_command() == (None, want)
+    p = machine.probe_compiler(refresh=True)
+    assert p["cc"] is None and not p["c_ok"] and p["detail"] == want
+    st = annotate.compiler_status(refresh=True)
+    assert not st.has_compiler and want in st.detail
+    src = ('#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, "badcc", 0, -1, 0};\n'
+           'PyMODINIT_FUNC PyInit_badcc(void) { return PyModule_Create(&m); }\n')
+    with pytest.raises(cext.CompileError) as ei:
+        cext.compile_module(src, "badcc", force=True)
+    assert want in ei.value.message and "install gcc" not in ei.value.message
+    monkeypatch.delenv("CC")
+    argv, why = machine.compiler_command()
+    assert (argv is None) == bool(why)
+    annotate.compiler_status(refresh=True)          # leave the cached answer of the real compiler
+    machine.probe_compiler(refresh=True)

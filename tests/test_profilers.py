@@ -351,6 +351,24 @@ def test_try_record_says_why_without_py_spy_or_ptrace(monkeypatch, tmp_path):
     assert prof is None and "Operation not permitted" in why and "could not sample" in why
 
 
+def test_try_record_names_a_failing_program_a_timeout_and_an_unrunnable_py_spy(tmp_path):
+    """Each gets its own reason, with no ptrace or container advice (that is for ptrace alone);
+    a py-spy that cannot be run gives (None, why), never an exception."""
+    if P.pyspy_executable() is None:
+        pytest.skip("py-spy is not installed")
+    advice = ("ptrace", "--cap-add", "capability")
+    prof, why = P.try_record([sys.executable, "-c", "raise SystemExit(3)"])
+    assert prof is None and "the program py-spy ran failed" in why and "exit status 3" in why, why
+    assert not any(a in why for a in advice), why
+    prof, why = P.try_record([sys.executable, "-c", "while True: pass"], timeout=3)
+    assert prof is None and "did not finish within 3 s" in why and "longer timeout" in why, why
+    assert not any(a in why for a in advice), why
+    for bad in ("/etc/passwd", str(tmp_path / "no-such-py-spy"), str(tmp_path)):
+        prof, why = P.try_record([sys.executable, "-c", "pass"], pyspy=bad)
+        assert prof is None and "could not sample" in why and bad in why, (bad, why)
+        assert not any(a in why for a in advice), why
+
+
 def _cells(nb, ids):
     by_id = {c.get("id"): c for c in nb.cells}
     # IPython's %magics and !shell lines are not Python: the cells below do not need them

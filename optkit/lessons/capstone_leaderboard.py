@@ -24,6 +24,10 @@ from optkit.lessons.capstone import (CLOCK_SKEW, FUTURE_SLACK, MAX_CPUS, MAX_JSO
 
 __all__ = ["load_result", "Leaderboard", "leaderboard", "leaderboard_main", "rank_all"]
 
+TIME_RANGE_S = (1e-9, 1e5)      # an end-to-end median outside: not a timing of this pipeline
+MAX_REL_IQR = 2.0               # an IQR above twice its median: not a usable spread
+E2E_TIMES = (("median_s", "iqr_s"), ("baseline_median_s", "baseline_iqr_s"))
+
 
 def _read_bounded(path: Path) -> str:
     """The text of a small regular file. Opened without blocking (a FIFO named *.json must not
@@ -156,13 +160,57 @@ def load_result(path) -> dict:
     else:
         if when is not None and when > _dt.datetime.now(_dt.timezone.utc) + FUTURE_SLACK:
             problems.append(f"'when' is in the future ({rec['when']})")
+    e2e = _end_to_end_problems(rec.get("end_to_end"), problems)
     if problems:
         raise ResultFileError(f"{path}: " + "; ".join(problems))
     rec = dict(rec)
+    if e2e is not None:
+        rec["end_to_end"] = e2e
     if isinstance(sp, int):
         rec["speedup"] = float(sp)
     rec["file"] = str(path)
     return rec
+
+
+def _seconds(v):
+    """``v`` as a finite float, else None (a bool, a string, a 400-digit int, NaN, inf)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        f = float(v)
+    except (OverflowError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _end_to_end_problems(e2e, problems):
+    """The end-to-end timing of a result file with its times as floats (None when the file has
+    none); appends to ``problems`` what makes it unusable: each median a finite number of
+    seconds within TIME_RANGE_S, each IQR (when given) finite, >= 0 and at most MAX_REL_IQR
+    times its median."""
+    if e2e is None:
+        return None
+    if not isinstance(e2e, dict):
+        problems.append(f"'end_to_end' must be an object, got {type(e2e).__name__}")
+        return None
+    out = dict(e2e)
+    lo, hi = TIME_RANGE_S
+    for med_key, iqr_key in E2E_TIMES:
+        med = _seconds(e2e.get(med_key))
+        if med is None or not lo <= med <= hi:
+            problems.append(f"'end_to_end.{med_key}' must be a number of seconds between {lo:g} and "
+                            f"{hi:g}, got {_plain(repr(e2e.get(med_key)), 40)}")
+            continue
+        out[med_key] = med
+        if e2e.get(iqr_key) is None:
+            continue
+        iqr = _seconds(e2e.get(iqr_key))
+        if iqr is None or not 0 <= iqr <= MAX_REL_IQR * med:
+            problems.append(f"'end_to_end.{iqr_key}' must be a number of seconds from 0 to "
+                            f"{MAX_REL_IQR:g} x its median, got {_plain(repr(e2e.get(iqr_key)), 40)}")
+            continue
+        out[iqr_key] = iqr
+    return out
 
 
 def _plain(text, width: int | None = None) -> str:
@@ -318,16 +366,16 @@ def _spread(rec) -> float:
     """The noise of a row's speedup: its end-to-end measurement's relative IQRs (learner's and
     baseline's) times the speedup; 0 when the file has none (the check's figure, one number)."""
     e2e = rec.get("end_to_end")
-    if not isinstance(e2e, dict):
+    sp = _seconds(rec.get("speedup"))
+    if not isinstance(e2e, dict) or sp is None:
         return 0.0
     rel = 0.0
-    for iqr, med in (("iqr_s", "median_s"), ("baseline_iqr_s", "baseline_median_s")):
-        i, m = e2e.get(iqr), e2e.get(med)
-        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                 for v in (i, m))
-        if ok and m > 0 and i >= 0:
+    for med, iqr in E2E_TIMES:          # unusable values count as no spread, never raise
+        i, m = _seconds(e2e.get(iqr)), _seconds(e2e.get(med))
+        if i is not None and m is not None and m > 0 and 0 <= i <= MAX_REL_IQR * m:
             rel += i / m
-    return rec["speedup"] * rel
+    spread = sp * rel
+    return spread if math.isfinite(spread) else 0.0
 
 
 def rank_all(rows) -> None:

@@ -361,6 +361,11 @@ def test_leaderboard_ties_rows_within_the_noise(tmp_path):
             _rec(name="b", speedup=50.0, end_to_end=[1, 2])]
     capstone_leaderboard.rank_all(rows)
     assert [(r["rank"], r["tie"]) for r in rows] == [(1, False), (2, False)]
+    # rows that never went through load_result: unusable timings give no spread, never raise
+    rows = [_rec(name="a", speedup=100.0, end_to_end=_e2e(10 ** 400, 10 ** 400)),
+            _rec(name="b", speedup=50.0, end_to_end=_e2e(1e-300, 1e300))]
+    capstone_leaderboard.rank_all(rows)
+    assert [(r["rank"], r["tie"]) for r in rows] == [(1, False), (2, False)]
 
 
 def test_leaderboard_command(tmp_path, capsys):
@@ -413,6 +418,16 @@ def test_leaderboard_skips_each_hostile_file_and_shows_the_rest(tmp_path, capsys
         "huge": " " * (2 << 20) + json.dumps(_rec(name="d6")),
         "future": _rec(name="ann", speedup=999.0, when="2999-01-01T00:00:00+00:00"),
         "long-name": _rec(name="x" * 5000),
+        # end-to-end timings: a 401-digit median (OverflowError in float()), an absurd IQR on a
+        # tiny median (an infinite spread would tie every row), NaN, not an object
+        "e2e-long-int": json.dumps(_rec(name="d7", end_to_end=_e2e(0.5, 0.01))).replace(
+            '"median_s": 0.5', '"median_s": 1' + "0" * 400),
+        "e2e-absurd-iqr": _rec(name="d8", speedup=21.0, end_to_end=_e2e(1e-300, 1e300)),
+        "e2e-iqr-over-median": _rec(name="d9", speedup=21.0, end_to_end=_e2e(0.01, 0.5)),
+        "e2e-iqr-not-finite": json.dumps(_rec(name="d10", end_to_end=_e2e(0.5, 0.01))).replace(
+            '"iqr_s": 0.01', '"iqr_s": NaN'),
+        "e2e-list": _rec(name="d11", end_to_end=[1, 2]),
+        "e2e-bool": _rec(name="d12", end_to_end=_e2e(True, 0.0)),
     }
     for label, content in bad.items():
         _write(d, f"{label}.json", content)
