@@ -122,7 +122,8 @@ class Exercise:
     - ``forbid``: functions the solution must not call (always: the reference and the
       baseline themselves), found in its code and while it runs;
     - ``race_args`` (callable returning args) and ``race_repeats``: the function runs that
-      many times on that (larger) input; different results on identical input fail as a race;
+      many times on that (larger) input; different results on identical input fail as a race,
+      unless one ``race_item`` ("box") differs from the reference on every run (a bug, not a race);
     - ``rules``: structural rules the task states, each ``rule(fn, args) -> None or a message``
       saying what breaks the rule (it calls ``fn`` itself, e.g. counting pool tasks);
     - ``reference_name``: how a verdict names the reference's own speedup ("NumPy's
@@ -133,7 +134,7 @@ class Exercise:
                  compare=None, rtol=1e-6, atol=0, time_budget_s=30.0, seeds=(0, 1, 2),
                  cases=(), describe=None, out_arg=None, bad_inputs=(), forbid=(),
                  race_args=None, race_repeats=4, check_inputs=True, rules=(),
-                 reference_name=None):
+                 reference_name=None, race_item="item"):
         if not callable(reference):
             raise TypeError("reference must be callable")
         if not callable(make_args):
@@ -170,7 +171,7 @@ class Exercise:
         self.reference_name = reference_name   # how verdicts name the reference's timing
         self.bad_inputs = tuple(bad_inputs)
         self.race_args = race_args
-        self.race_repeats = int(race_repeats)
+        self.race_repeats, self.race_item = int(race_repeats), race_item
         self.check_inputs = bool(check_inputs)
         self.rules = tuple(rules)
         self.forbidden = {}                   # code object -> name shown in the verdict
@@ -446,6 +447,12 @@ class Exercise:
                     result_type_check(results[0], value, False)
                     _assert_same(results[0], value, rtol=0, atol=0)
                 except AssertionError as exc:
+                    ref = self.reference(*self._fresh(build, args))    # the same item wrong every run?
+                    if off := _outputs.steady_items_off(ref, results, self._compare):
+                        return tr("{item} {k} differs from {ref} on every run ({n} runs on {args}), "
+                                  "unlike a data race: is every {item} computed?", item=tr(self.race_item),
+                                  k=off[0], ref=name_of(self.reference), n=len(results),
+                                  args=self.describe(args))
                     return tr("different results on identical input: a data race? Two runs on "
                               "{args} disagree ({exc}); make sure no two threads "
                               "write the same memory", args=self.describe(args), exc=exc)
@@ -568,7 +575,9 @@ class Exercise:
                                  reference_speedup=ref_sp, timings=timings)
         if sp >= target:
             return self._verdict("pass", tr("correct and fast: {speedup} vs the {base}, target "
-                                            "{target} ({yours} per call)",
+                                            "{target} ({yours} per call)" if sp >= 1 else  # not "fast"
+                                            "correct, within the target: {speedup} vs the {base}, "
+                                            "target {target} ({yours} per call)",
                                             speedup=format_speedup(sp), base=base_shown,
                                             target=format_speedup(target), yours=yours)
                                  + ref_txt, speedup=sp,
