@@ -786,15 +786,17 @@ def test_matches_reference_and_same_code(x, capsys):
     assert "your sq gives the course's result" in capsys.readouterr().out
     assert not bench.matches_reference("sq", lambda a: _sq_np(a)[::-1], _sq_loop, x)
     assert capsys.readouterr().out.startswith("WRONG · your sq differs from the course's:")
-    ns = {}
-    src = "def f(a, b=2):\n    '''doc'''\n    return a * b\n"
-    exec(compile(src, "<one>", "exec"), ns)
-    twin = {}
-    exec(compile("\n\n" + src, "<two>", "exec"), twin)            # same body, other place
-    assert bench.same_code(ns["f"], twin["f"])
-    changed = {}
-    exec(compile(src.replace("a * b", "a + b"), "<three>", "exec"), changed)
-    assert not bench.same_code(ns["f"], changed["f"])
-    defaults = {}
-    exec(compile(src.replace("b=2", "b=3"), "<four>", "exec"), defaults)
-    assert not bench.same_code(ns["f"], defaults["f"]) and not bench.same_code(ns["f"], len)
+    import linecache
+
+    def define(text, name):          # as a notebook cell does: its source in linecache
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        ns = {}
+        exec(compile(text, name, "exec"), ns)
+        return ns["f"]
+
+    src = "def f(a, b=2):\n    'doc'\n    return a * b\n"
+    f = define(src, "<cell-one>")
+    assert bench.same_code(f, define("\n\n" + src, "<cell-two>"))     # same body, other place
+    assert not bench.same_code(f, define(src.replace("a * b", "a + b"), "<cell-three>"))
+    assert not bench.same_code(f, define(src.replace("b=2", "b=3"), "<cell-four>"))
+    assert not bench.same_code(f, len)
