@@ -69,16 +69,18 @@ from typing import Callable
 
 from optkit.context import context
 from optkit.fmt import format_speedup, format_time
+from optkit.i18n import tr
 from optkit.machine import machine_busy_s
 from optkit.outputs import MismatchError, assert_same, check_output
 from optkit.results import Comparison, Sweep
-from optkit.timing import (CLEAR_RATIO, clearly_below_top, clearly_different, DEFAULT_MAX_TIME, Timing, Variant, first_call, measure, overhead, quartiles, rounds,
+from optkit.timing import (CLEAR_RATIO, clearly_below_top, clearly_different, noise_note, DEFAULT_MAX_TIME, Timing, Variant, first_call, measure, overhead, quartiles, rounds,
                            time_once)
 
 __all__ = [
     "MismatchError", "Timing", "Comparison", "Sweep", "compare", "measure", "time_once",
     "sweep_sizes", "sweep_threads", "context", "overhead", "assert_same", "format_time", "format_speedup",
-    "machine_busy_s", "clearly_different", "clearly_below_top", "CLEAR_RATIO",
+    "machine_busy_s", "clearly_different", "clearly_below_top", "noise_note", "CLEAR_RATIO",
+    "compare_or_wrong", "matches_reference", "same_code",
 ]
 
 def _plain_data(obj, depth=0) -> bool:
@@ -211,6 +213,42 @@ def compare(funcs: dict, *args, baseline=None, check=None, repeat=7, min_time=0.
     return _compare_impl(funcs, args, kwargs, baseline=baseline, check=check, repeat=repeat,
                          min_time=min_time, rtol=rtol, atol=atol, max_time=max_time,
                          warmup=warmup, out_args=out_args)
+
+
+def compare_or_wrong(funcs: dict, *args, **kwargs):
+    """:func:`compare`, but when a variant's output differs from the first one's, one line
+    ("WRONG · variant ... does not match ...") and ``None`` instead of a traceback."""
+    try:
+        return compare(funcs, *args, **kwargs)
+    except MismatchError as exc:
+        print(f"{tr('WRONG')} · {exc}")
+        return None
+
+
+def matches_reference(name: str, fn, reference, *args, rtol=1e-7, atol=0, **kwargs) -> bool:
+    """Whether ``fn`` (a learner's copy named ``name``) gives ``reference``'s output on these
+    arguments; prints a one-line verdict either way and returns it."""
+    try:
+        assert_same(reference(*args, **kwargs), fn(*args, **kwargs), rtol, atol)
+    except MismatchError as exc:
+        print(tr("WRONG · your {name} differs from the course's: {why}").format(name=name, why=exc))
+        return False
+    print(tr("your {name} gives the course's result on this input").format(name=name))
+    return True
+
+
+def same_code(f, g) -> bool:
+    """Whether two functions have the same source (same syntax tree, line numbers aside) and
+    defaults: a cell's copy left as shipped."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        a, b = (ast.dump(ast.parse(textwrap.dedent(inspect.getsource(h)))) for h in (f, g))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    return a == b and f.__defaults__ == g.__defaults__
 
 
 def _progress(total, desc, enabled):

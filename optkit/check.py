@@ -3,7 +3,6 @@
 Example (in a notebook)::
 
     from optkit.check import Exercise
-
     ex = Exercise("normalise boxes", reference=normalise_ref,
                   make_args=lambda seed: (make_boxes(seed),),
                   baseline=normalise_loop, target_speedup=10)
@@ -25,23 +24,18 @@ What a check does:
    with ``race_args``, the function runs several times on one larger input and different
    results fail as "different results on identical input: a data race?";
 3. if a speed target or a baseline is given, times baseline, reference solution and learner
-   with :func:`optkit.bench.compare` (rounds of each variant, median per call; short
-   ``min_time``) on the first input. Speedups are relative to the baseline, or to the
-   reference when no baseline is given. PASS means the stated target: the learner's median
-   speedup is at least ``target_speedup``, with no tolerance factor; a timing flagged noisy or
-   waiting within the noise margin (CLEAR_RATIO) of the target is measured once more, and a
-   PASS never rests on a flagged figure inside that margin ("not confirmed: run again"). Each
-   exercise's target is set well below what its reference solution reaches on a busy
-   2-core laptop, so that a correct solution of the intended kind passes with margin. The
-   timing of the learner's function counts against the time budget too;
+   with :func:`optkit.bench.compare` (interleaved rounds, median per call) on the first input,
+   against the baseline (else the reference). PASS means the learner's median speedup is at
+   least ``target_speedup``, no tolerance; a flagged (noisy/waiting) timing within CLEAR_RATIO
+   of the target is measured again and never passed on ("not confirmed"). Targets sit well
+   below what the reference reaches on a busy 2-core laptop. The learner's timed calls count
+   against the time budget too (``time_budget_s``, steps 1-3: see :mod:`optkit.guard`);
 4. shows the verdict (HTML block ``class="optkit-verdict" data-status=...`` plus a plain-text
    form for consoles and nbclient) and records it in :data:`VERDICTS` and, when the
    environment variable ``OPTKIT_VERDICTS`` names a file, as one JSON line there.
 
 Statuses: "pass", "wrong", "too slow", "error" (the function raised), "timeout" (the time
 budget ran out), "not yet" (the function raised NotImplementedError: an untouched stub).
-
-Time budget (``time_budget_s``, the learner's own calls in steps 1-3): see :mod:`optkit.guard`.
 """
 from __future__ import annotations
 
@@ -117,7 +111,8 @@ class Exercise:
     - ``forbid``: functions the solution must not call (always: the reference and the
       baseline themselves), found in its code and while it runs;
     - ``race_args`` (callable returning args) and ``race_repeats``: the function runs that
-      many times on that (larger) input; different results on identical input fail as a race;
+      many times on that (larger) input; different results on identical input fail as a race,
+      unless one ``race_item`` ("box") differs from the reference on every run (a bug, not a race);
     - ``rules``: structural rules the task states, each ``rule(fn, args) -> None or a message``
       saying what breaks the rule (it calls ``fn`` itself, e.g. counting pool tasks);
     - ``reference_name``: how a verdict names the reference's own speedup ("NumPy's
@@ -128,7 +123,7 @@ class Exercise:
                  compare=None, rtol=1e-6, atol=0, time_budget_s=30.0, seeds=(0, 1, 2),
                  cases=(), describe=None, out_arg=None, bad_inputs=(), forbid=(),
                  race_args=None, race_repeats=4, check_inputs=True, rules=(),
-                 reference_name=None):
+                 reference_name=None, race_item="item"):
         if not callable(reference):
             raise TypeError("reference must be callable")
         if not callable(make_args):
@@ -165,7 +160,7 @@ class Exercise:
         self.reference_name = reference_name   # how verdicts name the reference's timing
         self.bad_inputs = tuple(bad_inputs)
         self.race_args = race_args
-        self.race_repeats = int(race_repeats)
+        self.race_repeats, self.race_item = int(race_repeats), race_item
         self.check_inputs = bool(check_inputs)
         self.rules = tuple(rules)
         self.forbidden = {}                   # code object -> name shown in the verdict
@@ -437,6 +432,12 @@ class Exercise:
                     result_type_check(results[0], value, False)
                     _assert_same(results[0], value, rtol=0, atol=0)
                 except AssertionError as exc:
+                    ref = self.reference(*self._fresh(build, args))    # the same item wrong every run?
+                    if off := _outputs.steady_items_off(ref, results, self._compare):
+                        return tr("{item} {k} differs from {ref} on every run ({n} runs on {args}), "
+                                  "unlike a data race: is every {item} computed?", item=tr(self.race_item),
+                                  k=off[0], ref=name_of(self.reference), n=len(results),
+                                  args=self.describe(args))
                     return tr("different results on identical input: a data race? Two runs on "
                               "{args} disagree ({exc}); make sure no two threads "
                               "write the same memory", args=self.describe(args), exc=exc)
@@ -585,7 +586,9 @@ class Exercise:
                 reference_speedup=ref_sp, timings=timings)
         if sp >= target:
             return self._verdict("pass", tr("correct and fast: {speedup} vs the {base}, target "
-                                            "{target} ({yours} per call)",
+                                            "{target} ({yours} per call)" if sp >= 1 else  # not "fast"
+                                            "correct, within the target: {speedup} vs the {base}, "
+                                            "target {target} ({yours} per call)",
                                             speedup=format_speedup(sp), base=base_shown,
                                             target=format_speedup(target), yours=yours)
                                  + ref_txt, speedup=sp,

@@ -7,6 +7,14 @@ literal tr() message in optkit/ has an entry here and that the {fields} match.
 """
 
 MESSAGES: dict[str, str] = {
+    # optkit.timing.noise_note / optkit.bench helpers for a learner's copy
+    "too noisy to tell here (IQR {a:.0%} and {b:.0%} of the median): run the cell again":
+        "잡음이 커서 여기서는 판단할 수 없습니다 (IQR이 중앙값의 {a:.0%}, {b:.0%}): 셀을 다시 실행하세요",
+    "no clear difference here": "여기서는 뚜렷한 차이가 없습니다",
+    "WRONG · your {name} differs from the course's: {why}":
+        "오답 · 여러분의 {name}이(가) 과정의 것과 다릅니다: {why}",
+    "your {name} gives the course's result on this input":
+        "여러분의 {name}은(는) 이 입력에서 과정의 것과 같은 결과를 냅니다",
     # optkit.check verdict labels (for check.py to pass through tr(); the statuses stored
     # in the verdict records stay English)
     "PASS": "통과",
@@ -234,6 +242,14 @@ MESSAGES: dict[str, str] = {
     "correct; {speedup} vs the {base} ({yours} per call)": "정답입니다. {base} 대비 {speedup} (호출당 {yours})",
     "correct and fast: {speedup} vs the {base}, target {target} ({yours} per call)":
         "정답이고 충분히 빠릅니다: {base} 대비 {speedup}, 목표 {target} (호출당 {yours})",
+    "{item} {k} differs from {ref} on every run ({n} runs on {args}), unlike a data race: is every "
+    "{item} computed?":
+        "{item} {k}이(가) 매번({args}에서 {n}번 실행) {ref}와 다릅니다. 데이터 레이스와 달리 매번 같은 곳입니다: "
+        "모든 {item}을(를) 계산하나요?",
+    "item": "항목",
+    "box": "상자",
+    "correct, within the target: {speedup} vs the {base}, target {target} ({yours} per call)":
+        "정답이고 목표 안에 듭니다: {base} 대비 {speedup}, 목표 {target} (호출당 {yours})",
     "correct, but {speedup} vs the {base}; target {target}": "정답이지만 {base} 대비 {speedup}입니다. 목표는 {target}입니다",
     "not confirmed: {speedup} vs the {base}, target {target}, but measured twice on a flagged "
     "timing, and within the noise margin (x{ratio:g}) of the target: run the check again":

@@ -8,7 +8,8 @@ import math
 
 from optkit.i18n import tr
 
-__all__ = ["MismatchError", "assert_same", "as_array", "identical", "compare_arrays", "check_output"]
+__all__ = ["MismatchError", "assert_same", "as_array", "identical", "compare_arrays", "check_output",
+           "steady_items_off"]
 
 
 class MismatchError(AssertionError):
@@ -33,6 +34,32 @@ def as_array(obj):
     if hasattr(obj, "__array__") and not isinstance(obj, (str, bytes)):
         return np.asarray(obj)
     return None
+
+
+def steady_items_off(ref, results, same) -> list:
+    """Indices along the first axis at which EVERY one of ``results`` differs from ``ref``
+    (``same(a, b)`` raises AssertionError on a difference): a deterministic bug such as an
+    item never computed, not a race. Empty unless all are arrays of ref's shape."""
+    import numpy as np
+
+    r = as_array(ref)
+    if r is None or r.ndim == 0 or r.size == 0:
+        return []
+    common = None
+    for out in results:
+        o = as_array(out)
+        if o is None or o.shape != r.shape:
+            return []
+        bad = set()
+        for k in np.flatnonzero((r != o).reshape(len(r), -1).any(axis=1))[:64]:
+            try:
+                same(r[k], o[k])
+            except AssertionError:
+                bad.add(int(k))
+        common = bad if common is None else common & bad
+        if not common:
+            return []
+    return sorted(common)
 
 
 def identical(a, b) -> bool:

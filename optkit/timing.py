@@ -18,10 +18,11 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from optkit.i18n import tr
 from optkit.machine import machine_busy_s
 
 __all__ = ["Timing", "Variant", "measure", "time_once", "first_call", "rounds", "overhead", "cached_overhead",
-           "quartiles", "median_iqr", "clearly_different", "clearly_below_top", "CLEAR_RATIO",
+           "quartiles", "median_iqr", "clearly_different", "clearly_below_top", "noise_note", "CLEAR_RATIO",
            "WAITED_CPU_USE", "DEFAULT_MAX_TIME"]
 
 WAITED_CPU_USE = 0.75     # CPU time / wall time below which "the process was kept waiting"
@@ -460,3 +461,20 @@ def clearly_below_top(runs: dict, name, *others: dict) -> bool:
         top = max(medians, key=medians.get)
         verdicts.append(top != name and clearly_different(r[name], r[top]))
     return bool(verdicts) and all(verdicts)
+
+
+def noise_note(a, b, *, min_ratio: float = CLEAR_RATIO) -> str:
+    """Why :func:`clearly_different` names no winner, in the course's words ("" when it does).
+
+    When the medians' ratio alone would be clear but the IQRs overlap the gap, the verdict is
+    blocked by the noise, not by a small difference: "too noisy to tell here (IQR x% and y% of
+    the median): run the cell again". Otherwise "no clear difference here"."""
+    if clearly_different(a, b, min_ratio=min_ratio):
+        return ""
+    ma, ia = median_iqr(a)
+    mb, ib = median_iqr(b)
+    if (math.isfinite(ma) and math.isfinite(mb) and ma > 0 and mb > 0
+            and max(ma, mb) / min(ma, mb) >= min_ratio):
+        return tr("too noisy to tell here (IQR {a:.0%} and {b:.0%} of the median): run the cell "
+                  "again").format(a=ia / ma, b=ib / mb)
+    return tr("no clear difference here")

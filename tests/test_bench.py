@@ -792,3 +792,47 @@ def test_clearly_different_on_compare_timings(x):
     c = bench.compare({"loop": _sq_loop, "numpy": _sq_np}, x, **FAST)
     assert bench.clearly_different(c["loop"], c["numpy"])       # a Python loop vs one ufunc call
     assert not bench.clearly_different(c["numpy"], c["numpy"])  # a timing against itself
+
+
+def test_noise_note_says_too_noisy_when_only_the_iqrs_block_a_large_ratio():
+    # x2 apart but the spreads overlap the gap: the noise blocks it, not a small difference
+    note = bench.noise_note(_timing(0.010, 0.006), _timing(0.020, 0.005))
+    assert note.startswith("too noisy to tell here (IQR 60% and 25% of the median)")
+    assert note.endswith("run the cell again")
+    # close medians: no clear difference, whatever the spreads
+    assert bench.noise_note(_timing(0.0100, 0.0), _timing(0.0105, 0.0)) == "no clear difference here"
+    assert bench.noise_note(_timing(0.0466, 0.0182), _timing(0.0466 / 1.03, 0.002)) == \
+        "no clear difference here"
+    # clearly different: nothing to add, and the same rule as clearly_different
+    assert bench.noise_note(_timing(0.010, 0.0005), _timing(0.020, 0.001)) == ""
+    assert bench.noise_note(1.0, float("nan")) == "no clear difference here"
+
+
+def test_compare_or_wrong_prints_one_line_instead_of_raising(x, capsys):
+    wrong = lambda a: _sq_np(a) + 1.0  # noqa: E731
+    assert bench.compare_or_wrong({"loop": _sq_loop, "mine": wrong}, x, **FAST) is None
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("WRONG · variant 'mine' does not match 'loop'")
+    c = bench.compare_or_wrong({"loop": _sq_loop, "numpy": _sq_np}, x, **FAST)
+    assert c is not None and c.speedup("numpy") > 0
+
+
+def test_matches_reference_and_same_code(x, capsys):
+    assert bench.matches_reference("sq", _sq_np, _sq_loop, x)
+    assert "your sq gives the course's result" in capsys.readouterr().out
+    assert not bench.matches_reference("sq", lambda a: _sq_np(a)[::-1], _sq_loop, x)
+    assert capsys.readouterr().out.startswith("WRONG · your sq differs from the course's:")
+    import linecache
+
+    def define(text, name):          # as a notebook cell does: its source in linecache
+        linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        ns = {}
+        exec(compile(text, name, "exec"), ns)
+        return ns["f"]
+
+    src = "def f(a, b=2):\n    'doc'\n    return a * b\n"
+    f = define(src, "<cell-one>")
+    assert bench.same_code(f, define("\n\n" + src, "<cell-two>"))     # same body, other place
+    assert not bench.same_code(f, define(src.replace("a * b", "a + b"), "<cell-three>"))
+    assert not bench.same_code(f, define(src.replace("b=2", "b=3"), "<cell-four>"))
+    assert not bench.same_code(f, len)

@@ -940,3 +940,30 @@ def test_a_forbidden_call_from_a_pool_thread_is_seen_and_the_function_restored()
         assert v.status == "pass", v.message
     finally:
         pool.shutdown()
+
+
+def test_an_item_never_computed_is_named_not_called_a_race():
+    rng = np.random.default_rng(4)
+
+    def skips_one(x):    # item 5 is never written: what the buffer held, different every run
+        out = 2.0 * np.sqrt(x)
+        out[5] = rng.random()
+        return out
+
+    e = ex(race_args=lambda: (np.random.default_rng(9).random(10_000),), race_repeats=3,
+           race_item="box")
+    v = e.check(skips_one)
+    assert v.status == "wrong" and "box 5 differs from reference on every run" in v.message, v.message
+    assert "is every box computed?" in v.message and "data race" not in v.message.replace(
+        "unlike a data race", "")
+
+
+def test_a_pass_below_one_says_within_the_target_not_fast():
+    def slow_reference_copy(x):
+        time.sleep(0.002)
+        return 2.0 * np.sqrt(x)
+
+    v = ex(baseline=lambda x: 2.0 * np.sqrt(x), target_speedup=0.001).check(slow_reference_copy)
+    assert v.status == "pass", v.message
+    assert v.speedup < 1 and v.message.startswith("correct, within the target: x"), v.message
+    assert "fast" not in v.message
