@@ -514,7 +514,7 @@ warp_batch(optkit_box_fn fn, const uint8_t *src, int H, int W, int C, const doub
 {
     const size_t box_bytes = (size_t)oh * ow * C;
 #ifdef OPTKIT_OPENMP
-    /* threads=None (nthreads == 0): the OpenMP default (OMP_NUM_THREADS or all usable cores). */
+    /* threads=None (nthreads == 0): the OpenMP default (OMP_NUM_THREADS, else the CPUs of the affinity mask; libgomp ignores a cgroup CPU quota). */
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();
     if ((Py_ssize_t)nt > n)
         nt = (int)n;                     /* never more threads than boxes */
