@@ -104,8 +104,7 @@ def _wide_lines(nb, cell_ids, width=NARROW_WIDTH) -> list:
     return wide
 
 
-# Known: 03's nb03-predict-profile still makes its folder with mkdtemp (that cell is being
-# changed on another branch this round); take it out of this set once it uses TemporaryDirectory.
+# A notebook's work folder goes away before its kernel does (03 removes its own with rmtree).
 LEAVES_WORK_FOLDER: set[str] = set()     # notebooks allowed to leave an optkit-NN-* folder (none)
 
 
