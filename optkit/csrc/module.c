@@ -547,7 +547,7 @@ PyDoc_STRVAR(warp_crops_doc,
 "image   uint8 array H x W or H x W x C (C in 1, 3, 4), C-contiguous.\n"
 "quads   float32 or float64 array N x 4 x 2: source corners TL, TR, BR, BL as (x, y).\n"
 "size    (h, w), both >= 2.\n"
-"threads None: the OpenMP default (OMP_NUM_THREADS, else all usable cores); 0 means the same;\n"
+"threads None: the OpenMP default (OMP_NUM_THREADS, else the CPUs of the affinity mask); 0 means the same;\n"
 "        k >= 1: k threads (capped at the number of boxes, and at 1024). Ignored (serial) if built without OpenMP,\n"
 "        and in a child process made by fork() (OpenMP cannot run there; one RuntimeWarning says so).\n"
 "out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n"
