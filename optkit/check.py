@@ -434,8 +434,8 @@ class Exercise:
                 except AssertionError as exc:
                     ref = self.reference(*self._fresh(build, args))    # the same item wrong every run?
                     if off := _outputs.steady_items_off(ref, results, self._compare):
-                        return tr("{item} {k} differs from {ref} on every run ({n} runs on {args}), "
-                                  "unlike a data race: is every {item} computed?", item=tr(self.race_item),
+                        return tr("{item} {k} differs from {ref} on every run ({n} runs on {args}): "
+                                  "is every {item} computed? (or do two threads write it: a data race?)", item=tr(self.race_item),
                                   k=off[0], ref=name_of(self.reference), n=len(results),
                                   args=self.describe(args))
                     return tr("different results on identical input: a data race? Two runs on "

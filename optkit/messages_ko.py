@@ -242,10 +242,10 @@ MESSAGES: dict[str, str] = {
     "correct; {speedup} vs the {base} ({yours} per call)": "정답입니다. {base} 대비 {speedup} (호출당 {yours})",
     "correct and fast: {speedup} vs the {base}, target {target} ({yours} per call)":
         "정답이고 충분히 빠릅니다: {base} 대비 {speedup}, 목표 {target} (호출당 {yours})",
-    "{item} {k} differs from {ref} on every run ({n} runs on {args}), unlike a data race: is every "
-    "{item} computed?":
-        "{item} {k}이(가) 매번({args}에서 {n}번 실행) {ref}와 다릅니다. 데이터 레이스와 달리 매번 같은 곳입니다: "
-        "모든 {item}을(를) 계산하나요?",
+    "{item} {k} differs from {ref} on every run ({n} runs on {args}): "
+    "is every {item} computed? (or do two threads write it: a data race?)":
+        "{item} {k}이(가) 매번({args}에서 {n}번 실행) {ref}와 다릅니다. "
+        "모든 {item}을(를) 계산하나요? (아니면 두 스레드가 같은 곳에 쓰나요: 데이터 레이스?)",
     "item": "항목",
     "box": "상자",
     "correct, within the target: {speedup} vs the {base}, target {target} ({yours} per call)":
