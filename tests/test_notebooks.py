@@ -85,9 +85,11 @@ def test_no_numbers_in_prose(path):
 # browser open, about 100 characters of monospace text; wider lines wrap mid-word there.
 NARROW_CELLS = {"01_profiling": ("f02739c1", "d650515f", "nb01-pyspy-native", "nb01-lprun-vs-sampling-code",
                                  "nb01-scalene-code"),
+                "03_cython_numba": ("a28493ff",),
                 "04_c_extension": ("nb04-steps", "nb04-peers-says", "nb04-memray-run"),
-                "05_beyond_code": ("85b47b62", "e97ed224"),
-                "06_frameworks_first": ("32c91879",), "07_scale_out": ("90800cca",)}
+                "05_beyond_code": ("85b47b62", "e97ed224", "7f613cea"),
+                "06_frameworks_first": ("32c91879", "8106933c", "28ab52c4", "2c9e5879"),
+                "07_scale_out": ("90800cca",)}
 NARROW_WIDTH = 100
 
 
