@@ -510,6 +510,15 @@ MESSAGES: dict[str, str] = {
     "{shown} shown":
         "비율은 프로파일 전체 self CPU 시간({total}) 대비입니다; 이벤트 {kinds}종 중 상위 {shown}개를 "
         "보여 줍니다",
+    # optkit.workers.check_worker_import (06, 07: before worker processes start)
+    "{name!r} has no file: worker processes import their code from a file, so it cannot run there":
+        "{name!r}에는 파일이 없습니다: 워커 프로세스는 코드를 파일에서 import하므로 거기서는 실행할 수 없습니다",
+    "{name} was loaded from {folder}, which is not on sys.path: worker processes import it by name "
+    "and would not find it. Open the notebook from that folder (JupyterLab starts its kernel there), "
+    "or run sys.path.insert(0, {path!r}) before starting workers":
+        "{name}은(는) sys.path에 없는 {folder}에서 불러왔습니다: 워커 프로세스는 이름으로 import하므로 "
+        "찾지 못합니다. 그 폴더에서 노트북을 여세요 (JupyterLab은 커널을 그 폴더에서 시작합니다). "
+        "또는 워커를 시작하기 전에 sys.path.insert(0, {path!r})를 실행하세요",
     # optkit.site (the course as a static site)
     'course index':
         '과정 목차',
