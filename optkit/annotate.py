@@ -42,6 +42,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from optkit.i18n import tr
+
 __all__ = ["CompilerStatus", "compiler_status", "score_color", "AnnotatedLine", "Annotation",
            "parse_cython_html", "render_annotation", "annotate_file", "AnnotateMagics",
            "load_ipython_extension", "LAST"]
@@ -63,18 +65,19 @@ class CompilerStatus:
 
     def message(self) -> str:
         if not self.has_compiler:
-            return ("No working C compiler was found (" + (self.detail or "unknown reason") + "). "
-                    "The Cython cells of this notebook are skipped; the Numba parts still run. "
-                    "To run everything, install a C compiler (Debian/Ubuntu: "
-                    "`sudo apt install build-essential`; macOS: `xcode-select --install`) "
-                    "and restart the kernel.")
+            return tr("No working C compiler was found ({detail}). "
+                      "The Cython cells of this notebook are skipped; the Numba parts still run. "
+                      "To run everything, install a C compiler (Debian/Ubuntu: "
+                      "`sudo apt install build-essential`; macOS: `xcode-select --install`) "
+                      "and restart the kernel.", detail=self.detail or tr("unknown reason"))
         if not self.has_openmp:
-            return (f"C compiler found ({self.compiler}), but it cannot build OpenMP code "
-                    f"({self.detail or '-fopenmp failed'}). The Cython prange cells are skipped; "
-                    "everything else runs. With gcc, OpenMP comes with the compiler "
-                    "(on macOS with clang: `brew install libomp`).")
-        return (f"C compiler found ({self.compiler}) with OpenMP: every cell of this "
-                "notebook will run.")
+            return tr("C compiler found ({compiler}), but it cannot build OpenMP code "
+                      "({detail}). The Cython prange cells are skipped; "
+                      "everything else runs. With gcc, OpenMP comes with the compiler "
+                      "(on macOS with clang: `brew install libomp`).", compiler=self.compiler,
+                      detail=self.detail or tr("-fopenmp failed"))
+        return tr("C compiler found ({compiler}) with OpenMP: every cell of this notebook will run.",
+                  compiler=self.compiler)
 
     def __str__(self) -> str:
         return self.message()
@@ -244,9 +247,11 @@ def render_annotation(lines: list[AnnotatedLine], title: str | None = None,
     parts = [f'<div class="optkit-annotation" data-lines="{len(lines)}" data-yellow="{n_yellow}" '
              f'style="{_MONO};border:1px solid #d0d0d0;padding:4px 0;margin:2px 0;'
              f'background-color:#ffffff;color:#000000;">']
-    head = ("<b>Cython annotation</b>" + (f" · {_html.escape(title)}" if title else "") +
-            " — <span style=\"background-color:#FFFF00;color:#000000\">yellow</span> = Python "
-            "interaction (deeper = more), white = plain C. Click a line marked + to see its C code.")
+    head = ("<b>" + _html.escape(tr("Cython annotation")) + "</b>" + (f" · {_html.escape(title)}" if title else "")
+            + " — " + tr("{yellow} = Python interaction (deeper = more), white = plain C. "
+                         "Click a line marked + to see its C code.",
+                         yellow='<span style="background-color:#FFFF00;color:#000000">'
+                                + _html.escape(tr("yellow")) + "</span>"))
     if note:
         head += " " + _html.escape(note)
     parts.append(f'<div class="optkit-annotation-legend" style="font-family:sans-serif;font-size:12px;'
@@ -331,8 +336,8 @@ def _needs_openmp(line: str) -> bool:
 
 
 def _skip_line(what: str, status: CompilerStatus) -> str:
-    reason = "no C compiler" if not status.has_compiler else "no OpenMP"
-    return f"⏭ skipped ({reason}, see the compiler note at the top): {what}"
+    reason = tr("no C compiler") if not status.has_compiler else tr("no OpenMP")
+    return tr("⏭ skipped ({reason}, see the compiler note at the top): {what}", reason=reason, what=what)
 
 
 try:
@@ -378,7 +383,7 @@ class AnnotateMagics(Magics):
         first = ", ".join(names) or next(
             (l.strip() for l in cell.splitlines() if l.strip() and not l.strip().startswith("#")), "")
         if not status.has_compiler or (_needs_openmp(line) and not status.has_openmp):
-            print(_skip_line(f"Cython cell {first[:60]}", status))
+            print(_skip_line(tr("Cython cell {names}", names=first[:60]), status))
             LAST.clear()
             LAST.update(skipped=True, compiled=False, module_name=None)
             return None
@@ -405,7 +410,7 @@ class AnnotateMagics(Magics):
                     module_file=so if os.path.isfile(so) else None)
         if result is None:
             # Cython/the compiler printed why; stop "Run All" here like a failing cell would.
-            raise RuntimeError("Cython compilation failed (see the messages above)")
+            raise RuntimeError(tr("Cython compilation failed (see the messages above)"))
         text = result.data if hasattr(result, "data") else str(result)
         if os.path.isfile(html_file):
             with open(html_file, encoding="utf-8") as f:

@@ -445,11 +445,13 @@ def c_extension(line, cell, local_ns=None, shell=None):
         module.__dict__.pop("__optkit_compile_failed__", None)   # a cached build, marked before
         shell.user_ns[args.name] = module
     if not args.quiet:
-        how = "loaded from cache" if info["cached"] else f"compiled in {info['seconds']:.1f} s"
-        omp = ", OpenMP on" if info["openmp"] else (", OpenMP not available" if args.openmp else "")
+        from optkit.i18n import tr
+
+        how = tr("loaded from cache") if info["cached"] else tr("compiled in {seconds:.1f} s", seconds=info["seconds"])
+        omp = tr(", OpenMP on") if info["openmp"] else (tr(", OpenMP not available") if args.openmp else "")
         print(f"{args.name}: {how}{omp}")
         if info["warnings"]:
-            print("compiler warnings:\n" + info["warnings"], file=sys.stderr)
+            print(tr("compiler warnings:") + "\n" + info["warnings"], file=sys.stderr)
     return None
 
 

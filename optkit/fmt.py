@@ -4,8 +4,14 @@ imports nothing from optkit."""
 from __future__ import annotations
 
 import math
+import unicodedata
 
-__all__ = ["format_time", "format_speedup", "format_use", "unknown", "is_unknown"]
+__all__ = ["format_time", "format_speedup", "format_use", "unknown", "is_unknown", "text_width", "wrap",
+           "NARROW_WIDTH"]
+
+#: characters of monospace output that fit a 1280-pixel JupyterLab window with the file browser
+#: open; a longer line wraps there, mid-word
+NARROW_WIDTH = 100
 
 
 def format_time(seconds: float | None) -> str:
@@ -44,3 +50,31 @@ def unknown(reason) -> str:
 
 def is_unknown(value) -> bool:
     return isinstance(value, str) and value.startswith("unknown")
+
+
+def text_width(line: str) -> int:
+    """Columns ``line`` takes in a monospace font: wide (East Asian, Korean) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def wrap(text: str, width: int = NARROW_WIDTH, indent: str = "    ") -> str:
+    """``text`` with every line over ``width`` columns (:func:`text_width`) broken between words;
+    the continuation lines start with the line's own leading spaces and ``indent``. A line that fits, and a single word longer than
+    the width (a path), are kept as they are."""
+    out = []
+    for line in str(text).split("\n"):
+        if text_width(line) <= width:
+            out.append(line)
+            continue
+        lead = line[:len(line) - len(line.lstrip(" "))]
+        current = ""
+        for word in line[len(lead):].split(" "):
+            if current and text_width(current + " " + word) <= width:
+                current += " " + word
+            elif current:
+                out.append(current)
+                current = lead + indent + word
+            else:
+                current = lead + word
+        out.append(current.rstrip())
+    return "\n".join(out)

@@ -453,6 +453,72 @@ MESSAGES: dict[str, str] = {
     "expected {expected}, got {got} (abs diff {diff})": "기대값 {expected}, 실제 {got} (절대 오차 {diff})",
     "cannot compare {expected} with {got}: {exc}": "{expected}와 {got}을(를) 비교할 수 없습니다: {exc}",
     "expected {expected}, got {got}": "기대값 {expected}, 실제 {got}",
+    # optkit.annotate: the compiler note at the top of 03, the annotation legend, skipped cells
+    "No working C compiler was found ({detail}). The Cython cells of this notebook are skipped; the "
+    "Numba parts still run. To run everything, install a C compiler (Debian/Ubuntu: "
+    "`sudo apt install build-essential`; macOS: `xcode-select --install`) and restart the kernel.":
+        "동작하는 C 컴파일러를 찾지 못했습니다 ({detail}). 이 노트북의 Cython 셀은 건너뛰고, Numba "
+        "부분은 그대로 실행됩니다. 모두 실행하려면 C 컴파일러를 설치하고 (Debian/Ubuntu: "
+        "`sudo apt install build-essential`, macOS: `xcode-select --install`) 커널을 재시작하세요.",
+    "unknown reason": "이유를 알 수 없음",
+    "C compiler found ({compiler}), but it cannot build OpenMP code ({detail}). The Cython prange "
+    "cells are skipped; everything else runs. With gcc, OpenMP comes with the compiler (on macOS "
+    "with clang: `brew install libomp`).":
+        "C 컴파일러({compiler})는 있지만 OpenMP 코드를 빌드하지 못합니다 ({detail}). Cython prange "
+        "셀은 건너뛰고 나머지는 모두 실행됩니다. gcc에는 OpenMP가 함께 들어 있습니다 (macOS의 "
+        "clang에서는 `brew install libomp`).",
+    "-fopenmp failed": "-fopenmp 실패",
+    "C compiler found ({compiler}) with OpenMP: every cell of this notebook will run.":
+        "C 컴파일러({compiler})와 OpenMP가 있습니다: 이 노트북의 모든 셀이 실행됩니다.",
+    "Cython annotation": "Cython 주석 보기(annotation)",
+    "{yellow} = Python interaction (deeper = more), white = plain C. Click a line marked + to see "
+    "its C code.":
+        "{yellow} = Python과의 상호작용 (진할수록 많음), 흰색 = 순수 C. + 표시가 있는 줄을 누르면 "
+        "그 줄의 C 코드가 보입니다.",
+    "yellow": "노란색",
+    "no C compiler": "C 컴파일러 없음",
+    "no OpenMP": "OpenMP 없음",
+    "⏭ skipped ({reason}, see the compiler note at the top): {what}":
+        "⏭ 건너뜀 ({reason}, 맨 위의 컴파일러 안내 참고): {what}",
+    "Cython cell {names}": "Cython 셀 {names}",
+    "Cython compilation failed (see the messages above)": "Cython 컴파일에 실패했습니다 (위의 메시지를 보세요)",
+    # optkit.cext: the %%c_extension line
+    "loaded from cache": "캐시에서 불러옴",
+    "compiled in {seconds:.1f} s": "{seconds:.1f}초 만에 컴파일함",
+    ", OpenMP on": ", OpenMP 켜짐",
+    ", OpenMP not available": ", OpenMP 사용 불가",
+    "compiler warnings:": "컴파일러 경고:",
+    # optkit.lessons.scale_out.DashboardCost.summary (07)
+    "the connected viewer cost {cost:.0%} of the throughput here (throughput {change:+.0%})":
+        "여기서는 연결된 뷰어가 처리량의 {cost:.0%}를 가져갔습니다 (처리량 {change:+.0%})",
+    "no throughput cost measured (throughput {change:+.0%} with the viewer connected; faster with "
+    "the viewer is noise, not a gain)":
+        "처리량 손실이 측정되지 않았습니다 (뷰어 연결 시 처리량 {change:+.0%}; 뷰어가 있을 때 더 "
+        "빠른 것은 이득이 아니라 잡음입니다)",
+    "no clear throughput cost here (throughput {change:+.0%}, within the runs' noise)":
+        "여기서는 뚜렷한 처리량 손실이 없습니다 (처리량 {change:+.0%}, 실행 간 잡음 범위 안)",
+    "dashboard closed: {closed:.1f} pages/s, open: {open:.1f} pages/s ({runs} runs each, "
+    "medians)\n  -> {verdict}\nCPU per page of this process (client + scheduler): {cpu_closed:.1f} "
+    "ms closed, {cpu_open:.1f} ms open;\n  the viewer itself used {viewer:.1f} ms per page\n  "
+    "(server side only: a browser tab also draws the page, on these same cores)":
+        "대시보드 닫힘: 초당 {closed:.1f}페이지, 열림: 초당 {open:.1f}페이지 (각 {runs}회 실행의 "
+        "중앙값)\n  -> {verdict}\n이 프로세스(클라이언트 + 스케줄러)의 페이지당 CPU: 닫힘 "
+        "{cpu_closed:.1f} ms, 열림 {cpu_open:.1f} ms;\n  뷰어 자체는 페이지당 {viewer:.1f} ms를 "
+        "썼습니다\n  (서버 쪽만 잰 값: 브라우저 탭도 같은 코어에서 페이지를 그립니다)",
+    # optkit.lessons.frameworks_first.profile_table (06)
+    "shares are of the profile's total self CPU time ({total}); {kinds} kinds of event, the top "
+    "{shown} shown":
+        "비율은 프로파일 전체 self CPU 시간({total}) 대비입니다; 이벤트 {kinds}종 중 상위 {shown}개를 "
+        "보여 줍니다",
+    # optkit.workers.check_worker_import (06, 07: before worker processes start)
+    "{name!r} has no file: worker processes import their code from a file, so it cannot run there":
+        "{name!r}에는 파일이 없습니다: 워커 프로세스는 코드를 파일에서 import하므로 거기서는 실행할 수 없습니다",
+    "{name} was loaded from {folder}, which is not on sys.path: worker processes import it by name "
+    "and would not find it. Open the notebook from that folder (JupyterLab starts its kernel there), "
+    "or run sys.path.insert(0, {path!r}) before starting workers":
+        "{name}은(는) sys.path에 없는 {folder}에서 불러왔습니다: 워커 프로세스는 이름으로 import하므로 "
+        "찾지 못합니다. 그 폴더에서 노트북을 여세요 (JupyterLab은 커널을 그 폴더에서 시작합니다). "
+        "또는 워커를 시작하기 전에 sys.path.insert(0, {path!r})를 실행하세요",
     # optkit.site (the course as a static site)
     'course index':
         '과정 목차',

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict
 
 from optkit.context import context_line
-from optkit.fmt import format_speedup, format_time, format_use
+from optkit.fmt import format_speedup, format_time, format_use, wrap
 from optkit.i18n import tr
 from optkit.timing import WAITED_CPU_USE, Timing
 
@@ -120,8 +120,8 @@ class Comparison:
                          f"{format_time(r.best_s):>11}{format_time(r.median_s):>11}"
                          f"{format_time(r.iqr_s):>11}{format_use(r.cpu_use):>9}  "
                          f"{format_speedup(self.speedup(r.label))}{tag}")
-        lines += [f"! {w}" for w in self.warnings()]
-        lines.append(context_line(self.context))
+        lines += [wrap(f"! {w}", indent="  ") for w in self.warnings()]
+        lines.append(wrap(context_line(self.context)))
         return "\n".join(lines)
 
     __repr__ = __str__

@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from optkit.i18n import tr
+
 
 def check_worker_import(module):
     """The folder worker processes will import ``module`` from; a clear error when they cannot.
@@ -21,12 +23,12 @@ def check_worker_import(module):
     loky's and Dask's cloudpickle can send such code by value); a file on that path they find."""
     where = getattr(module, "__file__", None)
     if not where:
-        raise ImportError(f"{getattr(module, '__name__', module)!r} has no file: worker processes "
-                          "import their code from a file, so it cannot run there")
+        raise ImportError(tr("{name!r} has no file: worker processes import their code from a file, so it "
+                             "cannot run there", name=getattr(module, "__name__", module)))
     folder = Path(where).resolve().parent
     if folder not in {Path(p or os.getcwd()).resolve() for p in sys.path}:
-        raise ImportError(f"{module.__name__} was loaded from {folder}, which is not on sys.path: worker "
-                          f"processes import it by name and would not find it. Open the notebook from "
-                          f"that folder (JupyterLab starts its kernel there), or run "
-                          f"sys.path.insert(0, {str(folder)!r}) before starting workers")
+        raise ImportError(tr("{name} was loaded from {folder}, which is not on sys.path: worker processes "
+                             "import it by name and would not find it. Open the notebook from that folder "
+                             "(JupyterLab starts its kernel there), or run sys.path.insert(0, {path!r}) "
+                             "before starting workers", name=module.__name__, folder=folder, path=str(folder)))
     return folder

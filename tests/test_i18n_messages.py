@@ -41,7 +41,8 @@ def test_every_literal_tr_message_has_a_korean_entry():
     by_module = _messages_by_module()
     # the modules this covers really go through tr() (so the test cannot pass vacuously)
     for name, at_least in {"check.py": 35, "verdict.py": 1, "rules.py": 8, "doctor.py": 70, "plot.py": 13, "lessons/capstone_leaderboard.py": 3,
-                           "lineprof.py": 3, "outputs.py": 14}.items():
+                           "lineprof.py": 3, "outputs.py": 14, "annotate.py": 10, "cext.py": 5,
+                           "lessons/scale_out.py": 4, "lessons/frameworks_first.py": 1}.items():
         assert len(by_module[name]) >= at_least, (name, len(by_module[name]))
     missing = [f"{name}:{line}: {msg!r}" for name, msgs in by_module.items()
                for line, msg in msgs if msg not in KO]
@@ -313,3 +314,38 @@ def test_verdict_shows_the_exercise_title_in_korean(korean):
     v = e.check(_mine, display=False)
     assert str(v).startswith("통과 · 04 C: uint8 버퍼의 합: ") and "04 C: uint8 버퍼의 합" in v._repr_html_()
     assert v.to_dict()["exercise"] == "04 C: sum of a uint8 buffer"      # records keep the English name
+
+
+# ----------------------------------------------------------------------------- optkit's own lines
+
+def test_compiler_note_and_annotation_legend_speak_korean(korean):
+    from optkit.annotate import CompilerStatus, render_annotation as render_html
+
+    assert CompilerStatus(True, True, "gcc").message() == "C 컴파일러(gcc)와 OpenMP가 있습니다: 이 노트북의 모든 셀이 실행됩니다."
+    for status in (CompilerStatus(False, False, "", "cc: not found"), CompilerStatus(True, False, "gcc", "")):
+        text = status.message()
+        assert HANGUL.search(text) and "compiler found" not in text and "skipped" not in text, text
+    assert "cc: not found" in CompilerStatus(False, False, "", "cc: not found").message()
+    assert "Cython 주석 보기" in render_html([]) and "노란색" in render_html([])
+
+
+def test_compiler_note_and_legend_unchanged_in_english(english):
+    from optkit.annotate import CompilerStatus, render_annotation as render_html
+
+    assert CompilerStatus(True, True, "gcc").message() == (
+        "C compiler found (gcc) with OpenMP: every cell of this notebook will run.")
+    assert "-fopenmp failed" in CompilerStatus(True, False, "gcc", "").message()
+    html = render_html([])
+    assert "<b>Cython annotation</b>" in html and ">yellow</span> = Python interaction" in html
+
+
+def test_wrap_counts_korean_characters_as_two_columns():
+    from optkit.fmt import text_width, wrap
+
+    assert text_width("가a") == 3
+    line = "  " + " ".join(["처리량"] * 40)                       # 40 words of 6 columns
+    out = wrap(line).split("\n")
+    assert len(out) > 2 and all(text_width(l) <= 100 for l in out)
+    assert " ".join(w for l in out for w in l.split()) == line.strip()     # no word lost or cut
+    assert all(l.startswith("      ") for l in out[1:]) and out[0].startswith("  처리량")
+    assert wrap("short\n" + "x" * 120) == "short\n" + "x" * 120        # one long word stays whole

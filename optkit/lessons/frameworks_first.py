@@ -522,7 +522,8 @@ def profile_table(prof, sort_by: str = "cpu_time_total", row_limit: int = 10,
         raise ValueError(f"sort_by must be 'cpu_time_total' or 'self_cpu_time_total', got {sort_by!r}")
     if int(row_limit) < 1 or int(name_width) < 8:
         raise ValueError("row_limit must be >= 1 and name_width >= 8")
-    from optkit.fmt import format_time
+    from optkit.fmt import format_time, wrap
+    from optkit.i18n import tr
 
     events = list(prof.key_averages())
     total = sum(ev.self_cpu_time_total for ev in events) or 1.0     # microseconds
@@ -537,8 +538,9 @@ def profile_table(prof, sort_by: str = "cpu_time_total", row_limit: int = 10,
         lines.append(f"{name(ev.key):<{name_width}}  "
                      f"{format_time(own / 1e6):>9} {own / total:>6.1%}  "
                      f"{format_time(tot / 1e6):>9} {tot / total:>6.1%}  {ev.count:>6}")
-    lines.append(f"shares are of the profile's total self CPU time ({format_time(total / 1e6)}); "
-                 f"{len(events)} kinds of event, the top {min(len(events), int(row_limit))} shown")
+    lines.append(wrap(tr("shares are of the profile's total self CPU time ({total}); {kinds} kinds of event, "
+                    "the top {shown} shown", total=format_time(total / 1e6), kinds=len(events),
+                    shown=min(len(events), int(row_limit)))))
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optkit import bench, data
+from optkit.i18n import tr
 from optkit.lessons.frameworks_first import CROP_SIZE, check_worker_import, crop_gray_batch, normalise_batch
 
 __all__ = [
@@ -482,19 +483,22 @@ class DashboardCost:
         pps, cpu = self.pages_per_s, self.own_cpu_ms_per_page
         change = pps["open"] / pps["closed"] - 1          # negative: throughput fell with the viewer
         if bench.clearly_different(self.closed, self.opened) and change < 0:
-            verdict = (f"the connected viewer cost {-change:.0%} of the throughput here "
-                       f"(throughput {change:+.0%})")
+            verdict = tr("the connected viewer cost {cost:.0%} of the throughput here (throughput {change:+.0%})",
+                         cost=-change, change=change)
         elif bench.clearly_different(self.closed, self.opened):
-            verdict = (f"no throughput cost measured (throughput {change:+.0%} with the viewer "
-                       "connected; faster with the viewer is noise, not a gain)")
+            verdict = tr("no throughput cost measured (throughput {change:+.0%} with the viewer "
+                         "connected; faster with the viewer is noise, not a gain)", change=change)
         else:
-            verdict = f"no clear throughput cost here (throughput {change:+.0%}, within the runs' noise)"
-        return (f"dashboard closed: {pps['closed']:.1f} pages/s, open: {pps['open']:.1f} pages/s "
-                f"({self.closed.repeats} runs each, medians)\n  -> {verdict}\n"
-                f"CPU per page of this process (client + scheduler): {cpu['closed']:.1f} ms closed, "
-                f"{cpu['open']:.1f} ms open;\n"
-                f"  the viewer itself used {self.viewer_cpu_s / self.pages * 1e3:.1f} ms per page\n"
-                "  (server side only: a browser tab also draws the page, on these same cores)")
+            verdict = tr("no clear throughput cost here (throughput {change:+.0%}, within the runs' noise)",
+                         change=change)
+        return tr("dashboard closed: {closed:.1f} pages/s, open: {open:.1f} pages/s "
+                  "({runs} runs each, medians)\n  -> {verdict}\n"
+                  "CPU per page of this process (client + scheduler): {cpu_closed:.1f} ms closed, "
+                  "{cpu_open:.1f} ms open;\n"
+                  "  the viewer itself used {viewer:.1f} ms per page\n"
+                  "  (server side only: a browser tab also draws the page, on these same cores)",
+                  closed=pps["closed"], open=pps["open"], runs=self.closed.repeats, verdict=verdict,
+                  cpu_closed=cpu["closed"], cpu_open=cpu["open"], viewer=self.viewer_cpu_s / self.pages * 1e3)
 
 
 def dashboard_cost(session, seeds, chunk: int = 2, repeat: int = 3, link: str | None = None,
