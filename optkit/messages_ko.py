@@ -165,6 +165,21 @@ MESSAGES: dict[str, str] = {
         "`{var}` 자체도, 루프 안에서 얻은 `numba.get_thread_id()`도 원소로 갖지 않는 인덱스로 "
         "`{array}`에 씁니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}`나 "
         "스레드 ID로 인덱싱하세요",
+    # optkit.rules.pool_chunks_rule (07 Exercise A)
+    "the pool got no work: the task asks you to send the {n} items to the given pool's workers in "
+    "chunks (`pool.map(..., chunksize=...)`), not to compute them in this process":
+        "풀이 받은 일이 없습니다: 이 과제는 {n}개 항목을 이 프로세스에서 계산하지 말고, 주어진 풀의 "
+        "워커에 청크로(`pool.map(..., chunksize=...)`) 보내기를 요구합니다",
+    "{k} of the {n} items never reached the pool ({first!r}, for one): the pool's workers must "
+    "compute every result, in chunks":
+        "{n}개 항목 중 {k}개가 풀에 가지 않았습니다 (예: {first!r}): 모든 결과를 풀의 워커가 "
+        "청크 단위로 계산해야 합니다",
+    "the pool got {tasks} tasks for {n} items, about one round trip per item: send them in chunks "
+    "(`pool.map(f, items, chunksize=...)` with a chunksize above 1, or lists of items), so that each "
+    "task carries several":
+        "풀이 항목 {n}개에 태스크 {tasks}개를 받았습니다. 항목마다 왕복 한 번꼴입니다: 청크로 "
+        "보내서(`pool.map(f, items, chunksize=...)`에 1보다 큰 chunksize를 주거나, 항목의 리스트를 "
+        "보내서) 태스크 하나가 여러 항목을 나르게 하세요",
     "the exercise's reference": "연습 문제의 참조 구현",
     "the exercise's baseline": "연습 문제의 기준 구현",
     "a ready-made version of what the exercise asks": "연습 문제가 요구하는 계산의 기성 구현",
