@@ -49,8 +49,9 @@ from .timing import CLEAR_RATIO
 from .fmt import format_speedup, format_time
 from .i18n import tr
 from .verdict import STATUSES, VERDICTS, Verdict, record, show
-from .guard import (CheckTimeout, Fed, abandoned_alive, armed_while, forbidden_trips, plain_function,
-                    run_until, run_with_budget, short_tb, tripwires)
+from .guard import (COMPILE_LIMIT_S, CheckTimeout, Fed, abandoned_alive, armed_while, compile_for,
+                    forbidden_trips, frozen_helpers, plain_function, run_until, run_with_budget, short_tb,
+                    tripwires)
 from .rules import (code_of, compile_failure, describe_args, float_hint, forbidden_name, list_hint, name_of,
                     param_names, prange_race_rule, quality_kinds, quality_warning, result_type_check,
                     same_int, snapshot_value, static_calls)
@@ -63,29 +64,8 @@ TIMING_REPEAT = 5
 TIMING_MAX_TIME = 3.0       # seconds of timed repeats per function; slow ones get fewer repeats
 
 
-def _frozen_helpers(module, names):
-    """Private copies of ``module``'s functions ``names`` that look up their globals in a
-    snapshot taken now: patching the module later (``optkit.outputs.assert_same = ...`` from a
-    learner's function) changes neither these functions nor the ones they call."""
-    import types
-
-    ns = dict(vars(module))
-    for name in names:
-        f = ns[name]
-        g = types.FunctionType(f.__code__, ns, f.__name__, f.__defaults__, f.__closure__)
-        g.__kwdefaults__ = dict(f.__kwdefaults__ or {})
-        ns[name] = g
-    return ns
-
-
-_B = _frozen_helpers(_outputs, ("assert_same", "compare_arrays", "as_array", "identical"))
+_B = frozen_helpers(_outputs, ("assert_same", "compare_arrays", "as_array", "identical"))
 _assert_same = _B["assert_same"]
-
-
-# --------------------------------------------------------------------------- time budget
-
-
-# --------------------------------------------------------------------------- rules
 
 
 # --------------------------------------------------------------------------- exercise
@@ -232,6 +212,9 @@ class Exercise:
         a thread pool's worker included). The timed calls (``_time``) keep the tripwires armed.
         Not caught: work sent to a process pool (another process runs outside every tripwire
         and profiler here), and copies of the reference made while fn runs."""
+        state = compile_for(fn, args)         # a Numba compile does not count against the budget
+        if state != "ok":
+            raise CheckTimeout(state, tr("compiling your Numba function took over {s:g} s", s=COMPILE_LIMIT_S))
         hits = []
         keys, cache, own, trips = forbidden_trips(fn, self.forbidden, self._guarded, hits)
         forbidden = self.forbidden if not abandoned_alive() else {}
@@ -485,15 +468,18 @@ class Exercise:
         """What is wrong with the output of the last timed call of the learner's function
         (a function may behave during the checks and not while it is timed), or None."""
         if not yours.calls:
-            return "the timing did not call your function (was optkit.bench changed?)"
+            return tr("the timing did not call your function (was optkit.bench changed?)")
         if yours.same_object and self.out_arg is None:
-            return ("your function returned the very same array object on repeated calls: "
-                    "each call must compute its result (no cache of earlier results)")
+            return tr("your function returned the very same array object on repeated calls: "
+                      "each call must compute its result (no cache of earlier results)")
         expected = self._expected(rebuild)
         try:
-            self._compare_within(expected, yours.last, budget, "checking the timed calls")
+            self._compare_within(expected, yours.last, budget, tr("checking the timed calls"))
         except AssertionError as exc:
-            return f"correct during the checks, but wrong while timed (last timed call): {exc}"
+            if self.race_args is not None:    # right before, wrong now on the same input: a race
+                return tr("correct during the checks, but a timed call on the same input gave a different "
+                          "result: a data race? ({exc}); make sure no two threads write the same memory", exc=exc)
+            return tr("correct during the checks, but wrong while timed (last timed call): {exc}", exc=exc)
         return None
 
     def _time(self, fn, rebuild, args, budget, call_s) -> Verdict:

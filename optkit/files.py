@@ -8,10 +8,10 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
-__all__ = ["write_atomic", "umask", "sha256_hex", "file_digest", "PUBLIC_MODE"]
+__all__ = ["write_atomic", "umask", "sha256_hex", "file_digest", "name_beside", "PUBLIC_MODE"]
 
 PUBLIC_MODE = 0o644      # readable by others (the umask still applies), as an ordinary file
 
@@ -37,6 +37,19 @@ def file_digest(path: Path):
         return sha256_hex(Path(path).read_bytes())
     except OSError:
         return "unreadable"
+
+
+def name_beside(rel: str, usable) -> str:
+    """Where a new version of a kept file goes: NAME.new.EXT (then NAME.new-2.EXT, ...), the
+    first relative POSIX path for which ``usable(path)`` is true (the learner edition puts the
+    course's new version of a notebook the learner changed there)."""
+    p = PurePosixPath(rel)
+    stem, suffix = (p.name[:-len(p.suffix)], p.suffix) if p.suffix else (p.name, "")
+    for k in range(1, 1000):
+        cand = str(p.with_name(f"{stem}.{'new' if k == 1 else f'new-{k}'}{suffix}"))
+        if usable(cand):
+            return cand
+    raise FileExistsError(f"no free name for the new version of {rel}")
 
 
 def write_atomic(path, data: bytes | str, *, mode: int | None = None, fsync: bool = False,

@@ -11,6 +11,8 @@ then abandoned (a daemon thread that keeps running in the background until the c
 the verdict says so) and the verdict is "timeout". Code that never releases the GIL (a
 Numba/Cython loop compiled without ``nogil`` that never ends) blocks the whole kernel: only
 "Restart kernel" helps there. KeyboardInterrupt (the notebook's stop button) is not swallowed.
+A Numba dispatcher is compiled for each input's types before its budgeted call
+(:func:`compile_for`, under its own limit): its compile does not eat the budget, its run does.
 """
 from __future__ import annotations
 
@@ -22,10 +24,12 @@ import traceback
 
 __all__ = ["BudgetExceeded", "run_with_budget", "stop", "abandoned_alive", "run_until", "Fed",
            "short_tb", "CheckTimeout", "tripwires",
-           "plain_function", "clones_in_globals", "forbidden_trips", "armed_while"]
+           "plain_function", "clones_in_globals", "forbidden_trips", "armed_while", "compile_for",
+           "COMPILE_LIMIT_S", "frozen_helpers"]
 
 
 _ABANDONED: list = []        # worker threads given up on that may still run (see stop)
+COMPILE_LIMIT_S = 180.0      # the most a Numba compile before a learner's call may take
 
 
 class BudgetExceeded(BaseException):
@@ -310,3 +314,50 @@ def armed_while(f, armed, mine: bool):
         finally:
             armed[0] = False
     return run
+
+
+def compile_for(fn, args, limit_s=COMPILE_LIMIT_S) -> str:
+    """Compile a Numba dispatcher for the types of ``args`` before its budgeted call, so that
+    the compile (seconds for a ``parallel=True`` function on a busy machine) does not count
+    against the learner's time budget; the call itself still does (an endless loop is stopped
+    by the budget as before). Runs under its own limit ``limit_s``. Returns "ok" (compiled, or
+    nothing to compile: not a Numba dispatcher, types it cannot read, a compile error that the
+    call itself then shows), or "timeout" / "stuck" when the compile did not end in time."""
+    import sys
+
+    if "numba" not in sys.modules:
+        return "ok"
+    from numba.core.dispatcher import Dispatcher
+
+    if not isinstance(fn, Dispatcher):
+        return "ok"
+
+    def work():
+        import numba
+
+        try:
+            sig = tuple(numba.typeof(a) for a in args)
+        except Exception:       # noqa: BLE001 - a type Numba cannot read: the call says so
+            return
+        try:
+            fn.compile(sig)
+        except Exception:       # noqa: BLE001 - a typing error: the budgeted call shows it
+            pass
+
+    state, _ = run_with_budget(work, (), {}, limit_s)
+    return "ok" if state in ("ok", "raised") else state
+
+
+def frozen_helpers(module, names):
+    """Private copies of ``module``'s functions ``names`` that look up their globals in a
+    snapshot taken now: patching the module later (``optkit.outputs.assert_same = ...`` from a
+    learner's function) changes neither these functions nor the ones they call."""
+    import types
+
+    ns = dict(vars(module))
+    for name in names:
+        f = ns[name]
+        g = types.FunctionType(f.__code__, ns, f.__name__, f.__defaults__, f.__closure__)
+        g.__kwdefaults__ = dict(f.__kwdefaults__ or {})
+        ns[name] = g
+    return ns

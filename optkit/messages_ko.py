@@ -165,6 +165,38 @@ MESSAGES: dict[str, str] = {
         "`{var}` 자체도, 루프 안에서 얻은 `numba.get_thread_id()`도 원소로 갖지 않는 인덱스로 "
         "`{array}`에 씁니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}`나 "
         "스레드 ID로 인덱싱하세요",
+    # optkit.check: what the timed calls showed (Exercise._timed_output_problem), and the Numba
+    # compile made before the budgeted calls (optkit.guard.compile_for)
+    "the timing did not call your function (was optkit.bench changed?)":
+        "시간 측정이 여러분의 함수를 호출하지 않았습니다 (optkit.bench가 바뀌었나요?)",
+    "your function returned the very same array object on repeated calls: each call must compute "
+    "its result (no cache of earlier results)":
+        "여러분의 함수가 반복 호출에서 똑같은 배열 객체를 반환했습니다: 호출마다 결과를 계산해야 "
+        "합니다 (이전 결과를 캐시하지 마세요)",
+    "checking the timed calls": "시간을 잰 호출의 결과를 확인하는 중",
+    "correct during the checks, but a timed call on the same input gave a different result: a data "
+    "race? ({exc}); make sure no two threads write the same memory":
+        "검사할 때는 맞았지만, 같은 입력에 대한 시간 측정 호출이 다른 결과를 냈습니다: 데이터 "
+        "경쟁(data race)일까요? ({exc}) 두 스레드가 같은 메모리에 쓰지 않게 하세요",
+    "correct during the checks, but wrong while timed (last timed call): {exc}":
+        "검사할 때는 맞았지만, 시간을 재는 동안에는 틀렸습니다 (마지막으로 잰 호출): {exc}",
+    "compiling your Numba function took over {s:g} s":
+        "여러분의 Numba 함수 컴파일이 {s:g}초를 넘겼습니다",
+    # optkit.rules.pool_chunks_rule (07 Exercise A)
+    "the pool got no work: the task asks you to send the {n} items to the given pool's workers in "
+    "chunks (`pool.map(..., chunksize=...)`), not to compute them in this process":
+        "풀이 받은 일이 없습니다: 이 과제는 {n}개 항목을 이 프로세스에서 계산하지 말고, 주어진 풀의 "
+        "워커에 청크로(`pool.map(..., chunksize=...)`) 보내기를 요구합니다",
+    "{k} of the {n} items never reached the pool ({first!r}, for one): the pool's workers must "
+    "compute every result, in chunks":
+        "{n}개 항목 중 {k}개가 풀에 가지 않았습니다 (예: {first!r}): 모든 결과를 풀의 워커가 "
+        "청크 단위로 계산해야 합니다",
+    "the pool got {tasks} tasks for {n} items, about one round trip per item: send them in chunks "
+    "(`pool.map(f, items, chunksize=...)` with a chunksize above 1, or lists of items), so that each "
+    "task carries several":
+        "풀이 항목 {n}개에 태스크 {tasks}개를 받았습니다. 항목마다 왕복 한 번꼴입니다: 청크로 "
+        "보내서(`pool.map(f, items, chunksize=...)`에 1보다 큰 chunksize를 주거나, 항목의 리스트를 "
+        "보내서) 태스크 하나가 여러 항목을 나르게 하세요",
     "the exercise's reference": "연습 문제의 참조 구현",
     "the exercise's baseline": "연습 문제의 기준 구현",
     "a ready-made version of what the exercise asks": "연습 문제가 요구하는 계산의 기성 구현",

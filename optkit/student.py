@@ -43,7 +43,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from .files import PUBLIC_MODE, file_digest, sha256_hex, write_atomic
+from .files import PUBLIC_MODE, file_digest, name_beside, sha256_hex, write_atomic
 from . import messages_ko
 
 REPO = Path(__file__).resolve().parent.parent
@@ -271,18 +271,6 @@ def _write_atomic(path: Path, data: bytes, expect=_UNSET) -> bool:
     return write_atomic(path, data, mode=PUBLIC_MODE, fsync=True, before_replace=check)
 
 
-def _new_name(rel: str, usable) -> str:
-    """Where the new version of a file the learner changed goes: NAME.new.EXT (NAME.new-2.EXT, ...)."""
-    p = PurePosixPath(rel)
-    stem, suffix = (p.name[:-len(p.suffix)], p.suffix) if p.suffix else (p.name, "")
-    for k in range(1, 1000):
-        tag = "new" if k == 1 else f"new-{k}"
-        cand = str(p.with_name(f"{stem}.{tag}{suffix}"))
-        if usable(cand):
-            return cand
-    raise FileExistsError(f"no free name for the new version of {rel}")
-
-
 def _valid_rel(rel) -> bool:
     """A manifest key: a non-empty, normalised, relative POSIX path inside the edition."""
     if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
@@ -404,6 +392,18 @@ def _foreign_files(out: Path, manifest: dict) -> list[str]:
     return sorted(foreign)
 
 
+def _no_manifest(out: Path) -> str:
+    """Why a folder with files and no manifest is refused, and the two safe ways on."""
+    return (f"{out} exists and was not made by `optkit student` (it has no {MANIFEST}: never made "
+            f"by it, or that file was lost); nothing was written. Either build the learner edition "
+            f"in an empty or new folder: `make lab LEARNER_DIR=other-folder` (KO=1 adds -ko to it) or "
+            f"`optkit student --out other-folder`; or, if this is your learner edition, keep it: "
+            f"create the empty file {out / STAMP} and run the same command again. The builder then "
+            f"adopts the folder and never overwrites a file of yours: a file that differs from the "
+            f"course is kept as it is (the course's version goes beside it as NAME.new.ipynb), and "
+            f"files you added are never touched")
+
+
 def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResult:
     """Write or update the learner edition of every notebook in `src` in `out` (see module doc).
 
@@ -443,8 +443,7 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
     legacy = manifest is None and out.is_dir() and (out / STAMP).exists()
     if manifest is None:
         if out.is_dir() and any(out.iterdir()) and not legacy:
-            raise FileExistsError(f"{out} exists and was not made by `optkit student` (no {MANIFEST}); "
-                                  f"choose another --out (an empty or new folder)")
+            raise FileExistsError(_no_manifest(out))
         manifest = {}
     if force:
         if (out / ".git").exists():
@@ -500,7 +499,7 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
                 there = file_digest(out / cand)
                 return there in (None, want) or (cand in manifest and there == manifest[cand])
 
-            beside = _new_name(rel, usable)
+            beside = name_beside(rel, usable)
             there = file_digest(_check_target(o, s, out, beside))
             if there != want and not _write_atomic(out / beside, data, expect=there):
                 raise FileExistsError(f"{out / beside} changed while the edition was being written; "

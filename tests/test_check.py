@@ -966,3 +966,68 @@ def test_a_pass_below_one_says_within_the_target_not_fast():
     assert v.status == "pass", v.message
     assert v.speedup < 1 and v.message.startswith("correct, within the target: x"), v.message
     assert "fast" not in v.message
+
+
+# --------------------------------------------------------------------------- a race seen while timed; Numba compiles
+
+def test_a_race_exercise_names_the_race_when_only_a_timed_call_is_wrong():
+    """Right on every call of the checks (the race test's repeats too), wrong on later calls, as
+    a race can be: on a race exercise the verdict says "a data race?", elsewhere it does not."""
+    def later_wrong():
+        calls = [0]
+
+        def f(x):
+            calls[0] += 1
+            return 2.0 * np.sqrt(x) + (1.0 if calls[0] > 12 else 0.0)
+        return f
+
+    racy = ex(race_args=lambda: (np.random.default_rng(9).random(3000),), race_repeats=3,
+              baseline=slow_baseline, target_speedup=0.01).check(later_wrong(), display=False)
+    assert racy.status == "wrong" and "a timed call on the same input" in racy.message, racy.message
+    assert "a data race?" in racy.message
+    plain = ex(baseline=slow_baseline, target_speedup=0.01).check(later_wrong(), display=False)
+    assert plain.status == "wrong" and "wrong while timed" in plain.message, plain.message
+    assert "data race" not in plain.message
+
+
+def test_a_numba_compile_does_not_count_against_the_budget_but_an_endless_call_does(monkeypatch):
+    """A parallel Numba function compiles on its first call (seconds on a busy machine): that
+    compile is done before the budgeted call. A call that never ends still runs out of time."""
+    numba = pytest.importorskip("numba")
+    from numba.core.dispatcher import Dispatcher
+
+    from optkit.guard import abandoned_alive
+
+    compile_ = Dispatcher.compile
+
+    def slow_compile(self, sig):          # every compile takes longer than the whole budget
+        if tuple(sig) not in self.overloads:
+            time.sleep(1.5)
+        return compile_(self, sig)
+    monkeypatch.setattr(Dispatcher, "compile", slow_compile)
+
+    @numba.njit(parallel=True)
+    def parallel_double_sqrt(x):
+        out = np.empty_like(x)
+        for i in numba.prange(x.size):
+            out[i] = 2.0 * np.sqrt(x[i])
+        return out
+
+    v = ex(time_budget_s=1.0).check(parallel_double_sqrt, display=False)
+    assert v.status == "pass", v.message        # before: "timeout" (the compile took the budget)
+
+    n = 8_000_000_000                             # about a second or more of a loop that ignores the budget
+
+    @numba.njit(nogil=True)
+    def spins(x):
+        s = 0
+        for i in range(n):
+            s = (s * 1103515245 + 12345) & 0x7fffffff
+        return 2.0 * np.sqrt(x) + (1.0 if s == 7 else 0.0)     # the loop's result is used
+
+    t0 = time.perf_counter()
+    v = ex(time_budget_s=1.0).check(spins, display=False)
+    assert v.status == "timeout" and "time budget of 1 s" in v.message, v.message
+    assert time.perf_counter() - t0 < 60
+    while abandoned_alive() and time.perf_counter() - t0 < 120:   # let the given-up call end here
+        time.sleep(0.1)

@@ -349,6 +349,31 @@ def test_an_edition_from_before_the_manifest_is_adopted_without_loss(tmp_path):
     assert (out / ".optkit-student.json").exists()
 
 
+def test_a_lost_manifest_names_both_ways_and_its_advice_keeps_the_learners_work(tmp_path, capsys):
+    """`make lab` passes no --out (its variable is LEARNER_DIR): the refusal names both, and
+    following its advice to keep the folder (the empty marker file) loses nothing."""
+    src = _course(tmp_path)
+    out = tmp_path / "learner"
+    student.build(src, out)
+    _edit_notebook(out / "notebooks" / "01_x.ipynb", "mine")
+    (out / "notebooks" / "my_notes.md").write_text("mine")
+    (out / ".optkit-student.json").unlink()               # lost
+    before = _tree(out)
+    assert student.main(["--src", str(src), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "make lab LEARNER_DIR=" in err and "optkit student --out" in err, err
+    assert "nothing was written" in err and str(out / ".optkit-student") in err, err
+    assert _tree(out) == before
+    (out / ".optkit-student").write_text("")               # what the message says to do
+    res = student.build(src, out)
+    after = _tree(out)
+    assert after["notebooks/01_x.ipynb"] == before["notebooks/01_x.ipynb"]      # yours, kept
+    assert after["notebooks/my_notes.md"] == b"mine"
+    assert res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new.ipynb")]
+    assert all(after[rel] == data for rel, data in before.items())              # nothing overwritten
+    assert (out / ".optkit-student.json").exists()
+
+
 # --- class: every input validated before anything is written; atomic writes
 
 def test_a_notebook_that_fails_validation_writes_nothing(tmp_path):
