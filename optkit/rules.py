@@ -10,6 +10,7 @@ from optkit.i18n import tr
 __all__ = ["quality_kinds", "quality_warning", "code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
            "float_hint", "list_hint", "same_int", "prange_race_rule", "parallel_prange_rule",
+           "numba_function_rule", "python_work", "python_work_per_entry",
            "result_type_check", "compile_failure"]
 
 
@@ -396,6 +397,58 @@ def parallel_prange_rule(fn, args=None):
         return None
     return tr("it has no `prange` loop: the task asks for the work split between threads with "
               "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`")
+
+
+def numba_function_rule(fn, args=None):
+    """A rule for ``Exercise(rules=[...])`` of a "write it with Numba" task: the function checked
+    must itself be a Numba dispatcher (``@njit``, ``@jit``, with or without options), not a plain
+    Python or NumPy function under that name, however fast. Returns a message, or None."""
+    try:
+        from numba.core.dispatcher import Dispatcher
+    except ImportError:       # no Numba here: nothing can be a Numba function; say so
+        Dispatcher = ()
+    if Dispatcher and isinstance(fn, Dispatcher):
+        return None
+    return tr("it is not a Numba function: the task asks for a Numba version, the function itself "
+              "compiled with `@njit` (keep the decorator of the exercise's cell)")
+
+
+def python_work(fn, args) -> int:
+    """How many Python bytecode instructions run in this thread while ``fn(*args)`` runs, in
+    ``fn`` and in every Python function it calls (a callback from C, np.vectorize's, counts
+    too). Compiled code (C, NumPy's loops, Numba) counts nothing: the count grows with the
+    size of an input only where Python code runs once per element of it."""
+    count = [0]
+
+    def local(frame, event, arg):
+        if event == "opcode":
+            count[0] += 1
+        return local
+
+    def start(frame, event, arg):
+        frame.f_trace_opcodes = True
+        return local
+
+    import sys
+
+    old = sys.gettrace()
+    sys.settrace(start)
+    try:
+        fn(*args)
+    finally:
+        sys.settrace(old)
+    return count[0]
+
+
+def python_work_per_entry(fn, stretch, args, extra=200) -> float:
+    """Python instructions ``fn`` runs per extra entry of an axis: ``stretch(args, n)`` gives the
+    arguments with ``n`` more entries along that axis that change nothing else (the same
+    answer); the result is (work on ``stretch(args, extra)`` − work on ``stretch(args, 0)``)
+    / ``extra``. About 0 for whole-array work along the axis; 1 or more when Python code runs
+    once per entry (a loop, a comprehension, np.vectorize, np.apply_along_axis). Loops over
+    other axes do not count: the stretch leaves them as they were."""
+    extra = max(1, int(extra))
+    return (python_work(fn, stretch(args, extra)) - python_work(fn, stretch(args, 0))) / extra
 
 
 def result_type_check(expected, got, custom, depth=0):
