@@ -157,6 +157,17 @@ MESSAGES: dict[str, str] = {
     "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`":
         "`prange` 루프가 없습니다: 이 과제는 `@njit(parallel=True)` 아래에서 "
         "`for ... in prange(...)`(numba의 prange)로 작업을 스레드에 나누기를 요구합니다",
+    # F18: the method a task states, enforced (03 Exercise 3, 02 Exercise C)
+    "it is not a Numba function: the task asks for a Numba version, the function itself compiled "
+    "with `@njit` (keep the decorator of the exercise's cell)":
+        "Numba 함수가 아닙니다: 이 과제는 Numba 버전, 즉 함수 자체를 `@njit`로 컴파일한 것을 요구합니다. "
+        "연습 문제 셀의 데코레이터를 그대로 두세요",
+    "it runs Python code once per time step ({n:.0f} more Python instructions per added step): the "
+    "task asks for whole-array work over the time steps (argmax and the masks for all steps at "
+    "once); a loop over boxes is fine":
+        "시간 단계마다 한 번씩 Python 코드를 실행합니다(추가한 단계 하나에 Python 명령어가 {n:.0f}개 더 "
+        "실행됨): 이 과제는 시간 단계 전체에 걸친 배열 연산(모든 단계에 대한 argmax와 마스크를 한 번에)을 "
+        "요구합니다. 박스에 대한 루프는 괜찮습니다",
     "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
     "`{array}` at an index that has neither `{var}` itself nor a `numba.get_thread_id()` taken in the "
     "loop as one of its elements (a data race?): give each thread its own memory, indexed by `{var}` "

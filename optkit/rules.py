@@ -10,6 +10,7 @@ from optkit.i18n import tr
 __all__ = ["quality_kinds", "quality_warning", "code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
            "float_hint", "list_hint", "same_int", "prange_race_rule", "parallel_prange_rule",
+           "numba_function_rule",
            "result_type_check", "compile_failure", "pool_chunks_rule"]
 
 
@@ -396,6 +397,20 @@ def parallel_prange_rule(fn, args=None):
         return None
     return tr("it has no `prange` loop: the task asks for the work split between threads with "
               "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`")
+
+
+def numba_function_rule(fn, args=None):
+    """A rule for ``Exercise(rules=[...])`` of a "write it with Numba" task: the function checked
+    must itself be a Numba dispatcher (``@njit``, ``@jit``, with or without options), not a plain
+    Python or NumPy function under that name, however fast. Returns a message, or None."""
+    try:
+        from numba.core.dispatcher import Dispatcher
+    except ImportError:       # no Numba here: nothing can be a Numba function; say so
+        Dispatcher = ()
+    if Dispatcher and isinstance(fn, Dispatcher):
+        return None
+    return tr("it is not a Numba function: the task asks for a Numba version, the function itself "
+              "compiled with `@njit` (keep the decorator of the exercise's cell)")
 
 
 def result_type_check(expected, got, custom, depth=0):

@@ -17,7 +17,8 @@ from optkit.pipeline import (FAST, HIGH_PCT, IOU_THRESHOLD, LOW_PCT, MEAN, REFER
                              simulate, stage_inputs)
 
 __all__ = ["grayscale_numpy", "grayscale_shift", "contrast_numpy", "contrast_lut", "contrast_take",
-           "binarize_numpy", "binarize_hexmask", "nms_numpy", "batch_float32", "batch_take", "VARIANTS", "bench_main"]
+           "binarize_numpy", "binarize_hexmask", "nms_numpy", "batch_float32", "batch_take", "ctc_blank_steps", "ctc_no_step_loop",
+           "VARIANTS", "bench_main"]
 
 
 def grayscale_numpy(image):
@@ -133,6 +134,35 @@ def batch_take(crops, mean=MEAN, std=STD, out=None):
     for ch in range(c):
         np.take(tables[ch], crops[..., ch], out=out[:, ch])
     return out
+
+
+# --------------------------------------------------------------------------- exercise C's rule
+CTC_RULE_BOXES = 8          # boxes of the check's logits the rule decodes
+CTC_RULE_EXTRA = 200        # blank time steps it appends
+
+
+def ctc_blank_steps(args, n):
+    """Exercise C's logits cut to a few boxes, with ``n`` blank time steps appended to every box
+    (a blank after the last step changes no decoded string)."""
+    logits = np.asarray(args[0])[:CTC_RULE_BOXES]
+    pad = np.zeros((logits.shape[0], int(n), logits.shape[2]), logits.dtype)
+    pad[..., 0] = 1                                       # class 0, the blank, wins every step
+    return (np.ascontiguousarray(np.concatenate([logits, pad], axis=1)),)
+
+
+def ctc_no_step_loop(fn, args):
+    """Exercise C's rule ("no Python loop over time steps"): decoding the same boxes with
+    ``CTC_RULE_EXTRA`` more (blank) time steps must not run Python code once per added step. A
+    loop over boxes, or over the kept characters, is fine: the added steps leave both alone."""
+    from optkit.i18n import tr
+    from optkit.pywork import python_work_per_entry
+
+    per_step = python_work_per_entry(fn, ctc_blank_steps, args, CTC_RULE_EXTRA)
+    if per_step >= 1:
+        return tr("it runs Python code once per time step ({n:.0f} more Python instructions per added "
+                  "step): the task asks for whole-array work over the time steps (argmax and the "
+                  "masks for all steps at once); a loop over boxes is fine", n=per_step)
+    return None
 
 
 #: Every version of every stage, slowest first (what notebook 02 builds, step by step).

@@ -1,5 +1,6 @@
 # attempt: the row-order loop in plain Python (no @njit)
-# expect: slow
+# expect: rule
+# message: not a Numba function
 def rlsa_vertical_nb(mask, gap):
     h, w = mask.shape
     out = mask.copy()

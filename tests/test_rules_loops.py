@@ -1,0 +1,90 @@
+"""The rules that enforce a method a task states: a Numba function (03 Exercise 3), no Python
+loop over an axis (02 Exercise C). Each must refuse the mistake and accept the committed way."""
+import numpy as np
+import pytest
+
+from optkit import data, pipeline
+from optkit.lessons import numpy_opencv
+from optkit.pywork import python_work, python_work_per_entry
+from optkit.rules import numba_function_rule
+
+
+def _loop(n):
+    s = 0
+    for i in range(n):
+        s += i
+    return s
+
+
+def test_python_work_grows_with_a_python_loop_and_not_with_numpy():
+    assert python_work(_loop, (400,)) - python_work(_loop, (100,)) >= 300
+    a, b = np.ones(100), np.ones(10_000)
+    assert python_work(np.sum, (b,)) == python_work(np.sum, (a,))
+
+
+def test_python_work_restores_the_trace_function():
+    import sys
+
+    seen = []
+
+    def tracer(frame, event, arg):
+        seen.append(event)
+        return None
+
+    sys.settrace(tracer)
+    try:
+        python_work(_loop, (3,))
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(None)
+
+
+def test_per_entry_counts_a_comprehension_and_np_vectorize():
+    stretch = lambda args, n: (np.zeros(10 + n),)
+    assert python_work_per_entry(lambda a: [v for v in a], stretch, None, 100) >= 1
+    assert python_work_per_entry(np.vectorize(lambda v: v + 1), stretch, None, 100) >= 1
+    assert python_work_per_entry(lambda a: a + 1, stretch, None, 100) < 1
+
+
+def test_numba_function_rule():
+    numba = pytest.importorskip("numba")
+    f = numba.njit(lambda x: x + 1)
+    assert numba_function_rule(f) is None
+    assert numba_function_rule(numba.njit(parallel=True)(lambda x: x)) is None
+    for not_numba in (lambda x: x + 1, np.add, f.py_func):
+        assert "not a Numba function" in numba_function_rule(not_numba)
+
+
+@pytest.fixture(scope="module")
+def logits():
+    return (pipeline.simulate(data.make_document(800, 600, n_boxes=20, seed=0)).logits,)
+
+
+def test_ctc_blank_steps_keep_the_decoded_strings(logits):
+    small = numpy_opencv.ctc_blank_steps(logits, 0)
+    large = numpy_opencv.ctc_blank_steps(logits, 50)
+    assert large[0].shape[1] == small[0].shape[1] + 50
+    assert pipeline.ctc_reference(*small) == pipeline.ctc_reference(*large) == pipeline.ctc_fast(*small)
+    assert any(pipeline.ctc_fast(*small))          # not all empty: the rule decodes real text
+
+
+def _time_loop(logits, alphabet=pipeline.ALPHABET, blank=0):
+    best = logits.argmax(axis=2)
+    keep = best != blank
+    for t in range(1, best.shape[1]):
+        keep[:, t] &= best[:, t] != best[:, t - 1]
+    return ["".join([alphabet[c - 1] for c in row[k].tolist()]) for row, k in zip(best, keep)]
+
+
+def _per_box_join(logits, alphabet=pipeline.ALPHABET, blank=0):
+    best = logits.argmax(axis=2)
+    keep = best != blank
+    keep[:, 1:] &= best[:, 1:] != best[:, :-1]
+    return ["".join([alphabet[c - 1] for c in row[k].tolist()]) for row, k in zip(best, keep)]
+
+
+def test_ctc_rule_refuses_a_loop_over_time_steps_and_accepts_whole_array_work(logits):
+    assert "once per time step" in numpy_opencv.ctc_no_step_loop(_time_loop, logits)
+    assert "once per time step" in numpy_opencv.ctc_no_step_loop(pipeline.ctc_reference, logits)
+    assert numpy_opencv.ctc_no_step_loop(pipeline.ctc_fast, logits) is None
+    assert numpy_opencv.ctc_no_step_loop(_per_box_join, logits) is None     # loops over boxes, characters
