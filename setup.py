@@ -1,6 +1,7 @@
 """Build optkit.native, with OpenMP when the compiler has it.
 
-OpenMP flags are chosen per compiler: MSVC gets /openmp, gcc and clang get -fopenmp.
+OpenMP flags are chosen per compiler: MSVC gets /openmp; gcc and clang get -fopenmp; Apple
+clang with Homebrew's libomp gets -Xpreprocessor -fopenmp and links -lomp.
 Each candidate is tried on a tiny program first; if none compiles and links (Apple
 clang without libomp, say) the extension is built without OpenMP and still works,
 serially. Set OPTKIT_NO_OPENMP=1 to force a build without OpenMP.

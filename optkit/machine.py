@@ -24,13 +24,13 @@ import tempfile
 from pathlib import Path
 
 from optkit.fmt import is_unknown, unknown
-from optkit.sysfs import cgroup_files, read_cgroup_cpu, read_cgroup_memory, read_text
+from optkit.sysfs import cgroup_files, read_cgroup_cpu, read_cgroup_memory, read_text, transparent_hugepage_mode
 
 __all__ = ["THREAD_ENV_VARS", "THREAD_PLACEMENT_VARS", "GPU_FIELDS", "unknown", "is_unknown", "read_cgroup_cpu",
            "read_cgroup_memory", "cgroup_files", "affinity", "loky_cpu_count", "cpu_model", "usable_from", "usable_cpus", "cpu_facts", "smt_topology",
            "cpu_governor", "memory_facts", "importable", "pool_list", "numba_threads", "thread_facts",
            "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "compiler_command", "probe_compiler", "openmp_flags", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
-           "env_without_thread_settings", "machine_busy_s"]
+           "env_without_thread_settings", "machine_busy_s", "transparent_hugepage_mode"]
 
 # The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS, Numba, Apple
 # Accelerate, numexpr): a child process started with one of them set inherits that pool size.

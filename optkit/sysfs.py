@@ -10,7 +10,7 @@ from pathlib import Path
 from optkit.fmt import unknown
 
 __all__ = ["read_text", "parse_proc_cgroup", "cgroup_ancestors", "cgroup_v1_dirs", "read_cgroup_cpu",
-           "read_cgroup_memory", "cgroup_files"]
+           "read_cgroup_memory", "cgroup_files", "transparent_hugepage_mode"]
 
 # cgroup v1 reports "no limit" as a huge number close to 2**63
 _NO_LIMIT_BYTES = 1 << 60
@@ -240,3 +240,19 @@ def cgroup_files(cgroup_root="/sys/fs/cgroup", proc_self_cgroup="/proc/self/cgro
         for d in cgroup_v1_dirs(root, ctrl, membership)[:1]:
             add(d, names)
     return out
+
+
+THP_ENABLED = "/sys/kernel/mm/transparent_hugepage/enabled"
+
+
+def transparent_hugepage_mode(path=THP_ENABLED):
+    """The kernel's transparent huge page mode: "always", "madvise" or "never" (the bracketed
+    word of ``always [madvise] never``); ``unknown("<reason>")`` where the file is missing (not
+    Linux, an old kernel) or holds no bracketed mode."""
+    text, err = read_text(Path(path))
+    if text is None:
+        return unknown(err)
+    for word in text.split():
+        if word.startswith("[") and word.endswith("]") and len(word) > 2:
+            return word[1:-1]
+    return unknown(f"no [mode] in {path}: {text[:60]!r}")

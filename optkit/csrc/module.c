@@ -331,15 +331,16 @@ as_ll(PyObject *o, long long *v, const char *what)
 /* ------------------------------------------------------------------------------------------ */
 
 /* libgomp keeps its thread pool with the thread that started the region (the "master"). If the
- * process was forked after ANY OpenMP region ran on the calling thread (numba's omp layer, OpenCV,
- * another library; perhaps before optkit was ever imported, so no fork hook of ours saw it), a
- * region started from that thread in the child waits for ever for the pool's lost threads. A
- * pthread made in the child has no pool yet, so its region starts a fresh one. So every parallel
- * batch runs on one of a few worker pthreads owned by this module, each made by the process that
- * uses it: the pthread_atfork child handler forgets the parent's workers (they do not exist in the
- * child), and a worker whose creator pid differs from getpid() is never used. The workers are
- * persistent (made once per process, then reused), so libgomp's pool stays warm between calls.
- * Up to OPTKIT_MAX_WORKERS calls from different Python threads can run at once; more wait. */
+ * process was forked after ANY OpenMP region ran on the calling thread (PyTorch, numba's omp
+ * layer, any library linked with libgomp; perhaps before optkit was ever imported, so no fork hook
+ * of ours saw it), a region started from that thread in the child waits for ever for the pool's
+ * lost threads. A pthread made in the child has no pool yet, so its region starts a fresh one. So
+ * every parallel batch runs on one of a few worker pthreads owned by this module, each made by the
+ * process that uses it: the pthread_atfork child handler forgets the parent's workers (they do not
+ * exist in the child), and a worker whose creator pid differs from getpid() is never used. The
+ * workers are persistent (made once per process, then reused), so libgomp's pool stays warm
+ * between calls. Up to OPTKIT_MAX_WORKERS calls from different Python threads can run at once;
+ * more wait. */
 #if defined(OPTKIT_OPENMP) && OPTKIT_HAVE_ATFORK
 #define OPTKIT_USE_WORKERS 1
 #define OPTKIT_MAX_WORKERS 8

@@ -7,6 +7,7 @@
     oversubscription(workers, threads)   W worker processes running BLAS/OpenMP work at once
     stream()                         copy / scale / add / triad bandwidth with NumPy (GB/s)
     alloc_vs_out()                   fresh allocations (page faults) vs reused ``out=`` buffers
+    transparent_hugepage_mode()      the kernel's THP mode (always / madvise / never)
     kernel_bandwidth(fn, args, nbytes)  achieved GB/s of any memory-bound kernel
     async_timing_demo()              timing work that has not finished (the CPU side of CUDA's rule)
 
@@ -27,12 +28,12 @@ import sys
 import time
 
 from optkit.machine import (THREAD_ENV_VARS, cgroup_files, cpu_facts, env_without_thread_settings, gpu_available,
-                            torch_module, usable_cpus)
+                            torch_module, transparent_hugepage_mode, usable_cpus)
 
 __all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
            "oversubscription_experiment", "threads_per_worker", "import_steps", "stream", "alloc_vs_out",
            "kernel_bandwidth", "kernel_bandwidths", "normalize_fresh", "normalize_into", "async_timing_demo",
-           "gpu_available", "torch_module"]
+           "gpu_available", "torch_module", "transparent_hugepage_mode"]
 
 GB = 1e9
 
@@ -416,13 +417,15 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
     """c = a + b with a fresh result array each call vs np.add(a, b, out=c) into a reused buffer.
 
     Fresh arrays this large come straight from the OS (mmap) and every page is faulted in on
-    first touch. On Linux NumPy asks for transparent huge pages for large arrays (few faults of
-    2 MiB each); with small_pages=True a third variant allocates with that switched off (one
-    fault per 4 KiB page, as with most other allocators). Variants are timed through optkit.bench
+    first touch. On Linux NumPy asks for transparent huge pages for large arrays (madvise: few
+    faults of 2 MiB each); with small_pages=True a third variant, "fresh, no madvise", allocates
+    with that request switched off: one fault per 4 KiB page where the kernel's THP mode is
+    madvise (as with most other allocators), huge pages anyway under "always" (see
+    transparent_hugepage_mode(); its faults say which happened). Variants are timed through optkit.bench
     in interleaved rounds, so a burst of load elsewhere hits them all alike; page faults are
     counted on separate calls. Returns {label: {"median_s", "iqr_s", "best_s", "gbs" (3 arrays
-    moved, from the median), "page_faults_per_call", "timing" (the optkit.bench.Timing, for
-    bench.clearly_different)}} (faults -1 where getrusage is missing).
+    moved, from the median), "page_faults_per_call", "result_bytes" (one result array), "timing"
+    (the optkit.bench.Timing, for bench.clearly_different)}} (faults -1 where getrusage is missing).
     """
     import numpy as np
     if not isinstance(n, int) or n < 1024:
@@ -441,7 +444,7 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
 
     variants = {"fresh: c = a + b": lambda: a + b}
     if small_pages and switch is not None:
-        variants["fresh, 4 KiB pages"] = fresh_small
+        variants["fresh, no madvise"] = fresh_small
     variants["reused: np.add(a, b, out=c)"] = lambda: np.add(a, b, out=c)
     timings = _timed_rounds(variants, repeat)
     faults = {k: 0 for k in variants}
@@ -455,7 +458,7 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
     np.testing.assert_array_equal(a + b, np.add(a, b, out=c))
     return {k: dict(_rates(timings[k], 3 * n * 8),
                     page_faults_per_call=faults[k] / calls if _minflt() >= 0 else -1,
-                    timing=timings[k])
+                    result_bytes=n * 8, timing=timings[k])
             for k in variants}
 
 
@@ -507,7 +510,7 @@ def normalize_into(img, mean=127.5, std=64.0, out=None):
         out = np.empty(img.shape, np.float32)
     if out.shape != img.shape or out.dtype != np.float32:
         raise ValueError(f"out must be float32 of shape {img.shape}, got {out.dtype} {out.shape}")
-    np.copyto(out, img, casting="unsafe")
+    np.copyto(out, img)       # uint8 -> float32 is a safe cast: every value is exact
     out -= np.float32(mean)
     out /= np.float32(std)
     return out

@@ -212,13 +212,29 @@ def test_alloc_vs_out_counts_page_faults():
     assert fresh["gbs"] == pytest.approx(3 * 2**22 * 8 / fresh["median_s"] / 1e9)
     assert reused["page_faults_per_call"] <= fresh["page_faults_per_call"]
     assert fresh["page_faults_per_call"] > 0      # 32 MiB results come fresh from the OS
-    if "fresh, 4 KiB pages" in r:                 # one fault per 4 KiB page, at least
-        assert r["fresh, 4 KiB pages"]["page_faults_per_call"] >= 2**22 * 8 / 4096 * 0.9
+    assert fresh["result_bytes"] == 2**22 * 8
+    if "fresh, no madvise" in r:
+        if system.transparent_hugepage_mode() in ("madvise", "never"):   # no huge page unasked
+            assert r["fresh, no madvise"]["page_faults_per_call"] >= 2**22 * 8 / 4096 * 0.9
         after = switch(True)                      # NumPy's switch was restored
         switch(after)
         assert after == before
     with pytest.raises(ValueError):
         system.alloc_vs_out(n=3)
+
+
+def test_transparent_hugepage_mode_reads_the_bracketed_word(tmp_path):
+    from optkit.fmt import is_unknown
+
+    f = tmp_path / "enabled"
+    for text, mode in (("always [madvise] never\n", "madvise"), ("[always] madvise never", "always"),
+                       ("always madvise [never]", "never")):
+        f.write_text(text)
+        assert system.transparent_hugepage_mode(f) == mode
+    f.write_text("always madvise never")          # no bracketed mode: unknown, with the reason
+    assert is_unknown(system.transparent_hugepage_mode(f))
+    assert is_unknown(system.transparent_hugepage_mode(tmp_path / "missing"))
+    assert "does not exist" in str(system.transparent_hugepage_mode(tmp_path / "missing"))
 
 
 def test_kernel_bandwidth_and_normalize():
