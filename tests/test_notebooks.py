@@ -88,9 +88,9 @@ NARROW_CELLS = {"01_profiling": ("f02739c1", "d650515f", "nb01-pyspy-native", "n
                                  "nb01-scalene-code"),
                 "03_cython_numba": ("a28493ff",),
                 "04_c_extension": ("nb04-steps", "nb04-peers-says", "nb04-memray-run"),
-                "05_beyond_code": ("85b47b62", "e97ed224", "7f613cea", "e48cb3af", "bab002c3", "8455e39c",
+                "05_beyond_code": ("85b47b62", "e97ed224", "7f613cea", "5b31bcef", "e48cb3af", "bab002c3", "8455e39c",
                                    "91a67289", "ed1f4e95", "0ed9164d", "00c09719", "9bc54350"),
-                "06_frameworks_first": ("32c91879", "8106933c", "28ab52c4", "2c9e5879", "62136298",
+                "06_frameworks_first": ("32c91879", "nb06-crops-code", "581f0f3f", "8106933c", "28ab52c4", "2c9e5879", "62136298",
                                         "nb06-crops-verdict", "c0c4ecc7", "nb06-arrow-chunks"),
                 "07_scale_out": ("90800cca", "ed7e8b19", "8305d332", "2eff26de", "d2a11f3c", "de129c71")}
 NARROW_WIDTH = 100
