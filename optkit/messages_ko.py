@@ -165,8 +165,8 @@ MESSAGES: dict[str, str] = {
     "it runs Python code once per time step ({n:.0f} more Python instructions per added step): the "
     "task asks for whole-array work over the time steps (argmax and the masks for all steps at "
     "once); a loop over boxes is fine":
-        "시간 단계마다 한 번씩 Python 코드를 실행합니다(추가한 단계 하나에 Python 명령어가 {n:.0f}개 더 "
-        "실행됨): 이 과제는 시간 단계 전체에 걸친 배열 연산(모든 단계에 대한 argmax와 마스크를 한 번에)을 "
+        "타임스텝마다 한 번씩 Python 코드를 실행합니다(추가한 스텝 하나에 Python 명령어가 {n:.0f}개 더 "
+        "실행됨): 이 과제는 타임스텝 전체에 걸친 배열 연산(모든 스텝에 대한 argmax와 마스크를 한 번에)을 "
         "요구합니다. 박스에 대한 루프는 괜찮습니다",
     "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
     "`{array}` at an index that has neither `{var}` itself nor a `numba.get_thread_id()` taken in the "
