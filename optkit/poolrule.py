@@ -28,8 +28,19 @@ def _payload_arrays(obj, out, depth=0):
             _payload_arrays(x, out, depth + 1)
 
 
+def _flat(x, depth=0):
+    """An object and what it holds (lists and tuples, two levels): a snapshot taken when the pool
+    hands it back, so that filling a handed-back list with values computed here later does not
+    make them the pool's."""
+    out = [x]
+    if isinstance(x, (list, tuple)) and depth < 2:
+        for y in x:
+            out += _flat(y, depth + 1)
+    return out
+
+
 class _Seen:
-    """The iterator of ``imap``/``imap_unordered``, keeping what it yields."""
+    """The iterator of ``imap``/``imap_unordered``, keeping (a snapshot of) what it yields."""
 
     def __init__(self, it, kept):
         self._it, self._kept = it, kept
@@ -39,7 +50,7 @@ class _Seen:
 
     def next(self, timeout=None):     # chunked imap is a plain generator: no timeout there
         x = self._it.next(timeout) if hasattr(self._it, "next") else next(self._it)
-        self._kept.append(x)
+        self._kept.append(_flat(x))
         return x
 
     def __next__(self):
@@ -56,14 +67,17 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     items (multiprocessing's default when none is given: about four chunks per worker; 1 for
     ``imap``); an Executor's ``submit`` (its ``map`` submits one per item). The answer keeps the
     rule when every item of the list it returns is an object the pool handed back (results of a
-    process pool are unpickled, new objects; a copy, or a value computed here, is not one),
+    process pool are unpickled, new objects; a copy, or a value computed here, is not one; what
+    was handed back is noted when ``map``, ``get()``, ``result()`` or the iterator returns it,
+    or when the call ends for results a callback took),
     none of them an array the answer sent to the pool, and the tasks whose results it returns
     number at most ``len(items) // min_per_task`` (chunks, not one task per item) and at least
     ``min(workers, len(items) // min_per_task)`` (the work split across the workers).
     ``workers``: the pool's worker count; when None it is read from the pool's private
     ``_processes`` (Pool) or ``_max_workers`` (Executor): neither has a public one.
     Not seen: a pool's private parts (``_taskqueue``) and other pools; their results do not
-    count as the pool's. A pool still watched by an earlier call (one given up on as stuck) is
+    count as the pool's. Blind spot: results computed here and sent through the pool in a form
+    other than the arrays they are returned as. A pool still watched by an earlier call (one given up on as stuck) is
     not watched twice: the rule says so. Returns a message, or None."""
 
     def rule(fn, args):
@@ -100,11 +114,16 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
                     with lock:
                         _payload_arrays(payload, sent)
                     out = method(*a, **k)
-                    kept = []
+                    rec = {"name": name, "size": size, "out": out, "items": None}
                     if name.startswith("imap"):
-                        out = _Seen(out, kept)
+                        rec["items"] = []
+                        out = _Seen(out, rec["items"])
+                    elif name in ("map", "starmap", "apply"):
+                        rec["items"] = [_flat(v) for v in out] if size else [_flat(out)]
+                    else:                                 # an AsyncResult or a Future
+                        _snapshot_on_get(out, rec)
                     with lock:
-                        calls.append((name, size, out, kept))
+                        calls.append(rec)
                     return out
                 finally:
                     here.depth = 0
@@ -126,29 +145,37 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     return rule
 
 
-def _handed_back(name, size, out, kept):
-    """The tasks of one call, each as the list of objects it handed back (so far)."""
-    if name.startswith("imap"):
-        values = kept
-    elif name in ("map_async", "starmap_async", "_map_async", "apply_async", "submit"):
+def _snapshot_on_get(out, rec):
+    """Take the snapshot of an AsyncResult's ``get()`` or a Future's ``result()`` when it returns."""
+    attr = "result" if hasattr(out, "add_done_callback") else "get"
+    method = getattr(out, attr)
+
+    def get(*a, **k):
+        value = method(*a, **k)
+        if rec["items"] is None:
+            rec["items"] = [_flat(v) for v in value] if rec["size"] else [_flat(value)]
+        return value
+
+    setattr(out, attr, get)
+    rec["read"] = method
+
+
+def _handed_back(rec):
+    """The tasks of one call, each as the list of objects it handed back."""
+    items = rec["items"]
+    if items is None:                  # never read here (a callback may have taken the results)
+        out = rec["out"]
         try:
-            if name == "submit":
-                if not out.done() or out.cancelled() or out.exception() is not None:
-                    return []
-                value = out.result()
-            else:
-                if not out.ready() or not out.successful():
-                    return []
-                value = out.get(0)
+            done = out.done() and not out.cancelled() and out.exception() is None \
+                if hasattr(out, "add_done_callback") else out.ready() and out.successful()
+            if not done:
+                return []
+            value = rec["read"](0)
         except Exception:
             return []
-        values = value if size else [value]
-    else:
-        values = out if size else [out]
-    if not size:
-        return [values]
-    values = list(values)
-    return [values[i:i + size] for i in range(0, len(values), size)]
+        items = [_flat(v) for v in value] if rec["size"] else [_flat(value)]
+    size = rec["size"] or len(items) or 1
+    return [[x for item in items[i:i + size] for x in item] for i in range(0, len(items), size)]
 
 
 def _judge(result, calls, sent, n, width, min_per_task):
@@ -162,14 +189,10 @@ def _judge(result, calls, sent, n, width, min_per_task):
                   "them in this process", n=n)
     owner, keep = {}, []                         # id of a handed-back object -> its task
     for c, call in enumerate(calls):
-        for t, task in enumerate(_handed_back(*call)):
-            stack = [(x, 0) for x in task]
-            while stack:
-                x, depth = stack.pop()
-                keep.append(x)
+        for t, task in enumerate(_handed_back(call)):
+            keep.append(task)
+            for x in task:
                 owner.setdefault(id(x), set()).add((c, t))
-                if isinstance(x, (list, tuple)) and depth < 2:
-                    stack.extend((y, depth + 1) for y in x)
     used, foreign, courier = set(), [], []
     for i, x in enumerate(result):
         if id(x) not in owner:

@@ -114,6 +114,19 @@ def test_a_decoy_task_does_not_make_results_computed_here_the_pool_s(pool):
     for fn in (decoy, behind_a_decoy):
         msg = pool_chunks_rule()(fn, (pool, SEEDS))
         assert msg and "40 of the 40 results you returned did not come from the pool" in msg, msg
+    def refill(p, s):                      # the pool's own list, filled with values computed here
+        out = p.map(abs, s, 10)
+        out[:] = [square(x) for x in s]
+        return out
+
+    def refill_async(p, s):
+        out = p.map_async(abs, s, 10).get()
+        out[:] = [square(x) for x in s]
+        return out
+
+    for fn in (refill, refill_async):
+        msg = pool_chunks_rule()(fn, (pool, SEEDS))
+        assert msg and "did not come from the pool" in msg, msg
     copies = pool_chunks_rule()(lambda p, s: [-(-y) for y in p.map(square, s, 5)],
                                 (pool, SEEDS))
     assert copies and "did not come from the pool" in copies, copies
@@ -153,9 +166,22 @@ def test_a_right_answer_the_payload_or_the_route_does_not_matter(pool):
 
     for fn in (bounds, dicts, halves_in_threads, lambda p, s: ThreadPool.map(p, square, s, 5),
                lambda p, s: ThreadPool.starmap(p, square, [(x,) for x in s], 5),
-               lambda p, s: sorted(p.imap_unordered(square, s, 5))):
+               lambda p, s: sorted(p.imap_unordered(square, s, 5)),
+               lambda p, s: [y for f in [p.apply_async(squares, (s[:20],)), p.map_async(squares, [s[20:]])]
+                             for part in ([f.get()] if isinstance(f.get(), list) and f.get() and
+                                          not isinstance(f.get()[0], list) else f.get()) for y in part],
+               callback_results):
         assert pool_chunks_rule()(fn, (pool, SEEDS)) is None
         assert not PATCHED & set(vars(pool))
+
+
+def callback_results(p, s):            # results taken by a callback, never through get()
+    got = {}
+    waits = [p.map_async(square, s[i:i + 20], 5, callback=lambda v, i=i: got.__setitem__(i, v))
+             for i in (0, 20)]
+    for w in waits:
+        w.wait()
+    return got[0] + got[20]
 
 
 def test_one_task_per_seed_from_another_thread_is_counted(pool):
