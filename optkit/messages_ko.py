@@ -193,15 +193,29 @@ MESSAGES: dict[str, str] = {
         "검사할 때는 맞았지만, 시간을 재는 동안에는 틀렸습니다 (마지막으로 잰 호출): {exc}",
     "compiling your Numba function took over {s:g} s":
         "여러분의 Numba 함수 컴파일이 {s:g}초를 넘겼습니다",
-    # optkit.rules.pool_chunks_rule (07 Exercise A)
+    # optkit.poolrule.pool_chunks_rule (07 Exercise A)
     "the pool got no work: the task asks you to send the {n} items to the given pool's workers in "
     "chunks (`pool.map(..., chunksize=...)`), not to compute them in this process":
         "풀이 받은 일이 없습니다: 이 과제는 {n}개 항목을 이 프로세스에서 계산하지 말고, 주어진 풀의 "
         "워커에 청크로(`pool.map(..., chunksize=...)`) 보내기를 요구합니다",
-    "{k} of the {n} items never reached the pool ({first!r}, for one): the pool's workers must "
-    "compute every result, in chunks":
-        "{n}개 항목 중 {k}개가 풀에 가지 않았습니다 (예: {first!r}): 모든 결과를 풀의 워커가 "
-        "청크 단위로 계산해야 합니다",
+    "{k} of the {m} results you returned did not come from the pool (item {i}, for one): return "
+    "the objects that the given pool's `map` (or `get()`) hands back, computed by its workers, not "
+    "values computed in this process or copies":
+        "반환한 결과 {m}개 중 {k}개가 풀에서 온 것이 아닙니다 (예: {i}번 항목): 이 프로세스에서 "
+        "계산한 값이나 사본이 아니라, 주어진 풀의 `map`(또는 `get()`)이 돌려준 객체, 곧 풀의 워커가 "
+        "계산한 결과를 그대로 반환하세요",
+    "{k} of the results were sent to the pool as arguments and came back unchanged (item {i}, for "
+    "one): they were computed in this process; send the items, and let the workers compute":
+        "결과 중 {k}개는 인수로 풀에 보냈다가 그대로 돌아온 것입니다 (예: {i}번 항목): 이 "
+        "프로세스에서 계산한 값입니다. 항목을 보내고 계산은 워커에게 맡기세요",
+    "your results came from {tasks} task(s), for {n} items and a pool of {w} workers: split the "
+    "items into at least {least} chunks, so that every worker gets some":
+        "결과가 태스크 {tasks}개에서 나왔습니다. 항목은 {n}개, 풀의 워커는 {w}개입니다: 모든 워커가 "
+        "일을 받도록 항목을 적어도 {least}개의 청크로 나누세요",
+    "this pool is still watched by an earlier check whose call never ended (given up on as stuck): "
+    "restart the kernel, then run the notebook's cells again":
+        "이 풀은 아직 끝나지 않은(멈춘 것으로 보고 포기한) 이전 채점의 호출이 감시하고 있습니다: "
+        "커널을 재시작한 뒤 노트북의 셀을 다시 실행하세요",
     "the pool got {tasks} tasks for {n} items, about one round trip per item: send them in chunks "
     "(`pool.map(f, items, chunksize=...)` with a chunksize above 1, or lists of items), so that each "
     "task carries several":

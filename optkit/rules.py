@@ -6,6 +6,7 @@ import copy
 
 from optkit import outputs as _outputs
 from optkit.i18n import tr
+from optkit.poolrule import pool_chunks_rule  # noqa: F401  (07 Exercise A imports it from here)
 
 __all__ = ["quality_kinds", "quality_warning", "code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
@@ -481,93 +482,3 @@ def quality_warning(cmp) -> str:
         return ""
     return " " + tr("⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the "
                     "check again", kinds=tr(" and ").join(tr(k) for k in kinds))
-
-
-_POOL_MAPS = ("map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered")
-
-
-def _sent_leaves(obj, out, depth=0):
-    """The items (seeds) inside what was sent to a pool: lists, tuples, ranges and arrays opened
-    five levels deep; hashable leaves only."""
-    import numpy as np
-
-    if isinstance(obj, (list, tuple, range, np.ndarray)) and depth < 5:
-        for x in obj:
-            _sent_leaves(x, out, depth + 1)
-        return
-    obj = obj.item() if isinstance(obj, np.generic) else obj
-    try:
-        out.add(obj)
-    except TypeError:
-        pass
-
-
-def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2):
-    """A rule for ``Exercise(rules=[...])`` of a "send the work to this pool in chunks" task:
-    while the answer runs, the pool passed as argument ``pool_arg`` counts the tasks it is given
-    (a multiprocessing Pool's ``apply``/``apply_async`` calls: one each; ``map``/``starmap``/``imap``
-    and their async forms: one per chunk, ``ceil(n / chunksize)``, with multiprocessing's own
-    default chunksize when none is given (about four chunks per worker), 1 for ``imap``; an
-    Executor's ``submit`` calls, which its ``map`` makes one per chunk). The
-    answer breaks the rule when the pool got no task, when some item of argument ``items_arg``
-    never reached it (computed in this process instead), or when it got more than ``len(items)
-    // min_per_task`` tasks (one per item: no chunks). Not seen: work given to the pool through
-    its class (``Pool.map(pool, ...)``) or its private parts. Returns a message, or None."""
-    import math
-
-    def rule(fn, args):
-        pool, items = args[pool_arg], list(args[items_arg])
-        tasks, sent, depth = [0], set(), [0]
-
-        def counted(name, method):
-            def call(*a, **k):
-                if depth[0]:                 # Pool.apply calls apply_async: count the outer call
-                    return method(*a, **k)
-                depth[0] += 1
-                try:
-                    if name in _POOL_MAPS:
-                        f, it = a[0], list(a[1] if len(a) > 1 else k.pop("iterable"))
-                        size = a[2] if len(a) > 2 else k.get("chunksize")
-                        if size is None and name in ("map", "map_async", "starmap", "starmap_async"):
-                            workers = getattr(pool, "_processes", None) or 1   # what Pool.map does
-                            size = max(1, math.ceil(len(it) / (4 * workers)))
-                        tasks[0] += math.ceil(len(it) / max(1, int(size or 1)))
-                        _sent_leaves(it, sent)
-                        a = (f, it) + a[2:]
-                    else:
-                        tasks[0] += 1
-                        _sent_leaves((a[1:], tuple(k.values())), sent)
-                    return method(*a, **k)
-                finally:
-                    depth[0] -= 1
-            return call
-
-        # a multiprocessing Pool: all its public ways in; an Executor: submit (its map submits)
-        names = [n for n in (_POOL_MAPS + ("apply", "apply_async")
-                             if hasattr(type(pool), "apply_async") else ("submit",))
-                 if callable(getattr(type(pool), n, None))]
-        for n in names:
-            setattr(pool, n, counted(n, getattr(pool, n)))
-        try:
-            fn(*args)
-        finally:
-            for n in names:
-                pool.__dict__.pop(n, None)
-        n = len(items)
-        if not tasks[0]:
-            return tr("the pool got no work: the task asks you to send the {n} items to the given "
-                      "pool's workers in chunks (`pool.map(..., chunksize=...)`), not to compute "
-                      "them in this process", n=n)
-        missing = [x for x in items if x not in sent]
-        if missing:
-            return tr("{k} of the {n} items never reached the pool ({first!r}, for one): the pool's "
-                      "workers must compute every result, in chunks", k=len(missing), n=n,
-                      first=missing[0])
-        if tasks[0] > max(1, n // min_per_task):
-            return tr("the pool got {tasks} tasks for {n} items, about one round trip per item: "
-                      "send them in chunks (`pool.map(f, items, chunksize=...)` with a chunksize "
-                      "above 1, or lists of items), so that each task carries several", tasks=tasks[0], n=n)
-        return None
-
-    rule.__name__ = rule.__qualname__ = "pool_chunks_rule"
-    return rule

@@ -1,5 +1,9 @@
 """optkit.rules.pool_chunks_rule: what a "send the work to this pool in chunks" task enforces
-(07 Exercise A), on a real multiprocessing pool interface (ThreadPool: the same methods)."""
+(07 Exercise A), on a real multiprocessing pool interface (ThreadPool: the same methods).
+The tasks return new float objects each call, as a process pool's unpickled results are new
+objects: the rule tells the pool's results from values computed here by identity."""
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
 
@@ -11,11 +15,11 @@ from optkit.rules import pool_chunks_rule
 
 
 def square(s):
-    return s * s
+    return s * s + 0.5
 
 
 def squares(chunk):
-    return [s * s for s in chunk]
+    return [square(s) for s in chunk]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +50,7 @@ REFUSED = {
     "apply per seed": (lambda p, s: [p.apply(square, (x,)) for x in s], "40 tasks for 40 items"),
     "imap (chunksize 1 by default)": (lambda p, s: list(p.imap(square, s)), "40 tasks for 40 items"),
     "half computed here": (lambda p, s: p.map(square, s[:20], chunksize=5) + [square(x) for x in s[20:]],
-                           "20 of the 40 items never reached the pool"),
+                           "20 of the 40 results you returned did not come from the pool"),
 }
 
 
@@ -72,7 +76,7 @@ def test_the_pool_is_restored_when_the_answer_raises(pool):
     with pytest.raises(RuntimeError):
         pool_chunks_rule()(broken, (pool, SEEDS))
     assert not set(vars(pool)) & {"map", "map_async", "starmap", "apply", "apply_async", "imap"}
-    assert pool.map(square, [3]) == [9]
+    assert pool.map(square, [3]) == [9.5]
 
 
 def test_an_executor_counts_its_submits():
@@ -86,8 +90,152 @@ def test_an_executor_counts_its_submits():
 def test_an_exercise_with_the_rule_refuses_what_ignores_the_pool(pool):
     e = Exercise("chunks", lambda p, s: [square(x) for x in s], lambda seed: (pool, list(range(seed, seed + 40))),
                  rules=[pool_chunks_rule()], time_budget_s=10)
-    here = e.check(lambda p, s: [x * x for x in s], display=False)
+    here = e.check(lambda p, s: [square(x) for x in s], display=False)
     assert here.status == "wrong" and "the pool got no work" in here.message, here.message
     ones = e.check(lambda p, s: p.map(square, s, chunksize=1), display=False)
     assert ones.status == "wrong" and "round trip per item" in ones.message, ones.message
     assert e.check(lambda p, s: p.map(square, s, chunksize=10), display=False).status == "pass"
+
+
+PATCHED = {"map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered", "apply", "apply_async",
+           "_map_async"}
+
+
+def test_a_decoy_task_does_not_make_results_computed_here_the_pool_s(pool):
+    def decoy(p, s):                       # every seed sent once, to a task whose result is dropped
+        p.map(abs, s, chunksize=len(s) // 4)
+        return [square(x) for x in s]
+
+    def behind_a_decoy(p, s):              # one task per seed, through a second pool
+        p.map(abs, s, chunksize=10)
+        with ThreadPool(2) as other:
+            return other.map(square, s, 1)
+
+    for fn in (decoy, behind_a_decoy):
+        msg = pool_chunks_rule()(fn, (pool, SEEDS))
+        assert msg and "40 of the 40 results you returned did not come from the pool" in msg, msg
+    def refill(p, s):                      # the pool's own list, filled with values computed here
+        out = p.map(abs, s, 10)
+        out[:] = [square(x) for x in s]
+        return out
+
+    def refill_async(p, s):
+        out = p.map_async(abs, s, 10).get()
+        out[:] = [square(x) for x in s]
+        return out
+
+    for fn in (refill, refill_async):
+        msg = pool_chunks_rule()(fn, (pool, SEEDS))
+        assert msg and "did not come from the pool" in msg, msg
+    copies = pool_chunks_rule()(lambda p, s: [-(-y) for y in p.map(square, s, 5)],
+                                (pool, SEEDS))
+    assert copies and "did not come from the pool" in copies, copies
+
+
+def test_only_the_tasks_whose_results_are_returned_count(pool):
+    def unused_big_chunk(p, s):            # a counted one-task call, then one task per seed returned
+        p.map(squares, [s], 1)
+        return p.map(square, s, 1)
+
+    msg = pool_chunks_rule()(unused_big_chunk, (pool, SEEDS))
+    assert msg and "40 tasks for 40 items" in msg, msg
+
+
+def test_results_computed_here_and_sent_through_the_pool_are_refused(pool):
+    def courier(p, s):
+        here = [np.full(3, x * x, np.float32) for x in s]
+        return p.map(np.copy, here, 5)
+
+    msg = pool_chunks_rule()(courier, (pool, SEEDS))
+    assert msg and "came back unchanged" in msg, msg
+
+
+def test_a_right_answer_the_payload_or_the_route_does_not_matter(pool):
+    def bounds(p, s):                      # chunks sent as (lo, hi): no seed in the payload
+        parts = p.map(lambda lh: [square(x) for x in range(*lh)], [(a, a + 10) for a in range(s[0], s[-1] + 1, 10)])
+        return [y for part in parts for y in part]
+
+    def dicts(p, s):
+        return [y for part in p.map(lambda d: squares(d["s"]), [{"s": s[i:i + 10]} for i in range(0, len(s), 10)])
+                for y in part]
+
+    def halves_in_threads(p, s):           # two threads, each mapping its half
+        with ThreadPoolExecutor(2) as t:
+            a, b = t.submit(p.map, square, s[:20], 5), t.submit(p.map, square, s[20:], 5)
+            return a.result() + b.result()
+
+    for fn in (bounds, dicts, halves_in_threads, lambda p, s: ThreadPool.map(p, square, s, 5),
+               lambda p, s: ThreadPool.starmap(p, square, [(x,) for x in s], 5),
+               lambda p, s: sorted(p.imap_unordered(square, s, 5)),
+               lambda p, s: [y for f in [p.apply_async(squares, (s[:20],)), p.map_async(squares, [s[20:]])]
+                             for part in ([f.get()] if isinstance(f.get(), list) and f.get() and
+                                          not isinstance(f.get()[0], list) else f.get()) for y in part],
+               callback_results):
+        assert pool_chunks_rule()(fn, (pool, SEEDS)) is None
+        assert not PATCHED & set(vars(pool))
+
+
+def callback_results(p, s):            # results taken by a callback, never through get()
+    got = {}
+    waits = [p.map_async(square, s[i:i + 20], 5, callback=lambda v, i=i: got.__setitem__(i, v))
+             for i in (0, 20)]
+    for w in waits:
+        w.wait()
+    return got[0] + got[20]
+
+
+def test_one_task_per_seed_from_another_thread_is_counted(pool):
+    def hide_per_seed(p, s):
+        with ThreadPoolExecutor(2) as t:
+            a = t.submit(p.map, lambda c: (time.sleep(0.2), squares(c))[1], [s], 1)
+            time.sleep(0.05)
+            b = t.submit(p.map, square, s, 1)
+            a.result()
+            return b.result()
+
+    msg = pool_chunks_rule()(hide_per_seed, (pool, SEEDS))
+    assert msg and "40 tasks for 40 items" in msg, msg
+
+
+def test_one_task_carrying_every_seed_is_not_chunks(pool):
+    for fn in (lambda p, s: p.apply(squares, (s,)), lambda p, s: p.map(square, s, len(s))):
+        msg = pool_chunks_rule()(fn, (pool, SEEDS))
+        assert msg and "from 1 task(s), for 40 items and a pool of 2 workers" in msg, msg
+    assert "at least 3 chunks" in pool_chunks_rule(workers=3)(lambda p, s: p.map(square, s, 20), (pool, SEEDS))
+
+
+def test_a_pool_still_watched_by_a_stuck_call_is_not_watched_twice(pool):
+    release, inside = threading.Event(), threading.Event()
+
+    def stuck(p, s):                       # an earlier check's call, given up on
+        inside.set()
+        release.wait(10)
+        return p.map(square, s, 5)
+
+    t = threading.Thread(target=pool_chunks_rule(), args=(stuck, (pool, SEEDS)))
+    t.start()
+    assert inside.wait(10)
+    try:
+        msg = pool_chunks_rule()(lambda p, s: p.map(square, s, 5), (pool, SEEDS))
+        assert msg and "still watched by an earlier check" in msg, msg
+        assert set(vars(pool)) & PATCHED           # the earlier call's wrappers were left alone
+    finally:
+        release.set()
+        t.join(10)
+    assert not PATCHED & set(vars(pool))
+    assert pool_chunks_rule()(lambda p, s: p.map(square, s, 5), (pool, SEEDS)) is None
+
+
+def test_cleanup_removes_only_this_call_s_wrappers(pool):
+    mine = lambda *a, **k: "not the rule's"  # noqa: E731
+
+    def replaces(p, s):                    # a later wrapper put on the pool while the answer ran
+        out = p.map(square, s, 5)
+        p.imap = mine
+        return out
+
+    try:
+        assert pool_chunks_rule()(replaces, (pool, SEEDS)) is None
+        assert vars(pool).get("imap") is mine and not (PATCHED - {"imap"}) & set(vars(pool))
+    finally:
+        vars(pool).pop("imap", None)

@@ -1,0 +1,222 @@
+"""The rule of a "send the work to this pool in chunks" task (07 Exercise A): while the answer
+runs, the given pool records every task it is given and the objects it hands back; the answer
+must return those objects (computed by the pool's workers), from enough tasks that carry several
+items each."""
+from __future__ import annotations
+
+import math
+import threading
+
+from optkit.i18n import tr
+
+__all__ = ["pool_chunks_rule"]
+
+_POOL_MAPS = ("map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered")
+_MARK = "optkit_pool_rule"        # set on every counting wrapper: a pool that has one is watched
+
+
+def _payload_arrays(obj, out, depth=0):
+    """Keys (dtype, shape, bytes) of the arrays sent to the pool, lists/tuples/dicts opened."""
+    import numpy as np
+
+    if isinstance(obj, np.ndarray) and obj.dtype != object:
+        out.add((obj.dtype.str, obj.shape, obj.tobytes()))
+    elif isinstance(obj, dict) and depth < 4:
+        _payload_arrays(list(obj.values()), out, depth + 1)
+    elif isinstance(obj, (list, tuple)) and depth < 4:
+        for x in obj:
+            _payload_arrays(x, out, depth + 1)
+
+
+def _flat(x, depth=0):
+    """An object and what it holds (lists and tuples, two levels): a snapshot taken when the pool
+    hands it back, so that filling a handed-back list with values computed here later does not
+    make them the pool's."""
+    out = [x]
+    if isinstance(x, (list, tuple)) and depth < 2:
+        for y in x:
+            out += _flat(y, depth + 1)
+    return out
+
+
+class _Seen:
+    """The iterator of ``imap``/``imap_unordered``, keeping (a snapshot of) what it yields."""
+
+    def __init__(self, it, kept):
+        self._it, self._kept = it, kept
+
+    def __iter__(self):
+        return self
+
+    def next(self, timeout=None):     # chunked imap is a plain generator: no timeout there
+        x = self._it.next(timeout) if hasattr(self._it, "next") else next(self._it)
+        self._kept.append(_flat(x))
+        return x
+
+    def __next__(self):
+        return self.next()
+
+
+def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
+    """A rule for ``Exercise(rules=[...])`` of a "send the work to this pool in chunks" task.
+
+    While the answer runs, the pool passed as argument ``pool_arg`` records, from every thread,
+    the tasks it is given and the objects it hands back: a multiprocessing Pool's ``apply`` and
+    ``apply_async`` (one task each), ``map``/``starmap``/``imap`` and their async forms, also
+    called through the class (``Pool.map(pool, ...)``): one task per chunk of ``chunksize``
+    items (multiprocessing's default when none is given: about four chunks per worker; 1 for
+    ``imap``); an Executor's ``submit`` (its ``map`` submits one per item). The answer keeps the
+    rule when every item of the list it returns is an object the pool handed back (results of a
+    process pool are unpickled, new objects; a copy, or a value computed here, is not one; what
+    was handed back is noted when ``map``, ``get()``, ``result()`` or the iterator returns it,
+    or when the call ends for results a callback took),
+    none of them an array the answer sent to the pool, and the tasks whose results it returns
+    number at most ``len(items) // min_per_task`` (chunks, not one task per item) and at least
+    ``min(workers, len(items) // min_per_task)`` (the work split across the workers).
+    ``workers``: the pool's worker count; when None it is read from the pool's private
+    ``_processes`` (Pool) or ``_max_workers`` (Executor): neither has a public one.
+    Not seen: a pool's private parts (``_taskqueue``) and other pools; their results do not
+    count as the pool's. Blind spot: results computed here and sent through the pool in a form
+    other than the arrays they are returned as. A pool still watched by an earlier call (one given up on as stuck) is
+    not watched twice: the rule says so. Returns a message, or None."""
+
+    def rule(fn, args):
+        pool, n = args[pool_arg], len(args[items_arg])
+        mp_pool = hasattr(type(pool), "apply_async")
+        width = workers or getattr(pool, "_processes", None) or getattr(pool, "_max_workers", None) or 1
+        names = [m for m in (_POOL_MAPS + ("apply", "apply_async", "_map_async") if mp_pool else ("submit",))
+                 if callable(getattr(type(pool), m, None))]
+        if any(getattr(vars(pool).get(m), _MARK, False) for m in names):
+            return tr("this pool is still watched by an earlier check whose call never ended (given "
+                      "up on as stuck): restart the kernel, then run the notebook's cells again")
+        calls, sent, lock, here = [], set(), threading.Lock(), threading.local()
+
+        def chunk_size(size, count):
+            if size is None:                              # what Pool._map_async does
+                size = math.ceil(count / (4 * width)) if count else 1
+            return max(1, int(size))
+
+        def counted(name, method):
+            def call(*a, **k):
+                if getattr(here, "depth", 0):       # Pool.apply calls apply_async: count the outer call
+                    return method(*a, **k)
+                here.depth = 1
+                try:
+                    if name in _POOL_MAPS or name == "_map_async":
+                        it = list(a[1] if len(a) > 1 else k.pop("iterable"))
+                        at = 3 if name == "_map_async" else 2
+                        default = 1 if name.startswith("imap") else None
+                        size = chunk_size(a[at] if len(a) > at else k.get("chunksize", default), len(it))
+                        a = (a[0], it) + a[2:]
+                        payload = it
+                    else:
+                        size, payload = None, (a[1:], k)
+                    with lock:
+                        _payload_arrays(payload, sent)
+                    out = method(*a, **k)
+                    rec = {"name": name, "size": size, "out": out, "items": None}
+                    if name.startswith("imap"):
+                        rec["items"] = []
+                        out = _Seen(out, rec["items"])
+                    elif name in ("map", "starmap", "apply"):
+                        rec["items"] = [_flat(v) for v in out] if size else [_flat(out)]
+                    else:                                 # an AsyncResult or a Future
+                        _snapshot_on_get(out, rec)
+                    with lock:
+                        calls.append(rec)
+                    return out
+                finally:
+                    here.depth = 0
+            setattr(call, _MARK, True)
+            return call
+
+        wrappers = {m: counted(m, getattr(pool, m)) for m in names}
+        for m, w in wrappers.items():
+            setattr(pool, m, w)
+        try:
+            result = fn(*args)
+        finally:
+            for m, w in wrappers.items():
+                if vars(pool).get(m) is w:        # only this call's wrapper, never a later check's
+                    del pool.__dict__[m]
+        return _judge(result, calls, sent, n, width, min_per_task)
+
+    rule.__name__ = rule.__qualname__ = "pool_chunks_rule"
+    return rule
+
+
+def _snapshot_on_get(out, rec):
+    """Take the snapshot of an AsyncResult's ``get()`` or a Future's ``result()`` when it returns."""
+    attr = "result" if hasattr(out, "add_done_callback") else "get"
+    method = getattr(out, attr)
+
+    def get(*a, **k):
+        value = method(*a, **k)
+        if rec["items"] is None:
+            rec["items"] = [_flat(v) for v in value] if rec["size"] else [_flat(value)]
+        return value
+
+    setattr(out, attr, get)
+    rec["read"] = method
+
+
+def _handed_back(rec):
+    """The tasks of one call, each as the list of objects it handed back."""
+    items = rec["items"]
+    if items is None:                  # never read here (a callback may have taken the results)
+        out = rec["out"]
+        try:
+            done = out.done() and not out.cancelled() and out.exception() is None \
+                if hasattr(out, "add_done_callback") else out.ready() and out.successful()
+            if not done:
+                return []
+            value = rec["read"](0)
+        except Exception:
+            return []
+        items = [_flat(v) for v in value] if rec["size"] else [_flat(value)]
+    size = rec["size"] or len(items) or 1
+    return [[x for item in items[i:i + size] for x in item] for i in range(0, len(items), size)]
+
+
+def _judge(result, calls, sent, n, width, min_per_task):
+    import numpy as np
+
+    if not isinstance(result, (list, tuple)):
+        return None                              # not a list: the checks already call it wrong
+    if not calls:
+        return tr("the pool got no work: the task asks you to send the {n} items to the given "
+                  "pool's workers in chunks (`pool.map(..., chunksize=...)`), not to compute "
+                  "them in this process", n=n)
+    owner, keep = {}, []                         # id of a handed-back object -> its task
+    for c, call in enumerate(calls):
+        for t, task in enumerate(_handed_back(call)):
+            keep.append(task)
+            for x in task:
+                owner.setdefault(id(x), set()).add((c, t))
+    used, foreign, courier = set(), [], []
+    for i, x in enumerate(result):
+        if id(x) not in owner:
+            foreign.append(i)
+            continue
+        used |= owner[id(x)]
+        if sent and isinstance(x, np.ndarray) and (x.dtype.str, x.shape, x.tobytes()) in sent:
+            courier.append(i)
+    if foreign:
+        return tr("{k} of the {m} results you returned did not come from the pool (item {i}, for "
+                  "one): return the objects that the given pool's `map` (or `get()`) hands back, "
+                  "computed by its workers, not values computed in this process or copies",
+                  k=len(foreign), m=len(result), i=foreign[0])
+    if courier:
+        return tr("{k} of the results were sent to the pool as arguments and came back unchanged "
+                  "(item {i}, for one): they were computed in this process; send the items, and "
+                  "let the workers compute", k=len(courier), i=courier[0])
+    most, least = max(1, n // min_per_task), min(width, max(1, n // min_per_task))
+    if len(used) > most:
+        return tr("the pool got {tasks} tasks for {n} items, about one round trip per item: "
+                  "send them in chunks (`pool.map(f, items, chunksize=...)` with a chunksize "
+                  "above 1, or lists of items), so that each task carries several", tasks=len(used), n=n)
+    if len(used) < least:
+        return tr("your results came from {tasks} task(s), for {n} items and a pool of {w} "
+                  "workers: split the items into at least {least} chunks, so that every worker "
+                  "gets some", tasks=len(used), n=n, w=width, least=least)
+    return None
