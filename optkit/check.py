@@ -214,7 +214,7 @@ class Exercise:
         and profiler here), and copies of the reference made while fn runs."""
         state = compile_for(fn, args)         # a Numba compile does not count against the budget
         if state != "ok":
-            raise CheckTimeout(state, tr("compiling your Numba function took over {s:g} s", s=COMPILE_LIMIT_S))
+            raise CheckTimeout("compile " + state, "compiling")
         hits = []
         keys, cache, own, trips = forbidden_trips(fn, self.forbidden, self._guarded, hits)
         forbidden = self.forbidden if not abandoned_alive() else {}
@@ -248,6 +248,16 @@ class Exercise:
         return v
 
     def _timeout_verdict(self, state, where):
+        if state == "compile busy":           # guard.compiler_busy: a compile given up on before
+            return self._verdict("timeout", tr("an earlier compile still runs (a Numba compile given "
+                                               "up on keeps Numba's compiler lock, so no new compile "
+                                               "can start): restart the kernel, then check again"))
+        if state.startswith("compile "):      # the compile's own limit, apart from the time budget
+            return self._verdict("timeout", tr(
+                "compiling your Numba function did not end within {s:g} s (its own limit; the time "
+                "budget counts only your calls)", s=COMPILE_LIMIT_S) + (tr(
+                    ". The compile could not be stopped and keeps Numba's compiler lock: restart the "
+                    "kernel") if state == "compile stuck" else ""))
         msg = tr("no result within the time budget of {budget} s ({where}); "
                  "look for a loop that never ends or a much too slow approach",
                  budget=f"{self.time_budget_s:g}", where=where)
@@ -478,7 +488,8 @@ class Exercise:
         except AssertionError as exc:
             if self.race_args is not None:    # right before, wrong now on the same input: a race
                 return tr("correct during the checks, but a timed call on the same input gave a different "
-                          "result: a data race? ({exc}); make sure no two threads write the same memory", exc=exc)
+                          "result (a data race, or state kept between calls?): {exc}; make sure no two threads "
+                          "write the same memory and that a call keeps nothing for the next one", exc=exc)
             return tr("correct during the checks, but wrong while timed (last timed call): {exc}", exc=exc)
         return None
 

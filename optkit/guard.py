@@ -17,6 +17,7 @@ A Numba dispatcher is compiled for each input's types before its budgeted call
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 import time
 import traceback
@@ -25,7 +26,7 @@ import traceback
 __all__ = ["BudgetExceeded", "run_with_budget", "stop", "abandoned_alive", "run_until", "Fed",
            "short_tb", "CheckTimeout", "tripwires",
            "plain_function", "clones_in_globals", "forbidden_trips", "armed_while", "compile_for",
-           "COMPILE_LIMIT_S", "frozen_helpers"]
+           "COMPILE_LIMIT_S", "compiler_busy", "frozen_helpers"]
 
 
 _ABANDONED: list = []        # worker threads given up on that may still run (see stop)
@@ -307,6 +308,7 @@ def armed_while(f, armed, mine: bool):
         g.__kwdefaults__ = f.__kwdefaults__
         f = g
 
+    @functools.wraps(f)     # it looks like f (name, qualname, doc) to whoever inspects it
     def run(*a, **k):
         armed[0] = mine
         try:
@@ -316,13 +318,54 @@ def armed_while(f, armed, mine: bool):
     return run
 
 
+def _compile_signature(fn, args):
+    """The argument types of the call ``fn(*args)`` as Numba's own call types them: the
+    defaults not passed become ``types.Omitted(default)``; None when it cannot be typed (a
+    type Numba cannot read, a required argument missing: the call itself then says so)."""
+    import inspect
+
+    import numba
+    from numba.core import types
+
+    try:
+        sig = [numba.typeof(a) for a in args]
+        params = list(inspect.signature(fn.py_func).parameters.values())
+    except Exception:       # noqa: BLE001 - a type Numba cannot read: the call says so
+        return None
+    for p in params[len(sig):]:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.default is p.empty:
+            return None
+        sig.append(types.Omitted(p.default))
+    return tuple(sig)
+
+
+def compiler_busy(wait_s=1.0) -> bool:
+    """True when Numba's global compiler lock stays held by another thread for ``wait_s``: a
+    compile given up on earlier (stuck in C) still runs, and every new compile would wait on it."""
+    import sys
+
+    if "numba" not in sys.modules:
+        return False
+    from numba.core.compiler_lock import global_compiler_lock
+
+    lock = getattr(global_compiler_lock, "_lock", None)   # its RLock (acquire has no timeout)
+    if lock is None or not lock.acquire(timeout=wait_s):
+        return lock is not None
+    lock.release()
+    return False
+
+
 def compile_for(fn, args, limit_s=COMPILE_LIMIT_S) -> str:
-    """Compile a Numba dispatcher for the types of ``args`` before its budgeted call, so that
+    """Compile a Numba dispatcher for the call ``fn(*args)`` (its omitted defaults typed as
+    Numba's call types them) before its budgeted call, so that
     the compile (seconds for a ``parallel=True`` function on a busy machine) does not count
     against the learner's time budget; the call itself still does (an endless loop is stopped
     by the budget as before). Runs under its own limit ``limit_s``. Returns "ok" (compiled, or
     nothing to compile: not a Numba dispatcher, types it cannot read, a compile error that the
-    call itself then shows), or "timeout" / "stuck" when the compile did not end in time."""
+    call itself then shows), "busy" when an earlier compile still holds Numba's compiler lock
+    (:func:`compiler_busy`), or "timeout" / "stuck" when the compile did not end in time.
+    Not compiled here: a dispatcher called by a plain ``def`` wrapper (its types are only known
+    when the wrapper runs), and ``@vectorize``/``@guvectorize`` functions."""
     import sys
 
     if "numba" not in sys.modules:
@@ -331,13 +374,12 @@ def compile_for(fn, args, limit_s=COMPILE_LIMIT_S) -> str:
 
     if not isinstance(fn, Dispatcher):
         return "ok"
+    if compiler_busy():
+        return "busy"
 
     def work():
-        import numba
-
-        try:
-            sig = tuple(numba.typeof(a) for a in args)
-        except Exception:       # noqa: BLE001 - a type Numba cannot read: the call says so
+        sig = _compile_signature(fn, args)
+        if sig is None:
             return
         try:
             fn.compile(sig)

@@ -159,9 +159,17 @@ MESSAGES: dict[str, str] = {
         "`for ... in prange(...)`(numba의 prange)로 작업을 스레드에 나누기를 요구합니다",
     # F18: the method a task states, enforced (03 Exercise 3, 02 Exercise C)
     "it is not a Numba function: the task asks for a Numba version, the function itself compiled "
-    "with `@njit` (keep the decorator of the exercise's cell)":
-        "Numba 함수가 아닙니다: 이 과제는 Numba 버전, 즉 함수 자체를 `@njit`로 컴파일한 것을 요구합니다. "
-        "연습 문제 셀의 데코레이터를 그대로 두세요",
+    "with `@njit` (keep the decorator of the exercise's cell; a plain `def` around a Numba "
+    "function, @vectorize and @guvectorize are refused too)":
+        "Numba 함수가 아닙니다: 이 과제는 Numba 버전, 즉 함수 자체를 `@njit`로 컴파일한 것을 요구합니다 "
+        "(연습 문제 셀의 데코레이터를 그대로 두세요. Numba 함수를 감싼 일반 `def`, @vectorize, "
+        "@guvectorize도 거부됩니다)",
+    "it runs in Numba's object mode (`forceobj=True`, `nopython=False` or a `with objmode(...)` "
+    "block), which runs Python code: the task asks for a function compiled with `@njit` in "
+    "nopython mode":
+        "Numba의 객체 모드(object mode)로 실행됩니다 (`forceobj=True`, `nopython=False` 또는 "
+        "`with objmode(...)` 블록). 객체 모드는 Python 코드를 실행합니다: 이 과제는 `@njit`로 "
+        "nopython 모드에서 컴파일한 함수를 요구합니다",
     "it runs Python code once per time step ({n:.0f} more Python instructions per added step): the "
     "task asks for whole-array work over the time steps (argmax and the masks for all steps at "
     "once); a loop over boxes is fine":
@@ -185,14 +193,24 @@ MESSAGES: dict[str, str] = {
         "여러분의 함수가 반복 호출에서 똑같은 배열 객체를 반환했습니다: 호출마다 결과를 계산해야 "
         "합니다 (이전 결과를 캐시하지 마세요)",
     "checking the timed calls": "시간을 잰 호출의 결과를 확인하는 중",
-    "correct during the checks, but a timed call on the same input gave a different result: a data "
-    "race? ({exc}); make sure no two threads write the same memory":
-        "검사할 때는 맞았지만, 같은 입력에 대한 시간 측정 호출이 다른 결과를 냈습니다: 데이터 "
-        "경쟁(data race)일까요? ({exc}) 두 스레드가 같은 메모리에 쓰지 않게 하세요",
+    "correct during the checks, but a timed call on the same input gave a different result (a data "
+    "race, or state kept between calls?): {exc}; make sure no two threads write the same memory "
+    "and that a call keeps nothing for the next one":
+        "검사할 때는 맞았지만, 같은 입력에 대한 시간 측정 호출이 다른 결과를 냈습니다 (데이터 "
+        "경쟁(data race)일까요, 아니면 호출 사이에 남겨 둔 상태일까요?): {exc}; 두 스레드가 같은 "
+        "메모리에 쓰지 않는지, 한 호출이 다음 호출을 위해 아무것도 남기지 않는지 확인하세요",
     "correct during the checks, but wrong while timed (last timed call): {exc}":
         "검사할 때는 맞았지만, 시간을 재는 동안에는 틀렸습니다 (마지막으로 잰 호출): {exc}",
-    "compiling your Numba function took over {s:g} s":
-        "여러분의 Numba 함수 컴파일이 {s:g}초를 넘겼습니다",
+    "an earlier compile still runs (a Numba compile given up on keeps Numba's compiler lock, so no "
+    "new compile can start): restart the kernel, then check again":
+        "앞선 컴파일이 아직 실행 중입니다 (중단을 포기한 Numba 컴파일이 Numba의 컴파일러 잠금을 쥐고 "
+        "있어 새 컴파일을 시작할 수 없습니다): 커널을 재시작한 뒤 다시 검사하세요",
+    "compiling your Numba function did not end within {s:g} s (its own limit; the time budget counts "
+    "only your calls)":
+        "여러분의 Numba 함수 컴파일이 {s:g}초 안에 끝나지 않았습니다 (컴파일 자체의 제한입니다. "
+        "시간 예산은 여러분의 호출만 셉니다)",
+    ". The compile could not be stopped and keeps Numba's compiler lock: restart the kernel":
+        ". 이 컴파일은 멈출 수 없었고 Numba의 컴파일러 잠금을 계속 쥐고 있습니다: 커널을 재시작하세요",
     # optkit.poolrule.pool_chunks_rule (07 Exercise A)
     "the pool got no work: the task asks you to send the {n} items to the given pool's workers in "
     "chunks (`pool.map(..., chunksize=...)`), not to compute them in this process":

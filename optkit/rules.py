@@ -402,16 +402,36 @@ def parallel_prange_rule(fn, args=None):
 
 def numba_function_rule(fn, args=None):
     """A rule for ``Exercise(rules=[...])`` of a "write it with Numba" task: the function checked
-    must itself be a Numba dispatcher (``@njit``, ``@jit``, with or without options), not a plain
-    Python or NumPy function under that name, however fast. Returns a message, or None."""
+    must itself be a Numba dispatcher (``@njit``, ``@jit``, any options) in nopython mode. Refused:
+    plain Python/NumPy, a ``def`` around a Numba function (its own code would run unchecked),
+    ``@vectorize``/``@guvectorize``, and object mode (``forceobj=True``, ``nopython=False``, a
+    ``with objmode`` block, an overload compiled in it). Returns a message, or None."""
     try:
-        from numba.core.dispatcher import Dispatcher
+        import numba
+        from numba.core.dispatcher import Dispatcher, ObjModeLiftedWith
     except ImportError:       # no Numba here: nothing can be a Numba function; say so
         Dispatcher = ()
-    if Dispatcher and isinstance(fn, Dispatcher):
-        return None
-    return tr("it is not a Numba function: the task asks for a Numba version, the function itself "
-              "compiled with `@njit` (keep the decorator of the exercise's cell)")
+    if not (Dispatcher and isinstance(fn, Dispatcher)):
+        return tr("it is not a Numba function: the task asks for a Numba version, the function itself "
+                  "compiled with `@njit` (keep the decorator of the exercise's cell; a plain `def` "
+                  "around a Numba function, @vectorize and @guvectorize are refused too)")
+    opts, py, names = fn.targetoptions or {}, fn.py_func, set()
+    for code in all_codes(py.__code__):
+        names.update(code.co_names + code.co_freevars)
+    seen = [py.__globals__.get(n) for n in names]
+    for cell in py.__closure__ or ():
+        try:
+            seen.append(cell.cell_contents)
+        except ValueError:        # an empty cell
+            pass
+    objmode = "objmode" in names or any(v is numba.objmode for v in seen) or any(
+        getattr(c, "objectmode", False) or any(isinstance(x, ObjModeLiftedWith) for x in c.lifted or ())
+        for c in list(fn.overloads.values()))     # its compiled overloads, and their lifted blocks
+    if opts.get("forceobj") or opts.get("nopython") is False or objmode:
+        return tr("it runs in Numba's object mode (`forceobj=True`, `nopython=False` or a `with "
+                  "objmode(...)` block), which runs Python code: the task asks for a function "
+                  "compiled with `@njit` in nopython mode")
+    return None
 
 
 def result_type_check(expected, got, custom, depth=0):

@@ -55,6 +55,53 @@ def test_numba_function_rule():
         assert "not a Numba function" in numba_function_rule(not_numba)
 
 
+def _numpy_body(a):
+    return a + 1
+
+
+def test_numba_function_rule_refuses_object_mode_and_names_what_else_it_refuses():
+    """Object mode runs Python code (a NumPy body under `@jit(forceobj=True)` or inside a `with
+    objmode` block would pass as "Numba"); a wrapper, @vectorize and @guvectorize are refused and
+    the message says so."""
+    numba = pytest.importorskip("numba")
+    from numba import objmode
+
+    forced = numba.jit(forceobj=True)(_numpy_body)
+
+    @numba.njit
+    def in_objmode(a):
+        with objmode(out="float64[:]"):
+            out = _numpy_body(a)
+        return out
+
+    @numba.njit
+    def in_numba_objmode(a):
+        with numba.objmode(out="float64[:]"):
+            out = _numpy_body(a)
+        return out
+
+    a = np.ones(3)
+    for f in (forced, in_objmode, in_numba_objmode):
+        np.testing.assert_array_equal(f(a), a + 1)            # they run, and compute the right thing
+        msg = numba_function_rule(f, (a,))
+        assert msg and "object mode" in msg, (f, msg)
+    kernel = numba.njit(_numpy_body)
+    assert numba_function_rule(kernel, (a,)) is None
+
+    def wrapper(a):
+        return kernel(a)
+    vec = numba.vectorize(["float64(float64)"])(lambda v: v + 1)
+    gu = numba.guvectorize(["void(float64[:], float64[:])"], "(n)->(n)")(_gu_body)
+    for f in (wrapper, vec, gu):
+        msg = numba_function_rule(f, (a,))
+        assert msg and "not a Numba function" in msg and "a plain `def` around a Numba function" in msg
+        assert "@vectorize and @guvectorize are refused" in msg
+
+
+def _gu_body(a, out):
+    out[:] = a + 1
+
+
 @pytest.fixture(scope="module")
 def logits():
     return (pipeline.simulate(data.make_document(800, 600, n_boxes=20, seed=0)).logits,)
