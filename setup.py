@@ -1,7 +1,9 @@
 """Build optkit.native, with OpenMP when the compiler has it.
 
 OpenMP flags are chosen per compiler: MSVC gets /openmp; gcc and clang get -fopenmp; Apple
-clang with Homebrew's libomp gets -Xpreprocessor -fopenmp and links -lomp.
+clang with Homebrew's libomp gets -Xpreprocessor -fopenmp and links -lomp. Homebrew's libomp is
+keg-only: the probe finds omp.h and the library only when CPPFLAGS/LDFLAGS point at
+$(brew --prefix libomp)/include and /lib, as README says.
 Each candidate is tried on a tiny program first; if none compiles and links (Apple
 clang without libomp, say) the extension is built without OpenMP and still works,
 serially. Set OPTKIT_NO_OPENMP=1 to force a build without OpenMP.

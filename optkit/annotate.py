@@ -74,7 +74,8 @@ class CompilerStatus:
             return tr("C compiler found ({compiler}), but it cannot build OpenMP code "
                       "({detail}). The Cython prange cells are skipped; "
                       "everything else runs. With gcc, OpenMP comes with the compiler "
-                      "(on macOS with clang: `brew install libomp`).", compiler=self.compiler,
+                      "(on macOS with clang: `brew install libomp`, then CPPFLAGS/LDFLAGS set as "
+                      "in README).", compiler=self.compiler,
                       detail=self.detail or tr("-fopenmp failed"))
         return tr("C compiler found ({compiler}) with OpenMP: every cell of this notebook will run.",
                   compiler=self.compiler)

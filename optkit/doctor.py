@@ -131,7 +131,8 @@ def _analyse(d: dict) -> None:
         elif not cc.get("openmp_ok"):
             _problem(problems, WARN, "compiler", tr("the C compiler has no working OpenMP ({detail})",
                                                     detail=cc.get("detail")),
-                     tr("install OpenMP (apt install libgomp1 / brew install libomp); parallel lessons run serially"))
+                     tr("install OpenMP (apt install libgomp1 / brew install libomp, then CPPFLAGS/LDFLAGS set "
+                        "as in README); parallel lessons run serially"))
     # native build
     nat = d["native"]
     if is_unknown(nat):

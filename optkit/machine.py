@@ -32,10 +32,11 @@ __all__ = ["THREAD_ENV_VARS", "THREAD_PLACEMENT_VARS", "GPU_FIELDS", "unknown", 
            "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "compiler_command", "probe_compiler", "openmp_flags", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
            "env_without_thread_settings", "machine_busy_s", "transparent_hugepage_mode"]
 
-# The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS, Numba, Apple
-# Accelerate, numexpr): a child process started with one of them set inherits that pool size.
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS",
-                   "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+# The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS (which also reads
+# GOTO_NUM_THREADS), Numba, Apple Accelerate, numexpr): a child process started with one of them
+# set inherits that pool size.
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+                   "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 # Variables that place threads rather than count them (recorded beside measurements).
 THREAD_PLACEMENT_VARS = ("OMP_PROC_BIND",)
 

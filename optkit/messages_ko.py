@@ -375,9 +375,10 @@ MESSAGES: dict[str, str] = {
     "install one: apt install build-essential / xcode-select --install / MSVC Build Tools":
         "컴파일러를 설치하세요: apt install build-essential / xcode-select --install / MSVC Build Tools",
     "the C compiler has no working OpenMP ({detail})": "C 컴파일러에서 OpenMP가 동작하지 않습니다 ({detail})",
-    "install OpenMP (apt install libgomp1 / brew install libomp); parallel lessons run serially":
-        "OpenMP를 설치하세요 (apt install libgomp1 / brew install libomp). 설치 전에는 병렬 수업이 "
-        "직렬로 실행됩니다",
+    "install OpenMP (apt install libgomp1 / brew install libomp, then CPPFLAGS/LDFLAGS set as in "
+    "README); parallel lessons run serially":
+        "OpenMP를 설치하세요 (apt install libgomp1 / brew install libomp 후 README대로 CPPFLAGS/LDFLAGS "
+        "설정). 설치 전에는 병렬 수업이 직렬로 실행됩니다",
     "optkit.native is missing: {why}": "optkit.native가 없습니다: {why}",
     "build it: python setup.py build_ext --inplace (or make lab / make test)":
         "빌드하세요: python setup.py build_ext --inplace (또는 make lab / make test)",
@@ -538,10 +539,10 @@ MESSAGES: dict[str, str] = {
     "unknown reason": "이유를 알 수 없음",
     "C compiler found ({compiler}), but it cannot build OpenMP code ({detail}). The Cython prange "
     "cells are skipped; everything else runs. With gcc, OpenMP comes with the compiler (on macOS "
-    "with clang: `brew install libomp`).":
+    "with clang: `brew install libomp`, then CPPFLAGS/LDFLAGS set as in README).":
         "C 컴파일러({compiler})는 있지만 OpenMP 코드를 빌드하지 못합니다 ({detail}). Cython prange "
         "셀은 건너뛰고 나머지는 모두 실행됩니다. gcc에는 OpenMP가 함께 들어 있습니다 (macOS의 "
-        "clang에서는 `brew install libomp`).",
+        "clang에서는 `brew install libomp` 후 README대로 CPPFLAGS/LDFLAGS 설정).",
     "-fopenmp failed": "-fopenmp 실패",
     "C compiler found ({compiler}) with OpenMP: every cell of this notebook will run.":
         "C 컴파일러({compiler})와 OpenMP가 있습니다: 이 노트북의 모든 셀이 실행됩니다.",

@@ -1,16 +1,19 @@
 """Reading the kernel's own files: /proc and /sys text, cgroup membership, the cgroup CPU quota
-and memory limit (v1 and v2, inside containers too). A leaf of ``optkit.machine``.
+and memory limit (v1 and v2, inside containers too), the THP mode and the base page size. A leaf
+of ``optkit.machine``.
 
 Nothing here raises on an odd system: what cannot be read is ``unknown("<reason>")``.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from optkit.fmt import unknown
 
 __all__ = ["read_text", "parse_proc_cgroup", "cgroup_ancestors", "cgroup_v1_dirs", "read_cgroup_cpu",
-           "read_cgroup_memory", "cgroup_files", "transparent_hugepage_mode"]
+           "read_cgroup_memory", "cgroup_files", "transparent_hugepage_mode",
+           "page_size"]
 
 # cgroup v1 reports "no limit" as a huge number close to 2**63
 _NO_LIMIT_BYTES = 1 << 60
@@ -256,3 +259,13 @@ def transparent_hugepage_mode(path=THP_ENABLED):
         if word.startswith("[") and word.endswith("]") and len(word) > 2:
             return word[1:-1]
     return unknown(f"no [mode] in {path}: {text[:60]!r}")
+
+
+def page_size() -> int:
+    """The base memory page in bytes (4 KiB on x86-64 Linux, 16 KiB on Apple silicon macOS, 64 KiB
+    on some arm64 Linux kernels)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):   # no sysconf (Windows)
+        import mmap
+        return mmap.PAGESIZE

@@ -283,6 +283,15 @@ def test_invalid_thread_env_value_is_a_problem(monkeypatch):
     assert any("NUMBA_NUM_THREADS" in p["message"] and p["severity"] == "fail" for p in d["problems"])
 
 
+def test_child_env_drops_openblas_goto_variable_too():
+    # OpenBLAS also reads GOTO_NUM_THREADS: a child meant to show the defaults must not inherit it
+    env = machine.env_without_thread_settings(environ={"GOTO_NUM_THREADS": "8", "OPENBLAS_NUM_THREADS": "8",
+                                                       "PATH": "/bin"})
+    assert env == {"PATH": "/bin"}
+    capped = machine.env_without_thread_settings(threads=1, environ={"GOTO_NUM_THREADS": "8"})
+    assert capped["GOTO_NUM_THREADS"] == "1" and capped["OPENBLAS_NUM_THREADS"] == "1"
+
+
 def test_oversubscribed_pools_warn_and_fail_check(monkeypatch, capsys):
     import numba
     import threadpoolctl

@@ -7,7 +7,7 @@
     oversubscription(workers, threads)   W worker processes running BLAS/OpenMP work at once
     stream()                         copy / scale / add / triad bandwidth with NumPy (GB/s)
     alloc_vs_out()                   fresh allocations (page faults) vs reused ``out=`` buffers
-    transparent_hugepage_mode()      the kernel's THP mode (always / madvise / never)
+    transparent_hugepage_mode(), page_size(), faults_verdict()  THP mode, base page, faults' verdict
     kernel_bandwidth(fn, args, nbytes)  achieved GB/s of any memory-bound kernel
     async_timing_demo()              timing work that has not finished (the CPU side of CUDA's rule)
 
@@ -29,11 +29,12 @@ import time
 
 from optkit.machine import (THREAD_ENV_VARS, cgroup_files, cpu_facts, env_without_thread_settings, gpu_available,
                             torch_module, transparent_hugepage_mode, usable_cpus)
+from optkit.sysfs import page_size
 
 __all__ = ["cpu_view", "cgroup_files", "child_view", "env_before_vs_after", "oversubscription",
            "oversubscription_experiment", "threads_per_worker", "import_steps", "stream", "alloc_vs_out",
            "kernel_bandwidth", "kernel_bandwidths", "normalize_fresh", "normalize_into", "async_timing_demo",
-           "gpu_available", "torch_module", "transparent_hugepage_mode"]
+           "gpu_available", "torch_module", "transparent_hugepage_mode", "page_size", "faults_verdict"]
 
 GB = 1e9
 
@@ -419,7 +420,7 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
     Fresh arrays this large come straight from the OS (mmap) and every page is faulted in on
     first touch. On Linux NumPy asks for transparent huge pages for large arrays (madvise: few
     faults of 2 MiB each); with small_pages=True a third variant, "fresh, no madvise", allocates
-    with that request switched off: one fault per 4 KiB page where the kernel's THP mode is
+    with that request switched off: one fault per base page (page_size()) where the THP mode is
     madvise (as with most other allocators), huge pages anyway under "always" (see
     transparent_hugepage_mode(); its faults say which happened). Variants are timed through optkit.bench
     in interleaved rounds, so a burst of load elsewhere hits them all alike; page faults are
@@ -460,6 +461,16 @@ def alloc_vs_out(n=2**23, repeat=10, small_pages=True) -> dict:
                     page_faults_per_call=faults[k] / calls if _minflt() >= 0 else -1,
                     result_bytes=n * 8, timing=timings[k])
             for k in variants}
+
+
+def faults_verdict(faults, result_bytes, page, thp) -> str:
+    """What `faults` per call say about one result of `result_bytes` in base pages of `page` bytes:
+    "huge pages" only where the THP mode `thp` can give them (always, madvise)."""
+    pages = result_bytes / page
+    head = f"{faults:,.0f} faults per call, {pages:,.0f} pages of {page // 1024} KiB: "
+    if faults >= 0.9 * pages:
+        return head + "one per page"
+    return head + ("fewer: mostly huge pages" if thp in ("always", "madvise") else "fewer faults than pages")
 
 
 def kernel_bandwidth(fn, args=(), nbytes=None, repeat=10) -> dict:

@@ -215,12 +215,32 @@ def test_alloc_vs_out_counts_page_faults():
     assert fresh["result_bytes"] == 2**22 * 8
     if "fresh, no madvise" in r:
         if system.transparent_hugepage_mode() in ("madvise", "never"):   # no huge page unasked
-            assert r["fresh, no madvise"]["page_faults_per_call"] >= 2**22 * 8 / 4096 * 0.9
+            assert r["fresh, no madvise"]["page_faults_per_call"] >= 2**22 * 8 / system.page_size() * 0.9
         after = switch(True)                      # NumPy's switch was restored
         switch(after)
         assert after == before
     with pytest.raises(ValueError):
         system.alloc_vs_out(n=3)
+
+
+def test_faults_verdict_counts_base_pages_and_names_huge_pages_only_under_thp(monkeypatch):
+    import mmap
+    import os
+
+    assert system.page_size() == mmap.PAGESIZE and system.page_size() >= 4096
+    monkeypatch.setattr(os, "sysconf", lambda name: 16384)          # Apple silicon's base page
+    assert system.page_size() == 16384
+    mib32 = 32 * 2**20
+    # 16 KiB pages: 2,048 faults is one per page, not "huge pages" (it would be 1/4 of 4 KiB pages)
+    v = system.faults_verdict(2048, mib32, 16384, "madvise")
+    assert "2,048 pages of 16 KiB" in v and v.endswith("one per page")
+    assert system.faults_verdict(8192, mib32, 4096, "madvise").endswith("one per page")
+    assert system.faults_verdict(16, mib32, 4096, "madvise").endswith("fewer: mostly huge pages")
+    assert system.faults_verdict(16, mib32, 4096, "always").endswith("mostly huge pages")
+    from optkit.fmt import unknown
+    for thp in ("never", unknown("no /sys/kernel/mm/transparent_hugepage (not Linux)")):
+        v = system.faults_verdict(0, mib32, 16384, thp)
+        assert v.endswith("fewer faults than pages") and "huge" not in v
 
 
 def test_transparent_hugepage_mode_reads_the_bracketed_word(tmp_path):
