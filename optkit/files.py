@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-__all__ = ["write_atomic", "umask", "sha256_hex", "file_digest", "name_beside", "PUBLIC_MODE"]
+__all__ = ["write_atomic", "umask", "sha256_hex", "file_digest", "name_beside", "relative_inside", "PUBLIC_MODE"]
 
 PUBLIC_MODE = 0o644      # readable by others (the umask still applies), as an ordinary file
 
@@ -37,6 +37,16 @@ def file_digest(path: Path):
         return sha256_hex(Path(path).read_bytes())
     except OSError:
         return "unreadable"
+
+
+def relative_inside(rel) -> bool:
+    """Whether ``rel`` is a non-empty, normalised, relative POSIX path that stays inside the
+    folder it is relative to (no ``..``, no empty or ``.`` part, no backslash or NUL)."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        return False
+    p = PurePosixPath(rel)
+    return (not p.is_absolute() and p.as_posix() == rel
+            and all(part not in ("", ".", "..") for part in rel.split("/")))
 
 
 def name_beside(rel: str, usable) -> str:

@@ -4,6 +4,7 @@ imports nothing from optkit."""
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 __all__ = ["format_time", "format_speedup", "format_use", "unknown", "is_unknown", "text_width", "wrap",
@@ -52,9 +53,23 @@ def is_unknown(value) -> bool:
     return isinstance(value, str) and value.startswith("unknown")
 
 
+#: an ANSI colour/style escape (``ESC [ ... m``): it takes no column on screen
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _char_width(c: str) -> int:
+    if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf"):
+        return 0                       # combining marks, zero-width characters (ZWJ, ZWSP, BOM)
+    if "\u1160" <= c <= "\u11ff":
+        return 0                       # Hangul medial vowels and final consonants join the syllable
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
+
+
 def text_width(line: str) -> int:
-    """Columns ``line`` takes in a monospace font: wide (East Asian, Korean) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+    """Columns ``line`` takes in a monospace font: wide (East Asian, Korean) characters count
+    two; combining marks, zero-width characters and ANSI colour escapes count nothing; a tab
+    reaches the next multiple of 8 columns."""
+    return sum(_char_width(c) for c in _ANSI.sub("", line).expandtabs(8))
 
 
 def wrap(text: str, width: int = NARROW_WIDTH, indent: str = "    ") -> str:

@@ -39,11 +39,11 @@ import stat
 import sys
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import nbformat
 
-from .files import PUBLIC_MODE, file_digest, name_beside, sha256_hex, write_atomic
+from .files import PUBLIC_MODE, file_digest, name_beside, relative_inside, sha256_hex, write_atomic
 from . import messages_ko
 
 REPO = Path(__file__).resolve().parent.parent
@@ -271,15 +271,6 @@ def _write_atomic(path: Path, data: bytes, expect=_UNSET) -> bool:
     return write_atomic(path, data, mode=PUBLIC_MODE, fsync=True, before_replace=check)
 
 
-def _valid_rel(rel) -> bool:
-    """A manifest key: a non-empty, normalised, relative POSIX path inside the edition."""
-    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
-        return False
-    p = PurePosixPath(rel)
-    return (not p.is_absolute() and p.as_posix() == rel and rel != MANIFEST
-            and all(part not in ("", ".", "..") for part in rel.split("/")))
-
-
 def _read_manifest(out: Path):
     """The manifest of a previous build: {relative path: sha256}, or None when there is none.
 
@@ -317,7 +308,7 @@ def _read_manifest(out: Path):
             raise
         raise damaged(exc) from exc
     for rel, digest in files.items():
-        if not _valid_rel(rel):
+        if not relative_inside(rel) or rel == MANIFEST:
             raise ValueError(f"{path} names a path that is not a file inside the edition ({rel!r})")
         if not _HEX64.fullmatch(digest):
             raise damaged(f"{rel!r} has no sha256")
@@ -501,9 +492,12 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
 
             beside = name_beside(rel, usable)
             there = file_digest(_check_target(o, s, out, beside))
-            if there != want and not _write_atomic(out / beside, data, expect=there):
-                raise FileExistsError(f"{out / beside} changed while the edition was being written; "
-                                      f"run the command again")
+            if there != want:
+                if not _write_atomic(out / beside, data, expect=there):
+                    raise FileExistsError(f"{out / beside} changed while the edition was being written; "
+                                          f"run the command again")
+                result.written.append(beside)             # counted: written beside yours, not over it
+                result.created += [beside] if there is None else []
             new_manifest[beside] = want
             record()
             result.kept.append((rel, beside))
@@ -541,13 +535,16 @@ def _report(result: BuildResult) -> None:
     for name, k in result.notebooks:
         print(f"  {name:32s} {k} exercise(s)")
     print(f"solutions: {result.out / 'solutions'} ({len(result.solutions)} files)")
-    created = set(result.created)
-    print(f"created {len(created)} file(s), updated {len(result.written) - len(created)}, "
-          f"{len(result.unchanged)} already up to date"
+    created, beside = set(result.created), {b: rel for rel, b in result.kept}
+    n_beside = sum(rel in beside for rel in result.written)
+    print(f"created {len(created)} file(s), updated {len(result.written) - len(created)}"
+          + (f" ({n_beside} of them beside files you changed, not over them)" if n_beside else "")
+          + f", {len(result.unchanged)} already up to date"
           + (f", removed {len(result.removed)} the course no longer has" if result.removed else ""))
     for rel in result.written:
         print(f"  {'created' if rel in created else 'updated'}  {rel}"
-              + ("  (--force: your changes to it were replaced)" if rel in result.reset else ""))
+              + ("  (--force: your changes to it were replaced)" if rel in result.reset else "")
+              + (f"  (beside your {beside[rel]})" if rel in beside else ""))
     for rel in result.removed:
         print(f"  removed  {rel} (no longer in the course; you had not changed it)")
     if result.yours:

@@ -349,3 +349,23 @@ def test_wrap_counts_korean_characters_as_two_columns():
     assert " ".join(w for l in out for w in l.split()) == line.strip()     # no word lost or cut
     assert all(l.startswith("      ") for l in out[1:]) and out[0].startswith("  처리량")
     assert wrap("short\n" + "x" * 120) == "short\n" + "x" * 120        # one long word stays whole
+
+
+def test_text_width_counts_what_the_screen_shows():
+    import unicodedata
+
+    from optkit.fmt import text_width, wrap
+
+    assert text_width("e\u0301") == 1                                # a combining accent takes no column
+    assert text_width("a\u200bb\u200dc\ufeff") == 3                  # zero-width space, joiner, BOM (Cf)
+    assert text_width("\u20dd") == 0                                 # an enclosing mark (Me)
+    nfd = unicodedata.normalize("NFD", "처리량")
+    assert len(nfd) > 3 and text_width(nfd) == text_width("처리량") == 6   # NFD Korean: jamo join
+    assert text_width("\x1b[1;31mred\x1b[0m") == 3                  # colour escapes take no column
+    assert text_width("a\tb") == 9 and text_width("\t") == 8         # a tab reaches the next stop
+    line = " ".join(["cafe\u0301"] * 30)                             # 30 words of 4 columns: 149 columns
+    assert text_width(line) == 149
+    out = wrap(line).split("\n")
+    assert len(out) == 2 and all(text_width(l) <= 100 for l in out)
+    fits = " ".join(["e\u0301"] * 50)                                # 99 columns on screen, 149 characters
+    assert wrap(fits) == fits

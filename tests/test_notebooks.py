@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import tempfile
-import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -97,8 +96,11 @@ NARROW_WIDTH = 100
 
 
 def _columns(line: str) -> int:
-    """Columns of monospace text: wide characters (Korean among them) take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+    """Columns of monospace text, as optkit itself counts them (wide characters take two,
+    combining marks and ANSI escapes none, tabs expanded)."""
+    from optkit.fmt import text_width
+
+    return text_width(line)
 
 
 def _wide_lines(nb, cell_ids, width=NARROW_WIDTH) -> list:

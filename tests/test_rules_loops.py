@@ -1,5 +1,7 @@
 """The rules that enforce a method a task states: a Numba function (03 Exercise 3), no Python
 loop over an axis (02 Exercise C). Each must refuse the mistake and accept the committed way."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -107,12 +109,17 @@ def logits():
     return (pipeline.simulate(data.make_document(800, 600, n_boxes=20, seed=0)).logits,)
 
 
-def test_ctc_blank_steps_keep_the_decoded_strings(logits):
-    small = numpy_opencv.ctc_blank_steps(logits, 0)
-    large = numpy_opencv.ctc_blank_steps(logits, 50)
-    assert large[0].shape[1] == small[0].shape[1] + 50
+def test_ctc_repeated_steps_keep_the_decoded_strings(logits):
+    small = numpy_opencv.ctc_repeated_steps(logits, 1)
+    large = numpy_opencv.ctc_repeated_steps(logits, 5)
+    assert large[0].shape[1] == 5 * small[0].shape[1]
     assert pipeline.ctc_reference(*small) == pipeline.ctc_reference(*large) == pipeline.ctc_fast(*small)
     assert any(pipeline.ctc_fast(*small))          # not all empty: the rule decodes real text
+    # the collapse rule: repeats merge, a blank between equal letters keeps both
+    x = np.full((1, 5, 4), -1.0, np.float32)
+    for t, c in enumerate([1, 1, 0, 1, 2]):
+        x[0, t, c] = 1
+    assert pipeline.ctc_reference(x, "abc") == pipeline.ctc_reference(*numpy_opencv.ctc_repeated_steps((x,), 3), "abc") == ["aab"]
 
 
 def _time_loop(logits, alphabet=pipeline.ALPHABET, blank=0):
@@ -135,3 +142,44 @@ def test_ctc_rule_refuses_a_loop_over_time_steps_and_accepts_whole_array_work(lo
     assert "once per time step" in numpy_opencv.ctc_no_step_loop(pipeline.ctc_reference, logits)
     assert numpy_opencv.ctc_no_step_loop(pipeline.ctc_fast, logits) is None
     assert numpy_opencv.ctc_no_step_loop(_per_box_join, logits) is None     # loops over boxes, characters
+
+
+def _step_loop(logits, alphabet=pipeline.ALPHABET, blank=0):
+    texts = []
+    for row in logits.argmax(axis=2).tolist():
+        chars, prev = [], blank
+        for b in row:
+            if b != blank and b != prev:
+                chars.append(alphabet[b - 1])
+            prev = b
+        texts.append("".join(chars))
+    return texts
+
+
+def _trimmed(logits, alphabet=pipeline.ALPHABET, blank=0):        # cut trailing blank steps, then loop
+    best = logits.argmax(axis=2)
+    nz = np.flatnonzero((best != blank).any(axis=0))
+    return _step_loop(logits[:, :nz[-1] + 1] if nz.size else logits[:, :0], alphabet, blank)
+
+
+def test_ctc_rule_refuses_a_loop_after_trimming_and_a_loop_in_another_thread(logits):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert "once per time step" in numpy_opencv.ctc_no_step_loop(_trimmed, logits)
+    # a thread started during the call is traced like the calling one
+    def new_thread(x, *a):
+        out = []
+        t = threading.Thread(target=lambda: out.append(_step_loop(x, *a)))
+        t.start()
+        t.join()
+        return out[0]
+    assert "once per time step" in numpy_opencv.ctc_no_step_loop(new_thread, logits)
+    # a worker thread that ran already (traced on 3.12+, its CPU time measured before)
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(int).result()                      # the worker runs before the rule does
+        in_pool = lambda x, *a: pool.submit(_step_loop, x, *a).result()
+        assert in_pool(*logits) == pipeline.ctc_fast(*logits)
+        why = numpy_opencv.ctc_no_step_loop(in_pool, logits)
+        assert why and ("once per time step" in why or "another thread" in why), why
+    assert sys.gettrace() is None and threading.gettrace() is None   # the tracing is undone

@@ -365,13 +365,22 @@ def test_a_lost_manifest_names_both_ways_and_its_advice_keeps_the_learners_work(
     assert "nothing was written" in err and str(out / ".optkit-student") in err, err
     assert _tree(out) == before
     (out / ".optkit-student").write_text("")               # what the message says to do
-    res = student.build(src, out)
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
     after = _tree(out)
     assert after["notebooks/01_x.ipynb"] == before["notebooks/01_x.ipynb"]      # yours, kept
     assert after["notebooks/my_notes.md"] == b"mine"
-    assert res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new.ipynb")]
+    assert "KEPT     notebooks/01_x.ipynb" in printed and "notebooks/01_x.new.ipynb" in printed
     assert all(after[rel] == data for rel, data in before.items())              # nothing overwritten
     assert (out / ".optkit-student.json").exists()
+    # the file written beside yours is counted, and said to be beside, not over
+    new = sorted(rel for rel in set(after) - set(before) if not rel.startswith(".optkit-student"))
+    assert new == ["notebooks/01_x.new.ipynb"], new
+    assert f"created {len(new)} file(s), updated 0 ({len(new)} of them beside files you changed, " \
+           f"not over them)," in printed, printed
+    assert "created  notebooks/01_x.new.ipynb  (beside your notebooks/01_x.ipynb)" in printed
+    res = student.build(src, out)                          # again: nothing new to write
+    assert res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new.ipynb")] and res.written == []
 
 
 # --- class: every input validated before anything is written; atomic writes

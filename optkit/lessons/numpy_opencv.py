@@ -17,7 +17,7 @@ from optkit.pipeline import (FAST, HIGH_PCT, IOU_THRESHOLD, LOW_PCT, MEAN, REFER
                              simulate, stage_inputs)
 
 __all__ = ["grayscale_numpy", "grayscale_shift", "contrast_numpy", "contrast_lut", "contrast_take",
-           "binarize_numpy", "binarize_hexmask", "nms_numpy", "batch_float32", "batch_take", "ctc_blank_steps", "ctc_no_step_loop",
+           "binarize_numpy", "binarize_hexmask", "nms_numpy", "batch_float32", "batch_take", "ctc_repeated_steps", "ctc_no_step_loop",
            "VARIANTS", "bench_main"]
 
 
@@ -138,30 +138,47 @@ def batch_take(crops, mean=MEAN, std=STD, out=None):
 
 # --------------------------------------------------------------------------- exercise C's rule
 CTC_RULE_BOXES = 8          # boxes of the check's logits the rule decodes
-CTC_RULE_EXTRA = 200        # blank time steps it appends
+CTC_RULE_REPEAT = 8         # every time step repeated this many times: the counted stretch
+CTC_THREAD_REPEAT = 512     # a longer stretch, timed in the Python threads that ran already
+CTC_THREAD_CPU_S = 0.003    # CPU seconds such threads may spend during it (waiting ones: ~0)
 
 
-def ctc_blank_steps(args, n):
-    """Exercise C's logits cut to a few boxes, with ``n`` blank time steps appended to every box
-    (a blank after the last step changes no decoded string)."""
+def ctc_repeated_steps(args, k):
+    """Exercise C's logits cut to a few boxes, with every time step repeated ``k`` times. That
+    decodes to the same strings (repeats collapse: ``a a _ _ b b`` reads ``ab`` as ``a _ b``
+    does; a blank between two equal letters stays between their copies), and unlike blank steps
+    appended at the end it cannot be cut off before a loop: the steps themselves are ``k``
+    times as many."""
     logits = np.asarray(args[0])[:CTC_RULE_BOXES]
-    pad = np.zeros((logits.shape[0], int(n), logits.shape[2]), logits.dtype)
-    pad[..., 0] = 1                                       # class 0, the blank, wins every step
-    return (np.ascontiguousarray(np.concatenate([logits, pad], axis=1)),)
+    return (np.ascontiguousarray(np.repeat(logits, int(k), axis=1)),)
 
 
 def ctc_no_step_loop(fn, args):
-    """Exercise C's rule ("no Python loop over time steps"): decoding the same boxes with
-    ``CTC_RULE_EXTRA`` more (blank) time steps must not run Python code once per added step. A
-    loop over boxes, or over the kept characters, is fine: the added steps leave both alone."""
-    from optkit.i18n import tr
-    from optkit.pywork import python_work_per_entry
+    """Exercise C's rule ("no Python loop over time steps"): decoding the same boxes with every
+    step repeated ``CTC_RULE_REPEAT`` times must not run Python code once per added step, in
+    any thread. A loop over boxes, or over the kept characters, is fine: the repeats leave both
+    alone. Not seen: iteration done inside C iterators (``map``/``filter``/``itertools.groupby``
+    over a list of the steps) runs no Python instructions."""
+    import threading
 
-    per_step = python_work_per_entry(fn, ctc_blank_steps, args, CTC_RULE_EXTRA)
+    from optkit.fmt import format_time
+    from optkit.i18n import tr
+    from optkit.pywork import python_work
+
+    base, long = ctc_repeated_steps(args, 1), ctc_repeated_steps(args, CTC_RULE_REPEAT)
+    added = max(1, long[0].shape[1] - base[0].shape[1])
+    per_step = (python_work(fn, long) - python_work(fn, base)) / added
     if per_step >= 1:
         return tr("it runs Python code once per time step ({n:.0f} more Python instructions per added "
                   "step): the task asks for whole-array work over the time steps (argmax and the "
                   "masks for all steps at once); a loop over boxes is fine", n=per_step)
+    if not hasattr(threading, "settrace_all_threads"):      # before 3.12: such threads go untraced
+        work = python_work(fn, ctc_repeated_steps(args, CTC_THREAD_REPEAT))
+        if work.other_thread_cpu_s > CTC_THREAD_CPU_S:
+            return tr("it hands its work to another thread that was already running ({cpu} of CPU "
+                      "there during one call), where the rule cannot count Python instructions: "
+                      "decode in the calling thread, with whole-array work over the time steps",
+                      cpu=format_time(work.other_thread_cpu_s))
     return None
 
 
