@@ -198,10 +198,10 @@ MESSAGES: dict[str, str] = {
     "chunks (`pool.map(..., chunksize=...)`), not to compute them in this process":
         "풀이 받은 일이 없습니다: 이 과제는 {n}개 항목을 이 프로세스에서 계산하지 말고, 주어진 풀의 "
         "워커에 청크로(`pool.map(..., chunksize=...)`) 보내기를 요구합니다",
-    "{k} of the {n} items never reached the pool ({first!r}, for one): the pool's workers must "
-    "compute every result, in chunks":
-        "{n}개 항목 중 {k}개가 풀에 가지 않았습니다 (예: {first!r}): 모든 결과를 풀의 워커가 "
-        "청크 단위로 계산해야 합니다",
+    "{k} of the {n} items never reached the pool ({first!r}, for one): the task asks you to send "
+    "every item to the pool, in chunks":
+        "{n}개 항목 중 {k}개가 풀에 가지 않았습니다 (예: {first!r}): 이 과제는 모든 항목을 청크로 "
+        "풀에 보내도록 요구합니다",
     "the pool got {tasks} tasks for {n} items, about one round trip per item: send them in chunks "
     "(`pool.map(f, items, chunksize=...)` with a chunksize above 1, or lists of items), so that each "
     "task carries several":

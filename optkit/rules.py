@@ -560,8 +560,8 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2):
                       "them in this process", n=n)
         missing = [x for x in items if x not in sent]
         if missing:
-            return tr("{k} of the {n} items never reached the pool ({first!r}, for one): the pool's "
-                      "workers must compute every result, in chunks", k=len(missing), n=n,
+            return tr("{k} of the {n} items never reached the pool ({first!r}, for one): the task asks "
+                      "you to send every item to the pool, in chunks", k=len(missing), n=n,
                       first=missing[0])
         if tasks[0] > max(1, n // min_per_task):
             return tr("the pool got {tasks} tasks for {n} items, about one round trip per item: "
