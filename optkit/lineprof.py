@@ -42,6 +42,7 @@ class Line:
     time_s: float
     share: float        # percent of the function's total line time
     source: str
+    runs_s: tuple = ()  # this line's time in each profiled run (fresh profiler each), in order
 
     @property
     def per_hit_s(self) -> float:
@@ -216,7 +217,8 @@ def profile(func, *args, **kwargs) -> LineProfile:
     Also times the plain call and the profiled call, interleaved, the median of three each
     (one each for calls over half a second), after one untimed warm-up call (imports, caches),
     to give :attr:`LineProfile.overhead`. The per-line data come from the profiled run whose
-    time is that median, so they and :attr:`LineProfile.profiled_s` are one run.
+    time is that median, so they and :attr:`LineProfile.profiled_s` are one run; each line's
+    ``runs_s`` holds its time in every profiled run (to rank lines by the noise rule).
     """
     from line_profiler import LineProfiler
 
@@ -251,20 +253,26 @@ def profile(func, *args, **kwargs) -> LineProfile:
         plain.append(plain_run()[0])
         profiled.append(profiled_run())
     profiled_s, stats = sorted(profiled, key=lambda run: run[0])[len(profiled) // 2]   # the median run
-
-    timings = []
     names = {code.co_name, getattr(code, "co_qualname", code.co_name)}
-    for (fname, first, name), entries in stats.timings.items():
-        # line_profiler names functions by qualified name ("outer.<locals>.f", "Class.method")
-        if first == code.co_firstlineno and name in names:
-            timings = entries
-            if fname == code.co_filename:
-                break
+
+    def line_times(stats):
+        """{lineno: (hits, seconds)} of the profiled function in one run's stats."""
+        timings = []
+        for (fname, first, name), entries in stats.timings.items():
+            # line_profiler names functions by qualified name ("outer.<locals>.f", "Class.method")
+            if first == code.co_firstlineno and name in names:
+                timings = entries
+                if fname == code.co_filename:
+                    break
+        per_line = {}
+        for lineno, hits, t in timings:
+            h, tt = per_line.get(lineno, (0, 0))
+            per_line[lineno] = (h + hits, tt + t * stats.unit)
+        return per_line
+
     unit = stats.unit
-    per_line = {}
-    for lineno, hits, t in timings:
-        h, tt = per_line.get(lineno, (0, 0))
-        per_line[lineno] = (h + hits, tt + t * unit)
+    per_line = line_times(stats)
+    every_run = [line_times(st) for _, st in profiled]
     total = sum(t for _, t in per_line.values())
 
     start, src = _source_lines(target, code)
@@ -278,7 +286,8 @@ def profile(func, *args, **kwargs) -> LineProfile:
         hits, t = per_line.get(ln, (0, 0.0))
         text = src[ln - start] if src and 0 <= ln - start < len(src) else ""
         share = 100.0 * t / total if total > 0 else 0.0
-        lines.append(Line(lineno=ln, hits=hits, time_s=t, share=share, source=text))
+        lines.append(Line(lineno=ln, hits=hits, time_s=t, share=share, source=text,
+                          runs_s=tuple(run.get(ln, (0, 0.0))[1] for run in every_run)))
     return LineProfile(name=getattr(target, "__qualname__", code.co_name),
                        filename=code.co_filename, first_lineno=start, lines=lines, total_s=total,
                        plain_s=statistics.median(plain), profiled_s=profiled_s, unit=unit, result=result,

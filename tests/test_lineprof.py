@@ -79,6 +79,13 @@ def test_times_are_medians_of_the_interleaved_runs():
     assert prof.profiled_s == statistics.median(prof.profiled_runs_s)
     # the per-line data are those of that median profiled run: the lines add up to less than it
     assert 0 < prof.total_s <= prof.profiled_s
+    # every line keeps its time in each profiled run; the median run's is its time_s
+    median_run = prof.profiled_runs_s.index(prof.profiled_s)
+    for ln in prof.lines:
+        assert len(ln.runs_s) == 3
+        assert ln.runs_s[median_run] == ln.time_s
+    loop = next(ln for ln in prof.lines if ln.source.strip() == "acc += v * v % 7")
+    assert all(t > 0 for t in loop.runs_s)
 
 
 def _exec_cell(src, filename, register=True):
