@@ -432,6 +432,8 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
             return "missing"
         if rel in manifest and cur == manifest[rel]:
             return "builder"
+        if len(cur) != 64:                                # no regular file (a link, a FIFO): never read
+            return "changed"
         try:
             raw = (out / rel).read_bytes() if nbd is not None else b""
         except OSError:
@@ -512,8 +514,8 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         cur = file_digest(target)
         if cur is None:
             continue
-        if cur == digest:
-            target.unlink()
+        if cur == digest or state_of(rel, cur, digests.get(rel)) in ("current", "opened"):
+            target.unlink()                               # as the builder wrote it, or only opened
             result.removed.append(rel)
         else:
             result.stale_kept.append(rel)

@@ -864,3 +864,23 @@ def test_a_manifest_of_an_older_optkit_still_reads(tmp_path):
     m.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="not a file inside the edition"):
         student.build(src, out)
+
+
+def test_a_new_version_only_opened_counts_as_the_builders(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    mine = out / "notebooks" / "01_x.ipynb"
+    _edit_notebook(mine, "mine")
+    _course_update(src, "v2")
+    student.build(src, out)
+    new = out / "notebooks" / "01_x.new.ipynb"
+    _open_in_lab(new)                                          # looked at, nothing written in it
+    _course_update(src, "v3")
+    res = student.build(src, out)
+    assert res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new.ipynb")] and "v3" in new.read_text()
+    _open_in_lab(new)
+    mine.unlink()                                              # the learner throws theirs away
+    res = student.build(src, out)
+    assert res.written == ["notebooks/01_x.ipynb"] and res.removed == ["notebooks/01_x.new.ipynb"]
+    assert res.stale_kept == [] and not new.exists()
