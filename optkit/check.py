@@ -52,7 +52,7 @@ from .verdict import STATUSES, VERDICTS, Verdict, record, show
 from .guard import (COMPILE_LIMIT_S, CheckTimeout, Fed, abandoned_alive, armed_while, compile_for,
                     forbidden_trips, frozen_helpers, plain_function, run_until, run_with_budget, short_tb,
                     tripwires)
-from .rules import (code_of, compile_failure, describe_args, float_hint, forbidden_name, list_hint, name_of,
+from .rules import (code_of, compile_failure, describe_args, float_hint, forbidden_name, known_as, list_hint, name_of,
                     param_names, prange_race_rule, quality_kinds, quality_warning, result_type_check,
                     same_int, snapshot_value, static_calls)
 
@@ -241,10 +241,11 @@ class Exercise:
 
     def _timeout(self, state, where):
         v = self._timeout_verdict(state, where)
-        if abandoned_alive():
-            v.message += (f" (note: {abandoned_alive()} earlier call(s) given up on still run in "
-                          "the background and compete for the CPU; restart the kernel and "
-                          "check again if this function should be quick)")
+        earlier = abandoned_alive() - state.endswith("stuck")   # a call just given up on is this one
+        if earlier > 0:
+            v.message += tr(" (note: {n} earlier call(s), given up on before this one, still run in the "
+                            "background and compete for the CPU; restart the kernel and check again if "
+                            "this function should be quick)", n=earlier)
         return v
 
     def _timeout_verdict(self, state, where):
@@ -289,10 +290,10 @@ class Exercise:
         if same is not None:             # (a function of one's own with the same code is not: it runs)
             return self._verdict("wrong", tr("the function you passed is {name} ({why}) itself: the "
                                              "exercise asks you to write that computation yourself",
-                                             name=same[0], why=tr(same[1])))
+                                             name=known_as(same[0]), why=tr(same[1])))
         calls = static_calls(fn, self.forbidden)
         if calls:
-            return self._called(calls)
+            return self._called(calls, fn)
         budget = self.time_budget_s          # spent only by the learner's own calls
         first_args, first_rebuild, call_s = None, None, float("inf")
         for describe, build in self._inputs():
@@ -307,7 +308,7 @@ class Exercise:
             budget -= spent
             expected = self._expected(build) if state == "ok" else None
             if hits:
-                return self._called(hits)
+                return self._called(hits, fn)
             if state in ("timeout", "stuck"):
                 return self._timeout(state, where)
             if state == "raised":
@@ -367,8 +368,8 @@ class Exercise:
                 return value
         return None
 
-    def _called(self, names):
-        shown = ", ".join(f"{name} ({tr(why)})" for name, why in names)
+    def _called(self, names, fn=None):
+        shown = ", ".join(f"{known_as(name, fn)} ({tr(why)})" for name, why in names)
         return self._verdict("wrong", tr("your function calls {names}: the exercise asks you to "
                                          "write that computation yourself", names=shown))
 
@@ -541,7 +542,7 @@ class Exercise:
         try:
             state, cmp, wrong = measure()
             if state in ("called", "timeout", "stuck"):
-                return self._called(hits) if state == "called" else self._timeout(state, "timing it")
+                return self._called(hits, fn) if state == "called" else self._timeout(state, "timing it")
             if wrong:
                 return self._verdict("wrong", wrong)
             sp, target = cmp.speedup("yours"), self.target_speedup
@@ -551,7 +552,7 @@ class Exercise:
             if unsure:
                 state, again, wrong = measure()
                 if state == "called" or wrong:
-                    return self._called(hits) if state == "called" else self._verdict("wrong", wrong)
+                    return self._called(hits, fn) if state == "called" else self._verdict("wrong", wrong)
                 if state == "ok":
                     cmp, sp = again, again.speedup("yours")
                     unsure = sp < target * CLEAR_RATIO and quality_kinds(cmp)

@@ -285,6 +285,10 @@ MESSAGES: dict[str, str] = {
         "넘긴 함수가 {name}({why}) 그 자체입니다: 이 연습 문제는 그 계산을 직접 작성하도록 요구합니다",
     "your function calls {names}: the exercise asks you to write that computation yourself":
         "함수가 {names}을(를) 호출합니다: 이 연습 문제는 그 계산을 직접 작성하도록 요구합니다",
+    " (note: {n} earlier call(s), given up on before this one, still run in the background and compete "
+    "for the CPU; restart the kernel and check again if this function should be quick)":
+        " (참고: 이번 호출보다 먼저 포기한 호출 {n}개가 아직 백그라운드에서 실행되며 CPU를 두고 "
+        "경쟁합니다. 이 함수가 빨라야 한다면 커널을 다시 시작한 뒤 다시 확인하세요)",
     "your function changed its input `{name}` ({exc}); the task expects the inputs unchanged: work on "
     "a copy or write the result into a new array":
         "함수가 입력 `{name}`을(를) 바꿨습니다 ({exc}). 과제는 입력이 바뀌지 않기를 요구합니다: "

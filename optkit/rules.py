@@ -8,7 +8,7 @@ from optkit import outputs as _outputs
 from optkit.i18n import tr
 from optkit.poolrule import pool_chunks_rule  # noqa: F401  (07 Exercise A imports it from here)
 
-__all__ = ["quality_kinds", "quality_warning", "code_of", "name_of", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
+__all__ = ["quality_kinds", "quality_warning", "code_of", "name_of", "known_as", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
            "float_hint", "list_hint", "same_int", "prange_race_rule", "parallel_prange_rule",
            "numba_function_rule",
@@ -32,6 +32,26 @@ def name_of(f) -> str:
     name = getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
     if mod.startswith("optkit."):
         return f"{mod.split('.', 1)[1]}.{name}"
+    return name
+
+
+def known_as(name: str, fn=None) -> str:
+    """A name from :func:`name_of` as the learner's notebook knows it: an optkit function
+    (``lessons.cython_numba.f``) through the alias its module was imported under in fn's module
+    or the notebook (``kernels.f``), else its bare name; any other name as it is."""
+    import sys
+
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        module = sys.modules.get("optkit." + ".".join(parts[:i]))
+        if module is None:
+            continue
+        for f in (getattr(fn, "py_func", None), fn, sys.modules.get("__main__")):
+            scope = vars(f) if isinstance(f, type(sys)) else getattr(f, "__globals__", None) or {}
+            alias = next((k for k, v in list(scope.items()) if v is module and not k.startswith("_")), None)
+            if alias:
+                return f"{alias}.{'.'.join(parts[i:])}"
+        return ".".join(parts[i:])
     return name
 
 

@@ -22,8 +22,10 @@ Layout of DIR (default build/student)::
 
 Re-running the command on an existing edition brings it in step with the course without losing
 learner work: a file is updated only while it is still what the builder wrote; a notebook the
-learner changed is kept, the new version is written beside it (``02_numpy_opencv.new.ipynb``) and
-the command says so; files the learner added are never touched (see :func:`build`).
+learner changed is kept, the new version is written beside it (``02_numpy_opencv.new.ipynb``, once
+per course version) and the command says so; a notebook only opened in JupyterLab (which writes its
+``language_info``) still counts as the builder's (optkit.edition); files the learner added are never
+touched (see :func:`build`).
 
 A solution cell without markers, an unmatched marker, or markers in a cell not tagged
 ``solution`` is an authoring mistake: :class:`SolutionMarkerError` names the notebook and cell.
@@ -35,7 +37,6 @@ import copy
 import json
 import os
 import re
-import stat
 import sys
 import textwrap
 from dataclasses import dataclass, field
@@ -43,17 +44,15 @@ from pathlib import Path
 
 import nbformat
 
-from .files import PUBLIC_MODE, file_digest, name_beside, relative_inside, sha256_hex, write_atomic
+from .edition import MANIFEST, manifest_bytes, notebook_digests, read_manifest
+from .files import PUBLIC_MODE, file_digest, name_beside, sha256_hex, write_atomic
 from . import messages_ko
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO / "notebooks"
 DEFAULT_OUT = REPO / "build" / "student"
-MANIFEST = ".optkit-student.json"      # what the builder wrote and its sha256 (see build)
 STAMP = ".optkit-student"              # the marker of editions made before the manifest
 NOT_COPIED = {"INSTRUCTORS.md"}        # instructor-only files in notebooks/ (and every INSTRUCTORS.*)
-MAX_MANIFEST_BYTES = 4 << 20            # a manifest lists a few dozen files; anything larger is not one
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 STUB_TEXT = "exercise: write your version here"    # written in the notebook's language
 PY_STUB = f'raise NotImplementedError("{STUB_TEXT}")'
@@ -248,6 +247,9 @@ class BuildResult:
     stale_kept: list = field(default_factory=list)  # builder files the course no longer has, changed by the learner
     reset: list = field(default_factory=list)       # changed by the learner and replaced (force=True only)
     yours: list = field(default_factory=list)       # changed by the learner, the course unchanged since: kept
+    opened: list = field(default_factory=list)      # only opened by the learner (no cell changed, no output): updated
+    ran: list = field(default_factory=list)         # kept: the cells as the builder wrote them, with the learner's outputs
+    offered: list = field(default_factory=list)     # kept: this course version was put beside it on an earlier run
 
     def to_dict(self) -> dict:
         return {"out": str(self.out), "notebooks": [{"name": n, "exercises": k} for n, k in self.notebooks],
@@ -255,7 +257,7 @@ class BuildResult:
                 "written": self.written, "created": self.created, "unchanged": self.unchanged,
                 "kept": [{"yours": a, "new_version": b} for a, b in self.kept],
                 "removed": self.removed, "stale_kept": self.stale_kept, "reset": self.reset,
-                "yours": self.yours}
+                "yours": self.yours, "opened": self.opened, "ran": self.ran, "offered": self.offered}
 
 
 _UNSET = object()
@@ -269,50 +271,6 @@ def _write_atomic(path: Path, data: bytes, expect=_UNSET) -> bool:
     """
     check = None if expect is _UNSET else (lambda: file_digest(path) == expect)
     return write_atomic(path, data, mode=PUBLIC_MODE, fsync=True, before_replace=check)
-
-
-def _read_manifest(out: Path):
-    """The manifest of a previous build: {relative path: sha256}, or None when there is none.
-
-    Read only as a small regular file (no symlink, FIFO or device: opened without blocking and
-    checked before reading), with a size cap; every key must be a normalised relative path inside
-    the edition and every value a sha256, else ValueError (damaged)."""
-    path = out / MANIFEST
-    if not path.exists() and not path.is_symlink():
-        return None
-
-    def damaged(why):
-        return ValueError(f"{path} is damaged ({why}); move it away and build into a new --out")
-
-    try:
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise damaged("not a regular file")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise damaged("not a regular file")
-            raw = f.read(MAX_MANIFEST_BYTES + 1)
-        if len(raw) > MAX_MANIFEST_BYTES:
-            raise damaged(f"larger than {MAX_MANIFEST_BYTES} bytes")
-        data = json.loads(raw.decode("utf-8"))
-        files = data["files"]
-        if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                  for k, v in files.items()):
-            raise ValueError("files is not a {path: sha256} table")
-    except RecursionError:
-        raise damaged("nested too deeply") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        if isinstance(exc, ValueError) and str(exc).startswith(str(path)):
-            raise
-        raise damaged(exc) from exc
-    for rel, digest in files.items():
-        if not relative_inside(rel) or rel == MANIFEST:
-            raise ValueError(f"{path} names a path that is not a file inside the edition ({rel!r})")
-        if not _HEX64.fullmatch(digest):
-            raise damaged(f"{rel!r} has no sha256")
-    return files
 
 
 def _check_target(out_real: Path, src_real: Path, out: Path, rel: str) -> Path:
@@ -404,7 +362,10 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
       an authoring mistake leaves `out` as it was; each file is written atomically;
     * `out/.optkit-student.json` (the manifest) records what the builder wrote and its sha256;
       a file is updated only when it is still what the builder wrote; a file the learner changed
-      is kept and the new version is written beside it (``02_x.new.ipynb``); files the learner
+      is kept and the new version is written beside it (``02_x.new.ipynb``; not again while the
+      course version is the one already there); a notebook whose cells and outputs are as the
+      builder wrote them (only opened) is updated; one with the course's cells and the learner's
+      outputs is kept and the report says that is why; files the learner
       added are never touched; a builder file the course no longer has is removed only when the
       learner did not change it;
     * `out` must be empty, missing, or made by this function, and may not be or contain the
@@ -430,12 +391,13 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         raise BadLocation(f"--out {out} is not a folder")
     files, table, solutions = _plan(src)        # may raise: nothing written yet
 
-    manifest = _read_manifest(out) if out.is_dir() else None
-    legacy = manifest is None and out.is_dir() and (out / STAMP).exists()
-    if manifest is None:
+    read = read_manifest(out) if out.is_dir() else None
+    legacy = read is None and out.is_dir() and (out / STAMP).exists()
+    if read is None:
         if out.is_dir() and any(out.iterdir()) and not legacy:
             raise FileExistsError(_no_manifest(out))
-        manifest = {}
+        read = {}, {}, {}
+    manifest, digests, besides = read
     if force:
         if (out / ".git").exists():
             raise FileExistsError(f"--force refuses {out}: it holds a .git (a repository)")
@@ -450,45 +412,87 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
                                   f"(which never touches them)")
 
     result = BuildResult(out, table, [out / rel for rel in solutions])
-    new_manifest = {}
+    new_manifest, new_digests, new_besides = {}, {}, {}
     planned = set(files)
     for rel in files:                                     # every folder checked before any write
         _check_target(o, s, out, rel)
     _check_target(o, s, out, MANIFEST)
 
-    def record():       # the manifest as it stands: written before and after every file, so an
-        mf = {**manifest, **new_manifest}                 # interrupted build can be resumed
-        _write_manifest(out, mf)
+    def record(final=False):   # the manifest as it stands: written before and after every file, so
+        tables = (new_manifest, new_digests, new_besides)  # an interrupted build can be resumed
+        if not final:
+            tables = tuple({**old, **new} for old, new in zip((manifest, digests, besides), tables))
+        _write_atomic(out / MANIFEST, manifest_bytes(*tables))
+
+    def state_of(rel, cur, nbd):
+        """How the file at rel stands against what the builder wrote (optkit.edition): "builder"
+        (its bytes), "current" / "opened" (only opened: the course's version now / the version
+        written before), "current-ran" / "ran" (those cells, with outputs), else "changed"."""
+        if cur is None:
+            return "missing"
+        if rel in manifest and cur == manifest[rel]:
+            return "builder"
+        if len(cur) != 64:                                # no regular file (a link, a FIFO): never read
+            return "changed"
+        try:
+            raw = (out / rel).read_bytes() if nbd is not None else b""
+        except OSError:
+            return "changed"
+        have = notebook_digests(raw) if nbd is not None and sha256_hex(raw) == cur else None
+        old = digests.get(rel)
+        for state, key, ref in (("current", "view", nbd), ("opened", "view", old),
+                                ("current-ran", "cells", nbd), ("ran", "cells", old)):
+            if have is not None and ref is not None and have[key] == ref[key]:
+                return state
+        return "changed"
+
+    def ours(rel, digest, nbd):         # rel, as the builder wrote it (`digest`), in the manifest
+        new_manifest[rel] = digest
+        if nbd is not None:
+            new_digests[rel] = nbd
 
     record()
     for rel, data in files.items():
         target = _check_target(o, s, out, rel)
         want = sha256_hex(data)
+        nbd = notebook_digests(data) if rel.endswith(".ipynb") else None
         cur = file_digest(target)
-        if cur == want:                                   # already up to date (or adopted)
-            result.unchanged.append(rel)
-            new_manifest[rel] = want
-        elif (cur is None or force or (rel in manifest and cur == manifest[rel])) \
-                and _write_atomic(target, data, expect=cur):  # new, or still what the builder wrote
-            result.written.append(rel)
-            if cur is None:
+        st = "same" if cur == want else state_of(rel, cur, nbd)
+        if st == "same" or (st in ("current", "current-ran") and not force):
+            result.unchanged.append(rel)                  # the course's cells (maybe with your outputs)
+            ours(rel, want, nbd)
+        elif (st in ("missing", "builder", "opened") or force) and _write_atomic(target, data, expect=cur):
+            result.written.append(rel)                    # new, still what the builder wrote, or
+            if cur is None:                               # only opened (nothing of the learner's in it)
                 result.created.append(rel)
-            if cur is not None and not (rel in manifest and cur == manifest[rel]):
+            if st == "opened":
+                result.opened.append(rel)
+            elif st not in ("missing", "builder"):
                 result.reset.append(rel)                  # --force: the learner's changes are gone
-            new_manifest[rel] = want
+            ours(rel, want, nbd)
             record()
         else:                                             # the learner's version: keep it
             if rel in manifest:
-                new_manifest[rel] = manifest[rel]         # still counted as changed next time
+                ours(rel, manifest[rel], digests.get(rel))    # still counted as changed next time
                 if manifest[rel] == want:                 # the course has not changed since: nothing
                     result.yours.append(rel)              # new to put beside the learner's version
                     continue
+            if st == "ran":
+                result.ran.append(rel)
+            offered = besides.get(rel)
+            if offered and offered["course"] == want and offered["path"] in manifest \
+                    and offered["path"] not in planned:   # this course version is beside it already
+                ours(offered["path"], manifest[offered["path"]], digests.get(offered["path"]))
+                new_besides[rel] = offered
+                result.kept.append((rel, offered["path"]))
+                result.offered.append(rel)
+                continue
 
-            def usable(cand, want=want):   # nothing there, the same bytes, or an unchanged builder file
-                if cand in planned or cand in new_manifest:
+            def usable(cand, want=want, nbd=nbd):  # nothing there, the same bytes, or a builder file
+                if cand in planned or cand in new_manifest:   # the learner did not change
                     return False
                 there = file_digest(out / cand)
-                return there in (None, want) or (cand in manifest and there == manifest[cand])
+                return there in (None, want) or state_of(cand, there, nbd) in ("builder", "current", "opened")
 
             beside = name_beside(rel, usable)
             there = file_digest(_check_target(o, s, out, beside))
@@ -498,7 +502,8 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
                                           f"run the command again")
                 result.written.append(beside)             # counted: written beside yours, not over it
                 result.created += [beside] if there is None else []
-            new_manifest[beside] = want
+            ours(beside, want, nbd)
+            new_besides[rel] = {"path": beside, "course": want}
             record()
             result.kept.append((rel, beside))
     for rel, digest in manifest.items():                  # builder files the course dropped
@@ -512,21 +517,13 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         cur = file_digest(target)
         if cur is None:
             continue
-        if cur == digest:
-            target.unlink()
+        if cur == digest or state_of(rel, cur, digests.get(rel)) in ("current", "opened"):
+            target.unlink()                               # as the builder wrote it, or only opened
             result.removed.append(rel)
         else:
             result.stale_kept.append(rel)
-    _write_manifest(out, new_manifest)
+    record(final=True)
     return result
-
-
-def _write_manifest(out: Path, files: dict) -> None:
-    _write_atomic(out / MANIFEST, (json.dumps({
-        "made_by": "optkit student",
-        "note": "what the builder wrote and its sha256; a file whose hash differs is the learner's "
-                "and is never overwritten",
-        "files": dict(sorted(files.items()))}, indent=1) + "\n").encode("utf-8"))
 
 
 def _report(result: BuildResult) -> None:
@@ -544,14 +541,21 @@ def _report(result: BuildResult) -> None:
     for rel in result.written:
         print(f"  {'created' if rel in created else 'updated'}  {rel}"
               + ("  (--force: your changes to it were replaced)" if rel in result.reset else "")
-              + (f"  (beside your {beside[rel]})" if rel in beside else ""))
+              + (f"  (beside your {beside[rel]})" if rel in beside else "")
+              + ("  (you had only opened it: no cell changed, no output)" if rel in result.opened else ""))
     for rel in result.removed:
         print(f"  removed  {rel} (no longer in the course; you had not changed it)")
     if result.yours:
         print(f"  yours    {len(result.yours)} file(s) you changed, kept as they are "
               f"(the course has not changed them since)")
     for rel, beside in result.kept:
-        print(f"  KEPT     {rel}: you changed it, so it stays as it is; the new version is {beside}")
+        if rel in result.ran:
+            print(f"  KEPT     {rel}: you did not change its cells, but it holds the outputs of your runs, "
+                  f"so it stays as it is; the new version is {beside}")
+        else:
+            print(f"  KEPT     {rel}: you changed it, so it stays as it is; the new version is {beside}"
+                  + (" (written on an earlier run; the course has not changed since)"
+                     if rel in result.offered else ""))
     for rel in result.stale_kept:
         print(f"  KEPT     {rel}: the builder no longer writes it, but you changed it, so it stays")
 

@@ -1031,3 +1031,42 @@ def test_a_numba_compile_does_not_count_against_the_budget_but_an_endless_call_d
     assert time.perf_counter() - t0 < 60
     while abandoned_alive() and time.perf_counter() - t0 < 120:   # let the given-up call end here
         time.sleep(0.1)
+
+
+def _wait_no_abandoned(limit_s=30):
+    from optkit.guard import abandoned_alive
+
+    t0 = time.perf_counter()
+    while abandoned_alive() and time.perf_counter() - t0 < limit_s:
+        time.sleep(0.05)
+    return abandoned_alive()
+
+
+def test_the_first_call_given_up_on_is_not_counted_as_an_earlier_one():
+    """L4 7: a fresh kernel's first stuck call said "1 earlier call(s) given up on" about itself."""
+    assert _wait_no_abandoned() == 0
+    v = ex(time_budget_s=0.5).check(lambda x: time.sleep(8), display=False)
+    assert v.status == "timeout" and "keeps running in the background" in v.message, v.message
+    assert "earlier call" not in v.message, v.message
+    v = ex(time_budget_s=0.5).check(lambda x: time.sleep(8), display=False)   # the first still runs
+    assert v.status == "timeout" and "(note: 1 earlier call(s), given up on before this one" in v.message, v.message
+    assert _wait_no_abandoned() == 0
+
+
+def test_a_forbidden_call_is_named_as_the_notebook_imports_it(monkeypatch):
+    """L4 11: `kernels.f` (the notebook's alias of optkit.lessons.x), not `lessons.x.f`; the bare
+    name when no alias is in sight."""
+    import sys
+
+    room = types.ModuleType("optkit.fake_room")
+    exec("import numpy as np\ndef double_sqrt(x):\n    return np.sqrt(x) * 2.0\n", vars(room))
+    room.double_sqrt.__module__ = "optkit.fake_room"
+    monkeypatch.setitem(sys.modules, "optkit.fake_room", room)
+    scope = {"kernels": room}
+    exec("def mine(x):\n    return kernels.double_sqrt(x) + 0.0\n", scope)
+    e = check.Exercise("r", room.double_sqrt, make_args)
+    v = e.check(scope["mine"], display=False)
+    assert v.status == "wrong" and "calls kernels.double_sqrt (the exercise's reference)" in v.message, v.message
+    assert "fake_room" not in v.message
+    v = e.check(room.double_sqrt, display=False)             # handed over itself, no alias in sight
+    assert v.status == "wrong" and "is double_sqrt (the exercise's reference) itself" in v.message, v.message

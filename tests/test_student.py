@@ -743,3 +743,153 @@ def test_the_course_helper_files_reach_the_learner_edition(tmp_path):
     student.build(NOTEBOOKS, tmp_path / "out")
     for name in ("lesson06_datasets.py", "lesson07_tasks.py"):
         assert (tmp_path / "out" / "notebooks" / name).read_bytes() == (NOTEBOOKS / name).read_bytes()
+
+
+# --- class: "you changed it" means the learner's cells (L4 findings 2 and 3)
+
+def _open_in_lab(path: Path, outputs: bool = False) -> None:
+    """What JupyterLab writes for a notebook only opened (its kernel's language_info, indent 1),
+    and with outputs=True what running its code cells adds (outputs, execution counts)."""
+    nb = json.loads(path.read_text())
+    nb["metadata"]["language_info"] = {"codemirror_mode": {"name": "ipython", "version": 3},
+                                       "name": "python", "version": "3.11.7"}
+    if outputs:
+        for k, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
+            cell["execution_count"] = k + 1
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["my run\n"]}]
+    path.write_text(json.dumps(nb, indent=1) + "\n")
+
+
+def _course_update(src: Path, text: str) -> None:
+    for name in ("00_welcome.ipynb", "01_x.ipynb"):
+        nb = nbformat.read(src / name, as_version=4)
+        nb.cells.append(v4.new_markdown_cell(text))
+        nbformat.write(nb, src / name)
+
+
+def test_a_notebook_only_opened_is_not_the_learners_and_gets_the_course_update(tmp_path, capsys):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    opened = out / "notebooks" / "01_x.ipynb"
+    _open_in_lab(opened)
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0      # course unchanged
+    printed = capsys.readouterr().out
+    assert "KEPT" not in printed and "you changed" not in printed, printed
+    assert "language_info" in opened.read_text()                           # not rewritten for nothing
+    _course_update(src, "A new paragraph in the course.")
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "KEPT" not in printed and "you changed" not in printed, printed
+    assert "updated  notebooks/01_x.ipynb  (you had only opened it" in printed, printed
+    assert "A new paragraph" in nbformat.read(opened, as_version=4).cells[-1].source
+    assert not (out / "notebooks" / "01_x.new.ipynb").exists()
+
+
+def test_a_notebook_with_the_learners_outputs_is_kept_and_the_report_says_why(tmp_path, capsys):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    ran = out / "notebooks" / "01_x.ipynb"
+    _open_in_lab(ran, outputs=True)
+    mine = ran.read_bytes()
+    capsys.readouterr()
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0      # course unchanged: up to date
+    assert "KEPT" not in capsys.readouterr().out and ran.read_bytes() == mine
+    _course_update(src, "v2")
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert ran.read_bytes() == mine                                       # the outputs stay
+    assert "01_x.ipynb: you did not change its cells, but it holds the outputs of your runs" in printed
+    assert "you changed it" not in printed, printed
+    assert "v2" in (out / "notebooks" / "01_x.new.ipynb").read_text()
+
+
+@pytest.mark.parametrize("edit", ["source", "new cell", "deleted cell"])
+def test_a_real_edit_is_kept_even_when_only_metadata_seems_to_differ(tmp_path, capsys, edit):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    mine = out / "notebooks" / "01_x.ipynb"
+    nb = nbformat.read(mine, as_version=4)
+    if edit == "source":
+        nb.cells[1].source += "\n# my attempt"
+    elif edit == "new cell":
+        nb.cells.append(v4.new_code_cell("my_notes = 1"))
+    else:
+        del nb.cells[0]
+    nbformat.write(nb, mine)
+    _open_in_lab(mine)
+    yours = mine.read_bytes()
+    _course_update(src, "v2")
+    capsys.readouterr()
+    assert student.main(["--src", str(src), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert mine.read_bytes() == yours
+    assert "KEPT     notebooks/01_x.ipynb: you changed it" in printed, printed
+    assert "v2" in (out / "notebooks" / "01_x.new.ipynb").read_text()
+
+
+def test_working_in_the_new_version_adds_no_further_copy_while_the_course_is_unchanged(tmp_path, capsys):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    _edit_notebook(out / "notebooks" / "01_x.ipynb", "mine")
+    _course_update(src, "v2")
+    student.build(src, out)
+    new = out / "notebooks" / "01_x.new.ipynb"
+    _edit_notebook(new, "I work in the new version now")
+    merged = new.read_bytes()
+    capsys.readouterr()
+    for _ in range(2):
+        assert student.main(["--src", str(src), "--out", str(out)]) == 0
+        printed = capsys.readouterr().out
+        assert new.read_bytes() == merged
+        assert not (out / "notebooks" / "01_x.new-2.ipynb").exists()
+        assert "the builder no longer writes it" not in printed, printed
+        assert "the new version is notebooks/01_x.new.ipynb (written on an earlier run" in printed, printed
+    manifest = json.loads((out / student.MANIFEST).read_text())
+    assert manifest["beside"]["notebooks/01_x.ipynb"]["path"] == "notebooks/01_x.new.ipynb"
+    _course_update(src, "v3")                                  # the course changes: one new copy
+    res = student.build(src, out)
+    assert new.read_bytes() == merged
+    assert res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new-2.ipynb")]
+    assert "v3" in (out / "notebooks" / "01_x.new-2.ipynb").read_text()
+    assert student.build(src, out).kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new-2.ipynb")]
+    assert not (out / "notebooks" / "01_x.new-3.ipynb").exists()
+
+
+def test_a_manifest_of_an_older_optkit_still_reads(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    m = out / student.MANIFEST
+    data = json.loads(m.read_text())
+    m.write_text(json.dumps({"made_by": data["made_by"], "files": data["files"]}))
+    _open_in_lab(out / "notebooks" / "01_x.ipynb")            # the course's cells: up to date
+    res = student.build(src, out)
+    assert res.kept == [] and "notebooks/01_x.ipynb" in res.unchanged
+    data["beside"] = {"notebooks/01_x.ipynb": {"path": "../escape.ipynb", "course": "0" * 64}}
+    m.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="not a file inside the edition"):
+        student.build(src, out)
+
+
+def test_a_new_version_only_opened_counts_as_the_builders(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    mine = out / "notebooks" / "01_x.ipynb"
+    _edit_notebook(mine, "mine")
+    _course_update(src, "v2")
+    student.build(src, out)
+    new = out / "notebooks" / "01_x.new.ipynb"
+    _open_in_lab(new)                                          # looked at, nothing written in it
+    _course_update(src, "v3")
+    res = student.build(src, out)
+    assert res.kept == [("notebooks/01_x.ipynb", "notebooks/01_x.new.ipynb")] and "v3" in new.read_text()
+    _open_in_lab(new)
+    mine.unlink()                                              # the learner throws theirs away
+    res = student.build(src, out)
+    assert res.written == ["notebooks/01_x.ipynb"] and res.removed == ["notebooks/01_x.new.ipynb"]
+    assert res.stale_kept == [] and not new.exists()

@@ -1,0 +1,142 @@
+"""The learner edition's manifest and what counts as a learner's change to a notebook.
+
+The manifest (``.optkit-student.json``) records every file the builder wrote with its sha256,
+and for notebooks two more digests of what was written (:func:`notebook_digests`):
+
+* ``cells``: cell ids, types and sources only: what a learner writes. A notebook whose cells
+  still have this digest holds no code or text of the learner's;
+* ``view``: the whole notebook except what JupyterLab writes when it only opens one (the
+  notebook's ``language_info``, ``kernelspec``, ``widgets``, ``nbformat_minor``, and the
+  cells' view state ``collapsed``/``scrolled``/``jupyter``/``execution``). A notebook with this
+  digest was only opened: nothing the learner wrote or ran is in it (outputs and execution
+  counts do count here, since a learner's results may matter to them).
+
+and, for each notebook kept because the learner changed it, which course version was written
+beside it (``beside``: {notebook: {"path": the .new file, "course": its sha256}}), so a rebuild
+with the course unchanged writes no further copy.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import PurePosixPath
+
+from .files import sha256_hex
+
+__all__ = ["MANIFEST", "MAX_MANIFEST_BYTES", "notebook_digests", "valid_rel", "read_manifest",
+           "manifest_bytes"]
+
+MANIFEST = ".optkit-student.json"
+MAX_MANIFEST_BYTES = 4 << 20            # a manifest lists a few dozen files; anything larger is not one
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+OPEN_ONLY_NB_KEYS = ("language_info", "kernelspec", "widgets")
+OPEN_ONLY_CELL_KEYS = ("collapsed", "scrolled", "jupyter", "execution")
+
+
+def notebook_digests(data: bytes):
+    """{"cells": digest, "view": digest} of a notebook file's bytes (see the module doc), or
+    None when the bytes are not a notebook's JSON."""
+    try:
+        nb = json.loads(data.decode("utf-8"))
+        cells = nb["cells"]
+        if not isinstance(nb, dict) or not isinstance(cells, list) or \
+                not all(isinstance(c, dict) for c in cells):
+            return None
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return None
+
+    def text(src):
+        return "".join(src) if isinstance(src, list) else src
+
+    own = [[c.get("id"), c.get("cell_type"), text(c.get("source", ""))] for c in cells]
+    view = dict(nb, metadata={k: v for k, v in (nb.get("metadata") or {}).items()
+                              if k not in OPEN_ONLY_NB_KEYS})
+    view.pop("nbformat_minor", None)
+    view["cells"] = [dict(c, source=text(c.get("source", "")),
+                          metadata={k: v for k, v in (c.get("metadata") or {}).items()
+                                    if k not in OPEN_ONLY_CELL_KEYS}) for c in cells]
+
+    def digest(obj):
+        return sha256_hex(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+
+    return {"cells": digest(own), "view": digest(view)}
+
+
+def valid_rel(rel) -> bool:
+    """A manifest key: a non-empty, normalised, relative POSIX path inside the edition."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
+        return False
+    p = PurePosixPath(rel)
+    return (not p.is_absolute() and p.as_posix() == rel and rel != MANIFEST
+            and all(part not in ("", ".", "..") for part in rel.split("/")))
+
+
+def read_manifest(out):
+    """The manifest of a previous build: ({relative path: sha256}, {relative path: notebook
+    digests}, {notebook: {"path", "course"}}), or None when there is none.
+
+    Read only as a small regular file (no symlink, FIFO or device: opened without blocking and
+    checked before reading), with a size cap; every key must be a normalised relative path inside
+    the edition and every value a sha256, else ValueError (damaged). A manifest of an older
+    optkit (files only) reads with empty digest and beside tables."""
+    path = out / MANIFEST
+    if not path.exists() and not path.is_symlink():
+        return None
+
+    def damaged(why):
+        return ValueError(f"{path} is damaged ({why}); move it away and build into a new --out")
+
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise damaged("not a regular file")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise damaged("not a regular file")
+            raw = f.read(MAX_MANIFEST_BYTES + 1)
+        if len(raw) > MAX_MANIFEST_BYTES:
+            raise damaged(f"larger than {MAX_MANIFEST_BYTES} bytes")
+        data = json.loads(raw.decode("utf-8"))
+        files = data["files"]
+        if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                  for k, v in files.items()):
+            raise ValueError("files is not a {path: sha256} table")
+        digests, beside = data.get("notebooks", {}), data.get("beside", {})
+        if not isinstance(digests, dict) or not all(
+                isinstance(v, dict) and set(v) == {"cells", "view"} for v in digests.values()):
+            raise ValueError("notebooks is not a {path: {cells, view}} table")
+        if not isinstance(beside, dict) or not all(
+                isinstance(v, dict) and set(v) == {"path", "course"} for v in beside.values()):
+            raise ValueError("beside is not a {path: {path, course}} table")
+    except RecursionError:
+        raise damaged("nested too deeply") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith(str(path)):
+            raise
+        raise damaged(exc) from exc
+    named = list(files.items()) + [(rel, d) for rel, v in digests.items() for d in v.values()] + \
+        [(rel, v["course"]) for rel, v in beside.items()] + [(v["path"], files.get(v["path"], "0" * 64))
+                                                              for v in beside.values()]
+    for rel, digest in named:
+        if not valid_rel(rel):
+            raise ValueError(f"{path} names a path that is not a file inside the edition ({rel!r})")
+        if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+            raise damaged(f"{rel!r} has no sha256")
+    return files, digests, beside
+
+
+def manifest_bytes(files: dict, digests: dict, beside: dict) -> bytes:
+    """The manifest's text: the three tables, each limited to the files it lists."""
+    return (json.dumps({
+        "made_by": "optkit student",
+        "note": "what the builder wrote and its sha256; a file whose hash differs is the learner's "
+                "and is never overwritten (a notebook only opened, its 'view' digest unchanged, "
+                "is not); 'beside': the course version written next to a notebook you changed",
+        "files": dict(sorted(files.items())),
+        "notebooks": {k: digests[k] for k in sorted(digests) if k in files},
+        "beside": {k: beside[k] for k in sorted(beside) if beside[k]["path"] in files}},
+        indent=1) + "\n").encode("utf-8")
