@@ -606,6 +606,29 @@ MESSAGES: dict[str, str] = {
         "{name}은(는) sys.path에 없는 {folder}에서 불러왔습니다: 워커 프로세스는 이름으로 import하므로 "
         "찾지 못합니다. 그 폴더에서 노트북을 여세요 (JupyterLab은 커널을 그 폴더에서 시작합니다). "
         "또는 워커를 시작하기 전에 sys.path.insert(0, {path!r})를 실행하세요",
+    # optkit.workers.CheckedPool (07: scale.make_pool's pool, before a task reaches a worker)
+    "this pool has been closed (multiprocessing: Pool not running), so it takes no more tasks: {restart}":
+        "이 풀은 닫혔습니다 (multiprocessing: Pool not running). 그래서 더 이상 작업을 받지 않습니다: {restart}",
+    "start a new pool": "새 풀을 시작하세요",
+    "{name} is defined in a notebook cell (the kernel's __main__): this pool's workers ({method} start: "
+    "fresh interpreters) find a function by importing its module by name, and they cannot import "
+    "__main__, so the task would never run. Nothing was sent; the pool still works. {home}":
+        "{name}은(는) 노트북 셀(커널의 __main__)에 정의되어 있습니다: 이 풀의 워커({method} 시작: 새 "
+        "인터프리터)는 함수의 모듈을 이름으로 import해서 함수를 찾는데, __main__은 import할 수 없으므로 "
+        "그 작업은 끝내 실행되지 않습니다. 아무것도 보내지 않았고, 풀은 그대로 쓸 수 있습니다. {home}",
+    "Define it in a .py file beside the notebook, import it from there and pass that":
+        "노트북 옆의 .py 파일에 정의하고, 거기서 import한 것을 넘기세요",
+    'Define it in lesson07_tasks.py, the file beside this notebook (the section "The unit of work" '
+    'says why), and pass `tasks.` + its name (restart the kernel after changing that file), or pass '
+    'a function of `scale` itself':
+        '이 노트북 옆의 파일 lesson07_tasks.py에 정의하고 (이유는 "작업 단위" 절에 있습니다) '
+        '`tasks.` + 그 이름을 넘기세요 (그 파일을 고친 뒤에는 커널을 다시 시작하세요). 또는 `scale`의 '
+        '함수를 그대로 넘기세요',
+    'the Clean up cell at the end of the notebook closes it. Run the cell that starts it again (the '
+    'first code cell of "multiprocessing and joblib": `pool = scale.make_pool(MAX_WORKERS)`), then '
+    'this one':
+        '노트북 끝의 뒷정리 셀이 풀을 닫습니다. 풀을 시작하는 셀("multiprocessing과 joblib" 절의 첫 '
+        '코드 셀: `pool = scale.make_pool(MAX_WORKERS)`)을 다시 실행한 다음, 이 셀을 실행하세요',
     # optkit.site (the course as a static site)
     'course index':
         '과정 목차',

@@ -6,8 +6,12 @@ importing its module by name. :func:`check_worker_import` says, before any worke
 they will find a module the notebook imported from a file beside it."""
 from __future__ import annotations
 
+import io
 import os
+import pickle
 import sys
+import types
+from multiprocessing.pool import RUN, Pool
 from pathlib import Path
 
 from optkit.i18n import tr
@@ -32,3 +36,103 @@ def check_worker_import(module):
                              "(JupyterLab starts its kernel there), or run sys.path.insert(0, {path!r}) "
                              "before starting workers", name=module.__name__, folder=folder, path=str(folder)))
     return folder
+
+
+class WorkerImportError(ImportError):
+    """A task whose code the pool's workers could not import (refused before it was sent)."""
+
+
+class PoolClosedError(ValueError):
+    """A task given to a pool that has been closed (multiprocessing says "Pool not running")."""
+
+
+class _Found(Exception):
+    pass
+
+
+class _MainFinder(pickle.Pickler):
+    """Pickles into nothing and stops at the first function or class from ``__main__``."""
+
+    def reducer_override(self, x):
+        if isinstance(x, (type, types.FunctionType)) and getattr(x, "__module__", None) == "__main__":
+            raise _Found(getattr(x, "__qualname__", repr(x)))
+        return NotImplemented
+
+
+def main_object(obj):
+    """The name of the first function or class defined in ``__main__`` (a notebook cell) that
+    pickling ``obj`` would send by name; None when there is none, or when ``obj`` cannot be
+    pickled at all (the pool then raises its own error, at once)."""
+    try:
+        _MainFinder(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    except _Found as found:
+        return str(found)
+    except Exception:
+        return None
+    return None
+
+
+class CheckedPool(Pool):
+    """A multiprocessing Pool that refuses, before any worker sees it, a task its workers could
+    not import: a function or class defined in ``__main__`` under ``spawn`` or ``forkserver``
+    (the worker would die unpickling it, the task would be lost and ``map`` would wait for ever),
+    and says so clearly when it has been closed. ``home``: where such code belongs (in the
+    message, a sentence); ``restart``: how to start the pool again (in the message)."""
+
+    def __init__(self, *args, home=None, restart=None, **kwargs):
+        self.optkit_home, self.optkit_restart = home, restart
+        super().__init__(*args, **kwargs)
+
+    def _check_running(self):
+        if self._state != RUN:
+            raise PoolClosedError(tr("this pool has been closed (multiprocessing: Pool not running), "
+                                     "so it takes no more tasks: {restart}",
+                                     restart=self.optkit_restart or tr("start a new pool")))
+
+    def _check_task(self, func):
+        self._check_running()
+        method = self._ctx.get_start_method()
+        if method not in ("spawn", "forkserver"):
+            return
+        name = main_object(func)
+        if name:
+            raise WorkerImportError(tr(
+                "{name} is defined in a notebook cell (the kernel's __main__): this pool's workers "
+                "({method} start: fresh interpreters) find a function by importing its module by "
+                "name, and they cannot import __main__, so the task would never run. Nothing was "
+                "sent; the pool still works. {home}", name=name, method=method,
+                home=self.optkit_home or tr("Define it in a .py file beside the notebook, import it "
+                                            "from there and pass that")))
+
+    def apply_async(self, func, *args, **kwargs):
+        self._check_task(func)
+        return super().apply_async(func, *args, **kwargs)
+
+    def _map_async(self, func, *args, **kwargs):
+        self._check_task(func)
+        return super()._map_async(func, *args, **kwargs)
+
+    def imap(self, func, *args, **kwargs):
+        self._check_task(func)
+        return super().imap(func, *args, **kwargs)
+
+    def imap_unordered(self, func, *args, **kwargs):
+        self._check_task(func)
+        return super().imap_unordered(func, *args, **kwargs)
+
+
+def stop_pool(pool, timeout_s=10.0):
+    """Close a multiprocessing Pool and wait for its workers to finish; when that takes longer
+    than ``timeout_s`` (a task that can never finish, lost with a worker that died, makes
+    ``join()`` wait for ever), terminate it. Returns "closed" or "terminated"."""
+    import threading
+
+    pool.close()
+    waiter = threading.Thread(target=pool.join, daemon=True)
+    waiter.start()
+    waiter.join(timeout_s)
+    if not waiter.is_alive():
+        return "closed"
+    pool.terminate()
+    waiter.join(timeout_s)
+    return "terminated"

@@ -31,6 +31,7 @@ import numpy as np
 from optkit import bench, data
 from optkit.i18n import tr
 from optkit.lessons.frameworks_first import CROP_SIZE, check_worker_import, crop_gray_batch, normalise_batch
+from optkit.workers import CheckedPool, PoolClosedError, WorkerImportError, stop_pool
 
 __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
@@ -38,6 +39,7 @@ __all__ = [
     "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
     "SCHEDULER_ENV", "have_bokeh", "one_thread", "cpu_ms_per_page", "dashboard_viewer",
     "DashboardCost", "dashboard_cost", "check_seeds", "check_worker_import", "check_yours",
+    "PoolClosedError", "WorkerImportError", "stop_pool",
 ]
 
 #: small pages so that a hundred of them fit a notebook's time budget
@@ -210,12 +212,22 @@ def one_thread():
 def make_pool(workers: int, method: str = "spawn"):
     """A multiprocessing Pool whose workers run one thread each. ``spawn`` (the default
     here): fresh interpreters that import what they need, safe next to thread pools
-    (forking a process whose OpenMP/OpenCV pools are running can hang the child)."""
+    (forking a process whose OpenMP/OpenCV pools are running can hang the child). A
+    :class:`optkit.workers.CheckedPool`: a function from a notebook cell is refused before any
+    worker sees it (spawn workers cannot import it: the task would be lost and ``map`` would
+    wait for ever), and a closed pool says which cell starts it again."""
     import multiprocessing as mp
 
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    return mp.get_context(method).Pool(workers, initializer=one_thread)
+    return CheckedPool(workers, initializer=one_thread, context=mp.get_context(method),
+                       home=tr("Define it in lesson07_tasks.py, the file beside this notebook (the "
+                               "section \"The unit of work\" says why), and pass `tasks.` + its name "
+                               "(restart the kernel after changing that file), or pass a function "
+                               "of `scale` itself"),
+                       restart=tr("the Clean up cell at the end of the notebook closes it. Run the "
+                                  "cell that starts it again (the first code cell of \"multiprocessing "
+                                  "and joblib\": `pool = scale.make_pool(MAX_WORKERS)`), then this one"))
 
 
 def run_pool(pool, seeds, chunksize: int = 1, tasks=None, **doc_args) -> list:

@@ -1,5 +1,6 @@
 """optkit.lessons.scale_out: the unit of work, chunking, and every runner returning the serial results."""
 import logging
+import sys
 import time
 
 import numpy as np
@@ -212,13 +213,25 @@ with scale.make_pool(2) as pool:                                            # sp
     assert scale.results_equal(ref, scale.run_pool(pool, SEEDS, 2, tasks=tasks))
     def in_a_cell(seed):                                                    # lives in __main__
         return tasks.process_seed(seed)
-    import multiprocessing
-    try:                         # the worker cannot unpickle the task: it dies, the map waits
-        pool.map_async(in_a_cell, [1]).get(timeout=15)
-    except multiprocessing.TimeoutError:
-        print("main function never ran")
+    import multiprocessing, time
+    t0 = time.perf_counter()
+    try:                         # make_pool's pool refuses it before any worker sees it
+        pool.map(in_a_cell, [1], chunksize=1)
+    except scale.WorkerImportError as e:
+        assert "in_a_cell is defined in a notebook cell" in str(e) and "lesson07_tasks.py" in str(e), e
+        print("refused in %.1f s" % (time.perf_counter() - t0))
     else:
-        raise SystemExit("a function from __main__ reached a spawn worker")
+        raise SystemExit("make_pool's pool sent a function from __main__ to a spawn worker")
+    assert scale.results_equal(ref, scale.run_pool(pool, SEEDS, 2, tasks=tasks))   # still works
+raw = multiprocessing.get_context("spawn").Pool(1)         # a plain pool sends it
+try:                             # the worker cannot unpickle the task: it dies, the map waits
+    raw.map_async(in_a_cell, [1]).get(timeout=15)
+except multiprocessing.TimeoutError:
+    print("main function never ran")
+else:
+    raise SystemExit("a function from __main__ reached a spawn worker")
+t0 = time.perf_counter()         # close + join would wait for the lost task for ever
+print("plain pool", scale.stop_pool(raw, timeout_s=5), "in %.0f s" % (time.perf_counter() - t0))
 assert scale.results_equal(ref, scale.run_joblib(SEEDS, 2, 2, tasks=tasks))     # loky
 with scale.DaskSession(n_workers=2, dashboard=False) as s:                      # Dask LocalCluster
     parts = scale.chunked(SEEDS, 2)
@@ -233,6 +246,44 @@ print("ok")
                          timeout=300)
     assert out.returncode == 0 and out.stdout.rstrip().endswith("ok"), out.stdout + out.stderr
     assert "main function never ran" in out.stdout and "Can't get attribute 'in_a_cell'" in out.stderr, out.stderr
+    refused = float(out.stdout.split("refused in ")[1].split(" s")[0])
+    assert refused < 5, out.stdout                      # at once, not after a check's budget
+    assert "plain pool terminated" in out.stdout, out.stdout
+
+
+def test_make_pools_pool_refuses_cell_code_and_names_the_cell_that_restarts_it(monkeypatch):
+    """What a learner's mistakes on 07's pool meet: a function or class of __main__ (a cell) is
+    refused before it is sent, in every form (wrapped in a partial, an instance, a bound
+    method), the pool works on; once closed (the Clean up cell), it says which cell starts it
+    again; stop_pool closes it, and again without error."""
+    import functools
+    import types
+
+    from optkit.workers import main_object
+
+    cell = types.ModuleType("__main__")
+    exec("def feature(s):\n    return s\nclass Box:\n    def area(self, s):\n        return s\n", cell.__dict__)
+    monkeypatch.setitem(sys.modules, "__main__", cell)
+    feature, box = cell.feature, cell.Box()
+    assert main_object(scale.box_features) is None and main_object(lambda s: s) is None
+    assert main_object(feature) == "feature" and main_object(functools.partial(feature)) == "feature"
+    assert main_object(box) == "Box" and main_object(box.area) == "Box"
+    pool = scale.make_pool(1)
+    try:
+        for fn in (feature, functools.partial(feature, s=1), box.area):
+            for call in (lambda: pool.map(fn, [1, 2]), lambda: pool.apply(fn, (1,)),
+                         lambda: list(pool.imap(fn, [1])), lambda: pool.starmap_async(fn, [(1,)])):
+                with pytest.raises(scale.WorkerImportError, match="is defined in a notebook cell"):
+                    call()
+        assert scale.results_equal([scale.box_features(3)], pool.map(scale.box_features, [3]))
+    finally:
+        assert scale.stop_pool(pool) == "closed"
+    with pytest.raises(scale.PoolClosedError) as info:
+        pool.map(scale.box_features, [3])
+    assert isinstance(info.value, ValueError) and "pool = scale.make_pool(MAX_WORKERS)" in str(info.value)
+    with pytest.raises(scale.PoolClosedError):
+        pool.apply(scale.box_features, (3,))
+    assert scale.stop_pool(pool) == "closed"
 
 
 def test_a_learners_wrong_runner_gets_a_message_naming_it_and_the_difference(reference):
