@@ -294,8 +294,8 @@ class Annotation:
         if not self.html:
             note = None
             if self.module_name:
-                note = ("(compiled in {:.1f} s)".format(self.seconds) if self.compiled
-                        else "(unchanged cell: reused the compiled module)")
+                note = ("(" + tr("compiled in {seconds:.1f} s", seconds=self.seconds) + ")" if self.compiled
+                        else tr("(unchanged cell: reused the compiled module)"))
             self.html = render_annotation(self.lines, self.title, note)
 
     @property

@@ -9,6 +9,7 @@ import platform
 import sys
 import time
 
+from optkit.i18n import tr
 from optkit.machine import THREAD_ENV_VARS, dist_version, THREAD_PLACEMENT_VARS, cpu_governor, cpu_model, smt_topology, usable_cpus
 from optkit.timing import cached_overhead
 
@@ -101,16 +102,16 @@ def context() -> dict:
 def context_line(ctx: dict) -> str:
     if not ctx:
         return ""
-    parts = [str(ctx.get("cpu_model", "?")), f"{ctx.get('usable_cpus', '?')} usable CPUs"]
+    parts = [str(ctx.get("cpu_model", "?")), tr("{n} usable CPUs", n=ctx.get("usable_cpus", "?"))]
     tpc = ctx.get("threads_per_core")
     if isinstance(tpc, int):
-        parts[-1] += f" ({tpc} thread{'s' if tpc > 1 else ''} per core)"
+        parts[-1] += (tr(" ({n} threads per core)", n=tpc) if tpc > 1 else tr(" ({n} thread per core)", n=tpc))
     gov = ctx.get("cpu_governor")
     if isinstance(gov, str) and gov and not gov.startswith("unknown"):
-        parts.append(f"governor {gov}")
+        parts.append(tr("governor {governor}", governor=gov))
     env = ctx.get("thread_env") or {}
     if env:
         parts.append(", ".join(f"{k}={v}" for k, v in env.items()))
     v = ctx.get("versions") or {}
     parts.append(f"Python {ctx.get('python', '?')}, NumPy {v.get('numpy') or '?'}")
-    return "Measured on: " + "; ".join(parts)
+    return tr("Measured on: {machine}", machine="; ".join(parts))

@@ -348,6 +348,13 @@ MESSAGES: dict[str, str] = {
     # optkit.doctor: problems and advice
     "{n} usable CPU": "사용 가능한 CPU {n}개",
     "{n} usable CPUs": "사용 가능한 CPU {n}개",
+    # optkit.context: the "Measured on" footer under bench tables; optkit.annotate: the note
+    # under a Cython annotation
+    "Measured on: {machine}": "측정 환경: {machine}",
+    " ({n} thread per core)": " (코어당 스레드 {n}개)",
+    " ({n} threads per core)": " (코어당 스레드 {n}개)",
+    "governor {governor}": "CPU 거버너 {governor}",
+    "(unchanged cell: reused the compiled module)": "(바뀌지 않은 셀: 컴파일해 둔 모듈을 다시 사용함)",
     "cgroup CPU quota {error}": "cgroup CPU 제한량: {error}",
     "check the container's --cpus setting; the usable count falls back to affinity and loky":
         "컨테이너의 --cpus 설정을 확인하세요. 사용 가능한 CPU 수는 affinity와 loky 값으로 대신 정합니다",

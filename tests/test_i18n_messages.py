@@ -339,6 +339,33 @@ def test_compiler_note_and_legend_unchanged_in_english(english):
     assert "<b>Cython annotation</b>" in html and ">yellow</span> = Python interaction" in html
 
 
+_CTX = {"cpu_model": "Some CPU", "usable_cpus": 2, "threads_per_core": 2, "cpu_governor": "performance",
+        "python": "3.11.7", "versions": {"numpy": "2.4.6"}}
+
+
+def test_measured_on_footer_and_annotation_note_speak_korean(korean):
+    from optkit.annotate import Annotation
+    from optkit.context import context_line
+
+    line = context_line(_CTX)
+    assert line.startswith("측정 환경: Some CPU") and "사용 가능한 CPU 2개" in line, line
+    assert "코어당 스레드 2개" in line and "Measured on" not in line and "usable" not in line, line
+    reused = Annotation([], module_name="m", compiled=False).html
+    assert "바뀌지 않은 셀" in reused and "unchanged cell" not in reused
+    assert "초 만에 컴파일함" in Annotation([], module_name="m", compiled=True, seconds=1.25).html
+
+
+def test_measured_on_footer_and_annotation_note_unchanged_in_english(english):
+    from optkit.annotate import Annotation
+    from optkit.context import context_line
+
+    assert context_line(_CTX) == ("Measured on: Some CPU; 2 usable CPUs (2 threads per core); governor "
+                                  "performance; Python 3.11.7, NumPy 2.4.6")
+    assert "(1 thread per core)" in context_line({**_CTX, "threads_per_core": 1})
+    assert "(unchanged cell: reused the compiled module)" in Annotation([], module_name="m", compiled=False).html
+    assert "(compiled in 1.2 s)" in Annotation([], module_name="m", compiled=True, seconds=1.25).html
+
+
 def test_wrap_counts_korean_characters_as_two_columns():
     from optkit.fmt import text_width, wrap
 

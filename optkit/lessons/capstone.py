@@ -108,20 +108,24 @@ def check_inputs(image, params):
 
 
 def augment_python(image, params):
-    """Reference: per sample, per pixel, plain Python. Returns float32 (n, 3, size, size)."""
+    """Reference: per pixel, in plain Python.
+    Returns float32 (n, 3, size, size)."""
     check_inputs(image, params)
     S = params["size"]
     n = len(params["y0"])
     out = np.empty((n, 3, S, S), dtype=np.float32)
     for i in range(n):
-        y0, x0 = int(params["y0"][i]), int(params["x0"][i])
-        h, w = int(params["h"][i]), int(params["w"][i])
+        y0 = int(params["y0"][i])
+        x0 = int(params["x0"][i])
+        h = int(params["h"][i])
+        w = int(params["w"][i])
         flip = bool(params["flip"][i])
         bright = float(params["brightness"][i])
         contrast = float(params["contrast"][i])
         sat = float(params["saturation"][i])
 
-        # 1-2. resized crop (nearest neighbour) and flip, with brightness on the way
+        # 1-2. resized crop (nearest neighbour) and
+        # flip, with brightness on the way
         patch = []
         for r in range(S):
             sy = y0 + (r * h) // S
@@ -130,7 +134,9 @@ def augment_python(image, params):
                 sc = S - 1 - c if flip else c
                 sx = x0 + (sc * w) // S
                 b, g, rd = image[sy, sx]
-                row.append([float(b) * bright, float(g) * bright, float(rd) * bright])
+                row.append([float(b) * bright,
+                            float(g) * bright,
+                            float(rd) * bright])
             patch.append(row)
 
         # 3a. mean grey of the patch (for contrast)
@@ -138,26 +144,34 @@ def augment_python(image, params):
         for r in range(S):
             for c in range(S):
                 b, g, rd = patch[r][c]
-                total += GREY_BGR[0] * b + GREY_BGR[1] * g + GREY_BGR[2] * rd
+                total += (GREY_BGR[0] * b
+                          + GREY_BGR[1] * g
+                          + GREY_BGR[2] * rd)
         mean = total / (S * S)
 
-        # 3b-4. contrast, saturation, clip, normalise into channels-first RGB
+        # 3b-4. contrast, saturation, clip, then
+        # normalise into channels-first RGB
         for r in range(S):
             for c in range(S):
                 b, g, rd = patch[r][c]
                 b = mean + contrast * (b - mean)
                 g = mean + contrast * (g - mean)
                 rd = mean + contrast * (rd - mean)
-                grey = GREY_BGR[0] * b + GREY_BGR[1] * g + GREY_BGR[2] * rd
+                grey = (GREY_BGR[0] * b
+                        + GREY_BGR[1] * g
+                        + GREY_BGR[2] * rd)
                 b = grey + sat * (b - grey)
                 g = grey + sat * (g - grey)
                 rd = grey + sat * (rd - grey)
                 b = min(max(b, 0.0), 255.0)
                 g = min(max(g, 0.0), 255.0)
                 rd = min(max(rd, 0.0), 255.0)
-                out[i, 0, r, c] = (rd / 255.0 - MEAN_RGB[0]) / STD_RGB[0]
-                out[i, 1, r, c] = (g / 255.0 - MEAN_RGB[1]) / STD_RGB[1]
-                out[i, 2, r, c] = (b / 255.0 - MEAN_RGB[2]) / STD_RGB[2]
+                v = rd / 255.0 - MEAN_RGB[0]
+                out[i, 0, r, c] = v / STD_RGB[0]
+                v = g / 255.0 - MEAN_RGB[1]
+                out[i, 1, r, c] = v / STD_RGB[1]
+                v = b / 255.0 - MEAN_RGB[2]
+                out[i, 2, r, c] = v / STD_RGB[2]
     return out
 
 
