@@ -708,7 +708,6 @@ MESSAGES: dict[str, str] = {
     # notebook 06, Exercise A's rule (tensor_ops_only, in the check cell)
     "your function left torch ({calls}): the task asks for tensor operations only":
         "함수가 torch 밖으로 나갔습니다 ({calls}): 과제는 텐서 연산만 쓰도록 요구합니다",
-    "torch.{name} of a NumPy array": "NumPy 배열을 받은 torch.{name}",
     "a NumPy function given a tensor": "텐서를 받은 NumPy 함수",
     # exercise titles (optkit.verdict shows them through tr(); the code keeps the English name)
     "00 warm-up: count dark pixels": "00 워밍업: 어두운 픽셀 세기",
