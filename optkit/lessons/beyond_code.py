@@ -470,7 +470,9 @@ def faults_verdict(faults, result_bytes, page, thp) -> str:
     head = f"{faults:,.0f} faults per call, {pages:,.0f} pages of {page // 1024} KiB: "
     if faults >= 0.9 * pages:
         return head + "one per page"
-    return head + ("fewer: mostly huge pages" if thp in ("always", "madvise") else "fewer faults than pages")
+    if thp not in ("always", "madvise"):
+        return head + "fewer faults than pages"
+    return head + ("fewer: mostly huge pages" if faults < pages / 8 else "fewer: some huge pages")
 
 
 def kernel_bandwidth(fn, args=(), nbytes=None, repeat=10) -> dict:

@@ -237,6 +237,10 @@ def test_faults_verdict_counts_base_pages_and_names_huge_pages_only_under_thp(mo
     assert system.faults_verdict(8192, mib32, 4096, "madvise").endswith("one per page")
     assert system.faults_verdict(16, mib32, 4096, "madvise").endswith("fewer: mostly huge pages")
     assert system.faults_verdict(16, mib32, 4096, "always").endswith("mostly huge pages")
+    # 0.6 of the pages faulted one by one is not "mostly" huge pages; below an eighth it is
+    assert system.faults_verdict(0.6 * 8192, mib32, 4096, "madvise").endswith("fewer: some huge pages")
+    assert system.faults_verdict(8192 / 8, mib32, 4096, "madvise").endswith("fewer: some huge pages")
+    assert system.faults_verdict(8192 / 8 - 1, mib32, 4096, "madvise").endswith("mostly huge pages")
     from optkit.fmt import unknown
     for thp in ("never", unknown("no /sys/kernel/mm/transparent_hugepage (not Linux)")):
         v = system.faults_verdict(0, mib32, 16384, thp)
