@@ -176,13 +176,15 @@ MESSAGES: dict[str, str] = {
         "타임스텝마다 한 번씩 Python 코드를 실행합니다(추가한 스텝 하나에 Python 명령어가 {n:.0f}개 더 "
         "실행됨): 이 과제는 타임스텝 전체에 걸친 배열 연산(모든 스텝에 대한 argmax와 마스크를 한 번에)을 "
         "요구합니다. 박스에 대한 루프는 괜찮습니다",
-    # F23: 02 Exercise C's rule, work handed to a thread that ran already (untraced before 3.12)
-    "it hands its work to another thread that was already running ({cpu} of CPU there during one "
-    "call), where the rule cannot count Python instructions: decode in the calling thread, with "
-    "whole-array work over the time steps":
-        "이미 실행 중이던 다른 스레드에 작업을 넘깁니다(한 번 호출하는 동안 그 스레드에서 CPU {cpu} 사용). "
-        "그곳에서는 규칙이 Python 명령어를 셀 수 없습니다: 호출한 스레드에서, 타임스텝 전체에 걸친 배열 "
-        "연산으로 디코딩하세요",
+    # F23, F29: 02 Exercise C's rule, a busy thread that ran already (untraced before 3.12)
+    "another thread that was already running spent {cpu} of CPU during one call: before Python "
+    "3.12 the rule can neither count its Python instructions nor tell whether it did your "
+    "function's work; decode in the calling thread, with whole-array work over the time steps, "
+    "and check while no other thread of yours is busy":
+        "이미 실행 중이던 다른 스레드가 한 번 호출하는 동안 CPU {cpu}를 썼습니다. Python 3.12 전에는 규칙이 "
+        "그 스레드의 Python 명령어를 셀 수도, 그 스레드가 여러분 함수의 일을 했는지 알 수도 없습니다. "
+        "호출한 스레드에서, 타임스텝 전체에 걸친 배열 연산으로 디코딩하고, 여러분의 다른 스레드가 바쁘지 "
+        "않을 때 채점하세요",
     "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
     "`{array}` at an index that has neither `{var}` itself nor a `numba.get_thread_id()` taken in the "
     "loop as one of its elements (a data race?): give each thread its own memory, indexed by `{var}` "

@@ -425,17 +425,34 @@ def numba_function_rule(fn, args=None):
     must itself be a Numba dispatcher (``@njit``, ``@jit``, any options) in nopython mode. Refused:
     plain Python/NumPy, a ``def`` around a Numba function (its own code would run unchecked),
     ``@vectorize``/``@guvectorize``, and object mode (``forceobj=True``, ``nopython=False``, a
-    ``with objmode`` block, an overload compiled in it). Returns a message, or None."""
+    ``with objmode`` block, an overload compiled in it), in the function itself or in a Numba
+    function it names (a global or a closure variable, and so on down). Returns a message, or None."""
     try:
-        import numba
-        from numba.core.dispatcher import Dispatcher, ObjModeLiftedWith
+        from numba.core.dispatcher import Dispatcher
     except ImportError:       # no Numba here: nothing can be a Numba function; say so
         Dispatcher = ()
     if not (Dispatcher and isinstance(fn, Dispatcher)):
         return tr("it is not a Numba function: the task asks for a Numba version, the function itself "
                   "compiled with `@njit` (keep the decorator of the exercise's cell; a plain `def` "
                   "around a Numba function, @vectorize and @guvectorize are refused too)")
+    if _object_mode(fn, set()):
+        return tr("it runs in Numba's object mode (`forceobj=True`, `nopython=False` or a `with "
+                  "objmode(...)` block), which runs Python code: the task asks for a function "
+                  "compiled with `@njit` in nopython mode")
+    return None
+
+
+def _object_mode(fn, visited) -> bool:
+    """Whether the Numba dispatcher ``fn``, or one it names (globals, closure), runs object mode."""
+    import numba
+    from numba.core.dispatcher import Dispatcher, ObjModeLiftedWith
+
+    if id(fn) in visited:
+        return False
+    visited.add(id(fn))
     opts, py, names = fn.targetoptions or {}, fn.py_func, set()
+    if opts.get("forceobj") or opts.get("nopython") is False:
+        return True
     for code in all_codes(py.__code__):
         names.update(code.co_names + code.co_freevars)
     seen = [py.__globals__.get(n) for n in names]
@@ -444,14 +461,11 @@ def numba_function_rule(fn, args=None):
             seen.append(cell.cell_contents)
         except ValueError:        # an empty cell
             pass
-    objmode = "objmode" in names or any(v is numba.objmode for v in seen) or any(
-        getattr(c, "objectmode", False) or any(isinstance(x, ObjModeLiftedWith) for x in c.lifted or ())
-        for c in list(fn.overloads.values()))     # its compiled overloads, and their lifted blocks
-    if opts.get("forceobj") or opts.get("nopython") is False or objmode:
-        return tr("it runs in Numba's object mode (`forceobj=True`, `nopython=False` or a `with "
-                  "objmode(...)` block), which runs Python code: the task asks for a function "
-                  "compiled with `@njit` in nopython mode")
-    return None
+    if "objmode" in names or any(v is numba.objmode for v in seen) or any(
+            getattr(c, "objectmode", False) or any(isinstance(x, ObjModeLiftedWith) for x in c.lifted or ())
+            for c in list(fn.overloads.values())):     # its compiled overloads, and their lifted blocks
+        return True
+    return any(_object_mode(v, visited) for v in seen if isinstance(v, Dispatcher))
 
 
 def result_type_check(expected, got, custom, depth=0):

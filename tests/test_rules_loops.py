@@ -90,6 +90,22 @@ def test_numba_function_rule_refuses_object_mode_and_names_what_else_it_refuses(
     kernel = numba.njit(_numpy_body)
     assert numba_function_rule(kernel, (a,)) is None
 
+    # the objmode block one level down, in an @njit helper the answer calls: refused too, while
+    # a clean helper (kernel) passes
+    @numba.njit
+    def calls_objmode_helper(a):
+        return in_objmode(a)
+
+    @numba.njit
+    def calls_clean_helper(a):
+        return kernel(a)
+
+    np.testing.assert_array_equal(calls_objmode_helper(a), a + 1)
+    msg = numba_function_rule(calls_objmode_helper, (a,))
+    assert msg and "object mode" in msg, msg
+    np.testing.assert_array_equal(calls_clean_helper(a), a + 1)
+    assert numba_function_rule(calls_clean_helper, (a,)) is None
+
     def wrapper(a):
         return kernel(a)
     vec = numba.vectorize(["float64(float64)"])(lambda v: v + 1)

@@ -175,9 +175,11 @@ def ctc_no_step_loop(fn, args):
     if not hasattr(threading, "settrace_all_threads"):      # before 3.12: such threads go untraced
         work = python_work(fn, ctc_repeated_steps(args, CTC_THREAD_REPEAT))
         if work.other_thread_cpu_s > CTC_THREAD_CPU_S:
-            return tr("it hands its work to another thread that was already running ({cpu} of CPU "
-                      "there during one call), where the rule cannot count Python instructions: "
-                      "decode in the calling thread, with whole-array work over the time steps",
+            return tr("another thread that was already running spent {cpu} of CPU during one call: "
+                      "before Python 3.12 the rule can neither count its Python instructions nor tell "
+                      "whether it did your function's work; decode in the calling thread, with "
+                      "whole-array work over the time steps, and check while no other thread of "
+                      "yours is busy",
                       cpu=format_time(work.other_thread_cpu_s))
     return None
 
