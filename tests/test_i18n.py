@@ -254,14 +254,23 @@ def test_korean_learner_edition_is_kept_in_step_without_losing_work(tmp_path, ca
     nbdir = i18n.learner_edition("ko", out)
     assert nbdir == out / "notebooks" and (nbdir / KOREAN[0].name).exists()
     mine = nbdir / KOREAN[0].name
-    mine.write_text(mine.read_text() + " ")          # the learner's work
+    nb = json.loads(mine.read_text())
+    nb["cells"][0]["source"] = "".join(nb["cells"][0]["source"]) + "\nmy note"   # the learner's work
+    mine.write_text(json.dumps(nb))
     notes = nbdir / "my-notes.md"
     notes.write_text("mine")
     capsys.readouterr()
     i18n.learner_edition("ko", out)                 # every `make lab KO=1` does this
-    assert mine.read_text().endswith(" "), "a notebook the learner changed was overwritten"
+    assert "my note" in mine.read_text(), "a notebook the learner changed was overwritten"
     assert notes.read_text() == "mine"
     assert "kept as they are" in capsys.readouterr().out
+    opened = nbdir / KOREAN[1].name                  # only opened: JupyterLab rewrote its metadata
+    nb = json.loads(opened.read_text())
+    nb.setdefault("metadata", {})["language_info"] = {"name": "python"}
+    opened.write_text(json.dumps(nb))
+    i18n.learner_edition("ko", out)
+    assert json.loads(opened.read_text())["metadata"]["language_info"] == {"name": "python"}, \
+        "a notebook only opened was rewritten while the course did not change"
 
 
 @pytest.mark.slow
