@@ -176,6 +176,10 @@ MESSAGES: dict[str, str] = {
         "타임스텝마다 한 번씩 Python 코드를 실행합니다(추가한 스텝 하나에 Python 명령어가 {n:.0f}개 더 "
         "실행됨): 이 과제는 타임스텝 전체에 걸친 배열 연산(모든 스텝에 대한 argmax와 마스크를 한 번에)을 "
         "요구합니다. 박스에 대한 루프는 괜찮습니다",
+    " (every thread is counted here: if another thread of yours was busy during the call, check again "
+    "while it is idle)":
+        " (여기서는 모든 스레드를 셉니다: 호출 동안 여러분의 다른 스레드가 바빴다면, 그 스레드가 쉴 때 "
+        "다시 검사하세요)",
     # F23, F29: 02 Exercise C's rule, a busy thread that ran already (untraced before 3.12)
     "another thread that was already running spent {cpu} of CPU during one call: before Python "
     "3.12 the rule can neither count its Python instructions nor tell whether it did your "

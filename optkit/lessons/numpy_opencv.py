@@ -126,7 +126,8 @@ def batch_float32(crops, mean=MEAN, std=STD, out=None):
 
 def batch_take(crops, mean=MEAN, std=STD, out=None):
     """uint8 has only 256 values per channel: look up the float64 formula's 256 float32
-    results (exactly the reference's numbers) with np.take, straight into the NCHW buffer."""
+    results (exactly the reference's numbers) with np.take into each channel of the NCHW buffer
+    (with the default mode="raise", NumPy writes through a temporary copy of ``out``)."""
     tables = batch_tables(mean, std)
     k, h, w, c = crops.shape
     if out is None:
@@ -169,9 +170,12 @@ def ctc_no_step_loop(fn, args):
     added = max(1, long[0].shape[1] - base[0].shape[1])
     per_step = (python_work(fn, long) - python_work(fn, base)) / added
     if per_step >= 1:
+        every_thread = hasattr(threading, "settrace_all_threads")      # Python 3.12 and later
         return tr("it runs Python code once per time step ({n:.0f} more Python instructions per added "
                   "step): the task asks for whole-array work over the time steps (argmax and the "
-                  "masks for all steps at once); a loop over boxes is fine", n=per_step)
+                  "masks for all steps at once); a loop over boxes is fine", n=per_step) + (
+            tr(" (every thread is counted here: if another thread of yours was busy during the "
+               "call, check again while it is idle)") if every_thread else "")
     if not hasattr(threading, "settrace_all_threads"):      # before 3.12: such threads go untraced
         work = python_work(fn, ctc_repeated_steps(args, CTC_THREAD_REPEAT))
         if work.other_thread_cpu_s > CTC_THREAD_CPU_S:
