@@ -42,16 +42,23 @@ def python_work(fn, args) -> int:
     CPU time they spend during the call comes back as ``.other_thread_cpu_s``. Compiled code
     (C, NumPy's loops, Numba) counts nothing: the count grows with the size of an input only
     where Python code runs once per element of it."""
-    count = [0]
+    count, done = [0], [False]
     lock = threading.Lock()
 
     def local(frame, event, arg):
+        if done[0]:                  # the call is over: a thread that outlives it stops tracing
+            frame.f_trace_opcodes = False
+            sys.settrace(None)
+            return None
         if event == "opcode":
             with lock:
                 count[0] += 1
         return local
 
     def start(frame, event, arg):
+        if done[0]:
+            sys.settrace(None)
+            return None
         frame.f_trace_opcodes = True
         return local
 
@@ -67,6 +74,7 @@ def python_work(fn, args) -> int:
     try:
         fn(*args)
     finally:
+        done[0] = True
         if all_threads:
             all_threads(old)
         else:

@@ -199,3 +199,33 @@ def test_ctc_rule_refuses_a_loop_after_trimming_and_a_loop_in_another_thread(log
         why = numpy_opencv.ctc_no_step_loop(in_pool, logits)
         assert why and ("once per time step" in why or "another thread" in why), why
     assert sys.gettrace() is None and threading.gettrace() is None   # the tracing is undone
+
+
+def test_a_thread_started_in_the_call_that_outlives_it_stops_tracing():
+    import sys
+    import threading
+    import time
+
+    from optkit.pywork import python_work
+
+    seen, go = {}, threading.Event()
+
+    def worker():
+        go.wait(5)
+        for _ in range(3):
+            sum(range(10))                       # a new frame after the call ended
+        seen["trace"] = sys.gettrace()
+
+    holder = []
+
+    def answer():
+        t = threading.Thread(target=worker)
+        t.start()
+        holder.append(t)
+        return sum(range(100))
+
+    python_work(answer, ())
+    go.set()
+    holder[0].join(5)
+    time.sleep(0.01)
+    assert seen.get("trace", "missing") is None
