@@ -46,9 +46,9 @@ def python_work(fn, args) -> int:
     lock = threading.Lock()
 
     def local(frame, event, arg):
-        if done[0]:                  # the call is over: a thread that outlives it stops tracing
+        if done[0]:                  # the call is over: a frame that outlives it stops tracing
             frame.f_trace_opcodes = False
-            sys.settrace(None)
+            frame.f_trace = None
             return None
         if event == "opcode":
             with lock:
@@ -56,8 +56,9 @@ def python_work(fn, args) -> int:
         return local
 
     def start(frame, event, arg):
-        if done[0]:
-            sys.settrace(None)
+        if done[0]:                  # a thread started during the call that outlives it
+            if not all_threads and sys.gettrace() is start:
+                sys.settrace(old_threads)              # what threading would have given it
             return None
         frame.f_trace_opcodes = True
         return local

@@ -204,16 +204,19 @@ def test_ctc_rule_refuses_a_loop_after_trimming_and_a_loop_in_another_thread(log
 def test_a_thread_started_in_the_call_that_outlives_it_stops_tracing():
     import sys
     import threading
-    import time
 
     from optkit.pywork import python_work
 
-    seen, go = {}, threading.Event()
+    seen, entered, go = {}, threading.Event(), threading.Event()
+
+    def python_step(n):
+        return sum(i for i in range(n))              # Python frames, traced while the call runs
 
     def worker():
+        python_step(10)
+        entered.set()                                # traced by now (the call is still running)
         go.wait(5)
-        for _ in range(3):
-            sum(range(10))                       # a new frame after the call ended
+        python_step(10)                              # new Python frames after the call ended
         seen["trace"] = sys.gettrace()
 
     holder = []
@@ -222,10 +225,12 @@ def test_a_thread_started_in_the_call_that_outlives_it_stops_tracing():
         t = threading.Thread(target=worker)
         t.start()
         holder.append(t)
-        return sum(range(100))
+        assert entered.wait(5)
+        return 0
 
+    assert threading.gettrace() is None and sys.gettrace() is None
     python_work(answer, ())
     go.set()
     holder[0].join(5)
-    time.sleep(0.01)
-    assert seen.get("trace", "missing") is None
+    assert seen.get("trace", "missing") is None      # the tracer did not stay behind
+    assert threading.gettrace() is None and sys.gettrace() is None
