@@ -545,8 +545,11 @@ def scalene_run(script, args=(), *, outfile: str | Path, timeout: float = 120.0,
     cmd = [sys.executable, "-m", "scalene", "run", "-o", str(outfile)] + ["--cpu-only"] * cpu_only
     cmd += ["--use-virtual-time"] * virtual_time
     cmd += [str(script)] + (["---", *map(str, args)] if args else [])
-    Path(outfile).unlink(missing_ok=True)
-    proc = _run_or_stop(cmd, timeout, "scalene", cwd=cwd)
+    for attempt in range(2):             # Scalene writes nothing when it caught no sample in the
+        Path(outfile).unlink(missing_ok=True)       # script (a busy machine): one more run then
+        proc = _run_or_stop(cmd, timeout, "scalene", cwd=cwd)
+        if Path(outfile).exists() or "--profile-all" not in proc.stderr + proc.stdout:
+            break
     if proc.returncode != 0 or not Path(outfile).exists():
         lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
         raise RuntimeError(tr("scalene failed: {why}", why=lines[-1] if lines else proc.returncode))
