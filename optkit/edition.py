@@ -21,9 +21,8 @@ import json
 import os
 import re
 import stat
-from pathlib import PurePosixPath
 
-from .files import sha256_hex
+from .files import relative_inside, sha256_hex
 
 __all__ = ["MANIFEST", "MAX_MANIFEST_BYTES", "notebook_digests", "valid_rel", "read_manifest",
            "manifest_bytes"]
@@ -65,12 +64,8 @@ def notebook_digests(data: bytes):
 
 
 def valid_rel(rel) -> bool:
-    """A manifest key: a non-empty, normalised, relative POSIX path inside the edition."""
-    if not isinstance(rel, str) or not rel or "\\" in rel or "\0" in rel:
-        return False
-    p = PurePosixPath(rel)
-    return (not p.is_absolute() and p.as_posix() == rel and rel != MANIFEST
-            and all(part not in ("", ".", "..") for part in rel.split("/")))
+    """A manifest key: a path inside the edition (``files.relative_inside``), not the manifest."""
+    return relative_inside(rel) and rel != MANIFEST
 
 
 def read_manifest(out):
