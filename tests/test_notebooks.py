@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from optkit.fmt import NARROW_WIDTH, text_width      # what fits a 1280-pixel JupyterLab with the file browser open
 from tests import nbrun
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,14 +96,11 @@ NARROW_CELLS = {"01_profiling": ("f02739c1", "d650515f", "nb01-pyspy-native", "n
                                         "nb06-crops-verdict", "c0c4ecc7", "nb06-arrow-chunks"),
                 "07_scale_out": ("90800cca", "ed7e8b19", "8305d332", "2eff26de", "d2a11f3c", "de129c71"),
                 "08_capstone": ("c505c314",)}
-NARROW_WIDTH = 100
 
 
 def _columns(line: str) -> int:
     """Columns of monospace text, as optkit itself counts them (wide characters take two,
     combining marks and ANSI escapes none, tabs expanded)."""
-    from optkit.fmt import text_width
-
     return text_width(line)
 
 
