@@ -49,18 +49,20 @@ def notebook_digests(data: bytes):
     def text(src):
         return "".join(src) if isinstance(src, list) else src
 
-    own = [[c.get("id"), c.get("cell_type"), text(c.get("source", ""))] for c in cells]
-    view = dict(nb, metadata={k: v for k, v in (nb.get("metadata") or {}).items()
-                              if k not in OPEN_ONLY_NB_KEYS})
-    view.pop("nbformat_minor", None)
-    view["cells"] = [dict(c, source=text(c.get("source", "")),
-                          metadata={k: v for k, v in (c.get("metadata") or {}).items()
-                                    if k not in OPEN_ONLY_CELL_KEYS}) for c in cells]
-
     def digest(obj):
         return sha256_hex(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
-    return {"cells": digest(own), "view": digest(view)}
+    try:        # a notebook damaged by hand (metadata not a dict, a source list of numbers ...)
+        own = [[c.get("id"), c.get("cell_type"), text(c.get("source", ""))] for c in cells]
+        view = dict(nb, metadata={k: v for k, v in (nb.get("metadata") or {}).items()
+                                  if k not in OPEN_ONLY_NB_KEYS})
+        view.pop("nbformat_minor", None)
+        view["cells"] = [dict(c, source=text(c.get("source", "")),
+                              metadata={k: v for k, v in (c.get("metadata") or {}).items()
+                                        if k not in OPEN_ONLY_CELL_KEYS}) for c in cells]
+        return {"cells": digest(own), "view": digest(view)}
+    except (AttributeError, TypeError, ValueError, RecursionError):
+        return None
 
 
 def valid_rel(rel) -> bool:
@@ -105,7 +107,8 @@ def read_manifest(out):
                 isinstance(v, dict) and set(v) == {"cells", "view"} for v in digests.values()):
             raise ValueError("notebooks is not a {path: {cells, view}} table")
         if not isinstance(beside, dict) or not all(
-                isinstance(v, dict) and set(v) == {"path", "course"} for v in beside.values()):
+                isinstance(v, dict) and set(v) == {"path", "course"} and isinstance(v["path"], str)
+                for v in beside.values()):
             raise ValueError("beside is not a {path: {path, course}} table")
     except RecursionError:
         raise damaged("nested too deeply") from None

@@ -69,7 +69,10 @@ def text_width(line: str) -> int:
     """Columns ``line`` takes in a monospace font: wide (East Asian, Korean) characters count
     two; combining marks, zero-width characters and ANSI colour escapes count nothing; a tab
     reaches the next multiple of 8 columns."""
-    return sum(_char_width(c) for c in _ANSI.sub("", line).expandtabs(8))
+    col = 0
+    for c in _ANSI.sub("", line):
+        col += 8 - col % 8 if c == "\t" else _char_width(c)
+    return col
 
 
 def wrap(text: str, width: int = NARROW_WIDTH, indent: str = "    ") -> str:

@@ -91,7 +91,7 @@ def cpu_model() -> str:
     text, err = read_text(Path("/proc/cpuinfo"))
     if text:
         for line in text.splitlines():
-            if line.lower().startswith(("model name", "hardware", "cpu model")):
+            if line.lower().startswith(("model name", "hardware", "cpu model")) and ":" in line:
                 return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine() or unknown(err or "no model name")
 
@@ -526,8 +526,11 @@ def torch_cuda():
 
 def torch_module():
     """The torch module when it is installed (importing it), else None."""
-    if "torch" in sys.modules or importable("torch"):
-        import torch
+    if sys.modules.get("torch") is not None or importable("torch"):
+        try:
+            import torch
+        except ImportError:
+            return None
         return torch
     return None
 

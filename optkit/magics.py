@@ -30,7 +30,7 @@ def have(module: str) -> bool:
     """True when ``module`` can be imported (a failed import counts as missing)."""
     try:
         importlib.import_module(module)
-    except ImportError:
+    except Exception:       # ImportError, and a broken install (an OSError from a shared library ...)
         return False
     return True
 

@@ -162,6 +162,8 @@ def assert_same(ref, out, rtol=1e-7, atol=0.0, *, strict_dtype=False, _where="")
         return
     if isinstance(ref, float) or (isinstance(out, float) and isinstance(ref, (int, float))):
         try:
+            if isinstance(out, (str, bytes, bytearray)):     # float("1.0") parses: text is no number
+                raise TypeError
             o = float(out)
         except (TypeError, ValueError):
             raise MismatchError(_where + tr("expected a number {expected}, got {got}", expected=repr(ref),

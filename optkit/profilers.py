@@ -539,7 +539,8 @@ def scalene_run(script, args=(), *, outfile: str | Path, timeout: float = 120.0,
     ``virtual_time`` passes ``--use-virtual-time`` (samples in CPU time). In its default
     wall-clock mode Scalene books a whole sample interval as native when the sample lands on a
     call, so a pure-Python loop that calls builtins (``int``, ``min``, ``max``) reads as
-    mostly native; the CPU-time mode does not do that."""
+    mostly native; the CPU-time mode does not do that for the main thread (Scalene 2.4 still
+    books other threads' samples by that rule)."""
     if not scalene_available():
         raise RuntimeError(tr("Scalene is not installed here (its wheels are for Linux x86_64)"))
     cmd = [sys.executable, "-m", "scalene", "run", "-o", str(outfile)] + ["--cpu-only"] * cpu_only

@@ -62,9 +62,6 @@ def test_text_width(line, width):
     assert text_width(line) == width
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG: text_width expands tabs by characters before counting wide "
-                                       "ones, so a tab after Korean text does not reach the next multiple of 8 "
-                                       "columns (docstring): '가\\tx' counts 10, the terminal shows 9")
 def test_tab_after_wide_text_reaches_the_next_tab_stop():
     assert text_width("가\tx") == 9
     assert text_width("한국어\t|") == 9

@@ -77,9 +77,6 @@ def test_cpu_model_falls_back_to_platform_then_unknown(monkeypatch):
     assert machine.cpu_model() == "unknown: no model name"
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="BUG: cpu_model raises IndexError on a cpuinfo line "
-                                                          "that starts with 'model name' but has no colon; the "
-                                                          "module promises never to raise on an odd system")
 def test_cpu_model_of_an_odd_cpuinfo_never_raises(monkeypatch):
     monkeypatch.setattr(machine, "read_text", lambda p: ("model name\nprocessor : 0\n", None))
     assert isinstance(machine.cpu_model(), str)
@@ -267,11 +264,6 @@ def test_torch_readers_without_torch(monkeypatch):
     assert machine.gpu_available() is False
 
 
-@pytest.mark.xfail(strict=True, raises=ImportError, reason="BUG: torch_module() raises ModuleNotFoundError "
-                                                           "instead of returning None when torch is blocked by a "
-                                                           "None in sys.modules (the way importable() and the tests "
-                                                           "model a missing module): it checks 'torch in "
-                                                           "sys.modules', not that the entry is a module")
 def test_torch_module_is_none_when_torch_is_blocked(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     assert machine.torch_module() is None

@@ -41,10 +41,6 @@ def test_have_counts_a_module_whose_import_fails_as_missing(tmp_path, monkeypatc
     monkeypatch.delitem(sys.modules, "optkit_broken_imp", raising=False)
 
 
-@pytest.mark.xfail(strict=True, raises=OSError, reason="BUG: have() lets an import that fails with another "
-                                                       "error through (torch with a broken shared library raises "
-                                                       "OSError), so %%requires crashes the cell instead of "
-                                                       "skipping it as 'a failed import counts as missing' says")
 def test_a_module_failing_with_oserror_is_missing_not_a_crash(tmp_path, monkeypatch):
     (tmp_path / "optkit_broken_so.py").write_text("raise OSError('libtorch_cpu.so: cannot open shared object')\n")
     monkeypatch.syspath_prepend(str(tmp_path))

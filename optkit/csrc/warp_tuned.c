@@ -15,7 +15,7 @@
  *
  * Like OpenCV 5.x, which this matches: bilinear interpolation in single precision, rounded half
  * to even. (Older OpenCV versions used 5-bit fixed-point coordinates and 15-bit integer weights
- * instead; the agreement test in tests/test_crops.py measures the difference.)
+ * instead; the agreement test in tests/lessons/test_c_extension.py measures the difference.)
  */
 #include <math.h>
 #include <stdlib.h>
