@@ -65,15 +65,19 @@ def _ctc_path(rng, label_ids, t_steps):
     n = len(label_ids)
     hold = rng.integers(1, 4, n)                       # frames per character
     gap = rng.integers(0, 3, n)                        # blanks after each character
+    need = np.zeros(n, np.int64)                       # the blank two equal characters need
     for i in range(n - 1):
         if label_ids[i] == label_ids[i + 1]:
-            gap[i] = max(gap[i], 1)
+            need[i] = 1
+    gap = np.maximum(gap, need)
+    if n + need.sum() > t_steps:
+        raise ValueError(f"a word of {n} characters ({int(need.sum())} repeated) needs more than the "
+                         f"recogniser's {t_steps} time steps")
     while hold.sum() + gap.sum() > t_steps:            # too long: shorten holds, then gaps
         if hold.max() > 1:
             hold[np.argmax(hold)] -= 1
         else:
-            j = np.argmax(gap)
-            gap[j] -= 1
+            gap[np.argmax(gap - need)] -= 1
     path = np.full(t_steps, BLANK, np.int64)
     t = int(rng.integers(0, t_steps - hold.sum() - gap.sum() + 1))
     for c, h, g in zip(label_ids, hold, gap):
@@ -146,6 +150,9 @@ def simulate(doc: Document, n_candidates: int | None = None, seed: int | None = 
     logits = rng.standard_normal((n_candidates, T_STEPS, N_CLASSES), dtype=np.float32)
     index = {ch: i + 1 for i, ch in enumerate(ALPHABET)}
     paths = np.empty((n_candidates, T_STEPS), np.int64)
+    unknown = sorted({ch for text in doc.texts for ch in text} - set(index))
+    if unknown:
+        raise ValueError(f"the recogniser cannot spell {''.join(unknown)!r}: its classes are {ALPHABET!r}")
     for m in range(n_candidates):
         text = doc.texts[source[m]] if source[m] >= 0 else ""
         paths[m] = _ctc_path(rng, [index[ch] for ch in text], T_STEPS)

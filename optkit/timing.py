@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import math
+import numbers
 import os
 import statistics
 import sys
@@ -411,7 +412,7 @@ def median_iqr(m) -> tuple:
     """(median, IQR) of a Timing, a sequence of samples, or one number (IQR 0)."""
     if isinstance(m, Timing):
         return float(m.median_s), float(m.iqr_s)
-    if isinstance(m, (int, float)) and not isinstance(m, bool):
+    if isinstance(m, numbers.Real) and not isinstance(m, bool):   # NumPy's numbers register as Real
         return float(m), 0.0
     try:
         if isinstance(m, (str, bytes)):

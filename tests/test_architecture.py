@@ -247,6 +247,17 @@ def test_every_lesson_has_its_room_and_tests():
     assert not missing, f"lesson rooms or tests missing: {missing}"
 
 
+# the core modules whose tests live under another name (the design card: tests/test_<module>.py)
+TESTS_NAMED_OTHERWISE = {"messages_ko": "test_i18n_messages.py"}
+
+
+def test_every_core_module_has_its_test_file():
+    core = [m.rpartition(".")[2] for m in modules() if m.count(".") == 1 and not m.startswith("optkit.lessons")]
+    missing = [f"tests/{TESTS_NAMED_OTHERWISE.get(name, f'test_{name}.py')}" for name in core
+               if not (REPO / "tests" / TESTS_NAMED_OTHERWISE.get(name, f"test_{name}.py")).is_file()]
+    assert core and not missing, f"core modules without their test file: {missing}"
+
+
 def _lesson_of(module: str, slugs: list[str]) -> str | None:
     """The slug a module of optkit.lessons belongs to (its room or an annex `<slug>_<part>`)."""
     name = module.rpartition(".")[2]

@@ -102,17 +102,11 @@ def _one_word(doc, text):
     return Document(doc.image, doc.quads[:1].copy(), [text], 0, doc.size)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a Document whose text has a character outside ALPHABET "
-                   "(Korean, say) makes simulate() raise a bare KeyError: '한' from inside the recogniser, "
-                   "not a ValueError naming the character and the alphabet")
 def test_text_the_recogniser_cannot_spell_is_a_clear_error(doc):
     with pytest.raises(ValueError, match="한"):
         simulate(_one_word(doc, "한글"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a word longer than the recogniser's T_STEPS (32) time steps "
-                   "cannot be a CTC path; simulate() builds one anyway (negative gaps) and the logits "
-                   "silently decode to another word ('ab' * 20 to its first 32 letters); a ValueError would be clear")
 def test_a_word_longer_than_the_time_steps_is_a_clear_error(doc):
     with pytest.raises(ValueError):
         simulate(_one_word(doc, "ab" * 20))
