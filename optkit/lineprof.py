@@ -216,9 +216,10 @@ def profile(func, *args, **kwargs) -> LineProfile:
 
     Also times the plain call and the profiled call, interleaved, the median of three each
     (one each for calls over half a second), after one untimed warm-up call (imports, caches),
-    to give :attr:`LineProfile.overhead`. The per-line data come from the profiled run whose
-    time is that median, so they and :attr:`LineProfile.profiled_s` are one run; each line's
-    ``runs_s`` holds its time in every profiled run (to rank lines by the noise rule).
+    to give :attr:`LineProfile.overhead`. Each line's ``time_s`` is the median of its times in
+    the profiled runs (``runs_s``, kept to rank lines by the noise rule), so a moment of load in
+    one run does not land on whichever line was running then; its hits are those of the median
+    run (the same in every run of deterministic code).
     """
     from line_profiler import LineProfiler
 
@@ -271,8 +272,10 @@ def profile(func, *args, **kwargs) -> LineProfile:
         return per_line
 
     unit = stats.unit
-    per_line = line_times(stats)
     every_run = [line_times(st) for _, st in profiled]
+    hits_of = {ln: h for ln, (h, _) in line_times(stats).items()}
+    per_line = {ln: (hits_of.get(ln, 0), statistics.median(run.get(ln, (0, 0.0))[1] for run in every_run))
+                for run in every_run for ln in run}
     total = sum(t for _, t in per_line.values())
 
     start, src = _source_lines(target, code)
