@@ -852,9 +852,12 @@ def test_a_forkserver_worker_whose_server_preloaded_native_runs_in_parallel(tmp_
         pytest.skip("no forkserver start method here")
     script = tmp_path / "forkserver_scenario.py"   # forkserver workers import their code by path
     script.write_text(FORKSERVER_SCRIPT)
+    # the script's folder comes first on sys.path, so say where this optkit is (an ASan copy, say)
+    path = [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     try:
         r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                           timeout=180, cwd=ROOT)
+                           timeout=180, cwd=ROOT, env=env)
     except subprocess.TimeoutExpired:
         pytest.fail("the forkserver scenario hung (killed after 180 s)")
     assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
