@@ -14,8 +14,8 @@
  *   warp_crops(image, quads, size, *, threads=None, out=None, kernel="tuned", max_bytes=None)
  *                                     -> uint8 array N x h x w [x C]: one perspective crop per quad,
  *                                        the whole batch computed without the GIL, OpenMP over boxes
- *                                        (serial in a child forked after a parallel call: see
- *                                        "Fork safety");
+ *                                        (serial in a child forked after a parallel call, and
+ *                                        in its children: see "Fork safety");
  *                                        kernel "plain" | "tuned" | "portable", identical bytes.
  *   crop_means(crops), crop_means_setitem(crops), crop_means_LEAKY_for_lesson(crops),
  *   leak_malloc_FOR_LESSON(nbytes)    -> see leak_lessons.c.
@@ -560,8 +560,8 @@ PyDoc_STRVAR(warp_crops_doc,
 "size    (h, w), both >= 2.\n"
 "threads None: the OpenMP default (OMP_NUM_THREADS, else the CPUs of the affinity mask); 0 means the same;\n"
 "        k >= 1: k threads (capped at the number of boxes, and at 1024). Ignored (serial) if built without OpenMP,\n"
-"        and in a child made by fork() after its parent ran warp_crops on several threads (OpenMP may hang\n"
-"        there; one RuntimeWarning says so).\n"
+"        and in a process forked from one that had run warp_crops on several threads, or from such a child\n"
+"        (OpenMP may hang there; one RuntimeWarning says so).\n"
 "out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n"
 "kernel  'tuned' (warp_tuned.c: SIMD, AVX2 where the CPU has it), 'portable' (the same tuned kernel\n"
 "        without AVX2) or 'plain' (warp_plain.c: plain scalar C). All three give identical bytes.\n"
