@@ -511,7 +511,20 @@ def test_warp_crops_does_not_leak():
 
 
 # ---------------------------------------------------------------- fork, a replaced numpy.empty
-FORK_SCRIPT = r'''
+# Threads a call made in this process (Linux: /proc/self/task), None where that cannot be read. A
+# parallel warp_crops makes the module's worker pthread and OpenMP's threads (they stay, warm); a
+# serial one makes none.
+THREADS_MADE = r'''
+import os
+def threads_made(call):
+    if not os.path.isdir("/proc/self/task"):
+        return call(), None
+    before = len(os.listdir("/proc/self/task"))
+    got = call()
+    return got, len(os.listdir("/proc/self/task")) - before
+'''
+
+FORK_SCRIPT = THREADS_MADE + r'''
 import multiprocessing as mp, sys, warnings
 import numpy as np
 from optkit import native
@@ -524,11 +537,11 @@ want = native.warp_crops(image, quads, (8, 16), threads=2)   # starts OpenMP's t
 def child(conn):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        a = native.warp_crops(image, quads, (8, 16), threads=2)
+        a, made = threads_made(lambda: native.warp_crops(image, quads, (8, 16), threads=2))
         b = native.warp_crops(image, quads, (8, 16))           # threads=None: OpenMP's default
     fork_warnings = [str(w.message) for w in caught
                      if issubclass(w.category, RuntimeWarning) and "fork" in str(w.message)]
-    conn.send((a, b, fork_warnings))
+    conn.send((a, b, fork_warnings, made))
 
 ctx = mp.get_context("fork")
 here, there = ctx.Pipe()
@@ -538,10 +551,11 @@ if not here.poll(60):
     p.kill()
     print("HANG: the forked child did not finish in 60 s")
     sys.exit(3)
-a, b, fork_warnings = here.recv()
+a, b, fork_warnings, made = here.recv()
 p.join(30)
 assert np.array_equal(a, want) and np.array_equal(b, want), "forked child: wrong result"
 assert len(fork_warnings) == 1, fork_warnings
+assert made in (None, 0), f"the marked child made {made} threads: not serial"
 assert "forkserver" in fork_warnings[0] and "spawn" in fork_warnings[0], fork_warnings[0]
 # and the parent still runs in parallel, unchanged, without a warning
 with warnings.catch_warnings():
@@ -573,16 +587,18 @@ def _skip_unless_numba_omp():
 
 
 def test_warp_crops_after_fork_finishes_serially_with_one_warning():
-    """libgomp is not fork-safe: OpenMP threads in the parent, then warp_crops in a child made
-    by fork must finish (serially) with the right result and one RuntimeWarning, not hang."""
+    """libgomp is not fork-safe: the parent ran warp_crops on 2 threads (this module's OpenMP
+    pool existed at the fork), so warp_crops in a child made by fork must finish serially (no
+    thread made) with the right result and one RuntimeWarning, not hang."""
     if not native.build_info()["openmp"]:
         pytest.skip("built without OpenMP: nothing can hang")
     _run_fork_script(FORK_SCRIPT, timeout=120)
 
 
-FORK_FIRST_IMPORT_SCRIPT = r'''
+FORK_FIRST_IMPORT_SCRIPT = THREADS_MADE + r'''
 # the parent runs OpenMP threads through numba (omp layer: the same libgomp) and has imported
-# optkit (any part of it), but not optkit.native: the child imports native for the first time
+# optkit (any part of it), but not optkit.native: the child imports native for the first time,
+# so its parent never ran native's own region: the child is not marked and runs in parallel
 import multiprocessing as mp, sys, warnings
 import numpy as np
 import numba
@@ -609,8 +625,8 @@ def child(conn):
     from optkit import native
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        a = native.warp_crops(image, quads, (8, 16), threads=4)
-    conn.send((a, [str(w.message) for w in caught if "fork" in str(w.message)]))
+        a, made = threads_made(lambda: native.warp_crops(image, quads, (8, 16), threads=4))
+    conn.send((a, [str(w.message) for w in caught if "fork" in str(w.message)], made))
 
 ctx = mp.get_context("fork")
 here, there = ctx.Pipe()
@@ -620,18 +636,20 @@ if not here.poll(60):
     p.kill()
     print("HANG: the forked child did not finish in 60 s")
     sys.exit(3)
-a, fork_warnings = here.recv()
+a, fork_warnings, made = here.recv()
 p.join(30)
 from optkit import native
 assert np.array_equal(a, native.warp_crops(image, quads, (8, 16), threads=1)), "wrong result"
-assert len(fork_warnings) == 1, fork_warnings
+assert fork_warnings == [], fork_warnings
+assert made is None or made >= 2, f"the child made {made} threads: not parallel"
 print("fork: ok")
 '''
 
 
-def test_warp_crops_in_a_fork_child_that_imports_native_first_finishes():
-    """OpenMP threads in the parent came from numba (not optkit.native); the fork child imports
-    optkit.native for the first time and asks for 4 threads: it must finish, right, not hang."""
+def test_warp_crops_in_a_fork_child_that_imports_native_first_runs_in_parallel():
+    """OpenMP threads in the parent came from numba (not optkit.native), and the parent imported
+    optkit; the fork child imports optkit.native for the first time and asks for 4 threads: it
+    must run them (E26 finding 1: it is not marked), right, with no fork warning, not hang."""
     _skip_unless_numba_omp()
     _run_fork_script(FORK_FIRST_IMPORT_SCRIPT, timeout=180)
 
@@ -731,6 +749,118 @@ def test_a_fork_grandchild_warns_again():
     r = subprocess.run([sys.executable, "-c", GRANDCHILD_SCRIPT], capture_output=True, text=True,
                        timeout=120, cwd=ROOT)
     assert r.returncode == 0 and "rc 0" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
+
+
+FORK_SERIAL_PARENT_SCRIPT = THREADS_MADE + r"""
+# the parent imported optkit.native (so its fork handlers run) and called warp_crops only on one
+# thread (threads=1, and threads=8 with a single box): it never ran native's OpenMP region, so a
+# child made by fork is not marked and runs in parallel
+import multiprocessing as mp, sys, warnings
+import numpy as np
+from optkit import native
+rng = np.random.default_rng(0)
+image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+base = np.array([[10, 10], [50, 12], [48, 30], [9, 28]], dtype=np.float32)
+quads = np.stack([base + i for i in range(16)])
+want, made = threads_made(lambda: native.warp_crops(image, quads, (8, 16), threads=1))
+one, made1 = threads_made(lambda: native.warp_crops(image, quads[:1], (8, 16), threads=8))
+assert made in (None, 0) and made1 in (None, 0), (made, made1)   # no region in the parent
+
+def child(conn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        a, made = threads_made(lambda: native.warp_crops(image, quads, (8, 16), threads=2))
+    conn.send((a, [str(w.message) for w in caught if "fork" in str(w.message)], made))
+
+ctx = mp.get_context("fork")
+here, there = ctx.Pipe()
+p = ctx.Process(target=child, args=(there,))
+p.start()
+if not here.poll(60):
+    p.kill()
+    print("HANG: the forked child did not finish in 60 s")
+    sys.exit(3)
+a, fork_warnings, made = here.recv()
+p.join(30)
+assert np.array_equal(a, want), "forked child: wrong result"
+assert fork_warnings == [], fork_warnings
+assert made is None or made >= 2, f"the child made {made} threads: not parallel"
+print("fork: ok")
+"""
+
+
+def test_a_fork_child_of_a_parent_that_ran_warp_crops_on_one_thread_runs_in_parallel():
+    """E26 finding 1: a parent that imported optkit.native but never ran its OpenMP region
+    (threads=1 only) forks; the child's warp_crops(threads=2) runs in parallel, right, with no
+    fork warning."""
+    if not native.build_info()["openmp"]:
+        pytest.skip("built without OpenMP: always serial")
+    _run_fork_script(FORK_SERIAL_PARENT_SCRIPT, timeout=120)
+
+
+FORKSERVER_SCRIPT = THREADS_MADE + r"""
+# a forkserver whose server preloaded optkit.native (as Python 3.13+ does with the main script's
+# imports): its workers are made by fork() of a server that ran no crops, so they run in parallel,
+# even though this main process ran warp_crops on 2 threads before starting the pool
+import multiprocessing as mp, sys, warnings
+
+
+def work(image, quads):
+    preloaded = "optkit.native" in sys.modules     # the server imported it before the fork
+    from optkit import native
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        a, made = threads_made(lambda: native.warp_crops(image, quads, (8, 16), threads=2))
+    return a, [str(w.message) for w in caught if "fork" in str(w.message)], made, preloaded
+
+
+if __name__ == "__main__":
+    import numpy as np
+    from optkit import native
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    base = np.array([[10, 10], [50, 12], [48, 30], [9, 28]], dtype=np.float32)
+    quads = np.stack([base + i for i in range(16)])
+    want = native.warp_crops(image, quads, (8, 16), threads=2)
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["optkit.native"])
+    pool = ctx.Pool(1)
+    try:
+        a, fork_warnings, made, preloaded = pool.apply_async(work, (image, quads)).get(timeout=90)
+    except mp.TimeoutError:
+        pool.terminate()
+        print("HANG: the forkserver worker did not finish in 90 s")
+        sys.exit(3)
+    pool.close()
+    pool.join()
+    assert preloaded, "the server did not preload optkit.native: the scenario is not the one meant"
+    assert np.array_equal(a, want), "forkserver worker: wrong result"
+    assert fork_warnings == [], fork_warnings
+    assert made is None or made >= 2, f"the worker made {made} threads: not parallel"
+    print("fork: ok")
+"""
+
+
+def test_a_forkserver_worker_whose_server_preloaded_native_runs_in_parallel(tmp_path):
+    """E26 finding 1: the RuntimeWarning advises forkserver, so a forkserver worker must not be
+    marked, even when the server imported optkit.native (set_forkserver_preload; Python 3.13+
+    preloads the main script's imports): threads=2 runs in parallel, right, no fork warning."""
+    if not native.build_info()["openmp"]:
+        pytest.skip("built without OpenMP: always serial")
+    import multiprocessing as mp
+    if "forkserver" not in mp.get_all_start_methods():
+        pytest.skip("no forkserver start method here")
+    script = tmp_path / "forkserver_scenario.py"   # forkserver workers import their code by path
+    script.write_text(FORKSERVER_SCRIPT)
+    # the script's folder comes first on sys.path, so say where this optkit is (an ASan copy, say)
+    path = [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
+    try:
+        r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                           timeout=180, cwd=ROOT, env=env)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the forkserver scenario hung (killed after 180 s)")
+    assert r.returncode == 0 and "fork: ok" in r.stdout, (r.returncode, r.stdout, r.stderr[-3000:])
 
 
 def test_warp_crops_refuses_a_huge_result_unless_max_bytes_allows_it():

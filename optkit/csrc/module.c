@@ -14,7 +14,8 @@
  *   warp_crops(image, quads, size, *, threads=None, out=None, kernel="tuned", max_bytes=None)
  *                                     -> uint8 array N x h x w [x C]: one perspective crop per quad,
  *                                        the whole batch computed without the GIL, OpenMP over boxes
- *                                        (serial in a child made by fork(): see "Fork safety");
+ *                                        (serial in a child forked after a parallel call, and
+ *                                        in its children: see "Fork safety");
  *                                        kernel "plain" | "tuned" | "portable", identical bytes.
  *   crop_means(crops), crop_means_setitem(crops), crop_means_LEAKY_for_lesson(crops),
  *   leak_malloc_FOR_LESSON(nbytes)    -> see leak_lessons.c.
@@ -122,49 +123,48 @@ mean_u8(PyObject *self, PyObject *arg)
 
 /* libgomp (gcc's OpenMP runtime) is not fork-safe: once a parallel region has started its thread
  * pool, a child made by fork() (multiprocessing's default start method on Linux before Python
- * 3.14) inherits the pool's bookkeeping but not its threads, and its next parallel region waits
- * for them for ever. A pthread_atfork child handler marks the child; from then on warp_crops runs
- * serially there (no OpenMP region at all) and says so once with a RuntimeWarning. The handler
- * only stores a flag: that is all a fork handler may safely do. A child whose first import of
- * this module comes after the fork is marked by optkit/__init__.py's os.register_at_fork hook
- * (read in PyInit_native), so the parent only needs to have imported optkit (any submodule).
- * A fork nobody marked (the parent ran OpenMP, e.g. through numba, and never imported optkit)
- * cannot hang either: every OpenMP region runs on a worker pthread made by this very process
- * (see "The OpenMP region runs on a thread this module owns" below). */
-static volatile sig_atomic_t forked_child = 0;
-#ifdef OPTKIT_OPENMP
-static int fork_warned = 0;        /* touched only with the GIL held */
+ * 3.14) inherits the pool's bookkeeping, and any lock one of its threads held at that moment, but
+ * not the threads themselves. Every parallel region of this module runs on a worker pthread that
+ * this module made in the very process that uses it (see "The OpenMP region runs on a thread this
+ * module owns" below), so a child whose parent never made one of those workers starts a fresh pool
+ * of its own and runs in parallel safely (the tests fork a parent that ran numba's OpenMP threads).
+ *
+ * The rule: a child is MARKED iff, at the fork, its parent had made one of this module's workers
+ * (it had run warp_crops on more than one thread) or was marked itself. A marked process runs
+ * warp_crops serially (no OpenMP region at all) and says so once with a RuntimeWarning; a marked
+ * child's own child is marked and warns again (it is a new process). The pthread_atfork child
+ * handler (pool_child) decides it before it forgets the parent's workers, and only stores flags:
+ * that is all a fork handler may safely do. So a process whose first import of this module comes
+ * after the fork is never marked (its parent cannot have run this module's region), and neither
+ * is a forkserver or spawn worker: a forkserver's server imports modules (perhaps this one) but
+ * runs no crops. Built without OpenMP, or where there is no pthread_atfork, nothing is marked:
+ * without OpenMP every call is serial anyway. */
+#if defined(OPTKIT_OPENMP) && OPTKIT_HAVE_ATFORK
+static volatile sig_atomic_t forked_child = 0;   /* this process is marked */
+static int fork_warned = 0;        /* touched with the GIL held, and by the fork child handler */
 #endif
 
-#if OPTKIT_HAVE_ATFORK
-static void
-mark_forked_child(void)
-{
-    forked_child = 1;
-#ifdef OPTKIT_OPENMP
-    fork_warned = 0;               /* a grandchild warns again: it is a new process */
-#endif
-}
-#endif
-
-/* Threads this call may use: `nthreads` (0 = OpenMP's default) unchanged, or 1 in a forked child,
- * warning once if the caller would have had more. -1 with an exception if the warning was turned
- * into an error. Called with the GIL held. */
+/* Threads this call may use: `nthreads` (0 = OpenMP's default) unchanged, or 1 in a marked
+ * process, warning once if the caller would have had more. -1 with an exception if the warning was
+ * turned into an error. Called with the GIL held. */
 static int
 fork_safe_threads(int nthreads, Py_ssize_t n)
 {
-#ifdef OPTKIT_OPENMP
+#if defined(OPTKIT_OPENMP) && OPTKIT_HAVE_ATFORK
     if (!forked_child)
         return nthreads;
     const int want = nthreads > 0 ? nthreads : omp_get_max_threads();   /* reads settings only */
     if (want > 1 && n > 1 && !fork_warned) {
         fork_warned = 1;
         if (PyErr_WarnEx(PyExc_RuntimeWarning,
-                         "warp_crops: this process was made by fork(), and OpenMP (libgomp) cannot "
-                         "run threads in a forked child (it would wait for ever), so warp_crops runs "
-                         "on one thread here. For parallel crops in worker processes use the "
+                         "warp_crops: this process was made by fork() from a process that had "
+                         "already run warp_crops on several threads (or was such a child itself); "
+                         "OpenMP (libgomp) may wait for ever for the parent's threads in such a "
+                         "child, so warp_crops runs on one thread here. For parallel crops in worker "
+                         "processes, start them before the first parallel warp_crops, or use the "
                          "'forkserver' or 'spawn' start method "
-                         "(multiprocessing.get_context('forkserver')).", 1) < 0)
+                         "(multiprocessing.get_context('forkserver')): their workers start from a "
+                         "process that ran no crops.", 1) < 0)
             return -1;
     }
     return 1;
@@ -332,12 +332,14 @@ as_ll(PyObject *o, long long *v, const char *what)
 
 /* libgomp keeps its thread pool with the thread that started the region (the "master"). If the
  * process was forked after ANY OpenMP region ran on the calling thread (PyTorch, numba's omp
- * layer, any library linked with libgomp; perhaps before optkit was ever imported, so no fork hook
- * of ours saw it), a region started from that thread in the child waits for ever for the pool's
- * lost threads. A pthread made in the child has no pool yet, so its region starts a fresh one. So
- * every parallel batch runs on one of a few worker pthreads owned by this module, each made by the
- * process that uses it: the pthread_atfork child handler forgets the parent's workers (they do not
- * exist in the child), and a worker whose creator pid differs from getpid() is never used. The
+ * layer, any library linked with libgomp; perhaps before optkit was ever imported), a region
+ * started from that thread in the child waits for ever for the pool's lost threads. A pthread made
+ * in the child has no pool yet, so its region starts a fresh one. So every parallel batch runs on
+ * one of a few worker pthreads owned by this module, each made by the process that uses it: the
+ * pthread_atfork child handler forgets the parent's workers (they do not exist in the child; if
+ * there were any, the child is marked and stays serial, see "Fork safety"), and a worker whose
+ * creator pid differs from getpid() is never used. This is why a fork after OpenMP regions that
+ * are not this module's leaves the child parallel. The
  * workers are persistent (made once per process, then reused), so libgomp's pool stays warm
  * between calls. Up to OPTKIT_MAX_WORKERS calls from different Python threads can run at once;
  * more wait. */
@@ -396,7 +398,9 @@ worker_main(void *arg)
 }
 
 /* Fork handlers: hold pool_mu across fork() so the child never inherits it locked, then in the
- * child forget every worker (their threads are gone) and make the locks new. */
+ * child decide whether it is marked (see "Fork safety"), forget every worker (their threads are
+ * gone) and make the locks new. Flags and plain stores only: nothing else is safe in a child
+ * handler. */
 static void
 pool_prepare(void)
 {
@@ -412,6 +416,12 @@ pool_parent(void)
 static void
 pool_child(void)
 {
+    /* The parent made a worker (pid != 0: its own, since its own pool_child cleared any it had
+     * inherited): its OpenMP pool existed at the fork. A marked parent's mark is inherited as is. */
+    for (int k = 0; k < OPTKIT_MAX_WORKERS; k++)
+        if (workers[k].pid != 0)
+            forked_child = 1;
+    fork_warned = 0;               /* a marked grandchild warns again: it is a new process */
     for (int k = 0; k < OPTKIT_MAX_WORKERS; k++) {
         workers[k].pid = 0;
         workers[k].busy = 0;
@@ -550,7 +560,8 @@ PyDoc_STRVAR(warp_crops_doc,
 "size    (h, w), both >= 2.\n"
 "threads None: the OpenMP default (OMP_NUM_THREADS, else the CPUs of the affinity mask); 0 means the same;\n"
 "        k >= 1: k threads (capped at the number of boxes, and at 1024). Ignored (serial) if built without OpenMP,\n"
-"        and in a child process made by fork() (OpenMP cannot run there; one RuntimeWarning says so).\n"
+"        and in a process forked from one that had run warp_crops on several threads, or from such a child\n"
+"        (OpenMP may hang there; one RuntimeWarning says so).\n"
 "out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n"
 "kernel  'tuned' (warp_tuned.c: SIMD, AVX2 where the CPU has it), 'portable' (the same tuned kernel\n"
 "        without AVX2) or 'plain' (warp_plain.c: plain scalar C). All three give identical bytes.\n"
@@ -744,7 +755,7 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
         goto done;
     }
 
-    /* --- in a child made by fork(): one thread, no OpenMP region (see fork_safe_threads) --- */
+    /* --- in a marked fork child: one thread, no OpenMP region (see "Fork safety") --- */
     nthreads = fork_safe_threads(nthreads, n);
     if (nthreads < 0)
         goto done;
@@ -892,35 +903,18 @@ PyInit_native(void)
     /* OPTKIT_NO_AVX2=1 forces the portable path of the tuned kernel for the whole process
      * (kernel='portable' does it for one call; the tests compare all of them). */
     optkit_tuned_init(!env_truthy("OPTKIT_NO_AVX2"));
-#if OPTKIT_HAVE_ATFORK
+#if OPTKIT_USE_WORKERS
+    /* A process that first imports this module after a fork is not marked: its parent had no
+     * worker of this module (see "Fork safety"). */
     static int atfork_done = 0;
     if (!atfork_done) {
-        if (pthread_atfork(NULL, NULL, mark_forked_child) != 0
-#if OPTKIT_USE_WORKERS
-            || pthread_atfork(pool_prepare, pool_parent, pool_child) != 0
-#endif
-            ) {
+        if (pthread_atfork(pool_prepare, pool_parent, pool_child) != 0) {
             PyErr_SetString(PyExc_ImportError, "optkit.native: pthread_atfork failed");
             return NULL;
         }
         atfork_done = 1;
     }
 #endif
-    /* A child made by fork() before this module was first imported: the package's
-     * os.register_at_fork hook (optkit/__init__.py) marked it. */
-    {
-        PyObject *pkg = PyImport_ImportModule("optkit");
-        PyObject *res = pkg ? PyObject_CallMethod(pkg, "forked_child", NULL) : NULL;
-        Py_XDECREF(pkg);
-        if (res == NULL)
-            return NULL;
-        int truth = PyObject_IsTrue(res);
-        Py_DECREF(res);
-        if (truth < 0)
-            return NULL;
-        if (truth)
-            forked_child = 1;
-    }
     return PyModule_Create(&native_module);
 }
 
