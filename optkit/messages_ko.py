@@ -235,6 +235,11 @@ MESSAGES: dict[str, str] = {
         "반환한 결과 {m}개 중 {k}개가 풀에서 온 것이 아닙니다 (예: {i}번 항목): 이 프로세스에서 "
         "계산한 값이나 사본이 아니라, 주어진 풀의 `map`(또는 `get()`)이 돌려준 객체, 곧 풀의 워커가 "
         "계산한 결과를 그대로 반환하세요",
+    "{k} of the {m} results you returned changed after the pool returned it (item {i}, for one): "
+    "computed here and written into an object the pool handed back, not by its workers; return the "
+    "pool's results as its workers computed them":
+        "반환한 결과 {m}개 중 {k}개가 풀이 돌려준 뒤에 바뀌었습니다 (예: {i}번 항목): 풀의 워커가 아니라 "
+        "여기서 계산해 풀이 돌려준 객체에 써넣은 값입니다. 풀의 결과를 워커가 계산한 그대로 반환하세요",
     "{k} of the results were sent to the pool as arguments and came back unchanged (item {i}, for "
     "one): they were computed in this process; send the items, and let the workers compute":
         "결과 중 {k}개는 인수로 풀에 보냈다가 그대로 돌아온 것입니다 (예: {i}번 항목): 이 "
@@ -629,6 +634,14 @@ MESSAGES: dict[str, str] = {
         "{name}은(는) 노트북 셀(커널의 __main__)에 정의되어 있습니다: 이 풀의 워커({method} 시작: 새 "
         "인터프리터)는 함수의 모듈을 이름으로 import해서 함수를 찾는데, __main__은 import할 수 없으므로 "
         "그 작업은 끝내 실행되지 않습니다. 아무것도 보내지 않았고, 풀은 그대로 쓸 수 있습니다. {home}",
+    "{name}, in the items or arguments sent to the pool, is defined in a notebook cell (the kernel's "
+    "__main__): this pool's workers ({method} start: fresh interpreters) find a class or function by "
+    "importing its module by name, and they cannot import __main__, so the task would never run (its "
+    "worker would die unpickling it). Nothing was sent; the pool still works. {home}":
+        "풀에 보낸 항목이나 인수에 든 {name}은(는) 노트북 셀(커널의 __main__)에 정의되어 있습니다: 이 "
+        "풀의 워커({method} 시작: 새 인터프리터)는 클래스나 함수의 모듈을 이름으로 import해서 찾는데, "
+        "__main__은 import할 수 없으므로 그 작업은 끝내 실행되지 않습니다 (워커가 unpickle하다가 "
+        "죽습니다). 아무것도 보내지 않았고, 풀은 그대로 쓸 수 있습니다. {home}",
     "Define it in a .py file beside the notebook, import it from there and pass that":
         "노트북 옆의 .py 파일에 정의하고, 거기서 import한 것을 넘기세요",
     'Define it in lesson07_tasks.py, the file beside this notebook (the section "The unit of work" '

@@ -4,6 +4,8 @@ must return those objects (computed by the pool's workers), from enough tasks th
 items each."""
 from __future__ import annotations
 
+import hashlib
+import inspect
 import math
 import threading
 
@@ -13,14 +15,31 @@ __all__ = ["pool_chunks_rule"]
 
 _POOL_MAPS = ("map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered")
 _MARK = "optkit_pool_rule"        # set on every counting wrapper: a pool that has one is watched
+_THROUGH = "optkit_pool_rule_class"   # set on a class-level wrapper (calls through the class)
+_CLASS_LOCK = threading.Lock()        # guards installing and removing the class-level wrappers
+
+
+def _digest(x):
+    """A digest of an array's dtype, shape and bytes (None for anything else): what the pool
+    handed back, kept small (not a copy) so that a later change can be told."""
+    import numpy as np
+
+    if not isinstance(x, np.ndarray) or x.dtype.hasobject:
+        return None
+    h = hashlib.blake2b(f"{x.dtype.str}{x.shape}".encode(), digest_size=16)
+    try:
+        h.update(np.ascontiguousarray(x))         # no copy when it is contiguous already
+    except (TypeError, ValueError, BufferError):
+        h.update(x.tobytes())
+    return h.digest()
 
 
 def _payload_arrays(obj, out, depth=0):
-    """Keys (dtype, shape, bytes) of the arrays sent to the pool, lists/tuples/dicts opened."""
+    """Digests (dtype, shape, bytes) of the arrays sent to the pool, lists/tuples/dicts opened."""
     import numpy as np
 
-    if isinstance(obj, np.ndarray) and obj.dtype != object:
-        out.add((obj.dtype.str, obj.shape, obj.tobytes()))
+    if isinstance(obj, np.ndarray) and not obj.dtype.hasobject:
+        out.add(_digest(obj))
     elif isinstance(obj, dict) and depth < 4:
         _payload_arrays(list(obj.values()), out, depth + 1)
     elif isinstance(obj, (list, tuple)) and depth < 4:
@@ -29,10 +48,10 @@ def _payload_arrays(obj, out, depth=0):
 
 
 def _flat(x, depth=0):
-    """An object and what it holds (lists and tuples, two levels): a snapshot taken when the pool
-    hands it back, so that filling a handed-back list with values computed here later does not
-    make them the pool's."""
-    out = [x]
+    """An object and what it holds (lists and tuples, two levels), each with its :func:`_digest`:
+    a snapshot taken when the pool hands it back, so that filling a handed-back list, or writing
+    into a handed-back array, with values computed here later does not make them the pool's."""
+    out = [(x, _digest(x))]
     if isinstance(x, (list, tuple)) and depth < 2:
         for y in x:
             out += _flat(y, depth + 1)
@@ -63,22 +82,28 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     While the answer runs, the pool passed as argument ``pool_arg`` records, from every thread,
     the tasks it is given and the objects it hands back: a multiprocessing Pool's ``apply`` and
     ``apply_async`` (one task each), ``map``/``starmap``/``imap`` and their async forms, also
-    called through the class (``Pool.map(pool, ...)``): one task per chunk of ``chunksize``
-    items (multiprocessing's default when none is given: about four chunks per worker; 1 for
-    ``imap``); an Executor's ``submit`` (its ``map`` submits one per item). The answer keeps the
-    rule when every item of the list it returns is an object the pool handed back (results of a
-    process pool are unpickled, new objects; a copy, or a value computed here, is not one; what
-    was handed back is noted when ``map``, ``get()``, ``result()`` or the iterator returns it,
-    or when the call ends for results a callback took),
-    none of them an array the answer sent to the pool, and the tasks whose results it returns
-    number at most ``len(items) // min_per_task`` (chunks, not one task per item) and at least
-    ``min(workers, len(items) // min_per_task)`` (the work split across the workers).
+    called through the class (``Pool.map(pool, ...)``, ``type(pool).imap(pool, ...)``: for the
+    call, the methods of the pool's class and its bases send a call made for this pool to its
+    counting wrapper; they are put back afterwards, also when the answer raises): one task per
+    chunk of ``chunksize`` items (multiprocessing's default when none is given: about four
+    chunks per worker; 1 for ``imap``); an Executor's ``submit`` (its ``map`` submits one per
+    item). The answer keeps the rule when every item of the list it returns is an object the
+    pool handed back (results of a process pool are unpickled, new objects; a copy, or a value
+    computed here, is not one), unchanged since (an array whose dtype, shape or bytes differ from
+    the digest taken when it was handed back was written here), none of them an array the answer
+    sent to the pool, and the tasks whose results it returns number at most
+    ``len(items) // min_per_task`` (chunks, not one task per item) and at least
+    ``min(workers, len(items) // min_per_task)`` (the work split across the workers). What was
+    handed back is noted when ``map``, ``get()``, ``result()`` or the iterator returns it, or
+    when the task ends, before a callback sees it.
     ``workers``: the pool's worker count; when None it is read from the pool's private
     ``_processes`` (Pool) or ``_max_workers`` (Executor): neither has a public one.
     Not seen: a pool's private parts (``_taskqueue``) and other pools; their results do not
-    count as the pool's. Blind spot: results computed here and sent through the pool in a form
-    other than the arrays they are returned as. A pool still watched by an earlier call (one given up on as stuck) is
-    not watched twice: the rule says so. Returns a message, or None."""
+    count as the pool's. Blind spots: results computed here and sent through the pool in a form
+    other than the arrays they are returned as; a change to a handed-back object that is not an
+    array (the check's comparison with the reference refuses what is not an array). A pool still
+    watched by an earlier call (one given up on as stuck) is not watched twice: the rule says
+    so. Returns a message, or None."""
 
     def rule(fn, args):
         pool, n = args[pool_arg], len(args[items_arg])
@@ -113,8 +138,11 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
                         size, payload = None, (a[1:], k)
                     with lock:
                         _payload_arrays(payload, sent)
+                    rec = {"name": name, "size": size, "items": None, "lock": threading.Lock()}
+                    if name.endswith("_async"):           # note the results before a callback sees them
+                        a, k = _noting_callback(name, a, k, rec)
                     out = method(*a, **k)
-                    rec = {"name": name, "size": size, "out": out, "items": None}
+                    rec["out"] = out
                     if name.startswith("imap"):
                         rec["items"] = []
                         out = _Seen(out, rec["items"])
@@ -128,14 +156,22 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
                 finally:
                     here.depth = 0
             setattr(call, _MARK, True)
+            call.optkit_busy = lambda: getattr(here, "depth", 0)
             return call
 
-        wrappers = {m: counted(m, getattr(pool, m)) for m in names}
-        for m, w in wrappers.items():
-            setattr(pool, m, w)
+        wrappers, through = {}, []
         try:
+            for m in names:
+                wrappers[m] = counted(m, getattr(pool, m))
+                setattr(pool, m, wrappers[m])
+            for m in names:
+                for cls in type(pool).__mro__[:-1]:
+                    if inspect.isfunction(vars(cls).get(m)):     # a plain method, or a wrapper
+                        _through_class(cls, m, through)
             result = fn(*args)
         finally:
+            for cls, m, w in through:
+                _release_class(cls, m, w)
             for m, w in wrappers.items():
                 if vars(pool).get(m) is w:        # only this call's wrapper, never a later check's
                     del pool.__dict__[m]
@@ -145,19 +181,90 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     return rule
 
 
+def _through_class(cls, m, through):
+    """Put on ``cls`` (or reuse, counting its users) a wrapper of its method ``m`` that sends a
+    call made through the class for a watched pool to that pool's counting wrapper (unless that
+    wrapper is already running in this thread: then the method itself runs); noted in
+    ``through`` at once, so that it is always put back."""
+    with _CLASS_LOCK:
+        have = vars(cls).get(m)
+        if getattr(have, _THROUGH, False):
+            have.optkit_users[0] += 1
+            through.append((cls, m, have))
+            return
+        original = have
+
+        def via_class(self, *a, **k):
+            w = getattr(self, "__dict__", {}).get(m)
+            if getattr(w, _MARK, False) and not w.optkit_busy():
+                return w(*a, **k)
+            return original(self, *a, **k)
+
+        via_class.__name__, via_class.__qualname__ = original.__name__, original.__qualname__
+        via_class.__doc__, via_class.__wrapped__ = original.__doc__, original
+        setattr(via_class, _THROUGH, True)
+        via_class.optkit_original, via_class.optkit_users = original, [1]
+        setattr(cls, m, via_class)
+        through.append((cls, m, via_class))
+
+
+def _release_class(cls, m, wrapper):
+    """One user less of a class-level wrapper; the last one puts the method back (unless
+    something else has replaced it since)."""
+    with _CLASS_LOCK:
+        wrapper.optkit_users[0] -= 1
+        if wrapper.optkit_users[0] <= 0 and vars(cls).get(m) is wrapper:
+            setattr(cls, m, wrapper.optkit_original)
+
+
+def _take(rec, value):
+    """The snapshot of what one async call handed back (the first time only)."""
+    with rec["lock"]:
+        if rec["items"] is None:
+            rec["items"] = [_flat(v) for v in value] if rec["size"] else [_flat(value)]
+
+
+def _noting_callback(name, a, k, rec):
+    """The arguments of a Pool's ``*_async`` call with its ``callback`` (given or not) wrapped so
+    that the results are noted when the task ends, before the answer's callback sees them."""
+    at = 4 if name == "_map_async" else 3        # (func, iterable[, mapper], chunksize, callback)
+    given = a[at] if len(a) > at else k.get("callback")
+
+    def callback(value):
+        try:
+            _take(rec, value)
+        except Exception:                         # never break the pool's result thread
+            pass
+        if given is not None:
+            given(value)
+
+    if len(a) > at:
+        return a[:at] + (callback,) + a[at + 1:], k
+    return a, dict(k, callback=callback)
+
+
 def _snapshot_on_get(out, rec):
-    """Take the snapshot of an AsyncResult's ``get()`` or a Future's ``result()`` when it returns."""
-    attr = "result" if hasattr(out, "add_done_callback") else "get"
+    """Take the snapshot of an AsyncResult's ``get()`` or a Future's ``result()`` when it returns,
+    and of a Future when it is done (before the answer's own done-callbacks run)."""
+    future = hasattr(out, "add_done_callback")
+    attr = "result" if future else "get"
     method = getattr(out, attr)
 
     def get(*a, **k):
         value = method(*a, **k)
-        if rec["items"] is None:
-            rec["items"] = [_flat(v) for v in value] if rec["size"] else [_flat(value)]
+        _take(rec, value)
         return value
 
     setattr(out, attr, get)
     rec["read"] = method
+    if future:
+        def done(f):
+            try:
+                if not f.cancelled() and f.exception() is None:
+                    _take(rec, method(0))
+            except Exception:
+                pass
+        out.add_done_callback(done)
 
 
 def _handed_back(rec):
@@ -170,10 +277,10 @@ def _handed_back(rec):
                 if hasattr(out, "add_done_callback") else out.ready() and out.successful()
             if not done:
                 return []
-            value = rec["read"](0)
+            _take(rec, rec["read"](0))
         except Exception:
             return []
-        items = [_flat(v) for v in value] if rec["size"] else [_flat(value)]
+        items = rec["items"]
     size = rec["size"] or len(items) or 1
     return [[x for item in items[i:i + size] for x in item] for i in range(0, len(items), size)]
 
@@ -187,25 +294,34 @@ def _judge(result, calls, sent, n, width, min_per_task):
         return tr("the pool got no work: the task asks you to send the {n} items to the given "
                   "pool's workers in chunks (`pool.map(..., chunksize=...)`), not to compute "
                   "them in this process", n=n)
-    owner, keep = {}, []                         # id of a handed-back object -> its task
+    owner, digests, keep = {}, {}, []           # id of a handed-back object -> its tasks, digests
     for c, call in enumerate(calls):
         for t, task in enumerate(_handed_back(call)):
             keep.append(task)
-            for x in task:
+            for x, d in task:
                 owner.setdefault(id(x), set()).add((c, t))
-    used, foreign, courier = set(), [], []
+                digests.setdefault(id(x), set()).add(d)
+    used, foreign, changed, courier = set(), [], [], []
     for i, x in enumerate(result):
         if id(x) not in owner:
             foreign.append(i)
             continue
         used |= owner[id(x)]
-        if sent and isinstance(x, np.ndarray) and (x.dtype.str, x.shape, x.tobytes()) in sent:
+        now = _digest(x) if isinstance(x, np.ndarray) else None
+        if now is not None and now not in digests[id(x)]:
+            changed.append(i)
+        elif sent and now is not None and now in sent:
             courier.append(i)
     if foreign:
         return tr("{k} of the {m} results you returned did not come from the pool (item {i}, for "
                   "one): return the objects that the given pool's `map` (or `get()`) hands back, "
                   "computed by its workers, not values computed in this process or copies",
                   k=len(foreign), m=len(result), i=foreign[0])
+    if changed:
+        return tr("{k} of the {m} results you returned changed after the pool returned it (item {i}, "
+                  "for one): computed here and written into an object the pool handed back, not by "
+                  "its workers; return the pool's results as its workers computed them",
+                  k=len(changed), m=len(result), i=changed[0])
     if courier:
         return tr("{k} of the results were sent to the pool as arguments and came back unchanged "
                   "(item {i}, for one): they were computed in this process; send the items, and "

@@ -50,6 +50,13 @@ class _Found(Exception):
     pass
 
 
+class _Nowhere:
+    """A file that keeps nothing: pickling into it only walks the object."""
+
+    def write(self, data):
+        return len(data)
+
+
 class _MainFinder(pickle.Pickler):
     """Pickles into nothing and stops at the first function or class from ``__main__``."""
 
@@ -62,9 +69,10 @@ class _MainFinder(pickle.Pickler):
 def main_object(obj):
     """The name of the first function or class defined in ``__main__`` (a notebook cell) that
     pickling ``obj`` would send by name; None when there is none, or when ``obj`` cannot be
-    pickled at all (the pool then raises its own error, at once)."""
+    pickled at all (the pool then raises its own error, at once). Nothing is kept: arrays'
+    buffers are passed over (pickle protocol 5, out of band), not copied."""
     try:
-        _MainFinder(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        _MainFinder(_Nowhere(), protocol=pickle.HIGHEST_PROTOCOL, buffer_callback=lambda view: None).dump(obj)
     except _Found as found:
         return str(found)
     except Exception:
@@ -76,7 +84,13 @@ class CheckedPool(Pool):
     """A multiprocessing Pool that refuses, before any worker sees it, a task its workers could
     not import: a function or class defined in ``__main__`` under ``spawn`` or ``forkserver``
     (the worker would die unpickling it, the task would be lost and ``map`` would wait for ever),
-    and says so clearly when it has been closed. ``home``: where such code belongs (in the
+    whether it is the task's function or travels in its arguments (``apply_async``'s ``args``
+    and ``kwds``) or items (``map``, ``starmap`` and their async forms: the items are listed and
+    checked before any is sent; ``imap``/``imap_unordered``: a list or tuple is checked at once,
+    a lazy iterable item by item as the pool takes it, and the result at the first such item is
+    that error), and says so clearly when it has been closed. Not caught: a worker that dies for
+    another reason (a crash in C, a module it cannot import for another cause) still loses its
+    task; :func:`stop_pool` ends such a pool. ``home``: where such code belongs (in the
     message, a sentence); ``restart``: how to start the pool again (in the message)."""
 
     def __init__(self, *args, home=None, restart=None, **kwargs):
@@ -89,36 +103,70 @@ class CheckedPool(Pool):
                                      "so it takes no more tasks: {restart}",
                                      restart=self.optkit_restart or tr("start a new pool")))
 
-    def _check_task(self, func):
-        self._check_running()
+    def _refusal(self, func, sent=None):
+        """The WorkerImportError for a task whose function (or, with ``sent``, whose arguments or
+        items) workers cannot import; None when they can, or under ``fork``."""
         method = self._ctx.get_start_method()
         if method not in ("spawn", "forkserver"):
-            return
+            return None
+        home = self.optkit_home or tr("Define it in a .py file beside the notebook, import it from "
+                                      "there and pass that")
         name = main_object(func)
         if name:
-            raise WorkerImportError(tr(
+            return WorkerImportError(tr(
                 "{name} is defined in a notebook cell (the kernel's __main__): this pool's workers "
                 "({method} start: fresh interpreters) find a function by importing its module by "
                 "name, and they cannot import __main__, so the task would never run. Nothing was "
-                "sent; the pool still works. {home}", name=name, method=method,
-                home=self.optkit_home or tr("Define it in a .py file beside the notebook, import it "
-                                            "from there and pass that")))
+                "sent; the pool still works. {home}", name=name, method=method, home=home))
+        name = main_object(sent) if sent is not None else None
+        if name:
+            return WorkerImportError(tr(
+                "{name}, in the items or arguments sent to the pool, is defined in a notebook cell "
+                "(the kernel's __main__): this pool's workers ({method} start: fresh interpreters) "
+                "find a class or function by importing its module by name, and they cannot import "
+                "__main__, so the task would never run (its worker would die unpickling it). "
+                "Nothing was sent; the pool still works. {home}", name=name, method=method, home=home))
+        return None
 
-    def apply_async(self, func, *args, **kwargs):
-        self._check_task(func)
-        return super().apply_async(func, *args, **kwargs)
+    def _check_task(self, func, sent=None):
+        self._check_running()
+        refused = self._refusal(func, sent)
+        if refused is not None:
+            raise refused
 
-    def _map_async(self, func, *args, **kwargs):
-        self._check_task(func)
-        return super()._map_async(func, *args, **kwargs)
+    def _checked_items(self, iterable):
+        """``iterable`` for imap: a list or tuple checked now; a lazy one checked item by item
+        while the pool's task thread takes it (the error becomes that item's result)."""
+        if isinstance(iterable, (list, tuple)):
+            self._check_task(None, iterable)
+            return iterable
 
-    def imap(self, func, *args, **kwargs):
-        self._check_task(func)
-        return super().imap(func, *args, **kwargs)
+        def items():
+            for x in iterable:
+                refused = self._refusal(None, x)
+                if refused is not None:
+                    raise refused
+                yield x
+        return items()
 
-    def imap_unordered(self, func, *args, **kwargs):
+    def apply_async(self, func, args=(), kwds={}, callback=None, error_callback=None):
+        self._check_task(func, (args, kwds))
+        return super().apply_async(func, args, kwds, callback, error_callback)
+
+    def _map_async(self, func, iterable, *args, **kwargs):
+        self._check_running()
+        if not hasattr(iterable, "__len__"):       # what Pool._map_async does first
+            iterable = list(iterable)
+        self._check_task(func, iterable)
+        return super()._map_async(func, iterable, *args, **kwargs)
+
+    def imap(self, func, iterable, chunksize=1):
         self._check_task(func)
-        return super().imap_unordered(func, *args, **kwargs)
+        return super().imap(func, self._checked_items(iterable), chunksize)
+
+    def imap_unordered(self, func, iterable, chunksize=1):
+        self._check_task(func)
+        return super().imap_unordered(func, self._checked_items(iterable), chunksize)
 
 
 def stop_pool(pool, timeout_s=10.0):

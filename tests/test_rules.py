@@ -239,3 +239,129 @@ def test_cleanup_removes_only_this_call_s_wrappers(pool):
         assert vars(pool).get("imap") is mine and not (PATCHED - {"imap"}) & set(vars(pool))
     finally:
         vars(pool).pop("imap", None)
+
+
+def zeros(shape):
+    return np.zeros(shape, np.float32)
+
+
+def feature(s):
+    return np.full(3, s * s + 0.5, np.float32)
+
+
+def test_values_written_into_what_the_pool_handed_back_are_refused(pool):
+    """A4 2: the pool hands back empty buffers, this process fills them: the results are the
+    pool's objects, but not what its workers computed (their bytes changed since)."""
+    def fill(out, s):
+        for r, x in zip(out, s):
+            r[...] = feature(x)
+        return out
+
+    def by_callback(p, s):
+        got = []
+        p.map_async(zeros, [3] * len(s), 5, callback=got.extend).wait()
+        return fill(got, s)
+
+    def by_future(s):
+        with ThreadPoolExecutor(2) as ex:
+            return pool_chunks_rule()(lambda e, s: fill([y for f in [e.submit(lambda c: [zeros(3) for _ in c], s[i:i + 20])
+                                                                      for i in (0, 20)] for y in f.result()], s),
+                                      (ex, s))
+
+    for fn in (lambda p, s: fill(p.map(zeros, [3] * len(s), 5), s),
+               lambda p, s: fill(p.map_async(zeros, [3] * len(s), 5).get(), s),
+               lambda p, s: fill(list(p.imap(zeros, [3] * len(s), 5)), s),
+               lambda p, s: fill([y for r in [p.apply_async(lambda c: [zeros(3) for _ in c], (s[i:i + 10],))
+                                              for i in range(0, len(s), 10)] for y in r.get()], s),
+               by_callback):
+        msg = pool_chunks_rule()(fn, (pool, SEEDS))
+        assert msg and "40 of the 40 results you returned changed after the pool returned it" in msg, msg
+    msg = by_future(SEEDS)
+    assert msg and "changed after the pool returned it" in msg, msg
+    one = pool_chunks_rule()(lambda p, s: (lambda out: (out[7].fill(1), out)[1])(p.map(feature, s, 5)), (pool, SEEDS))
+    assert one and "1 of the 40 results" in one and "(item 7, for one)" in one, one
+    reshaped = pool_chunks_rule()(lambda p, s: [r.reshape(3) for r in p.map(lambda x: feature(x)[None], s, 5)],
+                                  (pool, SEEDS))
+    assert reshaped and "did not come from the pool" in reshaped, reshaped     # a view is not the object
+
+    # arrays the workers computed and left alone keep the rule, on every route
+    def by_callback_kept(p, s):
+        got = {}
+        for i in (0, 20):
+            p.map_async(feature, s[i:i + 20], 5, callback=lambda v, i=i: got.__setitem__(i, v)).wait()
+        return got[0] + got[20]
+
+    def read_twice(p, s):                  # reading the results does not change them
+        out = p.map(feature, s, 5)
+        assert sum(float(r.sum()) for r in out) > 0
+        return out
+
+    for fn in (lambda p, s: p.map(feature, s, 5), lambda p, s: list(p.imap(feature, s, 5)),
+               lambda p, s: [y for r in [p.apply_async(lambda c: [feature(x) for x in c], (s[i:i + 10],))
+                                         for i in range(0, len(s), 10)] for y in r.get()],
+               by_callback_kept, read_twice):
+        assert pool_chunks_rule()(fn, (pool, SEEDS)) is None
+
+
+def _class_methods(*classes):
+    return {(c, m): vars(c)[m] for c in classes for m in list(vars(c)) if m in PATCHED | {"submit"}}
+
+
+def test_calls_through_the_class_are_watched_and_the_class_is_put_back(pool):
+    """A4 9: ``type(pool).imap(pool, ...)`` (and ``apply_async``, ``imap_unordered``, an
+    Executor's ``submit``) do not go through the pool's own attributes: the class's methods are
+    watched for the call and put back afterwards, also when the answer raises."""
+    from multiprocessing.pool import Pool
+
+    before = _class_methods(ThreadPool, Pool, ThreadPoolExecutor)
+    assert pool_chunks_rule()(lambda p, s: list(type(p).imap(p, square, s, 5)), (pool, SEEDS)) is None
+    assert pool_chunks_rule()(lambda p, s: sorted(Pool.imap_unordered(p, square, s, 5)), (pool, SEEDS)) is None
+    for fn in (lambda p, s: list(ThreadPool.imap(p, square, s)),
+               lambda p, s: [type(p).apply_async(p, square, (x,)).get() for x in s],
+               lambda p, s: [Pool.apply(p, square, (x,)) for x in s]):
+        msg = pool_chunks_rule()(fn, (pool, SEEDS))
+        assert msg and "40 tasks for 40 items" in msg, msg
+    with ThreadPoolExecutor(2) as ex:
+        msg = pool_chunks_rule()(lambda e, s: [type(e).submit(e, square, x).result() for x in s], (ex, SEEDS))
+        assert msg and "40 tasks for 40 items" in msg, msg
+
+    def another_pool(p, s):                # the same class, another pool: not this pool's work
+        with ThreadPool(2) as other:
+            return list(type(other).imap(other, square, s, 5))
+
+    msg = pool_chunks_rule()(another_pool, (pool, SEEDS))
+    assert msg and "the pool got no work" in msg, msg
+    for stop in (RuntimeError("boom"), KeyboardInterrupt()):
+        def raises(p, s, stop=stop):
+            list(type(p).imap(p, square, s, 5))
+            raise stop
+        with pytest.raises(type(stop)):
+            pool_chunks_rule()(raises, (pool, SEEDS))
+        assert _class_methods(ThreadPool, Pool, ThreadPoolExecutor) == before
+    assert _class_methods(ThreadPool, Pool, ThreadPoolExecutor) == before
+    assert not PATCHED & set(vars(pool))
+
+
+def test_two_checks_at_once_share_the_class_and_the_last_puts_it_back(pool):
+    from multiprocessing.pool import Pool
+
+    before = _class_methods(ThreadPool, Pool)
+    release, inside, got = threading.Event(), threading.Event(), {}
+
+    def slow(p, s):                        # a check on another pool, still running
+        inside.set()
+        release.wait(10)
+        return list(type(p).imap(p, square, s, 5))
+
+    with ThreadPool(2) as other:
+        t = threading.Thread(target=lambda: got.setdefault("msg", pool_chunks_rule()(slow, (other, SEEDS))))
+        t.start()
+        try:
+            assert inside.wait(10)
+            assert pool_chunks_rule()(lambda p, s: list(type(p).imap(p, square, s, 5)), (pool, SEEDS)) is None
+            assert _class_methods(ThreadPool, Pool) != before       # still in use by the other check
+        finally:
+            release.set()
+            t.join(10)
+    assert got["msg"] is None, got
+    assert _class_methods(ThreadPool, Pool) == before

@@ -286,6 +286,42 @@ def test_make_pools_pool_refuses_cell_code_and_names_the_cell_that_restarts_it(m
     assert scale.stop_pool(pool) == "closed"
 
 
+def test_make_pools_pool_refuses_cell_code_in_the_items_or_arguments_instead_of_hanging(monkeypatch):
+    """A4 4: a class or function of __main__ (a cell) in a task's items or arguments made the
+    spawn worker die unpickling it, and map() waited for ever. Refused before it is sent, at
+    once, in every route (items of map/starmap/imap, apply's args and kwds); a lazy iterable
+    given to imap is checked item by item, and that item's result is the error; the pool works
+    on and closes cleanly (no lost task)."""
+    import types
+
+    cell = types.ModuleType("__main__")
+    exec("class Seed(int):\n    pass\ndef helper(s):\n    return s\n", cell.__dict__)
+    monkeypatch.setitem(sys.modules, "__main__", cell)
+    seed, helper = cell.Seed, cell.helper
+    pool = scale.make_pool(1)
+    try:
+        pool.map(scale.box_features, [0])                       # the worker is up
+        calls = {"map_async items": lambda: pool.map_async(scale.box_features, [1, seed(2)]).get(timeout=20),
+                 "map over a generator": lambda: pool.map(scale.box_features, (s for s in [seed(1)])),
+                 "starmap items": lambda: pool.starmap_async(scale.box_features, [(1,), (seed(2),)]).get(timeout=20),
+                 "a function inside args": lambda: pool.apply_async(scale.chunked, ([helper], 1)).get(timeout=20),
+                 "kwds": lambda: pool.apply_async(scale.box_features, (), {"seed": seed(2)}).get(timeout=20),
+                 "imap_unordered over a list": lambda: pool.imap_unordered(scale.box_features, [seed(1)]).next(20)}
+        for name, call in calls.items():
+            t0 = time.perf_counter()
+            with pytest.raises(scale.WorkerImportError, match="Seed, in the items or arguments sent to the pool|"
+                                                               "helper, in the items or arguments"):
+                call()
+            assert time.perf_counter() - t0 < 5, name
+        lazy = pool.imap(scale.box_features, (seed(s) if s == 3 else s for s in range(5)))
+        assert scale.results_equal([scale.box_features(s) for s in range(3)], [lazy.next(30) for _ in range(3)])
+        with pytest.raises(scale.WorkerImportError, match="Seed, in the items or arguments sent to the pool"):
+            lazy.next(30)
+        assert scale.results_equal([scale.box_features(3)], pool.map(scale.box_features, [3]))
+    finally:
+        assert scale.stop_pool(pool, timeout_s=10) == "closed"
+
+
 def test_a_learners_wrong_runner_gets_a_message_naming_it_and_the_difference(reference):
     scale.check_yours("run_dask", reference, [r.copy() for r in reference])     # equal: silent
     cases = [(reference[1:] + reference[:1], "result 0 is the one of page 1: keep the order"),
