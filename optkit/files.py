@@ -116,8 +116,9 @@ def remove_unchanged(path, unchanged: Callable[[Path], bool]):
     so a save to ``path`` after that (JupyterLab writes a new file and renames it into place) lands
     beside it and is never lost; ``unchanged`` then judges the renamed file, which is deleted only
     when the answer is yes. Otherwise it goes back to ``path`` (never over a file saved there in the
-    meantime: then it is kept as NAME.kept.EXT, NAME.kept-2.EXT, ...). Returns None when deleted
-    (or when nothing was there), else the path where the file now is."""
+    meantime: then it is kept as NAME.kept.EXT, NAME.kept-2.EXT, ...). A write through a handle
+    opened before the rename shows as a new size or modification time: the file is kept then too.
+    Returns None when deleted (or when nothing was there), else the path where the file now is."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".removing", dir=path.parent)
     os.close(fd)
@@ -130,8 +131,13 @@ def remove_unchanged(path, unchanged: Callable[[Path], bool]):
     except OSError:                           # a folder there now, or no permission: left alone
         tmp.unlink()
         return path
+    def stamp():
+        st = os.stat(tmp)
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
     try:
-        if unchanged(tmp):
+        before = stamp()
+        if unchanged(tmp) and stamp() == before:      # not written to while it was judged either
             tmp.unlink()
             return None
     except BaseException:

@@ -942,6 +942,19 @@ def test_remove_unchanged_deletes_only_the_bytes_it_judged(tmp_path):
     assert kept == tmp_path / "a.kept.ipynb" and kept.read_text() == "learner"
     assert f.read_text() == "saved just now"
 
+    g = tmp_path / "b.md"
+    g.write_text("builder")
+    with open(g, "a") as handle:                          # a writer that opened it before the move
+
+        def written_while_judged(p):
+            same = p.read_text() == "builder"
+            handle.write(" + a save")
+            handle.flush()
+            return same
+
+        assert remove_unchanged(g, written_while_judged) == g and g.read_text() == "builder + a save"
+    g.unlink()
+
     def fails(p):
         raise KeyboardInterrupt
 
