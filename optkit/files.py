@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
+import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-__all__ = ["write_atomic", "umask", "sha256_hex", "file_digest", "name_beside", "relative_inside", "PUBLIC_MODE"]
+__all__ = ["write_atomic", "umask", "sha256_hex", "file_digest", "name_beside", "relative_inside", "PUBLIC_MODE",
+           "remove_unchanged", "tree_digests", "read_json", "json_marked", "write_marked_json"]
 
 PUBLIC_MODE = 0o644      # readable by others (the umask still applies), as an ordinary file
 
@@ -93,3 +96,99 @@ def write_atomic(path, data: bytes | str, *, mode: int | None = None, fsync: boo
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def tree_digests(root) -> dict:
+    """{relative POSIX path: :func:`file_digest`} of everything under ``root``: each file, and each
+    symbolic link (to a file or a folder, never followed) as ``"not-a-regular-file"``."""
+    root, found = Path(root), {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            path = Path(dirpath) / name
+            found[path.relative_to(root).as_posix()] = file_digest(path)
+    return found
+
+
+def remove_unchanged(path, unchanged: Callable[[Path], bool]):
+    """Delete the file at ``path`` only if ``unchanged(p)`` is true of the very bytes deleted.
+
+    The file is first renamed to a hidden temporary name in the same folder (``.NAME.XXXX.removing``),
+    so a save to ``path`` after that (JupyterLab writes a new file and renames it into place) lands
+    beside it and is never lost; ``unchanged`` then judges the renamed file, which is deleted only
+    when the answer is yes. Otherwise it goes back to ``path`` (never over a file saved there in the
+    meantime: then it is kept as NAME.kept.EXT, NAME.kept-2.EXT, ...). A write through a handle
+    opened before the rename shows as a new size or modification time: the file is kept then too.
+    Returns None when deleted (or when nothing was there), else the path where the file now is."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".removing", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        os.replace(path, tmp)                 # over our own empty placeholder
+    except FileNotFoundError:
+        tmp.unlink()
+        return None
+    except OSError:                           # a folder there now, or no permission: left alone
+        tmp.unlink()
+        return path
+    def stamp():
+        st = os.stat(tmp)
+        return st.st_ino, st.st_size, st.st_mtime_ns
+
+    try:
+        before = stamp()
+        if unchanged(tmp) and stamp() == before:      # not written to while it was judged either
+            tmp.unlink()
+            return None
+    except BaseException:
+        _put_back(tmp, path)
+        raise
+    return _put_back(tmp, path)
+
+
+def _put_back(tmp: Path, path: Path) -> Path:
+    """Move ``tmp`` back to ``path`` unless something is there now (then beside it); its new path."""
+    stem, suffix = (path.name[:-len(path.suffix)], path.suffix) if path.suffix else (path.name, "")
+    for k in range(1000):
+        dest = path if k == 0 else path.with_name(f"{stem}.{'kept' if k == 1 else f'kept-{k}'}{suffix}")
+        try:
+            os.link(tmp, dest)                # never replaces: FileExistsError when taken
+        except FileExistsError:
+            continue
+        except OSError:                       # no hard links on this file system
+            if dest.exists() or dest.is_symlink():
+                continue
+            os.rename(tmp, dest)
+            return dest
+        tmp.unlink()
+        return dest
+    raise FileExistsError(f"no free name to keep {path} under (it is at {tmp})")
+
+
+def read_json(path, limit: int = 64 << 20):
+    """The JSON object (a dict) in the regular file ``path``, or None: nothing there, a link, a
+    FIFO or other non-file, unreadable, larger than ``limit`` bytes, not JSON, or not an object."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            raw = f.read(limit + 1)
+        data = json.loads(raw.decode("utf-8")) if len(raw) <= limit else None
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def json_marked(path, key: str, mark: str) -> bool:
+    """Whether ``path`` holds nothing, or a JSON object (:func:`read_json`) whose ``key`` is ``mark``:
+    a file that the writer with that mark may replace (:func:`write_marked_json`)."""
+    path = Path(path)
+    return not (path.exists() or path.is_symlink()) or (read_json(path) or {}).get(key) == mark
+
+
+def write_marked_json(path, data: dict, key: str, mark: str) -> bool:
+    """Write ``data`` plus ``{key: mark}`` to ``path`` as JSON (atomically, mode 0644), only where
+    :func:`json_marked` holds, checked again just before the replace; False when it does not."""
+    return write_atomic(path, json.dumps({**data, key: mark}), mode=PUBLIC_MODE,
+                        before_replace=lambda: json_marked(path, key, mark))

@@ -684,6 +684,15 @@ MESSAGES: dict[str, str] = {
         '연습 문제',
     'This site is the course as the build machine ran it, to read before installing anything. To run it yourself, see <i>Set up</i> below.':
         '이 사이트는 빌드한 컴퓨터가 실행한 과정을 그대로 보여 줍니다. 아무것도 설치하기 전에 읽어 보세요. 직접 실행하려면 아래의 설치 안내를 보세요.',
+    # optkit.site: an --out folder it may not replace
+    "--out {out} is not a folder (or is a link); nothing was written":
+        "--out {out}은(는) 폴더가 아니거나 링크입니다. 아무것도 쓰지 않았습니다",
+    "--out {out} holds a learner edition ({name}): the site builder never replaces it; nothing was written. Choose another folder (the default is build/site)":
+        "--out {out}에는 학습자용 노트북이 있습니다({name}). 사이트 빌더는 이를 절대 덮어쓰지 않으며, 아무것도 쓰지 않았습니다. 다른 폴더를 고르세요 (기본값은 build/site입니다)",
+    "--out {out} is not empty and was not made by the site builder (it has no {marker}); nothing was written. Choose a new or empty folder (the default is build/site); if it is a site an older optkit built, delete it yourself first":
+        "--out {out}은(는) 비어 있지 않고 사이트 빌더가 만든 폴더도 아닙니다({marker}이(가) 없습니다). 아무것도 쓰지 않았습니다. 새 폴더나 빈 폴더를 고르세요 (기본값은 build/site입니다). 예전 optkit이 만든 사이트라면 먼저 직접 지우세요",
+    "--out {out} holds files the site builder did not write, or changed since it wrote them ({files}); nothing was written. Move them away, or choose another folder":
+        "--out {out}에는 사이트 빌더가 쓰지 않았거나 쓴 뒤에 바뀐 파일이 있습니다({files}). 아무것도 쓰지 않았습니다. 그 파일을 옮기거나 다른 폴더를 고르세요",
     # optkit.profilers (py-spy, Scalene) and the doctor's ptrace report
     "py-spy is not installed": "py-spy가 설치되어 있지 않습니다",
     "py-spy dump did not answer within {s:g} s": "py-spy dump가 {s:g}초 안에 응답하지 않았습니다",
@@ -708,6 +717,8 @@ MESSAGES: dict[str, str] = {
     "Scalene is not installed here (its wheels are for Linux x86_64)":
         "여기에는 Scalene이 설치되어 있지 않습니다 (휠이 Linux x86_64용뿐입니다)",
     "scalene failed: {why}": "scalene 실패: {why}",
+    "{path} exists and scalene_run did not write it: left as it is":
+        "{path}이(가) 이미 있고 scalene_run이 쓴 파일이 아니어서 그대로 둡니다",
     "py-spy cannot sample here, so this cell skips its table: {advice}":
         "여기서는 py-spy로 샘플링할 수 없어 이 셀은 표를 건너뜁니다: {advice}",
     "py-spy could not sample here ({why}), so this cell skips its table: {advice}":

@@ -41,6 +41,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from optkit.files import json_marked, write_marked_json
 from optkit.i18n import tr
 from optkit.machine import has_cap_sys_ptrace, ptrace_scope
 
@@ -279,7 +280,7 @@ def _pyspy_env() -> dict:
 
 
 def _why(proc) -> str:
-    """py-spy's reason for failing: its 'Error: ...' line, else its last non-empty line."""
+    """A profiler's reason for failing: its 'Error: ...' line, else its last non-empty line."""
     lines = [_ANSI.sub("", ln).strip() for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
     errors = [ln for ln in lines if ln.startswith("Error:")]
     return errors[0] if errors else (lines[-1] if lines else f"exit status {proc.returncode}")
@@ -533,28 +534,34 @@ class Split:
 
 def scalene_run(script, args=(), *, outfile: str | Path, timeout: float = 120.0, cpu_only: bool = True,
                 cwd: str | Path | None = None, virtual_time: bool = False) -> dict:
-    """``python -m scalene run -o OUTFILE script [--- args]`` (Scalene 2's command line), and its
-    JSON. Raises RuntimeError with Scalene's last line when it failed or wrote nothing.
+    """``python -m scalene run -o OUT script [--- args]`` (Scalene 2's command line) and its JSON.
 
-    ``virtual_time`` passes ``--use-virtual-time`` (samples in CPU time). In its default
-    wall-clock mode Scalene books a whole sample interval as native when the sample lands on a
-    call, so a pure-Python loop that calls builtins (``int``, ``min``, ``max``) reads as
-    mostly native; the CPU-time mode does not do that for the main thread (Scalene 2.4 still
-    books other threads' samples by that rule)."""
+    ``script`` and ``outfile`` count from ``cwd``; the script goes absolute (no name reads as an
+    option). Scalene writes in a private folder, its TMPDIR too (python shims), removed afterwards;
+    the JSON goes to ``outfile`` marked as ours (key ``"optkit"``): an ``outfile`` without that mark
+    is never replaced (FileExistsError). RuntimeError: Scalene failed or wrote nothing (its last line).
+    ``virtual_time``: ``--use-virtual-time`` (CPU time; wall-clock books a sample on a call as native)."""
     if not scalene_available():
         raise RuntimeError(tr("Scalene is not installed here (its wheels are for Linux x86_64)"))
-    cmd = [sys.executable, "-m", "scalene", "run", "-o", str(outfile)] + ["--cpu-only"] * cpu_only
-    cmd += ["--use-virtual-time"] * virtual_time
-    cmd += [str(script)] + (["---", *map(str, args)] if args else [])
-    for attempt in range(2):             # Scalene writes nothing when it caught no sample in the
-        Path(outfile).unlink(missing_ok=True)       # script (a busy machine): one more run then
-        proc = _run_or_stop(cmd, timeout, "scalene", cwd=cwd)
-        if Path(outfile).exists() or "--profile-all" not in proc.stderr + proc.stdout:
-            break
-    if proc.returncode != 0 or not Path(outfile).exists():
-        lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
-        raise RuntimeError(tr("scalene failed: {why}", why=lines[-1] if lines else proc.returncode))
-    return json.loads(Path(outfile).read_text())
+    script, outfile = (Path(os.path.abspath(Path(cwd or ".") / p)) for p in (script, outfile))
+    mark = "written by optkit.profilers.scalene_run, which replaces it on its next run"
+    taken = FileExistsError(tr("{path} exists and scalene_run did not write it: left as it is", path=outfile))
+    if not json_marked(outfile, "optkit", mark):
+        raise taken
+    with tempfile.TemporaryDirectory(prefix="optkit-scalene-", ignore_cleanup_errors=True) as private:
+        raw, env = Path(private) / "profile.json", dict(os.environ, TMPDIR=private, TEMP=private, TMP=private)
+        cmd = [sys.executable, "-m", "scalene", "run", "-o", str(raw)] + ["--cpu-only"] * cpu_only
+        cmd += ["--use-virtual-time"] * virtual_time + [str(script)] + (["---", *map(str, args)] if args else [])
+        for attempt in range(2):         # Scalene writes nothing when it caught no sample in the
+            proc = _run_or_stop(cmd, timeout, "scalene", env=env, cwd=cwd)   # script (a busy machine)
+            if raw.exists() or "--profile-all" not in proc.stderr + proc.stdout:
+                break
+        if proc.returncode != 0 or not raw.exists():
+            raise RuntimeError(tr("scalene failed: {why}", why=_why(proc)))
+        profile = json.loads(raw.read_text())
+    if not write_marked_json(outfile, profile, "optkit", mark):
+        raise taken                      # a file put there while Scalene ran is left as it is
+    return profile
 
 
 def scalene_split(profile: dict, file: str | None = None) -> list[Split]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import html
+import json
 import os
 import posixpath
 import re
@@ -40,6 +41,8 @@ from pathlib import Path
 
 import nbformat
 
+from .edition import MANIFEST as LEARNER_MANIFEST
+from .files import read_json, tree_digests
 from .i18n import tr
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +55,10 @@ KERNEL = "optkit"
 PAGER_FLAG = "--InteractiveShell.display_page=True"
 CELL_TIMEOUT_S = 900
 
-__all__ = ["Lesson", "lessons", "build", "execute_notebook", "main"]
+SITE_MARKER = ".optkit-site.json"      # written into every site: {"made_by", "files": {path: sha256}}
+OS_LITTER = {".DS_Store", "Thumbs.db", "desktop.ini"}    # what a file browser leaves in a folder it shows
+
+__all__ = ["Lesson", "lessons", "build", "execute_notebook", "main", "OutInUse", "check_out", "SITE_MARKER"]
 
 # What the site's pages say, in English; other languages come from optkit.i18n's catalogue
 # (optkit/messages_ko.py). "switch" names the other edition, so it is not a translation.
@@ -392,11 +398,49 @@ class SiteResult:
                 "warnings": self.warnings or {}}
 
 
+class OutInUse(ValueError):
+    """--out names something the site builder may not replace (it is left as it is)."""
+
+
+def check_out(out) -> None:
+    """Raise :class:`OutInUse` unless ``out`` may be replaced as a whole: it is missing, an empty
+    folder, or a site this builder wrote whose files are all still as it wrote them (its
+    SITE_MARKER lists them with their sha256; a file browser's litter aside). A learner edition
+    (``.optkit-student.json``) never is; nothing else is either, so no one's files are deleted."""
+    out = Path(out)
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise OutInUse(tr("--out {out} is not a folder (or is a link); nothing was written", out=out))
+    if not any(out.iterdir()):
+        return
+    if (out / LEARNER_MANIFEST).exists() or (out / LEARNER_MANIFEST).is_symlink():
+        raise OutInUse(tr("--out {out} holds a learner edition ({name}): the site builder never replaces "
+                          "it; nothing was written. Choose another folder (the default is build/site)",
+                          out=out, name=LEARNER_MANIFEST))
+    marker = read_json(out / SITE_MARKER) or {}
+    listed = marker.get("files") if marker.get("made_by") == "optkit site" else None
+    if not isinstance(listed, dict):
+        raise OutInUse(tr("--out {out} is not empty and was not made by the site builder (it has no "
+                          "{marker}); nothing was written. Choose a new or empty folder (the default is "
+                          "build/site); if it is a site an older optkit built, delete it yourself first",
+                          out=out, marker=SITE_MARKER))
+    odd = sorted(rel for rel, digest in tree_digests(out).items()
+                 if rel != SITE_MARKER and listed.get(rel) != digest and Path(rel).name not in OS_LITTER)
+    if odd:
+        shown = ", ".join(odd[:5]) + (f" (+{len(odd) - 5})" if len(odd) > 5 else "")
+        raise OutInUse(tr("--out {out} holds files the site builder did not write, or changed since it "
+                          "wrote them ({files}); nothing was written. Move them away, or choose another "
+                          "folder", out=out, files=shown))
+
+
 def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execute=True, log=print) -> SiteResult:
-    """Build the site into `out` (replaced as a whole: it holds only what this builder writes)."""
+    """Build the site into `out`: replaced as a whole, and so only where :func:`check_out` allows
+    (checked before the work and again before the replace; OutInUse otherwise)."""
     from optkit import student
 
     out = Path(out)
+    check_out(out)
     dirs = {lang: list((executed_dirs or {}).get(lang, [TEST_EXECUTED[lang]])) for lang in LANGS}
     course = lessons(only)
     if not course:
@@ -502,6 +546,10 @@ def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execut
         assets.mkdir(parents=True, exist_ok=True)
         (assets / "notebook.css").write_text(nb_css or "", encoding="utf-8")
         (assets / "site.css").write_text(_site_css(), encoding="utf-8")
+        (staging / SITE_MARKER).write_text(json.dumps(
+            {"made_by": "optkit site", "note": "what the site builder wrote; it replaces this folder only "
+             "while every file here is one of these, unchanged", "files": tree_digests(staging)}, indent=1))
+        check_out(out)                    # again: minutes may have passed
         if out.exists():
             shutil.rmtree(out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -514,7 +562,8 @@ def build(out=DEFAULT_OUT, *, only=None, executed_dirs=None, cache=CACHE, execut
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m optkit.site",
                                  description="build the course as a static HTML site (offline, opens from disk)")
-    ap.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: build/site; replaced)")
+    ap.add_argument("--out", default=str(DEFAULT_OUT),
+                    help="output folder (default: build/site); replaced only when empty or a site this builder made")
     ap.add_argument("--lessons", default="", help="comma-separated lesson numbers (default: all)")
     ap.add_argument("--executed-en", action="append", default=None, metavar="DIR",
                     help="folder of executed English notebooks to reuse (default: test-artifacts/executed)")

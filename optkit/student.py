@@ -45,7 +45,7 @@ from pathlib import Path
 import nbformat
 
 from .edition import MANIFEST, manifest_bytes, notebook_digests, read_manifest
-from .files import PUBLIC_MODE, file_digest, name_beside, sha256_hex, write_atomic
+from .files import PUBLIC_MODE, file_digest, name_beside, remove_unchanged, sha256_hex, write_atomic
 from . import messages_ko
 
 REPO = Path(__file__).resolve().parent.parent
@@ -424,10 +424,10 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
             tables = tuple({**old, **new} for old, new in zip((manifest, digests, besides), tables))
         _write_atomic(out / MANIFEST, manifest_bytes(*tables))
 
-    def state_of(rel, cur, nbd):
-        """How the file at rel stands against what the builder wrote (optkit.edition): "builder"
-        (its bytes), "current" / "opened" (only opened: the course's version now / the version
-        written before), "current-ran" / "ran" (those cells, with outputs), else "changed"."""
+    def state_of(rel, cur, nbd, path=None):
+        """How the file at rel (read at `path` when given) stands against what the builder wrote
+        (optkit.edition): "builder" (its bytes), "current" / "opened" (only opened: the course's version
+        now / the one written before), "current-ran" / "ran" (those cells, with outputs), else "changed"."""
         if cur is None:
             return "missing"
         if rel in manifest and cur == manifest[rel]:
@@ -435,7 +435,7 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         if len(cur) != 64:                                # no regular file (a link, a FIFO): never read
             return "changed"
         try:
-            raw = (out / rel).read_bytes() if nbd is not None else b""
+            raw = Path(path or out / rel).read_bytes() if nbd is not None else b""
         except OSError:
             return "changed"
         have = notebook_digests(raw) if nbd is not None and sha256_hex(raw) == cur else None
@@ -514,14 +514,14 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         except BadLocation:
             result.stale_kept.append(rel)                 # behind a link: never followed
             continue
-        cur = file_digest(target)
-        if cur is None:
+        if file_digest(target) is None:
             continue
-        if cur == digest or state_of(rel, cur, digests.get(rel)) in ("current", "opened"):
-            target.unlink()                               # as the builder wrote it, or only opened
-            result.removed.append(rel)
-        else:
-            result.stale_kept.append(rel)
+        kept = remove_unchanged(target, lambda p, rel=rel: state_of(rel, file_digest(p), digests.get(rel), p)
+                                in ("builder", "current", "opened"))    # judged on the bytes it deletes
+        if kept is None and not (target.exists() or target.is_symlink()):
+            result.removed.append(rel)                    # as the builder wrote it, or only opened
+        else:                                             # yours (or saved again just now): kept
+            result.stale_kept += [rel] + [(Path(rel).parent / k.name).as_posix() for k in (kept,) if k not in (None, target)]
     record(final=True)
     return result
 

@@ -1,8 +1,10 @@
 """optkit.profilers: py-spy's raw output and Scalene's JSON parsed from committed samples, the
 ptrace facts read from fake /proc text, and real runs where this machine permits them."""
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -329,7 +331,79 @@ def test_scalene_run_passes_virtual_time(tmp_path, monkeypatch):
     assert P.scalene_run("x.py", outfile=tmp_path / "a.json") == {"files": {}}
     assert P.scalene_run("x.py", outfile=tmp_path / "b.json", virtual_time=True) == {"files": {}}
     assert "--use-virtual-time" not in seen[0] and "--use-virtual-time" in seen[1]
-    assert seen[1].index("--use-virtual-time") < seen[1].index("x.py")
+    assert seen[1].index("--use-virtual-time") < seen[1].index(os.path.abspath("x.py"))
+
+
+def _fake_scalene(monkeypatch, seen, program="pass"):
+    """Popen stand-in for Scalene: records (cmd, kw), writes a profile where ``-o`` says (counted
+    from its cwd, as Scalene does) and a scaleneXXXX folder in its TMPDIR (its python shims)."""
+    real_popen = subprocess.Popen
+
+    def fake_popen(cmd, **kw):
+        seen.append((cmd, kw))
+        tmp = (kw.get("env") or os.environ).get("TMPDIR") or tempfile.gettempdir()
+        Path(tmp, f"scalene_fake{len(seen)}").mkdir()
+        Path(kw.get("cwd") or ".", cmd[cmd.index("-o") + 1]).write_text('{"files": {}}')
+        return real_popen([sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, start_new_session=True)
+
+    monkeypatch.setattr(P, "scalene_available", lambda: True)
+    monkeypatch.setattr(P.subprocess, "Popen", fake_popen)
+
+
+def test_scalene_run_counts_paths_from_cwd_and_never_touches_a_file_it_did_not_write(tmp_path, monkeypatch):
+    """A4 10a/b: a relative outfile and script count from ``cwd`` (where Scalene runs); the caller's
+    file of the same name is never deleted; a script named like an option is passed as a path;
+    an existing outfile this function did not write is refused and left as it is."""
+    caller, wd = tmp_path / "caller", tmp_path / "wd"
+    caller.mkdir(), wd.mkdir()
+    monkeypatch.chdir(caller)
+    (caller / "out.json").write_text('{"mine": 1}')
+    seen = []
+    _fake_scalene(monkeypatch, seen)
+    assert P.scalene_run("--help", outfile="out.json", cwd=wd) == {"files": {}}
+    assert (caller / "out.json").read_text() == '{"mine": 1}'        # the caller's file, untouched
+    written = json.loads((wd / "out.json").read_text())
+    assert written["files"] == {} and "scalene_run" in written["optkit"]
+    cmd, kw = seen[0]
+    assert str(wd / "--help") in cmd and "--help" not in cmd and kw["cwd"] == wd
+    assert P.scalene_run("--help", outfile="out.json", cwd=wd) == {"files": {}}   # its own file: replaced
+    (wd / "theirs.json").write_text('{"files": {}, "note": "a profile of the learner\'s own"}')
+    with pytest.raises(FileExistsError, match="did not write it"):
+        P.scalene_run("x.py", outfile=wd / "theirs.json")
+    assert "learner" in (wd / "theirs.json").read_text() and len(seen) == 2      # refused before running
+
+
+@pytest.mark.parametrize("program, timeout", [("pass", 60), ("import time; time.sleep(60)", 2)])
+def test_scalene_run_keeps_scalene_temporary_files_in_a_folder_it_removes(tmp_path, monkeypatch, program,
+                                                                          timeout):
+    """A4 10c: Scalene runs with TMPDIR/TEMP/TMP in a private folder, removed afterwards, after a
+    timeout too: nothing is left in the system's temporary folder."""
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(system_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", None)           # read TMPDIR again
+    seen = []
+    _fake_scalene(monkeypatch, seen, program)
+    if timeout < 60:
+        with pytest.raises(RuntimeError, match="did not finish"):
+            P.scalene_run("x.py", outfile=tmp_path / "a.json", timeout=timeout)
+    else:
+        P.scalene_run("x.py", outfile=tmp_path / "a.json", timeout=timeout)
+    env = seen[0][1]["env"]
+    assert env["TMPDIR"] == env["TEMP"] == env["TMP"] != str(system_tmp)
+    assert list(system_tmp.iterdir()) == [], list(system_tmp.iterdir())
+
+
+@pytest.mark.skipif(not P.scalene_available(), reason="Scalene is not installed (wheels for Linux x86_64 only)")
+def test_a_real_scalene_run_leaves_nothing_in_the_temporary_folder(busy_script, tmp_path, monkeypatch):
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(system_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    prof = P.scalene_run(busy_script.name, outfile="s.json", cwd=busy_script.parent, timeout=120)
+    assert any(k.endswith("busy.py") for k in prof["files"]) and (busy_script.parent / "s.json").is_file()
+    assert list(system_tmp.iterdir()) == [], list(system_tmp.iterdir())
 
 
 # --------------------------------------------------------------------------- where py-spy cannot run

@@ -257,6 +257,68 @@ def test_cli_rejects_an_unknown_lesson(capsys):
     assert "no lessons match" in capsys.readouterr().err
 
 
+def test_cli_never_replaces_a_learner_edition_or_a_folder_it_did_not_make(tmp_path, capsys):
+    """A4 3: --out naming a learner edition (or build/, which holds build/student) or any other
+    folder of someone's is refused with exit code 2 before any work, and left as it is."""
+    from optkit.files import tree_digests
+
+    learner = tmp_path / "learner"
+    student.build(site.NOTEBOOKS, learner)
+    (learner / "notebooks" / "my_notes.md").write_text("my notes")
+    build_dir = tmp_path / "build"
+    (build_dir / "student" / "notebooks").mkdir(parents=True)
+    (build_dir / "student" / "notebooks" / "00_welcome.ipynb").write_text("{}")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    for out, says in ((learner, "learner edition"), (build_dir, "not made by the site builder"),
+                      (a_file, "not a folder")):
+        before = tree_digests(out) if out.is_dir() else out.read_text()
+        assert site.main(["--out", str(out), "--lessons", "00", "--no-execute"]) == 2, out
+        assert says in capsys.readouterr().err
+        assert (tree_digests(out) if out.is_dir() else out.read_text()) == before, f"{out} was touched"
+    assert (learner / "notebooks" / "my_notes.md").read_text() == "my notes"
+
+
+def test_the_builder_replaces_its_own_site_only_while_it_holds_only_its_files(tmp_path, monkeypatch):
+    """An empty or missing --out is built; the same folder again (make site twice); a file added
+    there, or a page changed, makes it refuse (a file browser's .DS_Store aside)."""
+    copies = _fixture_copies(tmp_path)
+    out = tmp_path / "site"
+    out.mkdir()                                           # empty: built
+    for _ in range(2):
+        res = site.build(out, only=["00"], executed_dirs=copies, cache=tmp_path / "cache", execute=False,
+                         log=lambda *a: None)
+        assert (out / "index.html").is_file() and (out / site.SITE_MARKER).is_file() and not res.errors
+    (out / ".DS_Store").write_bytes(b"\0")
+    site.check_out(out)                                   # litter only: still the builder's
+    (out / "en" / "my_notes.md").write_text("mine")
+    with pytest.raises(site.OutInUse, match="did not write.*en/my_notes.md"):
+        site.check_out(out)
+    (out / "en" / "my_notes.md").unlink()
+    (out / "index.html").write_text("edited")
+    with pytest.raises(site.OutInUse, match="changed since.*index.html"):
+        site.check_out(out)
+    (out / site.SITE_MARKER).unlink()                     # an old site, or anyone's folder
+    with pytest.raises(site.OutInUse, match="not made by the site builder"):
+        site.check_out(out)
+    site.check_out(tmp_path / "missing")
+
+    fresh, real_tree = tmp_path / "fresh", site.tree_digests
+    site.build(fresh, only=["00"], executed_dirs=copies, cache=tmp_path / "cache", execute=False,
+               log=lambda *a: None)
+
+    def a_file_added_during_the_build(root):              # the site is staged elsewhere meanwhile
+        if Path(root) != fresh:
+            (fresh / "late.txt").write_text("mine")
+        return real_tree(root)
+
+    monkeypatch.setattr(site, "tree_digests", a_file_added_during_the_build)
+    with pytest.raises(site.OutInUse, match="late.txt"):   # checked again just before the replace
+        site.build(fresh, only=["00"], executed_dirs=copies, cache=tmp_path / "cache", execute=False,
+                   log=lambda *a: None)
+    assert (fresh / "late.txt").read_text() == "mine" and (fresh / "index.html").is_file()
+
+
 # ---------------------------------------------------------------------------------------------
 # the real site: executed notebooks
 
@@ -264,6 +326,8 @@ def test_cli_rejects_an_unknown_lesson(capsys):
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory):
     out = REPO / "build" / "site-test"
+    if out.is_dir() and not (out / site.SITE_MARKER).exists():
+        shutil.rmtree(out)     # this test's own folder, from a builder before the marker (which refuses it)
     res = site.build(out)      # reuses test-artifacts/executed*/ and build/site-cache/, executes the rest
     return res
 

@@ -893,3 +893,73 @@ def test_a_new_version_only_opened_counts_as_the_builders(tmp_path):
     res = student.build(src, out)
     assert res.written == ["notebooks/01_x.ipynb"] and res.removed == ["notebooks/01_x.new.ipynb"]
     assert res.stale_kept == [] and not new.exists()
+
+
+def test_a_save_while_a_dropped_notebook_is_removed_is_never_lost(tmp_path, monkeypatch):
+    """A4 8: the course drops a notebook the learner had only opened; JupyterLab saves the
+    learner's edit while the rebuild is judging it. The save survives, and is reported as kept."""
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    student.build(src, out)
+    nb = out / "notebooks" / "01_x.ipynb"
+    _open_in_lab(nb)
+    opened = nb.read_bytes()
+    (src / "01_x.ipynb").unlink()                         # the course drops it
+    real, saved = student.notebook_digests, []
+
+    def saving(raw):                                      # JupyterLab saves while the rebuild reads it
+        if raw == opened and not saved:
+            mine = json.loads(opened)
+            mine["cells"][0]["source"] = "MY WORK, saved during the rebuild"
+            nb.write_text(json.dumps(mine, indent=1))
+            saved.append(nb)
+        return real(raw)
+
+    monkeypatch.setattr(student, "notebook_digests", saving)
+    res = student.build(src, out)
+    assert saved and nb.exists() and "MY WORK, saved during the rebuild" in nb.read_text()
+    assert res.removed == ["solutions/01_x.md"] and res.stale_kept == ["notebooks/01_x.ipynb"]
+    assert sorted(p.name for p in nb.parent.iterdir()) == ["00_welcome.ipynb", "01_x.ipynb", "table.csv"]
+    assert not [p for p in nb.parent.iterdir() if p.name.startswith(".")], "a temporary file was left"
+
+
+def test_remove_unchanged_deletes_only_the_bytes_it_judged(tmp_path):
+    """optkit.files.remove_unchanged, the student's way to delete a dropped file: judged after the
+    file is moved aside; put back when changed, beside a file saved there in the meantime."""
+    from optkit.files import remove_unchanged
+
+    f = tmp_path / "a.ipynb"
+    f.write_text("builder")
+    assert remove_unchanged(f, lambda p: p.read_text() == "builder") is None and not f.exists()
+    f.write_text("learner")
+    assert remove_unchanged(f, lambda p: p.read_text() == "builder") == f and f.read_text() == "learner"
+
+    def saved_meanwhile(p):
+        f.write_text("saved just now")
+        return False
+
+    kept = remove_unchanged(f, saved_meanwhile)
+    assert kept == tmp_path / "a.kept.ipynb" and kept.read_text() == "learner"
+    assert f.read_text() == "saved just now"
+
+    g = tmp_path / "b.md"
+    g.write_text("builder")
+    with open(g, "a") as handle:                          # a writer that opened it before the move
+
+        def written_while_judged(p):
+            same = p.read_text() == "builder"
+            handle.write(" + a save")
+            handle.flush()
+            return same
+
+        assert remove_unchanged(g, written_while_judged) == g and g.read_text() == "builder + a save"
+    g.unlink()
+
+    def fails(p):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        remove_unchanged(f, fails)
+    assert f.read_text() == "saved just now"
+    assert remove_unchanged(tmp_path / "none.ipynb", lambda p: True) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ipynb", "a.kept.ipynb"]    # no temporary left
