@@ -204,7 +204,7 @@ def solutions_markdown(name: str, exercises: list[Exercise]) -> str:
              "The instructor edition's solution cells, as they are in the source notebook "
              "(the learner edition has a stub between the SOLUTION markers).\n"]
     for ex in exercises:
-        parts.append(f"## {ex.heading} (cell {ex.cell})\n")
+        parts.append(f"## {ex.heading} (cell {ex.cell + 1}, counted from 1 as JupyterLab does)\n")
         parts.append(f"```{ex.language}\n{ex.source.rstrip()}\n```\n")
     return "\n".join(parts)
 
@@ -221,8 +221,7 @@ checks your version against the reference and measures your speedup.
 Start JupyterLab on the notebooks: in the optkit repository, `make lab` builds this edition (or
 brings it in step with the course, keeping your changes) and opens it; from this folder, with
 optkit's environment active, `optkit lab --root notebooks` does the same without the rebuild.
-
-and begin with `00_welcome.ipynb`. Every number you see is measured live on your machine.
+Begin with `00_welcome.ipynb`. Every number you see is measured live on your machine.
 
 | notebook | exercises |
 |---|---|

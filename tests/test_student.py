@@ -172,7 +172,7 @@ def test_build_writes_the_learner_edition(tmp_path):
     assert PY_STUB in learner.cells[1].source and C_STUB in learner.cells[3].source
     assert [p.name for p in (out / "solutions").iterdir()] == ["01_x.md"]
     sol = (out / "solutions" / "01_x.md").read_text()
-    assert "## Exercise 1: double it (cell 1)" in sol and "y = x * 2" in sol
+    assert "## Exercise 1: double it (cell 2, counted from 1 as JupyterLab does)" in sol and "y = x * 2" in sol
     assert "```c\n%%c_extension m" in sol and "return 1;" in sol
     readme = (out / "README.md").read_text()
     assert "[01_x.ipynb](notebooks/01_x.ipynb) | 2 |" in readme and "solutions/" in readme
