@@ -724,6 +724,8 @@ MESSAGES: dict[str, str] = {
     "corner order (full page candidates), speedup over the loop":
         "꼭짓점 순서 (페이지 전체의 후보), 루프 대비 속도 향상",
     "crop + pad (all kept boxes), speedup over the loop": "crop + pad (남긴 상자 전부), 루프 대비 속도 향상",
+    # (02 Exercise C's chart, 041e7da0, for when that cell passes its title through tr())
+    "CTC decoding (all kept boxes), speedup over the loop": "CTC 디코딩 (남긴 상자 전부), 루프 대비 속도 향상",
     "batch to float32 NCHW, speedup over the loop": "float32 NCHW 배치 만들기, 루프 대비 속도 향상",
     "OCR pipeline, full page: fast stages swapped in one by one (cumulative)":
         "OCR 파이프라인, 페이지 전체: 빠른 단계를 하나씩 바꿔 넣기 (누적)",
@@ -738,10 +740,10 @@ MESSAGES: dict[str, str] = {
     "a gain": "이득입니다",
     "slower here, clearly:": "여기서는 분명히 더 느립니다:",
     "   a loss beyond the noise; nothing here measures its cause (both make the same warps per box)":
-        "   잡음을 넘어서는 손해입니다. 그 원인은 여기서 측정하지 않습니다 (둘 다 상자마다 같은 warp를 합니다)",
+        "   잡음을 넘는 손해입니다. 원인은 여기서 측정하지 않습니다 (둘 다 상자마다 같은 warp를 합니다)",
     "bit for bit equal to the float64 reference:": "float64 참조 구현과 비트 단위로 같은지:",
     "fastest in this run: {winner} (x{a:.1f}), clearly ahead of {runner_up} (x{b:.1f})":
-        "이번 실행에서 가장 빠른 것: {winner} (x{a:.1f}), {runner_up} (x{b:.1f})보다 분명히 앞섭니다",
+        "이번 실행의 1위: {winner} (x{a:.1f}), {runner_up} (x{b:.1f})보다 분명히 빠릅니다",
     "{winner} (x{a:.1f}) and {runner_up} (x{b:.1f}):": "{winner} (x{a:.1f})와(과) {runner_up} (x{b:.1f}):",
     "  no clear difference here, so no winner between them": "  여기서는 뚜렷한 차이가 없어 둘 중 승자는 없습니다",
     "np.take's speed vs cv2.LUT's: x{ratio:.2f}": "cv2.LUT 대비 np.take의 속도: x{ratio:.2f}",
@@ -822,10 +824,10 @@ MESSAGES: dict[str, str] = {
     "    {with_:.1f} ms with Dask's MALLOC_TRIM_THRESHOLD_={value},\n"
     "    {without:.1f} ms without it ({ratio:.2f} times the CPU time)":
         "워커 안에서 페이지당 CPU 시간 (워밍업 뒤 각각 {n}회 호출의 중앙값):\n"
-        "    Dask의 MALLOC_TRIM_THRESHOLD_={value}가 있으면 {with_:.1f} ms,\n"
+        "    Dask의 MALLOC_TRIM_THRESHOLD_={value} 설정이 있으면 {with_:.1f} ms,\n"
         "    없으면 {without:.1f} ms (CPU 시간의 {ratio:.2f}배)",
-    "  calls with it:    {ms} ms": "  설정한 호출:     {ms} ms",
-    "  calls without it: {ms} ms": "  설정 안 한 호출: {ms} ms",
+    "  calls with it:    {ms} ms": "  설정이 있는 호출: {ms} ms",
+    "  calls without it: {ms} ms": "  설정이 없는 호출: {ms} ms",
     "-> no clear difference here (within the calls' spread)":
         "-> 여기서는 뚜렷한 차이가 없습니다 (호출 간 편차 안에 있습니다)",
     "-> the setting costs CPU time for this unit of work here":
