@@ -200,7 +200,7 @@ class Exercise:
                 (lambda seed=seed: self._args(seed))
         for label, args in self.cases:
             build = args if callable(args) else (lambda args=args: args)
-            yield (lambda a, label=label: tr("the input where {label} ({args})", label=label,
+            yield (lambda a, label=label: tr("the input where {label} ({args})", label=tr(label),
                                              args=self.describe(a))), \
                 (lambda build=build: (lambda r: r if isinstance(r, tuple) else (r,))(build()))
 
@@ -340,7 +340,7 @@ class Exercise:
             build = args if callable(args) else (lambda args=args: args)
             a = build()
             a = a if isinstance(a, tuple) else (a,)
-            v = self._refuses(fn, label, a, exc_types, budget)
+            v = self._refuses(fn, tr(label), a, exc_types, budget)
             if v is not None:
                 return v
         if self.race_args is not None:

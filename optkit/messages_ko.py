@@ -263,7 +263,7 @@ MESSAGES: dict[str, str] = {
     "a ready-made version of what the exercise asks": "연습 문제가 요구하는 계산의 기성 구현",
     "the check itself failed: {kind}: {exc}": "채점 자체가 실패했습니다: {kind}: {exc}",
     "input {k} of {n} ({args})": "입력 {k}/{n} ({args})",
-    "the input where {label} ({args})": "'{label}'인 입력 ({args})",
+    "the input where {label} ({args})": "입력 '{label}' ({args})",
     "no result within the time budget of {budget} s ({where}); look for a loop that never ends or "
     "a much too slow approach":
         "시간 예산 {budget}초 안에 결과가 나오지 않았습니다 ({where}): 끝나지 않는 루프나 "
@@ -739,6 +739,134 @@ MESSAGES: dict[str, str] = {
     "your function left torch ({calls}): the task asks for tensor operations only":
         "함수가 torch 밖으로 나갔습니다 ({calls}): 과제는 텐서 연산만 쓰도록 요구합니다",
     "a NumPy function given a tensor": "텐서를 받은 NumPy 함수",
+    # notebook 02's own printed lines, chart titles and table headers (its code cells call tr())
+    "{share:5.1f} % of the time: {line}": "시간의 {share:5.1f} %: {line}",
+    "grayscale (320 x 240 piece), speedup over the loop": "grayscale (320 x 240 조각), 루프 대비 속도 향상",
+    "contrast (320 x 240 piece), speedup over the loop": "contrast (320 x 240 조각), 루프 대비 속도 향상",
+    "binarize (320 x 240 piece), speedup over the loop": "binarize (320 x 240 조각), 루프 대비 속도 향상",
+    "NMS (full page candidates), speedup over the loop": "NMS (페이지 전체의 후보), 루프 대비 속도 향상",
+    "corner order (full page candidates), speedup over the loop":
+        "꼭짓점 순서 (페이지 전체의 후보), 루프 대비 속도 향상",
+    "crop + pad (all kept boxes), speedup over the loop": "crop + pad (남긴 상자 전부), 루프 대비 속도 향상",
+    # (02 Exercise C's chart, 041e7da0, for when that cell passes its title through tr())
+    "CTC decoding (all kept boxes), speedup over the loop": "CTC 디코딩 (남긴 상자 전부), 루프 대비 속도 향상",
+    "batch to float32 NCHW, speedup over the loop": "float32 NCHW 배치 만들기, 루프 대비 속도 향상",
+    "OCR pipeline, full page: fast stages swapped in one by one (cumulative)":
+        "OCR 파이프라인, 페이지 전체: 빠른 단계를 하나씩 바꿔 넣기 (누적)",
+    "{dtype} data: right shift vs integer division: {gain:.2f} times the speed -> {verdict}":
+        "{dtype} 데이터, 오른쪽 시프트 대 정수 나눗셈: 속도 {gain:.2f}배 -> {verdict}",
+    "the shift is faster here": "여기서는 시프트가 더 빠릅니다",
+    "the division is faster here": "여기서는 나눗셈이 더 빠릅니다",
+    "values:        {values}\nhex-mask trick: {masked}": "값:                 {values}\n16진수 마스크 기법: {masked}",
+    "candidates: {n} | kept: {kept}": "후보: {n}개 | 남긴 상자: {kept}개",
+    "median {fast} ± {fast_iqr} IQR vs {loop} ± {loop_iqr}": "중앙값 {fast} ± {fast_iqr} IQR 대 {loop} ± {loop_iqr}",
+    "preallocated buffer vs the loop: {gain:.2f} times the speed -> ": "미리 할당한 버퍼 대 루프: 속도 {gain:.2f}배 -> ",
+    "a gain": "이득입니다",
+    "slower here, clearly:": "여기서는 분명히 더 느립니다:",
+    "   a loss beyond the noise; nothing here measures its cause (both make the same warps per box)":
+        "   잡음을 넘는 손해입니다. 원인은 여기서 측정하지 않습니다 (둘 다 상자마다 같은 warp를 합니다)",
+    "bit for bit equal to the float64 reference:": "float64 참조 구현과 비트 단위로 같은지:",
+    "fastest in this run: {winner} (x{a:.1f}), clearly ahead of {runner_up} (x{b:.1f})":
+        "이번 실행의 1위: {winner} (x{a:.1f}), {runner_up} (x{b:.1f})보다 분명히 빠릅니다",
+    "{winner} (x{a:.1f}) and {runner_up} (x{b:.1f}):": "{winner} (x{a:.1f})와(과) {runner_up} (x{b:.1f}):",
+    "  no clear difference here, so no winner between them": "  여기서는 뚜렷한 차이가 없어 둘 중 승자는 없습니다",
+    "np.take's speed vs cv2.LUT's: x{ratio:.2f}": "cv2.LUT 대비 np.take의 속도: x{ratio:.2f}",
+    " (no clear difference here)": " (여기서는 뚜렷한 차이가 없습니다)",
+    "median of {n}, IQR {iqr}": "{n}회의 중앙값, IQR {iqr}",
+    "one run": "한 번 실행",
+    "end to end: reference {ref}, NumPy/OpenCV {fast}: {ratio:.0f} times faster, outputs identical":
+        "처음부터 끝까지: 참조 구현 {ref}, NumPy/OpenCV {fast}: {ratio:.0f}배 빠르고 출력은 같습니다",
+    "{stage}: ratio {r:.2f} (reference: one run), no clear difference here":
+        "{stage}: 비율 {r:.2f} (참조 구현: 한 번 실행), 여기서는 뚜렷한 차이가 없습니다",
+    "{stage}: ratio {r:.2f} (reference: one run), slower here":
+        "{stage}: 비율 {r:.2f} (참조 구현: 한 번 실행), 여기서는 더 느립니다",
+    ": both versions spend their time in the same cv2.warpPerspective call per box, so saving the small "
+    "per-box arrays is lost in the noise; notebook 04 runs those warps in parallel":
+        ": 두 버전 모두 상자마다 같은 cv2.warpPerspective 호출에 시간을 쓰므로, 상자마다 만드는 작은 "
+        "배열을 아낀 효과는 잡음에 묻힙니다. 노트북 04에서는 이 warp들을 병렬로 실행합니다",
+    ": nothing here measures why (the stage took {share:.1%} of the reference's time)":
+        ": 그 이유는 여기서 측정하지 않습니다 (이 단계가 참조 구현 시간의 {share:.1%}를 차지했습니다)",
+    "ratio": "비율",
+    # notebook 07's own printed lines, chart titles and table labels
+    "usable CPUs: {usable} | local workers: {workers} | page: {page}":
+        "사용 가능한 CPU: {usable} | 로컬 워커: {workers} | 페이지: {page}",
+    "worker processes import lesson07_tasks from {where}": "워커 프로세스가 lesson07_tasks를 가져오는 곳: {where}",
+    "one page -> {shape} {dtype}": "페이지 하나 -> {shape} {dtype}",
+    "an image costs {ratio:,.0f} times the bytes of its seed": "이미지는 그 시드보다 {ratio:,.0f}배 많은 바이트를 씁니다",
+    "pickled bytes": "pickle한 바이트 수",
+    "a seed": "시드 하나",
+    "a chunk of 8 seeds": "시드 8개짜리 청크",
+    "the page image": "페이지 이미지",
+    "the whole Document": "Document 전체",
+    "one result (crops)": "결과 하나 (crop들)",
+    "serial: {n} pages in {time} ({rate:.1f} pages/s)": "직렬: 페이지 {n}개에 {time} (초당 {rate:.1f}페이지)",
+    "CPU meanwhile: this process {own:.2f} cores, other programs on the machine {other:.2f} cores "
+    "({usable} usable)":
+        "그동안의 CPU: 이 프로세스 {own:.2f}코어, 머신의 다른 프로그램 {other:.2f}코어 (사용 가능 {usable}개)",
+    "no clear difference from serial, one run each": "직렬과 뚜렷한 차이가 없습니다 (각각 한 번 실행)",
+    "faster than serial, one run each": "직렬보다 빠릅니다 (각각 한 번 실행)",
+    "slower than serial, one run each": "직렬보다 느립니다 (각각 한 번 실행)",
+    "{name}: {rate:.1f} pages/s = {r:.2f} times the serial throughput\n    -> {verdict}":
+        "{name}: 초당 {rate:.1f}페이지 = 직렬 처리량의 {r:.2f}배\n    -> {verdict}",
+    "\n    (CPU: this process + workers {own:.2f} cores, other programs {other:.2f})":
+        "\n    (CPU: 이 프로세스 + 워커 {own:.2f}코어, 다른 프로그램 {other:.2f}코어)",
+    "pool start-up: {time}; {n} pages in chunks of {chunk}; results equal to serial":
+        "풀 시작: {time}. 페이지 {n}개를 {chunk}개씩 청크로 나눠 처리했고 결과는 직렬과 같습니다",
+    "multiprocessing ({n} workers)": "multiprocessing (워커 {n}개)",
+    "joblib/loky     ({n} workers)": "joblib/loky     (워커 {n}개)",
+    "Dask ({n} workers)": "Dask (워커 {n}개)",
+    "ready in {time}": "준비까지 {time}",
+    "scheduler: {address}": "스케줄러: {address}",
+    "dashboard: {link}": "대시보드: {link}",
+    "off ({hint})": "꺼짐 ({hint})",
+    "no dashboard here: nothing to measure": "여기에는 대시보드가 없어 측정할 것이 없습니다",
+    "Dask processed {n} pages on {workers} workers in {time} ({rate:.1f} pages/s);\n"
+    "results equal to the single-process run":
+        "Dask가 워커 {workers}개로 페이지 {n}개를 {time}에 처리했습니다 (초당 {rate:.1f}페이지).\n"
+        "결과는 단일 프로세스 실행과 같습니다",
+    "{rounds} interleaved rounds of the same {n} pages per worker count, results equal:":
+        "워커 수마다 같은 페이지 {n}개, 번갈아 {rounds}라운드, 결과는 같습니다:",
+    "{k:>3} worker(s): median {rate:6.1f} pages/s ({time} per run, IQR {iqr})":
+        "워커 {k:>3}개: 중앙값 초당 {rate:6.1f}페이지 (실행당 {time}, IQR {iqr})",
+    "pages / s (median)": "초당 페이지 (중앙값)",
+    "IQR of the run time": "실행 시간의 IQR",
+    "speedup vs 1 worker": "워커 1개 대비 속도 향상",
+    "Dask, pages/s relative to one worker": "Dask, 워커 1개 대비 초당 페이지",
+    "Dask LocalCluster: throughput vs workers (one thread each)":
+        "Dask LocalCluster: 워커 수에 따른 처리량 (워커마다 스레드 하나)",
+    "{n} pages per run, {rounds} rounds": "실행마다 페이지 {n}개, {rounds}라운드",
+    "{name:<22} median {rate:6.1f} pages/s   (rounds: {rounds})":
+        "{name:<22} 중앙값 초당 {rate:6.1f}페이지   (라운드별: {rounds})",
+    "highest median throughput here: {best}": "여기서 중앙값 처리량이 가장 높은 것: {best}",
+    " (not clearly ahead of {second}: within the rounds' spread)":
+        " ({second}보다 분명히 앞서지는 않습니다: 라운드 간 편차 안에 있습니다)",
+    "\nparallel runners that clearly beat serial: ": "\n직렬보다 분명히 빠른 병렬 실행 방식: ",
+    "none (see the explanation below)": "없음 (아래 설명 참고)",
+    "Time per page, median of {rounds} interleaved rounds: every runner against serial":
+        "페이지당 시간, 번갈아 실행한 {rounds}라운드의 중앙값: 모든 실행 방식을 직렬과 비교",
+    "CPU per page in a worker (median of {n} calls each, after a warm-up):\n"
+    "    {with_:.1f} ms with Dask's MALLOC_TRIM_THRESHOLD_={value},\n"
+    "    {without:.1f} ms without it ({ratio:.2f} times the CPU time)":
+        "워커 안에서 페이지당 CPU 시간 (워밍업 뒤 각각 {n}회 호출의 중앙값):\n"
+        "    Dask의 MALLOC_TRIM_THRESHOLD_={value} 설정이 있으면 {with_:.1f} ms,\n"
+        "    없으면 {without:.1f} ms (CPU 시간의 {ratio:.2f}배)",
+    "  calls with it:    {ms} ms": "  설정이 있는 호출: {ms} ms",
+    "  calls without it: {ms} ms": "  설정이 없는 호출: {ms} ms",
+    "-> no clear difference here (within the calls' spread)":
+        "-> 여기서는 뚜렷한 차이가 없습니다 (호출 간 편차 안에 있습니다)",
+    "-> the setting costs CPU time for this unit of work here":
+        "-> 여기서는 이 설정이 이 작업 단위의 CPU 시간을 늘립니다",
+    "-> the setting saves CPU time for this unit of work here":
+        "-> 여기서는 이 설정이 이 작업 단위의 CPU 시간을 줄입니다",
+    "connected to an existing cluster: its workers' environment is set where they start":
+        "기존 클러스터에 연결했습니다: 워커의 환경은 워커가 시작되는 곳에서 정해집니다",
+    "cv2.cvtColor was called {n} times: the task asks for one call on the whole stack":
+        "cv2.cvtColor가 {n}번 호출되었습니다: 과제는 스택 전체에 한 번만 호출하도록 요구합니다",
+    "a page with {n} boxes": "상자 {n}개가 있는 페이지",
+    "multiprocessing pool: {state}": "multiprocessing 풀: {state}",
+    "worker processes left: {n}": "남은 워커 프로세스: {n}",
+    "resource trackers (one per start method; they stay until the kernel exits): {n}":
+        "리소스 트래커 (시작 방식마다 하나, 커널이 끝날 때까지 남습니다): {n}",
     # exercise titles (optkit.verdict shows them through tr(); the code keeps the English name)
     "00 warm-up: count dark pixels": "00 워밍업: 어두운 픽셀 세기",
     "01 hot stage": "01 시간이 가장 많이 드는 단계",
@@ -759,6 +887,32 @@ MESSAGES: dict[str, str] = {
     "07 chunk tiny tasks": "07 작은 작업을 청크로 묶기",
     "07 lean unit of work": "07 가벼운 작업 단위",
     "capstone: augmentation pipeline": "캡스톤: 증강 파이프라인",
+    # exercise case labels (cases=[(label, ...)] and bad_inputs: optkit.check names them in a verdict
+    # through tr(), inside "the input where {label}" and "on {label}")
+    "the threshold is 0 (no pixel is darker)": "임계값이 0임 (더 어두운 픽셀이 없음)",
+    "the threshold is 200": "임계값이 200임",
+    "some pixels equal the threshold exactly": "일부 픽셀이 임계값과 정확히 같음",
+    "the corners go the other way round": "꼭짓점이 반대 방향으로 돎",
+    "it is a whole page": "페이지 전체임",
+    "the image has a single gray level": "이미지의 회색 단계가 하나뿐임",
+    "the image has only two gray levels": "이미지의 회색 단계가 두 개뿐임",
+    "exactly 1 % of the pixels are dark": "픽셀의 정확히 1 %가 어두움",
+    "two corners have the same y - x": "두 꼭짓점의 y - x가 같음",
+    "the first and last steps are the same letter": "첫 타임스텝과 마지막 타임스텝이 같은 글자임",
+    "runs touch the ends of the rows": "런이 행의 양 끝에 닿음",
+    "the gap is exactly the limit": "간격이 정확히 한계값임",
+    "the gap parameter is 0": "gap 매개변수가 0임",
+    "there are 3 boxes (fewer than a chunk per worker is fine)": "상자가 3개임 (워커마다 청크 하나가 안 되어도 됨)",
+    "the buffer is empty": "버퍼가 비어 있음",
+    "every byte is 255 (a large sum)": "모든 바이트가 255임 (큰 합)",
+    "the list is empty": "리스트가 비어 있음",
+    "delta is 0.5": "delta가 0.5임",
+    "delta is 3.0": "delta가 3.0임",
+    "a float64 array (8-byte items)": "float64 배열 (항목당 8바이트)",
+    "a uint16 array (2-byte items)": "uint16 배열 (항목당 2바이트)",
+    "an int8 array (format 'b', signed bytes)": "int8 배열 (format 'b', 부호 있는 바이트)",
+    "a bool array (format '?')": "bool 배열 (format '?')",
+    "a list holding a string": "문자열이 든 리스트",
     # optkit.student: the text of an exercise stub in the learner edition
     "exercise: write your version here": "연습 문제: 여기에 직접 작성하세요",
 }

@@ -24,12 +24,15 @@ def _literal_messages(tree):
         if not (isinstance(node, ast.Call) and node.args
                 and getattr(node.func, "id", getattr(node.func, "attr", None)) == "tr"):
             continue
-        arg = node.args[0]
-        options = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
-        for a in options:
-            if isinstance(a, ast.Constant) and isinstance(a.value, str):
-                found.append((node.lineno, a.value))
+        found += [(node.lineno, text) for text in _literals(node.args[0])]
     return found
+
+
+def _literals(arg):
+    """The string literals an argument can be: itself, or the branches of `a if c else b` (nested)."""
+    if isinstance(arg, ast.IfExp):
+        return _literals(arg.body) + _literals(arg.orelse)
+    return [arg.value] if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else []
 
 
 def _messages_by_module():
@@ -300,6 +303,86 @@ def _exercise_titles():
     for src in sources:
         titles.update(re.findall(r'\bExercise\(\s*"([^"]+)"', src))
     return titles
+
+
+def _notebook_code_trees():
+    """(notebook stem, cell id, syntax tree) of every code cell of the English notebooks; lines
+    with IPython syntax (%magic, !shell) are left out, cells that still are not Python skipped."""
+    import nbformat
+
+    out = []
+    for p in sorted((OPTKIT.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for c in nbformat.read(p, as_version=4).cells:
+            if c.cell_type != "code":
+                continue
+            lines = [line for line in c.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+            try:
+                out.append((p.stem, c.get("id"), ast.parse("\n".join(lines))))
+            except SyntaxError:              # a %%cython or %%writefile cell
+                continue
+    return out
+
+
+def test_every_literal_tr_message_in_the_notebooks_has_a_korean_entry():
+    found = [(stem, cid, line, msg) for stem, cid, tree in _notebook_code_trees()
+             for line, msg in _literal_messages(tree)]
+    # 02's and 07's own printed lines, chart titles and verdicts go through tr() (not vacuous)
+    for stem, at_least in {"02_numpy_opencv": 30, "07_scale_out": 40}.items():
+        assert sum(f[0] == stem for f in found) >= at_least, stem
+    missing = [f"{stem} {cid} line {line}: {msg!r}" for stem, cid, line, msg in found if msg not in KO]
+    assert not missing, "messages without a Korean entry:\n" + "\n".join(missing)
+    # labels the cells translate through tr itself (rename(index=tr), Styler.format_index(tr))
+    for msg in ("reference", "ratio", "pickled bytes", "a seed", "a chunk of 8 seeds", "the page image",
+                "the whole Document", "one result (crops)", "workers", "pages / s (median)",
+                "IQR of the run time", "speedup vs 1 worker"):
+        assert msg in KO, msg
+
+
+def _case_labels():
+    """Every label of an Exercise's cases=[(label, ...)] and bad_inputs=[(label, ...)] in the notebooks."""
+    labels = set()
+    for _, _, tree in _notebook_code_trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg in ("cases", "bad_inputs"):
+                assert isinstance(node.value, ast.List), "cases and bad_inputs are written as list literals"
+                for item in node.value.elts:
+                    assert isinstance(item, ast.Tuple) and isinstance(item.elts[0], ast.Constant)
+                    labels.add(item.elts[0].value)
+    return labels
+
+
+def test_every_case_label_has_a_korean_entry():
+    labels = _case_labels()
+    assert {"two corners have the same y - x", "exactly 1 % of the pixels are dark",
+            "a list holding a string"} <= labels and len(labels) >= 20
+    missing = sorted(label for label in labels if label not in KO)
+    assert not missing, f"case labels with no Korean entry in optkit/messages_ko.py: {missing}"
+
+
+def test_a_failing_case_is_named_in_korean(korean):
+    e = Exercise("02 corner order", reference=_double, make_args=lambda seed: (np.arange(5.0),),
+                 cases=[("two corners have the same y - x", (np.arange(3.0),))])
+    wrong_on_the_case = lambda a: a * 2 if len(a) == 5 else a * 3        # noqa: E731
+    v = e.check(wrong_on_the_case, display=False)
+    assert v.status == "wrong" and "입력 '두 꼭짓점의 y - x가 같음' (" in str(v), str(v)
+    assert "two corners" not in str(v)
+
+
+def test_a_bad_input_is_named_in_korean(korean):
+    def refuses_nothing(a):
+        return a * 2
+
+    e = Exercise("04 C: sum of a uint8 buffer", reference=_double, make_args=lambda seed: (np.arange(5.0),),
+                 bad_inputs=[("a list holding a string", ([1.0, "x"],), TypeError)])
+    v = e.check(refuses_nothing, display=False)
+    assert v.status == "wrong" and "'문자열이 든 리스트'에 대해" in str(v), str(v)
+
+
+def test_a_failing_case_keeps_its_english_label_in_english(english):
+    e = Exercise("02 corner order", reference=_double, make_args=lambda seed: (np.arange(5.0),),
+                 cases=[("two corners have the same y - x", (np.arange(3.0),))])
+    v = e.check(lambda a: a * 2 if len(a) == 5 else a * 3, display=False)
+    assert "the input where two corners have the same y - x (" in str(v), str(v)
 
 
 def test_every_exercise_title_has_a_korean_entry():
