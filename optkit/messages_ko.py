@@ -596,9 +596,9 @@ MESSAGES: dict[str, str] = {
     # optkit.lessons.scale_out.DashboardCost.summary (07)
     "the connected viewer cost {cost:.0%} of the throughput here (throughput {change:+.0%})":
         "여기서는 연결된 뷰어가 처리량의 {cost:.0%}를 가져갔습니다 (처리량 {change:+.0%})",
-    "no throughput cost measured (throughput {change:+.0%} with the viewer connected; faster with "
+    "no throughput cost measured (throughput {change:+.0%} with the viewer connected;\n     faster with "
     "the viewer is noise, not a gain)":
-        "처리량 손실이 측정되지 않았습니다 (뷰어 연결 시 처리량 {change:+.0%}; 뷰어가 있을 때 더 "
+        "처리량 손실이 측정되지 않았습니다 (뷰어 연결 시 처리량 {change:+.0%};\n     뷰어가 있을 때 더 "
         "빠른 것은 이득이 아니라 잡음입니다)",
     "no clear throughput cost here (throughput {change:+.0%}, within the runs' noise)":
         "여기서는 뚜렷한 처리량 손실이 없습니다 (처리량 {change:+.0%}, 실행 간 잡음 범위 안)",
@@ -915,4 +915,15 @@ MESSAGES: dict[str, str] = {
     "a list holding a string": "문자열이 든 리스트",
     # optkit.student: the text of an exercise stub in the learner edition
     "exercise: write your version here": "연습 문제: 여기에 직접 작성하세요",
+    # notebook 07: the 200 tiny tasks, the list comprehension against the pool
+    "write in_chunks above first; timing the list comprehension alone":
+        "먼저 위의 in_chunks를 작성하세요. 지금은 리스트 컴프리헨션만 잽니다",
+    "{e}; timing the list comprehension alone": "{e}; 리스트 컴프리헨션만 잽니다",
+    "IQR {a} and {b}": "IQR {a} 및 {b}",
+    "200 tiny tasks: no clear difference here (medians x{ratio:.2f} apart, within the noise: {spread})":
+        "작은 작업 200개: 여기서는 뚜렷한 차이가 없습니다 (중앙값 x{ratio:.2f} 차이, 노이즈 범위 안: {spread})",
+    "the list comprehension": "리스트 컴프리헨션",
+    "the pool": "풀",
+    "200 tiny tasks: {winner} is faster here, {ratio:.1f} times (medians; {spread})":
+        "작은 작업 200개: 여기서는 {winner} 쪽이 {ratio:.1f}배 빠릅니다 (중앙값; {spread})",
 }

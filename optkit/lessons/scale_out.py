@@ -499,7 +499,7 @@ class DashboardCost:
                          cost=-change, change=change)
         elif bench.clearly_different(self.closed, self.opened):
             verdict = tr("no throughput cost measured (throughput {change:+.0%} with the viewer "
-                         "connected; faster with the viewer is noise, not a gain)", change=change)
+                         "connected;\n     faster with the viewer is noise, not a gain)", change=change)
         else:
             verdict = tr("no clear throughput cost here (throughput {change:+.0%}, within the runs' noise)",
                          change=change)
