@@ -239,8 +239,9 @@ class Exercise:
             state, value = run_with_budget(watched if forbidden else fn, args, {}, budget)
         return state, value, time.perf_counter() - t0, hits
 
-    def _timeout(self, state, where):
+    def _timeout(self, state, where, notes=()):
         v = self._timeout_verdict(state, where)
+        v.message += "".join(notes or ())       # what guard's give-up undid (guard.undo_on_give_up)
         earlier = abandoned_alive() - state.endswith("stuck")   # a call just given up on is this one
         if earlier > 0:
             v.message += tr(" (note: {n} earlier call(s), given up on before this one, still run in the "
@@ -352,8 +353,9 @@ class Exercise:
             t0 = time.perf_counter()
             state, value = run_with_budget(rule, (fn, args), {}, max(1.0, budget))
             budget -= time.perf_counter() - t0
-            if state in ("timeout", "stuck"):
-                return self._timeout(state, tr("checking the task's rules"))
+            if state in ("timeout", "stuck"):      # a stuck rule's value: its undo notes
+                return self._timeout(state, tr("checking the task's rules"),
+                                     value if state == "stuck" else ())
             if state == "raised":
                 return self._raised(value, tr("checking the task's rules"), fn)
             if value:

@@ -24,12 +24,14 @@ import traceback
 
 
 __all__ = ["BudgetExceeded", "run_with_budget", "stop", "abandoned_alive", "run_until", "Fed",
+           "undo_on_give_up", "drop_undo",
            "short_tb", "CheckTimeout", "tripwires",
            "plain_function", "clones_in_globals", "forbidden_trips", "armed_while", "compile_for",
            "COMPILE_LIMIT_S", "compiler_busy", "frozen_helpers"]
 
 
 _ABANDONED: list = []        # worker threads given up on that may still run (see stop)
+_UNDO: dict = {}             # {thread id: [hooks]} run when that thread is given up on
 COMPILE_LIMIT_S = 180.0      # the most a Numba compile before a learner's call may take
 
 
@@ -39,7 +41,7 @@ class BudgetExceeded(BaseException):
 
 def run_with_budget(fn, args, kwargs, budget_s):
     """Run fn in a daemon thread. Returns ("ok", value) | ("raised", exc) | ("timeout", None)
-    | ("stuck", None) (it could not be stopped)."""
+    | ("stuck", notes) (it could not be stopped; see :func:`run_until`)."""
     return run_until(lambda: fn(*args, **kwargs), (), lambda: False, max(0.0, budget_s))
 
 
@@ -55,6 +57,39 @@ def stop(th) -> bool:
     return False
 
 
+def undo_on_give_up(hook):
+    """Register ``hook()`` to run if the thread running this code is given up on (stuck in C, see
+    :func:`run_until`): code that changes process-wide state for the length of a call (a tracer
+    for every new thread, say) undoes it there, since its own ``finally`` may run only much later.
+    ``hook`` returns a note for the timeout verdict (or None). Returns a token for
+    :func:`drop_undo`, which the code calls when it has undone the state itself."""
+    token = (threading.get_ident(), hook)
+    _UNDO.setdefault(token[0], []).append(hook)
+    return token
+
+
+def drop_undo(token) -> None:
+    ident, hook = token
+    hooks = _UNDO.get(ident, [])
+    if hook in hooks:
+        hooks.remove(hook)
+    if not hooks:
+        _UNDO.pop(ident, None)
+
+
+def _give_up(th) -> tuple:
+    """Run the undo hooks registered by thread ``th`` (given up on); their notes."""
+    notes = []
+    for hook in reversed(_UNDO.pop(th.ident, [])):
+        try:
+            note = hook()
+        except Exception:       # noqa: BLE001 - an undo that fails must not hide the verdict
+            note = None
+        if note:
+            notes.append(note)
+    return tuple(notes)
+
+
 def abandoned_alive() -> int:
     """How many given-up worker threads still run. While one does, the exception injected
     into it is still pending, and on CPython 3.11 that makes profiled threads crawl: the
@@ -65,7 +100,8 @@ def abandoned_alive() -> int:
 
 def run_until(fn, args, over, hard_s):
     """Run fn(*args) in a daemon thread; stop it when ``over()`` says its budget is spent (polled)
-    or after ``hard_s`` seconds in all. Returns what :func:`run_with_budget` describes."""
+    or after ``hard_s`` seconds in all. Returns what :func:`run_with_budget` describes; for
+    "stuck", the value is the notes of the undo hooks that ran (:func:`undo_on_give_up`)."""
     box = {}
 
     def target():
@@ -83,10 +119,13 @@ def run_until(fn, args, over, hard_s):
         while th.is_alive() and not over() and time.perf_counter() < t_end:
             th.join(0.02)
     except KeyboardInterrupt:
-        stop(th)
+        if not stop(th):
+            _give_up(th)
         raise
     if th.is_alive():
-        return ("timeout" if stop(th) else "stuck"), None
+        if stop(th):
+            return "timeout", None
+        return "stuck", _give_up(th)
     if box.get("timeout"):
         return "timeout", None
     if "exc" in box:

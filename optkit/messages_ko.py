@@ -181,14 +181,29 @@ MESSAGES: dict[str, str] = {
         " (여기서는 모든 스레드를 셉니다: 호출 동안 여러분의 다른 스레드가 바빴다면, 그 스레드가 쉴 때 "
         "다시 검사하세요)",
     # F23, F29: 02 Exercise C's rule, a busy thread that ran already (untraced before 3.12)
-    "another thread that was already running spent {cpu} of CPU during one call: before Python "
-    "3.12 the rule can neither count its Python instructions nor tell whether it did your "
-    "function's work; decode in the calling thread, with whole-array work over the time steps, "
-    "and check while no other thread of yours is busy":
-        "이미 실행 중이던 다른 스레드가 한 번 호출하는 동안 CPU {cpu}를 썼습니다. Python 3.12 전에는 규칙이 "
-        "그 스레드의 Python 명령어를 셀 수도, 그 스레드가 여러분 함수의 일을 했는지 알 수도 없습니다. "
-        "호출한 스레드에서, 타임스텝 전체에 걸친 배열 연산으로 디코딩하고, 여러분의 다른 스레드가 바쁘지 "
-        "않을 때 채점하세요",
+    "another thread that was already running spent {cpu} of CPU during one call: the rule cannot "
+    "count all the Python instructions of such a thread (not the code it was already running when "
+    "the call began) nor tell whether it did your function's work; decode in the calling thread, "
+    "with whole-array work over the time steps, and check while no other thread of yours is busy":
+        "이미 실행 중이던 다른 스레드가 한 번 호출하는 동안 CPU {cpu}를 썼습니다. 규칙은 그런 스레드의 "
+        "Python 명령어를 다 셀 수 없고(호출이 시작될 때 이미 실행하던 코드는 세지 못합니다), 그 스레드가 "
+        "여러분 함수의 일을 했는지도 알 수 없습니다. 호출한 스레드에서, 타임스텝 전체에 걸친 배열 연산으로 "
+        "디코딩하고, 여러분의 다른 스레드가 바쁘지 않을 때 채점하세요",
+    "it runs Python code once per run of equal time steps ({n:.0f} more Python instructions per "
+    "added run: a blank step put between two different letters, the same strings): collapsing "
+    "repeats first and then looping over the steps that are left is still a loop over time steps; "
+    "keep the masks, the lookup and the split whole-array (a loop over boxes or over the kept "
+    "characters is fine)":
+        "같은 값이 이어지는 타임스텝 구간(run)마다 한 번씩 Python 코드를 실행합니다(서로 다른 두 글자 "
+        "사이에 blank 스텝을 하나 넣어 문자열은 그대로 두고 구간만 늘렸더니, 늘어난 구간 하나에 Python "
+        "명령어가 {n:.0f}개 더 실행됨): 반복을 먼저 합친 다음 남은 스텝을 도는 것도 타임스텝을 도는 "
+        "루프입니다. 마스크, 문자 변환, 박스별 분할을 배열 연산으로 하세요(박스나 남긴 문자를 도는 "
+        "루프는 괜찮습니다)",
+    # optkit.pywork: a rule call given up on (stuck in C)
+    " (the rule's count of Python instructions was switched off; the stopped call's own thread "
+    "keeps an idle tracer until the call returns from C)":
+        " (규칙의 Python 명령어 세기는 꺼졌습니다. 멈추지 못한 호출의 스레드에는 그 호출이 C에서 "
+        "돌아올 때까지 아무것도 세지 않는 트레이서가 남습니다)",
     "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
     "`{array}` at an index that has neither `{var}` itself nor a `numba.get_thread_id()` taken in the "
     "loop as one of its elements (a data race?): give each thread its own memory, indexed by `{var}` "

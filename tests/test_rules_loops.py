@@ -234,3 +234,234 @@ def test_a_thread_started_in_the_call_that_outlives_it_stops_tracing():
     holder[0].join(5)
     assert seen.get("trace", "missing") is None      # the tracer did not stay behind
     assert threading.gettrace() is None and sys.gettrace() is None
+
+
+# --- 02 Exercise C: loops over the runs left after collapsing repeats (A4 1) -------------------
+def _runs_loop(logits, alphabet=pipeline.ALPHABET, blank=0):
+    """Repeats collapsed with NumPy for all boxes, then a Python loop over the runs left."""
+    best = logits.argmax(axis=2)
+    first = np.ones(best.shape, bool)
+    first[:, 1:] = best[:, 1:] != best[:, :-1]
+    runs, counts = best[first].tolist(), first.sum(axis=1).tolist()
+    texts, i = [], 0
+    for c in counts:
+        chars = []
+        for b in runs[i:i + c]:
+            if b != blank:
+                chars.append(alphabet[b - 1])
+        i += c
+        texts.append("".join(chars))
+    return texts
+
+
+def _collapse_then_loop(logits, alphabet=pipeline.ALPHABET, blank=0):
+    texts = []
+    for row in logits.argmax(axis=2):
+        chars = []
+        for b in row[np.r_[True, row[1:] != row[:-1]]].tolist():
+            if b != blank:
+                chars.append(alphabet[b - 1])
+        texts.append("".join(chars))
+    return texts
+
+
+def _loop_over_kept_characters(logits, alphabet=pipeline.ALPHABET, blank=0):
+    best = logits.argmax(axis=2)
+    keep = best != blank
+    keep[:, 1:] &= best[:, 1:] != best[:, :-1]
+    texts = []
+    for row, k in zip(best, keep):                   # boxes
+        chars = []
+        for c in row[k].tolist():                    # the kept characters only
+            chars.append(alphabet[c - 1])
+        texts.append("".join(chars))
+    return texts
+
+
+def test_ctc_blank_between_letters_keeps_the_strings_and_adds_runs_not_characters(logits):
+    joined = numpy_opencv.ctc_blank_between_letters(logits, False)
+    split = numpy_opencv.ctc_blank_between_letters(logits, True)
+    n = min(logits[0].shape[0], numpy_opencv.CTC_RUN_BOXES)
+    want = pipeline.ctc_reference(logits[0][:n])
+    assert pipeline.ctc_reference(*joined) == pipeline.ctc_reference(*split) == want
+    assert pipeline.ctc_fast(*joined) == pipeline.ctc_fast(*split) == want
+    runs = lambda x: int(x.shape[0] + np.count_nonzero(np.diff(x.argmax(axis=2), axis=1)))
+    added = runs(split[0]) - runs(joined[0])
+    assert added >= 50                               # plenty of runs for the rule to count
+    # one added run per pair of different adjacent letters of the decoded strings
+    assert added == sum(sum(a != b for a, b in zip(s, s[1:])) for s in want)
+    # the small cases: a b -> a _ b; a _ _ b -> a b; a _ a keeps its blank
+    x = np.full((1, 7, 4), -1.0, np.float32)
+    for t, c in enumerate([1, 2, 0, 0, 3, 0, 3]):    # a b _ _ c _ c
+        x[0, t, c] = 1
+    for split_, classes in ((False, [1, 2, 3, 0, 3]), (True, [1, 0, 2, 0, 3, 0, 3])):
+        got = numpy_opencv.ctc_blank_between_letters((x,), split_)[0]
+        best = got.argmax(axis=2)[0].tolist()
+        assert best[:len(classes)] == classes and set(best[len(classes):]) <= {classes[-1]}
+        assert pipeline.ctc_reference(got, "abc") == ["abcc"]
+
+
+def test_ctc_rule_refuses_a_loop_over_the_runs_left_after_collapsing_repeats(logits):
+    for answer in (_runs_loop, _collapse_then_loop):
+        assert answer(*logits) == pipeline.ctc_fast(*logits)
+        why = numpy_opencv.ctc_no_step_loop(answer, logits)
+        assert why and "once per run of equal time steps" in why, (answer, why)
+    # loops over boxes and over the kept characters grow with neither stretch
+    for answer in (pipeline.ctc_fast, _per_box_join, _loop_over_kept_characters):
+        assert numpy_opencv.ctc_no_step_loop(answer, logits) is None, answer
+
+
+# --- pywork: threads that ran already, 3.12's path (A4 6) --------------------------------------
+def _fake_settrace_all_threads(func):
+    """What 3.12's threading.settrace_all_threads does, as far as 3.11 can: the tracer for new
+    threads and for this one; a thread that runs already keeps running its frame untraced
+    (on 3.12 it is traced only in the functions it enters next)."""
+    import threading
+
+    threading.settrace(func)
+    sys.settrace(func)
+
+
+def _inline_worker():
+    """A thread that runs before the call and loops inline in its own frame per request."""
+    import queue
+    import threading
+
+    jobs, results = queue.Queue(), queue.Queue()
+
+    def serve():
+        while True:
+            logits = jobs.get()
+            if logits is None:
+                return
+            best = logits.argmax(axis=2).tolist()
+            texts = []
+            for row in best:                         # inline: no new Python frame per step
+                chars, prev = [], 0
+                for b in row:
+                    if b and b != prev:
+                        chars.append(pipeline.ALPHABET[b - 1])
+                    prev = b
+                texts.append("".join(chars))
+            results.put(texts)
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+
+    def answer(logits, alphabet=pipeline.ALPHABET, blank=0):
+        jobs.put(logits)
+        return results.get()
+    return answer, lambda: (jobs.put(None), th.join(5))
+
+
+@pytest.mark.parametrize("all_threads", [False, True], ids=["3.11 path", "3.12 path"])
+def test_a_thread_that_ran_already_is_timed_on_both_paths(logits, monkeypatch, all_threads):
+    import threading
+
+    if all_threads and not hasattr(threading, "settrace_all_threads"):
+        monkeypatch.setattr(threading, "settrace_all_threads", _fake_settrace_all_threads,
+                            raising=False)
+    answer, done = _inline_worker()
+    try:
+        assert answer(*logits) == pipeline.ctc_fast(*logits)
+        big = numpy_opencv.ctc_repeated_steps(logits, 256)
+        work = python_work(answer, big)
+        assert work.other_thread_cpu_s > numpy_opencv.CTC_THREAD_CPU_S, work.other_thread_cpu_s
+        why = numpy_opencv.ctc_no_step_loop(answer, logits)
+        assert why and ("another thread" in why or "once per" in why), why
+    finally:
+        done()
+    assert sys.gettrace() is None and threading.gettrace() is None
+
+
+def test_python_work_counts_opcodes_on_its_first_call_in_a_fresh_interpreter():
+    """3.12 emits 'opcode' events only where some frame set f_trace_opcodes before settrace."""
+    import subprocess
+
+    code = ("from optkit.pywork import python_work\n"
+            "def loop(n):\n    s = 0\n    for i in range(n):\n        s += i\n    return s\n"
+            "print(int(python_work(loop, (1000,))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) >= 1000
+
+
+# --- pywork and guard's give-up path (A4 5, 11) -------------------------------------------------
+def test_a_given_up_call_leaves_no_counting_tracer_behind():
+    import threading
+    import time
+
+    from optkit.guard import run_with_budget
+
+    release = threading.Event()
+
+    def stuck_in_c():
+        release.wait(8)                              # C: the injected exception waits for it
+        return 0
+
+    state, notes = run_with_budget(python_work, (stuck_in_c, ()), {}, 0.2)
+    try:
+        assert state == "stuck"
+        assert threading.gettrace() is None          # new threads get no tracer any more
+        assert notes and any("switched off" in n for n in notes), notes
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(sys.gettrace()))
+        t.start()
+        t.join(5)
+        assert seen == [None]
+        # a tracer set after the give-up survives the stuck call's late `finally`
+        mine = lambda *a: None
+        threading.settrace(mine)
+        release.set()
+        for _ in range(100):
+            if not any(th.name == "optkit-check" and th.is_alive() for th in threading.enumerate()):
+                break
+            time.sleep(0.05)
+        assert threading.gettrace() is mine
+    finally:
+        release.set()
+        threading.settrace(None)
+
+
+def test_a_thread_started_in_the_call_that_makes_no_new_call_drops_the_tracer():
+    import threading
+    import time
+
+    flag, seen, started = [True], [], threading.Event()
+
+    def spin():
+        started.set()
+        while flag[0]:                               # no new Python frame after the call ends
+            seen.append(sys.gettrace())
+            time.sleep(0.02)
+
+    def answer():
+        threading.Thread(target=spin, daemon=True).start()
+        assert started.wait(5)
+        time.sleep(0.05)
+
+    python_work(answer, ())
+    time.sleep(0.2)
+    flag[0] = False
+    assert seen and seen[-1] is None, seen[-3:]
+
+
+def test_a_rule_given_up_on_says_its_counting_was_switched_off():
+    import threading
+
+    from optkit import check
+
+    release = threading.Event()
+
+    def rule(fn, args):                              # a rule whose counted call is stuck in C
+        return python_work(release.wait, (10,))
+
+    e = check.Exercise("stuck rule", lambda a: a * 2, lambda seed: (np.arange(3.0) + seed,),
+                       rules=[rule], time_budget_s=0.5)
+    try:
+        v = e.check(lambda a: a * 2, display=False)
+        assert v.status == "timeout", v.message
+        assert "could not be stopped" in v.message and "switched off" in v.message, v.message
+        assert threading.gettrace() is None
+    finally:
+        release.set()

@@ -17,7 +17,8 @@ from optkit.pipeline import (FAST, HIGH_PCT, IOU_THRESHOLD, LOW_PCT, MEAN, REFER
                              simulate, stage_inputs)
 
 __all__ = ["grayscale_numpy", "grayscale_shift", "contrast_numpy", "contrast_lut", "contrast_take",
-           "binarize_numpy", "binarize_hexmask", "nms_numpy", "batch_float32", "batch_take", "ctc_repeated_steps", "ctc_no_step_loop",
+           "binarize_numpy", "binarize_hexmask", "nms_numpy", "batch_float32", "batch_take", "ctc_repeated_steps", "ctc_blank_between_letters",
+           "ctc_no_step_loop",
            "VARIANTS", "bench_main"]
 
 
@@ -140,6 +141,7 @@ def batch_take(crops, mean=MEAN, std=STD, out=None):
 # --------------------------------------------------------------------------- exercise C's rule
 CTC_RULE_BOXES = 8          # boxes of the check's logits the rule decodes
 CTC_RULE_REPEAT = 8         # every time step repeated this many times: the counted stretch
+CTC_RUN_BOXES = 64          # boxes for the second stretch (more runs added; a box loop is free)
 CTC_THREAD_REPEAT = 512     # a longer stretch, timed in the Python threads that ran already
 CTC_THREAD_CPU_S = 0.003    # CPU seconds such threads may spend during it (waiting ones: ~0)
 
@@ -149,42 +151,104 @@ def ctc_repeated_steps(args, k):
     decodes to the same strings (repeats collapse: ``a a _ _ b b`` reads ``ab`` as ``a _ b``
     does; a blank between two equal letters stays between their copies), and unlike blank steps
     appended at the end it cannot be cut off before a loop: the steps themselves are ``k``
-    times as many."""
+    times as many. It adds no runs of equal steps: a loop over the runs left after collapsing
+    repeats does not grow with it (:func:`ctc_blank_between_letters` does that)."""
     logits = np.asarray(args[0])[:CTC_RULE_BOXES]
     return (np.ascontiguousarray(np.repeat(logits, int(k), axis=1)),)
 
 
-def ctc_no_step_loop(fn, args):
-    """Exercise C's rule ("no Python loop over time steps"): decoding the same boxes with every
-    step repeated ``CTC_RULE_REPEAT`` times must not run Python code once per added step, in
-    any thread. A loop over boxes, or over the kept characters, is fine: the repeats leave both
-    alone. Not seen: iteration done inside C iterators (``map``/``filter``/``itertools.groupby``
-    over a list of the steps) runs no Python instructions."""
-    import threading
+def ctc_blank_between_letters(args, split, blank=0):
+    """Exercise C's logits (up to ``CTC_RUN_BOXES`` boxes), rebuilt so that the number of runs
+    of equal steps changes while the decoded strings do not. ``split=False``: the blank runs
+    between two different letters are taken out (``a _ _ b`` becomes ``a b``). ``split=True``:
+    every two adjacent runs of different letters get one blank step between them (``a b``
+    becomes ``a _ b``; a blank between two equal letters is always kept). Both read the same
+    strings; the split one has one more run (and one more step) per pair of different adjacent
+    letters, the kept characters stay as they are. Boxes that come out shorter are padded with
+    copies of their last step (a repeat: no new run)."""
+    logits = np.asarray(args[0])[:CTC_RUN_BOXES]
+    best = logits.argmax(axis=2)
+    rows = []
+    for n in range(logits.shape[0]):
+        row, b = logits[n], best[n]
+        starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+        ends = np.r_[starts[1:], b.size]
+        steps, last_letter = [], None              # the previous letter run (None: none yet)
+        for i, (s0, s1) in enumerate(zip(starts.tolist(), ends.tolist())):
+            c = int(b[s0])
+            if c == blank:
+                nxt = int(b[ends[i]]) if i + 1 < starts.size else None
+                if last_letter is not None and nxt is not None and nxt != last_letter:
+                    continue                        # between two different letters: dropped here
+                steps.append(row[s0:s1])
+                last_letter = None
+                continue
+            if split and last_letter is not None and last_letter != c:
+                gap = row[s0].copy()
+                gap[blank] = gap.max() + 1          # a step whose best class is the blank
+                steps.append(gap[None])
+            steps.append(row[s0:s1])
+            last_letter = c
+        rows.append(np.concatenate(steps))
+    t = max(r.shape[0] for r in rows)
+    out = np.empty((len(rows), t, logits.shape[2]), logits.dtype)
+    for n, r in enumerate(rows):
+        out[n, :r.shape[0]] = r
+        out[n, r.shape[0]:] = r[-1]
+    return (out,)
 
+
+def _runs(logits) -> int:
+    best = np.asarray(logits).argmax(axis=2)
+    return int(best.shape[0] + np.count_nonzero(best[:, 1:] != best[:, :-1]))
+
+
+def ctc_no_step_loop(fn, args):
+    """Exercise C's rule ("no Python loop over time steps"), with two stretches that keep the
+    decoded strings: every step repeated ``CTC_RULE_REPEAT`` times (more steps, the same runs),
+    and a blank step put between every two adjacent different letters (more runs of equal
+    steps: :func:`ctc_blank_between_letters`). Neither may cost Python code once per added step
+    or per added run, in any thread of this process; so collapsing repeats with NumPy and then
+    looping in Python over the runs that are left is refused too. A loop over boxes, or over
+    the kept characters, is fine: both stretches leave them alone. Not seen: iteration done
+    inside C iterators (``map``/``filter``/``itertools.groupby`` over a list of the steps) runs no
+    Python instructions, and work done in another process (a ``multiprocessing`` child fed
+    through a pipe) is not traced at all."""
     from optkit.fmt import format_time
     from optkit.i18n import tr
     from optkit.pywork import python_work
 
+    import threading
+
+    busy = tr(" (every thread is counted here: if another thread of yours was busy during the "
+              "call, check again while it is idle)") if hasattr(threading, "settrace_all_threads") else ""
     base, long = ctc_repeated_steps(args, 1), ctc_repeated_steps(args, CTC_RULE_REPEAT)
     added = max(1, long[0].shape[1] - base[0].shape[1])
     per_step = (python_work(fn, long) - python_work(fn, base)) / added
     if per_step >= 1:
-        every_thread = hasattr(threading, "settrace_all_threads")      # Python 3.12 and later
         return tr("it runs Python code once per time step ({n:.0f} more Python instructions per added "
                   "step): the task asks for whole-array work over the time steps (argmax and the "
-                  "masks for all steps at once); a loop over boxes is fine", n=per_step) + (
-            tr(" (every thread is counted here: if another thread of yours was busy during the "
-               "call, check again while it is idle)") if every_thread else "")
-    if not hasattr(threading, "settrace_all_threads"):      # before 3.12: such threads go untraced
-        work = python_work(fn, ctc_repeated_steps(args, CTC_THREAD_REPEAT))
-        if work.other_thread_cpu_s > CTC_THREAD_CPU_S:
-            return tr("another thread that was already running spent {cpu} of CPU during one call: "
-                      "before Python 3.12 the rule can neither count its Python instructions nor tell "
-                      "whether it did your function's work; decode in the calling thread, with "
-                      "whole-array work over the time steps, and check while no other thread of "
-                      "yours is busy",
-                      cpu=format_time(work.other_thread_cpu_s))
+                  "masks for all steps at once); a loop over boxes is fine", n=per_step) + busy
+    joined, split = ctc_blank_between_letters(args, False), ctc_blank_between_letters(args, True)
+    runs = _runs(split[0]) - _runs(joined[0])
+    if runs > 0:
+        per_run = (python_work(fn, split) - python_work(fn, joined)) / runs
+        if per_run >= 1:
+            return tr("it runs Python code once per run of equal time steps ({n:.0f} more Python "
+                      "instructions per added run: a blank step put between two different letters, "
+                      "the same strings): collapsing repeats first and then looping over the steps "
+                      "that are left is still a loop over time steps; keep the masks, the lookup "
+                      "and the split whole-array (a loop over boxes or over the kept characters is "
+                      "fine)", n=per_run) + busy
+    work = python_work(fn, ctc_repeated_steps(ctc_blank_between_letters(args, True),
+                                              CTC_THREAD_REPEAT))
+    if work.other_thread_cpu_s > CTC_THREAD_CPU_S:
+        return tr("another thread that was already running spent {cpu} of CPU during one call: the "
+                  "rule cannot count all the Python instructions of such a thread (not the code it "
+                  "was already running when the call began) nor tell whether it did your "
+                  "function's work; decode in the calling thread, with whole-array work over the "
+                  "time steps, and check while no other thread of yours is busy",
+                  cpu=format_time(work.other_thread_cpu_s))
     return None
 
 
