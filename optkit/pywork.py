@@ -132,6 +132,7 @@ def python_work(fn, args) -> int:
     try:
         fn(*args)
     finally:
+        done[0] = True                  # here, in this untraced frame: restore's own lines count nothing
         if restore(True):
             if not all_threads:
                 sys.settrace(old)
