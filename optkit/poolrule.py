@@ -34,15 +34,36 @@ def _digest(x):
     return h.digest()
 
 
+def _values(x):
+    """A digest of the numbers ``x`` holds, whatever their container, dtype or shape (float64,
+    flattened; None when ``x`` is not numbers): a result sent to the pool as a list, or cast,
+    and turned back into an array there still has the same values."""
+    import numpy as np
+
+    try:
+        a = np.asarray(x, dtype=np.float64).ravel()
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if a.size < 2:
+        return None
+    return ("values", hashlib.blake2b(a.tobytes(), digest_size=16).digest())
+
+
 def _payload_arrays(obj, out, depth=0):
-    """Digests (dtype, shape, bytes) of the arrays sent to the pool, lists/tuples/dicts opened."""
+    """Digests of what was sent to the pool, lists/tuples/dicts opened: each array's (dtype,
+    shape, bytes), the values of each array or list of numbers (:func:`_values`), and the raw
+    bytes of bytes-like objects."""
     import numpy as np
 
     if isinstance(obj, np.ndarray) and not obj.dtype.hasobject:
-        out.add(_digest(obj))
+        out.update(k for k in (_digest(obj), _values(obj)) if k is not None)
+    elif isinstance(obj, (bytes, bytearray, memoryview)):
+        out.add(("bytes", hashlib.blake2b(bytes(obj), digest_size=16).digest()))
     elif isinstance(obj, dict) and depth < 4:
         _payload_arrays(list(obj.values()), out, depth + 1)
     elif isinstance(obj, (list, tuple)) and depth < 4:
+        if _values(obj) is not None:
+            out.add(_values(obj))
         for x in obj:
             _payload_arrays(x, out, depth + 1)
 
@@ -91,7 +112,8 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     pool handed back (results of a process pool are unpickled, new objects; a copy, or a value
     computed here, is not one), unchanged since (an array whose dtype, shape or bytes differ from
     the digest taken when it was handed back was written here), none of them an array the answer
-    sent to the pool, and the tasks whose results it returns number at most
+    sent to the pool (nor the values of an array or list of numbers sent, whatever its dtype or
+    shape, nor the bytes of a bytes object sent), and the tasks whose results it returns number at most
     ``len(items) // min_per_task`` (chunks, not one task per item) and at least
     ``min(workers, len(items) // min_per_task)`` (the work split across the workers). What was
     handed back is noted when ``map``, ``get()``, ``result()`` or the iterator returns it, or
@@ -100,7 +122,7 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     ``_processes`` (Pool) or ``_max_workers`` (Executor): neither has a public one.
     Not seen: a pool's private parts (``_taskqueue``) and other pools; their results do not
     count as the pool's. Blind spots: results computed here and sent through the pool in a form
-    other than the arrays they are returned as; a change to a handed-back object that is not an
+    whose values differ from the arrays they are returned as (encoded, compressed); a change to a handed-back object that is not an
     array (the check's comparison with the reference refuses what is not an array). A pool still
     watched by an earlier call (one given up on as stuck) is not watched twice: the rule says
     so. Returns a message, or None."""
@@ -310,7 +332,8 @@ def _judge(result, calls, sent, n, width, min_per_task):
         now = _digest(x) if isinstance(x, np.ndarray) else None
         if now is not None and now not in digests[id(x)]:
             changed.append(i)
-        elif sent and now is not None and now in sent:
+        elif sent and now is not None and (now in sent or _values(x) in sent or (
+                "bytes", hashlib.blake2b(x.tobytes(), digest_size=16).digest()) in sent):
             courier.append(i)
     if foreign:
         return tr("{k} of the {m} results you returned did not come from the pool (item {i}, for "

@@ -109,6 +109,8 @@ class CheckedPool(Pool):
         method = self._ctx.get_start_method()
         if method not in ("spawn", "forkserver"):
             return None
+        if getattr(sys.modules.get("__main__"), "__file__", None):   # a script: its workers import
+            return None                                              # its file as __mp_main__
         home = self.optkit_home or tr("Define it in a .py file beside the notebook, import it from "
                                       "there and pass that")
         name = main_object(func)

@@ -249,6 +249,28 @@ def feature(s):
     return np.full(3, s * s + 0.5, np.float32)
 
 
+def as_float32(x):
+    return np.asarray(x, np.float32)
+
+
+def from_bytes(b):
+    return np.frombuffer(b, np.float32)
+
+
+def test_results_computed_here_and_couriered_through_the_pool_are_refused(pool):
+    """E28 1: every result computed here, sent to the pool as a list, as float64 or as bytes,
+    and only turned back into an array there: refused; the workers computing them passes."""
+    rule, seeds = pool_chunks_rule(), list(range(40))
+    couriers = {"lists": lambda p, s: p.map(as_float32, [feature(x).tolist() for x in s], 5),
+                "float64": lambda p, s: p.map(as_float32, [feature(x).astype(np.float64) for x in s], 5),
+                "bytes": lambda p, s: p.map(from_bytes, [feature(x).tobytes() for x in s], 5)}
+    for name, answer in couriers.items():
+        said = rule(answer, (pool, seeds))
+        assert said and "were sent to the pool as arguments" in said, (name, said)
+    assert rule(lambda p, s: p.map(feature, s, 5), (pool, seeds)) is None
+    assert rule(lambda p, s: p.map(feature, [float(x) for x in s], 5), (pool, seeds)) is None
+
+
 def test_values_written_into_what_the_pool_handed_back_are_refused(pool):
     """A4 2: the pool hands back empty buffers, this process fills them: the results are the
     pool's objects, but not what its workers computed (their bytes changed since)."""
