@@ -120,7 +120,12 @@ def remove_unchanged(path, unchanged: Callable[[Path], bool]):
     opened before the rename shows as a new size or modification time: the file is kept then too.
     Returns None when deleted (or when nothing was there), else the path where the file now is."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".removing", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".removing", dir=path.parent)
+    except FileNotFoundError:                 # no folder: nothing there to remove
+        return None
+    except OSError:                           # a folder it may not write to: left alone
+        return path if os.path.lexists(path) else None
     os.close(fd)
     tmp = Path(tmp)
     try:

@@ -68,6 +68,35 @@ def _payload_arrays(obj, out, depth=0):
             _payload_arrays(x, out, depth + 1)
 
 
+class _Sink:
+    def write(self, data):
+        return len(data)
+
+
+def _arrays_in(obj, found):
+    """Every NumPy array ``obj`` holds, found the way the pool would pickle it (any container,
+    any depth, a ``functools.partial``'s arguments, an object array's items): appended to
+    ``found`` as references, so that their bytes can be read again when the rule judges (the
+    pool pickles them later, in its own thread). Each part is walked on its own: one that
+    cannot be pickled (a lambda for a thread pool) hides only what it holds."""
+    import pickle
+
+    import numpy as np
+
+    class Finder(pickle.Pickler):
+        def reducer_override(self, x):
+            if isinstance(x, np.ndarray) and not x.dtype.hasobject:
+                found.append(x)
+            return NotImplemented
+
+    parts = list(obj) if isinstance(obj, (list, tuple)) else [obj]
+    for part in parts:
+        try:        # protocol 5 with a buffer callback: an array's data is not copied
+            Finder(_Sink(), protocol=5, buffer_callback=lambda buf: None).dump(part)
+        except Exception:
+            pass
+
+
 def _flat(x, depth=0):
     """An object and what it holds (lists and tuples, two levels), each with its :func:`_digest`:
     a snapshot taken when the pool hands it back, so that filling a handed-back list, or writing
@@ -121,8 +150,11 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     ``workers``: the pool's worker count; when None it is read from the pool's private
     ``_processes`` (Pool) or ``_max_workers`` (Executor): neither has a public one.
     Not seen: a pool's private parts (``_taskqueue``) and other pools; their results do not
-    count as the pool's. Blind spots: results computed here and sent through the pool in a form
-    whose values differ from the arrays they are returned as (encoded, compressed); a change to a handed-back object that is not an
+    count as the pool's. What was sent is found the way the pool pickles it (any container, a
+    partial's arguments), and its arrays are read again when the rule judges (the pool pickles
+    later, so buffers filled after the call are seen). Blind spots: results computed here and
+    sent in a form whose values differ from the arrays they are returned as (encoded,
+    compressed); a change to a handed-back object that is not an
     array (the check's comparison with the reference refuses what is not an array). A pool still
     watched by an earlier call (one given up on as stuck) is not watched twice: the rule says
     so. Returns a message, or None."""
@@ -136,7 +168,7 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
         if any(getattr(vars(pool).get(m), _MARK, False) for m in names):
             return tr("this pool is still watched by an earlier check whose call never ended (given "
                       "up on as stuck): restart the kernel, then run the notebook's cells again")
-        calls, sent, lock, here = [], set(), threading.Lock(), threading.local()
+        calls, sent, sent_arrays, lock, here = [], set(), [], threading.Lock(), threading.local()
 
         def chunk_size(size, count):
             if size is None:                              # what Pool._map_async does
@@ -149,6 +181,11 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
                     return method(*a, **k)
                 here.depth = 1
                 try:
+                    try:                                  # func=, iterable= by keyword: positional
+                        bound = inspect.signature(method).bind(*a, **k)
+                        a, k = bound.args, bound.kwargs
+                    except (TypeError, ValueError):       # the method itself says what is wrong
+                        pass
                     if name in _POOL_MAPS or name == "_map_async":
                         it = list(a[1] if len(a) > 1 else k.pop("iterable"))
                         at = 3 if name == "_map_async" else 2
@@ -158,8 +195,11 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
                         payload = it
                     else:
                         size, payload = None, (a[1:], k)
+                    found = []               # the task function, its arguments, every item
+                    _arrays_in([a[0], *payload] if size is not None else [*a, k], found)
                     with lock:
                         _payload_arrays(payload, sent)
+                        sent_arrays.extend(found)
                     rec = {"name": name, "size": size, "items": None, "lock": threading.Lock()}
                     if name.endswith("_async"):           # note the results before a callback sees them
                         a, k = _noting_callback(name, a, k, rec)
@@ -197,6 +237,7 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
             for m, w in wrappers.items():
                 if vars(pool).get(m) is w:        # only this call's wrapper, never a later check's
                     del pool.__dict__[m]
+        sent |= {d for x in sent_arrays for d in (_digest(x), _values(x)) if d is not None}   # as they are now
         return _judge(result, calls, sent, n, width, min_per_task)
 
     rule.__name__ = rule.__qualname__ = "pool_chunks_rule"

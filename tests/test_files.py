@@ -196,3 +196,22 @@ def test_a_reader_sees_the_old_file_or_the_new_one_never_half(tmp_path):
         t.join(timeout=30)
     assert not t.is_alive() and bad == []
     assert files.__all__ and set(files.__all__) <= set(dir(files))
+
+
+def test_remove_unchanged_leaves_the_file_when_its_folder_cannot_be_written(tmp_path, monkeypatch):
+    """A5 7: no hidden name can be made beside the file (a read-only folder): the file stays,
+    and its path comes back (kept), instead of an error halfway through a rebuild."""
+    import tempfile
+
+    from optkit.files import remove_unchanged
+
+    f = tmp_path / "08_capstone.md"
+    f.write_text("course text")
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert remove_unchanged(f, lambda p: True) == f
+    assert f.read_text() == "course text"
+    assert remove_unchanged(tmp_path / "gone.md", lambda p: True) is None

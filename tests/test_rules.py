@@ -271,6 +271,46 @@ def test_results_computed_here_and_couriered_through_the_pool_are_refused(pool):
     assert rule(lambda p, s: p.map(feature, [float(x) for x in s], 5), (pool, seeds)) is None
 
 
+def test_results_couriered_in_any_container_or_filled_after_the_call_are_refused(pool):
+    """A5 1, 2: arrays computed here reach the pool inside a deque, a namespace, an object
+    array, lists five deep or a partial's arguments; or zero buffers are sent and filled here
+    before the pool pickles them: refused. Keywords (func=, iterable=) are a right answer's."""
+    import collections
+    import functools
+    import operator
+    import types
+
+    rule, seeds = pool_chunks_rule(), list(range(40))
+
+    def objarr(c):
+        o = np.empty(1, object)
+        o[0] = c
+        return o
+
+    def race(p, s):
+        bufs = [np.zeros(3, np.float32) for _ in s]
+        r = p.map_async(np.copy, bufs, 5)
+        for b, x in zip(bufs, s):
+            b[...] = feature(x)
+        return r.get()
+
+    here = lambda s: [feature(x) for x in s]        # noqa: E731
+    couriers = {
+        "deque": lambda p, s: p.map(operator.itemgetter(0), [collections.deque([c]) for c in here(s)], 5),
+        "namespace": lambda p, s: p.map(operator.attrgetter("v"), [types.SimpleNamespace(v=c) for c in here(s)], 5),
+        "object array": lambda p, s: p.map(operator.itemgetter(0), [objarr(c) for c in here(s)], 5),
+        "five deep": lambda p, s: p.map(lambda x: x[0][0][0][0][0], [[[[[[c]]]]] for c in here(s)], 5),
+        "partial": lambda p, s: p.map(functools.partial(operator.getitem, here(s)), range(len(s)), 5),
+        "filled after the call": race}
+    for name, answer in couriers.items():
+        said = rule(answer, (pool, seeds))
+        assert said and "were sent to the pool as arguments" in said, (name, said)
+    for answer in (lambda p, s: p.map(func=feature, iterable=s, chunksize=5),
+                   lambda p, s: p.map_async(func=feature, iterable=s, chunksize=5).get(),
+                   lambda p, s: list(p.imap(func=feature, iterable=s, chunksize=5))):
+        assert rule(answer, (pool, seeds)) is None
+
+
 def test_values_written_into_what_the_pool_handed_back_are_refused(pool):
     """A4 2: the pool hands back empty buffers, this process fills them: the results are the
     pool's objects, but not what its workers computed (their bytes changed since)."""
