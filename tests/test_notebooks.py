@@ -231,7 +231,7 @@ def test_nb03_verdict_lines_fit_the_page_in_the_worst_case(lang, monkeypatch, ca
     expected = np.zeros((2, 2), dtype=np.uint8)
     ns = {"bench": None, "fmt": fmt, "plot": types.SimpleNamespace(ladder=lambda *a, **k: None),
           "expected": expected, "mask": expected, "GAP": 1, "T": {},
-          "smt_topology": lambda: {"threads_per_core": 128}}     # the SMT note printed too
+          "smt_topology": lambda: {"threads_per_core": 128, "cores": 1, "logical": 128}}   # the SMT note too
     label, whats = _nb03_helpers(ns)
     assert whats, "no gain_line call found in 03"
     # medians far apart (the ratio alone would be clear) and IQRs wider than the gap: the
@@ -266,6 +266,6 @@ def test_nb03_verdict_lines_fit_the_page_in_the_worst_case(lang, monkeypatch, ca
     printed = capsys.readouterr().out
     note = bench.noise_note(slow, fast)
     assert "IQR" in note and printed.count("IQR") >= 6 + len(whats), printed   # the long branch ran
-    assert "(SMT)" in printed, printed
+    assert "physical core(s) here" in printed, printed
     wide = [line for line in printed.splitlines() if fmt.text_width(line) > NARROW_WIDTH]
     assert not wide, f"lines over {NARROW_WIDTH} columns (they wrap mid-word): {wide}"

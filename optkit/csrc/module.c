@@ -129,6 +129,9 @@ mean_u8(PyObject *self, PyObject *arg)
  * module owns" below), so a child whose parent never made one of those workers starts a fresh pool
  * of its own and runs in parallel safely (the tests fork a parent that ran numba's OpenMP threads).
  *
+ * A precaution on top: one of the parent's own workers may have been mid-batch at the fork, holding
+ * a lock of libgomp's, and libgomp's process-wide state is not documented as safe after fork, so
+ * the module does not rely on it in a child of a process that ran its region.
  * The rule: a child is MARKED iff, at the fork, its parent had made one of this module's workers
  * (it had run warp_crops on more than one thread) or was marked itself. A marked process runs
  * warp_crops serially (no OpenMP region at all) and says so once with a RuntimeWarning; a marked
@@ -159,8 +162,9 @@ fork_safe_threads(int nthreads, Py_ssize_t n)
         if (PyErr_WarnEx(PyExc_RuntimeWarning,
                          "warp_crops: this process was made by fork() from a process that had "
                          "already run warp_crops on several threads (or was such a child itself); "
-                         "OpenMP (libgomp) may wait for ever for the parent's threads in such a "
-                         "child, so warp_crops runs on one thread here. For parallel crops in worker "
+                         "libgomp's state after fork() is not documented as safe (one of the parent's "
+                         "OpenMP threads may have held a lock), so as a precaution warp_crops runs on "
+                         "one thread here. For parallel crops in worker "
                          "processes, start them before the first parallel warp_crops, or use the "
                          "'forkserver' or 'spawn' start method "
                          "(multiprocessing.get_context('forkserver')): their workers start from a "
