@@ -941,4 +941,8 @@ MESSAGES: dict[str, str] = {
     "the pool": "풀",
     "200 tiny tasks: {winner} is faster here, {ratio:.1f} times (medians; {spread})":
         "작은 작업 200개: 여기서는 {winner} 쪽이 {ratio:.1f}배 빠릅니다 (중앙값; {spread})",
+    "    (more than {usable} times on {usable} usable CPUs: the serial run above was taken at\n"
+    "    another moment, under another load; the interleaved comparison below is the fair one)":
+        "    (사용 가능한 CPU {usable}개에서 {usable}배가 넘습니다: 위의 직렬 실행은 다른 시점, 다른 부하에서\n"
+        "    잰 것입니다. 공정한 비교는 아래의 번갈아 잰 비교입니다)",
 }

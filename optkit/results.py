@@ -129,7 +129,7 @@ class Comparison:
     def _repr_html_(self) -> str:
         import html
 
-        th = "".join(f"<th style='text-align:right'>{h}</th>" for h in
+        th = "".join(f"<th style='text-align:right;word-break:keep-all'>{h}</th>" for h in
                      (tr("first call"), tr("best"), tr("median"), "IQR",
                       tr("loops × repeats"),
                       "<span title='{}'>{}</span>".format(
@@ -165,7 +165,8 @@ class Comparison:
 
 
 # the label column of Comparison's HTML table: wide enough for a long label, wrapped beyond
-_LABEL_CELL = ("text-align:left;min-width:14em;max-width:24em;white-space:normal;"
+# (between words only: Korean is not broken between syllables)
+_LABEL_CELL = ("text-align:left;min-width:14em;max-width:24em;white-space:normal;word-break:keep-all;"
                "overflow-wrap:anywhere;text-overflow:clip;overflow:visible")
 
 
@@ -248,7 +249,8 @@ class Sweep:
         import html
 
         name = "threads" if self.kind == "threads" else "n"
-        th = "".join(f"<th style='text-align:right'>{html.escape(str(k))}</th>" for k in self.times)
+        th = "".join(f"<th style='text-align:right;word-break:keep-all'>{html.escape(str(k))}</th>"
+                     for k in self.times)
         iqrs = self.iqrs
         rows = "".join(
             f"<tr><td style='text-align:right'>{x}</td>" +

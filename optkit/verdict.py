@@ -16,6 +16,15 @@ __all__ = ["STATUSES", "VERDICTS", "Verdict", "ipython", "show", "record"]
 STATUSES = ("pass", "wrong", "too slow", "error", "timeout", "not yet")
 
 
+def _code_spans(escaped: str) -> str:
+    """Markdown's `code` spans of an already escaped message as <code> (the plain text keeps
+    its backticks); an unpaired backtick stays as it is."""
+    parts = escaped.split("`")
+    if len(parts) % 2 == 0:                  # odd number of backticks: leave the text alone
+        return escaped
+    return "".join(p if i % 2 == 0 else f"<code>{p}</code>" for i, p in enumerate(parts))
+
+
 VERDICTS: list = []
 
 
@@ -87,7 +96,7 @@ class Verdict:
                 f"style='background:{bg};border-left:6px solid {border};padding:6px 10px;"
                 f"margin:4px 0;color:#1d1d1d'>"
                 f"<b style='color:{border}'>{head}</b> · {html.escape(tr(self.exercise))}: "
-                f"{html.escape(self.message)}{details}</div>")
+                f"{_code_spans(html.escape(self.message))}{details}</div>")
 
     def _mimebundle(self):
         return {"text/plain": str(self), "text/html": self._repr_html_()}

@@ -156,7 +156,7 @@ def test_sweep_text_html_and_json():
     assert text[0].split() == ["threads", "<a>"] and text[-1] == "median ± IQR per call"
     assert len(text) == 4 and "±" in text[1]
     h = s._repr_html_()
-    assert "<th style='text-align:right'>&lt;a&gt;</th>" in h and "All thread counts" in h
+    assert "<th style='text-align:right;word-break:keep-all'>&lt;a&gt;</th>" in h and "All thread counts" in h
     assert "All thread counts" not in Sweep([1], {"a": [1.0]})._repr_html_()
     d = json.loads(s.to_json())
     assert d["kind"] == "threads" and d["x"] == [1, 2] and d["context"]["k"] == "/p"

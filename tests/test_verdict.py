@@ -158,3 +158,15 @@ def test_show_falls_back_to_print_when_the_display_fails(monkeypatch, capsys):
     monkeypatch.setattr(IPython.display, "display", broken)
     show(Verdict("ex", "timeout", "took too long"))
     assert capsys.readouterr().out == "TIMEOUT · ex: took too long\n"
+
+
+def test_code_spans_in_a_message_show_as_code_in_the_html():
+    """L6 6: a message's `code` spans render as <code> (escaped inside), the text keeps them."""
+    from optkit.verdict import Verdict
+
+    v = Verdict("ex", "wrong", "return what `pool.map(f, xs)` hands back, not `<b>`")
+    h = v._repr_html_()
+    assert "<code>pool.map(f, xs)</code>" in h and "<code>&lt;b&gt;</code>" in h and "`" not in h
+    assert "`pool.map(f, xs)`" in str(v)
+    odd = Verdict("ex", "wrong", "an odd ` backtick")._repr_html_()
+    assert "an odd ` backtick" in odd and "<code>" not in odd
