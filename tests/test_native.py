@@ -94,6 +94,33 @@ def test_threads_values_give_the_same_result(threads):
     assert np.array_equal(native.warp_crops(img, q, (H, W), threads=threads), ref)
 
 
+# OMP_NUM_THREADS far above warp_crops' cap (1024, OPTKIT_MAX_THREADS) and more boxes than the cap:
+# threads=None must be capped like an explicit count, not start one OpenMP thread per box.
+NONE_CAP_SCRIPT = r'''
+import os, numpy as np
+from optkit import native
+img = np.zeros((64, 64, 3), np.uint8)
+q = np.tile(np.array([[0, 0], [10, 0], [10, 10], [0, 10]], np.float64), (2500, 1, 1))
+before = len(os.listdir("/proc/self/task"))
+got = native.warp_crops(img, q, (2, 2))                 # threads=None: OMP_NUM_THREADS=2500
+made = len(os.listdir("/proc/self/task")) - before
+assert np.array_equal(got, native.warp_crops(img, q, (2, 2), threads=1)), "wrong result"
+print("made", made)
+'''
+
+
+@pytest.mark.skipif(not native.build_info()["openmp"] or not os.path.isdir("/proc/self/task"),
+                    reason="needs an OpenMP build and /proc/self/task")
+def test_threads_none_is_capped_like_an_explicit_count():
+    env = dict(os.environ, OMP_NUM_THREADS="2500")
+    r = subprocess.run([sys.executable, "-c", NONE_CAP_SCRIPT], capture_output=True, text=True,
+                       timeout=300, cwd=ROOT, env=env)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    made = int(r.stdout.split("made")[1])
+    # the module's worker pthread runs the region as OpenMP's master: at most 1024 threads in all
+    assert 2 <= made <= 1024, f"threads=None started {made} threads (cap 1024)"
+
+
 def test_portable_kernel_matches_simd_kernel():
     """OPTKIT_NO_AVX2=1 forces the portable path of the tuned kernel for the whole process; the
     bytes must be IDENTICAL to the AVX2 path's and the plain kernel's (one rounding rule)."""
@@ -276,6 +303,38 @@ def test_bad_threads():
     _raises(TypeError, "threads must be an integer", img, q, (H, W), threads="2")
     with pytest.raises(TypeError):
         native.warp_crops(img, q, (H, W), 2)                # threads is keyword-only
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_threads_bool_is_refused(flag):
+    """A bool is not a thread count (True would quietly mean 1, False the OpenMP default)."""
+    img, q = _img(), _quads(2)
+    _raises(TypeError, "threads must be an integer, got bool", img, q, (H, W), threads=flag)
+
+
+def test_threads_far_out_of_range():
+    """An int beyond C's long long: "too small" with no number that was never passed; a huge one
+    is capped like 10**9."""
+    img, q = _img(), _quads(2)
+    with pytest.raises(ValueError, match="threads is too small") as info:
+        native.warp_crops(img, q, (H, W), threads=-2**70)
+    assert "None or >= 0" in str(info.value) and "9223372036854775808" not in str(info.value)
+    ref = native.warp_crops(img, q, (H, W), threads=1)
+    assert np.array_equal(native.warp_crops(img, q, (H, W), threads=2**70), ref)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"max_bytes": -2**70}, "max_bytes is too small"),
+    ({"size": (-2**70, 4)}, r"size\[0\] \(h\) is too small"),
+    ({"size": (4, 2**70)}, r"size\[1\] \(w\) is too large"),
+])
+def test_other_ints_far_out_of_range(kw, match):
+    img, q = _img(), _quads(2)
+    kw = {"size": (H, W), **kw}
+    size = kw.pop("size")
+    with pytest.raises(ValueError, match=match) as info:
+        native.warp_crops(img, q, size, **kw)
+    assert "922337203685477580" not in str(info.value)      # LLONG_MAX/MIN: never passed
 
 
 def test_bad_out():

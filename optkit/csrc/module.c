@@ -306,23 +306,27 @@ check_out(const Py_buffer *ov, const Py_ssize_t *shape, int out_ndim, Py_ssize_t
     return 0;
 }
 
-/* Parse a Python int into a long long with a message naming `what`. */
+/* Parse a Python int into a long long with a message naming `what`. A bool is refused (True is
+ * not a count). An int beyond long long leaves *v at LLONG_MAX / LLONG_MIN and *overflow at +1 / -1
+ * (else 0), so the caller can say "too large" / "too small" without showing a number that was
+ * never passed. */
 static int
-as_ll(PyObject *o, long long *v, const char *what)
+as_ll(PyObject *o, long long *v, int *overflow, const char *what)
 {
-    PyObject *idx = PyNumber_Index(o);
+    PyObject *idx = PyBool_Check(o) ? NULL : PyNumber_Index(o);
     if (idx == NULL) {
+        PyErr_Clear();
         PyErr_Format(PyExc_TypeError, "warp_crops: %s must be an integer, got %.100s",
                      what, Py_TYPE(o)->tp_name);
         return -1;
     }
-    int overflow = 0;
-    *v = PyLong_AsLongLongAndOverflow(idx, &overflow);
+    *overflow = 0;
+    *v = PyLong_AsLongLongAndOverflow(idx, overflow);
     Py_DECREF(idx);
     if (*v == -1 && PyErr_Occurred())
         return -1;
-    if (overflow)
-        *v = overflow > 0 ? LLONG_MAX : LLONG_MIN;
+    if (*overflow)
+        *v = *overflow > 0 ? LLONG_MAX : LLONG_MIN;
     return 0;
 }
 
@@ -529,8 +533,12 @@ warp_batch(optkit_box_fn fn, const uint8_t *src, int H, int W, int C, const doub
 {
     const size_t box_bytes = (size_t)oh * ow * C;
 #ifdef OPTKIT_OPENMP
-    /* threads=None (nthreads == 0): the OpenMP default (OMP_NUM_THREADS, else the CPUs of the affinity mask; libgomp ignores a cgroup CPU quota). */
+    /* threads=None (nthreads == 0): the OpenMP default (OMP_NUM_THREADS, else the CPUs of the affinity
+     * mask; libgomp ignores a cgroup CPU quota), capped like an explicit count (OMP_NUM_THREADS=100000
+     * must not start a thread per box). */
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();
+    if (nt > OPTKIT_MAX_THREADS)
+        nt = OPTKIT_MAX_THREADS;
     if ((Py_ssize_t)nt > n)
         nt = (int)n;                     /* never more threads than boxes */
     if (nt > 1) {
@@ -563,9 +571,13 @@ PyDoc_STRVAR(warp_crops_doc,
 "quads   float32 or float64 array N x 4 x 2: source corners TL, TR, BR, BL as (x, y).\n"
 "size    (h, w), both >= 2.\n"
 "threads None: the OpenMP default (OMP_NUM_THREADS, else the CPUs of the affinity mask); 0 means the same;\n"
-"        k >= 1: k threads (capped at the number of boxes, and at 1024). Ignored (serial) if built without OpenMP,\n"
-"        and in a process forked from one that had run warp_crops on several threads, or from such a child\n"
-"        (OpenMP may hang there; one RuntimeWarning says so).\n"
+"        k >= 1: k threads. Either way capped at the number of boxes and at 1024. Ignored (serial) if built\n"
+"        without OpenMP, and in a process forked from one that had run warp_crops on several threads, or from\n"
+"        such a child (OpenMP may hang there; one RuntimeWarning says so).\n"
+"        A limit: OpenMP (libgomp) cannot report a thread it fails to start. It ends the whole process\n"
+"        ('libgomp: Thread creation failed'), with no Python error to catch, when the process may not start\n"
+"        that many threads (ulimit -u, a container's or JupyterHub's pids limit). Ask for no more than the\n"
+"        CPUs you have.\n"
 "out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n"
 "kernel  'tuned' (warp_tuned.c: SIMD, AVX2 where the CPU has it), 'portable' (the same tuned kernel\n"
 "        without AVX2) or 'plain' (warp_plain.c: plain scalar C). All three give identical bytes.\n"
@@ -606,8 +618,14 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
      * machine's memory or lock the kernel for minutes) --- */
     long long max_bytes = OPTKIT_DEFAULT_MAX_BYTES;
     if (max_bytes_o != Py_None) {
-        if (as_ll(max_bytes_o, &max_bytes, "max_bytes") < 0)
+        int ovf;
+        if (as_ll(max_bytes_o, &max_bytes, &ovf, "max_bytes") < 0)
             return NULL;
+        if (ovf < 0) {
+            PyErr_SetString(PyExc_ValueError,
+                            "warp_crops: max_bytes is too small: it must be None or >= 0");
+            return NULL;
+        }
         if (max_bytes < 0) {
             PyErr_Format(PyExc_ValueError, "warp_crops: max_bytes must be None or >= 0, got %lld",
                          max_bytes);
@@ -630,6 +648,7 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
 
     /* --- size --- */
     long long oh, ow;
+    int oh_ovf, ow_ovf;
     if (!PyTuple_Check(size_o) && !PyList_Check(size_o)) {
         PyErr_Format(PyExc_TypeError, "warp_crops: size must be a tuple (h, w), got %.100s",
                      Py_TYPE(size_o)->tp_name);
@@ -643,17 +662,27 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
         PyObject *a = PySequence_GetItem(size_o, 0);
         if (a == NULL)
             return NULL;
-        int r = as_ll(a, &oh, "size[0] (h)");
+        int r = as_ll(a, &oh, &oh_ovf, "size[0] (h)");
         Py_DECREF(a);
         if (r < 0)
             return NULL;
         PyObject *b = PySequence_GetItem(size_o, 1);
         if (b == NULL)
             return NULL;
-        r = as_ll(b, &ow, "size[1] (w)");
+        r = as_ll(b, &ow, &ow_ovf, "size[1] (w)");
         Py_DECREF(b);
         if (r < 0)
             return NULL;
+    }
+    if (oh_ovf || ow_ovf) {        /* beyond long long: no clamped number in the message */
+        const int h_bad = oh_ovf != 0, ovf = h_bad ? oh_ovf : ow_ovf;
+        if (ovf > 0)
+            PyErr_Format(PyExc_ValueError, "warp_crops: %s is too large (each side at most %d)",
+                         h_bad ? "size[0] (h)" : "size[1] (w)", OPTKIT_MAX_SIDE);
+        else
+            PyErr_Format(PyExc_ValueError, "warp_crops: %s is too small: size must be (h, w) "
+                         "with h >= 2 and w >= 2", h_bad ? "size[0] (h)" : "size[1] (w)");
+        return NULL;
     }
     if (oh < 2 || ow < 2) {
         PyErr_Format(PyExc_ValueError,
@@ -671,14 +700,20 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
     int nthreads = 0;
     if (threads_o != Py_None) {
         long long t;
-        if (as_ll(threads_o, &t, "threads") < 0)
+        int ovf;
+        if (as_ll(threads_o, &t, &ovf, "threads") < 0)
             return NULL;
+        if (ovf < 0) {
+            PyErr_SetString(PyExc_ValueError,
+                            "warp_crops: threads is too small: it must be None or >= 0");
+            return NULL;
+        }
         if (t < 0) {
             PyErr_Format(PyExc_ValueError,
                          "warp_crops: threads must be None or >= 0, got %lld", t);
             return NULL;
         }
-        nthreads = t > OPTKIT_MAX_THREADS ? OPTKIT_MAX_THREADS : (int)t;
+        nthreads = t > OPTKIT_MAX_THREADS ? OPTKIT_MAX_THREADS : (int)t;   /* 2**70 too */
     }
 
     /* --- image --- */
