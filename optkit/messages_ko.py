@@ -192,8 +192,8 @@ MESSAGES: dict[str, str] = {
     "it runs Python code once per run of equal time steps ({n:.0f} more Python instructions per "
     "added run: a blank step put between two different letters, the same strings): collapsing "
     "repeats first and then looping over the steps that are left is still a loop over time steps; "
-    "keep the masks, the lookup and the split whole-array (a loop over boxes or over the kept "
-    "characters is fine)":
+    "do the masks, the lookup and the split with whole-array operations (a loop over boxes or over "
+    "the kept characters is fine)":
         "같은 값이 이어지는 타임스텝 구간(run)마다 한 번씩 Python 코드를 실행합니다(서로 다른 두 글자 "
         "사이에 blank 스텝을 하나 넣어 문자열은 그대로 두고 구간만 늘렸더니, 늘어난 구간 하나에 Python "
         "명령어가 {n:.0f}개 더 실행됨): 반복을 먼저 합친 다음 남은 스텝을 도는 것도 타임스텝을 도는 "
@@ -615,15 +615,17 @@ MESSAGES: dict[str, str] = {
     "the viewer is noise, not a gain)":
         "처리량 손실이 측정되지 않았습니다 (뷰어 연결 시 처리량 {change:+.0%};\n     뷰어가 있을 때 더 "
         "빠른 것은 이득이 아니라 잡음입니다)",
-    "no clear throughput cost here (throughput {change:+.0%}, within the runs' noise)":
-        "여기서는 뚜렷한 처리량 손실이 없습니다 (처리량 {change:+.0%}, 실행 간 잡음 범위 안)",
+    "no clear throughput cost here (throughput {change:+.0%}, within the runs' noise:\n"
+    "     IQR {a:.0%} and {b:.0%} of the medians)":
+        "여기서는 뚜렷한 처리량 손실이 없습니다 (처리량 {change:+.0%}, 실행 간 잡음 범위 안:\n"
+        "     IQR은 중앙값의 {a:.0%}, {b:.0%})",
     "dashboard closed: {closed:.1f} pages/s, open: {open:.1f} pages/s ({runs} runs each, "
     "medians)\n  -> {verdict}\nCPU per page of this process (client + scheduler): {cpu_closed:.1f} "
-    "ms closed, {cpu_open:.1f} ms open;\n  the viewer itself used {viewer:.1f} ms per page\n  "
+    "ms closed, {cpu_open:.1f} ms open;\n  the viewer itself used {viewer} ms per page\n  "
     "(server side only: a browser tab also draws the page, on these same cores)":
         "대시보드 닫힘: 초당 {closed:.1f}페이지, 열림: 초당 {open:.1f}페이지 (각 {runs}회 실행의 "
         "중앙값)\n  -> {verdict}\n이 프로세스(클라이언트 + 스케줄러)의 페이지당 CPU: 닫힘 "
-        "{cpu_closed:.1f} ms, 열림 {cpu_open:.1f} ms;\n  뷰어 자체는 페이지당 {viewer:.1f} ms를 "
+        "{cpu_closed:.1f} ms, 열림 {cpu_open:.1f} ms;\n  뷰어 자체는 페이지당 {viewer} ms를 "
         "썼습니다\n  (서버 쪽만 잰 값: 브라우저 탭도 같은 코어에서 페이지를 그립니다)",
     # optkit.lessons.frameworks_first.profile_table (06)
     "shares are of the profile's total self CPU time ({total}); {kinds} kinds of event, the top "
@@ -936,7 +938,7 @@ MESSAGES: dict[str, str] = {
     "{e}; timing the list comprehension alone": "{e}; 리스트 컴프리헨션만 잽니다",
     "IQR {a} and {b}": "IQR {a} 및 {b}",
     "200 tiny tasks: no clear difference here (medians x{ratio:.2f} apart, within the noise: {spread})":
-        "작은 작업 200개: 여기서는 뚜렷한 차이가 없습니다 (중앙값 x{ratio:.2f} 차이, 노이즈 범위 안: {spread})",
+        "작은 작업 200개: 여기서는 뚜렷한 차이가 없습니다 (중앙값 x{ratio:.2f} 차이, 잡음 범위 안: {spread})",
     "the list comprehension": "리스트 컴프리헨션",
     "the pool": "풀",
     "200 tiny tasks: {winner} is faster here, {ratio:.1f} times (medians; {spread})":
@@ -945,4 +947,7 @@ MESSAGES: dict[str, str] = {
     "    another moment, under another load; the interleaved comparison below is the fair one)":
         "    (사용 가능한 CPU {usable}개에서 {usable}배가 넘습니다: 위의 직렬 실행은 다른 시점, 다른 부하에서\n"
         "    잰 것입니다. 공정한 비교는 아래의 번갈아 잰 비교입니다)",
+    # notebook 07's Clean up: what optkit.workers.stop_pool did
+    "closed": "닫힘",
+    "terminated": "강제 종료됨",
 }

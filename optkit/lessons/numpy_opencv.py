@@ -237,9 +237,9 @@ def ctc_no_step_loop(fn, args):
             return tr("it runs Python code once per run of equal time steps ({n:.0f} more Python "
                       "instructions per added run: a blank step put between two different letters, "
                       "the same strings): collapsing repeats first and then looping over the steps "
-                      "that are left is still a loop over time steps; keep the masks, the lookup "
-                      "and the split whole-array (a loop over boxes or over the kept characters is "
-                      "fine)", n=per_run) + busy
+                      "that are left is still a loop over time steps; do the masks, the lookup and "
+                      "the split with whole-array operations (a loop over boxes or over the kept "
+                      "characters is fine)", n=per_run) + busy
     work = python_work(fn, ctc_repeated_steps(ctc_blank_between_letters(args, True),
                                               CTC_THREAD_REPEAT))
     if work.other_thread_cpu_s > CTC_THREAD_CPU_S:

@@ -501,16 +501,18 @@ class DashboardCost:
             verdict = tr("no throughput cost measured (throughput {change:+.0%} with the viewer "
                          "connected;\n     faster with the viewer is noise, not a gain)", change=change)
         else:
-            verdict = tr("no clear throughput cost here (throughput {change:+.0%}, within the runs' noise)",
-                         change=change)
+            verdict = tr("no clear throughput cost here (throughput {change:+.0%}, within the runs' noise:\n"
+                         "     IQR {a:.0%} and {b:.0%} of the medians)", change=change,
+                         a=self.closed.iqr_s / self.closed.median_s, b=self.opened.iqr_s / self.opened.median_s)
         return tr("dashboard closed: {closed:.1f} pages/s, open: {open:.1f} pages/s "
                   "({runs} runs each, medians)\n  -> {verdict}\n"
                   "CPU per page of this process (client + scheduler): {cpu_closed:.1f} ms closed, "
                   "{cpu_open:.1f} ms open;\n"
-                  "  the viewer itself used {viewer:.1f} ms per page\n"
+                  "  the viewer itself used {viewer} ms per page\n"
                   "  (server side only: a browser tab also draws the page, on these same cores)",
                   closed=pps["closed"], open=pps["open"], runs=self.closed.repeats, verdict=verdict,
-                  cpu_closed=cpu["closed"], cpu_open=cpu["open"], viewer=self.viewer_cpu_s / self.pages * 1e3)
+                  cpu_closed=cpu["closed"], cpu_open=cpu["open"],
+                  viewer=f"{self.viewer_cpu_s / self.pages * 1e3:.1f}" if self.viewer_cpu_s / self.pages >= 5e-5 else "<0.1")
 
 
 def dashboard_cost(session, seeds, chunk: int = 2, repeat: int = 3, link: str | None = None,
