@@ -359,7 +359,7 @@ MESSAGES: dict[str, str] = {
         "{item} {k}이(가) 매번({args}에서 {n}번 실행) {ref}와 다릅니다. "
         "모든 {item}을(를) 계산하나요? (아니면 두 스레드가 같은 곳에 쓰나요: 데이터 레이스?)",
     "item": "항목",
-    "box": "상자",
+    "box": "박스",
     "correct, within the target: {speedup} vs the {base}, target {target} ({yours} per call)":
         "정답이고 목표 안에 듭니다: {base} 대비 {speedup}, 목표 {target} (호출당 {yours})",
     "correct, but {speedup} vs the {base}; target {target}": "정답이지만 {base} 대비 {speedup}입니다. 목표는 {target}입니다",
@@ -764,9 +764,9 @@ MESSAGES: dict[str, str] = {
     "NMS (full page candidates), speedup over the loop": "NMS (페이지 전체의 후보), 루프 대비 속도 향상",
     "corner order (full page candidates), speedup over the loop":
         "꼭짓점 순서 (페이지 전체의 후보), 루프 대비 속도 향상",
-    "crop + pad (all kept boxes), speedup over the loop": "crop + pad (남긴 상자 전부), 루프 대비 속도 향상",
+    "crop + pad (all kept boxes), speedup over the loop": "crop + pad (남긴 박스 전부), 루프 대비 속도 향상",
     # (02 Exercise C's chart, 041e7da0, for when that cell passes its title through tr())
-    "CTC decoding (all kept boxes), speedup over the loop": "CTC 디코딩 (남긴 상자 전부), 루프 대비 속도 향상",
+    "CTC decoding (all kept boxes), speedup over the loop": "CTC 디코딩 (남긴 박스 전부), 루프 대비 속도 향상",
     "batch to float32 NCHW, speedup over the loop": "float32 NCHW 배치 만들기, 루프 대비 속도 향상",
     "OCR pipeline, full page: fast stages swapped in one by one (cumulative)":
         "OCR 파이프라인, 페이지 전체: 빠른 단계를 하나씩 바꿔 넣기 (누적)",
@@ -775,32 +775,31 @@ MESSAGES: dict[str, str] = {
     "the shift is faster here": "여기서는 시프트가 더 빠릅니다",
     "the division is faster here": "여기서는 나눗셈이 더 빠릅니다",
     "values:        {values}\nhex-mask trick: {masked}": "값:                 {values}\n16진수 마스크 기법: {masked}",
-    "candidates: {n} | kept: {kept}": "후보: {n}개 | 남긴 상자: {kept}개",
+    "candidates: {n} | kept: {kept}": "후보: {n}개 | 남긴 박스: {kept}개",
     "median {fast} ± {fast_iqr} IQR vs {loop} ± {loop_iqr}": "중앙값 {fast} ± {fast_iqr} IQR 대 {loop} ± {loop_iqr}",
     "preallocated buffer vs the loop: {gain:.2f} times the speed -> ": "미리 할당한 버퍼 대 루프: 속도 {gain:.2f}배 -> ",
     "a gain": "이득입니다",
     "slower here, clearly:": "여기서는 분명히 더 느립니다:",
     "   a loss beyond the noise; nothing here measures its cause (both make the same warps per box)":
-        "   잡음을 넘는 손해입니다. 원인은 여기서 측정하지 않습니다 (둘 다 상자마다 같은 warp를 합니다)",
+        "   잡음을 넘는 손해입니다. 원인은 여기서 측정하지 않습니다 (둘 다 박스마다 같은 warp를 합니다)",
     "bit for bit equal to the float64 reference:": "float64 참조 구현과 비트 단위로 같은지:",
     "fastest in this run: {winner} (x{a:.1f}), clearly ahead of {runner_up} (x{b:.1f})":
         "이번 실행의 1위: {winner} (x{a:.1f}), {runner_up} (x{b:.1f})보다 분명히 빠릅니다",
     "{winner} (x{a:.1f}) and {runner_up} (x{b:.1f}):": "{winner} (x{a:.1f})와(과) {runner_up} (x{b:.1f}):",
-    "  no clear difference here, so no winner between them": "  여기서는 뚜렷한 차이가 없어 둘 중 승자는 없습니다",
+    "  no winner between them: {note}": "  둘 중 승자는 없습니다: {note}",
     "np.take's speed vs cv2.LUT's: x{ratio:.2f}": "cv2.LUT 대비 np.take의 속도: x{ratio:.2f}",
-    " (no clear difference here)": " (여기서는 뚜렷한 차이가 없습니다)",
     "median of {n}, IQR {iqr}": "{n}회의 중앙값, IQR {iqr}",
     "one run": "한 번 실행",
     "end to end: reference {ref}, NumPy/OpenCV {fast}: {ratio:.0f} times faster, outputs identical":
         "처음부터 끝까지: 참조 구현 {ref}, NumPy/OpenCV {fast}: {ratio:.0f}배 빠르고 출력은 같습니다",
-    "{stage}: ratio {r:.2f} (reference: one run), no clear difference here":
-        "{stage}: 비율 {r:.2f} (참조 구현: 한 번 실행), 여기서는 뚜렷한 차이가 없습니다",
+    "{stage}: ratio {r:.2f} (reference: one run), {note}":
+        "{stage}: 비율 {r:.2f} (참조 구현: 한 번 실행), {note}",
     "{stage}: ratio {r:.2f} (reference: one run), slower here":
         "{stage}: 비율 {r:.2f} (참조 구현: 한 번 실행), 여기서는 더 느립니다",
-    ": both versions spend their time in the same cv2.warpPerspective call per box, so saving the small "
-    "per-box arrays is lost in the noise; notebook 04 runs those warps in parallel":
-        ": 두 버전 모두 상자마다 같은 cv2.warpPerspective 호출에 시간을 쓰므로, 상자마다 만드는 작은 "
-        "배열을 아낀 효과는 잡음에 묻힙니다. 노트북 04에서는 이 warp들을 병렬로 실행합니다",
+    ": likely because both make the same cv2.warpPerspective call per box (not measured here); "
+    "notebook 04 runs those warps in parallel":
+        ": 두 버전 모두 박스마다 같은 cv2.warpPerspective 호출을 하기 때문일 가능성이 큽니다(여기서 "
+        "측정하지는 않았습니다). 노트북 04에서는 이 warp들을 병렬로 실행합니다",
     ": nothing here measures why (the stage took {share:.1%} of the reference's time)":
         ": 그 이유는 여기서 측정하지 않습니다 (이 단계가 참조 구현 시간의 {share:.1%}를 차지했습니다)",
     "ratio": "비율",
@@ -879,7 +878,7 @@ MESSAGES: dict[str, str] = {
         "기존 클러스터에 연결했습니다: 워커의 환경은 워커가 시작되는 곳에서 정해집니다",
     "cv2.cvtColor was called {n} times: the task asks for one call on the whole stack":
         "cv2.cvtColor가 {n}번 호출되었습니다: 과제는 스택 전체에 한 번만 호출하도록 요구합니다",
-    "a page with {n} boxes": "상자 {n}개가 있는 페이지",
+    "a page with {n} boxes": "박스 {n}개가 있는 페이지",
     "multiprocessing pool: {state}": "multiprocessing 풀: {state}",
     "worker processes left: {n}": "남은 워커 프로세스: {n}",
     "resource trackers (one per start method; they stay until the kernel exits): {n}":
@@ -919,7 +918,7 @@ MESSAGES: dict[str, str] = {
     "runs touch the ends of the rows": "런이 행의 양 끝에 닿음",
     "the gap is exactly the limit": "간격이 정확히 한계값임",
     "the gap parameter is 0": "gap 매개변수가 0임",
-    "there are 3 boxes (fewer than a chunk per worker is fine)": "상자가 3개임 (워커마다 청크 하나가 안 되어도 됨)",
+    "there are 3 boxes (fewer than a chunk per worker is fine)": "박스가 3개임 (워커마다 청크 하나가 안 되어도 됨)",
     "the buffer is empty": "버퍼가 비어 있음",
     "every byte is 255 (a large sum)": "모든 바이트가 255임 (큰 합)",
     "the list is empty": "리스트가 비어 있음",

@@ -261,11 +261,15 @@ def test_nb03_verdict_lines_fit_the_page_in_the_worst_case(lang, monkeypatch, ca
     exec(summary, {"bench": ns["bench"], "fmt": fmt, "times": dict.fromkeys(names),
                    "all_cmp": Cmp({"Python": slow, **{name: fast for name in names[1:3]},
                                    "NumPy (running max/min)": slow}),
-                   "CC": types.SimpleNamespace(has_openmp=True), "cy_par_gain": 0.999, "cy_par_clear": False,
-                   "nb_par_gain": 0.999, "nb_par_clear": False})
+                   "CC": types.SimpleNamespace(has_openmp=True), "cy_par_gain": 0.999, "nb_par_gain": 0.999,
+                   # the prange lines take their notes from the sweeps' last rounds (as thread_gains)
+                   "cy_threads": types.SimpleNamespace(comparisons=[{"Cython serial": slow, "Cython prange": fast}]),
+                   "nb_threads": types.SimpleNamespace(comparisons=[{"Numba serial": slow, "Numba prange": fast}])})
     printed = capsys.readouterr().out
     note = bench.noise_note(slow, fast)
     assert "IQR" in note and printed.count("IQR") >= 6 + len(whats), printed   # the long branch ran
     assert "physical core(s) here" in printed, printed
+    assert printed.count("prange vs serial, 2 threads") == 2, printed
+    assert "IQR" in printed.split("Numba prange vs serial")[1], printed   # its note is the noisy one
     wide = [line for line in printed.splitlines() if fmt.text_width(line) > NARROW_WIDTH]
     assert not wide, f"lines over {NARROW_WIDTH} columns (they wrap mid-word): {wide}"
