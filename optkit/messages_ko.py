@@ -928,6 +928,8 @@ MESSAGES: dict[str, str] = {
     "a uint16 array (2-byte items)": "uint16 배열 (항목당 2바이트)",
     "an int8 array (format 'b', signed bytes)": "int8 배열 (format 'b', 부호 있는 바이트)",
     "a bool array (format '?')": "bool 배열 (format '?')",
+    "a reversed view (not C-contiguous)": "뒤집힌 뷰 (C 연속이 아님)",
+    "every other byte (a strided view)": "한 바이트 건너 하나씩 (스트라이드가 있는 뷰)",
     "a list holding a string": "문자열이 든 리스트",
     # optkit.student: the text of an exercise stub in the learner edition
     "exercise: write your version here": "연습 문제: 여기에 직접 작성하세요",

@@ -37,7 +37,7 @@ __all__ = [
     "DOC_ARGS", "CROP_SIZE", "preprocess", "process_seed", "process_chunk", "box_features",
     "features_chunk", "chunked", "pickled_size", "run_serial", "make_pool", "run_pool",
     "run_joblib", "run_dask", "results_equal", "Timed", "timed", "DaskSession",
-    "SCHEDULER_ENV", "have_bokeh", "one_thread", "cpu_ms_per_page", "dashboard_viewer",
+    "SCHEDULER_ENV", "have_bokeh", "one_thread", "in_one_thread", "cpu_ms_per_page", "dashboard_viewer",
     "DashboardCost", "dashboard_cost", "check_seeds", "check_worker_import", "check_yours",
     "PoolClosedError", "WorkerImportError", "stop_pool",
 ]
@@ -246,8 +246,23 @@ def run_joblib(seeds, n_jobs: int = 2, chunk: int = 4, tasks=None, **doc_args) -
 
     parts = chunked(check_seeds(seeds), chunk)
     work = _unit(tasks)[1]
-    out = Parallel(n_jobs=n_jobs, backend="loky")(delayed(work)(c, **doc_args) for c in parts)
+    out = Parallel(n_jobs=n_jobs, backend="loky")(delayed(in_one_thread)(work, c, **doc_args)
+                                                  for c in parts)
     return [r for part in out for r in part]
+
+
+def in_one_thread(work, *args, **kwargs):
+    """Run ``work(*args, **kwargs)`` in a process limited to one thread, as make_pool's and
+    DaskSession's workers are: loky caps the BLAS and OpenMP pools of its workers (to the CPUs
+    divided by n_jobs) but leaves OpenCV's pool at its default size. :func:`one_thread` runs
+    once per process (threadpoolctl's scan of the loaded libraries is not free)."""
+    if os.getpid() not in _ONE_THREAD_DONE:
+        one_thread()
+        _ONE_THREAD_DONE.add(os.getpid())
+    return work(*args, **kwargs)
+
+
+_ONE_THREAD_DONE: set = set()      # the processes in_one_thread has limited
 
 
 def run_dask(client, seeds, chunk: int = 4, workers=None, **doc_args) -> list:

@@ -93,6 +93,27 @@ def test_pool_and_joblib_equal_serial(reference):
     assert scale.results_equal(reference, scale.run_joblib(SEEDS, n_jobs=2, chunk=2))
 
 
+def _cv2_threads_per_seed(seeds, **doc_args):
+    return [_cv2_threads() for _ in seeds]
+
+
+def test_joblib_workers_run_opencv_with_one_thread():
+    """loky caps BLAS and OpenMP in its workers, not OpenCV's pool: run_joblib limits it, as
+    make_pool's initializer and the Dask plugin do, so the runners differ only by overheads."""
+    import types
+
+    probe = types.SimpleNamespace(process_seed=None, process_chunk=_cv2_threads_per_seed)
+    assert scale.run_joblib(list(range(4)), n_jobs=2, chunk=1, tasks=probe) == [1, 1, 1, 1]
+    done = set(scale._ONE_THREAD_DONE) if hasattr(scale, "_ONE_THREAD_DONE") else set()
+    assert import_os_getpid() not in done      # the calling process itself was left alone
+
+
+def import_os_getpid():
+    import os
+
+    return os.getpid()
+
+
 def test_dask_local_cluster_equal_serial_and_clean_close(reference, monkeypatch):
     monkeypatch.delenv(scale.SCHEDULER_ENV, raising=False)
     before = {p.pid for p in _workers_left()}

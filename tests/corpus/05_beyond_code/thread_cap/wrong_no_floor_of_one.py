@@ -1,4 +1,4 @@
-# attempt: USABLE // workers: zero threads when there are more workers than CPUs
+# attempt: cpus // workers: zero threads when there are more workers than CPUs
 # expect: wrong
-def thread_cap(workers):
-    return USABLE // workers
+def thread_cap(workers, cpus):
+    return cpus // workers

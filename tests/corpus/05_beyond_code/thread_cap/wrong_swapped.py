@@ -1,4 +1,4 @@
-# attempt: workers // USABLE: the division the wrong way round
+# attempt: workers // cpus: the division the wrong way round
 # expect: wrong
-def thread_cap(workers):
-    return max(1, workers // USABLE)
+def thread_cap(workers, cpus):
+    return max(1, workers // cpus)
