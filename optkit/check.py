@@ -594,7 +594,7 @@ class Exercise:
                                  + ref_txt, speedup=sp,
                                  reference_speedup=ref_sp, timings=timings)
         return self._verdict("too slow", tr("correct, but {speedup} vs the {base}; target {target}",
-                                            speedup=format_speedup(sp), base=base_shown,
+                                            speedup=format_speedup(sp, below=target), base=base_shown,
                                             target=format_speedup(target))
                              + ref_txt, speedup=sp, reference_speedup=ref_sp, timings=timings)
 

@@ -34,7 +34,7 @@ from .machine import (THREAD_ENV_VARS, cpu_facts, is_unknown, memory_facts, pack
                       query_gpus, thread_facts, torch_cuda, unknown)
 from .profilers import attach_report
 
-__all__ = ["collect", "report", "sections", "main", "Report", "FAIL", "WARN", "INFO"]
+__all__ = ["collect", "report", "sections", "main", "Report", "FAIL", "WARN", "INFO", "env_thread_count"]
 
 
 TEXT_WIDTH = 100      # characters per line of the text report: fits a notebook beside the file browser
@@ -52,6 +52,15 @@ def _native():
 
 
 # --------------------------------------------------------------------------- analysis
+def env_thread_count(value) -> int | None:
+    """The thread count a variable such as OMP_NUM_THREADS asks for: its first item (OpenMP allows a
+    comma list, one count per nesting level), as an int; None when that is not a whole number."""
+    try:
+        return int(str(value).split(",")[0].strip())
+    except ValueError:
+        return None
+
+
 def _ncpus(n) -> str:
     return tr("{n} usable CPU", n=n) if n == 1 else tr("{n} usable CPUs", n=n)
 
@@ -78,9 +87,8 @@ def _analyse(d: dict) -> None:
     for var, val in thr["env"].items():
         if val is None:
             continue
-        try:
-            k = int(str(val).split(",")[0])
-        except ValueError:
+        k = env_thread_count(val)
+        if k is None:
             _problem(problems, FAIL, "threads", tr("{var}={value} is not a number", var=var, value=repr(val)),
                      f"export {var}={n}")
             continue
@@ -220,7 +228,7 @@ def _checklist(d: dict) -> list:
         "ok" if isinstance(q, float) or q is None else "check",
         tr("quota {q} CPUs", q=f"{q:g}") if isinstance(q, float) else (tr("no quota set") if q is None else str(q)))
     unset = [k for k, v in env.items() if v is None]
-    bad = [k for k, v in env.items() if v is not None and (not str(v).isdigit() or int(v) > n)]
+    bad = [k for k, v in env.items() if v is not None and not 1 <= (env_thread_count(v) or 0) <= n]
     add(tr("thread env vars set to the usable CPUs ({n})", n=n),
         "fix" if bad else ("set me" if unset else "ok"),
         (tr("too high or invalid: {names}; ", names=", ".join(bad)) if bad else "")

@@ -113,8 +113,10 @@ def remove_unchanged(path, unchanged: Callable[[Path], bool]):
     """Delete the file at ``path`` only if ``unchanged(p)`` is true of the very bytes deleted.
 
     The file is first renamed to a hidden temporary name in the same folder (``.NAME.XXXX.removing``),
-    so a save to ``path`` after that (JupyterLab writes a new file and renames it into place) lands
-    beside it and is never lost; ``unchanged`` then judges the renamed file, which is deleted only
+    so a save to ``path`` after that lands beside it and is never lost (jupyter_server saves in
+    place after a ``.~NAME`` backup copy, or writes a new file and renames it into place: either
+    creates a new ``path``; a save already under way in the rename's instant can still reach the
+    renamed file, whose changed size or time then keeps it); ``unchanged`` then judges the renamed file, which is deleted only
     when the answer is yes. Otherwise it goes back to ``path`` (never over a file saved there in the
     meantime: then it is kept as NAME.kept.EXT, NAME.kept-2.EXT, ...). A write through a handle
     opened before the rename shows as a new size or modification time: the file is kept then too.

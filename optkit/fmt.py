@@ -32,15 +32,16 @@ def format_use(u: float | None) -> str:
     return "–" if u is None or not math.isfinite(u) else f"{u:.2f}"
 
 
-def format_speedup(s: float | None) -> str:
-    """'x12.3' style factor (more digits below 1 so slow-downs stay readable)."""
+def format_speedup(s: float | None, below: float | None = None) -> str:
+    """'x12.3' style factor (more digits below 1 so slow-downs stay readable). ``below``: a target
+    that ``s`` missed: the factor is rounded down, so that x4.97 against a target of x5 shows as
+    x4.9, never as the target itself."""
     if s is None or not math.isfinite(s):
         return "–"
-    if s >= 100:
-        return f"x{s:.0f}"
-    if s >= 1:
-        return f"x{s:.1f}"
-    return f"x{s:.2f}"
+    digits = 0 if s >= 100 else 1 if s >= 1 else 2
+    if below is not None and s < below:
+        s = math.floor(s * 10 ** digits) / 10 ** digits
+    return f"x{s:.{digits}f}"
 
 
 def unknown(reason) -> str:

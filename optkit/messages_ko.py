@@ -928,6 +928,9 @@ MESSAGES: dict[str, str] = {
     "a uint16 array (2-byte items)": "uint16 배열 (항목당 2바이트)",
     "an int8 array (format 'b', signed bytes)": "int8 배열 (format 'b', 부호 있는 바이트)",
     "a bool array (format '?')": "bool 배열 (format '?')",
+    # notebook 02, exercise B's rule (numpy_opencv.order_no_box_loop)
+    "it runs Python code once per box ({n:.0f} more Python instructions per added box): the task asks for whole-array work over all boxes at once (argmin / argmax along the corner axis, np.take_along_axis)":
+        "박스마다 한 번씩 Python 코드를 실행합니다(추가된 박스 하나당 Python 명령어 {n:.0f}개 더). 과제는 모든 박스를 한 번에 처리하는 배열 전체 연산을 요구합니다(꼭짓점 축을 따른 argmin / argmax, np.take_along_axis)",
     "a reversed view (not C-contiguous)": "뒤집힌 뷰 (C 연속이 아님)",
     "every other byte (a strided view)": "한 바이트 건너 하나씩 (스트라이드가 있는 뷰)",
     "a list holding a string": "문자열이 든 리스트",

@@ -422,3 +422,19 @@ def test_an_unrunnable_cc_gives_one_message_in_doctor_cython_and_c_extension(mon
     assert (argv is None) == bool(why)
     annotate.compiler_status(refresh=True)          # leave the cached answer of the real compiler
     machine.probe_compiler(refresh=True)
+
+
+def test_problems_and_checklist_read_a_thread_variable_alike(monkeypatch):
+    # OpenMP allows a comma list (one count per nesting level): both the problems and the
+    # checklist read its first item, so --check and the checklist cannot disagree
+    for var in machine.THREAD_ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    assert doctor.env_thread_count("1,1") == 1 and doctor.env_thread_count(" 2 ") == 2
+    assert doctor.env_thread_count("lots") is None and doctor.env_thread_count("") is None
+    for value, bad in (("1,1", False), ("lots", True), ("0", True), (str(machine.usable_cpus() + 1), True)):
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+        d = doctor.collect(nvidia_smi=NO_GPU)
+        problem = any("OMP_NUM_THREADS" in p["message"] and p["severity"] == "fail" for p in d["problems"])
+        row = next(r for r in d["checklist"] if r["item"].startswith("thread env vars"))
+        assert problem is bad, (value, d["problems"])
+        assert (row["status"] == "fix") is bad, (value, row)

@@ -976,6 +976,8 @@ def test_clear_messages_that_name_the_function():
         native.warp_crops(np.zeros((9, 9), np.uint8), np.zeros((0, 4, 2)), (2, 2), kernel="\ud800")
     with pytest.raises(TypeError, match="warp_crops: kernel must be a str"):
         native.warp_crops(np.zeros((9, 9), np.uint8), np.zeros((0, 4, 2)), (2, 2), kernel=3)
+    with pytest.raises(ValueError, match="NUL character"):      # not read as "plain"
+        native.warp_crops(np.zeros((9, 9), np.uint8), np.zeros((0, 4, 2)), (2, 2), kernel="plain\x00x")
     for fn in (native.crop_means, native.crop_means_setitem):
         with pytest.raises(ValueError, match="every crop is empty"):
             fn(np.zeros((3, 0), np.uint8))

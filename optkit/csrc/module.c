@@ -578,7 +578,9 @@ PyDoc_STRVAR(warp_crops_doc,
 "        ('libgomp: Thread creation failed'), with no Python error to catch, when the process may not start\n"
 "        that many threads (ulimit -u, a container's or JupyterHub's pids limit). Ask for no more than the\n"
 "        CPUs you have.\n"
-"out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned).\n"
+"out     optional writable, C-contiguous uint8 array N x h x w [x C] to fill (returned). It must not\n"
+"        share memory with image: the check compares addresses, so the same file mapped twice (two\n"
+"        mmap views of one page) is not seen, and gives wrong crops (never a crash).\n"
 "kernel  'tuned' (warp_tuned.c: SIMD, AVX2 where the CPU has it), 'portable' (the same tuned kernel\n"
 "        without AVX2) or 'plain' (warp_plain.c: plain scalar C). All three give identical bytes.\n"
 "max_bytes  the largest result allowed, in bytes (None: 256 MiB); a bigger one raises ValueError\n"
@@ -606,11 +608,17 @@ warp_crops(PyObject *self, PyObject *args, PyObject *kwds)
                          Py_TYPE(kernel_o)->tp_name);
             return NULL;
         }
-        kernel = PyUnicode_AsUTF8(kernel_o);
+        Py_ssize_t kernel_len;
+        kernel = PyUnicode_AsUTF8AndSize(kernel_o, &kernel_len);
         if (kernel == NULL) {      /* e.g. a lone surrogate: say which argument */
             PyErr_Clear();
             PyErr_SetString(PyExc_ValueError,
                             "warp_crops: kernel must be 'tuned', 'portable' or 'plain'");
+            return NULL;
+        }
+        if ((size_t)kernel_len != strlen(kernel)) {   /* "plain\0..." must not read as "plain" */
+            PyErr_SetString(PyExc_ValueError, "warp_crops: kernel must be 'tuned', 'portable' or "
+                            "'plain', got a str with a NUL character");
             return NULL;
         }
     }

@@ -18,7 +18,7 @@ from optkit.pipeline import (FAST, HIGH_PCT, IOU_THRESHOLD, LOW_PCT, MEAN, REFER
 
 __all__ = ["grayscale_numpy", "grayscale_shift", "contrast_numpy", "contrast_lut", "contrast_take",
            "binarize_numpy", "binarize_hexmask", "nms_numpy", "batch_float32", "batch_take", "ctc_repeated_steps", "ctc_blank_between_letters",
-           "ctc_no_step_loop",
+           "ctc_no_step_loop", "order_more_boxes", "order_no_box_loop",
            "VARIANTS", "bench_main"]
 
 
@@ -249,6 +249,32 @@ def ctc_no_step_loop(fn, args):
                   "function's work; decode in the calling thread, with whole-array work over the "
                   "time steps, and check while no other thread of yours is busy",
                   cpu=format_time(work.other_thread_cpu_s))
+    return None
+
+
+def order_more_boxes(args, n):
+    """Exercise B's quads with ``n`` more boxes (copies of the first ones, cycled): the stretch
+    its rule counts Python instructions over."""
+    quads = np.asarray(args[0])
+    if n <= 0 or quads.shape[0] == 0:
+        return (quads,)
+    more = np.resize(quads, (int(n),) + quads.shape[1:])
+    return (np.ascontiguousarray(np.concatenate([quads, more])),)
+
+
+def order_no_box_loop(fn, args):
+    """Exercise B's rule ("without a Python loop over boxes"): 200 more boxes may not cost Python
+    code once per box (a loop, a comprehension, np.vectorize, np.apply_along_axis), in the
+    calling thread or threads it starts. Work inside C iterators (``map`` over a list of boxes)
+    runs no Python instructions and is not seen."""
+    from optkit.i18n import tr
+    from optkit.pywork import python_work_per_entry
+
+    per_box = python_work_per_entry(fn, order_more_boxes, args, extra=200)
+    if per_box >= 1:
+        return tr("it runs Python code once per box ({n:.0f} more Python instructions per added box): "
+                  "the task asks for whole-array work over all boxes at once (argmin / argmax along "
+                  "the corner axis, np.take_along_axis)", n=per_box)
     return None
 
 

@@ -97,3 +97,21 @@ def test_bench_main_bad_arguments(capsys):
     assert N.bench_main(["--stages", "nope"]) == 2
     assert N.bench_main(["--width", "10"]) == 2
     assert "out of range" in capsys.readouterr().err
+
+
+def test_order_rule_refuses_a_loop_over_boxes_not_whole_array_work():
+    quads = P.default_scene().quads[:300]
+    args = (quads,)
+
+    def gather_loop(q):          # whole-array indices, then one Python step per box
+        out = np.empty_like(q)
+        idx = np.argsort(q.sum(axis=2), axis=1)
+        for n in range(len(q)):
+            out[n] = q[n, idx[n]]
+        return out
+
+    assert N.order_no_box_loop(P.order_fast, args) is None
+    assert "once per box" in N.order_no_box_loop(gather_loop, args)
+    assert N.order_more_boxes(args, 0)[0] is quads
+    more = N.order_more_boxes(args, 500)[0]
+    assert more.shape == (800, 4, 2) and np.array_equal(more[300:600], quads)
