@@ -5,10 +5,11 @@ processes; a function reaches them by name only (module + function: all that pic
 and each worker imports that module itself. A function defined in a notebook cell lives in the
 kernel's __main__, which a worker cannot import (the worker cannot read the task: a plain
 multiprocessing.Pool's map waits for ever, while the pool scale.make_pool makes refuses such a
-function at once and says where it belongs); a function in this file is found, because the workers start in the
-notebook's folder with the kernel's sys.path. joblib's loky and Dask pickle with cloudpickle,
-which could ship a cell's function by value; this one file serves all three, and a real
-cluster's workers (on other machines) receive it from the notebook with client.upload_file.
+function at once and says where it belongs); a function in this file is found, because the
+workers start in the notebook's folder with the kernel's sys.path. joblib's loky and Dask
+pickle with cloudpickle, which could ship a cell's function by value; this one file serves all
+three, and a real cluster's workers (on other machines) receive it from the notebook with
+client.upload_file.
 
 Change the code here, restart the kernel (a module is imported once per kernel), run the
 notebook again: it measures your version. optkit.lessons.scale_out keeps the same functions

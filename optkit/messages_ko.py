@@ -590,7 +590,7 @@ MESSAGES: dict[str, str] = {
     "-fopenmp failed": "-fopenmp 실패",
     "C compiler found ({compiler}) with OpenMP: every cell of this notebook will run.":
         "C 컴파일러({compiler})와 OpenMP가 있습니다: 이 노트북의 모든 셀이 실행됩니다.",
-    "Cython annotation": "Cython 주석 보기(annotation)",
+    "Cython annotation": "Cython 어노테이션(annotation)",
     "{yellow} = Python interaction (deeper = more), white = plain C. Click a line marked + to see "
     "its C code.":
         "{yellow} = Python과의 상호작용 (진할수록 많음), 흰색 = 순수 C. + 표시가 있는 줄을 누르면 "

@@ -567,7 +567,8 @@ def main(argv=None) -> int:
                     "are updated; your changed notebooks are kept (the new version goes beside them "
                     "as NAME.new.ipynb) and files you added are never touched")
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: build/student)")
-    ap.add_argument("--src", default=str(DEFAULT_SRC), help="source notebooks (default: notebooks/)")
+    ap.add_argument("--src", default=str(DEFAULT_SRC),
+                    help="source notebooks (default: notebooks/; notebooks/ko: the Korean edition)")
     ap.add_argument("--force", action="store_true",
                     help="reset the edition to a fresh build, replacing builder files you changed; "
                          "refused when --out holds anything the builder did not write")

@@ -97,6 +97,11 @@ class CheckedPool(Pool):
         self.optkit_home, self.optkit_restart = home, restart
         super().__init__(*args, **kwargs)
 
+    @property
+    def running(self) -> bool:
+        """Whether the pool still takes tasks (False once it is closed or terminated)."""
+        return self._state == RUN
+
     def _check_running(self):
         if self._state != RUN:
             raise PoolClosedError(tr("this pool has been closed (multiprocessing: Pool not running), "

@@ -409,7 +409,7 @@ def test_compiler_note_and_annotation_legend_speak_korean(korean):
         text = status.message()
         assert HANGUL.search(text) and "compiler found" not in text and "skipped" not in text, text
     assert "cc: not found" in CompilerStatus(False, False, "", "cc: not found").message()
-    assert "Cython 주석 보기" in render_html([]) and "노란색" in render_html([])
+    assert "Cython 어노테이션" in render_html([]) and "노란색" in render_html([])
 
 
 def test_compiler_note_and_legend_unchanged_in_english(english):

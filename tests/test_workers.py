@@ -118,8 +118,10 @@ def test_a_spawn_pool_refuses_cell_code_before_sending_it(cell, monkeypatch):
         assert any("\uac00" <= ch <= "\ud7a3" for ch in str(info.value))
         monkeypatch.delenv("OPTKIT_LANG")
         assert pool.map(abs, [-1, -2]) == [1, 2]                 # the pool still works
+        assert pool.running
     finally:
         assert stop_pool(pool) == "closed"
+    assert not pool.running                    # what 07's exercise cells test before they reopen it
     with pytest.raises(PoolClosedError, match=r"has been closed .*: start a new pool$") as info:
         pool.map(abs, [1])
     assert isinstance(info.value, ValueError)
