@@ -228,7 +228,7 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     since (an array whose dtype, shape or bytes differ from the digest taken when it was handed
     back was written here), none of them an array the answer sent to the pool (nor the same
     numbers sent in any container, dtype, shape or order, nor the same bytes, read as any
-    dtype: :func:`_keys`), and the tasks whose results it returns number at most
+    dtype: :func:`_keys`; nor a run of the bytes of an array sent), and the tasks whose results it returns number at most
     ``len(items) // min_per_task`` (chunks, not one task per item) and at least
     ``min(workers, len(items) // min_per_task)`` (the work split across the workers). What was
     handed back is noted when ``map``, ``get()``, ``result()`` or the iterator returns it, or
@@ -241,8 +241,8 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     partial's arguments, what an object's ``__reduce__`` gives: every array, list, tuple and
     deque met), and read again when the rule judges (the pool pickles later, so buffers filled
     after the call are seen). Blind spots: results computed here and sent in a form whose
-    values differ from the arrays they are returned as (encoded, compressed, split across
-    tasks); results computed here that reach the workers outside what the pool is sent (a file
+    values differ from the arrays they are returned as (encoded, compressed, or pieces whose
+    bytes are no run of an array sent); results computed here that reach the workers outside what the pool is sent (a file
     written here and loaded by the workers, shared memory: the pool is sent only names); only
     the answer's call that the rule watches is watched (an answer that tells it is watched, or
     counts its calls, can use the pool on that call only); a change to a handed-back object that
