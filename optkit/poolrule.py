@@ -34,36 +34,83 @@ def _digest(x):
     return h.digest()
 
 
-def _values(x):
-    """A digest of the numbers ``x`` holds, whatever their container, dtype or shape (float64,
-    flattened; None when ``x`` is not numbers): a result sent to the pool as a list, or cast,
-    and turned back into an array there still has the same values."""
+def _numbers(x):
+    """``x`` as flat float64 numbers (None when it is not numbers, or fewer than two)."""
     import numpy as np
 
     try:
         a = np.asarray(x, dtype=np.float64).ravel()
-    except (TypeError, ValueError, OverflowError):
+    except Exception:             # not numbers (ragged, objects, text): no digest
         return None
-    if a.size < 2:
+    return a if a.size >= 2 else None
+
+
+def _keys(x, sizes=(2, 4, 8)):
+    """Every digest that tells a result sent to the pool (``x``: an array, a sequence of
+    numbers, bytes) from what comes back, order-free too: the array's own (:func:`_digest`),
+    its values in order and sorted (a transpose, a reversal, a cast), its raw bytes, and those
+    bytes read as ``sizes``-byte words, sorted (a view as another dtype, also reordered). A
+    result is computed here when one of its keys (``sizes``: its itemsize) is among what was
+    sent."""
+    import numpy as np
+
+    out = set()
+    if isinstance(x, np.ndarray):
+        if x.dtype.hasobject:
+            return out
+        out.add(_digest(x))
+    a = _numbers(x)
+    if a is not None:
+        out.add(("values", hashlib.blake2b(a.tobytes(), digest_size=16).digest()))
+        out.add(("sorted", hashlib.blake2b(np.sort(a).tobytes(), digest_size=16).digest()))
+    raw = _raw(x)
+    if raw:
+        out.add(("bytes", hashlib.blake2b(raw, digest_size=16).digest()))
+        for k in sizes:
+            if len(raw) % k == 0 and len(raw) >= 2 * k:
+                words = np.sort(np.frombuffer(raw, f"u{k}"))
+                out.add((f"u{k}", hashlib.blake2b(words.tobytes(), digest_size=16).digest()))
+    return out
+
+
+def _raw(x):
+    """The bytes of an array (in C order) or of a bytes-like object; None for anything else."""
+    import numpy as np
+
+    try:
+        if isinstance(x, np.ndarray):
+            return None if x.dtype.hasobject else np.ascontiguousarray(x).tobytes()
+        return bytes(x) if isinstance(x, (bytes, bytearray, memoryview)) else None
+    except (TypeError, ValueError, BufferError):
         return None
-    return ("values", hashlib.blake2b(a.tobytes(), digest_size=16).digest())
+
+
+_PIECES_MAX = 64 << 20      # bytes of sent arrays kept to find a result's bytes inside one
+
+
+def _piece_of(x, pieces):
+    """Whether the bytes of result ``x`` are a run of the bytes of an array sent to the pool (a
+    row of a stacked array computed here, picked out by the workers)."""
+    raw = _raw(x) if pieces else None
+    return bool(raw) and len(raw) >= 16 and any(raw in p for p in pieces if len(p) > len(raw))
 
 
 def _payload_arrays(obj, out, depth=0):
-    """Digests of what was sent to the pool, lists/tuples/dicts opened: each array's (dtype,
-    shape, bytes), the values of each array or list of numbers (:func:`_values`), and the raw
-    bytes of bytes-like objects."""
+    """Digests (:func:`_keys`) of what was sent to the pool, lists/tuples/deques/dicts/sets
+    opened: each array, each sequence of numbers, the bytes of bytes-like objects."""
+    import array
+    import collections
+
     import numpy as np
 
-    if isinstance(obj, np.ndarray) and not obj.dtype.hasobject:
-        out.update(k for k in (_digest(obj), _values(obj)) if k is not None)
-    elif isinstance(obj, (bytes, bytearray, memoryview)):
-        out.add(("bytes", hashlib.blake2b(bytes(obj), digest_size=16).digest()))
+    if isinstance(obj, (np.ndarray, bytes, bytearray, memoryview)):
+        out |= _keys(obj)
     elif isinstance(obj, dict) and depth < 4:
         _payload_arrays(list(obj.values()), out, depth + 1)
-    elif isinstance(obj, (list, tuple)) and depth < 4:
-        if _values(obj) is not None:
-            out.add(_values(obj))
+    elif isinstance(obj, (set, frozenset)) and depth < 4:
+        _payload_arrays(list(obj), out, depth + 1)
+    elif isinstance(obj, (list, tuple, collections.deque, array.array)) and depth < 4:
+        out |= _keys(obj)
         for x in obj:
             _payload_arrays(x, out, depth + 1)
 
@@ -74,20 +121,23 @@ class _Sink:
 
 
 def _arrays_in(obj, found):
-    """Every NumPy array ``obj`` holds, found the way the pool would pickle it (any container,
-    any depth, a ``functools.partial``'s arguments, an object array's items): appended to
-    ``found`` as references, so that their bytes can be read again when the rule judges (the
-    pool pickles them later, in its own thread). Each part is walked on its own: one that
-    cannot be pickled (a lambda for a thread pool) hides only what it holds."""
+    """Every NumPy array and sequence ``obj`` holds, found the way the pool would pickle it (any
+    container, any depth, a ``functools.partial``'s arguments, an object array's items, what an
+    object's ``__reduce__`` gives): appended to ``found`` as references, so that their bytes can
+    be read again when the rule judges (the pool pickles them later, in its own thread). Each
+    part is walked on its own: one that cannot be pickled (a lambda for a thread pool) hides only
+    what it holds."""
+    import collections
     import pickle
 
     import numpy as np
 
     class Finder(pickle.Pickler):
-        def reducer_override(self, x):
-            if isinstance(x, np.ndarray) and not x.dtype.hasobject:
+        def persistent_id(self, x):      # called for every object the pickling meets
+            if isinstance(x, np.ndarray) and not x.dtype.hasobject or isinstance(x, (bytes, bytearray)) or \
+                    isinstance(x, (list, tuple, collections.deque)) and len(x) > 1:
                 found.append(x)
-            return NotImplemented
+            return None
 
     parts = list(obj) if isinstance(obj, (list, tuple)) else [obj]
     for part in parts:
@@ -98,14 +148,48 @@ def _arrays_in(obj, found):
 
 
 def _flat(x, depth=0):
-    """An object and what it holds (lists and tuples, two levels), each with its :func:`_digest`:
-    a snapshot taken when the pool hands it back, so that filling a handed-back list, or writing
-    into a handed-back array, with values computed here later does not make them the pool's."""
+    """An object and what it holds (lists and tuples, and dicts' values, two levels), each with
+    its :func:`_digest`: a snapshot taken when the pool hands it back, so that filling a
+    handed-back list, or writing into a handed-back array, with values computed here later does
+    not make them the pool's."""
     out = [(x, _digest(x))]
-    if isinstance(x, (list, tuple)) and depth < 2:
-        for y in x:
+    if isinstance(x, (list, tuple, dict)) and depth < 2:
+        for y in (x.values() if isinstance(x, dict) else x):
             out += _flat(y, depth + 1)
     return out
+
+
+def _bounds(a):
+    """The byte range ``[lo, hi)`` an array's elements occupy (None when it is empty)."""
+    lo = hi = a.__array_interface__["data"][0]
+    for n, st in zip(a.shape, a.strides):
+        if n == 0:
+            return None
+        lo, hi = (lo + st * (n - 1), hi) if st < 0 else (lo, hi + st * (n - 1))
+    return lo, hi + a.itemsize
+
+
+def _root(a):
+    """The object at the end of an array's ``.base`` chain (the array itself when it owns its data)."""
+    import numpy as np
+
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return a
+
+
+def _holder(x, roots):
+    """The array the pool handed back that ``x`` is a view of (its bytes lie inside it), or None."""
+    import numpy as np
+
+    if not isinstance(x, np.ndarray) or x.dtype.hasobject or x.base is None:
+        return None
+    mine = _bounds(x)
+    for h in roots.get(id(_root(x)), ()):
+        theirs = _bounds(h)
+        if mine and theirs and theirs[0] <= mine[0] and mine[1] <= theirs[1]:
+            return h
+    return None
 
 
 class _Seen:
@@ -139,22 +223,30 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
     chunks per worker; 1 for ``imap``); an Executor's ``submit`` (its ``map`` submits one per
     item). The answer keeps the rule when every item of the list it returns is an object the
     pool handed back (results of a process pool are unpickled, new objects; a copy, or a value
-    computed here, is not one), unchanged since (an array whose dtype, shape or bytes differ from
-    the digest taken when it was handed back was written here), none of them an array the answer
-    sent to the pool (nor the values of an array or list of numbers sent, whatever its dtype or
-    shape, nor the bytes of a bytes object sent), and the tasks whose results it returns number at most
+    computed here, is not one; a task's result may be a list, a tuple or a dict of them), or a
+    view of one (a row of the stacked array a task returned: its bytes lie inside it), unchanged
+    since (an array whose dtype, shape or bytes differ from the digest taken when it was handed
+    back was written here), none of them an array the answer sent to the pool (nor the same
+    numbers sent in any container, dtype, shape or order, nor the same bytes, read as any
+    dtype: :func:`_keys`; nor a run of the bytes of an array sent), and the tasks whose results it returns number at most
     ``len(items) // min_per_task`` (chunks, not one task per item) and at least
     ``min(workers, len(items) // min_per_task)`` (the work split across the workers). What was
     handed back is noted when ``map``, ``get()``, ``result()`` or the iterator returns it, or
     when the task ends, before a callback sees it.
     ``workers``: the pool's worker count; when None it is read from the pool's private
     ``_processes`` (Pool) or ``_max_workers`` (Executor): neither has a public one.
-    Not seen: a pool's private parts (``_taskqueue``) and other pools; their results do not
+    Not seen: a pool's private parts (``_taskqueue``; a ``map_async`` result's ``_value``, whose
+    chunks can be written here before the map ends) and other pools; their results do not
     count as the pool's. What was sent is found the way the pool pickles it (any container, a
-    partial's arguments), and its arrays are read again when the rule judges (the pool pickles
-    later, so buffers filled after the call are seen). Blind spots: results computed here and
-    sent in a form whose values differ from the arrays they are returned as (encoded,
-    compressed); a change to a handed-back object that is not an
+    partial's arguments, what an object's ``__reduce__`` gives: every array, list, tuple and
+    deque met), and read again when the rule judges (the pool pickles later, so buffers filled
+    after the call are seen). Blind spots: results computed here and sent in a form whose
+    values differ from the arrays they are returned as (encoded, compressed, or pieces whose
+    bytes are no run of an array sent); results computed here that reach the workers outside what the pool is sent (a file
+    written here and loaded by the workers, shared memory: the pool is sent only names); only
+    the answer's call that the rule watches is watched (an answer that tells it is watched, or
+    counts its calls, can use the pool on that call only); a change to a handed-back object that
+    is not an
     array (the check's comparison with the reference refuses what is not an array). A pool still
     watched by an earlier call (one given up on as stuck) is not watched twice: the rule says
     so. Returns a message, or None."""
@@ -237,8 +329,14 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
             for m, w in wrappers.items():
                 if vars(pool).get(m) is w:        # only this call's wrapper, never a later check's
                     del pool.__dict__[m]
-        sent |= {d for x in sent_arrays for d in (_digest(x), _values(x)) if d is not None}   # as they are now
-        return _judge(result, calls, sent, n, width, min_per_task)
+        pieces, kept = [], 0                        # the bytes of the arrays sent, for parts of them
+        for x in sent_arrays:                       # as they are now
+            sent |= _keys(x)
+            raw = _raw(x) if kept < _PIECES_MAX else None
+            if raw:
+                pieces.append(raw)
+                kept += len(raw)
+        return _judge(result, calls, sent, n, width, min_per_task, pieces)
 
     rule.__name__ = rule.__qualname__ = "pool_chunks_rule"
     return rule
@@ -348,7 +446,7 @@ def _handed_back(rec):
     return [[x for item in items[i:i + size] for x in item] for i in range(0, len(items), size)]
 
 
-def _judge(result, calls, sent, n, width, min_per_task):
+def _judge(result, calls, sent, n, width, min_per_task, pieces=()):
     import numpy as np
 
     if not isinstance(result, (list, tuple)):
@@ -357,24 +455,27 @@ def _judge(result, calls, sent, n, width, min_per_task):
         return tr("the pool got no work: the task asks you to send the {n} items to the given "
                   "pool's workers in chunks (`pool.map(..., chunksize=...)`), not to compute "
                   "them in this process", n=n)
-    owner, digests, keep = {}, {}, []           # id of a handed-back object -> its tasks, digests
+    owner, digests, keep, roots = {}, {}, [], {}     # id of a handed-back object -> its tasks, digests
     for c, call in enumerate(calls):
         for t, task in enumerate(_handed_back(call)):
             keep.append(task)
             for x, d in task:
+                if id(x) not in owner and isinstance(x, np.ndarray):
+                    roots.setdefault(id(_root(x)), []).append(x)
                 owner.setdefault(id(x), set()).add((c, t))
                 digests.setdefault(id(x), set()).add(d)
     used, foreign, changed, courier = set(), [], [], []
     for i, x in enumerate(result):
-        if id(x) not in owner:
+        h = x if id(x) in owner else _holder(x, roots)    # or a view of what the pool handed back
+        if h is None:
             foreign.append(i)
             continue
-        used |= owner[id(x)]
-        now = _digest(x) if isinstance(x, np.ndarray) else None
-        if now is not None and now not in digests[id(x)]:
+        used |= owner[id(h)]
+        now = _digest(h) if isinstance(h, np.ndarray) else None
+        if now is not None and now not in digests[id(h)]:
             changed.append(i)
-        elif sent and now is not None and (now in sent or _values(x) in sent or (
-                "bytes", hashlib.blake2b(x.tobytes(), digest_size=16).digest()) in sent):
+        elif sent and isinstance(x, np.ndarray) and (sent & (_keys(x, (x.itemsize,)) | (
+                _keys(h, (h.itemsize,)) if h is not x else set())) or _piece_of(x, pieces)):
             courier.append(i)
     if foreign:
         return tr("{k} of the {m} results you returned did not come from the pool (item {i}, for "

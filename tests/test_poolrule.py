@@ -135,3 +135,116 @@ def test_the_messages_speak_korean(pool, monkeypatch):
     for m in msgs:
         assert m and any("\uac00" <= ch <= "\ud7a3" for ch in m), m
         assert "40" in m
+
+
+def stacked(chunk):
+    """One (k, 3) array per chunk: its rows are the results."""
+    import numpy as np
+
+    return np.stack([np.full(3, square(s), np.float32) for s in chunk])
+
+
+def as_dict(chunk):
+    import numpy as np
+
+    return {s: np.full(3, square(s), np.float32) for s in chunk}
+
+
+def test_rows_of_a_stacked_chunk_and_dicts_per_chunk_are_the_pools():
+    """A6 6: a task returning one stacked array per chunk (the answer returns its rows, views of
+    what the pool handed back) or {seed: result} per chunk keeps the rule, on a process pool
+    too; writing into the stacked array, or rows of an array computed here, does not."""
+    import numpy as np
+
+    rows = lambda p, s: [r for b in p.map(stacked, chunks(s, 10)) for r in b]        # noqa: E731
+    looked_up = lambda p, s: (lambda got: [got[x] for x in s])(                      # noqa: E731
+        {k: v for d in p.map(as_dict, chunks(s, 10)) for k, v in d.items()})
+    with mp.get_context("fork").Pool(2) as procs:
+        for p in (procs, ThreadPool(2)):
+            rule = pool_chunks_rule()
+            assert rule(rows, (p, SEEDS)) is None
+            assert rule(looked_up, (p, SEEDS)) is None
+            assert rule(lambda p, s: [r[1:] for b in p.map(stacked, chunks(s, 10)) for r in b], (p, SEEDS)) is None
+
+            def written(p, s):
+                blocks = p.map(stacked, chunks(s, 10))
+                blocks[0][...] = 7
+                return [r for b in blocks for r in b]
+
+            msg = rule(written, (p, SEEDS))
+            assert msg and "10 of the 40 results you returned changed after the pool returned it" in msg, msg
+            msg = rule(lambda p, s: (p.map(stacked, chunks(s, 10)), list(stacked(s)))[1], (p, SEEDS))
+            assert msg and "40 of the 40 results you returned did not come from the pool" in msg, msg
+            msg = rule(lambda p, s: [np.array(r) for b in p.map(stacked, chunks(s, 10)) for r in b], (p, SEEDS))
+            assert msg and "did not come from the pool" in msg, msg                 # copies are not views
+        procs.close()
+        procs.join()
+
+
+def feature(s):
+    import numpy as np
+
+    return np.linspace(s, s + 1, 6, dtype=np.float32).reshape(2, 3) + np.float32(0.25)
+
+
+def back(x):
+    import numpy as np
+
+    return np.asarray(x, np.float32)
+
+
+def unview(x):
+    return x.view("f4")
+
+
+def untranspose(x):
+    return x.T.copy()
+
+
+def untranspose_view(x):
+    return x.view("f4").T.copy()
+
+
+def row(t):
+    big, i = t
+    return big[i].copy()
+
+
+class Rebuilt:
+    def __init__(self, a):
+        self.rows = a.tolist()
+
+    def __reduce__(self):
+        import numpy as np
+
+        return (np.array, (self.rows, "float32"))
+
+
+def test_results_couriered_transposed_viewed_in_a_deque_rebuilt_or_as_rows_are_refused():
+    """A6 4: results computed here reach the workers transposed, as an int32 view of their
+    bytes, both at once, as a deque, in an object whose __reduce__ rebuilds them, or as rows of one
+    stacked array; the workers only turn them back: refused, on a process pool and a thread pool."""
+    import collections
+
+    import numpy as np
+
+    here = lambda s: [feature(x) for x in s]                  # noqa: E731
+    couriers = {
+        "transposed": lambda p, s: p.map(untranspose, [a.T.copy() for a in here(s)], 5),
+        "int32 view": lambda p, s: p.map(unview, [a.view(np.int32) for a in here(s)], 5),
+        "transposed int32 view": lambda p, s: p.map(untranspose_view, [a.T.copy().view(np.int32) for a in here(s)], 5),
+        "deque": lambda p, s: p.map(back, [collections.deque(a.tolist()) for a in here(s)], 5),
+        "__reduce__": lambda p, s: p.map(back, [Rebuilt(a) for a in here(s)], 5),
+        "rows of one array": lambda p, s: p.map(row, [(np.stack(here(s)), i) for i in range(len(s))], 5),
+    }
+    with mp.get_context("fork").Pool(2) as procs:
+        for p in (procs, ThreadPool(2)):
+            for name, answer in couriers.items():
+                if name == "__reduce__" and p is not procs:
+                    continue                      # a thread pool never pickles
+                msg = pool_chunks_rule()(answer, (p, SEEDS))
+                assert msg and "were sent to the pool as arguments" in msg, (name, msg)
+            assert pool_chunks_rule()(lambda p, s: p.map(feature, s, 5), (p, SEEDS)) is None
+            assert pool_chunks_rule()(lambda p, s: p.map(feature, np.array(s), 5), (p, SEEDS)) is None
+        procs.close()
+        procs.join()

@@ -344,7 +344,10 @@ def test_values_written_into_what_the_pool_handed_back_are_refused(pool):
     assert one and "1 of the 40 results" in one and "(item 7, for one)" in one, one
     reshaped = pool_chunks_rule()(lambda p, s: [r.reshape(3) for r in p.map(lambda x: feature(x)[None], s, 5)],
                                   (pool, SEEDS))
-    assert reshaped and "did not come from the pool" in reshaped, reshaped     # a view is not the object
+    assert reshaped is None, reshaped          # A6 6: a view of an unchanged handed-back array is the pool's
+    filled = pool_chunks_rule()(lambda p, s: [(r.fill(2), r.reshape(3))[1] for r in p.map(lambda x: feature(x)[None], s, 5)],
+                                (pool, SEEDS))
+    assert filled and "changed after the pool returned it" in filled, filled
 
     # arrays the workers computed and left alone keep the rule, on every route
     def by_callback_kept(p, s):
