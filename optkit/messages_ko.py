@@ -212,7 +212,7 @@ MESSAGES: dict[str, str] = {
         "`{var}` 자체도, 루프 안에서 얻은 `numba.get_thread_id()`도 원소로 갖지 않는 인덱스로 "
         "`{array}`에 씁니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}`나 "
         "스레드 ID로 인덱싱하세요",
-    # optkit.check: what the timed calls showed (Exercise._timed_output_problem), and the Numba
+    # optkit.check: what the timed calls showed (optkit.timingcheck), and the Numba
     # compile made before the budgeted calls (optkit.guard.compile_for)
     "the timing did not call your function (was optkit.bench changed?)":
         "시간 측정이 여러분의 함수를 호출하지 않았습니다 (optkit.bench가 바뀌었나요?)",
@@ -229,6 +229,18 @@ MESSAGES: dict[str, str] = {
         "메모리에 쓰지 않는지, 한 호출이 다음 호출을 위해 아무것도 남기지 않는지 확인하세요",
     "correct during the checks, but wrong while timed (last timed call): {exc}":
         "검사할 때는 맞았지만, 시간을 재는 동안에는 틀렸습니다 (마지막으로 잰 호출): {exc}",
+    # optkit.timingcheck.seen_only: the speed looked at again on inputs the check never used
+    "correct on the check's inputs, but wrong on an input it had not used: {exc}":
+        "검사한 입력에서는 맞았지만, 검사에 쓰지 않은 새 입력에서는 틀렸습니다: {exc}",
+    "correct, but fast only on inputs it has already seen (a cache of earlier results?): timed on "
+    "the check's own input, {yours} per call ({speedup} vs the {base}); on two inputs the check had "
+    "not used, {fresh} or more per call ({fresh_speedup}); the target is {target}. Each call must "
+    "compute its result":
+        "정답이지만, 이미 본 입력에서만 빠릅니다 (이전 결과의 캐시일까요?): 검사 자신의 입력에서 잰 "
+        "시간은 호출당 {yours} ({base} 대비 {speedup})이지만, 검사에 쓰지 않은 새 입력 두 개에서는 "
+        "호출당 {fresh} 이상 ({fresh_speedup})입니다. 목표는 {target}입니다. 호출마다 결과를 계산해야 "
+        "합니다",
+    "an input the check had not used ({args})": "검사에 쓰지 않은 새 입력 ({args})",
     "an earlier compile still runs (a Numba compile given up on keeps Numba's compiler lock, so no "
     "new compile can start): restart the kernel, then check again":
         "앞선 컴파일이 아직 실행 중입니다 (중단을 포기한 Numba 컴파일이 Numba의 컴파일러 잠금을 쥐고 "

@@ -1070,3 +1070,61 @@ def test_a_forbidden_call_is_named_as_the_notebook_imports_it(monkeypatch):
     assert "fake_room" not in v.message
     v = e.check(room.double_sqrt, display=False)             # handed over itself, no alias in sight
     assert v.status == "wrong" and "is double_sqrt (the exercise's reference) itself" in v.message, v.message
+
+
+def test_a_cache_keyed_on_the_input_bytes_is_timed_again_on_inputs_the_check_never_used():
+    memo = {}      # A6 2: every timed call gets the first check input again, which it has seen
+
+    def cached(x):
+        key = x.tobytes()
+        if key not in memo:
+            memo[key] = np.array([v ** 0.5 * 2.0 for v in x])     # as slow as the baseline, once
+        return memo[key].copy()                                    # a copy: not the same object
+
+    v = ex(baseline=slow_baseline, target_speedup=20).check(cached, display=False)
+    assert v.status == "too slow", v
+    assert "fast only on inputs it has already seen" in v.message and "per call" in v.message, v.message
+    assert len(memo) == 3 + 2           # the three check inputs, then two the check had not used
+
+
+def test_a_right_answer_whose_first_call_on_an_input_is_slower_still_passes():
+    seen, calls = set(), []
+
+    def warm_up_per_input(x):            # the first call on an input does its work five times
+        key = x.tobytes()
+        calls.append(key not in seen)
+        for _ in range(1 if key in seen else 5):
+            r = 2.0 * np.sqrt(x)
+        seen.add(key)
+        return r
+
+    v = ex(baseline=slow_baseline, target_speedup=5).check(warm_up_per_input, display=False)
+    assert v.status == "pass", v
+    assert calls[-1] and calls.count(True) == 3 + 1      # one call on one unseen input: it held
+
+
+def test_a_table_of_the_check_inputs_is_wrong_on_an_input_the_check_never_used():
+    table = {make_args(s)[0].tobytes(): reference(make_args(s)[0]) for s in (0, 1, 2)}
+
+    def looked_up(x):
+        hit = table.get(x.tobytes())
+        return hit.copy() if hit is not None else np.zeros_like(x)
+
+    v = ex(baseline=slow_baseline, target_speedup=5).check(looked_up, display=False)
+    assert v.status == "wrong" and "an input it had not used" in v.message, v
+
+
+def test_no_second_look_without_a_fresh_input_from_make_args():
+    cases = [make_args(s) for s in range(3)]
+    memo = {}
+
+    def cached(x):
+        key = x.tobytes()
+        if key not in memo:
+            memo[key] = np.array([v ** 0.5 * 2.0 for v in x])
+        return memo[key].copy()
+
+    e = check.Exercise("double sqrt", reference, lambda seed: cases[seed], seeds=range(3),
+                       baseline=slow_baseline, target_speedup=5, time_budget_s=10.0)
+    v = e.check(cached, display=False)  # cases[3] raises: nothing to look at again (and no error)
+    assert v.status == "pass", v

@@ -1,0 +1,93 @@
+"""optkit.timingcheck: the last timed output, and the speed again on inputs the check never used."""
+import pytest
+
+from optkit import timingcheck as tc
+
+MS = 1e-3
+
+
+def test_fresh_seeds_are_integers_the_check_does_not_use():
+    assert tc.fresh_seeds((0, 1, 2)) == [3, 4]
+    assert tc.fresh_seeds(range(5, 8), n=1) == [8]
+    assert tc.fresh_seeds(("a", "b")) == [] and tc.fresh_seeds((True,)) == [] and tc.fresh_seeds(()) == []
+
+
+def look(times, *, yours_s=0.1 * MS, base_s=10 * MS, target=20, check=None, build=None):
+    """seen_only with a fake call that takes the given times in turn; returns (result, calls)."""
+    calls = []
+
+    def call(args):
+        calls.append(args)
+        return "ok", args[0], times[len(calls) - 1]
+    got = tc.seen_only(call, build or (lambda seed: (seed,)), check or (lambda seed, got: None),
+                       (0, 1, 2), yours_s, base_s, target, "baseline")
+    return got, calls
+
+
+def test_a_speed_that_holds_on_a_fresh_input_costs_one_call():
+    got, calls = look([0.2 * MS])
+    assert got is None and calls == [(3,)]
+
+
+def test_clearly_slower_twice_is_refused_with_both_times():
+    got, calls = look([8 * MS, 9 * MS])
+    assert calls == [(3,), (4,)]
+    state, message, _ = got
+    assert state == "too slow" and "fast only on inputs it has already seen" in message
+    assert "100 µs" in message and "8" in message and "x20" in message, message
+
+
+def test_one_slow_call_never_refuses():
+    got, calls = look([8 * MS, 0.1 * MS])
+    assert got is None and len(calls) == 2
+
+
+@pytest.mark.parametrize("fresh_s", [
+    0.25 * MS,      # over SLOWER x the timed median, but its speedup is still above target / SLOWER
+    2 * MS])        # below target / SLOWER (x5 < x6.7), but under SLOWER x the timed median
+def test_both_counts_must_be_clearly_slower(fresh_s):
+    yours = 0.1 * MS if fresh_s < MS else 1.5 * MS
+    got, calls = look([fresh_s, fresh_s], yours_s=yours)
+    assert got is None and len(calls) == 1
+
+
+def test_a_wrong_result_on_a_fresh_input_is_wrong():
+    def check(seed, got):
+        raise AssertionError(f"item 0: expected 1.0, got {got}")
+    state, message, args = look([0.1 * MS], check=check)[0]
+    assert state == "wrong" and "an input it had not used" in message and "got 3" in message
+    assert args == (3,)
+
+
+def test_a_call_that_raises_is_passed_on():
+    boom = ValueError("boom")
+    got = tc.seen_only(lambda args: ("raised", boom, 0.0), lambda seed: (seed,), lambda s, g: None,
+                       (0,), 1 * MS, 10 * MS, 5)
+    assert got == ("raised", boom, (1,))
+
+
+def test_nothing_is_looked_at_without_a_fresh_input_or_a_target():
+    def refuse(seed):
+        raise IndexError(seed)
+    assert look([9 * MS, 9 * MS], build=refuse) == (None, [])
+    assert look([9 * MS, 9 * MS], target=None) == (None, [])
+    got = tc.seen_only(lambda args: 1 / 0, lambda seed: (seed,), lambda s, g: None, ("a",),
+                       1 * MS, 10 * MS, 5)
+    assert got is None
+
+
+class FakeFed:
+    def __init__(self, calls, last, same_object=False):
+        self.calls, self.last, self.same_object = calls, last, same_object
+
+
+def test_timed_output_problem():
+    def equal(expected, got):
+        assert expected == got, f"{got} != {expected}"
+    expected = lambda: 1                                                            # noqa: E731
+    assert tc.timed_output_problem(FakeFed(3, 1), expected, equal) is None
+    assert "did not call" in tc.timed_output_problem(FakeFed(0, None), expected, equal)
+    assert "same array object" in tc.timed_output_problem(FakeFed(3, 1, True), expected, equal)
+    assert tc.timed_output_problem(FakeFed(3, 1, True), expected, equal, out_arg=1) is None
+    assert "wrong while timed" in tc.timed_output_problem(FakeFed(3, 2), expected, equal)
+    assert "data race" in tc.timed_output_problem(FakeFed(3, 2), expected, equal, racy=True)
