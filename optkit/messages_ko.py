@@ -157,6 +157,30 @@ MESSAGES: dict[str, str] = {
     "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`":
         "`prange` 루프가 없습니다: 이 과제는 `@njit(parallel=True)` 아래에서 "
         "`for ... in prange(...)`(numba의 prange)로 작업을 스레드에 나누기를 요구합니다",
+    # F37: a token prange loop is refused (03 Exercise 2, E29 1)
+    "the loop `{line}` has fewer than two iterations, so one thread does all the work: the task "
+    "asks for a `prange` loop over the rows (or over several chunks of them), which the threads share":
+        "루프 `{line}`은(는) 반복이 두 번보다 적어서 스레드 하나가 모든 일을 합니다: 이 과제는 "
+        "스레드들이 나눠 맡는, 행(또는 행을 나눈 여러 청크)에 대한 `prange` 루프를 요구합니다",
+    "`{line}` reads `{name}` (the input `{arg}`, or an array made from it) outside every `prange` "
+    "loop, so that work runs on one thread: the task asks for the loop that reads the input to be "
+    "a `prange` loop, its iterations shared by the threads":
+        "`{line}`은(는) 어떤 `prange` 루프에도 속하지 않은 곳에서 `{name}`(입력 `{arg}` 또는 그것으로 "
+        "만든 배열)을 읽으므로, 그 작업은 스레드 하나에서 실행됩니다: 이 과제는 입력을 읽는 루프가 "
+        "`prange` 루프여서 그 반복을 스레드들이 나눠 맡기를 요구합니다",
+    # F37: 03 Exercise 1's Cython source is read (E29 2)
+    "`{name}` has no `for` or `while` loop in its Cython source: a NumPy expression typed into the "
+    "Cython cell runs NumPy's code, not a loop of yours; the task is the reference's loop, typed so "
+    "that Cython turns it into C":
+        "`{name}`의 Cython 소스에는 `for`나 `while` 루프가 없습니다: Cython 셀에 쓴 NumPy 식은 "
+        "여러분의 루프가 아니라 NumPy의 코드를 실행합니다. 이 과제는 참조 구현의 루프에 타입을 붙여 "
+        "Cython이 C로 옮기게 하는 것입니다",
+    "`{name}` has no C types in its Cython source (no `cdef` declaration, no typed memoryview "
+    "argument), so every line still works on Python objects: type the mask as a memoryview (`cdef "
+    "const unsigned char[:, ::1] m = mask`) and the counters as C integers (`cdef int n`)":
+        "`{name}`의 Cython 소스에는 C 타입이 없어서(`cdef` 선언도, 타입 지정 메모리뷰 인자도 없음) "
+        "모든 줄이 여전히 Python 객체로 동작합니다: 마스크는 메모리뷰(`cdef const unsigned char[:, ::1] "
+        "m = mask`)로, 카운터는 C 정수(`cdef int n`)로 타입을 지정하세요",
     # F18: the method a task states, enforced (03 Exercise 3, 02 Exercise C)
     "it is not a Numba function: the task asks for a Numba version, the function itself compiled "
     "with `@njit` (keep the decorator of the exercise's cell; a plain `def` around a Numba "

@@ -7,6 +7,7 @@ import copy
 from optkit import outputs as _outputs
 from optkit.i18n import tr
 from optkit.poolrule import pool_chunks_rule  # noqa: F401  (07 Exercise A imports it from here)
+from optkit.prangerule import parallel_prange_rule  # noqa: F401  (03 Exercise 2 imports it from here)
 
 __all__ = ["quality_kinds", "quality_warning", "code_of", "name_of", "known_as", "code_key", "forbidden_keys", "forbidden_name", "all_codes",
            "static_calls", "snapshot_value", "param_names", "describe_value", "describe_args",
@@ -382,42 +383,6 @@ def prange_race_rule(fn, args=None):
                           "elements (a data race?): give each thread its own memory, indexed by "
                           "`{var}` or the thread id", var=loop_var, line=line, array=root.id)
     return None
-
-
-def parallel_prange_rule(fn, args=None):
-    """A rule for ``Exercise(rules=[...])`` of a "make it parallel" task: the answer must be a
-    Numba dispatcher compiled with ``parallel=True`` whose code has a loop over Numba's own
-    ``prange`` (looked up in the function's globals). A serial copy is refused, however fast.
-    Returns a message, or None."""
-    import ast
-    import inspect
-    import textwrap
-
-    opts = getattr(fn, "targetoptions", None)
-    if not isinstance(opts, dict) or not opts.get("parallel"):
-        return tr("it is not a parallel Numba function: the task asks for `@njit(parallel=True)` "
-                  "with a `prange` loop that splits the work between threads")
-    f = getattr(fn, "py_func", fn)
-    glb = getattr(f, "__globals__", {}) or {}
-    try:
-        import numba
-        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
-    except (ImportError, OSError, TypeError, SyntaxError):
-        return None
-
-    def numba_prange(node):
-        if not isinstance(node, ast.Call):
-            return False
-        fn_node = node.func
-        if isinstance(fn_node, ast.Name):
-            return glb.get(fn_node.id) is numba.prange
-        return isinstance(fn_node, ast.Attribute) and fn_node.attr == "prange" and \
-            isinstance(fn_node.value, ast.Name) and getattr(glb.get(fn_node.value.id), "prange", None) is numba.prange
-
-    if any(isinstance(n, ast.For) and numba_prange(n.iter) for n in ast.walk(tree)):
-        return None
-    return tr("it has no `prange` loop: the task asks for the work split between threads with "
-              "`for ... in prange(...)` (numba's prange) under `@njit(parallel=True)`")
 
 
 def numba_function_rule(fn, args=None):

@@ -248,7 +248,8 @@ def test_every_lesson_has_its_room_and_tests():
 
 
 # the core modules whose tests live under another name (the design card: tests/test_<module>.py)
-TESTS_NAMED_OTHERWISE = {"messages_ko": "test_i18n_messages.py"}
+TESTS_NAMED_OTHERWISE = {"messages_ko": "test_i18n_messages.py",
+                         "prangerule": "test_rules_loops.py"}   # with the other rules of a stated method
 
 
 def test_every_core_module_has_its_test_file():

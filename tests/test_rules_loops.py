@@ -1,5 +1,7 @@
 """The rules that enforce a method a task states: a Numba function (03 Exercise 3), no Python
-loop over an axis (02 Exercise C). Each must refuse the mistake and accept the committed way."""
+loop over an axis (02 Exercise C), a real prange loop (03 Exercise 2, optkit.prangerule), typed
+Cython read off the .pyx (03 Exercise 1). Each must refuse the mistake and accept the committed way."""
+import itertools
 import sys
 
 import numpy as np
@@ -465,3 +467,210 @@ def test_a_rule_given_up_on_says_its_counting_was_switched_off():
         assert threading.gettrace() is None
     finally:
         release.set()
+
+
+# ---------------------------------------------------------------- 03 Exercise 2: a real prange loop
+_PRANGE_ANSWERS = '''
+import numba
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True)
+def per_row(mask, max_len=64):                  # the committed answer
+    h, w = mask.shape
+    out = np.zeros((h, max_len + 1), np.int64)
+    for y in prange(h):
+        row = mask[y]                           # an alias made inside the loop
+        for x in range(w):
+            out[y, min(int(row[x]), max_len)] += 1
+    return out.sum(axis=0)
+
+
+@njit(parallel=True)
+def chunks(mask, max_len=64):
+    h, w = mask.shape
+    n_chunks = 16
+    out = np.zeros((n_chunks, max_len + 1), np.int64)
+    for c in numba.prange(n_chunks):
+        for y in range(c * h // n_chunks, (c + 1) * h // n_chunks):
+            for x in range(w):
+                out[c, min(int(mask[y, x]), max_len)] += 1
+    return out.sum(axis=0)
+
+
+@njit(parallel=True)
+def dummy_prange(mask, max_len=64):             # E29 1: a token loop, then the serial one
+    h, w = mask.shape
+    t = 0
+    for y in prange(h):
+        t += 1
+    hist = np.zeros(max_len + 1, np.int64)
+    for y in range(h):
+        for x in range(w):
+            hist[min(int(mask[y, x]), max_len)] += 1
+    return hist
+
+
+@njit(parallel=True)
+def serial_through_an_alias(mask, max_len=64):
+    m = np.ascontiguousarray(mask)
+    h, w = m.shape
+    hist = np.zeros(max_len + 1, np.int64)
+    for i in prange(4):
+        hist[i] += 0
+    for y in range(h):
+        row = m[y]
+        for x in range(w):
+            hist[min(int(row[x]), max_len)] += 1
+    return hist
+
+
+@njit(parallel=True)
+def one_chunk(mask, max_len=64):                # E29 1: the whole serial loop in prange(1)
+    h, w = mask.shape
+    per = np.zeros((1, max_len + 1), np.int64)
+    for c in prange(1):
+        for y in range(h):
+            for x in range(w):
+                per[c, min(int(mask[y, x]), max_len)] += 1
+    return per.sum(axis=0)
+
+
+@njit(parallel=True)
+def one_chunk_by_name(mask, max_len=64):
+    h, w = mask.shape
+    n = 1
+    per = np.zeros((n, max_len + 1), np.int64)
+    for c in prange(0, n):
+        for y in range(h):
+            for x in range(w):
+                per[c, min(int(mask[y, x]), max_len)] += 1
+    return per.sum(axis=0)
+'''
+
+
+@pytest.fixture(scope="module")
+def prange_answers(tmp_path_factory):
+    pytest.importorskip("numba")
+    import importlib.util
+
+    path = tmp_path_factory.mktemp("prange") / "prange_answers.py"
+    path.write_text(_PRANGE_ANSWERS)
+    spec = importlib.util.spec_from_file_location("prange_answers", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_parallel_prange_rule_keeps_right_answers(prange_answers):
+    from optkit.rules import parallel_prange_rule
+
+    for name in ("per_row", "chunks"):
+        assert parallel_prange_rule(getattr(prange_answers, name)) is None, name
+
+
+def test_parallel_prange_rule_refuses_a_token_prange_loop(prange_answers, monkeypatch):
+    """E29 1: a serial answer with a prange loop that does no work, or one iteration of it."""
+    from optkit.rules import parallel_prange_rule
+
+    monkeypatch.delenv("OPTKIT_LANG", raising=False)
+    for name, line in (("dummy_prange", "mask[y, x]"), ("serial_through_an_alias", "row[x]")):
+        msg = parallel_prange_rule(getattr(prange_answers, name))
+        assert msg and "outside every `prange` loop" in msg and line in msg, (name, msg)
+        assert "the input `mask`" in msg
+    for name, loop in (("one_chunk", "for c in prange(1):"), ("one_chunk_by_name", "for c in prange(0, n):")):
+        msg = parallel_prange_rule(getattr(prange_answers, name))
+        assert msg and "fewer than two iterations" in msg and loop in msg, (name, msg)
+    monkeypatch.delenv("OPTKIT_LANG", raising=False)
+    monkeypatch.setenv("OPTKIT_LANG", "ko")
+    assert "스레드 하나" in parallel_prange_rule(prange_answers.one_chunk)
+    assert "`prange` 루프에도 속하지 않은" in parallel_prange_rule(prange_answers.dummy_prange)
+
+
+# ---------------------------------------------------------------- 03 Exercise 1: the Cython source
+_MODULE_NUMBERS = itertools.count()
+
+
+def _cython_function(tmp_path, source, name="runs_per_row_cy", pyx=True):
+    """A stand-in for a function of a %%cython module: its module's __file__ is a .so in a cache
+    folder that holds (or not) the .pyx beside it, as the magic leaves them."""
+    import types
+
+    mod_name = f"_cython_magic_test{next(_MODULE_NUMBERS)}"
+    if pyx:
+        (tmp_path / f"{mod_name}.pyx").write_text(source)
+    mod = types.ModuleType(mod_name)
+    mod.__file__ = str(tmp_path / f"{mod_name}.cpython-311-x86_64-linux-gnu.so")
+    sys.modules[mod_name] = mod
+
+    def fn(mask):
+        return mask
+    fn.__module__, fn.__name__ = mod_name, name
+    return fn
+
+
+_TYPED = '''cimport cython
+import numpy as np
+
+@cython.boundscheck(False)
+def runs_per_row_cy(mask):
+    cdef const unsigned char[:, ::1] m = mask   # a comment: for nothing
+    cdef Py_ssize_t y, x
+    cdef int n
+    counts = np.zeros(m.shape[0], np.int32)
+    for y in range(m.shape[0]):
+        n = 0
+        for x in range(m.shape[1]):
+            n += m[y, x]
+        counts[y] = n
+    return counts
+'''
+_NUMPY = '''cimport cython
+import numpy as np
+
+@cython.boundscheck(False)
+def runs_per_row_cy(mask):
+    """for each row: cdef nothing"""
+    m = np.asarray(mask, bool)
+    starts = m.copy()
+    starts[:, 1:] &= ~m[:, :-1]                 # for while cdef: only a comment
+    return np.count_nonzero(starts, axis=1).astype(np.int32)
+'''
+_HELPER = '''import numpy as np
+
+cdef int _row(const unsigned char[:] r):
+    cdef Py_ssize_t x
+    cdef int n = 0
+    for x in range(1, r.shape[0]):
+        n += r[x] and not r[x - 1]
+    return n
+
+def runs_per_row_cy(mask):
+    return np.array([_row(r) for r in mask], np.int32)
+'''
+
+
+def test_typed_cython_rule_reads_the_pyx(tmp_path, monkeypatch):
+    """E29 2: a NumPy one-liner typed into the Cython cell, and the untyped loop, are refused;
+    typed code (also in a helper of the cell) passes; no .pyx to read: nothing said."""
+    from optkit.lessons.cython_numba import typed_cython_rule
+
+    monkeypatch.delenv("OPTKIT_LANG", raising=False)
+
+    assert typed_cython_rule(_cython_function(tmp_path, _TYPED)) is None
+    assert typed_cython_rule(_cython_function(tmp_path, _HELPER)) is None
+    assert typed_cython_rule(_cython_function(tmp_path, "def runs_per_row_cy(const unsigned char[:, :] m):\n"
+                                                        "    for y in range(m.shape[0]):\n        pass\n")) is None
+    msg = typed_cython_rule(_cython_function(tmp_path, _NUMPY))
+    assert msg and "no `for` or `while` loop" in msg and "`runs_per_row_cy`" in msg
+    untyped = _TYPED.replace("cdef const unsigned char[:, ::1] m = mask", "m = mask").replace(
+        "    cdef Py_ssize_t y, x\n    cdef int n\n", "")
+    msg = typed_cython_rule(_cython_function(tmp_path, untyped))
+    assert msg and "no C types" in msg
+    monkeypatch.setenv("OPTKIT_LANG", "ko")
+    assert "루프가 없습니다" in typed_cython_rule(_cython_function(tmp_path, _NUMPY))
+    monkeypatch.delenv("OPTKIT_LANG")
+    assert typed_cython_rule(_cython_function(tmp_path, _NUMPY, pyx=False)) is None
+    assert typed_cython_rule(_cython_function(tmp_path, _NUMPY, name="another_name")) is None
+    assert typed_cython_rule(np.sum) is None and typed_cython_rule(lambda m: m) is None

@@ -22,6 +22,7 @@ OpenCV calls) and small helpers the notebook calls:
 * :func:`row_sums_python`, :func:`nan_row_sums_python` -- float reductions for the
   ``fastmath`` lesson;
 * :func:`crop_opencv` -- the counter-example: per-box OpenCV warps in a Python loop;
+* :func:`typed_cython_rule` -- exercise 1's rule, read off the Cython source of the answer;
 * :func:`thread_env_probe` -- what thread counts a fresh process sees under given
   environment variables (they only apply before the thread pools start).
 """
@@ -29,12 +30,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import cv2
 import numpy as np
 
+from optkit.i18n import tr
 from optkit.pipeline import quad_corners
 
 __all__ = [
@@ -43,7 +46,7 @@ __all__ = [
     "runs_per_row_python", "run_length_histogram_python",
     "row_sums_python", "nan_row_sums_python",
     "CROP_H", "CROP_W", "crop_opencv", "crop_python_loop_share", "check_gap", "check_crop_args",
-    "thread_env_probe",
+    "thread_env_probe", "typed_cython_rule",
 ]
 
 CROP_H = 32      # recogniser input height (as in optkit.pipeline)
@@ -329,6 +332,71 @@ if mod is not None:
     res["OpenMP threads, after Numba started"] = int(mod.omp_threads())
 print(json.dumps(res))
 """
+
+
+def cython_source(fn) -> str | None:
+    """The Cython source of the module that ``fn`` was compiled in: the ``%%cython`` magic keeps
+    it beside the compiled module in its cache folder (``_cython_magic_<hash>.pyx`` next to
+    ``_cython_magic_<hash>.cpython-....so``). None when there is none to read."""
+    mod = sys.modules.get(getattr(fn, "__module__", None) or "")
+    path = getattr(mod, "__file__", None)
+    if not isinstance(path, str):
+        return None
+    pyx = os.path.join(os.path.dirname(path), os.path.basename(path).split(".")[0] + ".pyx")
+    try:
+        with open(pyx, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+_STRING_OR_COMMENT = re.compile(r'(?s)""".*?"""|' r"'''.*?'''|" r'"(?:\\.|[^"\\\n])*"|' r"'(?:\\.|[^'\\\n])*'|#[^\n]*")
+_FUNC = re.compile(r"^(?:cpdef|cdef|def)\b[^(=:]*?\b(\w+)\s*\(")
+
+
+def typed_cython_rule(fn, args=None):
+    """Exercise 1's rule (``Exercise(rules=[...])``): the Cython source of ``fn``'s module
+    (:func:`cython_source`), read in ``fn``'s own function and the module's functions it names,
+    must have typed code (a ``cdef`` declaration, or a typed memoryview ``[:, ...]`` in a
+    signature) and a ``for`` or ``while`` loop: a NumPy expression typed into the Cython cell
+    is refused. Says nothing (None) when the source cannot be found or ``fn`` is not in it."""
+    text = cython_source(fn)
+    name = getattr(fn, "__name__", None)
+    if text is None or not name:
+        return None
+    code = _STRING_OR_COMMENT.sub(lambda m: "" if m.group(0).startswith("#") else '""', text)
+    blocks, current = {}, None
+    for line in code.splitlines():
+        if line.strip() and not line[0].isspace():
+            m = _FUNC.match(line)
+            current = m.group(1) if m else (current if line.startswith(("@", ")")) else None)
+            if m:
+                blocks[current] = []
+        if current is not None and current in blocks:
+            blocks[current].append(line)
+    if name not in blocks:
+        return None
+    seen, todo = set(), [name]
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        body = "\n".join(blocks[n])
+        todo += [o for o in blocks if o not in seen and re.search(rf"\b{o}\b", body)]
+    used = "\n".join("\n".join(blocks[n]) for n in seen)
+    heads = [re.sub(r"\s+", " ", "\n".join(blocks[n]).split("):")[0]) for n in seen]
+    if not re.search(r"^\s*(?:for|while)\b", used, re.M):
+        return tr("`{name}` has no `for` or `while` loop in its Cython source: a NumPy expression "
+                  "typed into the Cython cell runs NumPy's code, not a loop of yours; the task is "
+                  "the reference's loop, typed so that Cython turns it into C", name=name)
+    if not (re.search(r"\bcdef\b|\bcython\.(?:declare|locals)\b|:\s*cython\.\w+", used)
+            or any(re.search(r"\[\s*:", h) for h in heads)):
+        return tr("`{name}` has no C types in its Cython source (no `cdef` declaration, no typed "
+                  "memoryview argument), so every line still works on Python objects: type the mask "
+                  "as a memoryview (`cdef const unsigned char[:, ::1] m = mask`) and the counters "
+                  "as C integers (`cdef int n`)", name=name)
+    return None
 
 
 def thread_env_probe(env: dict | None = None, cython_module_file: str | None = None,

@@ -1,6 +1,7 @@
 %%cython_annotate
 # attempt: the reference loop pasted without types: compiled, still Python objects
-# expect: slow
+# expect: rule
+# message: no C types
 cimport cython
 import numpy as np
 
