@@ -756,6 +756,36 @@ MESSAGES: dict[str, str] = {
     "your function left torch ({calls}): the task asks for tensor operations only":
         "함수가 torch 밖으로 나갔습니다 ({calls}): 과제는 텐서 연산만 쓰도록 요구합니다",
     "a NumPy function given a tensor": "텐서를 받은 NumPy 함수",
+    # notebook 01's own printed lines and table labels (its code cells call tr())
+    "hottest line of run(): {source!r}": "run()에서 가장 오래 걸리는 라인: {source!r}",
+    "its share of the time: {share:.1f} %": "그 라인의 시간 비중: {share:.1f} %",
+    "the next line:         {source!r}, {share:.1f} %": "그다음 라인: {source!r}, {share:.1f} %",
+    "-> the hottest line is clearly ahead of the next one here":
+        "-> 여기서는 가장 오래 걸리는 라인이 그다음 라인보다 뚜렷하게 앞섭니다",
+    "-> not clearly ahead of the next one: no clear difference here ({name} is slow, so it was "
+    "profiled once: one run gives no spread)":
+        "-> 그다음 라인보다 뚜렷하게 앞서지 않습니다: 여기서는 뚜렷한 차이가 없습니다 ({name}은(는) "
+        "느려서 한 번만 프로파일링했습니다. 한 번의 실행으로는 퍼짐을 알 수 없습니다)",
+    "-> not clearly ahead of the next one: {why}": "-> 그다음 라인보다 뚜렷하게 앞서지 않습니다: {why}",
+    "no clear difference here ({name} is slow, so it was profiled once: one run gives no spread)":
+        "여기서는 뚜렷한 차이가 없습니다 ({name}은(는) 느려서 한 번만 프로파일링했습니다. 한 번의 "
+        "실행으로는 퍼짐을 알 수 없습니다)",
+    "hottest stage, plain timers (interleaved rounds): ":
+        "가장 오래 걸리는 단계, 일반 타이머(번갈아 실행한 라운드): ",
+    "hottest stage, under profiler:                   ":
+        "가장 오래 걸리는 단계, 프로파일러 아래:                   ",
+    " (profiled runs: {a} and {b})": " (프로파일링한 실행: {a}회, {b}회)",
+    "-> the plain timers cannot rank these two here, so no two rankings to compare":
+        "-> 여기서는 일반 타이머가 이 둘의 순위를 정할 수 없으므로, 비교할 두 순위가 없습니다",
+    "-> the profiled runs cannot rank these two here, so no two rankings to compare":
+        "-> 여기서는 프로파일링한 실행으로 이 둘의 순위를 정할 수 없으므로, 비교할 두 순위가 없습니다",
+    "-> the same stage: the big picture held here": "-> 같은 단계입니다: 여기서는 큰 그림이 그대로였습니다",
+    "-> different stages: the profiler's uneven cost changed the ranking here":
+        "-> 다른 단계입니다: 여기서는 프로파일러의 고르지 않은 비용이 순위를 바꾸었습니다",
+    "slowdown ranges from {lo:.1f} to {hi:.1f} (each the median of three interleaved runs, one for "
+    "slow stages: a value near or below 1 is noise)":
+        "느려지는 배율은 {lo:.1f}에서 {hi:.1f}까지입니다 (각각 번갈아 실행한 세 번의 중앙값이고, 느린 "
+        "단계는 한 번입니다. 1에 가깝거나 1보다 작은 값은 잡음입니다)",
     # notebook 02's own printed lines, chart titles and table headers (its code cells call tr())
     "{share:5.1f} % of the time: {line}": "시간의 {share:5.1f} %: {line}",
     "grayscale (320 x 240 piece), speedup over the loop": "grayscale (320 x 240 조각), 루프 대비 속도 향상",
