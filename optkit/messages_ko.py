@@ -786,6 +786,39 @@ MESSAGES: dict[str, str] = {
     "slow stages: a value near or below 1 is noise)":
         "느려지는 배율은 {lo:.1f}에서 {hi:.1f}까지입니다 (각각 번갈아 실행한 세 번의 중앙값이고, 느린 "
         "단계는 한 번입니다. 1에 가깝거나 1보다 작은 값은 잡음입니다)",
+    "{name:>10}: {median:>9} ± {iqr:<8} ({share:4.1f} % of the stages; median ± IQR of {n} runs)":
+        "{name:>10}: {median:>9} ± {iqr:<8} (단계 합계의 {share:4.1f} %, {n}회 실행의 중앙값 ± IQR)",
+    "the hot stage": "가장 오래 걸리는 단계",
+    "the largest, not clearly ahead of {other} here": "가장 크지만, 여기서는 {other}보다 뚜렷하게 앞서지 않습니다",
+    "a pixel stage, not the hottest here": "픽셀 단계이며, 여기서는 가장 오래 걸리는 단계가 아닙니다",
+    "not clearly below the largest here": "여기서는 가장 큰 단계보다 뚜렷하게 작지 않습니다",
+    "largest plain stage time: {stage}": "일반 타이머로 잰 시간이 가장 큰 단계: {stage}",
+    " (vs {other}: {why})": " ({other} 대비: {why})",
+    "; grayscale: {share:.0f} % of the stages ({where})": ". grayscale: 단계 합계의 {share:.0f} % ({where})",
+    "{share:5.1f} %   hits {hits:>6}   {source}": "{share:5.1f} %   {hits:>6}회 실행   {source}",
+    "the {n} lines run once per pixel (the loop body): {share:.0f} % of the line time (each line: "
+    "median of the runs)":
+        "픽셀마다 한 번씩 실행되는 라인 {n}개(루프 본문): 라인 시간의 {share:.0f} % (라인마다 실행들의 "
+        "중앙값)",
+    "submit() returned after  {time}": "submit()이 반환되기까지:  {time}",
+    "the result was ready after {time}": "결과가 준비되기까지:      {time}",
+    "write quad_areas above first, then run this cell again":
+        "먼저 위의 quad_areas를 작성한 다음, 이 셀을 다시 실행하세요",
+    "{answer!r} is not one of pipeline.STAGES {stages}":
+        "{answer!r}은(는) pipeline.STAGES {stages}에 있는 이름이 아닙니다",
+    "{answer!r} is clearly below the largest stage in the check's own {n} plain runs (median ± IQR: "
+    "{table})":
+        "{answer!r}은(는) 채점 셀이 직접 일반 타이머로 잰 {n}회 실행에서 가장 큰 단계보다 뚜렷하게 "
+        "작습니다 (중앙값 ± IQR: {table})",
+    " and in the {n} runs of the stage table above ({table})":
+        " 그리고 위의 단계 표의 {n}회 실행에서도 그렇습니다 ({table})",
+    " (the stage table above has not run, so only these rounds count)":
+        " (위의 단계 표를 실행하지 않았으므로, 이 라운드만 셉니다)",
+    "; {answer!r} is not the hot stage": ". {answer!r}은(는) 가장 오래 걸리는 단계가 아닙니다",
+    "{answer!r} is level with the largest stage, {top!r}, within the noise of the check's own runs "
+    "or of the stage table's (check: {table})":
+        "{answer!r}은(는) 채점 셀의 실행이나 단계 표의 실행에서 잡음 범위 안에서 가장 큰 단계 "
+        "{top!r}와(과) 같습니다 (채점: {table})",
     # notebook 02's own printed lines, chart titles and table headers (its code cells call tr())
     "{share:5.1f} % of the time: {line}": "시간의 {share:5.1f} %: {line}",
     "grayscale (320 x 240 piece), speedup over the loop": "grayscale (320 x 240 조각), 루프 대비 속도 향상",
