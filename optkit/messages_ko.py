@@ -819,6 +819,54 @@ MESSAGES: dict[str, str] = {
     "or of the stage table's (check: {table})":
         "{answer!r}은(는) 채점 셀의 실행이나 단계 표의 실행에서 잡음 범위 안에서 가장 큰 단계 "
         "{top!r}와(과) 같습니다 (채점: {table})",
+    "loop of cheap lines": "가벼운 라인들의 루프",
+    "np.sort, one call": "np.sort, 호출 한 번",
+    "hits": "실행 횟수(hits)",
+    "plain": "일반 타이머",
+    "under the profiler": "프로파일러 아래",
+    "inflation": "부풀려진 배율",
+    " (within the noise)": " (잡음 범위 안)",
+    "level (within the noise)": "같음 (잡음 범위 안)",
+    "hottest plainly: {plain}; hottest in the profile: {prof}":
+        "일반 타이머로 가장 오래 걸리는 것: {plain}. 프로파일에서 가장 오래 걸리는 것: {prof}",
+    "-> one ranking is within the noise here, so no flip can be named: run the cell again":
+        "-> 여기서는 한쪽 순위가 잡음 범위 안이라 뒤집혔다고 말할 수 없습니다: 셀을 다시 실행하세요",
+    "-> the ranking flipped: the profiler's cost per hit made the cheap loop look hotter than it is":
+        "-> 순위가 뒤집혔습니다: 실행마다 드는 프로파일러 비용 때문에 가벼운 루프가 실제보다 오래 걸려 보입니다",
+    "-> the ranking held here; compare the two inflations in the table (each noise-ruled)":
+        "-> 여기서는 순위가 그대로입니다. 표의 두 배율을 비교하세요 (각각 잡음 규칙으로 판정)",
+    "py-spy recorded no sample in the two stages: the table has no py-spy row":
+        "py-spy가 두 단계에서 샘플을 하나도 기록하지 않았습니다: 표에 py-spy 행이 없습니다",
+    "plain timers": "일반 타이머",
+    "ranked first": "1위",
+    "level (noise)": "같음 (잡음)",
+    "-> no py-spy row; python_stage: line_profiler {lp:.0%}, plain timers {plain:.0%}":
+        "-> py-spy 행이 없습니다. python_stage: line_profiler {lp:.0%}, 일반 타이머 {plain:.0%}",
+    "the plain timers see the stages level": "일반 타이머로는 두 단계가 같습니다",
+    "line_profiler's run-to-run noise hides any ranking": "line_profiler의 실행 간 잡음에 순위가 가려집니다",
+    "same ranking": "순위가 같습니다",
+    "line_profiler's uneven cost flips the ranking": "line_profiler의 고르지 않은 비용이 순위를 뒤집습니다",
+    "{closer} is closer to the plain timers here": "여기서는 {closer}이(가) 일반 타이머에 더 가깝습니다",
+    "neither is clearly closer to the plain timers (py-spy ±{err:.0%}, spread {spread:.0%})":
+        "어느 쪽도 일반 타이머에 뚜렷하게 더 가깝지 않습니다 (py-spy ±{err:.0%}, 퍼짐 {spread:.0%})",
+    "-> the sampler sees the two stages level (python_stage {spy:.0%}, ±{err:.0%});\n"
+    "   line_profiler gives python_stage {lp:.0%}":
+        "-> 샘플링 프로파일러로는 두 단계가 같습니다 (python_stage {spy:.0%}, ±{err:.0%}).\n"
+        "   line_profiler는 python_stage에 {lp:.0%}를 줍니다",
+    "-> the sampler ranks {first} first; line_profiler's runs do not separate the\n"
+    "   stages (noise; python_stage {lp:.0%} of its time)":
+        "-> 샘플링 프로파일러는 {first}을(를) 1위로 매깁니다. line_profiler의 실행으로는 두 단계가\n"
+        "   갈리지 않습니다 (잡음, python_stage가 그 시간의 {lp:.0%})",
+    "-> they disagree: line_profiler ranks {lp} first, the sampler {spy}":
+        "-> 둘이 다릅니다: line_profiler는 {lp}, 샘플링 프로파일러는 {spy}을(를) 1위로 매깁니다",
+    "-> same ranking here ({first} first), but line_profiler gives python_stage {lp:.0%},\n"
+    "   the sampler {spy:.0%} and the plain timers {plain:.0%}":
+        "-> 여기서는 순위가 같지만({first}이(가) 1위), python_stage에 line_profiler는 {lp:.0%},\n"
+        "   샘플링 프로파일러는 {spy:.0%}, 일반 타이머는 {plain:.0%}를 줍니다",
+    "(one workload for all three: step() with reps = {reps}, OpenCV on one thread, no blur thread;\n"
+    " the plain timers and line_profiler in this kernel, py-spy in the script's own process)":
+        "(셋 모두 같은 작업: reps = {reps}인 step(), OpenCV는 스레드 하나, blur 스레드 없음.\n"
+        " 일반 타이머와 line_profiler는 이 커널에서, py-spy는 스크립트 자신의 프로세스에서)",
     # notebook 02's own printed lines, chart titles and table headers (its code cells call tr())
     "{share:5.1f} % of the time: {line}": "시간의 {share:5.1f} %: {line}",
     "grayscale (320 x 240 piece), speedup over the loop": "grayscale (320 x 240 조각), 루프 대비 속도 향상",
