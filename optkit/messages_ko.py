@@ -867,6 +867,54 @@ MESSAGES: dict[str, str] = {
     " the plain timers and line_profiler in this kernel, py-spy in the script's own process)":
         "(셋 모두 같은 작업: reps = {reps}인 step(), OpenCV는 스레드 하나, blur 스레드 없음.\n"
         " 일반 타이머와 line_profiler는 이 커널에서, py-spy는 스크립트 자신의 프로세스에서)",
+    "py-spy record --native -- python sampled.py main 2: {n} samples in {s:.1f} s":
+        "py-spy record --native -- python sampled.py main 2: {s:.1f}초 동안 샘플 {n}개",
+    "-> the background thread holds {blur:.0%} of the samples: a %lprun of step() would not show it":
+        "-> 백그라운드 스레드가 샘플의 {blur:.0%}를 차지합니다: step()을 %lprun으로 보면 이것이 보이지 않습니다",
+    "-> {cv:.0%} of opencv_stage's samples are inside native code, against {py:.0%} of python_stage's":
+        "-> opencv_stage의 샘플은 {cv:.0%}가 네이티브 코드 안에 있고, python_stage는 {py:.0%}입니다",
+    "   (python_stage's: NumPy's indexing and scalars, called once per pixel from the Python loop)":
+        "   (python_stage의 것: Python 루프에서 픽셀마다 한 번씩 부르는 NumPy의 인덱싱과 스칼라)",
+    "all samples": "전체 샘플",
+    "GIL held": "GIL을 쥔 샘플",
+    "-> the OpenCV thread almost vanishes under --gil: OpenCV released the GIL while it worked":
+        "-> --gil에서는 OpenCV 스레드가 거의 사라집니다: OpenCV는 일하는 동안 GIL을 놓았습니다",
+    "-> the OpenCV thread keeps a share under --gil (down by {drop:.0%} only)":
+        "-> --gil에서도 OpenCV 스레드의 비중이 남습니다 ({drop:.0%}만 줄었습니다)",
+    "{label:>24}: {samples:5} samples, {procs} process(es) seen, {work:5} samples inside worker_job":
+        "{label:>24}: 샘플 {samples:5}개, 보인 프로세스 {procs}개, worker_job 안의 샘플 {work:5}개",
+    "samples per process (with --subprocesses):": "프로세스별 샘플 수 (--subprocesses 사용):",
+    "attached to the running service (pid {pid})": "실행 중인 서비스(pid {pid})에 붙었습니다",
+    "no permission to attach here: profiled a copy that py-spy started itself":
+        "여기서는 붙을 권한이 없습니다: py-spy가 직접 시작한 복사본을 프로파일링했습니다",
+    "{how}: {n} samples": "{how}: 샘플 {n}개",
+    "Scalene: Python share": "Scalene: Python 비중",
+    "Scalene CPU-time mode: Python share": "Scalene CPU 시간 모드: Python 비중",
+    "py-spy: native share": "py-spy: 네이티브 비중",
+    "the two profilers agree (a quarter of the samples apart or less)":
+        "두 프로파일러가 일치합니다 (차이가 샘플의 4분의 1 이하)",
+    "Scalene sees less native time; a likely cause, not measured: native calls shorter than its "
+    "interval, which it books as Python":
+        "Scalene이 네이티브 시간을 더 적게 봅니다. 측정하지 않은 유력한 원인: 샘플링 간격보다 짧은 "
+        "네이티브 호출을 Python으로 셉니다",
+    "Scalene sees more native time; the CPU-time mode cannot tell here: in a background thread its "
+    "call rule holds too":
+        "Scalene이 네이티브 시간을 더 많이 봅니다. 여기서는 CPU 시간 모드로도 알 수 없습니다: "
+        "백그라운드 스레드에서는 그 모드에서도 호출 규칙이 적용됩니다",
+    "Scalene sees more native time; no CPU-time row to set against it":
+        "Scalene이 네이티브 시간을 더 많이 봅니다. 비교할 CPU 시간 모드의 행이 없습니다",
+    "Scalene sees more native time, and its CPU-time mode comes closer to py-spy: the default "
+    "mode's call rule (a sample on a call, builtins such as int or min too, is booked as native) is "
+    "the likely cause":
+        "Scalene이 네이티브 시간을 더 많이 보고, CPU 시간 모드는 py-spy에 더 가깝습니다: 기본 모드의 "
+        "호출 규칙(호출 위에 떨어진 샘플은 int나 min 같은 내장 함수라도 네이티브로 셉니다)이 유력한 "
+        "원인입니다",
+    "Scalene sees more native time, and its CPU-time mode is not clearly closer to py-spy (by less "
+    "than a tenth of the samples): likely not the default mode's call rule alone":
+        "Scalene이 네이티브 시간을 더 많이 보지만, CPU 시간 모드가 py-spy에 뚜렷하게 더 가깝지는 "
+        "않습니다 (차이가 샘플의 10분의 1 미만): 기본 모드의 호출 규칙만이 원인은 아닌 듯합니다",
+    "py-spy did not run here (see its cell above): no py-spy column to set Scalene against":
+        "여기서는 py-spy가 실행되지 않았습니다 (위의 셀 참조): Scalene과 비교할 py-spy 열이 없습니다",
     # notebook 02's own printed lines, chart titles and table headers (its code cells call tr())
     "{share:5.1f} % of the time: {line}": "시간의 {share:5.1f} %: {line}",
     "grayscale (320 x 240 piece), speedup over the loop": "grayscale (320 x 240 조각), 루프 대비 속도 향상",
