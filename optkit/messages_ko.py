@@ -828,11 +828,11 @@ MESSAGES: dict[str, str] = {
     " (within the noise)": " (잡음 범위 안)",
     "level (within the noise)": "같음 (잡음 범위 안)",
     "hottest plainly: {plain}; hottest in the profile: {prof}":
-        "일반 타이머로 가장 오래 걸리는 것: {plain}. 프로파일에서 가장 오래 걸리는 것: {prof}",
+        "가장 오래 걸리는 것: 일반 타이머로는 {plain}, 프로파일에서는 {prof}",
     "-> one ranking is within the noise here, so no flip can be named: run the cell again":
         "-> 여기서는 한쪽 순위가 잡음 범위 안이라 뒤집혔다고 말할 수 없습니다: 셀을 다시 실행하세요",
     "-> the ranking flipped: the profiler's cost per hit made the cheap loop look hotter than it is":
-        "-> 순위가 뒤집혔습니다: 실행마다 드는 프로파일러 비용 때문에 가벼운 루프가 실제보다 오래 걸려 보입니다",
+        "-> 순위가 뒤집혔습니다: 실행마다 드는 프로파일러 비용 탓에 가벼운 루프가 실제보다 오래 걸려 보입니다",
     "-> the ranking held here; compare the two inflations in the table (each noise-ruled)":
         "-> 여기서는 순위가 그대로입니다. 표의 두 배율을 비교하세요 (각각 잡음 규칙으로 판정)",
     "py-spy recorded no sample in the two stages: the table has no py-spy row":
@@ -858,7 +858,7 @@ MESSAGES: dict[str, str] = {
         "-> 샘플링 프로파일러는 {first}을(를) 1위로 매깁니다. line_profiler의 실행으로는 두 단계가\n"
         "   갈리지 않습니다 (잡음, python_stage가 그 시간의 {lp:.0%})",
     "-> they disagree: line_profiler ranks {lp} first, the sampler {spy}":
-        "-> 둘이 다릅니다: line_profiler는 {lp}, 샘플링 프로파일러는 {spy}을(를) 1위로 매깁니다",
+        "-> 둘이 다릅니다: 1위가 line_profiler에서는 {lp}, 샘플링 프로파일러에서는 {spy}입니다",
     "-> same ranking here ({first} first), but line_profiler gives python_stage {lp:.0%},\n"
     "   the sampler {spy:.0%} and the plain timers {plain:.0%}":
         "-> 여기서는 순위가 같지만({first}이(가) 1위), python_stage에 line_profiler는 {lp:.0%},\n"
