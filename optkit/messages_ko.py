@@ -792,6 +792,165 @@ MESSAGES: dict[str, str] = {
     "your function left torch ({calls}): the task asks for tensor operations only":
         "함수가 torch 밖으로 나갔습니다 ({calls}): 과제는 텐서 연산만 쓰도록 요구합니다",
     "a NumPy function given a tensor": "텐서를 받은 NumPy 함수",
+    # notebook 01's own printed lines and table labels (its code cells call tr())
+    "hottest line of run(): {source!r}": "run()에서 가장 오래 걸리는 라인: {source!r}",
+    "its share of the time: {share:.1f} %": "그 라인의 시간 비중: {share:.1f} %",
+    "the next line:         {source!r}, {share:.1f} %": "그다음 라인: {source!r}, {share:.1f} %",
+    "-> the hottest line is clearly ahead of the next one here":
+        "-> 여기서는 가장 오래 걸리는 라인이 그다음 라인보다 뚜렷하게 앞섭니다",
+    "-> not clearly ahead of the next one: no clear difference here ({name} is slow, so it was "
+    "profiled once: one run gives no spread)":
+        "-> 그다음 라인보다 뚜렷하게 앞서지 않습니다: 여기서는 뚜렷한 차이가 없습니다 ({name}은(는) "
+        "느려서 한 번만 프로파일링했습니다. 한 번의 실행으로는 퍼짐을 알 수 없습니다)",
+    "-> not clearly ahead of the next one: {why}": "-> 그다음 라인보다 뚜렷하게 앞서지 않습니다: {why}",
+    "no clear difference here ({name} is slow, so it was profiled once: one run gives no spread)":
+        "여기서는 뚜렷한 차이가 없습니다 ({name}은(는) 느려서 한 번만 프로파일링했습니다. 한 번의 "
+        "실행으로는 퍼짐을 알 수 없습니다)",
+    "hottest stage, plain timers (interleaved rounds): ":
+        "가장 오래 걸리는 단계, 일반 타이머(번갈아 실행한 라운드): ",
+    "hottest stage, under profiler:                   ":
+        "가장 오래 걸리는 단계, 프로파일러 아래:                   ",
+    " (profiled runs: {a} and {b})": " (프로파일링한 실행: {a}회, {b}회)",
+    "-> the plain timers cannot rank these two here, so no two rankings to compare":
+        "-> 여기서는 일반 타이머가 이 둘의 순위를 정할 수 없으므로, 비교할 두 순위가 없습니다",
+    "-> the profiled runs cannot rank these two here, so no two rankings to compare":
+        "-> 여기서는 프로파일링한 실행으로 이 둘의 순위를 정할 수 없으므로, 비교할 두 순위가 없습니다",
+    "-> the same stage: the big picture held here": "-> 같은 단계입니다: 여기서는 큰 그림이 그대로였습니다",
+    "-> different stages: the profiler's uneven cost changed the ranking here":
+        "-> 다른 단계입니다: 여기서는 프로파일러의 고르지 않은 비용이 순위를 바꾸었습니다",
+    "slowdown ranges from {lo:.1f} to {hi:.1f} (each the median of three interleaved runs, one for "
+    "slow stages: a value near or below 1 is noise)":
+        "느려지는 배율은 {lo:.1f}에서 {hi:.1f}까지입니다 (각각 번갈아 실행한 세 번의 중앙값이고, 느린 "
+        "단계는 한 번입니다. 1에 가깝거나 1보다 작은 값은 잡음입니다)",
+    "{name:>10}: {median:>9} ± {iqr:<8} ({share:4.1f} % of the stages; median ± IQR of {n} runs)":
+        "{name:>10}: {median:>9} ± {iqr:<8} (단계 합계의 {share:4.1f} %, {n}회 실행의 중앙값 ± IQR)",
+    "the hot stage": "가장 오래 걸리는 단계",
+    "the largest, not clearly ahead of {other} here": "가장 크지만, 여기서는 {other}보다 뚜렷하게 앞서지 않습니다",
+    "a pixel stage, not the hottest here": "픽셀 단계이며, 여기서는 가장 오래 걸리는 단계가 아닙니다",
+    "not clearly below the largest here": "여기서는 가장 큰 단계보다 뚜렷하게 작지 않습니다",
+    "largest plain stage time: {stage}": "일반 타이머로 잰 시간이 가장 큰 단계: {stage}",
+    " (vs {other}: {why})": " ({other} 대비: {why})",
+    "; grayscale: {share:.0f} % of the stages ({where})": ". grayscale: 단계 합계의 {share:.0f} % ({where})",
+    "{share:5.1f} %   hits {hits:>6}   {source}": "{share:5.1f} %   {hits:>6}회 실행   {source}",
+    "the {n} lines run once per pixel (the loop body): {share:.0f} % of the line time (each line: "
+    "median of the runs)":
+        "픽셀마다 한 번씩 실행되는 라인 {n}개(루프 본문): 라인 시간의 {share:.0f} % (라인마다 실행들의 "
+        "중앙값)",
+    "submit() returned after  {time}": "submit()이 반환되기까지:  {time}",
+    "the result was ready after {time}": "결과가 준비되기까지:      {time}",
+    "write quad_areas above first, then run this cell again":
+        "먼저 위의 quad_areas를 작성한 다음, 이 셀을 다시 실행하세요",
+    "{answer!r} is not one of pipeline.STAGES {stages}":
+        "{answer!r}은(는) pipeline.STAGES {stages}에 있는 이름이 아닙니다",
+    "{answer!r} is clearly below the largest stage in the check's own {n} plain runs (median ± IQR: "
+    "{table})":
+        "{answer!r}은(는) 채점 셀이 직접 일반 타이머로 잰 {n}회 실행에서 가장 큰 단계보다 뚜렷하게 "
+        "작습니다 (중앙값 ± IQR: {table})",
+    " and in the {n} runs of the stage table above ({table})":
+        " 그리고 위의 단계 표의 {n}회 실행에서도 그렇습니다 ({table})",
+    " (the stage table above has not run, so only these rounds count)":
+        " (위의 단계 표를 실행하지 않았으므로, 이 라운드만 셉니다)",
+    "; {answer!r} is not the hot stage": ". {answer!r}은(는) 가장 오래 걸리는 단계가 아닙니다",
+    "{answer!r} is level with the largest stage, {top!r}, within the noise of the check's own runs "
+    "or of the stage table's (check: {table})":
+        "{answer!r}은(는) 채점 셀의 실행이나 단계 표의 실행에서 잡음 범위 안에서 가장 큰 단계 "
+        "{top!r}와(과) 같습니다 (채점: {table})",
+    "loop of cheap lines": "가벼운 라인들의 루프",
+    "np.sort, one call": "np.sort, 호출 한 번",
+    "hits": "실행 횟수(hits)",
+    "plain": "일반 타이머",
+    "under the profiler": "프로파일러 아래",
+    "inflation": "부풀려진 배율",
+    " (within the noise)": " (잡음 범위 안)",
+    "level (within the noise)": "같음 (잡음 범위 안)",
+    "hottest plainly: {plain}; hottest in the profile: {prof}":
+        "가장 오래 걸리는 것: 일반 타이머로는 {plain}, 프로파일에서는 {prof}",
+    "-> one ranking is within the noise here, so no flip can be named: run the cell again":
+        "-> 여기서는 한쪽 순위가 잡음 범위 안이라 뒤집혔다고 말할 수 없습니다: 셀을 다시 실행하세요",
+    "-> the ranking flipped: the profiler's cost per hit made the cheap loop look hotter than it is":
+        "-> 순위가 뒤집혔습니다: 실행마다 드는 프로파일러 비용 탓에 가벼운 루프가 실제보다 오래 걸려 보입니다",
+    "-> the ranking held here; compare the two inflations in the table (each noise-ruled)":
+        "-> 여기서는 순위가 그대로입니다. 표의 두 배율을 비교하세요 (각각 잡음 규칙으로 판정)",
+    "py-spy recorded no sample in the two stages: the table has no py-spy row":
+        "py-spy가 두 단계에서 샘플을 하나도 기록하지 않았습니다: 표에 py-spy 행이 없습니다",
+    "plain timers": "일반 타이머",
+    "ranked first": "1위",
+    "level (noise)": "같음 (잡음)",
+    "-> no py-spy row; python_stage: line_profiler {lp:.0%}, plain timers {plain:.0%}":
+        "-> py-spy 행이 없습니다. python_stage: line_profiler {lp:.0%}, 일반 타이머 {plain:.0%}",
+    "the plain timers see the stages level": "일반 타이머로는 두 단계가 같습니다",
+    "line_profiler's run-to-run noise hides any ranking": "line_profiler의 실행 간 잡음에 순위가 가려집니다",
+    "same ranking": "순위가 같습니다",
+    "line_profiler's uneven cost flips the ranking": "line_profiler의 고르지 않은 비용이 순위를 뒤집습니다",
+    "{closer} is closer to the plain timers here": "여기서는 {closer}이(가) 일반 타이머에 더 가깝습니다",
+    "neither is clearly closer to the plain timers (py-spy ±{err:.0%}, spread {spread:.0%})":
+        "어느 쪽도 일반 타이머에 뚜렷하게 더 가깝지 않습니다 (py-spy ±{err:.0%}, 퍼짐 {spread:.0%})",
+    "-> the sampler sees the two stages level (python_stage {spy:.0%}, ±{err:.0%});\n"
+    "   line_profiler gives python_stage {lp:.0%}":
+        "-> 샘플링 프로파일러로는 두 단계가 같습니다 (python_stage {spy:.0%}, ±{err:.0%}).\n"
+        "   line_profiler는 python_stage에 {lp:.0%}를 줍니다",
+    "-> the sampler ranks {first} first; line_profiler's runs do not separate the\n"
+    "   stages (noise; python_stage {lp:.0%} of its time)":
+        "-> 샘플링 프로파일러는 {first}을(를) 1위로 매깁니다. line_profiler의 실행으로는 두 단계가\n"
+        "   갈리지 않습니다 (잡음, python_stage가 그 시간의 {lp:.0%})",
+    "-> they disagree: line_profiler ranks {lp} first, the sampler {spy}":
+        "-> 둘이 다릅니다: 1위가 line_profiler에서는 {lp}, 샘플링 프로파일러에서는 {spy}입니다",
+    "-> same ranking here ({first} first), but line_profiler gives python_stage {lp:.0%},\n"
+    "   the sampler {spy:.0%} and the plain timers {plain:.0%}":
+        "-> 여기서는 순위가 같지만({first}이(가) 1위), python_stage에 line_profiler는 {lp:.0%},\n"
+        "   샘플링 프로파일러는 {spy:.0%}, 일반 타이머는 {plain:.0%}를 줍니다",
+    "(one workload for all three: step() with reps = {reps}, OpenCV on one thread, no blur thread;\n"
+    " the plain timers and line_profiler in this kernel, py-spy in the script's own process)":
+        "(셋 모두 같은 작업: reps = {reps}인 step(), OpenCV는 스레드 하나, blur 스레드 없음.\n"
+        " 일반 타이머와 line_profiler는 이 커널에서, py-spy는 스크립트 자신의 프로세스에서)",
+    "py-spy record --native -- python sampled.py main 2: {n} samples in {s:.1f} s":
+        "py-spy record --native -- python sampled.py main 2: {s:.1f}초 동안 샘플 {n}개",
+    "-> the background thread holds {blur:.0%} of the samples: a %lprun of step() would not show it":
+        "-> 백그라운드 스레드가 샘플의 {blur:.0%}를 차지합니다: step()을 %lprun으로 보면 이것이 보이지 않습니다",
+    "-> {cv:.0%} of opencv_stage's samples are inside native code, against {py:.0%} of python_stage's":
+        "-> opencv_stage의 샘플은 {cv:.0%}가 네이티브 코드 안에 있고, python_stage는 {py:.0%}입니다",
+    "   (python_stage's: NumPy's indexing and scalars, called once per pixel from the Python loop)":
+        "   (python_stage의 것: Python 루프에서 픽셀마다 한 번씩 부르는 NumPy의 인덱싱과 스칼라)",
+    "all samples": "전체 샘플",
+    "GIL held": "GIL을 쥔 샘플",
+    "-> the OpenCV thread almost vanishes under --gil: OpenCV released the GIL while it worked":
+        "-> --gil에서는 OpenCV 스레드가 거의 사라집니다: OpenCV는 일하는 동안 GIL을 놓았습니다",
+    "-> the OpenCV thread keeps a share under --gil (down by {drop:.0%} only)":
+        "-> --gil에서도 OpenCV 스레드의 비중이 남습니다 ({drop:.0%}만 줄었습니다)",
+    "{label:>24}: {samples:5} samples, {procs} process(es) seen, {work:5} samples inside worker_job":
+        "{label:>24}: 샘플 {samples:5}개, 보인 프로세스 {procs}개, worker_job 안의 샘플 {work:5}개",
+    "samples per process (with --subprocesses):": "프로세스별 샘플 수 (--subprocesses 사용):",
+    "attached to the running service (pid {pid})": "실행 중인 서비스(pid {pid})에 붙었습니다",
+    "no permission to attach here: profiled a copy that py-spy started itself":
+        "여기서는 붙을 권한이 없습니다: py-spy가 직접 시작한 복사본을 프로파일링했습니다",
+    "{how}: {n} samples": "{how}: 샘플 {n}개",
+    "Scalene: Python share": "Scalene: Python 비중",
+    "Scalene CPU-time mode: Python share": "Scalene CPU 시간 모드: Python 비중",
+    "py-spy: native share": "py-spy: 네이티브 비중",
+    "the two profilers agree (a quarter of the samples apart or less)":
+        "두 프로파일러가 일치합니다 (차이가 샘플의 4분의 1 이하)",
+    "Scalene sees less native time; a likely cause, not measured: native calls shorter than its "
+    "interval, which it books as Python":
+        "Scalene이 네이티브 시간을 더 적게 봅니다. 측정하지 않은 유력한 원인: 샘플링 간격보다 짧은 "
+        "네이티브 호출을 Python으로 셉니다",
+    "Scalene sees more native time; the CPU-time mode cannot tell here: in a background thread its "
+    "call rule holds too":
+        "Scalene이 네이티브 시간을 더 많이 봅니다. 여기서는 CPU 시간 모드로도 알 수 없습니다: "
+        "백그라운드 스레드에서는 그 모드에서도 호출 규칙이 적용됩니다",
+    "Scalene sees more native time; no CPU-time row to set against it":
+        "Scalene이 네이티브 시간을 더 많이 봅니다. 비교할 CPU 시간 모드의 행이 없습니다",
+    "Scalene sees more native time, and its CPU-time mode comes closer to py-spy: the default "
+    "mode's call rule (a sample on a call, builtins such as int or min too, is booked as native) is "
+    "the likely cause":
+        "Scalene이 네이티브 시간을 더 많이 보고, CPU 시간 모드는 py-spy에 더 가깝습니다: 기본 모드의 "
+        "호출 규칙(호출 위에 떨어진 샘플은 int나 min 같은 내장 함수라도 네이티브로 셉니다)이 유력한 "
+        "원인입니다",
+    "Scalene sees more native time, and its CPU-time mode is not clearly closer to py-spy (by less "
+    "than a tenth of the samples): likely not the default mode's call rule alone":
+        "Scalene이 네이티브 시간을 더 많이 보지만, CPU 시간 모드가 py-spy에 뚜렷하게 더 가깝지는 "
+        "않습니다 (차이가 샘플의 10분의 1 미만): 기본 모드의 호출 규칙만이 원인은 아닌 듯합니다",
+    "py-spy did not run here (see its cell above): no py-spy column to set Scalene against":
+        "여기서는 py-spy가 실행되지 않았습니다 (위의 셀 참조): Scalene과 비교할 py-spy 열이 없습니다",
     # notebook 02's own printed lines, chart titles and table headers (its code cells call tr())
     "{share:5.1f} % of the time: {line}": "시간의 {share:5.1f} %: {line}",
     "grayscale (320 x 240 piece), speedup over the loop": "grayscale (320 x 240 조각), 루프 대비 속도 향상",
