@@ -9,19 +9,27 @@ costs. So, once the timed rounds reach the target, :func:`seen_only` calls the f
 an input built from a seed the check never used (the exercise's ``make_args``), compares its
 result with the reference (a wrong result there is "wrong") and times that one call. It refuses
 only when the fresh call is clearly slower than the timed median: its speedup against the
-baseline's median is below ``target / SLOWER`` and it took over ``SLOWER`` times the learner's
-timed median, on a second fresh input too (one noisy call never refuses a right answer). The
+baseline's median is below :func:`fresh_floor` (``target / SLOWER``, but never below the baseline's
+own speed where the target is above it, and never above ``target / CLEAR_RATIO``) and it took over
+``SLOWER`` times the learner's timed median, on a second fresh input too (one noisy call never
+refuses a right answer). The fresh seeds are drawn anew on every check run, so a cache filled by an
+earlier run of the check cell has not met them; an ``out`` buffer of a fresh input is written once
+before the call, so that its first-touch page faults are not timed. The
 extra cost is one call of the function and of the reference (two where the first looks slow),
 plus building the input; exercises whose seeds are not integers, or whose ``make_args`` refuses
 a new seed, are not looked at again.
 """
 from __future__ import annotations
 
+import random
+
 from .fmt import format_speedup, format_time
 from .guard import CheckTimeout, Fed, compile_for, run_until, tripwires
 from .i18n import tr
+from .timing import CLEAR_RATIO
 
-__all__ = ["SLOWER", "call_once", "fresh_seeds", "seen_only", "timed_output_problem"]
+__all__ = ["SLOWER", "call_once", "fresh_floor", "fresh_seeds", "seen_only", "timed_output_problem",
+           "touched"]
 
 SLOWER = 3.0        # "clearly slower": beyond this factor on both counts, twice
 FRESH_INPUTS = 2    # at most this many fresh inputs (the second only confirms a slow first)
@@ -50,13 +58,37 @@ def timed_output_problem(yours, expected, compare, out_arg=None, racy=False):
 
 
 def fresh_seeds(seeds, n=FRESH_INPUTS) -> list:
-    """``n`` integer seeds the check does not use (the next ones above its largest), or none
-    when one of its seeds is not an integer (then ``make_args`` may take something else)."""
+    """``n`` distinct integer seeds the check does not use, drawn anew on every call (a cache
+    kept from an earlier run of the check cell has not seen them), or none when one of its seeds
+    is not an integer (then ``make_args`` may take something else)."""
     seeds = list(seeds)
     if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
         return []
-    top = max(seeds)
-    return [top + 1 + k for k in range(n)]
+    draw, out = random.SystemRandom(), []
+    while len(out) < n:
+        s = draw.randrange(2 ** 20, 2 ** 31)
+        if s not in seeds and s not in out:
+            out.append(s)
+    return out
+
+
+def fresh_floor(target) -> float:
+    """The speedup a fresh call must keep: ``target / SLOWER``, but at least 1 (as fast as the
+    baseline) where ``target / CLEAR_RATIO`` is above 1, and never above ``target / CLEAR_RATIO``
+    (a low target leaves a narrow allowance: a cache must not pass by being slower than the
+    baseline on new inputs)."""
+    return min(target / CLEAR_RATIO, max(1.0, target / SLOWER))
+
+
+def touched(args, out_arg):
+    """``args`` with the ``out`` buffer at ``out_arg`` (if any, and a writable NumPy array)
+    written once, so that a fresh buffer's page faults are not part of the call that is timed."""
+    import numpy as np
+
+    args = args if isinstance(args, tuple) else (args,)
+    if out_arg is not None and isinstance(args[out_arg], np.ndarray) and args[out_arg].flags.writeable:
+        args[out_arg].fill(0)
+    return args
 
 
 def call_once(fn, mine, trips, hits, budget):
@@ -107,7 +139,7 @@ def seen_only(call, build, check, seeds, yours_s, base_s, target, base_shown="ba
         except AssertionError as exc:
             return "wrong", tr("correct on the check's inputs, but wrong on an input it had not used: "
                                "{exc}", exc=exc), args
-        if not (base_s / spent < target / SLOWER and spent > SLOWER * yours_s):
+        if not (base_s / spent < fresh_floor(target) and spent > SLOWER * yours_s):
             return None         # as fast as timed (within the noise allowance): the speed holds
         times.append(spent)
     if len(times) < FRESH_INPUTS:
