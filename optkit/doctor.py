@@ -52,11 +52,15 @@ def _native():
 
 
 # --------------------------------------------------------------------------- analysis
-def env_thread_count(value) -> int | None:
-    """The thread count a variable such as OMP_NUM_THREADS asks for: its first item (OpenMP allows a
-    comma list, one count per nesting level), as an int; None when that is not a whole number."""
+def env_thread_count(value, var="OMP_NUM_THREADS") -> int | None:
+    """The thread count the variable ``var`` asks for, as an int; None when it is not a whole
+    number. Only OMP_NUM_THREADS takes a comma list (one count per nesting level: its first item
+    counts); Numba, OpenBLAS and MKL read one number (Numba warns about "1,1" and uses every CPU)."""
+    text = str(value).strip()
+    if var == "OMP_NUM_THREADS":
+        text = text.split(",")[0].strip()
     try:
-        return int(str(value).split(",")[0].strip())
+        return int(text)
     except ValueError:
         return None
 
@@ -87,7 +91,7 @@ def _analyse(d: dict) -> None:
     for var, val in thr["env"].items():
         if val is None:
             continue
-        k = env_thread_count(val)
+        k = env_thread_count(val, var)
         if k is None:
             _problem(problems, FAIL, "threads", tr("{var}={value} is not a number", var=var, value=repr(val)),
                      f"export {var}={n}")
@@ -228,7 +232,7 @@ def _checklist(d: dict) -> list:
         "ok" if isinstance(q, float) or q is None else "check",
         tr("quota {q} CPUs", q=f"{q:g}") if isinstance(q, float) else (tr("no quota set") if q is None else str(q)))
     unset = [k for k, v in env.items() if v is None]
-    bad = [k for k, v in env.items() if v is not None and not 1 <= (env_thread_count(v) or 0) <= n]
+    bad = [k for k, v in env.items() if v is not None and not 1 <= (env_thread_count(v, k) or 0) <= n]
     add(tr("thread env vars set to the usable CPUs ({n})", n=n),
         "fix" if bad else ("set me" if unset else "ok"),
         (tr("too high or invalid: {names}; ", names=", ".join(bad)) if bad else "")

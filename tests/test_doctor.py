@@ -431,6 +431,7 @@ def test_problems_and_checklist_read_a_thread_variable_alike(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     assert doctor.env_thread_count("1,1") == 1 and doctor.env_thread_count(" 2 ") == 2
     assert doctor.env_thread_count("lots") is None and doctor.env_thread_count("") is None
+    assert doctor.env_thread_count("1,1", "NUMBA_NUM_THREADS") is None     # one number only
     for value, bad in (("1,1", False), ("lots", True), ("0", True), (str(machine.usable_cpus() + 1), True)):
         monkeypatch.setenv("OMP_NUM_THREADS", value)
         d = doctor.collect(nvidia_smi=NO_GPU)

@@ -1,0 +1,46 @@
+%%c_extension ex_refs
+// attempt: returns Py_BuildValue("O", result): a second reference to the list, never dropped (every result leaks)
+// expect: wrong
+// message: right calls
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *
+scaled(PyObject *self, PyObject *args)
+{
+    PyObject *values;
+    double factor;
+    if (!PyArg_ParseTuple(args, "O!d:scaled", &PyList_Type, &values, &factor))
+        return NULL;
+    PyObject *result = PyList_New(0);
+    if (result == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values); i++) {
+        double v = PyFloat_AsDouble(PyList_GET_ITEM(values, i));   /* borrowed item */
+        if (v == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyObject *f = PyFloat_FromDouble(v * factor);              /* new reference */
+        if (f == NULL || PyList_Append(result, f) < 0) {
+            Py_XDECREF(f);
+            Py_DECREF(result);
+            return NULL;
+        }
+        Py_DECREF(f);               /* Append took its own reference: drop ours */
+    }
+    return Py_BuildValue("O", result);
+}
+
+static PyMethodDef methods[] = {
+    {"scaled", scaled, METH_VARARGS, "A new list: every value times factor."},
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "ex_refs", NULL, -1, methods};
+
+PyMODINIT_FUNC
+PyInit_ex_refs(void)
+{
+    return PyModule_Create(&module);
+}
