@@ -478,7 +478,6 @@ class Exercise:
         _assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)
 
     def _seen_again(self, fn, mine, trips, hits, cmp, base_label, budget):
-        """A speed that reached the target, looked again on new inputs (timingcheck.seen_only)."""
         got = _timingcheck.seen_only(
             _timingcheck.call_once(fn, mine, trips, hits, budget),
             lambda seed: _timingcheck.touched(self._args(seed), self.out_arg), lambda seed, value:
@@ -486,6 +485,7 @@ class Exercise:
             cmp["yours"].median_s, cmp[base_label].median_s, self.target_speedup, tr(base_label))
         state, value, args = got or (None, None, None)
         where = tr("an input the check had not used ({args})", args=self.describe(args)) if args else ""
+        value = value + tr("; that input: {args}", args=self.describe(args)) if state == "wrong" else value
         return None if got is None else self._verdict(state, value) if state in ("wrong", "too slow") \
             else self._called(hits, fn) if state == "called" else self._raised(value, where, fn) \
             if state == "raised" else self._timeout(state, where)

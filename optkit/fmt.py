@@ -40,7 +40,7 @@ def format_speedup(s: float | None, below: float | None = None) -> str:
         return "–"
     digits = 0 if s >= 100 else 1 if s >= 1 else 2
     if below is not None and s < below:
-        s = math.floor(s * 10 ** digits) / 10 ** digits
+        s = math.floor(s * 10 ** digits + 1e-9) / 10 ** digits     # 0.57 stays x0.57
     return f"x{s:.{digits}f}"
 
 

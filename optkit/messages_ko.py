@@ -163,11 +163,14 @@ MESSAGES: dict[str, str] = {
         "루프 `{line}`은(는) 반복이 두 번보다 적어서 스레드 하나가 모든 일을 합니다: 이 과제는 "
         "스레드들이 나눠 맡는, 행(또는 행을 나눈 여러 청크)에 대한 `prange` 루프를 요구합니다",
     "`{line}` reads `{name}` (the input `{arg}`, or an array made from it) outside every `prange` "
-    "loop, so that work runs on one thread: the task asks for the loop that reads the input to be "
-    "a `prange` loop, its iterations shared by the threads":
+    "loop: the task asks for the loop that reads the input to be a `prange` loop, its iterations "
+    "shared by the threads (the rule refuses a whole-array expression of the input outside it too, "
+    "such as `mask != 0`, although parallel=True may run that one on several threads: read the "
+    "input inside the loop)":
         "`{line}`은(는) 어떤 `prange` 루프에도 속하지 않은 곳에서 `{name}`(입력 `{arg}` 또는 그것으로 "
-        "만든 배열)을 읽으므로, 그 작업은 스레드 하나에서 실행됩니다: 이 과제는 입력을 읽는 루프가 "
-        "`prange` 루프여서 그 반복을 스레드들이 나눠 맡기를 요구합니다",
+        "만든 배열)을 읽습니다: 이 과제는 입력을 읽는 루프가 `prange` 루프여서 그 반복을 스레드들이 "
+        "나눠 맡기를 요구합니다(`mask != 0`처럼 루프 밖에서 입력 전체에 쓰는 배열 식도 거부합니다. "
+        "parallel=True가 그런 식을 여러 스레드에서 실행할 수는 있지만, 입력은 루프 안에서 읽으세요)",
     # F37: 03 Exercise 1's Cython source is read (E29 2)
     "`{name}` has no `for` or `while` loop in its Cython source: a NumPy expression typed into the "
     "Cython cell runs NumPy's code, not a loop of yours; the task is the reference's loop, typed so "
@@ -798,6 +801,8 @@ MESSAGES: dict[str, str] = {
     "the next line:         {source!r}, {share:.1f} %": "그다음 라인: {source!r}, {share:.1f} %",
     "-> the hottest line is clearly ahead of the next one here":
         "-> 여기서는 가장 오래 걸리는 라인이 그다음 라인보다 뚜렷하게 앞섭니다",
+    " (one profiled run: by the ratio of the two times alone, with no spread to weigh)":
+        " (프로파일링 실행이 한 번뿐이라 두 시간의 비율로만 판단했고, 따질 퍼짐이 없습니다)",
     "-> not clearly ahead of the next one: no clear difference here ({name} is slow, so it was "
     "profiled once: one run gives no spread)":
         "-> 그다음 라인보다 뚜렷하게 앞서지 않습니다: 여기서는 뚜렷한 차이가 없습니다 ({name}은(는) "
@@ -913,10 +918,10 @@ MESSAGES: dict[str, str] = {
         "   (python_stage의 것: Python 루프에서 픽셀마다 한 번씩 부르는 NumPy의 인덱싱과 스칼라)",
     "all samples": "전체 샘플",
     "GIL held": "GIL을 쥔 샘플",
-    "-> the OpenCV thread almost vanishes under --gil: OpenCV released the GIL while it worked":
-        "-> --gil에서는 OpenCV 스레드가 거의 사라집니다: OpenCV는 일하는 동안 GIL을 놓았습니다",
-    "-> the OpenCV thread keeps a share under --gil (down by {drop:.0%} only)":
-        "-> --gil에서도 OpenCV 스레드의 비중이 남습니다 ({drop:.0%}만 줄었습니다)",
+    "-> under --gil the OpenCV thread keeps less than a third of its share ({was:.0%} -> {held:.0%}): OpenCV released the GIL while it worked":
+        "-> --gil에서는 OpenCV 스레드의 비중이 3분의 1 아래로 줄어듭니다({was:.0%} -> {held:.0%}): OpenCV는 일하는 동안 GIL을 놓았습니다",
+    "-> the OpenCV thread keeps a share under --gil ({was:.0%} -> {held:.0%})":
+        "-> --gil에서도 OpenCV 스레드의 비중이 남습니다({was:.0%} -> {held:.0%})",
     "{label:>24}: {samples:5} samples, {procs} process(es) seen, {work:5} samples inside worker_job":
         "{label:>24}: 샘플 {samples:5}개, 보인 프로세스 {procs}개, worker_job 안의 샘플 {work:5}개",
     "samples per process (with --subprocesses):": "프로세스별 샘플 수 (--subprocesses 사용):",
@@ -1117,6 +1122,9 @@ MESSAGES: dict[str, str] = {
     "the buffer is empty": "버퍼가 비어 있음",
     "every byte is 255 (a large sum)": "모든 바이트가 255임 (큰 합)",
     "17 million bytes of 255 (a sum beyond 32 bits)": "255인 바이트 1,700만 개 (32비트를 넘는 합)",
+    "no direct call of cv2.cvtColor was seen in this thread (a call through functools.partial or map, or in another thread, is not seen): call it yourself, once, on the whole stack":
+        "이 스레드에서 cv2.cvtColor를 직접 호출한 것이 보이지 않았습니다(functools.partial이나 map을 거친 호출, 다른 스레드의 호출은 보이지 않습니다). 쌓은 배열 전체에 직접 한 번 호출하세요",
+    "; that input: {args}": "; 그 입력: {args}",
     "the pool was closed (the Clean up cell): started a new one": "풀이 닫혀 있었습니다(뒷정리 셀). 새 풀을 시작했습니다",
     "the list comprehension in this process (not allowed here)": "이 프로세스의 리스트 컴프리헨션 (이 과제에서는 허용되지 않음)",
     "NumPy's b.sum (the check's reference, a library call)": "NumPy의 b.sum (채점 셀의 참조 구현, 라이브러리 호출)",

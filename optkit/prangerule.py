@@ -165,7 +165,9 @@ def parallel_prange_rule(fn, args=None):
             continue                                    # in the bound of a prange loop
         line = ast.unparse(stmt).splitlines()[0] if stmt is not None else node.id
         return tr("`{line}` reads `{name}` (the input `{arg}`, or an array made from it) outside "
-                  "every `prange` loop, so that work runs on one thread: the task asks for the loop "
-                  "that reads the input to be a `prange` loop, its iterations shared by the threads",
+                  "every `prange` loop: the task asks for the loop that reads the input to be a "
+                  "`prange` loop, its iterations shared by the threads (the rule refuses a "
+                  "whole-array expression of the input outside it too, such as `mask != 0`, although "
+                  "parallel=True may run that one on several threads: read the input inside the loop)",
                   line=line, name=node.id, arg=params[0])
     return None

@@ -34,7 +34,8 @@ def test_format_speedup_edges(s, txt):
 
 
 @pytest.mark.parametrize("s,target,txt", [(4.97, 5, "x4.9"), (0.999, 1, "x0.99"), (149.6, 150, "x149"),
-                                          (5.04, 5, "x5.0"), (4.97, None, "x5.0"), (99.96, 100, "x99.9")])
+                                          (5.04, 5, "x5.0"), (4.97, None, "x5.0"), (99.96, 100, "x99.9"),
+                                          (0.57, 1, "x0.57"), (4.8999999999999995, 5, "x4.9")])
 def test_format_speedup_below_a_missed_target_never_shows_the_target(s, target, txt):
     # a "too slow" verdict must not print "x5.0 ... target x5.0"
     assert format_speedup(s, below=target) == txt

@@ -391,7 +391,7 @@ def typed_cython_rule(fn, args=None):
                   "typed into the Cython cell runs NumPy's code, not a loop of yours; the task is "
                   "the reference's loop, typed so that Cython turns it into C", name=name)
     if not (re.search(r"\bcdef\b|\bcython\.(?:declare|locals)\b|:\s*cython\.\w+", used)
-            or any(re.search(r"\[\s*:", h) for h in heads)):
+            or any(re.search(r"\[\s*:|\bndarray\s*\[", h) for h in heads)):   # memoryview, buffer
         return tr("`{name}` has no C types in its Cython source (no `cdef` declaration, no typed "
                   "memoryview argument), so every line still works on Python objects: type the mask "
                   "as a memoryview (`cdef const unsigned char[:, ::1] m = mask`) and the counters "

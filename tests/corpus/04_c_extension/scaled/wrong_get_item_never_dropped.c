@@ -1,7 +1,6 @@
 %%c_extension ex_refs
-// attempt: reads each item with PySequence_GetItem (a new reference) and never drops it: the input's floats leak
+// attempt: reads each item with PySequence_GetItem (a new reference), drops it on the error path only: the input's floats leak on every right call
 // expect: wrong
-// message: right calls
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -23,6 +22,7 @@ scaled(PyObject *self, PyObject *args)
         }
         double v = PyFloat_AsDouble(item);
         if (v == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(item);
             Py_DECREF(result);
             return NULL;
         }

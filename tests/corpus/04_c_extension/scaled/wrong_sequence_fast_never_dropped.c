@@ -1,5 +1,5 @@
 %%c_extension ex_refs
-// attempt: takes PySequence_Fast(values) and never drops it: the input list leaks on every call
+// attempt: takes PySequence_Fast(values), drops it on the error paths but not on success: the input list leaks on every right call
 // expect: wrong
 // message: right calls
 #define PY_SSIZE_T_CLEAN
@@ -17,18 +17,22 @@ scaled(PyObject *self, PyObject *args)
         return NULL;
     values = seq;
     PyObject *result = PyList_New(0);
-    if (result == NULL)
+    if (result == NULL) {
+        Py_DECREF(seq);
         return NULL;
+    }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values); i++) {
         double v = PyFloat_AsDouble(PyList_GET_ITEM(values, i));   /* borrowed item */
         if (v == -1.0 && PyErr_Occurred()) {
             Py_DECREF(result);
+            Py_DECREF(seq);
             return NULL;
         }
         PyObject *f = PyFloat_FromDouble(v * factor);              /* new reference */
         if (f == NULL || PyList_Append(result, f) < 0) {
             Py_XDECREF(f);
             Py_DECREF(result);
+            Py_DECREF(seq);
             return NULL;
         }
         Py_DECREF(f);               /* Append took its own reference: drop ours */
