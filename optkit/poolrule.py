@@ -45,13 +45,13 @@ def _numbers(x):
     return a if a.size >= 2 else None
 
 
-def _keys(x, sizes=(2, 4, 8)):
+def _keys(x, sizes=(2, 4, 8), raw=None):
     """Every digest that tells a result sent to the pool (``x``: an array, a sequence of
     numbers, bytes) from what comes back, order-free too: the array's own (:func:`_digest`),
     its values in order and sorted (a transpose, a reversal, a cast), its raw bytes, and those
     bytes read as ``sizes``-byte words, sorted (a view as another dtype, also reordered). A
     result is computed here when one of its keys (``sizes``: its itemsize) is among what was
-    sent."""
+    sent. ``raw``: ``x``'s bytes (:func:`_raw`) when the caller has them already."""
     import numpy as np
 
     out = set()
@@ -63,7 +63,7 @@ def _keys(x, sizes=(2, 4, 8)):
     if a is not None:
         out.add(("values", hashlib.blake2b(a.tobytes(), digest_size=16).digest()))
         out.add(("sorted", hashlib.blake2b(np.sort(a).tobytes(), digest_size=16).digest()))
-    raw = _raw(x)
+    raw = _raw(x) if raw is None else raw
     if raw:
         out.add(("bytes", hashlib.blake2b(raw, digest_size=16).digest()))
         for k in sizes:
@@ -331,9 +331,9 @@ def pool_chunks_rule(pool_arg=0, items_arg=1, min_per_task=2, workers=None):
                     del pool.__dict__[m]
         pieces, kept = [], 0                        # the bytes of the arrays sent, for parts of them
         for x in sent_arrays:                       # as they are now
-            sent |= _keys(x)
-            raw = _raw(x) if kept < _PIECES_MAX else None
-            if raw:
+            raw = _raw(x)                           # read once: for the keys and the pieces
+            sent |= _keys(x, raw=raw)
+            if raw and kept < _PIECES_MAX:
                 pieces.append(raw)
                 kept += len(raw)
         return _judge(result, calls, sent, n, width, min_per_task, pieces)
