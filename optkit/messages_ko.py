@@ -260,13 +260,13 @@ MESSAGES: dict[str, str] = {
     "correct on the check's inputs, but wrong on an input it had not used: {exc}":
         "검사한 입력에서는 맞았지만, 검사에 쓰지 않은 새 입력에서는 틀렸습니다: {exc}",
     "correct, but fast only on inputs it has already seen (a cache of earlier results?): timed on "
-    "the check's own input, {yours} per call ({speedup} vs the {base}); on two inputs the check had "
-    "not used, {fresh} or more per call ({fresh_speedup}); the target is {target}. Each call must "
-    "compute its result":
+    "the check's own input, {yours} per call ({speedup} vs the {base}); on {n} inputs the check had "
+    "not used, {fresh} or more per call ({fresh_speedup} vs the {base}'s own first call on the same "
+    "input); the target is {target}. Each call must compute its result":
         "정답이지만, 이미 본 입력에서만 빠릅니다 (이전 결과의 캐시일까요?): 검사 자신의 입력에서 잰 "
-        "시간은 호출당 {yours} ({base} 대비 {speedup})이지만, 검사에 쓰지 않은 새 입력 두 개에서는 "
-        "호출당 {fresh} 이상 ({fresh_speedup})입니다. 목표는 {target}입니다. 호출마다 결과를 계산해야 "
-        "합니다",
+        "시간은 호출당 {yours} ({base} 대비 {speedup})이지만, 검사에 쓰지 않은 새 입력 {n}개에서는 "
+        "호출당 {fresh} 이상 (같은 입력에서 {base}의 첫 호출 대비 {fresh_speedup})입니다. 목표는 "
+        "{target}입니다. 호출마다 결과를 계산해야 합니다",
     "an input the check had not used ({args})": "검사에 쓰지 않은 새 입력 ({args})",
     "an earlier compile still runs (a Numba compile given up on keeps Numba's compiler lock, so no "
     "new compile can start): restart the kernel, then check again":

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from optkit import bench, check
+from optkit import timingcheck as tc
 
 
 @pytest.fixture(autouse=True)
@@ -1084,7 +1085,7 @@ def test_a_cache_keyed_on_the_input_bytes_is_timed_again_on_inputs_the_check_nev
     v = ex(baseline=slow_baseline, target_speedup=20).check(cached, display=False)
     assert v.status == "too slow", v
     assert "fast only on inputs it has already seen" in v.message and "per call" in v.message, v.message
-    assert len(memo) == 3 + 2           # the three check inputs, then two the check had not used
+    assert len(memo) == 3 + tc.FRESH_INPUTS     # the three check inputs, then the ones it had not used
 
 
 def test_a_right_answer_whose_first_call_on_an_input_is_slower_still_passes():

@@ -292,7 +292,9 @@ def test_01_hot_stage_check_never_fails_a_right_answer_on_a_busy_check():
     class FakePipeline:
         STAGES = tuple(check)
 
-    ns = {"np": np, "bench": bench, "pipeline": FakePipeline, "stage_runs": shown}
+    from optkit import fmt
+    from optkit.i18n import tr
+    ns = {"np": np, "bench": bench, "fmt": fmt, "tr": tr, "pipeline": FakePipeline, "stage_runs": shown}
     exec(compile(ast.Module(defs, []), "01 check", "exec"), ns)
     assert ns["is_hot"](check, "contrast") is True           # level in the shown rounds: right
     assert ns["is_hot"](check, "grayscale") is True

@@ -9,7 +9,7 @@ MS = 1e-3
 def test_fresh_seeds_are_integers_the_check_does_not_use():
     first, second = tc.fresh_seeds((0, 1, 2)), tc.fresh_seeds((0, 1, 2))
     for got in (first, second):
-        assert len(got) == 2 and len(set(got)) == 2 and not set(got) & {0, 1, 2}
+        assert len(got) == tc.FRESH_INPUTS and len(set(got)) == len(got) and not set(got) & {0, 1, 2}
         assert all(isinstance(s, int) and s >= 0 for s in got)
     # drawn anew on every run: a cache filled by an earlier run of the check cell has not met them
     assert first != second
@@ -17,15 +17,22 @@ def test_fresh_seeds_are_integers_the_check_does_not_use():
     assert tc.fresh_seeds(("a", "b")) == [] and tc.fresh_seeds((True,)) == [] and tc.fresh_seeds(()) == []
 
 
-def look(times, *, yours_s=0.1 * MS, base_s=10 * MS, target=20, check=None, build=None):
-    """seen_only with a fake call that takes the given times in turn; returns (result, calls)."""
-    calls = []
+def look(times, *, yours_s=0.1 * MS, base_s=10 * MS, target=20, check=None, build=None, base=None):
+    """seen_only with a fake call that takes the given times in turn (and a fake baseline call
+    taking the ``base`` times, where given); returns (result, calls)."""
+    calls, base_calls = [], []
 
     def call(args):
         calls.append(args)
         return "ok", args[0], times[len(calls) - 1]
+
+    def base_call(args):
+        base_calls.append(args)
+        return base[len(base_calls) - 1]
     got = tc.seen_only(call, build or (lambda seed: (seed,)), check or (lambda seed, got: None),
-                       (0, 1, 2), yours_s, base_s, target, "baseline")
+                       (0, 1, 2), yours_s, base_s, target, "baseline", base_call if base else None)
+    if base:
+        assert base_calls == calls      # the baseline timed on its own build of each fresh input
     return got, calls
 
 
@@ -34,12 +41,32 @@ def test_a_speed_that_holds_on_a_fresh_input_costs_one_call():
     assert got is None and len(calls) == 1
 
 
-def test_clearly_slower_twice_is_refused_with_both_times():
-    got, calls = look([8 * MS, 9 * MS])
-    assert len(calls) == 2 and calls[0] != calls[1]
+def test_clearly_slower_on_every_fresh_input_is_refused_with_the_times():
+    got, calls = look([8 * MS, 9 * MS, 8.5 * MS])
+    assert len(calls) == tc.FRESH_INPUTS == 3 and len({c[0] for c in calls}) == 3
     state, message, _ = got
     assert state == "too slow" and "fast only on inputs it has already seen" in message
-    assert "100 µs" in message and "8" in message and "x20" in message, message
+    assert "100 µs" in message and "8" in message and "x20" in message and "on 3 inputs" in message, message
+    assert look([8 * MS, 9 * MS, 0.1 * MS])[0] is None     # (two slow calls never suffice)
+
+
+def test_the_fresh_call_is_judged_against_the_baselines_fresh_call():
+    # every first call on a new input slow (cold caches): the baseline's too, so the speed holds
+    got, calls = look([8 * MS, 9 * MS, 8.5 * MS], base=[200 * MS, 210 * MS, 190 * MS])
+    assert got is None and len(calls) == 1
+    # a cache: the baseline's fresh call costs what its timed median does, the learner's a lot more
+    got, calls = look([8 * MS, 9 * MS, 8.5 * MS], base=[10 * MS, 11 * MS, 10 * MS])
+    assert got[0] == "too slow" and "x1.2" in got[1] and "first call on the same input" in got[1], got
+    # the baseline failing on a fresh input: no verdict from that input
+    assert look([8 * MS, 9 * MS, 8.5 * MS], base=[None, None, None])[0] is None
+
+
+def test_a_function_of_microseconds_is_not_judged_on_its_jitter():
+    # 30 µs on a fresh input against 6 µs timed: over SLOWER x, but within the jitter of one call
+    got, _ = look([30e-6] * 3, yours_s=6e-6, base_s=7e-6, target=1.0)
+    assert got is None
+    got, _ = look([3 * MS] * 3, yours_s=6e-6, base_s=7e-6, target=1.0)
+    assert got is not None and got[0] == "too slow"
 
 
 def test_one_slow_call_never_refuses():
@@ -107,7 +134,7 @@ def test_the_fresh_floor_never_lets_a_cache_pass_slower_than_the_baseline():
     assert tc.fresh_floor(1.05) == pytest.approx(1.05 / 1.1)
     assert tc.fresh_floor(0.5) == pytest.approx(0.5 / 1.1)
     # a cache slower than the baseline on new inputs (x0.4 against a target of x1.2) is refused
-    got, _ = look([25 * MS, 25 * MS], yours_s=1 * MS, base_s=10 * MS, target=1.2)
+    got, _ = look([25 * MS, 25 * MS, 25 * MS], yours_s=1 * MS, base_s=10 * MS, target=1.2)
     assert got is not None and got[0] == "too slow"
 
 

@@ -59,23 +59,42 @@ def _cell_05(cell_id):
     return next("".join(c["source"]) for c in nb["cells"] if c["id"] == cell_id)
 
 
-def _child(samples):
+def _child(samples, openblas_threads=1):
     import statistics
     return {"affinity": ALLOWED[:2] or [0, 1], "matmul_s": statistics.median(samples),
-            "matmul_samples_s": samples, "other_cpu_use": 0.0}
+            "matmul_samples_s": samples, "other_cpu_use": 0.0,
+            "pools": [{"internal_api": "openblas", "num_threads": openblas_threads}]}
+
+
+def _blas_threads_05():
+    """The notebook's own ``blas_threads`` (defined in cell 7bd46224, used by e48cb3af)."""
+    import ast
+    tree = ast.parse(_cell_05("7bd46224"))
+    ns = {}
+    exec(compile(ast.Module([n for n in tree.body if isinstance(n, ast.FunctionDef)
+                             and n.name == "blas_threads"], []), "05 7bd46224", "exec"), ns)
+    return ns["blas_threads"]
 
 
 def test_05_affinity_verdict_judges_the_samples(capsys):
     """Cell e48cb3af names a cause only when the two children's samples are clearly apart: medians
     x1.5 apart whose spreads overlap are 'no clear difference'; tight samples x1.5 apart are not."""
     src = _cell_05("e48cb3af")
+    ns = {"os": os, "blas_threads": _blas_threads_05()}
     wide_full, wide_one = [1.0, 0.4, 1.6, 0.5, 1.5], [1.5, 0.6, 2.4, 0.7, 2.3]
-    exec(src, {"os": os, "children": {"all": _child(wide_full), "one": _child(wide_one)}})
+    exec(src, {**ns, "children": {"all": _child(wide_full, 2), "one": _child(wide_one)}})
     assert "no clear difference" in capsys.readouterr().out
     tight_full, tight_one = [1.0, 1.01, 0.99, 1.0, 1.0], [1.5, 1.51, 1.49, 1.5, 1.5]
-    exec(src, {"os": os, "children": {"all": _child(tight_full), "one": _child(tight_one)}})
+    exec(src, {**ns, "children": {"all": _child(tight_full, 2), "one": _child(tight_one)}})
     out = capsys.readouterr().out
     assert "no clear difference" not in out and "fewer CPUs" in out and "median of 5 timed products" in out
+    assert "(1 against 2)" in out
+    # the same pool in both (one thread each): the CPU count cannot explain it
+    exec(src, {**ns, "children": {"all": _child(tight_full), "one": _child(tight_one)}})
+    assert "cannot explain" in capsys.readouterr().out.replace("\n    ", " ")
+    # a pool the restricted child kept at full size took turns on its one CPU
+    exec(src, {**ns, "children": {"all": _child(tight_full, 2), "one": _child(tight_one, 2)}})
+    assert "took turns on its one CPU" in capsys.readouterr().out.replace("\n    ", " ")
 
 
 def test_child_view_rejects_bad_affinity():
