@@ -365,13 +365,22 @@ def typed_cython_rule(fn, args=None):
     if text is None or not name:
         return None
     code = _STRING_OR_COMMENT.sub(lambda m: "" if m.group(0).startswith("#") else '""', text)
-    blocks, current = {}, None
+    blocks, current, pending = {}, None, []     # pending: decorator lines, for the next def
     for line in code.splitlines():
         if line.strip() and not line[0].isspace():
             m = _FUNC.match(line)
-            current = m.group(1) if m else (current if line.startswith(("@", ")")) else None)
             if m:
-                blocks[current] = []
+                current = m.group(1)
+                blocks[current], pending = pending + [line], []   # (a later def of it wins)
+                continue
+            if line.startswith("@") or (pending and line.startswith(")")):
+                current = None
+                pending.append(line)
+                continue
+            current = current if line.startswith(")") else None    # a signature's closing line
+        elif pending and line.strip():
+            pending.append(line)        # a decorator's continuation line
+            continue
         if current is not None and current in blocks:
             blocks[current].append(line)
     if name not in blocks:
