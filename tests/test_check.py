@@ -1092,17 +1092,20 @@ def test_a_cache_that_disturbs_what_follows_a_miss_is_still_refused():
     """E34 1: a cache that, after a miss, starts a thread holding the GIL (one long C call) must
     not pass by slowing what the check times next: the fresh calls are judged against the
     baseline's timed median, never against a baseline call timed after the learner's."""
-    memo = {}
+    memo, hogs = {}, []
 
     def cached_and_hogging(x):
         key = x.tobytes()
         if key not in memo:
             memo[key] = np.array([v ** 0.5 * 2.0 for v in x])
             if len(memo) > 3:        # only on the fresh inputs: hold the GIL for a while
-                threading.Thread(target=lambda: (time.sleep(0.005), sum(range(10 ** 7))), daemon=True).start()
+                hogs.append(threading.Thread(target=lambda: (time.sleep(0.005), sum(range(10 ** 7)))))
+                hogs[-1].start()
         return memo[key].copy()
 
     v = ex(baseline=slow_baseline, target_speedup=20).check(cached_and_hogging, display=False)
+    for t in hogs:
+        t.join()
     assert v.status == "too slow" and "fast only on inputs it has already seen" in v.message, v
 
 

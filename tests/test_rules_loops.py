@@ -683,6 +683,10 @@ def test_typed_cython_rule_reads_the_pyx(tmp_path, monkeypatch):
     other_above = untyped.replace("@cython.boundscheck(False)\n", "@cython.locals(n=cython.int)\ndef other(n):\n"
                                   "    return n\n\n@cython.boundscheck(False)\n")
     assert "no C types" in typed_cython_rule(_cython_function(tmp_path, other_above))
+    # ... nor is a decorated class's body (E36 3: its cdef is not the function's typing)
+    class_above = untyped.replace("@cython.boundscheck(False)\n", "@cython.cclass\nclass Row:\n    cdef int n\n\n"
+                                  "@cython.boundscheck(False)\n")
+    assert "no C types" in typed_cython_rule(_cython_function(tmp_path, class_above))
     # a signature over several lines keeps its closing line with the function
     multi = "def runs_per_row_cy(\n    const unsigned char[:, :] m\n):\n    for y in range(m.shape[0]):\n        pass\n"
     assert typed_cython_rule(_cython_function(tmp_path, multi)) is None

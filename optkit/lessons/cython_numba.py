@@ -377,6 +377,7 @@ def typed_cython_rule(fn, args=None):
                 current = None
                 pending.append(line)
                 continue
+            pending = []                # decorators of a class or of something else: not a def's
             current = current if line.startswith(")") else None    # a signature's closing line
         elif pending and line.strip():
             pending.append(line)        # a decorator's continuation line
