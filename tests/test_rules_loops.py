@@ -687,6 +687,10 @@ def test_typed_cython_rule_reads_the_pyx(tmp_path, monkeypatch):
     class_above = untyped.replace("@cython.boundscheck(False)\n", "@cython.cclass\nclass Row:\n    cdef int n\n\n"
                                   "@cython.boundscheck(False)\n")
     assert "no C types" in typed_cython_rule(_cython_function(tmp_path, class_above))
+    # a decorator whose continuation line starts at column 0 (E37 2) is still one decorator
+    col0 = untyped.replace("@cython.boundscheck(False)\n", "@cython.locals(m=cython.uchar[:, ::1],\n"
+                           "y=cython.Py_ssize_t, x=cython.Py_ssize_t, n=cython.int)\n")
+    assert typed_cython_rule(_cython_function(tmp_path, col0)) is None
     # a signature over several lines keeps its closing line with the function
     multi = "def runs_per_row_cy(\n    const unsigned char[:, :] m\n):\n    for y in range(m.shape[0]):\n        pass\n"
     assert typed_cython_rule(_cython_function(tmp_path, multi)) is None

@@ -354,6 +354,12 @@ _STRING_OR_COMMENT = re.compile(r'(?s)""".*?"""|' r"'''.*?'''|" r'"(?:\\.|[^"\\\
 _FUNC = re.compile(r"^(?:cpdef|cdef|def)\b[^(=:]*?\b(\w+)\s*\(")
 
 
+def _open_brackets(lines) -> int:
+    """How many brackets the lines leave open (strings and comments already blanked)."""
+    text = "\n".join(lines)
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
 def typed_cython_rule(fn, args=None):
     """Exercise 1's rule (``Exercise(rules=[...])``): the Cython source of ``fn``'s module
     (:func:`cython_source`), read in ``fn``'s own function and the module's functions it names,
@@ -373,7 +379,7 @@ def typed_cython_rule(fn, args=None):
                 current = m.group(1)
                 blocks[current], pending = pending + [line], []   # (a later def of it wins)
                 continue
-            if line.startswith("@") or (pending and line.startswith(")")):
+            if line.startswith("@") or (pending and (line.startswith(")") or _open_brackets(pending))):
                 current = None
                 pending.append(line)
                 continue
