@@ -477,12 +477,12 @@ class Exercise:
             raise AssertionError(tr("expected a NumPy array (ndarray), got {kind}", kind=type(got).__name__))
         _assert_same(expected, got, self.rtol, self.atol, strict_dtype=True)
 
-    def _seen_again(self, fns, wrapped, trips, hits, cmp, base_label, budget):
-        fn, once = fns["yours"], lambda label: _timingcheck.call_once(fns[label], wrapped[label], trips, hits, budget)
-        got = _timingcheck.seen_only(once("yours"), lambda seed: _timingcheck.touched(
-            self._args(seed), self.out_arg), lambda seed, value: self._compare_within(self._expected(
-                lambda: self._args(seed)), value, budget), self.seeds, cmp["yours"].median_s, cmp[base_label]
-            .median_s, self.target_speedup, tr(base_label), _timingcheck.seconds_of(once(base_label)))
+    def _seen_again(self, fn, mine, trips, hits, cmp, base_label, budget):
+        got = _timingcheck.seen_only(
+            _timingcheck.call_once(fn, mine, trips, hits, budget),
+            lambda seed: _timingcheck.touched(self._args(seed), self.out_arg), lambda seed, value:
+            self._compare_within(self._expected(lambda: self._args(seed)), value, budget), self.seeds,
+            cmp["yours"].median_s, cmp[base_label].median_s, self.target_speedup, tr(base_label))
         state, value, args = got or (None, None, None)
         where = tr("an input the check had not used ({args})", args=self.describe(args)) if args else ""
         value = value + tr("; that input: {args}", args=self.describe(args)) if state == "wrong" else value
@@ -559,7 +559,7 @@ class Exercise:
             return self._verdict("error", tr("correct, but timing it failed: {kind}: {exc}",
                                              kind=type(exc).__name__, exc=exc), details=short_tb(exc))
         if target is not None and sp >= target and not unsure and (seen := self._seen_again(
-                funcs, wrapped, trips, hits, cmp, base_label, max(1.0, budget))) is not None:
+                fn, wrapped["yours"], trips, hits, cmp, base_label, max(1.0, budget))) is not None:
             return seen          # fast on the timed input, not on inputs it had never seen (a cache?)
         t = {label: cmp[label] for label in funcs}
         ref_sp = cmp.speedup("reference") if "reference" in funcs and base_label != "reference" else None

@@ -231,14 +231,18 @@ MESSAGES: dict[str, str] = {
     "keeps an idle tracer until the call returns from C)":
         " (규칙의 Python 명령어 세기는 꺼졌습니다. 멈추지 못한 호출의 스레드에는 그 호출이 C에서 "
         "돌아올 때까지 아무것도 세지 않는 트레이서가 남습니다)",
-    "different threads can write the same element: in the prange loop over `{var}`, `{line}` writes "
-    "`{array}` at an index that has neither `{var}` itself nor a `numba.get_thread_id()` taken in the "
-    "loop as one of its elements (a data race?): give each thread its own memory, indexed by `{var}` "
-    "or the thread id":
-        "여러 스레드가 같은 원소에 쓸 수 있습니다: `{var}`에 대한 prange 루프에서 `{line}`은 "
-        "`{var}` 자체도, 루프 안에서 얻은 `numba.get_thread_id()`도 원소로 갖지 않는 인덱스로 "
-        "`{array}`에 씁니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}`나 "
-        "스레드 ID로 인덱싱하세요",
+    "the check cannot tell that this write is private to one thread: in the prange loop over "
+    "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` itself (or a "
+    "plain copy of it, such as `r = {var}`) nor a `numba.get_thread_id()` taken in the loop as one "
+    "of its elements, so different threads may write the same element (a data race?): give each "
+    "thread its own memory, indexed by `{var}` itself as one index (`a[{var}, k]`) or by "
+    "the thread id; a flat index such as `a[{var} * n + k]` is not read as private":
+        "이 쓰기가 한 스레드만의 것인지 검사가 알 수 없습니다: `{var}`에 대한 prange 루프에서 "
+        "`{line}`은 `{var}` 자체(또는 그것을 그대로 받은 이름, 예를 들어 `r = {var}`)도, 루프 안에서 얻은 "
+        "`numba.get_thread_id()`도 원소로 갖지 않는 인덱스로 `{array}`에 쓰므로, 여러 스레드가 같은 "
+        "원소에 쓸 수 있습니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}` 자체를 "
+        "인덱스 하나로 (`a[{var}, k]`) 쓰거나 스레드 ID로 인덱싱하세요. `a[{var} * n + k]` 같은 평평한 "
+        "인덱스는 스레드 전용으로 읽히지 않습니다",
     # optkit.check: what the timed calls showed (optkit.timingcheck), and the Numba
     # compile made before the budgeted calls (optkit.guard.compile_for)
     "the timing did not call your function (was optkit.bench changed?)":
@@ -261,12 +265,12 @@ MESSAGES: dict[str, str] = {
         "검사한 입력에서는 맞았지만, 검사에 쓰지 않은 새 입력에서는 틀렸습니다: {exc}",
     "correct, but fast only on inputs it has already seen (a cache of earlier results?): timed on "
     "the check's own input, {yours} per call ({speedup} vs the {base}); on {n} inputs the check had "
-    "not used, {fresh} or more per call ({fresh_speedup} vs the {base}'s own first call on the same "
-    "input); the target is {target}. Each call must compute its result":
+    "not used, {fresh} or more per call ({fresh_speedup}); the target is {target}. Each call must "
+    "compute its result":
         "정답이지만, 이미 본 입력에서만 빠릅니다 (이전 결과의 캐시일까요?): 검사 자신의 입력에서 잰 "
         "시간은 호출당 {yours} ({base} 대비 {speedup})이지만, 검사에 쓰지 않은 새 입력 {n}개에서는 "
-        "호출당 {fresh} 이상 (같은 입력에서 {base}의 첫 호출 대비 {fresh_speedup})입니다. 목표는 "
-        "{target}입니다. 호출마다 결과를 계산해야 합니다",
+        "호출당 {fresh} 이상 ({fresh_speedup})입니다. 목표는 {target}입니다. 호출마다 결과를 계산해야 "
+        "합니다",
     "an input the check had not used ({args})": "검사에 쓰지 않은 새 입력 ({args})",
     "an earlier compile still runs (a Numba compile given up on keeps Numba's compiler lock, so no "
     "new compile can start): restart the kernel, then check again":

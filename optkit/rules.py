@@ -248,8 +248,9 @@ def prange_race_rule(fn, args=None):
     """A rule for ``Exercise(rules=[...])``: in a Numba function's ``prange`` loops, every
     write to an array element (``a[i] += ...``, ``a[i] = ...``, also through ``a[0][i]``,
     ``obj.a[i]`` or an alias ``b = a`` made inside the loop) must name a private index as one
-    whole element of a subscript: the loop variable itself, or a name whose every assignment
-    inside the loop is exactly Numba's own ``numba.get_thread_id()`` (one row per thread).
+    whole element of a subscript: the loop variable itself, Numba's own
+    ``numba.get_thread_id()`` called right there, or a name whose every assignment inside the
+    loop is exactly the loop variable (``y = i``) or that call (one row per thread).
     An index that only mentions them (``k + 0*y``, ``t*0``) does not count. Arrays made inside
     the loop (``row = np.zeros(...)``, ``row = out[y]``) are private. A race shows only
     sometimes when it runs (rarely on a busy machine); this reads the code instead.
@@ -332,12 +333,12 @@ def prange_race_rule(fn, args=None):
                         for n in target_names(item.optional_vars):
                             assigned.setdefault(n, []).append(None)
         loop_vars = set(target_names(loop.target))
-        private = loop_vars | {n for n, vals in assigned.items() if n not in loop_vars
-                               and vals and all(v is not None and thread_id(v) for v in vals)}
+        private = loop_vars | {n for n, vals in assigned.items() if n not in loop_vars and vals and all(
+            v is not None and (thread_id(v) or isinstance(v, ast.Name) and v.id in loop_vars) for v in vals)}
 
         def private_slice(s):
             elts = s.elts if isinstance(s, ast.Tuple) else [s]
-            return any(isinstance(e, ast.Name) and e.id in private for e in elts)
+            return any(isinstance(e, ast.Name) and e.id in private or thread_id(e) for e in elts)
 
         shared = set()               # names assigned in the loop that alias an outer array
         for _ in range(len(assigned) + 1):
@@ -377,11 +378,12 @@ def prange_race_rule(fn, args=None):
                     continue
                 line = ast.unparse(node).splitlines()[0]
                 loop_var = ast.unparse(loop.target)
-                return tr("different threads can write the same element: in the prange loop over "
-                          "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` "
-                          "itself nor a `numba.get_thread_id()` taken in the loop as one of its "
-                          "elements (a data race?): give each thread its own memory, indexed by "
-                          "`{var}` or the thread id", var=loop_var, line=line, array=root.id)
+                return tr("the check cannot tell that this write is private to one thread: in the prange loop over "
+                          "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` itself (or a "
+                          "plain copy of it, such as `r = {var}`) nor a `numba.get_thread_id()` taken in the loop as one "
+                          "of its elements, so different threads may write the same element (a data race?): give each "
+                          "thread its own memory, indexed by `{var}` itself as one index (`a[{var}, k]`) or by "
+                          "the thread id; a flat index such as `a[{var} * n + k]` is not read as private", var=loop_var, line=line, array=root.id)
     return None
 
 

@@ -7,23 +7,22 @@ during the correctness calls. A function that keeps its results by input (a dict
 the input's bytes, returning a copy) is then timed as a look-up, whatever its real computation
 costs. So, once the timed rounds reach the target, :func:`seen_only` calls the function alone on
 an input built from a seed the check never used (the exercise's ``make_args``), compares its
-result with the reference (a wrong result there is "wrong") and times that one call, and the
-baseline's one call on its own copy of the same input, the two in alternating order. A first
-call on a new input pays for cold caches and new memory (several times a warm call for a
-function of microseconds), so the fresh call is judged against the baseline's fresh call, not
-against the warm medians. It refuses only when the fresh call is clearly slower: its speedup
-against the baseline's fresh call is below :func:`fresh_floor` (``target / SLOWER``, but never
-below the baseline's own speed where the target is above it, and never above
-``target / CLEAR_RATIO``) and it took over ``SLOWER`` times the learner's timed median plus
-``NOISE_S`` (the jitter of one call timed alone: a cache whose real work takes less than that
-is not told apart), and so on every one of ``FRESH_INPUTS`` fresh inputs (a noisy call never
-refuses a right answer). The fresh
-seeds are drawn anew on every check run, so a cache filled by an earlier run of the check cell
-has not met them; an ``out`` buffer of a fresh input is written once before the call, so that
-its first-touch page faults are not timed. The extra cost is one call of the function, of the
-baseline and of the reference (up to ``FRESH_INPUTS`` of each while the calls look slow), plus
-building the inputs; exercises whose seeds are not integers, or whose ``make_args`` refuses a new
-seed, are not looked at again.
+result with the reference (a wrong result there is "wrong") and times that one call. It refuses
+only when the fresh call is clearly slower than the timed rounds: its speedup against the
+baseline's timed median is below :func:`fresh_floor` (``target / SLOWER``; at least 1, as fast
+as the baseline, where ``target / CLEAR_RATIO`` is above 1; never above ``target / CLEAR_RATIO``)
+and it took over ``SLOWER`` times the learner's timed median plus ``NOISE_S``, and so on each of
+``FRESH_INPUTS`` fresh inputs (a noisy call never refuses a right answer). ``NOISE_S`` is there
+because one call timed alone on a new input, in the check's watched thread, pays for cold caches
+and new memory: tens of microseconds, several times a warm call of a function of microseconds.
+So a cache whose computation on a miss takes less than ``SLOWER`` times its look-up plus
+``NOISE_S`` (about 0.1 ms) is not told apart. The baseline's fresh calls are not timed: one
+call is too noisy a yardstick, and the learner's code could disturb it. The fresh seeds are drawn
+anew on every check run, so a cache filled by an earlier run of the check cell has not met them;
+an ``out`` buffer of a fresh input is written once before the call, so that its first-touch page
+faults are not timed. The extra cost is one call of the function and of the reference (up to
+``FRESH_INPUTS`` of each while the calls look slow), plus building the inputs; exercises whose
+seeds are not integers, or whose ``make_args`` refuses a new seed, are not looked at again.
 """
 from __future__ import annotations
 
@@ -34,7 +33,7 @@ from .guard import CheckTimeout, Fed, compile_for, run_until, tripwires
 from .i18n import tr
 from .timing import CLEAR_RATIO
 
-__all__ = ["NOISE_S", "SLOWER", "call_once", "fresh_floor", "fresh_seeds", "seconds_of", "seen_only",
+__all__ = ["NOISE_S", "SLOWER", "call_once", "fresh_floor", "fresh_seeds", "seen_only",
            "timed_output_problem", "touched"]
 
 SLOWER = 3.0        # "clearly slower": beyond this factor on both counts, on every fresh input
@@ -114,16 +113,7 @@ def call_once(fn, mine, trips, hits, budget):
     return call
 
 
-def seconds_of(call):
-    """``base_call(args) -> seconds or None`` for :func:`seen_only` from a :func:`call_once`
-    ``call``: its time where it ended "ok", else None."""
-    def seconds(args):
-        state, _, spent = call(args)
-        return spent if state == "ok" else None
-    return seconds
-
-
-def seen_only(call, build, check, seeds, yours_s, base_s, target, base_shown="baseline", base_call=None):
+def seen_only(call, build, check, seeds, yours_s, base_s, target, base_shown="baseline"):
     """A second look at a speed that reached the target; None when it holds (or cannot be
     looked at), else ``(state, value, args)``:
 
@@ -133,47 +123,38 @@ def seen_only(call, build, check, seeds, yours_s, base_s, target, base_shown="ba
       exception, "timeout", "stuck", "called" when it called a forbidden function).
 
     ``call(args) -> (state, value, seconds)`` runs the learner's function once as the timed
-    rounds do and times that call alone; ``base_call(args) -> seconds or None`` the same for the
-    baseline (None: it failed, nothing more is looked at); without ``base_call`` the baseline's
-    timed median stands in for its fresh call; ``build(seed)`` makes the arguments (an
-    exception: no fresh input, nothing more is looked at; it is called once for each side, so
-    the two calls do not share memory); ``check(seed, got)`` compares ``got`` with the
+    rounds do and times that call alone; ``build(seed)`` makes the arguments (an exception:
+    no fresh input, nothing more is looked at); ``check(seed, got)`` compares ``got`` with the
     reference's output on that seed's input (AssertionError on a mismatch); ``yours_s`` and
     ``base_s``: the learner's and the baseline's timed medians; ``base_shown``: how the verdict
     names the baseline (translated)."""
     if not (target and yours_s > 0 and base_s > 0):
         return None
     times = []
-    for i, seed in enumerate(fresh_seeds(seeds)):
+    for seed in fresh_seeds(seeds):
         try:
-            args, base_args = build(seed), build(seed) if base_call is not None else None
+            args = build(seed)
         except Exception:       # noqa: BLE001 - make_args does not take this seed: no fresh input
             return None
         args = args if isinstance(args, tuple) else (args,)
-        base_fresh = base_call(base_args) if base_call is not None and i % 2 == 1 else None
         state, value, spent = call(args)
         if state != "ok":
             return state, value, args
-        if base_call is not None and i % 2 == 0:
-            base_fresh = base_call(base_args)
-        if base_call is not None and not base_fresh:
-            return None         # the baseline did not give a time on this input: no verdict on it
         try:
             check(seed, value)
         except AssertionError as exc:
             return "wrong", tr("correct on the check's inputs, but wrong on an input it had not used: "
                                "{exc}", exc=exc), args
-        base_fresh = base_fresh or base_s
-        if not (spent > 0 and base_fresh / spent < fresh_floor(target) and spent > SLOWER * yours_s + NOISE_S):
+        if not (spent > 0 and base_s / spent < fresh_floor(target) and spent > SLOWER * yours_s + NOISE_S):
             return None         # as fast as timed (within the noise allowance): the speed holds
-        times.append((spent, base_fresh))
+        times.append(spent)
     if len(times) < FRESH_INPUTS:
         return None
-    fresh, base_fresh = min(times)          # the fastest of the fresh calls
+    fresh = min(times)          # the fastest of the fresh calls
     return "too slow", tr(
         "correct, but fast only on inputs it has already seen (a cache of earlier results?): timed on "
         "the check's own input, {yours} per call ({speedup} vs the {base}); on {n} inputs the check had "
-        "not used, {fresh} or more per call ({fresh_speedup} vs the {base}'s own first call on the same "
-        "input); the target is {target}. Each call must compute its result", yours=format_time(yours_s),
-        speedup=format_speedup(base_s / yours_s), base=base_shown, n=len(times), fresh=format_time(fresh),
-        fresh_speedup=format_speedup(base_fresh / fresh), target=format_speedup(target)), None
+        "not used, {fresh} or more per call ({fresh_speedup}); the target is {target}. Each call must "
+        "compute its result", yours=format_time(yours_s), speedup=format_speedup(base_s / yours_s),
+        base=base_shown, n=len(times), fresh=format_time(fresh), fresh_speedup=format_speedup(base_s / fresh),
+        target=format_speedup(target)), None

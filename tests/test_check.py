@@ -1088,6 +1088,27 @@ def test_a_cache_keyed_on_the_input_bytes_is_timed_again_on_inputs_the_check_nev
     assert len(memo) == 3 + tc.FRESH_INPUTS     # the three check inputs, then the ones it had not used
 
 
+def test_a_cache_that_disturbs_what_follows_a_miss_is_still_refused():
+    """E34 1: a cache that, after a miss, starts a thread holding the GIL (one long C call) must
+    not pass by slowing what the check times next: the fresh calls are judged against the
+    baseline's timed median, never against a baseline call timed after the learner's."""
+    memo, hogs = {}, []
+
+    def cached_and_hogging(x):
+        key = x.tobytes()
+        if key not in memo:
+            memo[key] = np.array([v ** 0.5 * 2.0 for v in x])
+            if len(memo) > 3:        # only on the fresh inputs: hold the GIL for a while
+                hogs.append(threading.Thread(target=lambda: (time.sleep(0.005), sum(range(10 ** 7)))))
+                hogs[-1].start()
+        return memo[key].copy()
+
+    v = ex(baseline=slow_baseline, target_speedup=20).check(cached_and_hogging, display=False)
+    for t in hogs:
+        t.join()
+    assert v.status == "too slow" and "fast only on inputs it has already seen" in v.message, v
+
+
 def test_a_right_answer_whose_first_call_on_an_input_is_slower_still_passes():
     seen, calls = set(), []
 

@@ -674,3 +674,23 @@ def test_typed_cython_rule_reads_the_pyx(tmp_path, monkeypatch):
     assert typed_cython_rule(_cython_function(tmp_path, _NUMPY, pyx=False)) is None
     assert typed_cython_rule(_cython_function(tmp_path, _NUMPY, name="another_name")) is None
     assert typed_cython_rule(np.sum) is None and typed_cython_rule(lambda m: m) is None
+    # E34 2: typed by Cython's @cython.locals decorator (also over several lines) right above it
+    locals_typed = untyped.replace("@cython.boundscheck(False)\n", "@cython.boundscheck(False)\n@cython.locals(\n"
+                                   "    m=cython.uchar[:, ::1], y=cython.Py_ssize_t,\n    x=cython.Py_ssize_t, n=cython.int)\n")
+    assert "@cython.locals" in locals_typed and "cdef" not in locals_typed
+    assert typed_cython_rule(_cython_function(tmp_path, locals_typed)) is None
+    # ... but the decorator of the function above is not its own
+    other_above = untyped.replace("@cython.boundscheck(False)\n", "@cython.locals(n=cython.int)\ndef other(n):\n"
+                                  "    return n\n\n@cython.boundscheck(False)\n")
+    assert "no C types" in typed_cython_rule(_cython_function(tmp_path, other_above))
+    # ... nor is a decorated class's body (E36 3: its cdef is not the function's typing)
+    class_above = untyped.replace("@cython.boundscheck(False)\n", "@cython.cclass\nclass Row:\n    cdef int n\n\n"
+                                  "@cython.boundscheck(False)\n")
+    assert "no C types" in typed_cython_rule(_cython_function(tmp_path, class_above))
+    # a decorator whose continuation line starts at column 0 (E37 2) is still one decorator
+    col0 = untyped.replace("@cython.boundscheck(False)\n", "@cython.locals(m=cython.uchar[:, ::1],\n"
+                           "y=cython.Py_ssize_t, x=cython.Py_ssize_t, n=cython.int)\n")
+    assert typed_cython_rule(_cython_function(tmp_path, col0)) is None
+    # a signature over several lines keeps its closing line with the function
+    multi = "def runs_per_row_cy(\n    const unsigned char[:, :] m\n):\n    for y in range(m.shape[0]):\n        pass\n"
+    assert typed_cython_rule(_cython_function(tmp_path, multi)) is None

@@ -354,6 +354,12 @@ _STRING_OR_COMMENT = re.compile(r'(?s)""".*?"""|' r"'''.*?'''|" r'"(?:\\.|[^"\\\
 _FUNC = re.compile(r"^(?:cpdef|cdef|def)\b[^(=:]*?\b(\w+)\s*\(")
 
 
+def _open_brackets(lines) -> int:
+    """How many brackets the lines leave open (strings and comments already blanked)."""
+    text = "\n".join(lines)
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
 def typed_cython_rule(fn, args=None):
     """Exercise 1's rule (``Exercise(rules=[...])``): the Cython source of ``fn``'s module
     (:func:`cython_source`), read in ``fn``'s own function and the module's functions it names,
@@ -365,13 +371,23 @@ def typed_cython_rule(fn, args=None):
     if text is None or not name:
         return None
     code = _STRING_OR_COMMENT.sub(lambda m: "" if m.group(0).startswith("#") else '""', text)
-    blocks, current = {}, None
+    blocks, current, pending = {}, None, []     # pending: decorator lines, for the next def
     for line in code.splitlines():
         if line.strip() and not line[0].isspace():
             m = _FUNC.match(line)
-            current = m.group(1) if m else (current if line.startswith(("@", ")")) else None)
             if m:
-                blocks[current] = []
+                current = m.group(1)
+                blocks[current], pending = pending + [line], []   # (a later def of it wins)
+                continue
+            if line.startswith("@") or (pending and (line.startswith(")") or _open_brackets(pending))):
+                current = None
+                pending.append(line)
+                continue
+            pending = []                # decorators of a class or of something else: not a def's
+            current = current if line.startswith(")") else None    # a signature's closing line
+        elif pending and line.strip():
+            pending.append(line)        # a decorator's continuation line
+            continue
         if current is not None and current in blocks:
             blocks[current].append(line)
     if name not in blocks:

@@ -211,8 +211,9 @@ def ctc_no_step_loop(fn, args):
     or per added run, in any thread of this process; so collapsing repeats with NumPy and then
     looping in Python over the runs that are left is refused too. A loop over boxes, or over
     the kept characters, is fine: both stretches leave them alone. Not seen: iteration done
-    inside C iterators (``map``/``filter``/``itertools.groupby`` over a list of the steps) runs no
-    Python instructions, and work done in another process (a ``multiprocessing`` child fed
+    inside C iterators with a C function (``map(operator.ne, ...)``, ``itertools.groupby`` without
+    a ``key``, over a list of the steps) runs no Python instructions (a ``lambda`` passed to
+    ``map``/``filter`` does, and is seen), and work done in another process (a ``multiprocessing`` child fed
     through a pipe) is not traced at all."""
     from optkit.fmt import format_time
     from optkit.i18n import tr
@@ -265,8 +266,8 @@ def order_more_boxes(args, n):
 def order_no_box_loop(fn, args):
     """Exercise B's rule ("without a Python loop over boxes"): 200 more boxes may not cost Python
     code once per box (a loop, a comprehension, np.vectorize, np.apply_along_axis), in the
-    calling thread or threads it starts. Work inside C iterators (``map`` over a list of boxes)
-    runs no Python instructions and is not seen."""
+    calling thread or threads it starts. Work inside C iterators with a C function (``map`` of a builtin
+    over a list of boxes) runs no Python instructions and is not seen; a ``lambda`` there is."""
     from optkit.i18n import tr
     from optkit.pywork import python_work_per_entry
 
