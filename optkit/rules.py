@@ -380,10 +380,11 @@ def prange_race_rule(fn, args=None):
                 loop_var = ast.unparse(loop.target)
                 return tr("the check cannot tell that this write is private to one thread: in the prange loop over "
                           "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` itself (or a "
-                          "plain copy of it, such as `r = {var}`) nor a `numba.get_thread_id()` taken in the loop as one "
+                          "plain copy of it, such as `{copy} = {var}`) nor a `numba.get_thread_id()` taken in the loop as one "
                           "of its elements, so different threads may write the same element (a data race?): give each "
                           "thread its own memory, indexed by `{var}` itself as one index (`a[{var}, k]`) or by "
-                          "the thread id; a flat index such as `a[{var} * n + k]` is not read as private", var=loop_var, line=line, array=root.id)
+                          "the thread id; a flat index such as `a[{var} * n + k]` is not read as private", var=loop_var, line=line, array=root.id,
+                          copy="j" if loop_var == "r" else "r")
     return None
 
 

@@ -600,7 +600,12 @@ def test_prange_race_rule_reads_the_loop():
         exec(compile(src, fname, "exec"), ns)
     msg = check.prange_race_rule(ns["racy"])
     assert msg and "a data race?" in msg and "hist[min(run, max_len)] += 1" in msg
+    assert "such as `r = y`" in msg
     assert check.prange_race_rule(ns["fine"]) is None
+    src_r = src_racy.replace("def racy(", "def racy_r(").replace("for y in", "for r in").replace("[y, x]", "[r, x]")
+    linecache.cache["<race-r>"] = (len(src_r), None, src_r.splitlines(True), "<race-r>")
+    exec(compile(src_r, "<race-r>", "exec"), ns)
+    assert "such as `j = r`" in check.prange_race_rule(ns["racy_r"])     # E38 1: never `r = r`
 
 
 def test_prange_race_rule_takes_get_thread_id_inside_the_loop_as_private():

@@ -691,6 +691,10 @@ def test_typed_cython_rule_reads_the_pyx(tmp_path, monkeypatch):
     col0 = untyped.replace("@cython.boundscheck(False)\n", "@cython.locals(m=cython.uchar[:, ::1],\n"
                            "y=cython.Py_ssize_t, x=cython.Py_ssize_t, n=cython.int)\n")
     assert typed_cython_rule(_cython_function(tmp_path, col0)) is None
+    # a column-0 line that closes more than it opens (E38 2) does not keep the decorator open
+    closes = untyped.replace("@cython.boundscheck(False)\n", "x = (a\n@ b)\ncdef int counter = 0\n\n"
+                             "@cython.boundscheck(False)\n")
+    assert "no C types" in typed_cython_rule(_cython_function(tmp_path, closes))
     # a signature over several lines keeps its closing line with the function
     multi = "def runs_per_row_cy(\n    const unsigned char[:, :] m\n):\n    for y in range(m.shape[0]):\n        pass\n"
     assert typed_cython_rule(_cython_function(tmp_path, multi)) is None

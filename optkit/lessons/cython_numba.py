@@ -354,10 +354,9 @@ _STRING_OR_COMMENT = re.compile(r'(?s)""".*?"""|' r"'''.*?'''|" r'"(?:\\.|[^"\\\
 _FUNC = re.compile(r"^(?:cpdef|cdef|def)\b[^(=:]*?\b(\w+)\s*\(")
 
 
-def _open_brackets(lines) -> int:
-    """How many brackets the lines leave open (strings and comments already blanked)."""
-    text = "\n".join(lines)
-    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+def _brackets(line) -> int:
+    """How many brackets the line opens, less those it closes (strings and comments blanked)."""
+    return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
 
 
 def typed_cython_rule(fn, args=None):
@@ -371,22 +370,24 @@ def typed_cython_rule(fn, args=None):
     if text is None or not name:
         return None
     code = _STRING_OR_COMMENT.sub(lambda m: "" if m.group(0).startswith("#") else '""', text)
-    blocks, current, pending = {}, None, []     # pending: decorator lines, for the next def
+    blocks, current, pending, depth = {}, None, [], 0   # pending: decorator lines for the next def
     for line in code.splitlines():
         if line.strip() and not line[0].isspace():
             m = _FUNC.match(line)
             if m:
                 current = m.group(1)
-                blocks[current], pending = pending + [line], []   # (a later def of it wins)
+                blocks[current], pending, depth = pending + [line], [], 0   # (a later def of it wins)
                 continue
-            if line.startswith("@") or (pending and (line.startswith(")") or _open_brackets(pending))):
+            if line.startswith("@") or (pending and (line.startswith(")") or depth > 0)):
                 current = None
                 pending.append(line)
+                depth = max(0, depth + _brackets(line))     # brackets left open by the decorator
                 continue
-            pending = []                # decorators of a class or of something else: not a def's
+            pending, depth = [], 0      # decorators of a class or of something else: not a def's
             current = current if line.startswith(")") else None    # a signature's closing line
         elif pending and line.strip():
             pending.append(line)        # a decorator's continuation line
+            depth = max(0, depth + _brackets(line))
             continue
         if current is not None and current in blocks:
             blocks[current].append(line)
