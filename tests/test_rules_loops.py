@@ -695,6 +695,9 @@ def test_typed_cython_rule_reads_the_pyx(tmp_path, monkeypatch):
     closes = untyped.replace("@cython.boundscheck(False)\n", "x = (a\n@ b)\ncdef int counter = 0\n\n"
                              "@cython.boundscheck(False)\n")
     assert "no C types" in typed_cython_rule(_cython_function(tmp_path, closes))
+    # a signature continued at column 0 (E39 1) keeps the body with the function
+    col0_sig = _TYPED.replace("def runs_per_row_cy(mask):", "def runs_per_row_cy(mask,\nint unused=0):")
+    assert typed_cython_rule(_cython_function(tmp_path, col0_sig)) is None
     # a signature over several lines keeps its closing line with the function
     multi = "def runs_per_row_cy(\n    const unsigned char[:, :] m\n):\n    for y in range(m.shape[0]):\n        pass\n"
     assert typed_cython_rule(_cython_function(tmp_path, multi)) is None

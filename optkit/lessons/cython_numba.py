@@ -371,12 +371,18 @@ def typed_cython_rule(fn, args=None):
         return None
     code = _STRING_OR_COMMENT.sub(lambda m: "" if m.group(0).startswith("#") else '""', text)
     blocks, current, pending, depth = {}, None, [], 0   # pending: decorator lines for the next def
+    signature = 0                   # brackets a def's signature leaves open (lines at column 0 too)
     for line in code.splitlines():
+        if signature > 0 and current is not None:
+            blocks[current].append(line)
+            signature = max(0, signature + _brackets(line))
+            continue
         if line.strip() and not line[0].isspace():
             m = _FUNC.match(line)
             if m:
                 current = m.group(1)
                 blocks[current], pending, depth = pending + [line], [], 0   # (a later def of it wins)
+                signature = max(0, _brackets(line))
                 continue
             if line.startswith("@") or (pending and (line.startswith(")") or depth > 0)):
                 current = None
