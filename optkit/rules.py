@@ -3,6 +3,7 @@ in the code, the prange race rule, argument descriptions, hints for floats and l
 from __future__ import annotations
 
 import copy
+import warnings
 
 from optkit import outputs as _outputs
 from optkit.i18n import tr
@@ -133,8 +134,11 @@ def static_calls(fn, forbidden: dict):
             obj = glb[n]
             visit(obj)
             if type(obj).__name__ == "module":
-                for attr in names:
-                    visit(getattr(obj, attr, None))
+                with warnings.catch_warnings():     # NumPy warns on np.object, np.str, ... (removed names)
+                    warnings.simplefilter("ignore")
+                    attrs = [getattr(obj, attr, None) for attr in names]
+                for a in attrs:
+                    visit(a)
     for cell in getattr(target, "__closure__", None) or ():
         try:
             visit(cell.cell_contents)
