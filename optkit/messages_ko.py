@@ -235,13 +235,14 @@ MESSAGES: dict[str, str] = {
     "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` itself (or a "
     "plain copy of it, such as `{copy} = {var}`) nor a `numba.get_thread_id()` taken in the loop as one "
     "of its elements, so different threads may write the same element (a data race?): give each "
-    "thread its own memory, indexed by `{var}` itself as one index (`a[{var}, {k}]`) or by "
-    "the thread id; a flat index such as `a[{var} * {n} + {k}]` is not read as private":
+    "thread its own memory, indexed by `{var}` itself as one index (a new array `{a}`, "
+    "`{a}[{var}, {k}]`) or by the thread id; a flat index such as `{a}[{var} * {n} + {k}]` "
+    "is not read as private":
         "이 쓰기가 한 스레드만의 것인지 검사가 알 수 없습니다: `{var}`에 대한 prange 루프에서 "
         "`{line}`은 `{var}` 자체(또는 그것을 그대로 받은 이름, 예를 들어 `{copy} = {var}`)도, 루프 안에서 얻은 "
         "`numba.get_thread_id()`도 원소로 갖지 않는 인덱스로 `{array}`에 쓰므로, 여러 스레드가 같은 "
         "원소에 쓸 수 있습니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}` 자체를 "
-        "인덱스 하나로 (`a[{var}, {k}]`) 쓰거나 스레드 ID로 인덱싱하세요. `a[{var} * {n} + {k}]` 같은 평평한 "
+        "인덱스 하나로 (새 배열 `{a}`의 `{a}[{var}, {k}]`) 쓰거나 스레드 ID로 인덱싱하세요. `{a}[{var} * {n} + {k}]` 같은 평평한 "
         "인덱스는 스레드 전용으로 읽히지 않습니다",
     # optkit.check: what the timed calls showed (optkit.timingcheck), and the Numba
     # compile made before the budgeted calls (optkit.guard.compile_for)

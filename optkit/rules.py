@@ -3,6 +3,7 @@ in the code, the prange race rule, argument descriptions, hints for floats and l
 from __future__ import annotations
 
 import copy
+import warnings
 
 from optkit import outputs as _outputs
 from optkit.i18n import tr
@@ -133,8 +134,11 @@ def static_calls(fn, forbidden: dict):
             obj = glb[n]
             visit(obj)
             if type(obj).__name__ == "module":
-                for attr in names:
-                    visit(getattr(obj, attr, None))
+                with warnings.catch_warnings():     # NumPy warns on np.object, np.str, ... (removed names)
+                    warnings.simplefilter("ignore")
+                    attrs = [getattr(obj, attr, None) for attr in names]
+                for a in attrs:
+                    visit(a)
     for cell in getattr(target, "__closure__", None) or ():
         try:
             visit(cell.cell_contents)
@@ -378,16 +382,18 @@ def prange_race_rule(fn, args=None):
                     continue
                 line = ast.unparse(node).splitlines()[0]
                 loop_var = ast.unparse(loop.target)
-                used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {loop_var}
-                copy, k, n = (next(c for c in names + [f"{names[0]}{i}" for i in range(len(used) + 1)]
-                                   if c not in used) for names in (["r", "j", "row"], ["k", "b", "col"], ["n", "w"]))
+                used = {getattr(n, "id", None) or getattr(n, "arg", None) for n in ast.walk(tree)
+                        if isinstance(n, (ast.Name, ast.arg))} | {loop_var}
+                copy, k, n, a = (next(c for c in names + [f"{names[0]}{i}" for i in range(len(used) + 1)]
+                                      if c not in used) for names in (["r", "j", "row"], ["k", "b", "col"],
+                                                                      ["n", "w"], ["mine", "local", "buf"]))
                 return tr("the check cannot tell that this write is private to one thread: in the prange loop over "
                           "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` itself (or a "
                           "plain copy of it, such as `{copy} = {var}`) nor a `numba.get_thread_id()` taken in the loop as one "
                           "of its elements, so different threads may write the same element (a data race?): give each "
-                          "thread its own memory, indexed by `{var}` itself as one index (`a[{var}, {k}]`) or by "
-                          "the thread id; a flat index such as `a[{var} * {n} + {k}]` is not read as private",
-                          var=loop_var, line=line, array=root.id, copy=copy, k=k, n=n)
+                          "thread its own memory, indexed by `{var}` itself as one index (a new array `{a}`, "
+                          "`{a}[{var}, {k}]`) or by the thread id; a flat index such as `{a}[{var} * {n} + {k}]` "
+                          "is not read as private", var=loop_var, line=line, array=root.id, copy=copy, k=k, n=n, a=a)
     return None
 
 
