@@ -3,7 +3,6 @@ in the code, the prange race rule, argument descriptions, hints for floats and l
 from __future__ import annotations
 
 import copy
-import warnings
 
 from optkit import outputs as _outputs
 from optkit.i18n import tr
@@ -134,11 +133,8 @@ def static_calls(fn, forbidden: dict):
             obj = glb[n]
             visit(obj)
             if type(obj).__name__ == "module":
-                with warnings.catch_warnings():     # NumPy warns on np.object, np.str, ... (removed names)
-                    warnings.simplefilter("ignore")
-                    attrs = [getattr(obj, attr, None) for attr in names]
-                for a in attrs:
-                    visit(a)
+                for attr in names:          # the module's own names: no module __getattr__ runs
+                    visit(vars(obj).get(attr))  # (NumPy's warns on np.object, np.str, ...)
     for cell in getattr(target, "__closure__", None) or ():
         try:
             visit(cell.cell_contents)

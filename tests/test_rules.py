@@ -451,3 +451,32 @@ def test_static_calls_reads_numpy_names_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert static_calls(answer, {ref.__code__: ("ref", "the reference")}) == []
+
+
+def test_static_calls_leaves_the_warning_filters_alone_in_threads():
+    """E41: two checks at once must not leave a process-wide 'ignore' filter behind."""
+    import sys
+    import threading
+    import warnings
+
+    import numpy as np
+
+    from optkit.rules import static_calls
+
+    def ref(x):
+        return x
+
+    ns = {"np": np}
+    exec("def answer(x):\n    return np.asarray(x).astype(object).astype(str)\n", ns)
+    before, interval = list(warnings.filters), sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)              # switch threads often: overlaps happen
+    try:
+        threads = [threading.Thread(target=lambda: [static_calls(ns["answer"], {ref.__code__: ("ref", "r")})
+                                                    for _ in range(300)]) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert warnings.filters == before
