@@ -380,9 +380,12 @@ def prange_race_rule(fn, args=None):
                 loop_var = ast.unparse(loop.target)
                 used = {getattr(n, "id", None) or getattr(n, "arg", None) for n in ast.walk(tree)
                         if isinstance(n, (ast.Name, ast.arg))} | {loop_var}
-                copy, k, n, a = (next(c for c in names + [f"{names[0]}{i}" for i in range(len(used) + 1)]
-                                      if c not in used) for names in (["r", "j", "row"], ["k", "b", "col"],
-                                                                      ["n", "w"], ["mine", "local", "buf"]))
+
+                def free(*names):    # the first example name the learner's function does not use
+                    more = (f"{names[0]}{i}" for i in range(len(used) + 1))
+                    return next(c for c in (*names, *more) if c not in used)
+                copy, k, n, a = free("r", "j", "row"), free("k", "b", "col"), free("n", "w"), \
+                    free("mine", "local", "buf")
                 return tr("the check cannot tell that this write is private to one thread: in the prange loop over "
                           "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` itself (or a "
                           "plain copy of it, such as `{copy} = {var}`) nor a `numba.get_thread_id()` taken in the loop as one "
