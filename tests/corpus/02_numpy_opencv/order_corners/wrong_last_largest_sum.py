@@ -2,10 +2,14 @@
 # expect: wrong
 # message: the same x + y
 def order_corners(quads):
-    s = quads.sum(axis=2)
-    d = quads[..., 1] - quads[..., 0]
-    by_sum = np.argsort(s, axis=1)
-    n = np.arange(len(quads))
+    q = quads.astype(np.float64)
+    s = q[..., 0] + q[..., 1]
+    d = q[..., 1] - q[..., 0]
+    by_sum = np.argsort(s, axis=1, kind="stable")
     tl, br = by_sum[:, 0], by_sum[:, -1]
-    tr, bl = np.argmin(d, axis=1), np.argmax(d, axis=1)
-    return np.stack([quads[n, tl], quads[n, tr], quads[n, br], quads[n, bl]], axis=1)
+    j = np.arange(4)
+    rest = (j != tl[:, None]) & (j != br[:, None])
+    tr = np.where(rest, d, np.inf).argmin(axis=1)
+    bl = 6 - tl - br - tr
+    idx = np.stack([tl, tr, br, bl], axis=1)
+    return np.take_along_axis(quads, idx[..., None], axis=1)
