@@ -351,6 +351,9 @@ MESSAGES: dict[str, str] = {
         "실행됩니다. 노트북이 느려지면 커널을 재시작하세요",
     "not implemented yet: replace the `raise NotImplementedError` with your code":
         "아직 구현하지 않았습니다: `raise NotImplementedError`를 직접 작성한 코드로 바꾸세요",
+    "⚠ {kinds} timing (a busy machine?): the factor shown may be off, but it is far from the target":
+        "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
+        "있지만 목표와는 거리가 멉니다",
     "⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the check again":
         "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
         "있으니 채점 셀을 다시 실행하세요",
@@ -1137,6 +1140,11 @@ MESSAGES: dict[str, str] = {
     "the image has only two gray levels": "이미지의 회색 단계가 두 개뿐임",
     "exactly 1 % of the pixels are dark": "픽셀의 정확히 1 %가 어두움",
     "two corners have the same y - x": "두 꼭짓점의 y - x가 같음",
+    "exactly 1 % of the pixels are bright": "픽셀의 정확히 1 %가 밝음",
+    "two corners have the same x + y": "두 꼭짓점의 x + y가 같음",
+    "a box starts with the letter the box before it ends with": "박스가 앞 박스의 마지막 글자로 시작함",
+    "some runs are max_len or more pixels long": "일부 런이 max_len 픽셀 이상임",
+    "max_len is 8": "max_len이 8임",
     "the first and last steps are the same letter": "첫 타임스텝과 마지막 타임스텝이 같은 글자임",
     "runs touch the ends of the rows": "런이 행의 양 끝에 닿음",
     "the gap is exactly the limit": "간격이 정확히 한계값임",

@@ -354,10 +354,16 @@ def quality_kinds(cmp) -> list:
         return []
 
 
-def quality_warning(cmp) -> str:
-    """" ⚠ noisy and waiting timing (...)" when bench flagged the comparison, else ""."""
+def quality_warning(cmp, speedup=None, target=None) -> str:
+    """" ⚠ noisy and waiting timing (...)" when bench flagged the comparison, else "". The
+    advice to run the check again is given only when a re-run could change the verdict: no
+    target, or the factor within x2 of it (either side)."""
     kinds = quality_kinds(cmp)
     if not kinds:
         return ""
+    kinds = tr(" and ").join(tr(k) for k in kinds)
+    if target and speedup and (speedup >= 2 * target or speedup <= target / 2):
+        return " " + tr("⚠ {kinds} timing (a busy machine?): the factor shown may be off, but it is "
+                        "far from the target", kinds=kinds)
     return " " + tr("⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the "
-                    "check again", kinds=tr(" and ").join(tr(k) for k in kinds))
+                    "check again", kinds=kinds)
