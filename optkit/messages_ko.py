@@ -1141,6 +1141,8 @@ MESSAGES: dict[str, str] = {
     "exactly 1 % of the pixels are dark": "픽셀의 정확히 1 %가 어두움",
     "two corners have the same y - x": "두 꼭짓점의 y - x가 같음",
     "exactly 1 % of the pixels are bright": "픽셀의 정확히 1 %가 밝음",
+    "almost every pixel has one gray level, a few are darker or brighter":
+        "거의 모든 픽셀이 한 회색 수준이고, 몇 개만 더 어둡거나 밝음",
     "two corners have the same x + y": "두 꼭짓점의 x + y가 같음",
     "a box starts with the letter the box before it ends with": "박스가 앞 박스의 마지막 글자로 시작함",
     "some runs are max_len or more pixels long": "일부 런이 max_len 픽셀 이상임",
