@@ -5,7 +5,7 @@ def contrast_table(gray, low=1, high=99):
     hist = np.bincount(gray.ravel(), minlength=256)
     cum = np.cumsum(hist)
     n = gray.size
-    lo = int(np.searchsorted(cum, n * low // 100, side="left"))
+    lo = int(np.searchsorted(cum, n * low // 100, side="right"))
     hi = int(np.searchsorted(cum, n - n * (100 - high) // 100, side="left"))
     v = np.arange(256)
     with np.errstate(divide="ignore"):
