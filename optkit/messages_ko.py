@@ -244,6 +244,24 @@ MESSAGES: dict[str, str] = {
         "원소에 쓸 수 있습니다 (데이터 경쟁(data race)?): 스레드마다 자기 메모리를 주고, `{var}` 자체를 "
         "인덱스 하나로 (새 배열 `{a}`의 `{a}[{var}, {k}]`) 쓰거나 스레드 ID로 인덱싱하세요. `{a}[{var} * {n} + {k}]` 같은 평평한 "
         "인덱스는 스레드 전용으로 읽히지 않습니다",
+    "the check cannot tell that this call writes only memory of one thread: in the prange "
+    "loop over `{var}`, `{line}` passes `{array}` to `{helper}`, which writes into it, so "
+    "different threads may write the same element (a data race?): pass only memory of this "
+    "iteration (a row indexed by `{var}` itself, or an array made in the loop), or write the "
+    "update in the loop body, where the check reads its index":
+        "이 호출이 한 스레드만의 메모리에 쓰는지 검사가 알 수 없습니다: `{var}`에 대한 prange 루프에서 "
+        "`{line}`은 `{array}`를 `{helper}`에 넘기고, `{helper}`는 거기에 쓰므로 여러 스레드가 같은 원소에 "
+        "쓸 수 있습니다 (데이터 경쟁(data race)?): 이 반복만의 메모리(`{var}` 자체로 인덱싱한 행, 또는 "
+        "루프 안에서 만든 배열)만 넘기거나, 갱신을 루프 본문에 직접 쓰세요. 루프 본문의 쓰기는 검사가 "
+        "인덱스를 읽습니다",
+    "in the prange loop over `{var}`, `{line}` writes `{array}` at an index that uses "
+    "`{name}`, but `{name}` is assigned again inside the loop, so it is no longer this "
+    "iteration's own index and different threads may write the same element (a data "
+    "race?): leave the loop variable as it is and give any other value another name":
+        "`{var}`에 대한 prange 루프에서 `{line}`은 `{name}`을 쓰는 인덱스로 `{array}`에 쓰는데, "
+        "`{name}`은 루프 안에서 다시 대입되므로 더 이상 이 반복만의 인덱스가 아니고, 여러 스레드가 같은 "
+        "원소에 쓸 수 있습니다 (데이터 경쟁(data race)?): 루프 변수는 그대로 두고, 다른 값에는 다른 "
+        "이름을 붙이세요",
     # optkit.check: what the timed calls showed (optkit.timingcheck), and the Numba
     # compile made before the budgeted calls (optkit.guard.compile_for)
     "the timing did not call your function (was optkit.bench changed?)":
@@ -333,6 +351,9 @@ MESSAGES: dict[str, str] = {
         "실행됩니다. 노트북이 느려지면 커널을 재시작하세요",
     "not implemented yet: replace the `raise NotImplementedError` with your code":
         "아직 구현하지 않았습니다: `raise NotImplementedError`를 직접 작성한 코드로 바꾸세요",
+    "⚠ {kinds} timing (a busy machine?): the factor shown may be off, but it is far from the target":
+        "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
+        "있지만 목표와는 거리가 멉니다",
     "⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the check again":
         "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
         "있으니 채점 셀을 다시 실행하세요",
@@ -1119,6 +1140,13 @@ MESSAGES: dict[str, str] = {
     "the image has only two gray levels": "이미지의 회색 단계가 두 개뿐임",
     "exactly 1 % of the pixels are dark": "픽셀의 정확히 1 %가 어두움",
     "two corners have the same y - x": "두 꼭짓점의 y - x가 같음",
+    "exactly 1 % of the pixels are bright": "픽셀의 정확히 1 %가 밝음",
+    "almost every pixel has one gray level, a few are darker or brighter":
+        "거의 모든 픽셀이 한 회색 수준이고, 몇 개만 더 어둡거나 밝음",
+    "two corners have the same x + y": "두 꼭짓점의 x + y가 같음",
+    "a box starts with the letter the box before it ends with": "박스가 앞 박스의 마지막 글자로 시작함",
+    "some runs are max_len or more pixels long": "일부 런이 max_len 픽셀 이상임",
+    "max_len is 8": "max_len이 8임",
     "the first and last steps are the same letter": "첫 타임스텝과 마지막 타임스텝이 같은 글자임",
     "runs touch the ends of the rows": "런이 행의 양 끝에 닿음",
     "the gap is exactly the limit": "간격이 정확히 한계값임",

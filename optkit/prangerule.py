@@ -3,14 +3,15 @@ Numba dispatcher compiled with ``parallel=True`` whose work runs in loops over N
 ``prange``. Read off the code, not timed: a ``prange`` whose bound is a constant below 2 (one
 thread does everything) is refused, and so is any read of the input (the function's first
 argument, or a name made from it: ``m = mask``, ``row = mask[y]``, ``mask.copy()``) outside
-the body of every ``prange`` loop (a token ``prange`` loop next to a serial one)."""
+the body of every ``prange`` loop (a token ``prange`` loop next to a serial one). And the
+race rule: every write in a ``prange`` body must go to memory of that iteration only."""
 from __future__ import annotations
 
 import ast
 
 from optkit.i18n import tr
 
-__all__ = ["parallel_prange_rule"]
+__all__ = ["parallel_prange_rule", "prange_race_rule"]
 
 # Attributes that describe the input without reading its elements (``h, w = mask.shape``).
 _SHAPE = {"shape", "size", "ndim", "dtype", "strides", "itemsize", "nbytes"}
@@ -170,4 +171,243 @@ def parallel_prange_rule(fn, args=None):
                   "whole-array expression of the input outside it too, such as `mask != 0`, although "
                   "parallel=True may run that one on several threads: read the input inside the loop)",
                   line=line, name=node.id, arg=params[0])
+    return None
+
+
+def prange_race_rule(fn, args=None):
+    """A rule for ``Exercise(rules=[...])``: in a Numba function's ``prange`` loops, every
+    write to an array element (``a[i] += ...``, ``a[i] = ...``, also through ``a[0][i]``,
+    ``obj.a[i]`` or an alias ``b = a`` made inside the loop) must name a private index as one
+    whole element of a subscript: the loop variable itself (when the body never assigns it),
+    Numba's own ``numba.get_thread_id()`` called right there, or a name whose every assignment
+    inside the loop is exactly the loop variable (``y = i``) or that call (one row per thread).
+    A call in the loop to a function of the learner's (found by name in the function's globals,
+    its source readable) that writes into one of its parameters must get private memory there
+    (``bump(per_row[y], L)``, an array made in the loop), not a shared array (``bump(hist, L)``);
+    this is read through aliases in the helper and the helpers it calls by name.
+    An index that only mentions them (``k + 0*y``, ``t*0``) does not count. Arrays made inside
+    the loop (``row = np.zeros(...)``, ``row = out[y]``) are private. A race shows only
+    sometimes when it runs (rarely on a busy machine); this reads the code instead.
+    Returns a message naming the line, or None. Not caught: writes through library calls
+    (``np.add.at``, ``out=``), through a helper reached other than by a plain name (a method, a
+    closure, an object's attribute) or writing an array it did not get as a parameter. Refused
+    although correct: a helper given a whole shared array and the row to write (``bump(per_row,
+    y, L)``): pass the row itself. Refused although correct: a flattened private index
+    (``out[y*w + x]``) and a row from an inner loop over the chunk's rows (``for y in range(lo,
+    hi): out[y, k] += 1``): which rows an inner range covers cannot be read off the code, so
+    the message asks for the loop variable or the thread id itself."""
+    import ast
+    import inspect
+    import textwrap
+    import types
+
+    f = getattr(fn, "py_func", fn)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    glb = getattr(f, "__globals__", {}) or {}
+    try:
+        import numba
+        numba_tid = numba.get_thread_id
+    except (ImportError, AttributeError):
+        numba_tid = None
+
+    def thread_id(node):            # exactly numba's get_thread_id(), looked up in the globals
+        if not (isinstance(node, ast.Call) and not node.args and not node.keywords) or numba_tid is None:
+            return False
+        fn_node = node.func
+        if isinstance(fn_node, ast.Name):
+            return glb.get(fn_node.id) is numba_tid
+        if isinstance(fn_node, ast.Attribute) and fn_node.attr == "get_thread_id" \
+                and isinstance(fn_node.value, ast.Name):
+            return getattr(glb.get(fn_node.value.id), "get_thread_id", None) is numba_tid
+        return False
+
+    def target_names(t):
+        if isinstance(t, ast.Name):
+            return [t.id]
+        if isinstance(t, (ast.Tuple, ast.List)):
+            return [n for e in t.elts for n in target_names(e)]
+        if isinstance(t, ast.Starred):
+            return target_names(t.value)
+        return []
+
+    def chain(node):                 # (root node, [slices]) of a Subscript/Attribute chain
+        slices = []
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            if isinstance(node, ast.Subscript):
+                slices.append(node.slice)
+            node = node.value
+        return node, slices
+
+    def written_params(callee, depth=0, seen=()):
+        """Positions and names of the parameters of a function of the learner's that it writes
+        into (``a[i] = ...``, ``a[i] += ...``, through an alias ``b = a`` or ``b = a[i]`` made in
+        it, or by passing them on to such a function); empty when it cannot be read."""
+        g = getattr(callee, "py_func", callee)
+        if not isinstance(g, types.FunctionType) or depth > 4 or g in seen:
+            return set()
+        try:
+            t = ast.parse(textwrap.dedent(inspect.getsource(g)))
+        except (OSError, TypeError, SyntaxError):
+            return set()
+        fdef = next((n for n in t.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        if fdef is None:
+            return set()
+        params = [a.arg for a in (*fdef.args.posonlyargs, *fdef.args.args, *fdef.args.kwonlyargs)]
+        origin = {p: p for p in params}          # name -> the parameter it aliases
+        for _ in range(3):
+            for node in ast.walk(fdef):
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                        and isinstance(node.targets[0], ast.Name):
+                    root, _slices = chain(node.value)
+                    if isinstance(root, ast.Name) and root.id in origin:
+                        origin.setdefault(node.targets[0].id, origin[root.id])
+        hit = set()
+        g_glb = getattr(g, "__globals__", {}) or {}
+        for node in ast.walk(fdef):
+            if isinstance(node, ast.AugAssign):
+                targets = [node.target]
+            elif isinstance(node, ast.Assign):
+                targets = [e for t in node.targets
+                           for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                inner = written_params(g_glb.get(node.func.id), depth + 1, (*seen, g))
+                targets = [a for i, a in enumerate(node.args) if i in inner] + \
+                    [k.value for k in node.keywords if k.arg in inner]
+                for a in targets:
+                    root, _slices = chain(a)
+                    if isinstance(root, ast.Name) and root.id in origin:
+                        hit.add(origin[root.id])
+                continue
+            else:
+                continue
+            for tgt in targets:
+                if isinstance(tgt, ast.Subscript):
+                    root, _slices = chain(tgt)
+                    if isinstance(root, ast.Name) and root.id in origin:
+                        hit.add(origin[root.id])
+        return {i for i, p in enumerate(params) if p in hit} | hit
+
+    def is_prange(loop):
+        return isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and \
+            getattr(loop.iter.func, "id", getattr(loop.iter.func, "attr", "")) == "prange"
+
+    for loop in ast.walk(tree):
+        if not is_prange(loop):
+            continue
+        assigned = {}                # name -> list of assigned values (None: unknown)
+        for node in ast.walk(loop):
+            if node is loop:
+                continue
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    single = isinstance(t, ast.Name)
+                    for n in target_names(t):
+                        assigned.setdefault(n, []).append(node.value if single else None)
+                        if not single and isinstance(node.value, (ast.Tuple, ast.List)):
+                            assigned[n].extend(node.value.elts)
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+                for n in target_names(node.target):
+                    assigned.setdefault(n, []).append(None)
+            elif isinstance(node, (ast.For, ast.comprehension)):
+                for n in target_names(node.target):
+                    assigned.setdefault(n, []).append(None)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        for n in target_names(item.optional_vars):
+                            assigned.setdefault(n, []).append(None)
+        loop_vars = set(target_names(loop.target))
+        steady = loop_vars - assigned.keys()      # a loop variable set again in the body is not private
+        private = steady | {n for n, vals in assigned.items() if n not in loop_vars and vals and all(
+            v is not None and (thread_id(v) or isinstance(v, ast.Name) and v.id in steady) for v in vals)}
+
+        def private_slice(s):
+            elts = s.elts if isinstance(s, ast.Tuple) else [s]
+            return any(isinstance(e, ast.Name) and e.id in private or thread_id(e) for e in elts)
+
+        shared = set()               # names assigned in the loop that alias an outer array
+        for _ in range(len(assigned) + 1):
+            grew = False
+            for n, vals in assigned.items():
+                if n in shared or n in loop_vars:
+                    continue
+                for v in vals:
+                    if v is None:
+                        continue
+                    root, slices = chain(v)
+                    if isinstance(root, ast.Name) and (root.id not in assigned or root.id in shared) \
+                            and root.id not in loop_vars and not any(map(private_slice, slices)):
+                        shared.add(n)
+                        grew = True
+                        break
+            if not grew:
+                break
+
+        def private_arg(node):       # an argument that is memory of this iteration only
+            root, slices = chain(node)
+            return not isinstance(root, ast.Name) or root.id in assigned and root.id not in shared \
+                or any(map(private_slice, slices))
+
+        for node in ast.walk(loop):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            callee = glb.get(node.func.id)
+            written = written_params(callee)
+            bad = [a for i, a in enumerate(node.args) if i in written and not isinstance(a, ast.Starred)
+                   and not private_arg(a)]
+            bad += [k.value for k in node.keywords if k.arg in written and not private_arg(k.value)]
+            if bad:
+                loop_var = ast.unparse(loop.target)
+                return tr("the check cannot tell that this call writes only memory of one thread: in the prange "
+                          "loop over `{var}`, `{line}` passes `{array}` to `{helper}`, which writes into it, so "
+                          "different threads may write the same element (a data race?): pass only memory of this "
+                          "iteration (a row indexed by `{var}` itself, or an array made in the loop), or write the "
+                          "update in the loop body, where the check reads its index",
+                          var=loop_var, line=ast.unparse(node), array=ast.unparse(bad[0]), helper=node.func.id)
+
+        for node in ast.walk(loop):
+            if isinstance(node, ast.AugAssign):
+                targets = [node.target]
+            elif isinstance(node, ast.Assign):
+                targets = [e for t in node.targets
+                           for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
+            else:
+                continue
+            for t in targets:
+                if not isinstance(t, ast.Subscript):
+                    continue
+                root, slices = chain(t)
+                if not isinstance(root, ast.Name):
+                    continue
+                if root.id in assigned and root.id not in shared:
+                    continue         # an array made inside the loop: private
+                if any(map(private_slice, slices)):
+                    continue
+                line = ast.unparse(node).splitlines()[0]
+                loop_var = ast.unparse(loop.target)
+                named = {n.id for sl in slices for n in ast.walk(sl) if isinstance(n, ast.Name)}
+                if named & (loop_vars - steady):
+                    return tr("in the prange loop over `{var}`, `{line}` writes `{array}` at an index that uses "
+                              "`{name}`, but `{name}` is assigned again inside the loop, so it is no longer this "
+                              "iteration's own index and different threads may write the same element (a data "
+                              "race?): leave the loop variable as it is and give any other value another name",
+                              var=loop_var, line=line, array=root.id, name=min(named & (loop_vars - steady)))
+                used = {getattr(n, "id", None) or getattr(n, "arg", None) for n in ast.walk(tree)
+                        if isinstance(n, (ast.Name, ast.arg))} | {loop_var}
+
+                def free(*names):    # the first example name the learner's function does not use
+                    more = (f"{names[0]}{i}" for i in range(len(used) + 1))
+                    return next(c for c in (*names, *more) if c not in used)
+                copy, k, n, a = free("r", "j", "row"), free("k", "b", "col"), free("n", "w"), \
+                    free("mine", "local", "buf")
+                return tr("the check cannot tell that this write is private to one thread: in the prange loop over "
+                          "`{var}`, `{line}` writes `{array}` at an index that has neither `{var}` itself (or a "
+                          "plain copy of it, such as `{copy} = {var}`) nor a `numba.get_thread_id()` taken in the loop as one "
+                          "of its elements, so different threads may write the same element (a data race?): give each "
+                          "thread its own memory, indexed by `{var}` itself as one index (a new array `{a}`, "
+                          "`{a}[{var}, {k}]`) or by the thread id; a flat index such as `{a}[{var} * {n} + {k}]` "
+                          "is not read as private", var=loop_var, line=line, array=root.id, copy=copy, k=k, n=n, a=a)
     return None

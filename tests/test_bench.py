@@ -768,6 +768,20 @@ def test_clearly_different_from_samples_and_single_runs():
         bench.clearly_different("fast", 1.0)
 
 
+def test_clearly_different_when_every_sample_is_apart_by_the_ratio():
+    # L10 1: one disturbed repeat of a 3-repeat loop stretched its IQR past its median; the
+    # LUT's repeats are all x300 below the loop's fastest: clear (and noise_note says nothing)
+    loop, lut = [0.0632, 0.105, 0.30], [0.000176, 0.000202, 0.000214]
+    assert bench.clearly_different(loop, lut) and bench.clearly_different(lut, loop)
+    assert bench.noise_note(loop, lut) == ""
+    t = bench.Timing(label="loop", first_call_s=0.1, best_s=0.0632, median_s=0.105, iqr_s=0.118,
+                     loops=1, repeats=3, samples_s=loop)
+    assert bench.clearly_different(t, lut)
+    # apart, but not by the ratio at the extremes: the IQR rule decides (not clear here)
+    assert not bench.clearly_different([1.0, 1.2, 3.0], [1.25, 1.4, 1.5])
+    assert not bench.clearly_different([1.0, 1.0, 9.0], [0.5, 1.0, 1.0])       # overlapping samples
+
+
 def test_clearly_below_top_needs_every_set_of_rounds():
     # the busy case of 01's exercise 1: the check's rounds put "contrast" clearly below
     # "grayscale", the rounds the learner was shown have them level: not below

@@ -608,6 +608,50 @@ def test_prange_race_rule_reads_the_loop():
     assert "such as `j = r`" in check.prange_race_rule(ns["racy_r"])     # E38 1: never `r = r`
 
 
+def _race_ns(**sources):
+    import linecache
+    ns = {"np": np}
+    for name, src in sources.items():
+        fname = f"<race-{name}>"
+        linecache.cache[fname] = (len(src), None, src.splitlines(True), fname)
+        exec(compile(src, fname, "exec"), ns)
+    return ns
+
+
+def test_prange_race_rule_reads_writes_made_in_the_learners_helpers():
+    # E42 1: the shared `hist[L] += 1` moved into a helper (also one more call deep, through an
+    # alias, by keyword) is refused; a helper given the iteration's own row passes
+    ns = _race_ns(
+        helpers="def bump(hist, run):\n    hist[run] += 1\n"
+                "def bump2(h, run):\n    g = h\n    bump(g, run)\n"
+                "def reads(m, y):\n    return m[y].sum()\n",
+        shared="def shared(mask):\n    hist = np.zeros(65, np.int64)\n"
+               "    for y in prange(mask.shape[0]):\n        bump(hist, 3)\n    return hist\n",
+        deeper="def deeper(mask):\n    hist = np.zeros(65, np.int64)\n"
+               "    for y in prange(mask.shape[0]):\n        bump2(run=3, h=hist)\n    return hist\n",
+        own_row="def own_row(mask):\n    per_row = np.zeros((mask.shape[0], 65), np.int64)\n"
+                "    for y in prange(mask.shape[0]):\n        bump(per_row[y], 3)\n"
+                "        row = per_row[y]\n        bump2(row, 4)\n"
+                "        per_row[y, 0] = reads(mask, y)\n    return per_row.sum(axis=0)\n")
+    for name in ("shared", "deeper"):
+        msg = check.prange_race_rule(ns[name])
+        assert msg and "which writes into it" in msg and "`hist`" in msg and "a data race?" in msg, name
+    assert check.prange_race_rule(ns["own_row"]) is None
+
+
+def test_prange_race_rule_refuses_a_loop_variable_assigned_again():
+    # E42 2: `y = 0` in the body makes every thread write row 0
+    ns = _race_ns(again="def again(mask):\n    per_row = np.zeros((mask.shape[0], 65), np.int64)\n"
+                        "    for y in prange(mask.shape[0]):\n        y = 0\n        per_row[y, 1] += 1\n"
+                        "    return per_row.sum(axis=0)\n",
+                  copy="def copy(mask):\n    per_row = np.zeros((mask.shape[0], 65), np.int64)\n"
+                       "    for i in prange(mask.shape[0]):\n        i = i + 0\n        y = i\n"
+                       "        per_row[y, 1] += 1\n    return per_row.sum(axis=0)\n")
+    msg = check.prange_race_rule(ns["again"])
+    assert msg and "`y` is assigned again inside the loop" in msg
+    assert check.prange_race_rule(ns["copy"])            # a copy of a reassigned loop variable is not private
+
+
 def test_prange_race_rule_takes_get_thread_id_inside_the_loop_as_private():
     body = ("    local = np.zeros((numba.get_num_threads(), 65), np.int64)\n"
             "{before}"

@@ -480,3 +480,21 @@ def test_static_calls_leaves_the_warning_filters_alone_in_threads():
     finally:
         sys.setswitchinterval(interval)
     assert warnings.filters == before
+
+
+def test_quality_warning_asks_for_a_rerun_only_near_the_target():
+    # L10 2: "run the check again" on a PASS 73x above the target, or a TOO SLOW far below it,
+    # asks for a re-run that cannot change the verdict
+    from optkit.rules import quality_warning
+
+    class Flagged:
+        def warnings(self):
+            return ["noisy: the spread ...", "waiting: while timing ..."]
+
+    near = quality_warning(Flagged(), 11.0, 10.0)
+    assert "noisy and waiting timing" in near and "run the check again" in near
+    for sp in (732.0, 20.0, 5.0, 3.8):
+        far = quality_warning(Flagged(), sp, 10.0)
+        assert "far from the target" in far and "run the check again" not in far, sp
+    assert "run the check again" in quality_warning(Flagged())           # no target: as before
+    assert quality_warning(object(), 1.0, 10.0) == ""                     # no warnings, no note
