@@ -548,20 +548,35 @@ __all__.append("profile_table")
 
 
 # --------------------------------------------------------------------------- counting code
-def code_lines(source, start: str | None = None, end: str | None = None) -> int:
+_C_SUFFIXES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".cu", ".cuh")
+_PYTHON_SUFFIXES = (".py", ".pyi", ".pyx", ".pxd")
+
+
+def code_lines(source, start: str | None = None, end: str | None = None, language: str | None = None) -> int:
     """Non-blank lines of code in ``source`` (a path, a function or class, or a string),
-    without comments (``#``, ``//`` and ``/* ... */`` lines). With ``start``/``end``: only
-    the lines from the first line containing ``start`` up to (not including) the next line
-    containing ``end``; ValueError if a marker is not found."""
+    without comments: for ``language="python"`` lines starting with ``#``; for ``"c"`` (C, C++,
+    CUDA) ``//`` and ``/* ... */`` comments, while preprocessor lines (``#include``, ``#define``,
+    ``#pragma omp``) are code. ``language=None``: by a path's suffix (ValueError for another
+    suffix); a function, class or string is Python. With ``start``/``end``: only the lines from
+    the first line containing ``start`` up to (not including) the next line containing ``end``;
+    ValueError if a marker is not found."""
     import inspect
     from pathlib import Path
 
     if isinstance(source, Path):
         text = source.read_text()
+        if language is None:
+            suffix = source.suffix.lower()
+            language = "c" if suffix in _C_SUFFIXES else "python" if suffix in _PYTHON_SUFFIXES else None
+            if language is None:
+                raise ValueError(f"code_lines: which language is {source.name}? pass language='python' or 'c'")
     elif isinstance(source, str):
         text = source
     else:
         text = inspect.getsource(source)
+    language = language or "python"
+    if language not in ("python", "c"):
+        raise ValueError(f"code_lines: language must be 'python' or 'c', got {language!r}")
     lines = text.splitlines()
     if start is not None:
         i = next((k for k, ln in enumerate(lines) if start in ln), None)
@@ -573,6 +588,8 @@ def code_lines(source, start: str | None = None, end: str | None = None) -> int:
         if j is None:
             raise ValueError(f"end marker {end!r} not found")
         lines = lines[:j]
+    if language == "python":
+        return sum(1 for ln in lines if ln.strip() and not ln.strip().startswith("#"))
     n, in_block = 0, False
     for ln in lines:
         s = ln.strip()
@@ -582,12 +599,13 @@ def code_lines(source, start: str | None = None, end: str | None = None) -> int:
                 s = s.split("*/", 1)[1].strip()
             else:
                 continue
-        if s.startswith("/*"):
+        while s.startswith("/*"):                       # leading block comments: /* a */ /* b */ code
             if "*/" not in s[2:]:
                 in_block = True
-                continue
+                s = ""
+                break
             s = s[2:].split("*/", 1)[1].strip()
-        if s and not s.startswith(("#", "//")):
+        if s and not s.startswith("//"):
             n += 1
     return n
 
