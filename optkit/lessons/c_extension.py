@@ -44,7 +44,7 @@ from optkit.pipeline import quad_corners, warp_quad
 __all__ = ["C_SOURCES", "c_source", "show_source", "dst_corners", "crops_loop", "crops_pool",
            "crops_pool_per_box", "crops_native", "perspective_maps", "crops_torch", "crops_kornia",
            "agreement", "workload", "cv2_single_thread", "cv2_threads", "torch_threads", "peers",
-           "run_benchmark", "bench_main", "CONVERSION"]
+           "run_benchmark", "bench_main", "CONVERSION", "busy_from", "BUSY_FREE_SHARE"]
 
 WORKLOAD = {"width": 2000, "height": 2000, "n_boxes": 300, "seed": 0, "size": (32, 128)}
 
