@@ -44,7 +44,7 @@ from optkit.pipeline import quad_corners, warp_quad
 __all__ = ["C_SOURCES", "c_source", "show_source", "dst_corners", "crops_loop", "crops_pool",
            "crops_pool_per_box", "crops_native", "perspective_maps", "crops_torch", "crops_kornia",
            "agreement", "workload", "cv2_single_thread", "cv2_threads", "torch_threads", "peers",
-           "run_benchmark", "bench_main", "CONVERSION", "busy_from", "BUSY_FREE_SHARE"]
+           "run_benchmark", "bench_main", "CONVERSION", "warp_range", "busy_from", "BUSY_FREE_SHARE"]
 
 WORKLOAD = {"width": 2000, "height": 2000, "n_boxes": 300, "seed": 0, "size": (32, 128)}
 
@@ -126,7 +126,8 @@ def torch_threads(n: int):
         torch.set_num_threads(old)
 
 
-def _warp_range(image, quads, size, out, start, stop):
+def warp_range(image, quads, size, out, start, stop):
+    """One chunk of crops_pool's work: boxes start..stop-1 of `quads` into `out` (in place)."""
     h, w = size
     dst = dst_corners(size)
     for i in range(start, stop):
@@ -166,7 +167,7 @@ def crops_pool(image, quads, size, threads=2, chunk=None, pool=None):
     own = pool is None
     ex = ThreadPoolExecutor(max_workers=threads) if own else pool
     try:
-        futures = [ex.submit(_warp_range, image, quads, size, out, s, e) for s, e in bounds]
+        futures = [ex.submit(warp_range, image, quads, size, out, s, e) for s, e in bounds]
         for f in futures:
             f.result()
     finally:

@@ -548,35 +548,26 @@ __all__.append("profile_table")
 
 
 # --------------------------------------------------------------------------- counting code
-_C_SUFFIXES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".cu", ".cuh")
-_PYTHON_SUFFIXES = (".py", ".pyi", ".pyx", ".pxd")
+_LANGUAGES = {".py": "python", ".pyi": "python", ".pyx": "python", ".pxd": "python", ".c": "c", ".h": "c",
+              ".cc": "c", ".cpp": "c", ".hpp": "c", ".cu": "c"}
 
 
 def code_lines(source, start: str | None = None, end: str | None = None, language: str | None = None) -> int:
-    """Non-blank lines of code in ``source`` (a path, a function or class, or a string),
-    without comments: for ``language="python"`` lines starting with ``#``; for ``"c"`` (C, C++,
-    CUDA) ``//`` and ``/* ... */`` comments, while preprocessor lines (``#include``, ``#define``,
-    ``#pragma omp``) are code. ``language=None``: by a path's suffix (ValueError for another
-    suffix); a function, class or string is Python. With ``start``/``end``: only the lines from
+    """Non-blank lines of code in ``source`` (a path, a function or class, or a string), without
+    comments: ``#`` lines in Python; ``//`` and ``/* ... */`` in C/C++ (``language="c"``), where
+    ``#include``/``#define``/``#pragma omp`` lines are code. ``language=None``: by a path's
+    suffix; a function, class or string is Python. With ``start``/``end``: only the lines from
     the first line containing ``start`` up to (not including) the next line containing ``end``;
-    ValueError if a marker is not found."""
+    ValueError if a marker is not found (or the language is unknown)."""
     import inspect
     from pathlib import Path
 
     if isinstance(source, Path):
-        text = source.read_text()
-        if language is None:
-            suffix = source.suffix.lower()
-            language = "c" if suffix in _C_SUFFIXES else "python" if suffix in _PYTHON_SUFFIXES else None
-            if language is None:
-                raise ValueError(f"code_lines: which language is {source.name}? pass language='python' or 'c'")
-    elif isinstance(source, str):
-        text = source
+        text, language = source.read_text(), language or _LANGUAGES.get(source.suffix.lower(), source.suffix)
     else:
-        text = inspect.getsource(source)
-    language = language or "python"
-    if language not in ("python", "c"):
-        raise ValueError(f"code_lines: language must be 'python' or 'c', got {language!r}")
+        text = source if isinstance(source, str) else inspect.getsource(source)
+    if (language or "python") not in ("python", "c"):
+        raise ValueError(f"code_lines: which language is {source!s:.60}? pass language='python' or 'c'")
     lines = text.splitlines()
     if start is not None:
         i = next((k for k, ln in enumerate(lines) if start in ln), None)
@@ -588,23 +579,18 @@ def code_lines(source, start: str | None = None, end: str | None = None, languag
         if j is None:
             raise ValueError(f"end marker {end!r} not found")
         lines = lines[:j]
-    if language == "python":
+    if language != "c":
         return sum(1 for ln in lines if ln.strip() and not ln.strip().startswith("#"))
     n, in_block = 0, False
     for ln in lines:
         s = ln.strip()
         if in_block:
-            if "*/" in s:
-                in_block = False
-                s = s.split("*/", 1)[1].strip()
-            else:
+            if "*/" not in s:
                 continue
+            in_block, s = False, s.split("*/", 1)[1].strip()
         while s.startswith("/*"):                       # leading block comments: /* a */ /* b */ code
-            if "*/" not in s[2:]:
-                in_block = True
-                s = ""
-                break
-            s = s[2:].split("*/", 1)[1].strip()
+            in_block = "*/" not in s[2:]
+            s = "" if in_block else s[2:].split("*/", 1)[1].strip()
         if s and not s.startswith("//"):
             n += 1
     return n

@@ -293,7 +293,7 @@ def test_code_lines_keeps_c_preprocessor_lines_and_drops_only_python_hash_commen
     (tmp_path / "k.txt").write_text("x\n")
     with pytest.raises(ValueError, match="which language"):
         fw.code_lines(tmp_path / "k.txt")
-    with pytest.raises(ValueError, match="language must be"):
+    with pytest.raises(ValueError, match="which language"):
         fw.code_lines("x", language="rust")
 
 
