@@ -14,6 +14,7 @@ optkit/csrc/optkit_native.h for what each file holds). -ffp-contract=off: the co
 fuse a multiply and an add by itself, so that every kernel gives the same bytes on every CPU.
 """
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -36,15 +37,26 @@ def _truthy(name):
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
+def _env_flags(*names, environ=None):
+    """The flags of these environment variables (LDFLAGS, CFLAGS, ...), shlex-split, in order."""
+    environ = os.environ if environ is None else environ
+    return [a for n in names for a in shlex.split(environ.get(n, ""))]
+
+
 def _compiles(compiler, source, compile_args, link_args):
-    """True if `source` compiles and links with the given flags."""
+    """True if `source` compiles and links with the given flags, and with the environment's
+    CPPFLAGS/CFLAGS/LDFLAGS as the extension's own build gets them: distutils puts them into the
+    compile command and into the shared-object link (linker_so) but not into linker_exe, which
+    links this probe, so they are added here (Homebrew's keg-only libomp needs LDFLAGS' -L)."""
     tmp = tempfile.mkdtemp(prefix="optkit-omp-")
     try:
         src = os.path.join(tmp, "probe.c")
         with open(src, "w") as f:
             f.write(source)
         objs = compiler.compile([src], output_dir=tmp, extra_postargs=compile_args)
-        compiler.link_executable(objs, "probe", output_dir=tmp, extra_postargs=link_args)
+        env = [] if compiler.compiler_type == "msvc" else _env_flags("LDFLAGS", "CFLAGS", "CPPFLAGS")
+        compiler.link_executable(objs, "probe", output_dir=tmp, extra_preargs=env,
+                                 extra_postargs=link_args)
         return True
     except Exception:
         return False

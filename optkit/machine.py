@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from optkit.sysfs import cgroup_files, read_cgroup_cpu, read_cgroup_memory, read
 __all__ = ["THREAD_ENV_VARS", "THREAD_PLACEMENT_VARS", "GPU_FIELDS", "unknown", "is_unknown", "read_cgroup_cpu",
            "read_cgroup_memory", "cgroup_files", "affinity", "loky_cpu_count", "cpu_model", "usable_from", "usable_cpus", "cpu_facts", "smt_topology",
            "cpu_governor", "memory_facts", "importable", "pool_list", "numba_threads", "thread_facts",
-           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "compiler_command", "probe_compiler", "openmp_flags", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
+           "PACKAGES", "dist_version", "package_versions", "openmp_flag_candidates", "compiler_command", "env_build_flags", "probe_compiler", "openmp_flags", "PTRACE_SCOPE_FILE", "ptrace_scope", "has_cap_sys_ptrace", "query_gpus", "torch_cuda", "torch_module", "gpu_available",
            "env_without_thread_settings", "machine_busy_s", "transparent_hugepage_mode"]
 
 # The variables that size a library's thread pool (OpenMP, MKL, OpenBLAS (which also reads
@@ -374,6 +375,16 @@ def openmp_flag_candidates(cc=None) -> list:
     return [(["-fopenmp"], ["-fopenmp"]), (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]
 
 
+def env_build_flags(environ=None) -> tuple[list, list]:
+    """(compile flags, link flags) from the environment as builds use them: CPPFLAGS then
+    CFLAGS, and LDFLAGS, each shlex-split. A compiler run by hand does not read them (make and
+    setuptools pass them on), so the probe adds them: Homebrew's keg-only libomp is found only
+    through CPPFLAGS=-I.../include and LDFLAGS=-L.../lib, as README says."""
+    environ = os.environ if environ is None else environ
+    split = lambda name: shlex.split(environ.get(name, "") or "")           # noqa: E731
+    return split("CPPFLAGS") + split("CFLAGS"), split("LDFLAGS")
+
+
 def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
     """The course's one compiler probe: compile and run a tiny C program without OpenMP, then
     with each of :func:`openmp_flag_candidates` until one works (cached per process and per
@@ -382,11 +393,16 @@ def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
     (optkit.cext, through :func:`openmp_flags`) all ask this function.
 
     {"cc", "c_ok", "openmp_ok", "openmp_threads", "openmp_flags", "detail"}: ``openmp_flags`` is
-    ``{"compile": [...], "link": [...]}`` of the flags that worked, or None. (``setup.py`` keeps
-    its own build-time probe: it runs before optkit can be imported.)
+    ``{"compile": [...], "link": [...]}`` of the flags that worked, or None (without the
+    environment's CPPFLAGS/CFLAGS/LDFLAGS, which the probe adds, see :func:`env_build_flags`, as
+    setuptools adds them to the builds). (``setup.py`` keeps its own build-time probe: it runs
+    before optkit can be imported.)
     """
     path = _find_cc(cc)
+    env_c, env_ld = env_build_flags()
     key = path or f"<none: {cc or 'default'}>"
+    if path and (env_c or env_ld):          # another CPPFLAGS/LDFLAGS: another answer
+        key = f"{path} {shlex.join(env_c)} | {shlex.join(env_ld)}"
     if key in _COMPILER_CACHE and not refresh:
         return dict(_COMPILER_CACHE[key])
     res = {"cc": None, "c_ok": False, "openmp_ok": False, "openmp_threads": None, "openmp_flags": None,
@@ -406,7 +422,8 @@ def probe_compiler(cc=None, timeout=20.0, refresh=False) -> dict:
             exe = Path(tmp) / f"probe_{n}"
             try:
                 cmd = ([path, "/nologo", *cflags, str(src), f"/Fe{exe}", *(["/link", *ldflags] if ldflags else [])]
-                       if _is_msvc(path) else [path, *cflags, str(src), "-o", str(exe), *ldflags])
+                       if _is_msvc(path) else
+                       [path, *env_c, *cflags, str(src), "-o", str(exe), *env_ld, *ldflags])
                 p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp)
                 if p.returncode != 0:
                     res["detail"] += f"{label}: compile failed: {(p.stderr or p.stdout).strip()[:160]}; "

@@ -312,3 +312,36 @@ def test_readers_never_change_the_thread_environment():
     machine.cpu_model(), machine.usable_cpus(), machine.package_versions(), machine.smt_topology()
     machine.cpu_governor(), machine.affinity()
     assert {k: os.environ.get(k) for k in machine.THREAD_ENV_VARS} == before
+
+
+def test_env_build_flags_are_shlex_split(monkeypatch):
+    env = {"CPPFLAGS": "-I'/opt/my libomp/include' -DX=1", "CFLAGS": "-O1", "LDFLAGS": "-L/opt/lib -lomp"}
+    assert machine.env_build_flags(env) == (["-I/opt/my libomp/include", "-DX=1", "-O1"], ["-L/opt/lib", "-lomp"])
+    assert machine.env_build_flags({}) == ([], [])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("ar") is None, reason="needs gcc and ar")
+def test_probe_compiler_passes_cppflags_and_ldflags_through(monkeypatch, tmp_path):
+    """E43: a compiler run by hand reads no CPPFLAGS/LDFLAGS, so the probe passes them: a header
+    found only through CPPFLAGS' -I, a library only through LDFLAGS' -L (Homebrew's keg-only
+    libomp on macOS is found that way). Each setting gets its own cached answer."""
+    import subprocess
+
+    inc, lib = tmp_path / "inc", tmp_path / "lib"
+    inc.mkdir()
+    lib.mkdir()
+    (inc / "onlyhere.h").write_text("#define ONLY_HERE 1\n")
+    (tmp_path / "foo.c").write_text("int optkit_test_foo(void) { return 0; }\n")
+    subprocess.run(["gcc", "-c", str(tmp_path / "foo.c"), "-o", str(tmp_path / "foo.o")], check=True)
+    subprocess.run(["ar", "rcs", str(lib / "liboptkitfoo.a"), str(tmp_path / "foo.o")], check=True)
+    for name in ("CPPFLAGS", "CFLAGS", "LDFLAGS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CPPFLAGS", "-include onlyhere.h")              # not found: no -I
+    assert not machine.probe_compiler(cc="gcc", refresh=True)["c_ok"]
+    monkeypatch.setenv("CPPFLAGS", f"-I{inc} -include onlyhere.h")
+    assert machine.probe_compiler(cc="gcc")["c_ok"]
+    monkeypatch.delenv("CPPFLAGS")
+    monkeypatch.setenv("LDFLAGS", "-loptkitfoo")                       # not found: no -L
+    assert not machine.probe_compiler(cc="gcc", refresh=True)["c_ok"]
+    monkeypatch.setenv("LDFLAGS", f"-L{lib} -loptkitfoo")
+    assert machine.probe_compiler(cc="gcc", refresh=True)["c_ok"]

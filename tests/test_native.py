@@ -121,6 +121,32 @@ def test_threads_none_is_capped_like_an_explicit_count():
     assert 2 <= made <= 1024, f"threads=None started {made} threads (cap 1024)"
 
 
+# Crops bigger than half a chunk (OPTKIT_CHUNK_BYTES, 16 MiB of output): one box per chunk by
+# bytes alone, which ran threads=2 on one thread (E43). A chunk is now a round of the threads.
+BIG_CROPS_SCRIPT = r'''
+import os, numpy as np
+from optkit import native
+img = np.zeros((64, 64, 3), np.uint8)
+q = np.tile(np.array([[0, 0], [60, 0], [60, 60], [0, 60]], np.float64), (4, 1, 1))
+before = len(os.listdir("/proc/self/task"))
+got = native.warp_crops(img, q, (1600, 2000), threads=2)      # 9.6 MB a box
+made = len(os.listdir("/proc/self/task")) - before
+assert np.array_equal(got, native.warp_crops(img, q, (1600, 2000), threads=1)), "wrong result"
+print("made", made)
+'''
+
+
+@pytest.mark.skipif(not native.build_info()["openmp"] or not os.path.isdir("/proc/self/task"),
+                    reason="needs an OpenMP build and /proc/self/task")
+def test_threads_k_holds_for_crops_bigger_than_half_a_chunk():
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    r = subprocess.run([sys.executable, "-c", BIG_CROPS_SCRIPT], capture_output=True, text=True,
+                       timeout=300, cwd=ROOT, env=env)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    made = int(r.stdout.split("made")[1])
+    assert made >= 2, f"threads=2 on crops of 9.6 MB started {made} threads (serial)"
+
+
 def test_portable_kernel_matches_simd_kernel():
     """OPTKIT_NO_AVX2=1 forces the portable path of the tuned kernel for the whole process; the
     bytes must be IDENTICAL to the AVX2 path's and the plain kernel's (one rounding rule)."""

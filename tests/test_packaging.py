@@ -386,3 +386,45 @@ def test_native_sources_are_listed_explicitly_and_match_git():
     assert m, "Makefile has no NATIVE_SRC list"
     assert sorted(m.group(1).replace("\\\n", " ").split()) == sorted(tracked)
     assert "wildcard optkit/csrc" not in make
+
+
+def _setup_py_functions(*names):
+    """setup.py's functions `names`, without running setup() (it runs at import)."""
+    import ast
+
+    tree = ast.parse((REPO / "setup.py").read_text())
+    keep = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) and
+            not (isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("setuptools"))]
+    keep += [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names]
+    ns = {}
+    exec(compile(ast.Module(body=keep, type_ignores=[]), "setup.py", "exec"), ns)
+    return [ns[n] for n in names]
+
+
+@pytest.mark.skipif(sys.platform == "win32" or shutil.which("gcc") is None or shutil.which("ar") is None,
+                    reason="needs gcc and ar (a unix compiler)")
+def test_setup_openmp_probe_links_with_ldflags(monkeypatch, tmp_path):
+    """E43: distutils' linker_exe (which links setup.py's probe) gets no $LDFLAGS, unlike the
+    extension's own link: the probe adds them, so a library found only through LDFLAGS' -L
+    (Homebrew's keg-only libomp) passes the probe. A private static library stands in for it."""
+    import setuptools  # noqa: F401  (distutils = setuptools' copy)
+    from distutils.ccompiler import new_compiler
+    from distutils.sysconfig import customize_compiler
+
+    _compiles, = _setup_py_functions("_env_flags", "_compiles")[1:]
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (tmp_path / "foo.c").write_text("int optkit_test_foo(void) { return 0; }\n")
+    subprocess.run(["gcc", "-c", str(tmp_path / "foo.c"), "-o", str(tmp_path / "foo.o")], check=True)
+    subprocess.run(["ar", "rcs", str(lib / "liboptkitfoo.a"), str(tmp_path / "foo.o")], check=True)
+    source = "int optkit_test_foo(void);\nint main(void) { return optkit_test_foo(); }\n"
+    for name in ("CPPFLAGS", "CFLAGS", "LDFLAGS", "CC", "LDSHARED"):
+        monkeypatch.delenv(name, raising=False)
+
+    def probe():
+        cc = new_compiler()
+        customize_compiler(cc)
+        return _compiles(cc, source, [], ["-loptkitfoo"])
+    assert not probe()                                   # without -L the library is not found
+    monkeypatch.setenv("LDFLAGS", f"-L{lib}")
+    assert probe()

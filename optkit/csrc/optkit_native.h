@@ -42,7 +42,8 @@
  * Signals are checked between boxes, not inside one, so the cap also bounds how long a single
  * huge box keeps Ctrl-C waiting. */
 #define OPTKIT_DEFAULT_MAX_BYTES (1LL << 28)
-/* Output bytes per chunk of boxes between two signal checks in warp_crops. */
+/* Output bytes per chunk of boxes between two signal checks in warp_crops (rounded up to a whole
+ * number of rounds of the call's threads, at least one box per thread). */
 #define OPTKIT_CHUNK_BYTES ((Py_ssize_t)16 << 20)
 
 /* Functions shared between the files, but not exported from the shared library. */

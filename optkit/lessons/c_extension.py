@@ -44,7 +44,7 @@ from optkit.pipeline import quad_corners, warp_quad
 __all__ = ["C_SOURCES", "c_source", "show_source", "dst_corners", "crops_loop", "crops_pool",
            "crops_pool_per_box", "crops_native", "perspective_maps", "crops_torch", "crops_kornia",
            "agreement", "workload", "cv2_single_thread", "cv2_threads", "torch_threads", "peers",
-           "run_benchmark", "bench_main", "CONVERSION"]
+           "run_benchmark", "bench_main", "CONVERSION", "warp_range", "busy_from", "BUSY_FREE_SHARE"]
 
 WORKLOAD = {"width": 2000, "height": 2000, "n_boxes": 300, "seed": 0, "size": (32, 128)}
 
@@ -126,7 +126,8 @@ def torch_threads(n: int):
         torch.set_num_threads(old)
 
 
-def _warp_range(image, quads, size, out, start, stop):
+def warp_range(image, quads, size, out, start, stop):
+    """One chunk of crops_pool's work: boxes start..stop-1 of `quads` into `out` (in place)."""
     h, w = size
     dst = dst_corners(size)
     for i in range(start, stop):
@@ -166,7 +167,7 @@ def crops_pool(image, quads, size, threads=2, chunk=None, pool=None):
     own = pool is None
     ex = ThreadPoolExecutor(max_workers=threads) if own else pool
     try:
-        futures = [ex.submit(_warp_range, image, quads, size, out, s, e) for s, e in bounds]
+        futures = [ex.submit(warp_range, image, quads, size, out, s, e) for s, e in bounds]
         for f in futures:
             f.result()
     finally:
@@ -352,9 +353,31 @@ def _torch_and_cv2(n):
 PAUSE_S = 0.02
 
 
-# A load average above this many per core makes the speed goals "inconclusive": the timings then
-# measure the neighbours as much as the code.
-BUSY_LOAD_PER_CORE = 0.75
+# The speed goals are "inconclusive" when, during the timed rounds, other programs left fewer
+# free CPUs than this share of the ones the benchmark needs: the timings then measure the
+# neighbours as much as the code. "Other programs" is the machine's busy CPU time (all
+# programs, psutil) minus this process's own CPU time (all its threads: the pool, OpenMP's and
+# torch's), so the benchmark's own threads never count; and the free CPUs are the host's
+# (os.cpu_count()), as those counters are, not a container's quota: neighbours that leave the
+# host cores to spare do not slow the benchmark down.
+BUSY_FREE_SHARE = 0.75
+
+
+def busy_from(other_cpus, host_cpus, need) -> bool:
+    """Whether other programs, using `other_cpus` cores' worth on average, left fewer than
+    BUSY_FREE_SHARE x `need` of the `host_cpus` CPUs free (False when `other_cpus` is unknown)."""
+    if other_cpus is None or not other_cpus == other_cpus:       # None or NaN: no verdict
+        return False
+    return host_cpus - other_cpus < BUSY_FREE_SHARE * need
+
+
+def _other_cpus(busy0, cpu0, wall0):
+    """Cores' worth of CPU that other programs used since (machine busy s, own CPU s, wall s)."""
+    wall = time.perf_counter() - wall0
+    busy = machine.machine_busy_s() - busy0
+    if not (wall > 0 and busy == busy):                          # NaN: counters unknown
+        return None
+    return max(0.0, (busy - (time.process_time() - cpu0)) / wall)
 
 
 # Timed with the peers, in the same rounds: the first step of torch's job alone.
@@ -406,6 +429,7 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
         for label, (f, setting, _) in timed.items():        # warm-up
             with setting():
                 f()
+        start = (machine.machine_busy_s(), time.process_time(), time.perf_counter())
         for _ in range(repeat):
             for label, (f, setting, _) in timed.items():
                 with setting():
@@ -413,6 +437,7 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
                     t0 = time.perf_counter()
                     f()
                     times[label].append(time.perf_counter() - t0)
+        other_cpus = _other_cpus(*start)
     base = times["cv2 loop"]
     mb = float(np.median(base))
     res_peers = {}
@@ -449,7 +474,10 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
     band1 = [_pctl(base, 25) / _pctl(ts1, 75), _pctl(base, 75) / _pctl(ts1, 25)]
     bandk = [_pctl(tsp, 25) / _pctl(tsk, 75), _pctl(tsp, 75) / _pctl(tsk, 25)]
     load1 = _loadavg()
-    busy = max((x for x in (load0, load1) if x is not None), default=0.0) > BUSY_LOAD_PER_CORE * machine.usable_cpus()
+    host_cpus = os.cpu_count() or 1
+    need = min(threads, machine.usable_cpus())      # more than it may use: no run would be quiet
+    # without CPU counters: the host's load before the rounds (an upper bound: earlier cells count)
+    busy = busy_from(load0 if other_cpus is None else other_cpus, host_cpus, need)
 
     def goal(measured, target, band, **extra):
         """A goal's verdict: "inconclusive" when the machine was busy or the quartile band of the
@@ -478,9 +506,14 @@ def run_benchmark(repeat=15, threads=2, image=None, quads=None, size=None) -> di
         "parallel_efficiency": t1 / (k * tk),
         "agreement": agree[f"C tuned, threads={k}"],
         "build_info": native.build_info(),
-        # timings on a shared machine: how busy it was (1-minute load average, start and end)
-        "loadavg_1min": [load0, load1],
+        # timings on a shared machine: how busy it was. other_cpus: cores' worth of CPU that
+        # other programs used during the timed rounds (None if unknown), of the host's host_cpus;
+        # busy: they left under BUSY_FREE_SHARE x `need` CPUs free. loadavg_1min: the host's
+        # 1-minute load average before and after (context only: it counts this benchmark too)
+        "other_cpus": other_cpus,
+        "host_cpus": host_cpus,
         "busy": busy,
+        "loadavg_1min": [load0, load1],
     }
     try:
         from optkit import bench as _bench
@@ -525,9 +558,11 @@ def bench_main(argv=None) -> int:
     if conv:
         print(f"  {conv['label']:36s} {conv['median_s'] * 1e3:6.2f} ms {conv['iqr_s'] * 1e3:6.2f} ms  "
               f"{conv['share_of_torch_1thread']:.0%} of torch's one-thread time")
-    if res["loadavg_1min"][0] is not None and res["loadavg_1min"][0] > 1.5:
-        print(f"note: the machine was busy (load average {res['loadavg_1min'][0]:.1f}); "
-              "thread scaling needs free cores")
+    if res["busy"]:
+        used = (f"other programs used {res['other_cpus']:.1f} of the host's {res['host_cpus']} CPUs "
+                "during the rounds") if res["other_cpus"] is not None else \
+            f"host load average {res['loadavg_1min'][0]:.1f} for {res['host_cpus']} CPUs"
+        print(f"note: the machine was busy ({used}); thread scaling needs free cores")
     for name, g in res["goals"].items():
         extra = f" (best peer: {g['best_peer']})" if "best_peer" in g else ""
         why = (" (machine busy)" if res["busy"] else " (the quartile band reaches both sides)") \

@@ -548,20 +548,26 @@ __all__.append("profile_table")
 
 
 # --------------------------------------------------------------------------- counting code
-def code_lines(source, start: str | None = None, end: str | None = None) -> int:
-    """Non-blank lines of code in ``source`` (a path, a function or class, or a string),
-    without comments (``#``, ``//`` and ``/* ... */`` lines). With ``start``/``end``: only
-    the lines from the first line containing ``start`` up to (not including) the next line
-    containing ``end``; ValueError if a marker is not found."""
+_LANGUAGES = {".py": "python", ".pyi": "python", ".pyx": "python", ".pxd": "python", ".c": "c", ".h": "c",
+              ".cc": "c", ".cpp": "c", ".hpp": "c", ".cu": "c"}
+
+
+def code_lines(source, start: str | None = None, end: str | None = None, language: str | None = None) -> int:
+    """Non-blank lines of code in ``source`` (a path, a function or class, or a string), without
+    comments: ``#`` lines in Python; ``//`` and ``/* ... */`` in C/C++ (``language="c"``), where
+    ``#include``/``#define``/``#pragma omp`` lines are code. ``language=None``: by a path's
+    suffix; a function, class or string is Python. With ``start``/``end``: only the lines from
+    the first line containing ``start`` up to (not including) the next line containing ``end``;
+    ValueError if a marker is not found (or the language is unknown)."""
     import inspect
     from pathlib import Path
 
     if isinstance(source, Path):
-        text = source.read_text()
-    elif isinstance(source, str):
-        text = source
+        text, language = source.read_text(), language or _LANGUAGES.get(source.suffix.lower(), source.suffix)
     else:
-        text = inspect.getsource(source)
+        text = source if isinstance(source, str) else inspect.getsource(source)
+    if (language or "python") not in ("python", "c"):
+        raise ValueError(f"code_lines: which language is {source!s:.60}? pass language='python' or 'c'")
     lines = text.splitlines()
     if start is not None:
         i = next((k for k, ln in enumerate(lines) if start in ln), None)
@@ -573,21 +579,19 @@ def code_lines(source, start: str | None = None, end: str | None = None) -> int:
         if j is None:
             raise ValueError(f"end marker {end!r} not found")
         lines = lines[:j]
+    if language != "c":
+        return sum(1 for ln in lines if ln.strip() and not ln.strip().startswith("#"))
     n, in_block = 0, False
     for ln in lines:
         s = ln.strip()
         if in_block:
-            if "*/" in s:
-                in_block = False
-                s = s.split("*/", 1)[1].strip()
-            else:
+            if "*/" not in s:
                 continue
-        if s.startswith("/*"):
-            if "*/" not in s[2:]:
-                in_block = True
-                continue
-            s = s[2:].split("*/", 1)[1].strip()
-        if s and not s.startswith(("#", "//")):
+            in_block, s = False, s.split("*/", 1)[1].strip()
+        while s.startswith("/*"):                       # leading block comments: /* a */ /* b */ code
+            in_block = "*/" not in s[2:]
+            s = "" if in_block else s[2:].split("*/", 1)[1].strip()
+        if s and not s.startswith("//"):
             n += 1
     return n
 

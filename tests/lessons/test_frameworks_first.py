@@ -268,13 +268,33 @@ def test_code_lines_counts_code_only_between_markers():
         "/* --- section A --- */", "static int a(void)", "{", "    return 1;  /* one */", "}",
         "// a line comment", "/* --- section B --- */", "static int b(void) { return 2; }",
     ])
-    assert fw.code_lines(c_src) == 5
-    assert fw.code_lines(c_src, start="section A", end="section B") == 4
+    assert fw.code_lines(c_src, language="c") == 6       # #include is code in C
+    assert fw.code_lines(c_src, start="section A", end="section B", language="c") == 4
     with pytest.raises(ValueError, match="start marker"):
-        fw.code_lines(c_src, start="no such marker")
+        fw.code_lines(c_src, start="no such marker", language="c")
     with pytest.raises(ValueError, match="end marker"):
-        fw.code_lines(c_src, start="section A", end="no such marker")
+        fw.code_lines(c_src, start="section A", end="no such marker", language="c")
     assert fw.code_lines(fw.fastest) >= 4                # a function: its source, comments skipped
+
+
+def test_code_lines_keeps_c_preprocessor_lines_and_drops_only_python_hash_comments(tmp_path):
+    """E43: `#` starts a comment in Python only; in C `#include`, `#define`, `#pragma omp`
+    are code, and only // and /* */ are comments. A path's suffix says which."""
+    c = tmp_path / "k.c"
+    c.write_text("#include <omp.h>\n#define N 4\n/* a */ /* b */\n// c\n"
+                 "#pragma omp parallel for\nfor (int i = 0; i < N; i++) f(i);  // call\n")
+    assert fw.code_lines(c) == 4
+    (tmp_path / "k.h").write_text("#pragma once\n")
+    assert fw.code_lines(tmp_path / "k.h") == 1
+    py = tmp_path / "k.py"
+    py.write_text("# a comment\nx = 1  # code\n\n    # indented comment\n")
+    assert fw.code_lines(py) == 1
+    assert fw.code_lines("# c\nx = 1\n") == 1              # a string: Python unless told
+    (tmp_path / "k.txt").write_text("x\n")
+    with pytest.raises(ValueError, match="which language"):
+        fw.code_lines(tmp_path / "k.txt")
+    with pytest.raises(ValueError, match="which language"):
+        fw.code_lines("x", language="rust")
 
 
 @needs_torch
