@@ -290,9 +290,24 @@ def prange_race_rule(fn, args=None):
                         hit.add(origin[root.id])
         return {i for i, p in enumerate(params) if p in hit} | hit
 
-    def is_prange(loop):
-        return isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and \
-            getattr(loop.iter.func, "id", getattr(loop.iter.func, "attr", "")) == "prange"
+    try:
+        import numba
+        numba_prange = numba.prange
+    except (ImportError, AttributeError):
+        numba_prange = None
+
+    def is_prange(loop):             # spelled prange, or any name for Numba's prange (`as pr`)
+        if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)):
+            return False
+        fn_node = loop.iter.func
+        if getattr(fn_node, "id", getattr(fn_node, "attr", "")) == "prange":
+            return True
+        if numba_prange is None:
+            return False
+        if isinstance(fn_node, ast.Name):
+            return glb.get(fn_node.id) is numba_prange
+        return isinstance(fn_node, ast.Attribute) and isinstance(fn_node.value, ast.Name) and \
+            getattr(glb.get(fn_node.value.id), fn_node.attr, None) is numba_prange
 
     for loop in ast.walk(tree):
         if not is_prange(loop):

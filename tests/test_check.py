@@ -639,6 +639,19 @@ def test_prange_race_rule_reads_writes_made_in_the_learners_helpers():
     assert check.prange_race_rule(ns["own_row"]) is None
 
 
+def test_prange_race_rule_sees_prange_under_another_name():
+    # A8 F11: `from numba import prange as pr` hid every racy write from the rule
+    import numba
+    ns = _race_ns(alias="def alias(mask):\n    hist = np.zeros(65, np.int64)\n"
+                        "    for y in pr(mask.shape[0]):\n        hist[3] += 1\n    return hist\n",
+                  attr="def attr(mask):\n    hist = np.zeros(65, np.int64)\n"
+                       "    for y in nb.prange(mask.shape[0]):\n        hist[3] += 1\n    return hist\n")
+    ns.update(pr=numba.prange, nb=numba)
+    for name in ("alias", "attr"):
+        msg = check.prange_race_rule(ns[name])
+        assert msg and "a data race?" in msg, name
+
+
 def test_prange_race_rule_refuses_a_loop_variable_assigned_again():
     # E42 2: `y = 0` in the body makes every thread write row 0
     ns = _race_ns(again="def again(mask):\n    per_row = np.zeros((mask.shape[0], 65), np.int64)\n"
