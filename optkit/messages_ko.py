@@ -1192,4 +1192,9 @@ MESSAGES: dict[str, str] = {
     # notebook 07's Clean up: what optkit.workers.stop_pool did
     "closed": "닫힘",
     "terminated": "강제 종료됨",
+    # optkit.rules.same_int: an int subclass
+    "expected the whole number {expected}, got a {kind}: a count is a plain int (or a NumPy integer), "
+    "not an object of its own class":
+        "정수 {expected}이(가) 나와야 하는데 {kind} 객체가 나왔습니다: 개수는 평범한 int(또는 NumPy 정수)이며, "
+        "따로 만든 클래스의 객체가 아닙니다",
 }

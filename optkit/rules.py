@@ -234,13 +234,22 @@ def same_int(expected, got) -> bool:
     a whole-number type (a Python ``int`` or a NumPy integer) equal to ``expected``. A float
     (even ``2.0``) or a bool (``True`` is an ``int`` to Python, not a count) is refused with
     a message that says so."""
+    import operator
+
     import numpy as np
 
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+    kind = type(got)
+    if kind is not int and not (isinstance(got, np.integer) and kind.__module__ == "numpy"):
+        if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
+            # an int subclass (its own ==, !=, repr) or a non-NumPy integer type: not a plain count
+            raise AssertionError(tr("expected the whole number {expected}, got a {kind}: a count is a "
+                                    "plain int (or a NumPy integer), not an object of its own class",
+                                    expected=int(operator.index(expected)), kind=kind.__name__))
         raise AssertionError(tr("expected the whole number {expected}, got {got!r} ({kind}): a count "
                                 "is an int (not a float such as 2.0, not True or False)",
-                                expected=expected, got=got, kind=type(got).__name__))
-    if got != expected:
+                                expected=expected, got=got, kind=kind.__name__))
+    got = int(operator.index(got))          # plain ints on both sides: no learner's __ne__ runs
+    if got != int(operator.index(expected)):
         raise AssertionError(tr("expected {expected}, got {got}", expected=expected, got=got))
     return True
 

@@ -234,6 +234,17 @@ def test_same_int_takes_whole_numbers_only():
     assert v.status == "wrong" and "2.0" in v.message
 
 
+def test_same_int_refuses_int_subclasses_whose_comparison_lies():
+    class Count(int):                 # A8 F5: its != says "equal" to anything
+        __ne__ = lambda self, other: False
+        __eq__ = lambda self, other: True
+    with pytest.raises(AssertionError, match="plain int"):
+        check.same_int(5, Count(0))
+    e = check.Exercise("count", lambda n: n // 2, lambda s: (10 + s,), compare=check.same_int)
+    v = e.check(lambda n: Count(0), display=False)
+    assert v.status == "wrong" and "Count" in v.message
+
+
 def test_html_verdict_block():
     v = ex().check(lambda x: 2.0 * np.sqrt(x), display=False)
     h = v._repr_html_()
