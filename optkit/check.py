@@ -47,6 +47,7 @@ from time import perf_counter as _now   # bound at import (a learner may patch t
 from . import bench as _bench
 from . import outputs as _outputs
 from . import timingcheck as _timingcheck
+from .checkguard import settings
 from .timing import CLEAR_RATIO
 from .fmt import format_speedup, format_time
 from .i18n import tr
@@ -112,10 +113,7 @@ class Exercise:
             raise TypeError("make_args must be a callable seed -> tuple of arguments")
         if baseline is not None and not callable(baseline):
             raise TypeError("baseline must be callable")
-        if target_speedup is not None and not target_speedup > 0:
-            raise ValueError(f"target_speedup must be > 0, got {target_speedup!r}")
-        if not seeds:
-            raise ValueError("seeds must not be empty")
+        time_budget_s, seeds, target_speedup = settings(time_budget_s, seeds, target_speedup)
         for f in forbid:
             if not callable(f):
                 raise TypeError(f"forbid: {f!r} is not callable")

@@ -1197,4 +1197,16 @@ MESSAGES: dict[str, str] = {
     "not an object of its own class":
         "정수 {expected}이(가) 나와야 하는데 {kind} 객체가 나왔습니다: 개수는 평범한 int(또는 NumPy 정수)이며, "
         "따로 만든 클래스의 객체가 아닙니다",
+    # optkit.checkguard.settings: the Exercise's arguments (for the instructor)
+    "time_budget_s must be a number of seconds, got {value!r}":
+        "time_budget_s는 초 단위의 수여야 하는데 {value!r}이(가) 주어졌습니다",
+    "time_budget_s must be a finite number of seconds > 0, got {value!r}":
+        "time_budget_s는 0보다 큰 유한한 초 단위의 수여야 하는데 {value!r}이(가) 주어졌습니다",
+    "seeds must be a sequence of seeds (such as (0, 1, 2)), got {value!r}":
+        "seeds는 시드의 시퀀스(예: (0, 1, 2))여야 하는데 {value!r}이(가) 주어졌습니다",
+    "seeds must not be empty": "seeds는 비어 있으면 안 됩니다",
+    "target_speedup must be None or a number > 0, got {value!r}":
+        "target_speedup은 None이거나 0보다 큰 수여야 하는데 {value!r}이(가) 주어졌습니다",
+    "target_speedup must be None or a finite number > 0, got {value!r}":
+        "target_speedup은 None이거나 0보다 큰 유한한 수여야 하는데 {value!r}이(가) 주어졌습니다",
 }

@@ -1210,3 +1210,17 @@ def test_no_second_look_without_a_fresh_input_from_make_args():
                        baseline=slow_baseline, target_speedup=5, time_budget_s=10.0)
     v = e.check(cached, display=False)  # cases[3] raises: nothing to look at again (and no error)
     assert v.status == "pass", v
+
+
+def test_exercise_refuses_bad_settings_naming_them():
+    # A8 F9: a bad setting is the instructor's, said at once (not a TIMEOUT blamed on the learner)
+    for kw, err in [({"time_budget_s": float("nan")}, ValueError), ({"time_budget_s": -1}, ValueError),
+                    ({"time_budget_s": 0}, ValueError), ({"time_budget_s": "5"}, TypeError),
+                    ({"seeds": ()}, ValueError), ({"seeds": 3}, TypeError),
+                    ({"target_speedup": "10"}, TypeError), ({"target_speedup": float("inf")}, ValueError),
+                    ({"target_speedup": 0}, ValueError), ({"target_speedup": float("nan")}, ValueError)]:
+        with pytest.raises(err, match=next(iter(kw))):
+            check.Exercise("x", reference, make_args, **kw)
+    e = check.Exercise("x", reference, make_args, seeds=np.arange(3))
+    assert e.seeds == (0, 1, 2) and len(e.seeds) == 3
+    assert check.Exercise("x", reference, make_args, target_speedup=np.float64(2)).target_speedup == 2
