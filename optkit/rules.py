@@ -211,11 +211,30 @@ def float_hint(exc, expected) -> str:
     return ""
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain_item(x, depth=2) -> bool:
+    """Whether repr(x) runs none of a learner's code: an exact str, int, float, bool or None, a
+    NumPy scalar or number array (not of dtype object), or an exact tuple or list of those."""
+    kind = type(x)
+    if kind in _PLAIN:
+        return True
+    if kind.__module__ == "numpy":              # an ndarray or a NumPy scalar (not a subclass of one's own)
+        dtype = getattr(x, "dtype", None)
+        return dtype is not None and dtype.kind in "biufcmMSU?" and dtype.fields is None
+    return kind in (tuple, list) and depth > 0 and len(x) <= 1000 and all(_plain_item(v, depth - 1) for v in x)
+
+
 def list_hint(expected, got) -> str:
-    """For lists: the same items in another order, or which item differs."""
-    if not isinstance(expected, list) or not isinstance(got, (list, tuple)):
+    """For lists: the same items in another order, or which item differs. Only for items whose
+    repr() is safe to call (:func:`_plain_item`; a learner's item with its own slow or endless
+    ``__repr__`` would run outside every budget): else ""."""
+    if not isinstance(expected, list) or type(got) not in (list, tuple):
         return ""
     got = list(got)
+    if len(got) > 100_000 or not all(_plain_item(v) for v in got):
+        return ""
     try:
         if len(got) == len(expected) and sorted(map(repr, got)) == sorted(map(repr, expected)):
             i = next(i for i, (a, b) in enumerate(zip(expected, got)) if repr(a) != repr(b))
