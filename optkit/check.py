@@ -47,7 +47,7 @@ from time import perf_counter as _now   # bound at import (a learner may patch t
 from . import bench as _bench
 from . import outputs as _outputs
 from . import timingcheck as _timingcheck
-from .checkguard import settings
+from .checkguard import Held, settings
 from .timing import CLEAR_RATIO
 from .fmt import format_speedup, format_time
 from .i18n import tr
@@ -164,16 +164,19 @@ class Exercise:
 
     def check(self, fn, *, display=True) -> Verdict:
         """Check ``fn``; show and record the verdict; never raises (except KeyboardInterrupt)."""
+        held = Held(self)      # the exercise's settings: restored, and refused if the learner's function changed them
         try:
             verdict = self._check(fn)
         except CheckTimeout as t:
             verdict = self._timeout(t.state, t.where)
         except KeyboardInterrupt:
+            held.release(None)
             raise
         except BaseException as exc:   # noqa: BLE001 - a broken exercise must not stop Run All
             verdict = Verdict(self.name, "error", tr("the check itself failed: {kind}: {exc}",
                                                      kind=type(exc).__name__, exc=exc),
                               details=short_tb(exc))
+        verdict = held.release(verdict)
         record(verdict)
         if display:
             show(verdict)
@@ -499,9 +502,7 @@ class Exercise:
         if base is not None and base is not self.reference:    # (not the baseline against itself)
             funcs["reference"] = self.reference
         funcs["yours"] = fn
-        # The timing of your function counts against the same time budget: a warm-up call and
-        # at least three timed repeats of at least one call each.
-        need = 4 * call_s
+        need = 4 * call_s        # yours counts against the budget: a warm-up call, three timed repeats at least
         if need > budget:
             return self._verdict("too slow", tr("correct, but one call takes "
                                                 "{call}: timing it (about four calls) "
@@ -512,9 +513,7 @@ class Exercise:
                                                 target=format_speedup(self.target_speedup),
                                                 base=base_shown))
         max_time = max(TIMING_MIN_TIME, min(TIMING_MAX_TIME, (budget - call_s) / 2))
-        # Tripwires stay armed while yours is timed (so calling the reference only when no profiler
-        # watches is caught); the others' timed calls do not trip them; all get the same wrapper.
-        armed, hits = [False], []
+        armed, hits = [False], []    # tripwires armed while yours is timed (not the others); one wrapper for all
         trips = forbidden_trips(fn, self.forbidden, self._guarded, hits, armed)[3]
         wrapped = {label: armed_while(f, armed, label == "yours") for label, f in funcs.items()}
         def measure():    # -> (state, comparison, what is wrong with the timed output or None)

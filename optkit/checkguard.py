@@ -5,7 +5,12 @@ the code that judges it. This module holds what :mod:`optkit.check` uses against
 
 - :func:`settings`: the Exercise's arguments ``time_budget_s``, ``seeds`` and
   ``target_speedup``, validated (a bad setting is the instructor's, and must not read as the
-  learner's endless loop).
+  learner's endless loop);
+- :class:`Held`: taken at the start of a check, it keeps the Exercise's settings (its
+  attributes: the target, the baseline, the reference ...); :meth:`Held.release` (at the end of
+  the check) restores them and turns the verdict into "wrong" when anything had changed.
+
+Identity only (``is``): a check runs many times per notebook, so this stays cheap.
 """
 from __future__ import annotations
 
@@ -14,7 +19,9 @@ import numbers
 
 from .i18n import tr
 
-__all__ = ["settings"]
+__all__ = ["Held", "settings"]
+
+_ABSENT = object()
 
 
 def settings(time_budget_s, seeds, target_speedup):
@@ -43,3 +50,89 @@ def settings(time_budget_s, seeds, target_speedup):
             raise ValueError(tr("target_speedup must be None or a finite number > 0, got {value!r}",
                                 value=target_speedup))
     return budget, seeds, target_speedup
+
+
+def _same_items(now, kept) -> bool:
+    if len(now) != len(kept):
+        return False
+    if isinstance(now, dict):
+        return all(k in now and now[k] is v for k, v in kept.items())
+    return all(a is b for a, b in zip(now, kept))
+
+
+class Held:
+    """The Exercise's settings and the reference's and baseline's bindings, kept from the start
+    of a check (see the module's docstring)."""
+
+    def __init__(self, ex):
+        self.ex = ex
+        ex.held = self
+        self.attrs = dict(vars(ex))
+        self.contents = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in self.attrs.items()
+                         if type(v) in (dict, list)}
+        self.bindings = {}
+        self.start = [(key, owner, value) for key, (owner, value, _, _) in self.bindings.items()]
+
+    @staticmethod
+    def _now(kind, owner, name):
+        if kind == "global":
+            return owner.get(name, _ABSENT)
+        return owner.__dict__.get(name, _ABSENT) if kind == "attr" else getattr(owner, name, _ABSENT)
+
+    def changed_bindings(self) -> list:
+        return [key for key, owner, value in self.start if self._now(key[0], owner, key[2]) is not value]
+
+    def changed_settings(self) -> list:
+        now = vars(self.ex)
+        names = [k for k in set(now) | set(self.attrs) if now.get(k, _ABSENT) is not self.attrs.get(k, _ABSENT)]
+        for k, old in self.contents.items():
+            if k not in names and not _same_items(self.attrs[k], old):
+                names.append(k)
+        return sorted(names)
+
+    def _restore(self):
+        for key, owner, value in self.start:
+            kind, _, name = key
+            if self._now(kind, owner, name) is value:
+                continue
+            if kind == "global":
+                if value is _ABSENT:
+                    owner.pop(name, None)
+                else:
+                    owner[name] = value
+            elif value is _ABSENT:
+                try:
+                    delattr(owner, name)
+                except AttributeError:
+                    pass
+            else:
+                setattr(owner, name, value)
+        for k, old in self.contents.items():
+            v = self.attrs[k]
+            v.clear()
+            v.update(old) if isinstance(v, dict) else v.extend(old)
+        now = vars(self.ex)
+        now.clear()
+        now.update(self.attrs)
+
+    def release(self, verdict):
+        """Restore what changed; the verdict, or a "wrong" one saying what the learner's function
+        changed."""
+        bindings, attrs = self.changed_bindings(), self.changed_settings()
+        self._restore()
+        self.ex.__dict__.pop("held", None)
+        if verdict is None or not (bindings or attrs):
+            return verdict
+        from .verdict import Verdict
+
+        if bindings:
+            shown = ", ".join(sorted({f"`{self.bindings[k][3]}`" for k in bindings}))
+            roles = sorted({self.bindings[k][2] for k in bindings})
+            msg = tr("your function changed {names}, which the {role} uses: the check restored it; "
+                     "the exercise's own functions must stay as they are", names=shown,
+                     role=tr(" and ").join(tr(r) for r in roles))
+        else:
+            msg = tr("your function changed the exercise's settings ({names}): the check restored them; "
+                     "a solution computes its result and leaves the exercise alone",
+                     names=", ".join(a.lstrip("_") for a in attrs))
+        return Verdict(self.attrs["name"], "wrong", msg, target=self.attrs.get("target_speedup"))

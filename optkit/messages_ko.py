@@ -1209,4 +1209,13 @@ MESSAGES: dict[str, str] = {
         "target_speedup은 None이거나 0보다 큰 수여야 하는데 {value!r}이(가) 주어졌습니다",
     "target_speedup must be None or a finite number > 0, got {value!r}":
         "target_speedup은 None이거나 0보다 큰 유한한 수여야 하는데 {value!r}이(가) 주어졌습니다",
+    # optkit.checkguard: the exercise's settings, what the reference reads
+    "your function changed {names}, which the {role} uses: the check restored it; the exercise's own "
+    "functions must stay as they are":
+        "여러분의 함수가 {role}이(가) 사용하는 {names}을(를) 바꿨습니다: 검사가 원래대로 되돌렸습니다. "
+        "연습 문제 자체의 함수는 그대로 두어야 합니다",
+    "your function changed the exercise's settings ({names}): the check restored them; a solution "
+    "computes its result and leaves the exercise alone":
+        "여러분의 함수가 연습 문제의 설정({names})을 바꿨습니다: 검사가 원래대로 되돌렸습니다. "
+        "풀이는 결과를 계산할 뿐 연습 문제를 건드리지 않습니다",
 }

@@ -1224,3 +1224,19 @@ def test_exercise_refuses_bad_settings_naming_them():
     e = check.Exercise("x", reference, make_args, seeds=np.arange(3))
     assert e.seeds == (0, 1, 2) and len(e.seeds) == 3
     assert check.Exercise("x", reference, make_args, target_speedup=np.float64(2)).target_speedup == 2
+
+
+def test_a_function_that_changes_the_exercise_is_refused_and_the_settings_restored():
+    # A8 F7: the learner's function can reach the Exercise object; it must not lower its target
+    e = ex(baseline=slow_baseline, target_speedup=1e6)
+
+    def lowers_the_target(x):
+        e.target_speedup = 1e-6
+        e.forbidden.clear()
+        return 2.0 * np.sqrt(x)
+
+    guarded = dict(e.forbidden)
+    v = e.check(lowers_the_target, display=False)
+    assert v.status == "wrong" and "changed the exercise's settings" in v.message, v.message
+    assert "target_speedup" in v.message and "forbidden" in v.message and v.target == 1e6
+    assert e.target_speedup == 1e6 and e.forbidden == guarded and not hasattr(e, "held")
