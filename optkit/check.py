@@ -47,7 +47,7 @@ from time import perf_counter as _now   # bound at import (a learner may patch t
 from . import bench as _bench
 from . import outputs as _outputs
 from . import timingcheck as _timingcheck
-from .checkguard import Held, settings
+from .checkguard import Held, settings, timed_input_problem
 from .timing import CLEAR_RATIO
 from .fmt import format_speedup, format_time
 from .i18n import tr
@@ -480,7 +480,8 @@ class Exercise:
 
     def _seen_again(self, fn, mine, trips, hits, cmp, base_label, budget):
         got = _timingcheck.seen_only(
-            _timingcheck.call_once(fn, mine, trips, hits, budget),
+            _timingcheck.call_once(fn, mine, trips, hits, budget, lambda before, now: timed_input_problem(
+                self._changed_input, fn, before, now, self.check_inputs)),
             lambda seed: _timingcheck.touched(self._args(seed), self.out_arg), lambda seed, value:
             self._compare_within(self._expected(lambda: self._args(seed)), value, budget), self.seeds,
             cmp["yours"].median_s, cmp[base_label].median_s, self.target_speedup, tr(base_label))
@@ -531,7 +532,8 @@ class Exercise:
             if state == "raised":
                 raise cmp
             left = budget - fed["yours"].used()
-            return state, cmp, _timingcheck.timed_output_problem(
+            return state, cmp, timed_input_problem(self._changed_input, fn, self._fresh(rebuild, args), fed[
+                "yours"].args, self.check_inputs) or _timingcheck.timed_output_problem(
                 fed["yours"], lambda: self._expected(rebuild), lambda e, g: self._compare_within(
                     e, g, left, tr("checking the timed calls")), self.out_arg, self.race_args is not None
             ) if state == "ok" else None

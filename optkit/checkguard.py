@@ -8,7 +8,9 @@ the code that judges it. This module holds what :mod:`optkit.check` uses against
   learner's endless loop);
 - :class:`Held`: taken at the start of a check, it keeps the Exercise's settings (its
   attributes: the target, the baseline, the reference ...); :meth:`Held.release` (at the end of
-  the check) restores them and turns the verdict into "wrong" when anything had changed.
+  the check) restores them and turns the verdict into "wrong" when anything had changed;
+- :func:`timed_input_problem`: the learner's timed inputs must come back unchanged, as in the
+  correctness calls.
 
 Identity only (``is``): a check runs many times per notebook, so this stays cheap.
 """
@@ -19,7 +21,7 @@ import numbers
 
 from .i18n import tr
 
-__all__ = ["Held", "settings"]
+__all__ = ["Held", "settings", "timed_input_problem"]
 
 _ABSENT = object()
 
@@ -50,6 +52,18 @@ def settings(time_budget_s, seeds, target_speedup):
             raise ValueError(tr("target_speedup must be None or a finite number > 0, got {value!r}",
                                 value=target_speedup))
     return budget, seeds, target_speedup
+
+
+def timed_input_problem(changed_input, fn, fresh, timed, check_inputs=True):
+    """What the learner's function did to its timed inputs ``timed`` (compared with ``fresh``, a
+    pristine copy of them) as a message, or None; ``changed_input(fn, before, now)``: the
+    check's own comparison (it skips the ``out`` argument)."""
+    if not check_inputs:
+        return None
+    from .rules import snapshot_value
+
+    problem = changed_input(fn, [snapshot_value(a) for a in fresh], tuple(timed))
+    return tr("while it was timed, {problem}", problem=problem) if problem else None
 
 
 def _same_items(now, kept) -> bool:

@@ -1209,7 +1209,8 @@ MESSAGES: dict[str, str] = {
         "target_speedup은 None이거나 0보다 큰 수여야 하는데 {value!r}이(가) 주어졌습니다",
     "target_speedup must be None or a finite number > 0, got {value!r}":
         "target_speedup은 None이거나 0보다 큰 유한한 수여야 하는데 {value!r}이(가) 주어졌습니다",
-    # optkit.checkguard: the exercise's settings, what the reference reads
+    # optkit.checkguard: the timed inputs, the exercise's settings, what the reference reads
+    "while it was timed, {problem}": "시간을 재는 동안, {problem}",
     "your function changed {names}, which the {role} uses: the check restored it; the exercise's own "
     "functions must stay as they are":
         "여러분의 함수가 {role}이(가) 사용하는 {names}을(를) 바꿨습니다: 검사가 원래대로 되돌렸습니다. "

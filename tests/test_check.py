@@ -1240,3 +1240,21 @@ def test_a_function_that_changes_the_exercise_is_refused_and_the_settings_restor
     assert v.status == "wrong" and "changed the exercise's settings" in v.message, v.message
     assert "target_speedup" in v.message and "forbidden" in v.message and v.target == 1e6
     assert e.target_speedup == 1e6 and e.forbidden == guarded and not hasattr(e, "held")
+
+
+def test_an_input_changed_while_timed_is_refused():
+    # A8 F8: writing into the input only when no profiler watches (the timed calls)
+    import sys
+
+    e = check.Exercise("sort", lambda x: np.sort(x), make_args, target_speedup=0.01, time_budget_s=10.0)
+
+    def sorts_its_input_when_timed(x):
+        if sys.getprofile() is None:
+            x.sort()
+            return x.copy()
+        return np.sort(x)
+
+    v = e.check(sorts_its_input_when_timed, display=False)
+    assert v.status == "wrong" and "while it was timed" in v.message and "changed its input" in v.message, \
+        v.message
+    assert e.check(lambda x: np.sort(x), display=False).status == "pass"
