@@ -7,23 +7,35 @@ the code that judges it. This module holds what :mod:`optkit.check` uses against
   ``target_speedup``, validated (a bad setting is the instructor's, and must not read as the
   learner's endless loop);
 - :class:`Held`: taken at the start of a check, it keeps the Exercise's settings (its
-  attributes: the target, the baseline, the reference ...); :meth:`Held.release` (at the end of
-  the check) restores them and turns the verdict into "wrong" when anything had changed;
+  attributes: the target, the baseline, the reference ...) and the bindings that the reference
+  and the baseline read: the globals named in their code (and in the code of same-module
+  functions they call, two levels), attributes of modules they name, and the builtins they use
+  (a name newly put into their module that shadows a builtin counts as a change).
+  :meth:`Held.verify` (before each expected output is computed) raises :class:`Changed` when
+  one of those was rebound; :meth:`Held.release` (at the end of the check) restores every one of
+  them and turns the verdict into "wrong" when anything had changed;
 - :func:`timed_input_problem`: the learner's timed inputs must come back unchanged, as in the
   correctness calls.
 
-Identity only (``is``): a check runs many times per notebook, so this stays cheap.
+Identity only (``is``), names only (no deep walk of values): a check runs many times per
+notebook, so this stays cheap. Not covered: a value changed in place (an array the reference
+reads, an attribute of an object that is not a module), and a binding changed and put back
+between two looks.
 """
 from __future__ import annotations
 
+import builtins
+import dis
 import math
 import numbers
+import types
 
 from .i18n import tr
 
-__all__ = ["Held", "settings", "timed_input_problem"]
+__all__ = ["Changed", "Held", "settings", "timed_input_problem"]
 
 _ABSENT = object()
+DEPTH = 2            # same-module functions the reference calls, and those they call
 
 
 def settings(time_budget_s, seeds, target_speedup):
@@ -66,6 +78,59 @@ def timed_input_problem(changed_input, fn, fresh, timed, check_inputs=True):
     return tr("while it was timed, {problem}", problem=problem) if problem else None
 
 
+class Changed(BaseException):
+    """A binding the reference or baseline reads was rebound during the check (raised by
+    :meth:`Held.verify` up to ``Exercise.check``, which every other handler lets through)."""
+
+
+def _python_function(f):
+    """The Python function behind f (a partial's, a wrapper's, a Numba dispatcher's py_func,
+    a bound method's), else None."""
+    for _ in range(6):
+        if isinstance(f, types.FunctionType):
+            return f
+        f = (getattr(f, "__func__", None) or getattr(f, "py_func", None) or getattr(f, "__wrapped__", None)
+             or getattr(f, "func", None))
+    return None
+
+
+def _names(code, out, stored):
+    """The names ``code`` reads (into ``out``), and those it assigns with ``global`` (``stored``:
+    a cache the function itself fills, such as scene.default_scene's, is not a change)."""
+    out.update(code.co_names)
+    stored.update(i.argval for i in dis.get_instructions(code) if i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL"))
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):        # comprehensions, lambdas, nested functions
+            _names(c, out, stored)
+    return out
+
+
+def _watch(f, role, found, depth=DEPTH, seen=None):
+    """Into ``found``: (kind, id of the namespace, name) -> (namespace, value, role, shown as) for
+    what ``f`` reads; ``kind``: "global", "builtin" or "attr" (of a module)."""
+    seen = set() if seen is None else seen
+    f = _python_function(f)
+    if f is None or id(f) in seen:
+        return
+    seen.add(id(f))
+    g = f.__globals__
+    mod = g.get("__name__", "?")
+    stored = set()
+    names = _names(f.__code__, set(), stored)
+    for name in names - stored:
+        value = g.get(name, _ABSENT)
+        found.setdefault(("global", id(g), name), (g, value, role, f"{mod}.{name}"))
+        if value is _ABSENT and hasattr(builtins, name):
+            found.setdefault(("builtin", 0, name), (builtins, getattr(builtins, name), role, f"builtins.{name}"))
+        if isinstance(value, types.ModuleType):    # cv2.LUT: an attribute it names of a module it reads
+            for attr in names:
+                if attr in getattr(value, "__dict__", {}):
+                    found.setdefault(("attr", id(value), attr), (value, value.__dict__[attr], role,
+                                                                 f"{mod}.{name}.{attr}"))
+        elif depth > 0 and isinstance(value, types.FunctionType) and value.__globals__ is g:
+            _watch(value, role, found, depth - 1, seen)
+
+
 def _same_items(now, kept) -> bool:
     if len(now) != len(kept):
         return False
@@ -85,6 +150,9 @@ class Held:
         self.contents = {k: (dict(v) if isinstance(v, dict) else list(v)) for k, v in self.attrs.items()
                          if type(v) in (dict, list)}
         self.bindings = {}
+        _watch(ex.reference, "reference", self.bindings)
+        if ex.baseline is not None:
+            _watch(ex.baseline, "baseline", self.bindings)
         self.start = [(key, owner, value) for key, (owner, value, _, _) in self.bindings.items()]
 
     @staticmethod
@@ -103,6 +171,11 @@ class Held:
             if k not in names and not _same_items(self.attrs[k], old):
                 names.append(k)
         return sorted(names)
+
+    def verify(self):
+        """Raise :class:`Changed` when a binding the reference or baseline reads was rebound."""
+        if self.changed_bindings():
+            raise Changed()
 
     def _restore(self):
         for key, owner, value in self.start:

@@ -1258,3 +1258,52 @@ def test_an_input_changed_while_timed_is_refused():
     assert v.status == "wrong" and "while it was timed" in v.message and "changed its input" in v.message, \
         v.message
     assert e.check(lambda x: np.sort(x), display=False).status == "pass"
+
+
+def _module_with(source, name="refmod"):
+    mod = types.ModuleType(name)
+    exec(source, mod.__dict__)
+    return mod
+
+
+def test_a_function_that_rebinds_what_the_reference_reads_is_refused_and_restored():
+    # A8 F3: the learner's function rebinds a global of the reference's module (a helper, a module
+    # the reference reads): the expected outputs would be the learner's own wrong ones
+    mod = _module_with("import numpy as np\n"
+                       "def helper(x):\n    return np.sqrt(x)\n"
+                       "def ref(x):\n    return helper(x) * 2.0\n")
+    helper, numpy_module = mod.helper, mod.np
+    e = check.Exercise("ref reads a global", mod.ref, make_args, time_budget_s=10.0)
+
+    def patches_the_helper(x):
+        mod.helper = lambda v: v
+        return x * 2.0
+
+    v = e.check(patches_the_helper, display=False)
+    assert v.status == "wrong" and "`refmod.helper`, which the reference uses" in v.message, v.message
+    assert mod.helper is helper
+
+    def patches_numpy_for_the_reference(x):       # two levels: a global of the helper it calls
+        mod.np = types.SimpleNamespace(sqrt=lambda v: v)
+        return x * 2.0
+
+    v = e.check(patches_numpy_for_the_reference, display=False)
+    assert v.status == "wrong" and "`refmod.np`" in v.message, v.message
+    assert mod.np is numpy_module
+    assert e.check(lambda x: 2.0 * np.sqrt(x), display=False).status == "pass"
+
+
+def test_a_builtin_shadowed_in_the_baselines_module_is_refused_and_removed():
+    # A8 F4: `max` put into the baseline's module slows only the baseline (and so inflates the speedup)
+    mod = _module_with("import numpy as np\n"
+                       "def base(x):\n    return np.array([max(v, 0.0) ** 0.5 * 2.0 for v in x])\n")
+    e = check.Exercise("base uses max", reference, make_args, baseline=mod.base, target_speedup=2,
+                       time_budget_s=10.0)
+
+    def shadows_max(x):
+        mod.max = lambda a, b: a if a > b else b
+        return 2.0 * np.sqrt(x)
+
+    v = e.check(shadows_max, display=False)
+    assert v.status == "wrong" and "`refmod.max`, which the baseline uses" in v.message, v.message
+    assert "max" not in vars(mod)
