@@ -42,11 +42,12 @@ from __future__ import annotations
 import copy
 import inspect
 import sys
-import time
+from time import perf_counter as _now   # bound at import (a learner may patch time.perf_counter)
 
 from . import bench as _bench
 from . import outputs as _outputs
 from . import timingcheck as _timingcheck
+from .checkguard import Held, settings, timed_input_problem
 from .timing import CLEAR_RATIO
 from .fmt import format_speedup, format_time
 from .i18n import tr
@@ -112,10 +113,7 @@ class Exercise:
             raise TypeError("make_args must be a callable seed -> tuple of arguments")
         if baseline is not None and not callable(baseline):
             raise TypeError("baseline must be callable")
-        if target_speedup is not None and not target_speedup > 0:
-            raise ValueError(f"target_speedup must be > 0, got {target_speedup!r}")
-        if not seeds:
-            raise ValueError("seeds must not be empty")
+        time_budget_s, seeds, target_speedup = settings(time_budget_s, seeds, target_speedup)
         for f in forbid:
             if not callable(f):
                 raise TypeError(f"forbid: {f!r} is not callable")
@@ -166,16 +164,19 @@ class Exercise:
 
     def check(self, fn, *, display=True) -> Verdict:
         """Check ``fn``; show and record the verdict; never raises (except KeyboardInterrupt)."""
+        held = Held(self)      # settings, and what reference and baseline read: restored, refused if changed
         try:
             verdict = self._check(fn)
         except CheckTimeout as t:
             verdict = self._timeout(t.state, t.where)
         except KeyboardInterrupt:
+            held.release(None)
             raise
         except BaseException as exc:   # noqa: BLE001 - a broken exercise must not stop Run All
             verdict = Verdict(self.name, "error", tr("the check itself failed: {kind}: {exc}",
                                                      kind=type(exc).__name__, exc=exc),
                               details=short_tb(exc))
+        verdict = held.release(verdict)
         record(verdict)
         if display:
             show(verdict)
@@ -234,10 +235,10 @@ class Exercise:
             finally:
                 sys.setprofile(None)
 
-        t0 = time.perf_counter()
+        t0 = _now()
         with tripwires(trips):
             state, value = run_with_budget(watched if forbidden else fn, args, {}, budget)
-        return state, value, time.perf_counter() - t0, hits
+        return state, value, _now() - t0, hits
 
     def _timeout(self, state, where, notes=()):
         v = self._timeout_verdict(state, where)
@@ -350,9 +351,9 @@ class Exercise:
                 return self._verdict("wrong", race)
         for rule in self.rules:
             args = self._fresh(first_rebuild, first_args)
-            t0 = time.perf_counter()
+            t0 = _now()
             state, value = run_with_budget(rule, (fn, args), {}, max(1.0, budget))
-            budget -= time.perf_counter() - t0
+            budget -= _now() - t0
             if state in ("timeout", "stuck"):      # a stuck rule's value: its undo notes
                 return self._timeout(state, tr("checking the task's rules"),
                                      value if state == "stuck" else ())
@@ -447,7 +448,7 @@ class Exercise:
     def _expected(self, build):
         """The reference's output, computed after the learner's call (so no frame holds it
         while the learner's code runs) on a freshly built input."""
-        args = build()
+        args = build() if self.held.verify() is None else None     # (checkguard.Changed: a rebound global)
         return self.reference(*(args if isinstance(args, tuple) else (args,)))
 
     def _compare_within(self, expected, got, budget, where="comparing your result"):
@@ -479,7 +480,8 @@ class Exercise:
 
     def _seen_again(self, fn, mine, trips, hits, cmp, base_label, budget):
         got = _timingcheck.seen_only(
-            _timingcheck.call_once(fn, mine, trips, hits, budget),
+            _timingcheck.call_once(fn, mine, trips, hits, budget, lambda before, now: timed_input_problem(
+                self._changed_input, fn, before, now, self.check_inputs)),
             lambda seed: _timingcheck.touched(self._args(seed), self.out_arg), lambda seed, value:
             self._compare_within(self._expected(lambda: self._args(seed)), value, budget), self.seeds,
             cmp["yours"].median_s, cmp[base_label].median_s, self.target_speedup, tr(base_label))
@@ -501,9 +503,7 @@ class Exercise:
         if base is not None and base is not self.reference:    # (not the baseline against itself)
             funcs["reference"] = self.reference
         funcs["yours"] = fn
-        # The timing of your function counts against the same time budget: a warm-up call and
-        # at least three timed repeats of at least one call each.
-        need = 4 * call_s
+        need = 4 * call_s        # yours counts against the budget: a warm-up call, three timed repeats at least
         if need > budget:
             return self._verdict("too slow", tr("correct, but one call takes "
                                                 "{call}: timing it (about four calls) "
@@ -514,9 +514,7 @@ class Exercise:
                                                 target=format_speedup(self.target_speedup),
                                                 base=base_shown))
         max_time = max(TIMING_MIN_TIME, min(TIMING_MAX_TIME, (budget - call_s) / 2))
-        # Tripwires stay armed while yours is timed (so calling the reference only when no profiler
-        # watches is caught); the others' timed calls do not trip them; all get the same wrapper.
-        armed, hits = [False], []
+        armed, hits = [False], []    # tripwires armed while yours is timed (not the others); one wrapper for all
         trips = forbidden_trips(fn, self.forbidden, self._guarded, hits, armed)[3]
         wrapped = {label: armed_while(f, armed, label == "yours") for label, f in funcs.items()}
         def measure():    # -> (state, comparison, what is wrong with the timed output or None)
@@ -534,7 +532,8 @@ class Exercise:
             if state == "raised":
                 raise cmp
             left = budget - fed["yours"].used()
-            return state, cmp, _timingcheck.timed_output_problem(
+            return state, cmp, timed_input_problem(self._changed_input, fn, self._fresh(rebuild, args), fed[
+                "yours"].args, self.check_inputs) or _timingcheck.timed_output_problem(
                 fed["yours"], lambda: self._expected(rebuild), lambda e, g: self._compare_within(
                     e, g, left, tr("checking the timed calls")), self.out_arg, self.race_args is not None
             ) if state == "ok" else None

@@ -1194,4 +1194,31 @@ MESSAGES: dict[str, str] = {
     # notebook 07's Clean up: what optkit.workers.stop_pool did
     "closed": "닫힘",
     "terminated": "강제 종료됨",
+    # optkit.rules.same_int: an int subclass
+    "expected the whole number {expected}, got a {kind}: a count is a plain int (or a NumPy integer), "
+    "not an object of its own class":
+        "정수 {expected}이(가) 나와야 하는데 {kind} 객체가 나왔습니다: 개수는 평범한 int(또는 NumPy 정수)이며, "
+        "따로 만든 클래스의 객체가 아닙니다",
+    # optkit.checkguard.settings: the Exercise's arguments (for the instructor)
+    "time_budget_s must be a number of seconds, got {value!r}":
+        "time_budget_s는 초 단위의 수여야 하는데 {value!r}이(가) 주어졌습니다",
+    "time_budget_s must be a finite number of seconds > 0, got {value!r}":
+        "time_budget_s는 0보다 큰 유한한 초 단위의 수여야 하는데 {value!r}이(가) 주어졌습니다",
+    "seeds must be a sequence of seeds (such as (0, 1, 2)), got {value!r}":
+        "seeds는 시드의 시퀀스(예: (0, 1, 2))여야 하는데 {value!r}이(가) 주어졌습니다",
+    "seeds must not be empty": "seeds는 비어 있으면 안 됩니다",
+    "target_speedup must be None or a number > 0, got {value!r}":
+        "target_speedup은 None이거나 0보다 큰 수여야 하는데 {value!r}이(가) 주어졌습니다",
+    "target_speedup must be None or a finite number > 0, got {value!r}":
+        "target_speedup은 None이거나 0보다 큰 유한한 수여야 하는데 {value!r}이(가) 주어졌습니다",
+    # optkit.checkguard: the timed inputs, the exercise's settings, what the reference reads
+    "while it was timed, {problem}": "시간을 재는 동안, {problem}",
+    "your function changed {names}, which the {role} uses: the check restored it; the exercise's own "
+    "functions must stay as they are":
+        "여러분의 함수가 {role}이(가) 사용하는 {names}을(를) 바꿨습니다: 검사가 원래대로 되돌렸습니다. "
+        "연습 문제 자체의 함수는 그대로 두어야 합니다",
+    "your function changed the exercise's settings ({names}): the check restored them; a solution "
+    "computes its result and leaves the exercise alone":
+        "여러분의 함수가 연습 문제의 설정({names})을 바꿨습니다: 검사가 원래대로 되돌렸습니다. "
+        "풀이는 결과를 계산할 뿐 연습 문제를 건드리지 않습니다",
 }

@@ -211,11 +211,30 @@ def float_hint(exc, expected) -> str:
     return ""
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain_item(x, depth=2) -> bool:
+    """Whether repr(x) runs none of a learner's code: an exact str, int, float, bool or None, a
+    NumPy scalar or number array (not of dtype object), or an exact tuple or list of those."""
+    kind = type(x)
+    if kind in _PLAIN:
+        return True
+    if kind.__module__ == "numpy":              # an ndarray or a NumPy scalar (not a subclass of one's own)
+        dtype = getattr(x, "dtype", None)
+        return dtype is not None and dtype.kind in "biufcmMSU?" and dtype.fields is None
+    return kind in (tuple, list) and depth > 0 and len(x) <= 1000 and all(_plain_item(v, depth - 1) for v in x)
+
+
 def list_hint(expected, got) -> str:
-    """For lists: the same items in another order, or which item differs."""
-    if not isinstance(expected, list) or not isinstance(got, (list, tuple)):
+    """For lists: the same items in another order, or which item differs. Only for items whose
+    repr() is safe to call (:func:`_plain_item`; a learner's item with its own slow or endless
+    ``__repr__`` would run outside every budget): else ""."""
+    if not isinstance(expected, list) or type(got) not in (list, tuple):
         return ""
     got = list(got)
+    if len(got) > 100_000 or not all(_plain_item(v) for v in got):
+        return ""
     try:
         if len(got) == len(expected) and sorted(map(repr, got)) == sorted(map(repr, expected)):
             i = next(i for i, (a, b) in enumerate(zip(expected, got)) if repr(a) != repr(b))
@@ -234,13 +253,22 @@ def same_int(expected, got) -> bool:
     a whole-number type (a Python ``int`` or a NumPy integer) equal to ``expected``. A float
     (even ``2.0``) or a bool (``True`` is an ``int`` to Python, not a count) is refused with
     a message that says so."""
+    import operator
+
     import numpy as np
 
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+    kind = type(got)
+    if kind is not int and not (isinstance(got, np.integer) and kind.__module__ == "numpy"):
+        if isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
+            # an int subclass (its own ==, !=, repr) or a non-NumPy integer type: not a plain count
+            raise AssertionError(tr("expected the whole number {expected}, got a {kind}: a count is a "
+                                    "plain int (or a NumPy integer), not an object of its own class",
+                                    expected=int(operator.index(expected)), kind=kind.__name__))
         raise AssertionError(tr("expected the whole number {expected}, got {got!r} ({kind}): a count "
                                 "is an int (not a float such as 2.0, not True or False)",
-                                expected=expected, got=got, kind=type(got).__name__))
-    if got != expected:
+                                expected=expected, got=got, kind=kind.__name__))
+    got = int(operator.index(got))          # plain ints on both sides: no learner's __ne__ runs
+    if got != int(operator.index(expected)):
         raise AssertionError(tr("expected {expected}, got {got}", expected=expected, got=got))
     return True
 

@@ -26,6 +26,7 @@ seeds are not integers, or whose ``make_args`` refuses a new seed, are not looke
 """
 from __future__ import annotations
 
+import copy
 import random
 
 from .fmt import format_speedup, format_time
@@ -97,19 +98,26 @@ def touched(args, out_arg):
     return args
 
 
-def call_once(fn, mine, trips, hits, budget):
+def call_once(fn, mine, trips, hits, budget, changed=None):
     """``call(args) -> (state, value, seconds)`` for :func:`seen_only`: ``mine`` (the learner's
     ``fn`` as the timed rounds wrap it, :func:`optkit.guard.armed_while`) once on ``args`` as
     the timed rounds call it (a :class:`optkit.guard.Fed`, the tripwires ``trips`` held), that
-    call alone timed; "called" when a forbidden function was called (``hits`` not empty)."""
+    call alone timed; "called" when a forbidden function was called (``hits`` not empty);
+    ``("wrong", message, seconds)`` when ``changed(pristine copy of args, args)`` says what the
+    call did to its inputs (a message, or None when they came back unchanged)."""
     def call(args):
         state = compile_for(fn, args)        # a Numba compile for a new signature is not timed
         if state != "ok":
             raise CheckTimeout("compile " + state, "compiling")
+        try:
+            before = copy.deepcopy(args) if changed is not None else None
+        except Exception:      # noqa: BLE001 - an input that cannot be copied is not compared
+            before = None
         fed = Fed(mine, args)
         with tripwires(trips):
             state, value = run_until(fed, (), lambda: fed.used() > budget, budget + 30)
-        return ("called" if hits else state), value, fed.spent
+        problem = changed(before, args) if state == "ok" and not hits and before is not None else None
+        return ("called" if hits else "wrong" if problem else state), problem or value, fed.spent
     return call
 
 

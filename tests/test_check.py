@@ -234,6 +234,17 @@ def test_same_int_takes_whole_numbers_only():
     assert v.status == "wrong" and "2.0" in v.message
 
 
+def test_same_int_refuses_int_subclasses_whose_comparison_lies():
+    class Count(int):                 # A8 F5: its != says "equal" to anything
+        __ne__ = lambda self, other: False
+        __eq__ = lambda self, other: True
+    with pytest.raises(AssertionError, match="plain int"):
+        check.same_int(5, Count(0))
+    e = check.Exercise("count", lambda n: n // 2, lambda s: (10 + s,), compare=check.same_int)
+    v = e.check(lambda n: Count(0), display=False)
+    assert v.status == "wrong" and "Count" in v.message
+
+
 def test_html_verdict_block():
     v = ex().check(lambda x: 2.0 * np.sqrt(x), display=False)
     h = v._repr_html_()
@@ -1212,3 +1223,100 @@ def test_no_second_look_without_a_fresh_input_from_make_args():
                        baseline=slow_baseline, target_speedup=5, time_budget_s=10.0)
     v = e.check(cached, display=False)  # cases[3] raises: nothing to look at again (and no error)
     assert v.status == "pass", v
+
+
+def test_exercise_refuses_bad_settings_naming_them():
+    # A8 F9: a bad setting is the instructor's, said at once (not a TIMEOUT blamed on the learner)
+    for kw, err in [({"time_budget_s": float("nan")}, ValueError), ({"time_budget_s": -1}, ValueError),
+                    ({"time_budget_s": 0}, ValueError), ({"time_budget_s": "5"}, TypeError),
+                    ({"seeds": ()}, ValueError), ({"seeds": 3}, TypeError),
+                    ({"target_speedup": "10"}, TypeError), ({"target_speedup": float("inf")}, ValueError),
+                    ({"target_speedup": 0}, ValueError), ({"target_speedup": float("nan")}, ValueError)]:
+        with pytest.raises(err, match=next(iter(kw))):
+            check.Exercise("x", reference, make_args, **kw)
+    e = check.Exercise("x", reference, make_args, seeds=np.arange(3))
+    assert e.seeds == (0, 1, 2) and len(e.seeds) == 3
+    assert check.Exercise("x", reference, make_args, target_speedup=np.float64(2)).target_speedup == 2
+
+
+def test_a_function_that_changes_the_exercise_is_refused_and_the_settings_restored():
+    # A8 F7: the learner's function can reach the Exercise object; it must not lower its target
+    e = ex(baseline=slow_baseline, target_speedup=1e6)
+
+    def lowers_the_target(x):
+        e.target_speedup = 1e-6
+        e.forbidden.clear()
+        return 2.0 * np.sqrt(x)
+
+    guarded = dict(e.forbidden)
+    v = e.check(lowers_the_target, display=False)
+    assert v.status == "wrong" and "changed the exercise's settings" in v.message, v.message
+    assert "target_speedup" in v.message and "forbidden" in v.message and v.target == 1e6
+    assert e.target_speedup == 1e6 and e.forbidden == guarded and not hasattr(e, "held")
+
+
+def test_an_input_changed_while_timed_is_refused():
+    # A8 F8: writing into the input only when no profiler watches (the timed calls)
+    import sys
+
+    e = check.Exercise("sort", lambda x: np.sort(x), make_args, target_speedup=0.01, time_budget_s=10.0)
+
+    def sorts_its_input_when_timed(x):
+        if sys.getprofile() is None:
+            x.sort()
+            return x.copy()
+        return np.sort(x)
+
+    v = e.check(sorts_its_input_when_timed, display=False)
+    assert v.status == "wrong" and "while it was timed" in v.message and "changed its input" in v.message, \
+        v.message
+    assert e.check(lambda x: np.sort(x), display=False).status == "pass"
+
+
+def _module_with(source, name="refmod"):
+    mod = types.ModuleType(name)
+    exec(source, mod.__dict__)
+    return mod
+
+
+def test_a_function_that_rebinds_what_the_reference_reads_is_refused_and_restored():
+    # A8 F3: the learner's function rebinds a global of the reference's module (a helper, a module
+    # the reference reads): the expected outputs would be the learner's own wrong ones
+    mod = _module_with("import numpy as np\n"
+                       "def helper(x):\n    return np.sqrt(x)\n"
+                       "def ref(x):\n    return helper(x) * 2.0\n")
+    helper, numpy_module = mod.helper, mod.np
+    e = check.Exercise("ref reads a global", mod.ref, make_args, time_budget_s=10.0)
+
+    def patches_the_helper(x):
+        mod.helper = lambda v: v
+        return x * 2.0
+
+    v = e.check(patches_the_helper, display=False)
+    assert v.status == "wrong" and "`refmod.helper`, which the reference uses" in v.message, v.message
+    assert mod.helper is helper
+
+    def patches_numpy_for_the_reference(x):       # two levels: a global of the helper it calls
+        mod.np = types.SimpleNamespace(sqrt=lambda v: v)
+        return x * 2.0
+
+    v = e.check(patches_numpy_for_the_reference, display=False)
+    assert v.status == "wrong" and "`refmod.np`" in v.message, v.message
+    assert mod.np is numpy_module
+    assert e.check(lambda x: 2.0 * np.sqrt(x), display=False).status == "pass"
+
+
+def test_a_builtin_shadowed_in_the_baselines_module_is_refused_and_removed():
+    # A8 F4: `max` put into the baseline's module slows only the baseline (and so inflates the speedup)
+    mod = _module_with("import numpy as np\n"
+                       "def base(x):\n    return np.array([max(v, 0.0) ** 0.5 * 2.0 for v in x])\n")
+    e = check.Exercise("base uses max", reference, make_args, baseline=mod.base, target_speedup=2,
+                       time_budget_s=10.0)
+
+    def shadows_max(x):
+        mod.max = lambda a, b: a if a > b else b
+        return 2.0 * np.sqrt(x)
+
+    v = e.check(shadows_max, display=False)
+    assert v.status == "wrong" and "`refmod.max`, which the baseline uses" in v.message, v.message
+    assert "max" not in vars(mod)

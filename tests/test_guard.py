@@ -84,3 +84,14 @@ def test_armed_while_looks_like_the_function_it_wraps():
     run = guard.armed_while(mine, [False], True)
     assert (run.__name__, run.__qualname__, run.__doc__) == (mine.__name__, mine.__qualname__, "my doc")
     assert run(3) == 3
+
+
+def test_fed_times_with_a_clock_bound_at_import(monkeypatch):
+    # A8 F6: a learner's cell replacing time.perf_counter must not change what Fed measures
+    import time as time_module
+
+    from optkit import guard as guard_module
+    monkeypatch.setattr(time_module, "perf_counter", lambda: 0.0)
+    fed = guard_module.Fed(lambda: time_module.sleep(0.05), ())
+    fed()
+    assert fed.spent >= 0.04 and fed.used() >= 0.04

@@ -498,3 +498,26 @@ def test_quality_warning_asks_for_a_rerun_only_near_the_target():
         assert "far from the target" in far and "run the check again" not in far, sp
     assert "run the check again" in quality_warning(Flagged())           # no target: as before
     assert quality_warning(object(), 1.0, 10.0) == ""                     # no warnings, no note
+
+
+def test_list_hint_calls_no_learner_repr():
+    # A8 F10: a learner's item with its own __repr__ (slow, endless) is never repr()'d by the hint
+    from optkit import rules as rules_module
+
+    calls = []
+
+    class Loud:
+        def __repr__(self):
+            calls.append(1)
+            return "Loud()"
+
+    assert rules_module.list_hint(["a", "b"], [Loud(), Loud()]) == ""
+    assert rules_module.list_hint(["a", "b"], ("a", Loud())) == ""
+
+    class Mine(list):
+        pass
+
+    assert rules_module.list_hint(["a", "b"], Mine(["b", "a"])) == ""
+    assert not calls
+    assert "different order" in rules_module.list_hint(["a", "b"], ["b", "a"])
+    assert "different order" in rules_module.list_hint([(1, 2), (3, 4)], [(3, 4), (1, 2)])

@@ -1,4 +1,5 @@
 """optkit.timingcheck: the last timed output, and the speed again on inputs the check never used."""
+import numpy as np
 import pytest
 
 from optkit import timingcheck as tc
@@ -129,3 +130,19 @@ def test_touched_writes_only_a_writable_out_buffer():
     ro = np.full(3, 5.0)
     ro.setflags(write=False)
     assert tc.touched((src, ro), 1)[1][0] == 5.0 and tc.touched(src, None) == (src,)
+
+
+def test_call_once_says_what_the_fresh_call_did_to_its_inputs():
+    # A8 F8: the fresh-input call of seen_only is watched for writes into its input, too
+    def writes(x):
+        x[0] = 99.0
+        return x.sum()
+
+    def changed(before, now):
+        return None if np.array_equal(before[0], now[0]) else "changed its input"
+
+    call = tc.call_once(writes, writes, {}, [], 5.0, changed)
+    state, value, spent = call((np.zeros(4),))
+    assert (state, value) == ("wrong", "changed its input") and spent >= 0
+    state, value, _ = tc.call_once(np.sum, np.sum, {}, [], 5.0, changed)((np.zeros(4),))
+    assert (state, value) == ("ok", 0.0)
