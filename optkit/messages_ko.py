@@ -340,6 +340,7 @@ MESSAGES: dict[str, str] = {
     "a ready-made version of what the exercise asks": "연습 문제가 요구하는 계산의 기성 구현",
     "the check itself failed: {kind}: {exc}": "채점 자체가 실패했습니다: {kind}: {exc}",
     "input {k} of {n} ({args})": "입력 {k}/{n} ({args})",
+    "its one call, with no arguments": "인자 없는 단 한 번의 호출",
     "the input where {label} ({args})": "입력 '{label}' ({args})",
     "no result within the time budget of {budget} s ({where}); look for a loop that never ends or "
     "a much too slow approach":

@@ -241,6 +241,13 @@ def prange_race_rule(fn, args=None):
             node = node.value
         return node, slices
 
+    def write_targets(node):         # what an assignment writes (a[i] += ..., a[i], b[j] = ...), or None
+        if isinstance(node, ast.AugAssign):
+            return [node.target]
+        if isinstance(node, ast.Assign):
+            return [e for t in node.targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
+        return None
+
     def written_params(callee, depth=0, seen=()):
         """Positions and names of the parameters of a function of the learner's that it writes
         into (``a[i] = ...``, ``a[i] += ...``, through an alias ``b = a`` or ``b = a[i]`` made in
@@ -267,12 +274,8 @@ def prange_race_rule(fn, args=None):
         hit = set()
         g_glb = getattr(g, "__globals__", {}) or {}
         for node in ast.walk(fdef):
-            if isinstance(node, ast.AugAssign):
-                targets = [node.target]
-            elif isinstance(node, ast.Assign):
-                targets = [e for t in node.targets
-                           for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            targets = write_targets(node)
+            if targets is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 inner = written_params(g_glb.get(node.func.id), depth + 1, (*seen, g))
                 targets = [a for i, a in enumerate(node.args) if i in inner] + \
                     [k.value for k in node.keywords if k.arg in inner]
@@ -281,7 +284,7 @@ def prange_race_rule(fn, args=None):
                     if isinstance(root, ast.Name) and root.id in origin:
                         hit.add(origin[root.id])
                 continue
-            else:
+            if targets is None:
                 continue
             for tgt in targets:
                 if isinstance(tgt, ast.Subscript):
@@ -384,12 +387,8 @@ def prange_race_rule(fn, args=None):
                           var=loop_var, line=ast.unparse(node), array=ast.unparse(bad[0]), helper=node.func.id)
 
         for node in ast.walk(loop):
-            if isinstance(node, ast.AugAssign):
-                targets = [node.target]
-            elif isinstance(node, ast.Assign):
-                targets = [e for t in node.targets
-                           for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
-            else:
+            targets = write_targets(node)
+            if targets is None:
                 continue
             for t in targets:
                 if not isinstance(t, ast.Subscript):
