@@ -190,7 +190,9 @@ def prange_race_rule(fn, args=None):
     sometimes when it runs (rarely on a busy machine); this reads the code instead.
     Returns a message naming the line, or None. Not caught: writes through library calls
     (``np.add.at``, ``out=``), through a helper reached other than by a plain name (a method, a
-    closure, an object's attribute) or writing an array it did not get as a parameter. Refused
+    closure, an object's attribute), writing an array it did not get as a parameter, or changing
+    a whole array parameter in place with an operator (``total += part``). A helper that rebinds
+    its parameter before writing (``hist = hist.copy()``) is still read as writing into it. Refused
     although correct: a helper given a whole shared array and the row to write (``bump(per_row,
     y, L)``): pass the row itself. Refused although correct: a flattened private index
     (``out[y*w + x]``) and a row from an inner loop over the chunk's rows (``for y in range(lo,
@@ -380,7 +382,7 @@ def prange_race_rule(fn, args=None):
             if bad:
                 loop_var = ast.unparse(loop.target)
                 return tr("the check cannot tell that this call writes only memory of one thread: in the prange "
-                          "loop over `{var}`, `{line}` passes `{array}` to `{helper}`, which writes into it, so "
+                          "loop over `{var}`, `{line}` passes `{array}` to `{helper}`, which may write into it, so "
                           "different threads may write the same element (a data race?): pass only memory of this "
                           "iteration (a row indexed by `{var}` itself, or an array made in the loop), or write the "
                           "update in the loop body, where the check reads its index",
