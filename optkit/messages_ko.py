@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "within noise": "잡음 범위 안",
     "the baseline": "기준",
     "baseline": "기준",
+    "check": "채점 셀",
     "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
         "⚠ 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 결과의 .warnings()를 보세요",
     # the kinds of warning named in it (Comparison.warnings() prefixes), joined by " and "
