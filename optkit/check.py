@@ -199,7 +199,8 @@ class Exercise:
         (the named cases count among the inputs: "input 1 of 4" then "correct on 4 inputs")."""
         n = len(self.seeds) + len(self.cases)
         for k, seed in enumerate(self.seeds):
-            yield (lambda a, k=k: tr("input {k} of {n} ({args})", k=k + 1, n=n, args=self.describe(a))), \
+            yield (lambda a, k=k: tr("input {k} of {n} ({args})", k=k + 1, n=n, args=self.describe(a))
+                   if n > 1 or a else tr("its one call, with no arguments")), \
                 (lambda seed=seed: self._args(seed))
         for label, args in self.cases:
             build = args if callable(args) else (lambda args=args: args)

@@ -36,6 +36,11 @@ __all__ = ["Changed", "Held", "settings", "timed_input_problem"]
 
 _ABSENT = object()
 DEPTH = 2            # same-module functions the reference calls, and those they call
+# The check's own modules: a learner's function that rebinds a name in them (a bound clock, a
+# comparison, a constant) changes how it is judged.
+OWN_MODULES = ("optkit.check", "optkit.checkguard", "optkit.guard", "optkit.timingcheck", "optkit.rules",
+               "optkit.prangerule", "optkit.poolrule", "optkit.timing", "optkit.bench", "optkit.results",
+               "optkit.outputs", "optkit.verdict", "optkit.pywork")
 
 
 def settings(time_budget_s, seeds, target_speedup):
@@ -115,6 +120,8 @@ def _watch(f, role, found, depth=DEPTH, seen=None):
     seen.add(id(f))
     g = f.__globals__
     mod = g.get("__name__", "?")
+    for attr in ("__defaults__", "__kwdefaults__"):       # its default arguments, as a whole
+        found.setdefault(("fattr", id(f), attr), (f, getattr(f, attr), role, f"{mod}.{f.__qualname__}.{attr}"))
     stored = set()
     names = _names(f.__code__, set(), stored)
     for name in names - stored:
@@ -153,13 +160,30 @@ class Held:
         _watch(ex.reference, "reference", self.bindings)
         if ex.baseline is not None:
             _watch(ex.baseline, "baseline", self.bindings)
+        self._watch_check(ex)
         self.start = [(key, owner, value) for key, (owner, value, _, _) in self.bindings.items()]
+
+    def _watch_check(self, ex):
+        """The names of the check's own modules and the attributes of the Exercise's classes."""
+        import sys
+
+        for name in OWN_MODULES:
+            m = sys.modules.get(name)
+            for k, v in (vars(m).items() if m is not None else ()):
+                if not (k.startswith("__") and k.endswith("__")):
+                    self.bindings.setdefault(("global", id(vars(m)), k), (vars(m), v, "check", f"{name}.{k}"))
+        for cls in type(ex).__mro__[:-1]:
+            for k, v in vars(cls).items():
+                if not (k.startswith("__") and k.endswith("__")):
+                    self.bindings.setdefault(("attr", id(cls), k), (cls, v, "check", f"{cls.__name__}.{k}"))
 
     @staticmethod
     def _now(kind, owner, name):
         if kind == "global":
             return owner.get(name, _ABSENT)
-        return owner.__dict__.get(name, _ABSENT) if kind == "attr" else getattr(owner, name, _ABSENT)
+        if kind == "attr":
+            return owner.__dict__.get(name, _ABSENT)
+        return getattr(owner, name, _ABSENT)           # a builtin, or a function's defaults
 
     def changed_bindings(self) -> list:
         return [key for key, owner, value in self.start if self._now(key[0], owner, key[2]) is not value]

@@ -315,8 +315,8 @@ _PROBE_C = r"""
 #include <omp.h>
 #endif
 int main(void) {
-    int n = 0;
 #ifdef _OPENMP
+    int n = 0;                    /* only here: CFLAGS=-Wall -Werror must not fail the serial probe */
     #pragma omp parallel reduction(+:n)
     n += 1;
     printf("openmp %d %d\n", n, omp_get_max_threads());

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "within noise": "잡음 범위 안",
     "the baseline": "기준",
     "baseline": "기준",
+    "check": "채점 셀",
     "⚠ {kinds} measurements (a busy machine?): see .warnings() of the result":
         "⚠ 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 결과의 .warnings()를 보세요",
     # the kinds of warning named in it (Comparison.warnings() prefixes), joined by " and "
@@ -245,13 +246,13 @@ MESSAGES: dict[str, str] = {
         "인덱스 하나로 (새 배열 `{a}`의 `{a}[{var}, {k}]`) 쓰거나 스레드 ID로 인덱싱하세요. `{a}[{var} * {n} + {k}]` 같은 평평한 "
         "인덱스는 스레드 전용으로 읽히지 않습니다",
     "the check cannot tell that this call writes only memory of one thread: in the prange "
-    "loop over `{var}`, `{line}` passes `{array}` to `{helper}`, which writes into it, so "
+    "loop over `{var}`, `{line}` passes `{array}` to `{helper}`, which may write into it, so "
     "different threads may write the same element (a data race?): pass only memory of this "
     "iteration (a row indexed by `{var}` itself, or an array made in the loop), or write the "
     "update in the loop body, where the check reads its index":
         "이 호출이 한 스레드만의 메모리에 쓰는지 검사가 알 수 없습니다: `{var}`에 대한 prange 루프에서 "
-        "`{line}`은 `{array}`를 `{helper}`에 넘기고, `{helper}`는 거기에 쓰므로 여러 스레드가 같은 원소에 "
-        "쓸 수 있습니다 (데이터 경쟁(data race)?): 이 반복만의 메모리(`{var}` 자체로 인덱싱한 행, 또는 "
+        "`{line}`은 `{array}`를 `{helper}`에 넘기고, `{helper}`는 거기에 쓸 수 있으므로 여러 스레드가 같은 "
+        "원소에 쓸 수 있습니다 (데이터 경쟁(data race)?): 이 반복만의 메모리(`{var}` 자체로 인덱싱한 행, 또는 "
         "루프 안에서 만든 배열)만 넘기거나, 갱신을 루프 본문에 직접 쓰세요. 루프 본문의 쓰기는 검사가 "
         "인덱스를 읽습니다",
     "in the prange loop over `{var}`, `{line}` writes `{array}` at an index that uses "
@@ -340,6 +341,7 @@ MESSAGES: dict[str, str] = {
     "a ready-made version of what the exercise asks": "연습 문제가 요구하는 계산의 기성 구현",
     "the check itself failed: {kind}: {exc}": "채점 자체가 실패했습니다: {kind}: {exc}",
     "input {k} of {n} ({args})": "입력 {k}/{n} ({args})",
+    "its one call, with no arguments": "인자 없는 단 한 번의 호출",
     "the input where {label} ({args})": "입력 '{label}' ({args})",
     "no result within the time budget of {budget} s ({where}); look for a loop that never ends or "
     "a much too slow approach":

@@ -190,7 +190,9 @@ def prange_race_rule(fn, args=None):
     sometimes when it runs (rarely on a busy machine); this reads the code instead.
     Returns a message naming the line, or None. Not caught: writes through library calls
     (``np.add.at``, ``out=``), through a helper reached other than by a plain name (a method, a
-    closure, an object's attribute) or writing an array it did not get as a parameter. Refused
+    closure, an object's attribute), writing an array it did not get as a parameter, or changing
+    a whole array parameter in place with an operator (``total += part``). A helper that rebinds
+    its parameter before writing (``hist = hist.copy()``) is still read as writing into it. Refused
     although correct: a helper given a whole shared array and the row to write (``bump(per_row,
     y, L)``): pass the row itself. Refused although correct: a flattened private index
     (``out[y*w + x]``) and a row from an inner loop over the chunk's rows (``for y in range(lo,
@@ -241,6 +243,13 @@ def prange_race_rule(fn, args=None):
             node = node.value
         return node, slices
 
+    def write_targets(node):         # what an assignment writes (a[i] += ..., a[i], b[j] = ...), or None
+        if isinstance(node, ast.AugAssign):
+            return [node.target]
+        if isinstance(node, ast.Assign):
+            return [e for t in node.targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
+        return None
+
     def written_params(callee, depth=0, seen=()):
         """Positions and names of the parameters of a function of the learner's that it writes
         into (``a[i] = ...``, ``a[i] += ...``, through an alias ``b = a`` or ``b = a[i]`` made in
@@ -267,12 +276,8 @@ def prange_race_rule(fn, args=None):
         hit = set()
         g_glb = getattr(g, "__globals__", {}) or {}
         for node in ast.walk(fdef):
-            if isinstance(node, ast.AugAssign):
-                targets = [node.target]
-            elif isinstance(node, ast.Assign):
-                targets = [e for t in node.targets
-                           for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            targets = write_targets(node)
+            if targets is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 inner = written_params(g_glb.get(node.func.id), depth + 1, (*seen, g))
                 targets = [a for i, a in enumerate(node.args) if i in inner] + \
                     [k.value for k in node.keywords if k.arg in inner]
@@ -281,7 +286,7 @@ def prange_race_rule(fn, args=None):
                     if isinstance(root, ast.Name) and root.id in origin:
                         hit.add(origin[root.id])
                 continue
-            else:
+            if targets is None:
                 continue
             for tgt in targets:
                 if isinstance(tgt, ast.Subscript):
@@ -377,19 +382,15 @@ def prange_race_rule(fn, args=None):
             if bad:
                 loop_var = ast.unparse(loop.target)
                 return tr("the check cannot tell that this call writes only memory of one thread: in the prange "
-                          "loop over `{var}`, `{line}` passes `{array}` to `{helper}`, which writes into it, so "
+                          "loop over `{var}`, `{line}` passes `{array}` to `{helper}`, which may write into it, so "
                           "different threads may write the same element (a data race?): pass only memory of this "
                           "iteration (a row indexed by `{var}` itself, or an array made in the loop), or write the "
                           "update in the loop body, where the check reads its index",
                           var=loop_var, line=ast.unparse(node), array=ast.unparse(bad[0]), helper=node.func.id)
 
         for node in ast.walk(loop):
-            if isinstance(node, ast.AugAssign):
-                targets = [node.target]
-            elif isinstance(node, ast.Assign):
-                targets = [e for t in node.targets
-                           for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
-            else:
+            targets = write_targets(node)
+            if targets is None:
                 continue
             for t in targets:
                 if not isinstance(t, ast.Subscript):

@@ -646,7 +646,7 @@ def test_prange_race_rule_reads_writes_made_in_the_learners_helpers():
                 "        per_row[y, 0] = reads(mask, y)\n    return per_row.sum(axis=0)\n")
     for name in ("shared", "deeper"):
         msg = check.prange_race_rule(ns[name])
-        assert msg and "which writes into it" in msg and "`hist`" in msg and "a data race?" in msg, name
+        assert msg and "which may write into it" in msg and "`hist`" in msg and "a data race?" in msg, name
     assert check.prange_race_rule(ns["own_row"]) is None
 
 
@@ -1320,3 +1320,13 @@ def test_a_builtin_shadowed_in_the_baselines_module_is_refused_and_removed():
     v = e.check(shadows_max, display=False)
     assert v.status == "wrong" and "`refmod.max`, which the baseline uses" in v.message, v.message
     assert "max" not in vars(mod)
+
+
+def test_a_question_without_inputs_is_not_called_input_1_of_1():
+    # L10 6: "wrong result on input 1 of 1 (no arguments)" for a question that takes no input
+    ex = check.Exercise("q", lambda: "a", lambda seed: (), seeds=(0,))
+    v = ex.check(lambda: "b", display=False)
+    assert v.status == "wrong" and "its one call, with no arguments" in v.message
+    assert "input 1 of 1" not in v.message
+    v = check.Exercise("q", lambda x: x, lambda seed: (seed,)).check(lambda x: x + 1, display=False)
+    assert "input 1 of 3 (0)" in v.message

@@ -4,6 +4,7 @@ The tasks return new float objects each call, as a process pool's unpickled resu
 objects: the rule tells the pool's results from values computed here by identity."""
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
 
@@ -488,8 +489,13 @@ def test_quality_warning_asks_for_a_rerun_only_near_the_target():
     from optkit.rules import quality_warning
 
     class Flagged:
+        use = 1.0
+
         def warnings(self):
             return ["noisy: the spread ...", "waiting: while timing ..."]
+
+        def __getitem__(self, label):
+            return types.SimpleNamespace(cpu_use=self.use)
 
     near = quality_warning(Flagged(), 11.0, 10.0)
     assert "noisy and waiting timing" in near and "run the check again" in near
@@ -497,6 +503,9 @@ def test_quality_warning_asks_for_a_rerun_only_near_the_target():
         far = quality_warning(Flagged(), sp, 10.0)
         assert "far from the target" in far and "run the check again" not in far, sp
     assert "run the check again" in quality_warning(Flagged())           # no target: as before
+    threaded = Flagged()
+    threaded.use = 1.9           # E44 3: a parallel answer's factor moves far more under load
+    assert "run the check again" in quality_warning(threaded, 61.8, 5.0)
     assert quality_warning(object(), 1.0, 10.0) == ""                     # no warnings, no note
 
 

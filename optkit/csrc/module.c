@@ -381,8 +381,11 @@ omp_boxes(optkit_box_fn fn, const uint8_t *src, int H, int W, int C, const doubl
 {
     const size_t box_bytes = (size_t)oh * ow * C;
     /* Boxes differ in cost (how much of a crop falls outside the image), so hand them out
-     * dynamically; each box is tens of microseconds of work, so the scheduling cost is noise. */
-    #pragma omp parallel for schedule(dynamic, 2) num_threads(nt)
+     * dynamically, two at a time (each box is tens of microseconds of work, so the scheduling
+     * cost is noise); one at a time when there are fewer than two boxes per thread (a chunk of
+     * big crops), so that every thread gets one. */
+    const int step = n >= 2 * (Py_ssize_t)nt ? 2 : 1;
+    #pragma omp parallel for schedule(dynamic, step) num_threads(nt)
     for (Py_ssize_t i = 0; i < n; i++)
         fn(src, H, W, C, Ms + 9 * i, oh, ow, dst + (size_t)i * box_bytes);
 }
@@ -603,8 +606,9 @@ PyDoc_STRVAR(warp_crops_doc,
 "are checked between chunks of boxes.\n"
 "The same geometry and interpolation as cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad, dst),\n"
 "(w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT), dst = [[0,0],[w-1,0],[w-1,h-1],[0,h-1]],\n"
-"but not always the same bytes: values agree within 1 grey level with OpenCV 5 (a few values of a box\n"
-"differ by one), within 2 levels with older OpenCV (fixed-point coordinates and weights).\n"
+"but not always the same bytes: on boxes inside the image a few values of a box differ by one grey\n"
+"level from OpenCV 5 (by two from older OpenCV: fixed-point coordinates and weights); boxes partly\n"
+"outside the image, or very thin sheared ones, can differ by a few levels near their edges.\n"
 "Raises TypeError / ValueError naming the bad argument, MemoryError if the result cannot be allocated.");
 
 static PyObject *

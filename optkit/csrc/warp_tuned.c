@@ -14,9 +14,10 @@
  * and warp_plain.c give identical bytes; tests/test_native.py compares all three.
  *
  * Like OpenCV 5.x: bilinear interpolation in single precision, rounded half to even. Not the
- * same bytes as cv2.warpPerspective, though: a few values of most boxes differ by one (values
- * agree within 1 grey level with OpenCV 5). Older OpenCV versions used 5-bit fixed-point
- * coordinates and 15-bit integer weights instead (within 2 levels); the agreement tests in
+ * same bytes as cv2.warpPerspective, though: on boxes inside the image a few values of most
+ * boxes differ by one grey level from OpenCV 5 (boxes partly outside the image, or very thin
+ * sheared ones, a few levels near their edges). Older OpenCV versions used 5-bit fixed-point
+ * coordinates and 15-bit integer weights instead (two levels); the agreement tests in
  * tests/lessons/test_c_extension.py measure the difference.
  */
 #include <math.h>

@@ -561,7 +561,6 @@ def code_lines(source, start: str | None = None, end: str | None = None, languag
     ValueError if a marker is not found (or the language is unknown)."""
     import inspect
     from pathlib import Path
-
     if isinstance(source, Path):
         text, language = source.read_text(), language or _LANGUAGES.get(source.suffix.lower(), source.suffix)
     else:
@@ -570,13 +569,11 @@ def code_lines(source, start: str | None = None, end: str | None = None, languag
         raise ValueError(f"code_lines: which language is {source!s:.60}? pass language='python' or 'c'")
     lines = text.splitlines()
     if start is not None:
-        i = next((k for k, ln in enumerate(lines) if start in ln), None)
-        if i is None:
+        if (i := next((k for k, ln in enumerate(lines) if start in ln), None)) is None:
             raise ValueError(f"start marker {start!r} not found")
         lines = lines[i:]
     if end is not None:
-        j = next((k for k, ln in enumerate(lines) if k > 0 and end in ln), None)
-        if j is None:
+        if (j := next((k for k, ln in enumerate(lines) if k > 0 and end in ln), None)) is None:
             raise ValueError(f"end marker {end!r} not found")
         lines = lines[:j]
     if language != "c":
@@ -592,7 +589,10 @@ def code_lines(source, start: str | None = None, end: str | None = None, languag
             in_block = "*/" not in s[2:]
             s = "" if in_block else s[2:].split("*/", 1)[1].strip()
         if s and not s.startswith("//"):
-            n += 1
+            n, rest = n + 1, s.split("//", 1)[0]
+            while "/*" in rest and not in_block:         # code, then a block comment that goes on
+                rest = rest.split("/*", 1)[1]
+                in_block, rest = "*/" not in rest, rest.split("*/", 1)[-1]
     return n
 
 

@@ -286,6 +286,9 @@ def test_code_lines_keeps_c_preprocessor_lines_and_drops_only_python_hash_commen
     assert fw.code_lines(c) == 4
     (tmp_path / "k.h").write_text("#pragma once\n")
     assert fw.code_lines(tmp_path / "k.h") == 1
+    # E45 4: a block comment opened after code on the same line runs on to its */
+    assert fw.code_lines("int a; /* starts\n still a comment\n */ int b;\nint c; /* x */ int d; /* y\n*/\n",
+                         language="c") == 3
     py = tmp_path / "k.py"
     py.write_text("# a comment\nx = 1  # code\n\n    # indented comment\n")
     assert fw.code_lines(py) == 1

@@ -1,6 +1,6 @@
 # attempt: one shared histogram, the increment moved into a small @njit helper
 # expect: wrong
-# message: which writes into it
+# message: a data race?
 @njit
 def bump(hist, run, max_len):
     hist[min(run, max_len)] += 1
