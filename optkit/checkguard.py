@@ -239,11 +239,12 @@ class Held:
         if bindings:
             shown = ", ".join(sorted({f"`{self.bindings[k][3]}`" for k in bindings}))
             roles = sorted({self.bindings[k][2] for k in bindings})
-            msg = tr("your function changed {names}, which the {role} uses: the check restored it; "
-                     "the exercise's own functions must stay as they are", names=shown,
+            msg = tr("{names} changed while your function was being checked (read by the {role}): the check "
+                     "put back what it found at the start; the exercise's own code and what it uses must stay "
+                     "as they are", names=shown,
                      role=tr(" and ").join(tr(r) for r in roles))
         else:
             msg = tr("your function changed the exercise's settings ({names}): the check restored them; "
                      "a solution computes its result and leaves the exercise alone",
-                     names=", ".join(a.lstrip("_") for a in attrs))
+                     names=", ".join(a for a in attrs if not a.startswith("_")) or tr("its own state"))
         return Verdict(self.attrs["name"], "wrong", msg, target=self.attrs.get("target_speedup"))

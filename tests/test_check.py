@@ -1293,7 +1293,7 @@ def test_a_function_that_rebinds_what_the_reference_reads_is_refused_and_restore
         return x * 2.0
 
     v = e.check(patches_the_helper, display=False)
-    assert v.status == "wrong" and "`refmod.helper`, which the reference uses" in v.message, v.message
+    assert v.status == "wrong" and "`refmod.helper` changed while your function was being checked (read by the reference)" in v.message, v.message
     assert mod.helper is helper
 
     def patches_numpy_for_the_reference(x):       # two levels: a global of the helper it calls
@@ -1318,7 +1318,7 @@ def test_a_builtin_shadowed_in_the_baselines_module_is_refused_and_removed():
         return 2.0 * np.sqrt(x)
 
     v = e.check(shadows_max, display=False)
-    assert v.status == "wrong" and "`refmod.max`, which the baseline uses" in v.message, v.message
+    assert v.status == "wrong" and "`refmod.max` changed while your function was being checked (read by the baseline)" in v.message, v.message
     assert "max" not in vars(mod)
 
 
