@@ -353,9 +353,6 @@ MESSAGES: dict[str, str] = {
         "실행됩니다. 노트북이 느려지면 커널을 재시작하세요",
     "not implemented yet: replace the `raise NotImplementedError` with your code":
         "아직 구현하지 않았습니다: `raise NotImplementedError`를 직접 작성한 코드로 바꾸세요",
-    "⚠ {kinds} timing (a busy machine?): the factor shown may be off, but it is far from the target":
-        "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
-        "있지만 목표와는 거리가 멉니다",
     "⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the check again":
         "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
         "있으니 채점 셀을 다시 실행하세요",

@@ -1195,7 +1195,9 @@ def test_a_right_answer_whose_first_call_on_an_input_is_slower_still_passes():
 
     v = ex(baseline=slow_baseline, target_speedup=5).check(warm_up_per_input, display=False)
     assert v.status == "pass", v
-    assert calls[-1] and calls.count(True) == 3 + 1      # one call on one unseen input: it held
+    # one call on an unseen input when it held at once; under load a first fresh call can look
+    # slow and the check takes up to two more fresh inputs (all must look slow to refuse)
+    assert calls[-1] and 3 + 1 <= calls.count(True) <= 3 + 3
 
 
 def test_a_table_of_the_check_inputs_is_wrong_on_an_input_the_check_never_used():
