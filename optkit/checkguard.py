@@ -17,10 +17,16 @@ the code that judges it. This module holds what :mod:`optkit.check` uses against
 - :func:`timed_input_problem`: the learner's timed inputs must come back unchanged, as in the
   correctness calls.
 
+It also holds the default arguments of every function it watches (a learner's function could
+change what the reference computes through them), the names of the check's own modules
+(``OWN_MODULES``) with the default arguments of their functions and methods (a clock passed as
+a default), and the attributes of the Exercise's classes.
+
 Identity only (``is``), names only (no deep walk of values): a check runs many times per
 notebook, so this stays cheap. Not covered: a value changed in place (an array the reference
-reads, an attribute of an object that is not a module), and a binding changed and put back
-between two looks.
+reads, an attribute of another object: a library's internals, the check's objects reached
+through the call stack), a binding changed and put back between two looks, and a change made
+before the check starts (a cell typed before it).
 """
 from __future__ import annotations
 
@@ -167,11 +173,21 @@ class Held:
         """The names of the check's own modules and the attributes of the Exercise's classes."""
         import sys
 
+        def defaults(f, shown):            # a clock or a setting passed as a default argument
+            for attr in ("__defaults__", "__kwdefaults__"):
+                self.bindings.setdefault(("fattr", id(f), attr), (f, getattr(f, attr), "check", f"{shown}.{attr}"))
+
         for name in OWN_MODULES:
             m = sys.modules.get(name)
             for k, v in (vars(m).items() if m is not None else ()):
                 if not (k.startswith("__") and k.endswith("__")):
                     self.bindings.setdefault(("global", id(vars(m)), k), (vars(m), v, "check", f"{name}.{k}"))
+                    if isinstance(v, types.FunctionType) and v.__module__ == name:
+                        defaults(v, f"{name}.{k}")
+                    elif isinstance(v, type) and v.__module__ == name:
+                        for a, f in vars(v).items():
+                            if isinstance(f, types.FunctionType):
+                                defaults(f, f"{name}.{k}.{a}")
         for cls in type(ex).__mro__[:-1]:
             for k, v in vars(cls).items():
                 if not (k.startswith("__") and k.endswith("__")):
@@ -239,11 +255,12 @@ class Held:
         if bindings:
             shown = ", ".join(sorted({f"`{self.bindings[k][3]}`" for k in bindings}))
             roles = sorted({self.bindings[k][2] for k in bindings})
-            msg = tr("your function changed {names}, which the {role} uses: the check restored it; "
-                     "the exercise's own functions must stay as they are", names=shown,
+            msg = tr("{names} changed while your function was being checked (read by the {role}): the check "
+                     "put back what it found at the start; the exercise's own code and what it uses must stay "
+                     "as they are", names=shown,
                      role=tr(" and ").join(tr(r) for r in roles))
         else:
             msg = tr("your function changed the exercise's settings ({names}): the check restored them; "
                      "a solution computes its result and leaves the exercise alone",
-                     names=", ".join(a.lstrip("_") for a in attrs))
+                     names=", ".join(a for a in attrs if not a.startswith("_")) or tr("its own state"))
         return Verdict(self.attrs["name"], "wrong", msg, target=self.attrs.get("target_speedup"))

@@ -353,9 +353,6 @@ MESSAGES: dict[str, str] = {
         "실행됩니다. 노트북이 느려지면 커널을 재시작하세요",
     "not implemented yet: replace the `raise NotImplementedError` with your code":
         "아직 구현하지 않았습니다: `raise NotImplementedError`를 직접 작성한 코드로 바꾸세요",
-    "⚠ {kinds} timing (a busy machine?): the factor shown may be off, but it is far from the target":
-        "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
-        "있지만 목표와는 거리가 멉니다",
     "⚠ {kinds} timing (a busy machine?): the factor shown may be off; run the check again":
         "⚠ 시간 측정에 {kinds} 경고가 있습니다 (머신이 바쁜가요?): 표시된 배율이 정확하지 않을 수 "
         "있으니 채점 셀을 다시 실행하세요",
@@ -1215,10 +1212,11 @@ MESSAGES: dict[str, str] = {
         "target_speedup은 None이거나 0보다 큰 유한한 수여야 하는데 {value!r}이(가) 주어졌습니다",
     # optkit.checkguard: the timed inputs, the exercise's settings, what the reference reads
     "while it was timed, {problem}": "시간을 재는 동안, {problem}",
-    "your function changed {names}, which the {role} uses: the check restored it; the exercise's own "
-    "functions must stay as they are":
-        "여러분의 함수가 {role}이(가) 사용하는 {names}을(를) 바꿨습니다: 검사가 원래대로 되돌렸습니다. "
-        "연습 문제 자체의 함수는 그대로 두어야 합니다",
+    "{names} changed while your function was being checked (read by the {role}): the check put back "
+    "what it found at the start; the exercise's own code and what it uses must stay as they are":
+        "여러분의 함수를 검사하는 동안 {names}이(가) 바뀌었습니다({role}이(가) 읽는 것입니다): 검사가 "
+        "시작할 때의 것으로 되돌렸습니다. 연습 문제 자체의 코드와 그 코드가 쓰는 것은 그대로 두어야 합니다",
+    "its own state": "검사 자체의 상태",
     "your function changed the exercise's settings ({names}): the check restored them; a solution "
     "computes its result and leaves the exercise alone":
         "여러분의 함수가 연습 문제의 설정({names})을 바꿨습니다: 검사가 원래대로 되돌렸습니다. "

@@ -1195,7 +1195,9 @@ def test_a_right_answer_whose_first_call_on_an_input_is_slower_still_passes():
 
     v = ex(baseline=slow_baseline, target_speedup=5).check(warm_up_per_input, display=False)
     assert v.status == "pass", v
-    assert calls[-1] and calls.count(True) == 3 + 1      # one call on one unseen input: it held
+    # one call on an unseen input when it held at once; under load a first fresh call can look
+    # slow and the check takes up to two more fresh inputs (all must look slow to refuse)
+    assert calls[-1] and 3 + 1 <= calls.count(True) <= 3 + 3
 
 
 def test_a_table_of_the_check_inputs_is_wrong_on_an_input_the_check_never_used():
@@ -1293,7 +1295,7 @@ def test_a_function_that_rebinds_what_the_reference_reads_is_refused_and_restore
         return x * 2.0
 
     v = e.check(patches_the_helper, display=False)
-    assert v.status == "wrong" and "`refmod.helper`, which the reference uses" in v.message, v.message
+    assert v.status == "wrong" and "`refmod.helper` changed while your function was being checked (read by the reference)" in v.message, v.message
     assert mod.helper is helper
 
     def patches_numpy_for_the_reference(x):       # two levels: a global of the helper it calls
@@ -1318,7 +1320,7 @@ def test_a_builtin_shadowed_in_the_baselines_module_is_refused_and_removed():
         return 2.0 * np.sqrt(x)
 
     v = e.check(shadows_max, display=False)
-    assert v.status == "wrong" and "`refmod.max`, which the baseline uses" in v.message, v.message
+    assert v.status == "wrong" and "`refmod.max` changed while your function was being checked (read by the baseline)" in v.message, v.message
     assert "max" not in vars(mod)
 
 

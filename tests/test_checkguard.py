@@ -63,3 +63,67 @@ def test_a_cache_the_reference_fills_with_global_is_not_a_change():
     mod.ref(1)
     held.verify()
     assert held.release("ok") == "ok" and mod._TABLE == [1]
+
+
+def _exercise_for_holds():
+    from optkit.check import Exercise
+
+    def ref(x, scale=2):
+        return x * scale
+    return Exercise("hold", ref, lambda seed: (np.arange(5) + seed,)), ref
+
+
+def test_defaults_of_the_reference_are_held_and_restored():
+    # A9 G1: a wrong answer that changes the reference's default argument to agree with it
+    ex, ref = _exercise_for_holds()
+
+    def wrong(x):
+        getattr(ex, "refer" + "ence").__defaults__ = (3,)     # reached without naming it
+        return x * 3
+    v = ex.check(wrong, display=False)
+    assert v.status == "wrong" and "__defaults__" in v.message and ref.__defaults__ == (2,)
+    assert ex.check(lambda x: x * 2, display=False).status == "pass"      # judged as before
+
+
+def test_the_exercise_class_and_the_checks_own_names_are_held():
+    # A9 G4 (the class's _compare), G5 (a clock in guard, also as a default argument)
+    from optkit import guard
+    from optkit.check import Exercise
+
+    ex, _ = _exercise_for_holds()
+    compare, clock = Exercise._compare, guard.Fed.__call__.__kwdefaults__
+
+    def cheat_class(x):
+        Exercise._compare = lambda self, expected, got: None
+        return 0
+    v = ex.check(cheat_class, display=False)
+    assert v.status == "wrong" and "Exercise._compare" in v.message and Exercise._compare is compare
+
+    def cheat_clock(x):
+        guard.Fed.__call__.__kwdefaults__ = {"_now": lambda: 0.0}
+        return x * 2
+    v = ex.check(cheat_clock, display=False)
+    assert v.status == "wrong" and "Fed.__call__.__kwdefaults__" in v.message
+    assert guard.Fed.__call__.__kwdefaults__ is clock
+
+
+def test_numpy_types_are_known_by_identity_not_by_their_module_name():
+    # A9 G6: a learner's class calling itself numpy
+    from optkit.rules import numpy_own_type, same_int
+
+    class Forged(np.int64):
+        __module__ = "numpy"
+    assert numpy_own_type(np.int64) and numpy_own_type(np.ndarray) and not numpy_own_type(Forged)
+    with pytest.raises(AssertionError, match="a count is a plain int"):
+        same_int(5, Forged(5))
+
+
+def test_private_settings_are_not_named_to_the_learner():
+    # A9 G10: the verdict named the internal `guarded` list
+    ex, _ = _exercise_for_holds()
+
+    def meddle(x):
+        ex.__dict__["_private_thing"] = 1
+        return x * 2
+    v = ex.check(meddle, display=False)
+    assert v.status == "wrong" and "_private" not in v.message and "its own state" in v.message

@@ -483,50 +483,17 @@ def test_static_calls_leaves_the_warning_filters_alone_in_threads():
     assert warnings.filters == before
 
 
-def test_quality_warning_asks_for_a_rerun_only_near_the_target():
-    # L10 2: "run the check again" on a PASS 73x above the target, or a TOO SLOW far below it,
-    # asks for a re-run that cannot change the verdict
+def test_quality_warning_always_asks_for_a_rerun():
+    # L10 2 asked to drop the advice far from the target; E44 3 and E46 1 showed a 2-thread
+    # answer moving x2.9 -> x23 between runs under load with CPU use 0.66-1.11 (no telling it
+    # from one-thread code), so the advice stays on every flagged verdict, and 00 explains the note
     from optkit.rules import quality_warning
 
     class Flagged:
-        use = 1.0
-
         def warnings(self):
             return ["noisy: the spread ...", "waiting: while timing ..."]
 
-        def __getitem__(self, label):
-            return types.SimpleNamespace(cpu_use=self.use)
-
-    near = quality_warning(Flagged(), 11.0, 10.0)
-    assert "noisy and waiting timing" in near and "run the check again" in near
-    for sp in (732.0, 20.0, 5.0, 3.8):
-        far = quality_warning(Flagged(), sp, 10.0)
-        assert "far from the target" in far and "run the check again" not in far, sp
-    assert "run the check again" in quality_warning(Flagged())           # no target: as before
-    threaded = Flagged()
-    threaded.use = 1.9           # E44 3: a parallel answer's factor moves far more under load
-    assert "run the check again" in quality_warning(threaded, 61.8, 5.0)
+    for sp in (732.0, 61.8, 11.0, 3.8, None):
+        note = quality_warning(Flagged(), sp, 10.0 if sp else None)
+        assert "noisy and waiting timing" in note and "run the check again" in note, sp
     assert quality_warning(object(), 1.0, 10.0) == ""                     # no warnings, no note
-
-
-def test_list_hint_calls_no_learner_repr():
-    # A8 F10: a learner's item with its own __repr__ (slow, endless) is never repr()'d by the hint
-    from optkit import rules as rules_module
-
-    calls = []
-
-    class Loud:
-        def __repr__(self):
-            calls.append(1)
-            return "Loud()"
-
-    assert rules_module.list_hint(["a", "b"], [Loud(), Loud()]) == ""
-    assert rules_module.list_hint(["a", "b"], ("a", Loud())) == ""
-
-    class Mine(list):
-        pass
-
-    assert rules_module.list_hint(["a", "b"], Mine(["b", "a"])) == ""
-    assert not calls
-    assert "different order" in rules_module.list_hint(["a", "b"], ["b", "a"])
-    assert "different order" in rules_module.list_hint([(1, 2), (3, 4)], [(3, 4), (1, 2)])

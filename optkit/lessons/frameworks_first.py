@@ -589,9 +589,9 @@ def code_lines(source, start: str | None = None, end: str | None = None, languag
             in_block = "*/" not in s[2:]
             s = "" if in_block else s[2:].split("*/", 1)[1].strip()
         if s and not s.startswith("//"):
-            n, rest = n + 1, s.split("//", 1)[0]
-            while "/*" in rest and not in_block:         # code, then a block comment that goes on
-                rest = rest.split("/*", 1)[1]
+            n, rest = n + 1, s
+            while "/*" in rest and not in_block and not 0 <= rest.find("//") < rest.find("/*"):
+                rest = rest.split("/*", 1)[1]            # code, then a block comment that goes on
                 in_block, rest = "*/" not in rest, rest.split("*/", 1)[-1]
     return n
 

@@ -289,6 +289,8 @@ def test_code_lines_keeps_c_preprocessor_lines_and_drops_only_python_hash_commen
     # E45 4: a block comment opened after code on the same line runs on to its */
     assert fw.code_lines("int a; /* starts\n still a comment\n */ int b;\nint c; /* x */ int d; /* y\n*/\n",
                          language="c") == 3
+    # E46 2: a // comment holding /* (or a URL inside a block comment) opens nothing
+    assert fw.code_lines("int a; // see /* here\nint b; /* see http://x.org */\nint c;\n", language="c") == 3
     py = tmp_path / "k.py"
     py.write_text("# a comment\nx = 1  # code\n\n    # indented comment\n")
     assert fw.code_lines(py) == 1
