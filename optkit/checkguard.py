@@ -176,6 +176,9 @@ class Held:
         def defaults(f, shown):            # a clock or a setting passed as a default argument
             for attr in ("__defaults__", "__kwdefaults__"):
                 self.bindings.setdefault(("fattr", id(f), attr), (f, getattr(f, attr), "check", f"{shown}.{attr}"))
+            for k, v in (f.__kwdefaults__ or {}).items():     # and each entry of the keyword ones
+                self.bindings.setdefault(("global", id(f.__kwdefaults__), k),
+                                         (f.__kwdefaults__, v, "check", f"{shown}.__kwdefaults__[{k!r}]"))
 
         for name in OWN_MODULES:
             m = sys.modules.get(name)

@@ -106,6 +106,13 @@ def test_the_exercise_class_and_the_checks_own_names_are_held():
     assert v.status == "wrong" and "Fed.__call__.__kwdefaults__" in v.message
     assert guard.Fed.__call__.__kwdefaults__ is clock
 
+    def cheat_clock_entry(x):        # E47 1: the entry inside the same dict
+        guard.Fed.__call__.__kwdefaults__["_now"] = lambda: 0.0
+        return x * 2
+    real = clock["_now"]
+    v = ex.check(cheat_clock_entry, display=False)
+    assert v.status == "wrong" and "__kwdefaults__['_now']" in v.message and clock["_now"] is real
+
 
 def test_numpy_types_are_known_by_identity_not_by_their_module_name():
     # A9 G6: a learner's class calling itself numpy

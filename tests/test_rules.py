@@ -489,11 +489,37 @@ def test_quality_warning_always_asks_for_a_rerun():
     # from one-thread code), so the advice stays on every flagged verdict, and 00 explains the note
     from optkit.rules import quality_warning
 
-    class Flagged:
+    class Flagged:                   # one thread, far from the target: the advice once left out
         def warnings(self):
             return ["noisy: the spread ...", "waiting: while timing ..."]
+
+        def __getitem__(self, label):
+            return types.SimpleNamespace(cpu_use=1.0)
 
     for sp in (732.0, 61.8, 11.0, 3.8, None):
         note = quality_warning(Flagged(), sp, 10.0 if sp else None)
         assert "noisy and waiting timing" in note and "run the check again" in note, sp
     assert quality_warning(object(), 1.0, 10.0) == ""                     # no warnings, no note
+
+
+def test_list_hint_calls_no_learner_repr():
+    # A8 F10: a learner's item with its own __repr__ (slow, endless) is never repr()'d by the hint
+    from optkit import rules as rules_module
+
+    calls = []
+
+    class Loud:
+        def __repr__(self):
+            calls.append(1)
+            return "Loud()"
+
+    assert rules_module.list_hint(["a", "b"], [Loud(), Loud()]) == ""
+    assert rules_module.list_hint(["a", "b"], ("a", Loud())) == ""
+
+    class Mine(list):
+        pass
+
+    assert rules_module.list_hint(["a", "b"], Mine(["b", "a"])) == ""
+    assert not calls
+    assert "different order" in rules_module.list_hint(["a", "b"], ["b", "a"])
+    assert "different order" in rules_module.list_hint([(1, 2), (3, 4)], [(3, 4), (1, 2)])
