@@ -3,6 +3,7 @@ in the code, the prange race rule, argument descriptions, hints for floats and l
 from __future__ import annotations
 
 import copy
+import functools
 
 from optkit import outputs as _outputs
 from optkit.i18n import tr
@@ -217,9 +218,15 @@ _PLAIN = (str, int, float, bool, type(None))
 def numpy_own_type(kind) -> bool:
     """Whether ``kind`` is NumPy's own ndarray or scalar type (by identity: a class of a
     learner's that calls itself ``__module__ = "numpy"`` is not)."""
+    return kind in _numpy_types()
+
+
+@functools.lru_cache(maxsize=1)
+def _numpy_types() -> frozenset:
+    """NumPy's ndarray and scalar types, built once (list_hint asks per item)."""
     import numpy as np
 
-    return kind is np.ndarray or kind in set(np.sctypeDict.values())
+    return frozenset(np.sctypeDict.values()) | {np.ndarray}
 
 
 def _plain_item(x, depth=2) -> bool:
