@@ -97,6 +97,19 @@ def _aliases(tree, first) -> set:
     return names
 
 
+def _calls(node, glb, obj, attr=None) -> bool:
+    """Whether ``node`` is a call of ``obj`` by a name, or a module's attribute (named ``attr``
+    when given), looked up in the function's globals ``glb`` (``prange`` imported ``as pr``,
+    ``numba.prange``, ``nb.get_thread_id``)."""
+    if obj is None or not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    if isinstance(f, ast.Name):
+        return glb.get(f.id) is obj
+    return isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and attr in (None, f.attr) and \
+        getattr(glb.get(f.value.id), f.attr, None) is obj
+
+
 def parallel_prange_rule(fn, args=None):
     """A rule for ``Exercise(rules=[...])`` of a "make it parallel" task: a Numba dispatcher
     compiled with ``parallel=True``, with a loop over Numba's own ``prange`` (looked up in the
@@ -121,13 +134,7 @@ def parallel_prange_rule(fn, args=None):
     func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))), None)
 
     def numba_prange(node):
-        if not isinstance(node, ast.Call):
-            return False
-        fn_node = node.func
-        if isinstance(fn_node, ast.Name):
-            return glb.get(fn_node.id) is numba.prange
-        return isinstance(fn_node, ast.Attribute) and fn_node.attr == "prange" and \
-            isinstance(fn_node.value, ast.Name) and getattr(glb.get(fn_node.value.id), "prange", None) is numba.prange
+        return _calls(node, glb, numba.prange, "prange")
 
     loops = [n for n in ast.walk(tree) if isinstance(n, ast.For) and numba_prange(n.iter)]
     if not loops:
@@ -211,20 +218,13 @@ def prange_race_rule(fn, args=None):
     glb = getattr(f, "__globals__", {}) or {}
     try:
         import numba
-        numba_tid = numba.get_thread_id
+        numba_tid, numba_prange = numba.get_thread_id, numba.prange
     except (ImportError, AttributeError):
-        numba_tid = None
+        numba_tid = numba_prange = None
 
     def thread_id(node):            # exactly numba's get_thread_id(), looked up in the globals
-        if not (isinstance(node, ast.Call) and not node.args and not node.keywords) or numba_tid is None:
-            return False
-        fn_node = node.func
-        if isinstance(fn_node, ast.Name):
-            return glb.get(fn_node.id) is numba_tid
-        if isinstance(fn_node, ast.Attribute) and fn_node.attr == "get_thread_id" \
-                and isinstance(fn_node.value, ast.Name):
-            return getattr(glb.get(fn_node.value.id), "get_thread_id", None) is numba_tid
-        return False
+        return isinstance(node, ast.Call) and not node.args and not node.keywords and \
+            _calls(node, glb, numba_tid, "get_thread_id")
 
     def target_names(t):
         if isinstance(t, ast.Name):
@@ -295,24 +295,12 @@ def prange_race_rule(fn, args=None):
                         hit.add(origin[root.id])
         return {i for i, p in enumerate(params) if p in hit} | hit
 
-    try:
-        import numba
-        numba_prange = numba.prange
-    except (ImportError, AttributeError):
-        numba_prange = None
-
     def is_prange(loop):             # spelled prange, or any name for Numba's prange (`as pr`)
         if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)):
             return False
         fn_node = loop.iter.func
-        if getattr(fn_node, "id", getattr(fn_node, "attr", "")) == "prange":
-            return True
-        if numba_prange is None:
-            return False
-        if isinstance(fn_node, ast.Name):
-            return glb.get(fn_node.id) is numba_prange
-        return isinstance(fn_node, ast.Attribute) and isinstance(fn_node.value, ast.Name) and \
-            getattr(glb.get(fn_node.value.id), fn_node.attr, None) is numba_prange
+        return getattr(fn_node, "id", getattr(fn_node, "attr", "")) == "prange" or \
+            _calls(loop.iter, glb, numba_prange)
 
     for loop in ast.walk(tree):
         if not is_prange(loop):
