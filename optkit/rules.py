@@ -73,10 +73,16 @@ def code_key(code):
 
 
 def forbidden_keys(forbidden: dict) -> dict:
+    """{code_key: display name} of the forbidden functions and of the functions defined inside
+    them. A comprehension, generator expression or lambda inside one (``<listcomp>``, ...) is
+    left out: a learner writes ``[text[a:b] for a, b in zip(starts, ends)]`` in a helper of
+    their own as naturally as the reference does, and a copy of the whole reference is caught
+    by its own key when it is called."""
     keys = {}
     for c, name in forbidden.items():
         for sub in all_codes(c):
-            keys.setdefault(code_key(sub), name)
+            if sub is c or not sub.co_name.startswith("<"):
+                keys.setdefault(code_key(sub), name)
     return keys
 
 

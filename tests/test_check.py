@@ -895,6 +895,32 @@ def test_a_clone_of_the_reference_code_is_still_the_reference():
     assert v.status == "wrong" and "reference" in v.message, v
 
 
+def _split_reference(x):
+    ends = np.cumsum(x).tolist()
+    return [b - a for a, b in zip([0] + ends[:-1], ends)]
+
+
+def _same_comprehension(ends):          # the reference's comprehension, in a helper of the learner's
+    return [b - a for a, b in zip([0] + ends[:-1], ends)]
+
+
+def _copied_reference(x):               # the whole reference, copied into a helper
+    ends = np.cumsum(x).tolist()
+    return [b - a for a, b in zip([0] + ends[:-1], ends)]
+
+
+def test_a_helper_with_the_references_comprehension_is_not_the_reference():
+    """A9 G7: 02's ctc solution moved into a helper ends with the reference's very list
+    comprehension; that comprehension alone is no copy of the reference. A copy of the whole
+    reference in a helper still is."""
+    e = check.Exercise("splits", _split_reference, lambda seed: (np.arange(seed, seed + 50),),
+                       time_budget_s=10.0)
+    v = e.check(lambda x: _same_comprehension(np.cumsum(x).tolist()), display=False)
+    assert v.status == "pass", v
+    v = e.check(lambda x: _copied_reference(x), display=False)
+    assert v.status == "wrong" and "_split_reference" in v.message, v
+
+
 def test_a_result_whose_shape_never_returns_is_a_timeout_not_a_hang():
     class Hostile(np.ndarray):
         @property
