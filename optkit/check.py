@@ -571,7 +571,7 @@ class Exercise:
             ref_txt = tr("; the reference solution reaches {speedup}",
                          speedup=format_speedup(ref_sp)) if ref_sp else ""
         yours = format_time(t["yours"].median_s)
-        ref_txt += quality_warning(cmp, sp, target)        # the bench table's ⚠ lines, in short
+        ref_txt += quality_warning(cmp)        # the bench table's ⚠ lines, in short
         if target is None:
             return self._verdict("pass", tr("correct; {speedup} vs the {base} ({yours} per call)",
                                             speedup=format_speedup(sp), base=base_shown,

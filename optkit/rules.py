@@ -403,12 +403,11 @@ def quality_kinds(cmp) -> list:
         return []
 
 
-def quality_warning(cmp, speedup=None, target=None) -> str:
+def quality_warning(cmp) -> str:
     """" ⚠ noisy and waiting timing (...)" when bench flagged the comparison, else "". The advice
     to run the check again stays even far from the target: code on several threads loses far
     more to a busy machine than the one-thread baseline (03's prange solution moved from x2.9 to
-    x23 between two runs), and its CPU use under load does not tell it from one-thread code.
-    (``speedup`` and ``target`` are kept for the callers.)"""
+    x23 between two runs), and its CPU use under load does not tell it from one-thread code."""
     kinds = quality_kinds(cmp)
     if not kinds:
         return ""
