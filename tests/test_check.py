@@ -650,6 +650,34 @@ def test_prange_race_rule_reads_writes_made_in_the_learners_helpers():
     assert check.prange_race_rule(ns["own_row"]) is None
 
 
+def test_prange_race_rule_reads_a_helper_that_changes_its_whole_array_parameter():
+    # E44 4: `total += part` in a helper, given the shared total, is a race; given a scalar it only
+    # rebinds the helper's own name. E44 5: a helper that first makes its parameter a new array
+    # (`hist = hist.copy()`, `out = np.zeros(...)`) does not write into what it was given.
+    ns = _race_ns(
+        helpers="def add_into(total, part):\n    t = total\n    t += part\n"
+                "def count_up(n, k):\n    n += k\n    return n\n"
+                "def fresh(row, out):\n    out = np.zeros(65, np.int64)\n    out[row[0]] += 1\n    return out\n"
+                "def copied(row, hist):\n    hist = hist.copy()\n    hist[row[0]] += 1\n    return hist\n"
+                "def late(row, hist):\n    hist[0] += 1\n    hist = hist.copy()\n    return hist\n",
+        merge="def merge(mask):\n    hist = np.zeros(65, np.int64)\n"
+              "    for y in prange(mask.shape[0]):\n        add_into(hist, np.ones(65, np.int64))\n    return hist\n",
+        by_kw="def by_kw(mask):\n    hist = np.zeros(65, np.int64)\n"
+              "    for y in prange(mask.shape[0]):\n        add_into(part=mask[y], total=hist)\n    return hist\n",
+        scalar="def scalar(mask):\n    out = np.zeros(mask.shape[0], np.int64)\n    w = mask.shape[1]\n"
+               "    for y in prange(mask.shape[0]):\n        out[y] = count_up(w, 1)\n    return out\n",
+        rebinds="def rebinds(mask):\n    out = np.zeros((mask.shape[0], 65), np.int64)\n    zero = np.zeros(65, np.int64)\n"
+                "    for y in prange(mask.shape[0]):\n        out[y] = fresh(mask[y], zero) + copied(mask[y], zero)\n"
+                "    return out\n",
+        late_copy="def late_copy(mask):\n    out = np.zeros((mask.shape[0], 65), np.int64)\n    zero = np.zeros(65, np.int64)\n"
+                  "    for y in prange(mask.shape[0]):\n        out[y] = late(mask[y], zero)\n    return out\n")
+    for name in ("merge", "by_kw", "late_copy"):
+        msg = check.prange_race_rule(ns[name])
+        assert msg and "which may write into it" in msg, name
+    for name in ("scalar", "rebinds"):
+        assert check.prange_race_rule(ns[name]) is None, name
+
+
 def test_prange_race_rule_sees_prange_under_another_name():
     # A8 F11: `from numba import prange as pr` hid every racy write from the rule
     import numba
