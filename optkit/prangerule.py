@@ -22,6 +22,26 @@ _VIEWS = {"asarray", "ascontiguousarray", "asfortranarray", "array", "copy", "ra
           "transpose", "view", "atleast_2d"}
 
 
+def _view_of(node, names) -> bool:
+    """Whether the expression only names one of ``names`` or a view of it (a subscript, ``.T``,
+    ``m.reshape(...)``, ``np.ascontiguousarray(m)``): no pass over its elements, unlike
+    ``m.copy()`` or ``m.sum()``, which read every element where they stand."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id in names
+        if isinstance(node, (ast.Subscript, ast.Starred)):
+            node = node.value
+        elif isinstance(node, ast.Attribute) and node.attr not in _SHAPE:
+            node = node.value
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) \
+                in _VIEWS - {"array", "copy"}:
+            f = node.func
+            node = f.value if isinstance(f, ast.Attribute) and _made_from(f.value, names) else \
+                (node.args[0] if node.args else None)
+        else:
+            return False
+
+
 def _made_from(node, names) -> bool:
     """Whether the expression is one of ``names`` or made from one (subscripts, attributes other
     than the shape ones, method calls on it, a NumPy view function of it)."""
@@ -155,7 +175,7 @@ def parallel_prange_rule(fn, args=None):
     inside = {id(x) for loop in loops for stmt in loop.body for x in ast.walk(stmt)}
     parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
     makers = {id(x) for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr))
-              and node.value is not None and _made_from(node.value, names) for x in ast.walk(node.value)}
+              and node.value is not None and _view_of(node.value, names) for x in ast.walk(node.value)}
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names) \
                 or id(node) in inside or id(node) in makers:
@@ -338,6 +358,7 @@ def prange_race_rule(fn, args=None):
         if not is_prange(loop):
             continue
         assigned = {}                # name -> list of assigned values (None: unknown)
+        iterated = {}                # name -> what an inner `for name in ...` walks through
         for node in ast.walk(loop):
             if node is loop:
                 continue
@@ -354,6 +375,8 @@ def prange_race_rule(fn, args=None):
             elif isinstance(node, (ast.For, ast.comprehension)):
                 for n in target_names(node.target):
                     assigned.setdefault(n, []).append(None)
+                    if isinstance(node.target, ast.Name):
+                        iterated.setdefault(n, []).append(node.iter)
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     if item.optional_vars is not None:
@@ -374,7 +397,7 @@ def prange_race_rule(fn, args=None):
             for n, vals in assigned.items():
                 if n in shared or n in loop_vars:
                     continue
-                for v in vals:
+                for v in vals + iterated.get(n, []):     # `for row in per:` walks rows of an outer array
                     if v is None:
                         continue
                     root, slices = chain(v)
