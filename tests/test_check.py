@@ -949,6 +949,22 @@ def test_a_helper_with_the_references_comprehension_is_not_the_reference():
     assert v.status == "wrong" and "_split_reference" in v.message, v
 
 
+def test_the_race_repeats_count_against_the_time_budget():
+    # E48 4: the race repeats and the bad-input calls ran outside the budget (3.0 s of calls, 2 s budget)
+    spent = []
+
+    def slow_right(x):
+        t0 = time.perf_counter()
+        time.sleep(0.3)
+        spent.append(time.perf_counter() - t0)
+        return 2.0 * np.sqrt(x)
+
+    e = ex(target_speedup=2, time_budget_s=2.0, seeds=(0,), race_args=lambda: make_args(9), race_repeats=4)
+    v = e.check(slow_right, display=False)
+    assert v.status == "too slow" and "does not fit" in v.message, v
+    assert sum(spent) < 2.0 + 0.35, spent          # no call started once the budget was spent
+
+
 def test_a_result_whose_shape_never_returns_is_a_timeout_not_a_hang():
     class Hostile(np.ndarray):
         @property
