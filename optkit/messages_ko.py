@@ -491,8 +491,10 @@ MESSAGES: dict[str, str] = {
     "build it: python setup.py build_ext --inplace (or make lab / make test)":
         "빌드하세요: python setup.py build_ext --inplace (또는 make lab / make test)",
     "optkit.native was built without OpenMP": "optkit.native가 OpenMP 없이 빌드되었습니다",
-    "rebuild with a compiler that has OpenMP (unset OPTKIT_NO_OPENMP)":
-        "OpenMP를 지원하는 컴파일러로 다시 빌드하세요 (OPTKIT_NO_OPENMP는 해제)",
+    "rebuild it with a compiler that has OpenMP, OPTKIT_NO_OPENMP unset: make lab (or "
+    "python setup.py build_ext --inplace), which rebuilds when the flags changed":
+        "OpenMP를 지원하는 컴파일러로, OPTKIT_NO_OPENMP는 해제하고 다시 빌드하세요: make lab (또는 "
+        "python setup.py build_ext --inplace). 빌드 플래그가 바뀌었으면 다시 빌드합니다",
     "only {gib} GiB available": "사용 가능한 메모리가 {gib} GiB뿐입니다",
     "close other programs; the notebooks need about 2 GiB": "다른 프로그램을 닫으세요. 노트북에는 약 2 GiB가 필요합니다",
     "cgroup memory limit is {gib} GiB": "cgroup 메모리 제한이 {gib} GiB입니다",
