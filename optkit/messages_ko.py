@@ -1108,8 +1108,8 @@ MESSAGES: dict[str, str] = {
     "a page with {n} boxes": "박스 {n}개가 있는 페이지",
     "multiprocessing pool: {state}": "multiprocessing 풀: {state}",
     "worker processes left: {n}": "남은 워커 프로세스: {n}",
-    "resource trackers (one per start method; they stay until the kernel exits): {n}":
-        "리소스 트래커 (시작 방식마다 하나, 커널이 끝날 때까지 남습니다): {n}",
+    "resource trackers (one per library, multiprocessing's and loky's; they stay until the kernel exits): {n}":
+        "리소스 트래커 (라이브러리마다 하나, multiprocessing의 것과 loky의 것; 커널이 끝날 때까지 남습니다): {n}",
     # exercise titles (optkit.verdict shows them through tr(); the code keeps the English name)
     "00 warm-up: count dark pixels": "00 워밍업: 어두운 픽셀 세기",
     "01 hot stage": "01 시간이 가장 많이 드는 단계",
