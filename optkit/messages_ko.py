@@ -412,6 +412,10 @@ MESSAGES: dict[str, str] = {
     "the {budget} s time budget; the target is {target} vs the {base}":
         "정답이지만 한 번 호출에 {call}이 걸립니다: 시간을 재려면(약 네 번 호출) {budget}초의 시간 "
         "예산 중 남은 시간으로는 부족합니다. 목표는 {base} 대비 {target}입니다",
+    "correct, but one call takes {call}: not timed (about four calls do not fit in what is left of the "
+    "{budget} s time budget)":
+        "정답이지만 한 번 호출에 {call}이 걸립니다: 시간은 재지 않았습니다({budget}초의 시간 예산 중 남은 "
+        "시간으로는 약 네 번의 호출이 들어가지 않습니다)",
     "correct, but timing it failed: {kind}: {exc}": "정답이지만 시간 측정에 실패했습니다: {kind}: {exc}",
     "; the reference solution reaches {speedup}": "; 참조 솔루션은 {speedup}에 도달합니다",
     "; {name} reaches {speedup}": "; {name}은(는) {speedup}에 도달합니다",

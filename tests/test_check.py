@@ -963,6 +963,9 @@ def test_the_race_repeats_count_against_the_time_budget():
     v = e.check(slow_right, display=False)
     assert v.status == "too slow" and "does not fit" in v.message, v
     assert sum(spent) < 2.0 + 0.35, spent          # no call started once the budget was spent
+    # E48 5: with a baseline and no target, a correct answer too slow to time is no "too slow"
+    v = ex(baseline=slow_baseline, time_budget_s=1.0, seeds=(0,)).check(slow_right, display=False)
+    assert v.status == "pass" and "not timed" in v.message and "target" not in v.message, v
 
 
 def test_a_result_whose_shape_never_returns_is_a_timeout_not_a_hang():
