@@ -48,7 +48,7 @@ TORCH_SRC := --index '$(TORCH_INDEX)'
 endif
 PIP := $(PIP_ENV) $(PY) -m pip
 
-.PHONY: setup lab test test-fast browser-deps asan student site clean help lock wheelhouse check-env
+.PHONY: setup lab test test-fast browser-deps asan student site clean help lock wheelhouse check-env native-flags
 
 help:
 	@echo "make lab    set up .venv and open JupyterLab on the learner edition (PORT=$(PORT))"
@@ -84,14 +84,19 @@ $(TEST_STAMP): $(TEST_LOCK) $(DEPS_STAMP)
 	$(PIP) install --quiet --progress-bar off --require-hashes --no-deps $(PIP_SRC) -r $(TEST_LOCK)
 	@touch $@
 
-# Rebuild only the C extension when its source changed (no dependency resolution).
+# The C extension (no dependency resolution).
 # The sources one by one, the same list as setup.py's NATIVE_SOURCES/NATIVE_HEADERS (checked by
 # tests/test_packaging.py): a stray copy in csrc/ (even one with a space in its name) is ignored.
 NATIVE_SRC := optkit/csrc/geometry.c optkit/csrc/leak_lessons.c optkit/csrc/module.c \
               optkit/csrc/warp_plain.c optkit/csrc/warp_tuned.c optkit/csrc/optkit_native.h
-$(NATIVE_STAMP): $(NATIVE_SRC) setup.py $(DEPS_STAMP)
+# Asked every time (native-flags is phony): setup.py itself rebuilds when a source changed or
+# when its flags differ from the last build's (libomp installed since, other CFLAGS), and
+# otherwise returns at once.
+$(NATIVE_STAMP): $(NATIVE_SRC) setup.py $(DEPS_STAMP) native-flags
 	$(PY) setup.py --quiet build_ext --inplace
 	@touch $@
+
+native-flags:
 
 $(KERNEL_STAMP): $(DEPS_STAMP)
 	$(PY) -m optkit.cli install-kernel

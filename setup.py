@@ -6,7 +6,9 @@ keg-only: the probe finds omp.h and the library only when CPPFLAGS/LDFLAGS point
 $(brew --prefix libomp)/include and /lib, as README says.
 Each candidate is tried on a tiny program first; if none compiles and links (Apple
 clang without libomp, say) the extension is built without OpenMP and still works,
-serially. Set OPTKIT_NO_OPENMP=1 to force a build without OpenMP.
+serially. Set OPTKIT_NO_OPENMP=1 to force a build without OpenMP. A build whose flags differ
+from the last one's (libomp installed since, other CFLAGS) is made again even when no source
+changed.
 Set OPTKIT_ASAN=1 to build with AddressSanitizer (see `make asan`).
 
 The extension is ONE module, optkit.native, compiled from every C file in optkit/csrc/ (see
@@ -71,7 +73,10 @@ class BuildExt(build_ext):
             base = ["/O2", "/fp:precise"]
             candidates = [(["/openmp"], [])]
         else:
-            base = ["-O3", "-std=c99", "-ffp-contract=off", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+            # -fno-fast-math after the environment's CFLAGS: a -ffast-math there would fold the
+            # NaN/inf checks of the quads away and let the kernels' bytes differ (A10 2)
+            base = ["-O3", "-std=c99", "-fno-fast-math", "-ffp-contract=off", "-Wall", "-Wextra",
+                    "-Wno-unused-parameter"]
             candidates = [(["-fopenmp"], ["-fopenmp"]),
                           (["-Xpreprocessor", "-fopenmp"], ["-lomp"])]
         omp = None
@@ -93,7 +98,21 @@ class BuildExt(build_ext):
             if asan:
                 ext.extra_compile_args += ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1", "-g"]
                 ext.extra_link_args += ["-fsanitize=address"]
+        # setuptools rebuilds only when a source is newer than the module: a serial build made
+        # before libomp was installed (or with other flags) would stay. Rebuild when what this
+        # build would use differs from what the last one used (A10 3).
+        used = repr([(e.extra_compile_args, e.extra_link_args, e.define_macros) for e in self.extensions]
+                    + [os.environ.get(k, "") for k in ("CC", "CFLAGS", "CPPFLAGS", "LDFLAGS")])
+        stamp = os.path.join(self.build_temp, "optkit-build-flags.txt")
+        try:
+            with open(stamp, encoding="utf-8") as f:
+                self.force = self.force or f.read() != used
+        except OSError:
+            self.force = True
         super().build_extensions()
+        os.makedirs(self.build_temp, exist_ok=True)
+        with open(stamp, "w", encoding="utf-8") as f:
+            f.write(used)
 
 
 # Listed one by one (never a glob): a learner's backup copy such as warp_plain_old.c in csrc/

@@ -330,8 +330,7 @@ class Exercise:
                 self._compare_within(expected, value, budget)
             except AssertionError as exc:
                 if self.race_args is not None:        # a race exercise: is it one?
-                    race = self._race_on(fn, build, budget) or self._race_on(fn, self.race_args, budget)
-                    if race:
+                    if race := self._race_on(fn, build, budget) or self._race_on(fn, self.race_args, budget):
                         return self._verdict("wrong", tr("{problem} (on {where})", problem=race, where=where))
                     race = self._rule_messages(fn, build(), budget)
                     if race:
@@ -339,17 +338,16 @@ class Exercise:
                                                          where=where, exc=exc, rule=race))
                 return self._verdict("wrong", tr("wrong result on {where}: {exc}", where=where, exc=exc)
                                      + f"{float_hint(exc, expected)}{list_hint(expected, value)}")
+        left = [budget]             # step 2's calls count against the budget too (E48 4)
         for label, args, exc_types in self.bad_inputs:
             build = args if callable(args) else (lambda args=args: args)
             a = build()
             a = a if isinstance(a, tuple) else (a,)
-            v = self._refuses(fn, tr(label), a, exc_types, budget)
-            if v is not None:
+            if (v := self._refuses(fn, tr(label), a, exc_types, left)) is not None:
                 return v
-        if self.race_args is not None:
-            race = self._race_on(fn, self.race_args, budget)
-            if race:
-                return self._verdict("wrong", race)
+        if self.race_args is not None and (race := self._race_on(fn, self.race_args, left)):
+            return self._verdict("wrong", race)
+        budget = left[0]
         for rule in self.rules:
             args = self._fresh(first_rebuild, first_args)
             t0 = _now()
@@ -390,10 +388,11 @@ class Exercise:
                           name=names[i], exc=exc)
         return None
 
-    def _refuses(self, fn, label, args, exc_types, budget):
+    def _refuses(self, fn, label, args, exc_types, left):
         exc_types = exc_types if isinstance(exc_types, tuple) else (exc_types,)
         want = tr(" or ").join(t.__name__ for t in exc_types)
-        state, value, _, _ = self._call(fn, args, max(1.0, budget))
+        state, value, spent, _ = self._call(fn, args, max(1.0, left[0]))   # left: [s], shared in step 2
+        left[0] -= spent
         if state in ("timeout", "stuck"):
             return self._timeout(state, label)
         if state == "ok":
@@ -412,13 +411,14 @@ class Exercise:
                              details=short_tb(value))
 
     def _race_on(self, fn, build, budget, reference=False):
-        """Repeat fn on one input; a message when the results differ from each other."""
+        """Repeat fn on one input; a message when the results differ (budget: s, or [s left] to spend)."""
+        left = budget if isinstance(budget, list) else [budget]
         args = build()
         args = args if isinstance(args, tuple) else (args,)
         results = []
         for _ in range(max(2, self.race_repeats)):
-            state, value, spent, _ = self._call(fn, self._fresh(build, args), max(1.0, budget))
-            budget -= spent
+            state, value, spent, _ = self._call(fn, self._fresh(build, args), max(1.0, left[0]))
+            left[0] -= spent
             if state != "ok":
                 return None if not reference else (
                     tr("on a larger input ({args}) your function raised {kind}",
@@ -505,15 +505,14 @@ class Exercise:
             funcs["reference"] = self.reference
         funcs["yours"] = fn
         need = 4 * call_s        # yours counts against the budget: a warm-up call, three timed repeats at least
-        if need > budget:
-            return self._verdict("too slow", tr("correct, but one call takes "
-                                                "{call}: timing it (about four calls) "
-                                                "does not fit in what is left of the {budget} s "
-                                                "time budget; the target is {target} vs the {base}",
-                                                call=format_time(call_s),
-                                                budget=f"{self.time_budget_s:g}",
-                                                target=format_speedup(self.target_speedup),
-                                                base=base_shown))
+        if need > budget:       # without a target there is nothing to be too slow for (E48 5)
+            kw = dict(call=format_time(call_s), budget=f"{self.time_budget_s:g}",
+                      target=format_speedup(self.target_speedup), base=base_shown)
+            return self._verdict("too slow", tr(
+                "correct, but one call takes {call}: timing it (about four calls) does not fit in what is left "
+                "of the {budget} s time budget; the target is {target} vs the {base}", **kw)) if self.target_speedup \
+                else self._verdict("pass", tr("correct, but one call takes {call}: not timed (about four calls do "
+                                              "not fit in what is left of the {budget} s time budget)", **kw))
         max_time = max(TIMING_MIN_TIME, min(TIMING_MAX_TIME, (budget - call_s) / 2))
         armed, hits = [False], []    # tripwires armed while yours is timed (not the others); one wrapper for all
         trips = forbidden_trips(fn, self.forbidden, self._guarded, hits, armed)[3]
@@ -571,7 +570,7 @@ class Exercise:
             ref_txt = tr("; the reference solution reaches {speedup}",
                          speedup=format_speedup(ref_sp)) if ref_sp else ""
         yours = format_time(t["yours"].median_s)
-        ref_txt += quality_warning(cmp, sp, target)        # the bench table's ⚠ lines, in short
+        ref_txt += quality_warning(cmp)        # the bench table's ⚠ lines, in short
         if target is None:
             return self._verdict("pass", tr("correct; {speedup} vs the {base} ({yours} per call)",
                                             speedup=format_speedup(sp), base=base_shown,

@@ -17,10 +17,13 @@ the code that judges it. This module holds what :mod:`optkit.check` uses against
 - :func:`timed_input_problem`: the learner's timed inputs must come back unchanged, as in the
   correctness calls.
 
-It also holds the default arguments of every function it watches (a learner's function could
-change what the reference computes through them), the names of the check's own modules
-(``OWN_MODULES``) with the default arguments of their functions and methods (a clock passed as
-a default), and the attributes of the Exercise's classes.
+It also holds the default arguments of every function it watches, each entry of the keyword
+ones too (a learner's function could change what the reference computes through them), the
+names of the check's own modules (``OWN_MODULES``) with the default arguments of their functions
+and methods (a clock passed as a default), the attributes and methods of their classes, each
+entry of a private namespace their functions look names up in (check's frozen comparison), the
+builtins their functions read (a name put into such a module that shadows one counts as a
+change), and the attributes of the Exercise's classes.
 
 Identity only (``is``), names only (no deep walk of values): a check runs many times per
 notebook, so this stays cheap. Not covered: a value changed in place (an array the reference
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import builtins
 import dis
+import functools
 import math
 import numbers
 import types
@@ -108,12 +112,30 @@ def _python_function(f):
 def _names(code, out, stored):
     """The names ``code`` reads (into ``out``), and those it assigns with ``global`` (``stored``:
     a cache the function itself fills, such as scene.default_scene's, is not a change)."""
-    out.update(code.co_names)
-    stored.update(i.argval for i in dis.get_instructions(code) if i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL"))
+    names, assigned = _code_names(code)
+    out.update(names)
+    stored.update(assigned)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_names(code):       # read once per code object: a check takes its snapshot many times
+    names, stored = set(code.co_names), {i.argval for i in dis.get_instructions(code)
+                                         if i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL")}
     for c in code.co_consts:
         if isinstance(c, types.CodeType):        # comprehensions, lambdas, nested functions
-            _names(c, out, stored)
-    return out
+            n, st = _code_names(c)
+            names |= n
+            stored |= st
+    return frozenset(names), frozenset(stored)
+
+
+def _defaults(f, role, shown, found):
+    """Into ``found``: f's default arguments, as a whole, and each entry of the keyword ones."""
+    for attr in ("__defaults__", "__kwdefaults__"):
+        found.setdefault(("fattr", id(f), attr), (f, getattr(f, attr), role, f"{shown}.{attr}"))
+    for k, v in (f.__kwdefaults__ or {}).items():
+        found.setdefault(("global", id(f.__kwdefaults__), k), (f.__kwdefaults__, v, role, f"{shown}.__kwdefaults__[{k!r}]"))
 
 
 def _watch(f, role, found, depth=DEPTH, seen=None):
@@ -126,8 +148,7 @@ def _watch(f, role, found, depth=DEPTH, seen=None):
     seen.add(id(f))
     g = f.__globals__
     mod = g.get("__name__", "?")
-    for attr in ("__defaults__", "__kwdefaults__"):       # its default arguments, as a whole
-        found.setdefault(("fattr", id(f), attr), (f, getattr(f, attr), role, f"{mod}.{f.__qualname__}.{attr}"))
+    _defaults(f, role, f"{mod}.{f.__qualname__}", found)
     stored = set()
     names = _names(f.__code__, set(), stored)
     for name in names - stored:
@@ -173,24 +194,36 @@ class Held:
         """The names of the check's own modules and the attributes of the Exercise's classes."""
         import sys
 
-        def defaults(f, shown):            # a clock or a setting passed as a default argument
-            for attr in ("__defaults__", "__kwdefaults__"):
-                self.bindings.setdefault(("fattr", id(f), attr), (f, getattr(f, attr), "check", f"{shown}.{attr}"))
-            for k, v in (f.__kwdefaults__ or {}).items():     # and each entry of the keyword ones
-                self.bindings.setdefault(("global", id(f.__kwdefaults__), k),
-                                         (f.__kwdefaults__, v, "check", f"{shown}.__kwdefaults__[{k!r}]"))
+        def code(f, shown, glb):
+            """A clock or a setting passed as a default argument; the names its globals hold for
+            it (a private namespace such as check's frozen comparison, entry by entry); a
+            builtin it reads, which a name put into its module would shadow."""
+            _defaults(f, "check", shown, self.bindings)
+            g = f.__globals__
+            if g is not glb and id(g) not in spaces:
+                spaces.add(id(g))
+                for k, v in g.items():
+                    self.bindings.setdefault(("global", id(g), k), (g, v, "check", f"{shown}.__globals__[{k!r}]"))
+            for n in _names(f.__code__, set(), set()):
+                if n not in g and hasattr(builtins, n):
+                    self.bindings.setdefault(("global", id(g), n), (g, _ABSENT, "check", f"{g.get('__name__')}.{n}"))
 
+        spaces = set()
         for name in OWN_MODULES:
             m = sys.modules.get(name)
-            for k, v in (vars(m).items() if m is not None else ()):
+            for k, v in (list(vars(m).items()) if m is not None else ()):
                 if not (k.startswith("__") and k.endswith("__")):
                     self.bindings.setdefault(("global", id(vars(m)), k), (vars(m), v, "check", f"{name}.{k}"))
-                    if isinstance(v, types.FunctionType) and v.__module__ == name:
-                        defaults(v, f"{name}.{k}")
+                    if isinstance(v, types.FunctionType) and (v.__module__ == name or v.__globals__ is not getattr(
+                            sys.modules.get(v.__module__), "__dict__", None)):   # or a frozen copy (check._B)
+                        code(v, f"{name}.{k}", vars(m))
                     elif isinstance(v, type) and v.__module__ == name:
-                        for a, f in vars(v).items():
-                            if isinstance(f, types.FunctionType):
-                                defaults(f, f"{name}.{k}.{a}")
+                        for a, f in vars(v).items():       # its methods and class attributes
+                            if not (a.startswith("__") and a.endswith("__")):
+                                self.bindings.setdefault(("attr", id(v), a), (v, f, "check", f"{name}.{k}.{a}"))
+                            f = _python_function(f)
+                            if f is not None:
+                                code(f, f"{name}.{k}.{a}", vars(m))
         for cls in type(ex).__mro__[:-1]:
             for k, v in vars(cls).items():
                 if not (k.startswith("__") and k.endswith("__")):

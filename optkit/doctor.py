@@ -152,7 +152,8 @@ def _analyse(d: dict) -> None:
                  tr("build it: python setup.py build_ext --inplace (or make lab / make test)"))
     elif isinstance(nat, dict) and nat.get("openmp") is False:
         _problem(problems, WARN, "native", tr("optkit.native was built without OpenMP"),
-                 tr("rebuild with a compiler that has OpenMP (unset OPTKIT_NO_OPENMP)"))
+                 tr("rebuild it with a compiler that has OpenMP, OPTKIT_NO_OPENMP unset: make lab (or "
+                    "python setup.py build_ext --inplace), which rebuilds when the flags changed"))
     # memory
     lim, avail = mem.get("cgroup_limit_bytes"), mem.get("available_bytes")
     if isinstance(avail, int) and avail < 2 * 2**30:

@@ -412,6 +412,10 @@ MESSAGES: dict[str, str] = {
     "the {budget} s time budget; the target is {target} vs the {base}":
         "정답이지만 한 번 호출에 {call}이 걸립니다: 시간을 재려면(약 네 번 호출) {budget}초의 시간 "
         "예산 중 남은 시간으로는 부족합니다. 목표는 {base} 대비 {target}입니다",
+    "correct, but one call takes {call}: not timed (about four calls do not fit in what is left of the "
+    "{budget} s time budget)":
+        "정답이지만 한 번 호출에 {call}이 걸립니다: 시간은 재지 않았습니다({budget}초의 시간 예산 중 남은 "
+        "시간으로는 약 네 번의 호출이 들어가지 않습니다)",
     "correct, but timing it failed: {kind}: {exc}": "정답이지만 시간 측정에 실패했습니다: {kind}: {exc}",
     "; the reference solution reaches {speedup}": "; 참조 솔루션은 {speedup}에 도달합니다",
     "; {name} reaches {speedup}": "; {name}은(는) {speedup}에 도달합니다",
@@ -491,8 +495,10 @@ MESSAGES: dict[str, str] = {
     "build it: python setup.py build_ext --inplace (or make lab / make test)":
         "빌드하세요: python setup.py build_ext --inplace (또는 make lab / make test)",
     "optkit.native was built without OpenMP": "optkit.native가 OpenMP 없이 빌드되었습니다",
-    "rebuild with a compiler that has OpenMP (unset OPTKIT_NO_OPENMP)":
-        "OpenMP를 지원하는 컴파일러로 다시 빌드하세요 (OPTKIT_NO_OPENMP는 해제)",
+    "rebuild it with a compiler that has OpenMP, OPTKIT_NO_OPENMP unset: make lab (or "
+    "python setup.py build_ext --inplace), which rebuilds when the flags changed":
+        "OpenMP를 지원하는 컴파일러로, OPTKIT_NO_OPENMP는 해제하고 다시 빌드하세요: make lab (또는 "
+        "python setup.py build_ext --inplace). 빌드 플래그가 바뀌었으면 다시 빌드합니다",
     "only {gib} GiB available": "사용 가능한 메모리가 {gib} GiB뿐입니다",
     "close other programs; the notebooks need about 2 GiB": "다른 프로그램을 닫으세요. 노트북에는 약 2 GiB가 필요합니다",
     "cgroup memory limit is {gib} GiB": "cgroup 메모리 제한이 {gib} GiB입니다",
@@ -1106,8 +1112,8 @@ MESSAGES: dict[str, str] = {
     "a page with {n} boxes": "박스 {n}개가 있는 페이지",
     "multiprocessing pool: {state}": "multiprocessing 풀: {state}",
     "worker processes left: {n}": "남은 워커 프로세스: {n}",
-    "resource trackers (one per start method; they stay until the kernel exits): {n}":
-        "리소스 트래커 (시작 방식마다 하나, 커널이 끝날 때까지 남습니다): {n}",
+    "resource trackers (one per library, multiprocessing's and loky's; they stay until the kernel exits): {n}":
+        "리소스 트래커 (라이브러리마다 하나, multiprocessing의 것과 loky의 것; 커널이 끝날 때까지 남습니다): {n}",
     # exercise titles (optkit.verdict shows them through tr(); the code keeps the English name)
     "00 warm-up: count dark pixels": "00 워밍업: 어두운 픽셀 세기",
     "01 hot stage": "01 시간이 가장 많이 드는 단계",

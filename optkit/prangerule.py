@@ -22,6 +22,26 @@ _VIEWS = {"asarray", "ascontiguousarray", "asfortranarray", "array", "copy", "ra
           "transpose", "view", "atleast_2d"}
 
 
+def _view_of(node, names) -> bool:
+    """Whether the expression only names one of ``names`` or a view of it (a subscript, ``.T``,
+    ``m.reshape(...)``, ``np.ascontiguousarray(m)``): no pass over its elements, unlike
+    ``m.copy()`` or ``m.sum()``, which read every element where they stand."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id in names
+        if isinstance(node, (ast.Subscript, ast.Starred)):
+            node = node.value
+        elif isinstance(node, ast.Attribute) and node.attr not in _SHAPE:
+            node = node.value
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) \
+                in _VIEWS - {"array", "copy"}:
+            f = node.func
+            node = f.value if isinstance(f, ast.Attribute) and _made_from(f.value, names) else \
+                (node.args[0] if node.args else None)
+        else:
+            return False
+
+
 def _made_from(node, names) -> bool:
     """Whether the expression is one of ``names`` or made from one (subscripts, attributes other
     than the shape ones, method calls on it, a NumPy view function of it)."""
@@ -155,7 +175,7 @@ def parallel_prange_rule(fn, args=None):
     inside = {id(x) for loop in loops for stmt in loop.body for x in ast.walk(stmt)}
     parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
     makers = {id(x) for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr))
-              and node.value is not None and _made_from(node.value, names) for x in ast.walk(node.value)}
+              and node.value is not None and _view_of(node.value, names) for x in ast.walk(node.value)}
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names) \
                 or id(node) in inside or id(node) in makers:
@@ -197,9 +217,12 @@ def prange_race_rule(fn, args=None):
     sometimes when it runs (rarely on a busy machine); this reads the code instead.
     Returns a message naming the line, or None. Not caught: writes through library calls
     (``np.add.at``, ``out=``), through a helper reached other than by a plain name (a method, a
-    closure, an object's attribute), writing an array it did not get as a parameter, or changing
-    a whole array parameter in place with an operator (``total += part``). A helper that rebinds
-    its parameter before writing (``hist = hist.copy()``) is still read as writing into it. Refused
+    closure, an object's attribute), or writing an array it did not get as a parameter. A
+    helper that changes a whole parameter with an operator (``total += part``) writes into it
+    when it is given an array: a name the function indexes, makes with ``np.``, or gets as an
+    array input. A helper that rebinds its parameter as its first use of it (``hist =
+    hist.copy()``, ``out = np.zeros(...)``) does not write into what it was given; any other
+    rebinding is still read as writing into it. Refused
     although correct: a helper given a whole shared array and the row to write (``bump(per_row,
     y, L)``): pass the row itself. Refused although correct: a flattened private index
     (``out[y*w + x]``) and a row from an inner loop over the chunk's rows (``for y in range(lo,
@@ -250,10 +273,21 @@ def prange_race_rule(fn, args=None):
             return [e for t in node.targets for e in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t])]
         return None
 
-    def written_params(callee, depth=0, seen=()):
+    def fresh_array(v):              # np.zeros(...), np.empty_like(a), np.array(a), a.copy(): a new array
+        if not isinstance(v, ast.Call) or not isinstance(v.func, ast.Attribute):
+            return False
+        if v.func.attr == "copy" and not v.args:
+            return True
+        return isinstance(v.func.value, ast.Name) and v.func.value.id in ("np", "numpy") and v.func.attr in (
+            "zeros", "empty", "ones", "full", "zeros_like", "empty_like", "ones_like", "full_like", "copy",
+            "array") and not any(k.arg == "copy" for k in v.keywords)
+
+    def written_params(callee, depth=0, seen=(), whole=False):
         """Positions and names of the parameters of a function of the learner's that it writes
         into (``a[i] = ...``, ``a[i] += ...``, through an alias ``b = a`` or ``b = a[i]`` made in
-        it, or by passing them on to such a function); empty when it cannot be read."""
+        it, or by passing them on to such a function); empty when it cannot be read. With
+        ``whole``: the parameters it changes as a whole with an operator (``total += part``,
+        also through an alias ``t = total``), a write only when what it is given is an array."""
         g = getattr(callee, "py_func", callee)
         if not isinstance(g, types.FunctionType) or depth > 4 or g in seen:
             return set()
@@ -266,19 +300,25 @@ def prange_race_rule(fn, args=None):
             return set()
         params = [a.arg for a in (*fdef.args.posonlyargs, *fdef.args.args, *fdef.args.kwonlyargs)]
         origin = {p: p for p in params}          # name -> the parameter it aliases
+        for k, stmt in enumerate(fdef.body):      # `hist = hist.copy()` first: a new array, not the parameter
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                    and stmt.targets[0].id in params and fresh_array(stmt.value) and not any(
+                        isinstance(n, ast.Name) and n.id == stmt.targets[0].id
+                        for earlier in fdef.body[:k] for n in ast.walk(earlier)):
+                origin.pop(stmt.targets[0].id, None)
         for _ in range(3):
             for node in ast.walk(fdef):
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                         and isinstance(node.targets[0], ast.Name):
                     root, _slices = chain(node.value)
-                    if isinstance(root, ast.Name) and root.id in origin:
+                    if isinstance(root, ast.Name) and root.id in origin and not (whole and _slices):
                         origin.setdefault(node.targets[0].id, origin[root.id])
         hit = set()
         g_glb = getattr(g, "__globals__", {}) or {}
         for node in ast.walk(fdef):
             targets = write_targets(node)
             if targets is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                inner = written_params(g_glb.get(node.func.id), depth + 1, (*seen, g))
+                inner = written_params(g_glb.get(node.func.id), depth + 1, (*seen, g), whole)
                 targets = [a for i, a in enumerate(node.args) if i in inner] + \
                     [k.value for k in node.keywords if k.arg in inner]
                 for a in targets:
@@ -289,11 +329,23 @@ def prange_race_rule(fn, args=None):
             if targets is None:
                 continue
             for tgt in targets:
-                if isinstance(tgt, ast.Subscript):
+                if whole:
+                    if isinstance(node, ast.AugAssign) and isinstance(tgt, ast.Name) and tgt.id in origin:
+                        hit.add(origin[tgt.id])
+                elif isinstance(tgt, ast.Subscript):
                     root, _slices = chain(tgt)
                     if isinstance(root, ast.Name) and root.id in origin:
                         hit.add(origin[root.id])
         return {i for i, p in enumerate(params) if p in hit} | hit
+
+    top = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    arrays = {n.value.id for n in ast.walk(tree)    # names the function indexes, or makes with NumPy
+              if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)}
+    arrays |= {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+               and isinstance(n.value.func, ast.Attribute) and isinstance(n.value.func.value, ast.Name)
+               and n.value.func.value.id in ("np", "numpy") for t in n.targets if isinstance(t, ast.Name)}
+    if top is not None and args is not None:       # and the inputs that are arrays
+        arrays |= {a.arg for a, v in zip(top.args.args, args) if hasattr(v, "shape")}
 
     def is_prange(loop):             # spelled prange, or any name for Numba's prange (`as pr`)
         if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)):
@@ -306,6 +358,7 @@ def prange_race_rule(fn, args=None):
         if not is_prange(loop):
             continue
         assigned = {}                # name -> list of assigned values (None: unknown)
+        iterated = {}                # name -> what an inner `for name in ...` walks through
         for node in ast.walk(loop):
             if node is loop:
                 continue
@@ -322,6 +375,8 @@ def prange_race_rule(fn, args=None):
             elif isinstance(node, (ast.For, ast.comprehension)):
                 for n in target_names(node.target):
                     assigned.setdefault(n, []).append(None)
+                    if isinstance(node.target, ast.Name):
+                        iterated.setdefault(n, []).append(node.iter)
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     if item.optional_vars is not None:
@@ -342,7 +397,7 @@ def prange_race_rule(fn, args=None):
             for n, vals in assigned.items():
                 if n in shared or n in loop_vars:
                     continue
-                for v in vals:
+                for v in vals + iterated.get(n, []):     # `for row in per:` walks rows of an outer array
                     if v is None:
                         continue
                     root, slices = chain(v)
@@ -367,6 +422,11 @@ def prange_race_rule(fn, args=None):
             bad = [a for i, a in enumerate(node.args) if i in written and not isinstance(a, ast.Starred)
                    and not private_arg(a)]
             bad += [k.value for k in node.keywords if k.arg in written and not private_arg(k.value)]
+            whole = written_params(callee, whole=True)
+            bad += [a for i, a in enumerate(node.args) if i in whole and isinstance(a, ast.Name)
+                    and a.id in arrays and not private_arg(a)]
+            bad += [k.value for k in node.keywords if k.arg in whole and isinstance(k.value, ast.Name)
+                    and k.value.id in arrays and not private_arg(k.value)]
             if bad:
                 loop_var = ast.unparse(loop.target)
                 return tr("the check cannot tell that this call writes only memory of one thread: in the prange "

@@ -73,10 +73,16 @@ def code_key(code):
 
 
 def forbidden_keys(forbidden: dict) -> dict:
+    """{code_key: display name} of the forbidden functions and of the functions defined inside
+    them. A comprehension, generator expression or lambda inside one (``<listcomp>``, ...) is
+    left out: a learner writes ``[text[a:b] for a, b in zip(starts, ends)]`` in a helper of
+    their own as naturally as the reference does, and a copy of the whole reference is caught
+    by its own key when it is called."""
     keys = {}
     for c, name in forbidden.items():
         for sub in all_codes(c):
-            keys.setdefault(code_key(sub), name)
+            if sub is c or not sub.co_name.startswith("<"):
+                keys.setdefault(code_key(sub), name)
     return keys
 
 
@@ -397,12 +403,11 @@ def quality_kinds(cmp) -> list:
         return []
 
 
-def quality_warning(cmp, speedup=None, target=None) -> str:
+def quality_warning(cmp) -> str:
     """" ⚠ noisy and waiting timing (...)" when bench flagged the comparison, else "". The advice
     to run the check again stays even far from the target: code on several threads loses far
     more to a busy machine than the one-thread baseline (03's prange solution moved from x2.9 to
-    x23 between two runs), and its CPU use under load does not tell it from one-thread code.
-    (``speedup`` and ``target`` are kept for the callers.)"""
+    x23 between two runs), and its CPU use under load does not tell it from one-thread code."""
     kinds = quality_kinds(cmp)
     if not kinds:
         return ""

@@ -650,6 +650,34 @@ def test_prange_race_rule_reads_writes_made_in_the_learners_helpers():
     assert check.prange_race_rule(ns["own_row"]) is None
 
 
+def test_prange_race_rule_reads_a_helper_that_changes_its_whole_array_parameter():
+    # E44 4: `total += part` in a helper, given the shared total, is a race; given a scalar it only
+    # rebinds the helper's own name. E44 5: a helper that first makes its parameter a new array
+    # (`hist = hist.copy()`, `out = np.zeros(...)`) does not write into what it was given.
+    ns = _race_ns(
+        helpers="def add_into(total, part):\n    t = total\n    t += part\n"
+                "def count_up(n, k):\n    n += k\n    return n\n"
+                "def fresh(row, out):\n    out = np.zeros(65, np.int64)\n    out[row[0]] += 1\n    return out\n"
+                "def copied(row, hist):\n    hist = hist.copy()\n    hist[row[0]] += 1\n    return hist\n"
+                "def late(row, hist):\n    hist[0] += 1\n    hist = hist.copy()\n    return hist\n",
+        merge="def merge(mask):\n    hist = np.zeros(65, np.int64)\n"
+              "    for y in prange(mask.shape[0]):\n        add_into(hist, np.ones(65, np.int64))\n    return hist\n",
+        by_kw="def by_kw(mask):\n    hist = np.zeros(65, np.int64)\n"
+              "    for y in prange(mask.shape[0]):\n        add_into(part=mask[y], total=hist)\n    return hist\n",
+        scalar="def scalar(mask):\n    out = np.zeros(mask.shape[0], np.int64)\n    w = mask.shape[1]\n"
+               "    for y in prange(mask.shape[0]):\n        out[y] = count_up(w, 1)\n    return out\n",
+        rebinds="def rebinds(mask):\n    out = np.zeros((mask.shape[0], 65), np.int64)\n    zero = np.zeros(65, np.int64)\n"
+                "    for y in prange(mask.shape[0]):\n        out[y] = fresh(mask[y], zero) + copied(mask[y], zero)\n"
+                "    return out\n",
+        late_copy="def late_copy(mask):\n    out = np.zeros((mask.shape[0], 65), np.int64)\n    zero = np.zeros(65, np.int64)\n"
+                  "    for y in prange(mask.shape[0]):\n        out[y] = late(mask[y], zero)\n    return out\n")
+    for name in ("merge", "by_kw", "late_copy"):
+        msg = check.prange_race_rule(ns[name])
+        assert msg and "which may write into it" in msg, name
+    for name in ("scalar", "rebinds"):
+        assert check.prange_race_rule(ns[name]) is None, name
+
+
 def test_prange_race_rule_sees_prange_under_another_name():
     # A8 F11: `from numba import prange as pr` hid every racy write from the rule
     import numba
@@ -893,6 +921,51 @@ def test_a_clone_of_the_reference_code_is_still_the_reference():
 
     v = ex().check(sneaky, display=False)
     assert v.status == "wrong" and "reference" in v.message, v
+
+
+def _split_reference(x):
+    ends = np.cumsum(x).tolist()
+    return [b - a for a, b in zip([0] + ends[:-1], ends)]
+
+
+def _same_comprehension(ends):          # the reference's comprehension, in a helper of the learner's
+    return [b - a for a, b in zip([0] + ends[:-1], ends)]
+
+
+def _copied_reference(x):               # the whole reference, copied into a helper
+    ends = np.cumsum(x).tolist()
+    return [b - a for a, b in zip([0] + ends[:-1], ends)]
+
+
+def test_a_helper_with_the_references_comprehension_is_not_the_reference():
+    """A9 G7: 02's ctc solution moved into a helper ends with the reference's very list
+    comprehension; that comprehension alone is no copy of the reference. A copy of the whole
+    reference in a helper still is."""
+    e = check.Exercise("splits", _split_reference, lambda seed: (np.arange(seed, seed + 50),),
+                       time_budget_s=10.0)
+    v = e.check(lambda x: _same_comprehension(np.cumsum(x).tolist()), display=False)
+    assert v.status == "pass", v
+    v = e.check(lambda x: _copied_reference(x), display=False)
+    assert v.status == "wrong" and "_split_reference" in v.message, v
+
+
+def test_the_race_repeats_count_against_the_time_budget():
+    # E48 4: the race repeats and the bad-input calls ran outside the budget (3.0 s of calls, 2 s budget)
+    spent = []
+
+    def slow_right(x):
+        t0 = time.perf_counter()
+        time.sleep(0.3)
+        spent.append(time.perf_counter() - t0)
+        return 2.0 * np.sqrt(x)
+
+    e = ex(target_speedup=2, time_budget_s=2.0, seeds=(0,), race_args=lambda: make_args(9), race_repeats=4)
+    v = e.check(slow_right, display=False)
+    assert v.status == "too slow" and "does not fit" in v.message, v
+    assert sum(spent) < 2.0 + 0.35, spent          # no call started once the budget was spent
+    # E48 5: with a baseline and no target, a correct answer too slow to time is no "too slow"
+    v = ex(baseline=slow_baseline, time_budget_s=1.0, seeds=(0,)).check(slow_right, display=False)
+    assert v.status == "pass" and "not timed" in v.message and "target" not in v.message, v
 
 
 def test_a_result_whose_shape_never_returns_is_a_timeout_not_a_hang():

@@ -114,6 +114,47 @@ def test_the_exercise_class_and_the_checks_own_names_are_held():
     assert v.status == "wrong" and "__kwdefaults__['_now']" in v.message and clock["_now"] is real
 
 
+def test_the_checks_frozen_comparison_its_classes_and_builtin_shadows_are_held():
+    # E48 1: an entry of check's private namespace of the comparison (_B); E48 2: a method of one
+    # of the check's own classes; E48 7: a builtin shadowed by a name put into its module; E48 3:
+    # an entry of the reference's keyword-only defaults. Each refused, put back, and a later
+    # honest wrong answer is still wrong.
+    from optkit import check, results, timing
+    from optkit.check import Exercise
+
+    ex, _ = _exercise_for_holds()
+    entry, speedup = check._B["compare_arrays"], results.Comparison.speedup
+
+    def cheat_namespace(x):
+        check._assert_same.__globals__["compare_arrays"] = lambda *a, **k: None
+        return x * 3
+    v = ex.check(cheat_namespace, display=False)
+    assert v.status == "wrong" and "compare_arrays" in v.message and check._B["compare_arrays"] is entry
+
+    def cheat_method(x):
+        results.Comparison.speedup = lambda self, *a, **k: 5000.0
+        return x * 2
+    v = ex.check(cheat_method, display=False)
+    assert v.status == "wrong" and "Comparison.speedup" in v.message and results.Comparison.speedup is speedup
+
+    def cheat_shadow(x):
+        timing.sorted = lambda xs, *a, **k: [0.0 for _ in xs]
+        return x * 2
+    v = ex.check(cheat_shadow, display=False)
+    assert v.status == "wrong" and "optkit.timing.sorted" in v.message and "sorted" not in vars(timing)
+    assert ex.check(lambda x: x * 3, display=False).status == "wrong"       # judged as before
+
+    def ref_kw(x, *, scale=2):
+        return x * scale
+    kw = Exercise("hold kw", ref_kw, lambda seed: (np.arange(5) + seed,))
+
+    def cheat_kw(x):
+        getattr(kw, "refer" + "ence").__kwdefaults__["scale"] = 3
+        return x * 3
+    v = kw.check(cheat_kw, display=False)
+    assert v.status == "wrong" and "__kwdefaults__['scale']" in v.message and ref_kw.__kwdefaults__ == {"scale": 2}
+
+
 def test_numpy_types_are_known_by_identity_not_by_their_module_name():
     # A9 G6: a learner's class calling itself numpy
     from optkit.rules import numpy_own_type, same_int

@@ -965,12 +965,15 @@ def test_warp_crops_refuses_a_huge_result_unless_max_bytes_allows_it():
 
 
 INTERRUPT_SCRIPT = r'''
-import os, signal, threading, time
+import os, subprocess, sys, time
 import numpy as np
 from optkit import native
 image = np.random.default_rng(0).integers(0, 256, (500, 500), dtype=np.uint8)
 quads = np.repeat(np.array([[[2, 3], [400, 5], [420, 390], [1, 380]]], np.float64), 10000, 0)
-threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+# from another process, as Jupyter's interrupt comes (a Timer thread here needs the GIL to send
+# it, and on a busy machine got it only after the call had finished)
+subprocess.Popen([sys.executable, "-c", "import os, signal, sys, time; time.sleep(0.5); "
+                  "os.kill(int(sys.argv[1]), signal.SIGINT)", str(os.getpid())])
 t0 = time.perf_counter()
 try:
     native.warp_crops(image, quads, (256, 256), threads=1, max_bytes=2 ** 31)

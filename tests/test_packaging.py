@@ -140,6 +140,60 @@ def test_build_with_openmp_forced_off_installs_and_reports_it(tmp_path):
     assert openmp == "False"
 
 
+FLAGS_PROBE = r'''
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import optkit.native as n
+img = np.random.default_rng(0).integers(0, 255, (400, 500, 3), dtype=np.uint8)
+rng = np.random.default_rng(1)
+base = np.array([[10, 10], [60, 12], [62, 40], [8, 38]], np.float32)
+q = (base[None] * rng.uniform(0.5, 3, (200, 1, 1)) + rng.uniform(-50, 450, (200, 1, 2))).astype(np.float32)
+digests = {hashlib.sha256(n.warp_crops(img, q, (16, 32), kernel=k).tobytes()).hexdigest()
+           for k in ("tuned", "portable", "plain")}
+q1 = q[:1].copy()
+q1[0, 2, 0] = np.nan
+try:
+    n.warp_crops(img, q1, (8, 8))
+    nan = "accepted"
+except ValueError:
+    nan = "refused"
+print(n.__file__.startswith(sys.argv[1]), n.build_info()["openmp"], len(digests), nan)
+'''
+
+
+@pytest.mark.slow
+def test_a_fast_math_cflags_and_a_change_of_flags_are_handled_by_the_build(tmp_path):
+    """A10 2: CFLAGS=-ffast-math folded the NaN check away and made the kernels differ; A10 3: a
+    serial build was never replaced once OpenMP became available (setuptools looks at file times
+    only)."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".lock-venv", "build", "learner", "learner-ko", "test-artifacts", "notebooks",
+        "tests", "*.so", "*.pyd", "__pycache__", "*.egg-info"))
+
+    def build_and_probe(**env):
+        env = dict(os.environ, **env)
+        proc = subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"], cwd=src,
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        out = subprocess.run([sys.executable, "-c", FLAGS_PROBE, str(src)], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()
+
+    assert build_and_probe(CFLAGS="-ffast-math", OPTKIT_NO_OPENMP="1") == ["True", "False", "1", "refused"]
+    env = {k: v for k, v in os.environ.items() if k not in ("CFLAGS", "OPTKIT_NO_OPENMP")}
+    with_omp = build_and_probe(**env)
+    if n_openmp := native_openmp():          # the same compiler gives this checkout OpenMP: so must the rebuild
+        assert with_omp == ["True", "True", "1", "refused"], (with_omp, n_openmp)
+
+
+def native_openmp() -> bool:
+    from optkit import native
+    return native.build_info()["openmp"]
+
+
 # --------------------------------------------------------------------------- the locks
 
 def _claimed_pythons():

@@ -547,6 +547,40 @@ def one_chunk_by_name(mask, max_len=64):
             for x in range(w):
                 per[c, min(int(mask[y, x]), max_len)] += 1
     return per.sum(axis=0)
+
+
+@njit(parallel=True)
+def copied_first(mask, max_len=64):             # E48 6: a serial pass over the input, assigned
+    m = mask.copy()
+    total = mask.sum()
+    h, w = m.shape
+    out = np.zeros((h, max_len + 1), np.int64)
+    for y in prange(h):
+        for x in range(w):
+            out[y, min(int(m[y, x]), max_len)] += 1
+    return out.sum(axis=0)
+
+
+@njit(parallel=True)
+def views_first(mask, max_len=64):              # views of the input: no element read before the loop
+    m = np.ascontiguousarray(mask)
+    t = mask.T
+    h, w = m.shape
+    out = np.zeros((h, max_len + 1), np.int64)
+    for y in prange(h):
+        for x in range(w):
+            out[y, min(int(m[y, x]) + 0 * int(t[x, y]), max_len)] += 1
+    return out.sum(axis=0)
+
+
+@njit(parallel=True)
+def rows_walked(mask, max_len=64):              # E48 8: every thread writes both shared rows
+    h, w = mask.shape
+    per = np.zeros((2, max_len + 1), np.int64)
+    for y in prange(h):
+        for row in per:
+            row[min(int(mask[y, 0]), max_len)] += 1
+    return per[0]
 '''
 
 
@@ -566,8 +600,17 @@ def prange_answers(tmp_path_factory):
 def test_parallel_prange_rule_keeps_right_answers(prange_answers):
     from optkit.rules import parallel_prange_rule
 
-    for name in ("per_row", "chunks"):
+    for name in ("per_row", "chunks", "views_first"):
         assert parallel_prange_rule(getattr(prange_answers, name)) is None, name
+
+
+def test_parallel_prange_rule_refuses_a_copy_or_a_sum_of_the_input_before_the_loop(prange_answers):
+    from optkit.rules import parallel_prange_rule, prange_race_rule
+
+    msg = parallel_prange_rule(prange_answers.copied_first)
+    assert msg and "`m = mask.copy()`" in msg and "outside every `prange` loop" in msg, msg
+    msg = prange_race_rule(prange_answers.rows_walked)     # rows of an array made outside the loop
+    assert msg and "`row[" in msg and "a data race?" in msg, msg
 
 
 def test_parallel_prange_rule_refuses_a_token_prange_loop(prange_answers, monkeypatch):

@@ -381,10 +381,11 @@ omp_boxes(optkit_box_fn fn, const uint8_t *src, int H, int W, int C, const doubl
 {
     const size_t box_bytes = (size_t)oh * ow * C;
     /* Boxes differ in cost (how much of a crop falls outside the image), so hand them out
-     * dynamically, two at a time (each box is tens of microseconds of work, so the scheduling
-     * cost is noise); one at a time when there are fewer than two boxes per thread (a chunk of
-     * big crops), so that every thread gets one. */
-    const int step = n >= 2 * (Py_ssize_t)nt ? 2 : 1;
+     * dynamically, two at a time when every thread gets at least 16 boxes (each box is tens of
+     * microseconds of work, so the scheduling cost is noise, and the last hand-out leaves a
+     * thread at most 2 boxes, an eighth of its share, behind the others); one at a time below
+     * that (a chunk of big crops: 6 boxes on 2 threads split 3:3, not 4:2 as pairs would). */
+    const int step = n >= 16 * (Py_ssize_t)nt ? 2 : 1;
     #pragma omp parallel for schedule(dynamic, step) num_threads(nt)
     for (Py_ssize_t i = 0; i < n; i++)
         fn(src, H, W, C, Ms + 9 * i, oh, ow, dst + (size_t)i * box_bytes);

@@ -368,17 +368,24 @@ def _slug(s: str) -> str:
 
 
 def save_result(verdict, name: str | None = None, folder=None, measurement=None) -> Path:
-    """Write the learner's result to FOLDER/capstone-<learner id>-<machine>.json, the name
-    inside the file: re-running overwrites it, under a new name too, so a run saved before the
-    learner typed a name leaves no second row. `name=None`: default_name(). ``measurement``: the
-    end-to-end ``bench.compare`` whose speedup the leaderboard ranks (see :func:`result_record`).
-    Nothing else is deleted: a file saved under an older scheme, or copied by hand, stays, and
-    the leaderboard shows only the newest row of one learner on one machine."""
+    """Write the learner's result to FOLDER/capstone-<learner id>[-<name>]-<machine>.json, the
+    name inside the file. The id is kept per account (:func:`learner_id`), so a typed name is in
+    the file name too (its slug and a digest of it): learners sharing one account who each type
+    their own name keep a file each (A10 1), and re-running under the same name overwrites it.
+    A run saved under the id itself (no name, no $OPTKIT_LEARNER) is superseded on the
+    leaderboard by any named row of the same id and machine. `name=None`: default_name().
+    ``measurement``: the end-to-end ``bench.compare`` whose speedup the leaderboard ranks (see
+    :func:`result_record`). Nothing is deleted: a file saved under an older scheme, under
+    another name, or copied by hand, stays."""
+    import hashlib
+
     rec = result_record(verdict, default_name() if name is None else name, measurement=measurement)
     rec["learner"] = learner_id()
     folder = Path(folder) if folder is not None else results_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"capstone-{_slug(rec['learner'])}-{_slug(rec['machine'])}.json"
+    named = "" if rec["name"] == rec["learner"] else \
+        f"-{_slug(rec['name'])[:24]}-{hashlib.sha256(rec['name'].encode('utf-8', 'replace')).hexdigest()[:6]}"
+    path = folder / f"capstone-{_slug(rec['learner'])}{named}-{_slug(rec['machine'])}.json"
     # the results folder may be shared: a fresh temporary name (O_EXCL, never a planted link),
     # readable by the leaderboard
     write_atomic(path, json.dumps(rec, indent=1), mode=PUBLIC_MODE)

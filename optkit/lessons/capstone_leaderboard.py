@@ -318,7 +318,8 @@ def _expand(paths) -> list[Path]:
 
 def leaderboard(paths) -> Leaderboard:
     """Gather result files (or folders of them): passes first, then by speedup; one row per
-    learner id and machine, or per name and machine for a file without an id (the newest file wins; a file without a date never replaces a
+    learner id, name and machine (a row named the id itself gives way to a named row of the same
+    id and machine; the newest file wins; a file without a date never replaces a
     dated one, and a date later than now + CLOCK_SKEW never replaces a plausible one). Unusable files are listed in .skipped, one reason each: one bad file never
     stops the others."""
     best, skipped = {}, []
@@ -338,12 +339,14 @@ def leaderboard(paths) -> Leaderboard:
         except Exception as exc:            # whatever else a hostile file finds: skip it too
             skipped.append((str(f), f"{f}: unusable ({type(exc).__name__}: {exc})"))
             continue
-        # one learner (by id) on one machine is one row, whatever name each file carries: a
-        # run saved before the learner typed a name is superseded by the named one
-        key = ((rec["learner"], rec["machine"]) if rec.get("learner")
-               else ("", rec["name"], rec["machine"]))
+        # one row per learner id, name and machine (learners sharing one account share the id
+        # and type their own names); a row named the id itself is the run saved before a name
+        # was typed, superseded below by a named row of the same id and machine
+        key = (rec.get("learner") or "", rec["name"], rec["machine"])
         if key not in best or newness(rec) > newness(best[key]):
             best[key] = rec
+    named = {(k[0], k[2]) for k in best if k[0] and k[1] != k[0]}
+    best = {k: r for k, r in best.items() if not (k[0] and k[1] == k[0] and (k[0], k[2]) in named)}
     order = {s: i for i, s in enumerate(("pass", "too slow", "wrong", "error", "timeout", "not yet"))}
     rows = sorted(best.values(), key=lambda r: (order[r["verdict"]], -(r.get("speedup") or 0), r["name"]))
     rank_all(rows)

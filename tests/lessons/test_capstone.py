@@ -212,17 +212,29 @@ def test_save_and_load_result(tmp_path, monkeypatch):
         save_result(object(), "a", folder=tmp_path)
 
 
-def test_naming_yourself_after_a_first_save_leaves_one_file_and_one_row(tmp_path):
+def test_naming_yourself_after_a_first_save_shows_one_row(tmp_path):
     res = tmp_path / "res"
     first = save_result(_verdict("not yet", None), None, folder=res)      # Run All, NAME empty
     by_hand = _write(res, "capstone-Ada-mine.json",                       # the learner's own copy
                      dict(load_result(first), when="2026-11-21T06:00:00+00:00"))
     named = save_result(_verdict(speedup=41.8), "Ada", folder=res)
-    assert named == first and load_result(named)["name"] == "Ada"        # the same file, renamed inside
-    assert sorted(p.name for p in res.iterdir()) == sorted([named.name, by_hand.name])
+    assert named != first and load_result(named)["name"] == "Ada"
+    assert save_result(_verdict(speedup=45.0), "Ada", folder=res) == named     # the same name: overwritten
+    assert sorted(p.name for p in res.iterdir()) == sorted([first.name, named.name, by_hand.name])
     assert by_hand.exists() and load_result(by_hand)["verdict"] == "not yet"   # never deleted
     board = leaderboard([res])
     assert [(r["name"], r["verdict"]) for r in board.rows] == [("Ada", "pass")]
+
+
+def test_learners_sharing_one_account_keep_a_result_each(tmp_path):
+    # A10 1: the file was named after the account's id only, so Bob's save replaced Alice's
+    res = tmp_path / "res"
+    alice = save_result(_verdict(speedup=30.0), "Alice", folder=res)
+    bob = save_result(_verdict(speedup=20.0), "Bob", folder=res)
+    korean = save_result(_verdict(speedup=10.0), "김민지", folder=res)
+    assert len({alice, bob, korean}) == 3 and load_result(alice)["name"] == "Alice"
+    board = leaderboard([res])
+    assert [r["name"] for r in board.rows] == ["Alice", "Bob", "김민지"]
 
 
 def test_the_leaderboard_ranks_the_end_to_end_measurement(tmp_path):
