@@ -92,7 +92,12 @@ class BuildExt(build_ext):
         asan = ctype != "msvc" and _truthy("OPTKIT_ASAN")
         for ext in self.extensions:
             ext.extra_compile_args = base + (omp[0] if omp else [])
-            ext.extra_link_args = list(omp[1]) if omp else []
+            # distutils puts CFLAGS/LDFLAGS on the link line too: with -ffast-math, -Ofast or
+            # -funsafe-math-optimizations there, gcc <= 12 links crtfastmath.o, whose constructor
+            # sets flush-to-zero for the whole Python process on import (A11 4). Cancel them.
+            ext.extra_link_args = ([] if ctype == "msvc" else
+                                   ["-O3", "-fno-fast-math", "-fno-unsafe-math-optimizations"]) + \
+                (list(omp[1]) if omp else [])
             if omp:
                 ext.define_macros.append(("OPTKIT_OPENMP", "1"))
             if asan:
@@ -110,9 +115,14 @@ class BuildExt(build_ext):
         except OSError:
             self.force = True
         super().build_extensions()
-        os.makedirs(self.build_temp, exist_ok=True)
-        with open(stamp, "w", encoding="utf-8") as f:
-            f.write(used)
+        if self.force:       # only when something was built: a build/ nobody may write stays usable
+            try:
+                os.makedirs(self.build_temp, exist_ok=True)
+                with open(stamp, "w", encoding="utf-8") as f:
+                    f.write(used)
+            except OSError as exc:
+                print(f"optkit: could not record the build's flags in {stamp} ({exc}); "
+                      "the next build will be made again")
 
 
 # Listed one by one (never a glob): a learner's backup copy such as warp_plain_old.c in csrc/

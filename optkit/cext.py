@@ -38,13 +38,14 @@ import os
 import re
 import shlex
 import shutil
-import stat
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
 from pathlib import Path
+
+from .files import private_folder, trusted
 
 __all__ = ["CompileError", "compile_module", "cache_dir", "openmp_flags", "load_ipython_extension"]
 
@@ -314,29 +315,6 @@ def _shadows(name: str) -> str:
     return ""
 
 
-def _trusted(path: Path) -> bool:
-    """True if `path` is this user's: owned by the current uid, not a symbolic link, and not
-    writable by group or others (so nobody else can have put a library there). Always True
-    where there are no uids (Windows)."""
-    if not hasattr(os, "getuid"):
-        return True
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    return not stat.S_ISLNK(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
-_private: dict = {}
-
-
-def _private_root() -> Path:
-    """A folder only this user can write (made on first use), for when the cache is not."""
-    if "root" not in _private or not _trusted(_private["root"]):
-        _private["root"] = Path(tempfile.mkdtemp(prefix="optkit-cext-"))
-    return _private["root"]
-
-
 def compile_module(source: str, name: str, openmp: bool = False, force: bool = False):
     """Compile `source` (a complete Python/C API module named `name`) and import it.
 
@@ -372,15 +350,15 @@ def compile_module(source: str, name: str, openmp: bool = False, force: bool = F
                                     _compiler_identity()]).encode()).hexdigest()[:16]
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not _trusted(root.resolve()):
+    if not trusted(root.resolve()):
         # a cache folder someone else owns or may write (a shared OPTKIT_CACHE): importing a
         # library from there would run their code; build in a private folder instead
-        root = _private_root()
+        root = private_folder("optkit-cext-")
     final = root / f"{name}_{key}"
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     t0 = time.perf_counter()
-    cached = (not force and (final / (name + suffix)).exists() and _trusted(final)
-              and _trusted(final / (name + suffix)))
+    cached = (not force and (final / (name + suffix)).exists() and trusted(final)
+              and trusted(final / (name + suffix)))
     warnings = ""
     if not cached:
         if final.exists() or final.is_symlink():

@@ -34,7 +34,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .files import write_atomic
+from .files import private_folder, read_json, regular_file_digest, sha256_hex, trusted, write_atomic
 
 __all__ = [
     "ALPHABET", "Document", "make_document", "default_document", "make_csv", "load_sample",
@@ -331,7 +331,8 @@ def load_sample(name: str) -> Document:
 
 # --------------------------------------------------------------------------- CSV
 def cache_dir() -> Path:
-    """Where generated files are cached: $OPTKIT_CACHE, else ~/.cache/optkit."""
+    """Where generated files are cached: $OPTKIT_CACHE, else ~/.cache/optkit (used only when it is
+    this user's alone: see :func:`make_csv`)."""
     env = os.environ.get("OPTKIT_CACHE")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "optkit"
 
@@ -415,13 +416,40 @@ def _csv_bytes(n_rows: int, seed: int) -> bytes:
     return (",".join(CSV_COLUMNS) + "\n").encode() + _join_rows(fields, n_rows)
 
 
+def _cached_csv(root: Path, name: str, n_rows: int, seed: int) -> Path:
+    """``root/name``, reused when it and its record ``name.json`` (its size and sha256, written
+    after it) are regular files of this user's and the file still has that size and sha256;
+    (re)generated otherwise: a file cut short or emptied by a crash, damaged, or not ours."""
+    target, record = root / name, root / f"{name}.json"
+    meta = read_json(record) if trusted(record) else None
+    if meta and meta.get("made_by") == _made_by(n_rows, seed) and isinstance(meta.get("bytes"), int):
+        if regular_file_digest(target, limit=meta["bytes"]) == (meta["bytes"], meta.get("sha256")):
+            return target
+    data = _csv_bytes(n_rows, seed)
+    write_atomic(target, data, fsync=True)
+    write_atomic(record, json.dumps({"bytes": len(data), "sha256": sha256_hex(data),
+                                     "made_by": _made_by(n_rows, seed)}) + "\n", fsync=True)
+    return target
+
+
+def _made_by(n_rows: int, seed: int) -> str:
+    return f"optkit.data.make_csv(n_rows={n_rows}, seed={seed}), generator v{GENERATOR_VERSION}"
+
+
 def make_csv(path=None, n_rows: int = 1_000_000, seed: int = 0) -> Path:
     """A deterministic CSV of word boxes for the preprocessing lessons; returns its path.
 
     Columns: doc_id, box_id (int), x0, y0, x1, y1, x2, y2, x3, y3 (2 decimals), score
-    (4 decimals), text. With ``path=None`` the file lives in ``cache_dir()`` under a name made
-    of the arguments and is reused when it already exists; with a path, that file is
-    (re)written. Files are written atomically (temporary file, then rename).
+    (4 decimals), text. With a path, that file is (re)written. With ``path=None`` the file lives
+    in ``cache_dir()`` under a name made of the arguments, beside a record of its size and sha256
+    (``NAME.csv.json``, written after it), and is reused only when it is still exactly that: a
+    regular file (not a link or a FIFO) owned by this user and not writable by group or others,
+    with that size and sha256 (hashing the 80 MB of notebook 06's million rows takes a fraction of
+    a second, generating them a few seconds); anything else (a file cut short by a crash, emptied,
+    changed) is generated again. A cache folder someone else owns or may write (a shared
+    ``OPTKIT_CACHE``) is not used at all: the file is generated into a private temporary folder
+    instead, once per process, removed when the process ends. Files are written atomically
+    (temporary file, flushed to disk, then rename).
     """
     n_rows = _as_int("n_rows", n_rows)
     seed = _as_int("seed", seed)
@@ -432,12 +460,13 @@ def make_csv(path=None, n_rows: int = 1_000_000, seed: int = 0) -> Path:
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     if path is None:
-        target = cache_dir() / f"boxes-v{GENERATOR_VERSION}-n{n_rows}-seed{seed}.csv"
-        if target.exists():
-            return target
-    else:
-        target = Path(path).expanduser()
-        if target.is_dir():
-            raise ValueError(f"path {target} is a directory; give a file name")
-    write_atomic(target, _csv_bytes(n_rows, seed))
+        root = cache_dir()
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not trusted(root.resolve()):      # others may have put files there: not ours to reuse
+            root = private_folder("optkit-data-", remove_at_exit=True)
+        return _cached_csv(root, f"boxes-v{GENERATOR_VERSION}-n{n_rows}-seed{seed}.csv", n_rows, seed)
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise ValueError(f"path {target} is a directory; give a file name")
+    write_atomic(target, _csv_bytes(n_rows, seed), fsync=True)
     return target

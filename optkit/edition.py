@@ -14,6 +14,10 @@ and for notebooks two more digests of what was written (:func:`notebook_digests`
 and, for each notebook kept because the learner changed it, which course version was written
 beside it (``beside``: {notebook: {"path": the .new file, "course": its sha256}}), so a rebuild
 with the course unchanged writes no further copy.
+
+Also here: which folders the builder may write into (:func:`adoptable`: empty, its own, or
+adopted with ``.optkit-student``) and what in one it did not write (:func:`foreign_files`);
+``.optkit-student.lock``, the lock a build holds, is neither the builder's file nor a learner's.
 """
 from __future__ import annotations
 
@@ -21,13 +25,16 @@ import json
 import os
 import re
 import stat
+from pathlib import Path
 
 from .files import relative_inside, sha256_hex
 
-__all__ = ["MANIFEST", "MAX_MANIFEST_BYTES", "notebook_digests", "valid_rel", "read_manifest",
-           "manifest_bytes"]
+__all__ = ["MANIFEST", "STAMP", "LOCK", "MAX_MANIFEST_BYTES", "notebook_digests", "valid_rel", "read_manifest",
+           "manifest_bytes", "foreign_files", "no_manifest_message", "adoptable"]
 
 MANIFEST = ".optkit-student.json"
+STAMP = ".optkit-student"              # the marker of editions made before the manifest
+LOCK = ".optkit-student.lock"          # held for a whole build (never written to, never removed)
 MAX_MANIFEST_BYTES = 4 << 20            # a manifest lists a few dozen files; anything larger is not one
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 OPEN_ONLY_NB_KEYS = ("language_info", "kernelspec", "widgets")
@@ -138,3 +145,38 @@ def manifest_bytes(files: dict, digests: dict, beside: dict) -> bytes:
         "notebooks": {k: digests[k] for k in sorted(digests) if k in files},
         "beside": {k: beside[k] for k in sorted(beside) if beside[k]["path"] in files}},
         indent=1) + "\n").encode("utf-8")
+
+
+def foreign_files(out: Path, manifest: dict) -> list[str]:
+    """Everything under `out` that the builder did not write (folders of builder files excepted)."""
+    ours = set(manifest) | {MANIFEST, STAMP, LOCK}
+    foreign = []
+    for dirpath, dirnames, filenames in os.walk(out):
+        rel_dir = Path(dirpath).relative_to(out)
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            rel = (rel_dir / name).as_posix()
+            if rel not in ours:
+                foreign.append(rel)
+    return sorted(foreign)
+
+
+def no_manifest_message(out: Path) -> str:
+    """Why a folder with files and no manifest is refused, and the two safe ways on."""
+    return (f"{out} exists and was not made by `optkit student` (it has no {MANIFEST}: never made "
+            f"by it, or that file was lost); nothing was written. Either build the learner edition "
+            f"in an empty or new folder: `make lab LEARNER_DIR=other-folder` (KO=1 adds -ko to it) or "
+            f"`optkit student --out other-folder`; or, if this is your learner edition, keep it: "
+            f"create the empty file {out / STAMP} and run the same command again. The builder then "
+            f"adopts the folder and never overwrites a file of yours: a file that differs from the "
+            f"course is kept as it is (the course's version goes beside it as NAME.new.ipynb), and "
+            f"files you added are never touched")
+
+
+def adoptable(out: Path):
+    """The previous build's manifest tables, or None for an edition from before the manifest;
+    FileExistsError when `out` holds files but was not made by the builder (the lock file aside)."""
+    read = read_manifest(out) if out.is_dir() else None
+    if read is None and out.is_dir() and not (out / STAMP).exists() \
+            and any(p.name != LOCK for p in out.iterdir()):
+        raise FileExistsError(no_manifest_message(out))
+    return read

@@ -1,20 +1,24 @@
 """Writing files safely: the one atomic writer every part of optkit uses (the learner edition,
 capstone results, the data cache). A file is written under a fresh temporary name in the same
 folder (``mkstemp``: O_EXCL, never a planted link) and moved into place with ``os.replace``, so
-a reader sees the old file or the new one, never half of one."""
+a reader sees the old file or the new one, never half of one. Beside it: whether a file or folder
+is this user's alone (:func:`trusted`, for caches), a private folder when it is not
+(:func:`private_folder`), and an exclusive lock on a folder's work (:func:`exclusive_lock`)."""
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
 __all__ = ["write_atomic", "umask", "sha256_hex", "file_digest", "name_beside", "relative_inside", "PUBLIC_MODE",
-           "remove_unchanged", "tree_digests", "read_json", "json_marked", "write_marked_json"]
+           "remove_unchanged", "tree_digests", "read_json", "json_marked", "write_marked_json", "trusted",
+           "private_folder", "exclusive_lock", "regular_file_digest"]
 
 PUBLIC_MODE = 0o644      # readable by others (the umask still applies), as an ordinary file
 
@@ -199,3 +203,84 @@ def write_marked_json(path, data: dict, key: str, mark: str) -> bool:
     :func:`json_marked` holds, checked again just before the replace; False when it does not."""
     return write_atomic(path, json.dumps({**data, key: mark}), mode=PUBLIC_MODE,
                         before_replace=lambda: json_marked(path, key, mark))
+
+
+def trusted(path) -> bool:
+    """True if ``path`` is this user's: owned by the current uid, not a symbolic link, and not
+    writable by group or others (so nobody else can have put or changed anything there). Always
+    True where there are no uids (Windows). The caches use it (compiled cells, the data CSV)."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return not stat.S_ISLNK(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+_private: dict = {}
+
+
+def private_folder(prefix: str, *, remove_at_exit: bool = False) -> Path:
+    """A folder only this user can write (``mkdtemp``, made on first use, one per ``prefix`` and
+    process), for a cache whose folder is not :func:`trusted`. ``remove_at_exit``: deleted when
+    the process ends (for large files nothing outside the process needs)."""
+    if prefix not in _private or not trusted(_private[prefix]):
+        _private[prefix] = Path(tempfile.mkdtemp(prefix=prefix))
+        if remove_at_exit:
+            import atexit
+            atexit.register(shutil.rmtree, _private[prefix], True)
+    return _private[prefix]
+
+
+def regular_file_digest(path, limit: int | None = None):
+    """(size, sha256) of the regular file ``path`` when it is :func:`trusted` (opened without
+    following a link or blocking on a FIFO; owner and mode checked on the opened file), else
+    None; None too when it is larger than ``limit`` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "getuid") and (
+                st.st_uid != os.getuid() or st.st_mode & 0o022)):
+            return None
+        if limit is not None and st.st_size > limit:
+            return None
+        h, size = hashlib.sha256(), 0
+        try:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+                size += len(chunk)
+        except OSError:
+            return None
+    return size, h.hexdigest()
+
+
+@contextlib.contextmanager
+def exclusive_lock(path, waiting: Callable[[], None] | None = None):
+    """Hold an exclusive lock on the file ``path`` (made empty if missing, never written,
+    truncated or removed: a file of that name that was there stays as it was) for the ``with``
+    block. When another process (or another open of it) holds it, ``waiting()`` is called once
+    and the lock is waited for. OSError when ``path`` is not a regular file (a link, a FIFO).
+    Where there is no ``fcntl.flock`` (Windows) nothing is locked: the block runs as it is."""
+    try:
+        import fcntl
+    except ImportError:                       # Windows: no flock; concurrent runs stay possible
+        yield
+        return
+    flags = os.O_RDONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, PUBLIC_MODE)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file, so it cannot be used as a lock; remove it")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)                          # closing releases the lock

@@ -412,6 +412,12 @@ MESSAGES: dict[str, str] = {
     "the {budget} s time budget; the target is {target} vs the {base}":
         "정답이지만 한 번 호출에 {call}이 걸립니다: 시간을 재려면(약 네 번 호출) {budget}초의 시간 "
         "예산 중 남은 시간으로는 부족합니다. 목표는 {base} 대비 {target}입니다",
+    "in the prange loop over `{var}`, `{line}` changes all of `{array}`, which is `{value}`: memory made outside "
+    "the loop, which other threads may change too (a data race?): give each thread its own memory, a row indexed "
+    "by `{var}` itself (or by a `numba.get_thread_id()` taken in the loop)":
+        "`{var}`에 대한 prange 루프에서 `{line}`은 `{array}` 전체를 바꿉니다. `{array}`는 `{value}`, 즉 루프 밖에서 "
+        "만든 메모리라서 다른 스레드도 바꿀 수 있습니다(데이터 레이스(data race)?). 스레드마다 자기 메모리를 주세요: "
+        "`{var}` 자체(또는 루프 안에서 얻은 `numba.get_thread_id()`)로 인덱싱한 행",
     "correct, but one call takes {call}: not timed (about four calls do not fit in what is left of the "
     "{budget} s time budget)":
         "정답이지만 한 번 호출에 {call}이 걸립니다: 시간은 재지 않았습니다({budget}초의 시간 예산 중 남은 "

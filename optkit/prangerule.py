@@ -24,8 +24,9 @@ _VIEWS = {"asarray", "ascontiguousarray", "asfortranarray", "array", "copy", "ra
 
 def _view_of(node, names) -> bool:
     """Whether the expression only names one of ``names`` or a view of it (a subscript, ``.T``,
-    ``m.reshape(...)``, ``np.ascontiguousarray(m)``): no pass over its elements, unlike
-    ``m.copy()`` or ``m.sum()``, which read every element where they stand."""
+    ``m.reshape(...)``, ``np.ascontiguousarray(m)`` of the name itself): no pass over its
+    elements, unlike ``m.copy()``, ``m.sum()``, ``np.asarray(m, np.int64)`` or
+    ``np.ascontiguousarray(m.T)``, which read every element where they stand."""
     while True:
         if isinstance(node, ast.Name):
             return node.id in names
@@ -36,8 +37,12 @@ def _view_of(node, names) -> bool:
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) \
                 in _VIEWS - {"array", "copy"}:
             f = node.func
-            node = f.value if isinstance(f, ast.Attribute) and _made_from(f.value, names) else \
-                (node.args[0] if node.args else None)
+            if isinstance(f, ast.Attribute) and _made_from(f.value, names):
+                node = f.value                           # m.reshape(...), m.view()
+            elif len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Name):
+                node = node.args[0]                      # np.ascontiguousarray(m): no dtype, no .T copied
+            else:
+                return False
         else:
             return False
 
@@ -311,7 +316,8 @@ def prange_race_rule(fn, args=None):
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                         and isinstance(node.targets[0], ast.Name):
                     root, _slices = chain(node.value)
-                    if isinstance(root, ast.Name) and root.id in origin and not (whole and _slices):
+                    if isinstance(root, ast.Name) and root.id in origin and not (whole and _slices and not any(
+                            isinstance(e, ast.Slice) for sl in _slices for e in ast.walk(sl))):   # t = total[:]
                         origin.setdefault(node.targets[0].id, origin[root.id])
         hit = set()
         g_glb = getattr(g, "__globals__", {}) or {}
@@ -435,6 +441,22 @@ def prange_race_rule(fn, args=None):
                           "iteration (a row indexed by `{var}` itself, or an array made in the loop), or write the "
                           "update in the loop body, where the check reads its index",
                           var=loop_var, line=ast.unparse(node), array=ast.unparse(bad[0]), helper=node.func.id)
+
+        def array_value(v):          # an array on the right of `+=`: a known array, np.*(...), a slice
+            return isinstance(v, ast.Name) and v.id in arrays or isinstance(v, ast.Call) and isinstance(
+                v.func, ast.Attribute) and getattr(v.func.value, "id", None) in ("np", "numpy") or isinstance(
+                v, ast.Subscript) and any(isinstance(e, ast.Slice) for e in ast.walk(v.slice))
+
+        for node in ast.walk(loop):  # `row = per[0]; row += local`: a view of outer memory changed whole (E51 1)
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id in shared \
+                    and (node.target.id in arrays or array_value(node.value)):
+                value = next((v for v in assigned[node.target.id] if v is not None), None)
+                return tr("in the prange loop over `{var}`, `{line}` changes all of `{array}`, which is `{value}`: "
+                          "memory made outside the loop, which other threads may change too (a data race?): give "
+                          "each thread its own memory, a row indexed by `{var}` itself (or by a "
+                          "`numba.get_thread_id()` taken in the loop)", var=ast.unparse(loop.target),
+                          line=ast.unparse(node), array=node.target.id,
+                          value=ast.unparse(value) if value is not None else "?")
 
         for node in ast.walk(loop):
             targets = write_targets(node)

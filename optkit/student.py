@@ -19,6 +19,7 @@ Layout of DIR (default build/student)::
     DIR/notebooks/NN_*.ipynb   the learner notebooks (their course-index link opens 00_welcome.ipynb)
     DIR/solutions/NN_*.md      the solution code of each notebook that has exercises
     DIR/.optkit-student.json   the manifest: every file the builder wrote and its sha256
+    DIR/.optkit-student.lock   locked while a build runs (an empty file; not one of the edition's)
 
 Re-running the command on an existing edition brings it in step with the course without losing
 learner work: a file is updated only while it is still what the builder wrote; a notebook the
@@ -35,7 +36,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import re
 import sys
 import textwrap
@@ -44,14 +44,13 @@ from pathlib import Path
 
 import nbformat
 
-from .edition import MANIFEST, manifest_bytes, notebook_digests, read_manifest
-from .files import PUBLIC_MODE, file_digest, name_beside, remove_unchanged, sha256_hex, write_atomic
+from .edition import LOCK, MANIFEST, STAMP, adoptable, foreign_files, manifest_bytes, notebook_digests
+from .files import PUBLIC_MODE, exclusive_lock, file_digest, name_beside, remove_unchanged, sha256_hex, write_atomic
 from . import messages_ko
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO / "notebooks"
 DEFAULT_OUT = REPO / "build" / "student"
-STAMP = ".optkit-student"              # the marker of editions made before the manifest
 NOT_COPIED = {"INSTRUCTORS.md"}        # instructor-only files in notebooks/ (and every INSTRUCTORS.*)
 
 STUB_TEXT = "exercise: write your version here"    # written in the notebook's language
@@ -327,31 +326,6 @@ def _plan(src: Path) -> tuple[dict, list, list]:
     return files, table, solutions
 
 
-def _foreign_files(out: Path, manifest: dict) -> list[str]:
-    """Everything under `out` that the builder did not write (folders of builder files excepted)."""
-    ours = set(manifest) | {MANIFEST, STAMP}
-    foreign = []
-    for dirpath, dirnames, filenames in os.walk(out):
-        rel_dir = Path(dirpath).relative_to(out)
-        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            rel = (rel_dir / name).as_posix()
-            if rel not in ours:
-                foreign.append(rel)
-    return sorted(foreign)
-
-
-def _no_manifest(out: Path) -> str:
-    """Why a folder with files and no manifest is refused, and the two safe ways on."""
-    return (f"{out} exists and was not made by `optkit student` (it has no {MANIFEST}: never made "
-            f"by it, or that file was lost); nothing was written. Either build the learner edition "
-            f"in an empty or new folder: `make lab LEARNER_DIR=other-folder` (KO=1 adds -ko to it) or "
-            f"`optkit student --out other-folder`; or, if this is your learner edition, keep it: "
-            f"create the empty file {out / STAMP} and run the same command again. The builder then "
-            f"adopts the folder and never overwrites a file of yours: a file that differs from the "
-            f"course is kept as it is (the course's version goes beside it as NAME.new.ipynb), and "
-            f"files you added are never touched")
-
-
 def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResult:
     """Write or update the learner edition of every notebook in `src` in `out` (see module doc).
 
@@ -373,7 +347,12 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
     * every target's folder must resolve inside `out` and outside `src`: a folder of the edition
       replaced by a symbolic link (into the source, or anywhere else) is refused (BadLocation);
     * the manifest is written before the first file and after each one, so an interrupted build
-      (disk full, Ctrl-C) is resumed by the next run instead of locking the folder.
+      (disk full, Ctrl-C) is resumed by the next run instead of locking the folder;
+    * the whole build holds an exclusive lock on ``out/.optkit-student.lock`` (``fcntl.flock``;
+      not on Windows), so a second build of the same edition at once (two ``make lab``) waits,
+      saying so, instead of counting the first one's files as the learner's. The lock file is
+      never written to or removed (a learner's file of that name stays as it is) and never
+      counted as a learner's file.
 
     force=True resets an edition to the fresh build, replacing builder files even where the
     learner changed them; it refuses (FileExistsError) when `out` holds anything the builder did
@@ -389,13 +368,19 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
     if out.exists() and not out.is_dir():
         raise BadLocation(f"--out {out} is not a folder")
     files, table, solutions = _plan(src)        # may raise: nothing written yet
+    adoptable(out)                             # a foreign folder: refused before the lock is made
+    out.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(out / LOCK, lambda: print(
+            f"optkit student: another `optkit student` is writing {out}; waiting for it to finish "
+            f"(Ctrl-C stops this one; nothing of yours is lost either way)", file=sys.stderr, flush=True)):
+        return _update(src, out, s, o, files, table, solutions, force)
 
-    read = read_manifest(out) if out.is_dir() else None
-    legacy = read is None and out.is_dir() and (out / STAMP).exists()
-    if read is None:
-        if out.is_dir() and any(out.iterdir()) and not legacy:
-            raise FileExistsError(_no_manifest(out))
-        read = {}, {}, {}
+
+def _update(src, out, s, o, files, table, solutions, force) -> BuildResult:
+    """build()'s work once `out` is locked: compare, write, record (see build)."""
+    read = adoptable(out)                      # again, now that no other build can change it
+    legacy = read is None and (out / STAMP).exists()
+    read = read or ({}, {}, {})
     manifest, digests, besides = read
     if force:
         if (out / ".git").exists():
@@ -403,7 +388,7 @@ def build(src=DEFAULT_SRC, out=DEFAULT_OUT, *, force: bool = False) -> BuildResu
         if legacy:
             raise FileExistsError(f"--force refuses {out}: it has no {MANIFEST}, so which files the "
                                   f"builder wrote is unknown; run without --force (it keeps your changes)")
-        foreign = _foreign_files(out, manifest) if out.is_dir() else []
+        foreign = foreign_files(out, manifest) if out.is_dir() else []
         if foreign:
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise FileExistsError(f"--force refuses {out}: it holds files the builder did not write "

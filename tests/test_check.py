@@ -678,6 +678,31 @@ def test_prange_race_rule_reads_a_helper_that_changes_its_whole_array_parameter(
         assert check.prange_race_rule(ns[name]) is None, name
 
 
+def test_prange_race_rule_reads_a_view_of_outer_memory_changed_as_a_whole():
+    # E51 1: `row = per[0]; row += local` (or a thread id taken before the loop) passed the rule;
+    # `hist += local` on the outer array itself is Numba's reduction and stays right, and so does a
+    # scalar copy changed with +=. E51 2: a helper's `t = total[:]; t += part`.
+    body = ("def {name}(mask):\n    per = np.zeros((2, 65), np.int64)\n    hist = np.zeros(65, np.int64)\n"
+            "    counts = np.zeros(65, np.int64)\n    t = 0\n{before}"
+            "    for y in prange(mask.shape[0]):\n        local = np.zeros(65, np.int64)\n{inside}"
+            "    return per[0] + hist\n")
+    cases = {"row_view": ("", "        row = per[0]\n        row += local\n"),
+             "tid_before": ("    t = numba.get_thread_id()\n", "        mine = per[t]\n        mine += local\n"),
+             "via_helper": ("", "        merge(hist, local)\n"),
+             "reduction": ("", "        hist += local\n"),
+             "scalar_copy": ("", "        c = counts[3]\n        c += 1\n        local[0] = c\n        hist += local\n")}
+    ns = _race_ns(helpers="def merge(total, part):\n    t = total[:]\n    t += part\n",
+                  **{k: body.format(name=k, before=b, inside=i) for k, (b, i) in cases.items()})
+    import numba
+    ns["numba"] = numba
+    for name in ("row_view", "tid_before"):
+        msg = check.prange_race_rule(ns[name])
+        assert msg and "changes all of" in msg and "a data race?" in msg, (name, msg)
+    assert "which may write into it" in check.prange_race_rule(ns["via_helper"])
+    for name in ("reduction", "scalar_copy"):
+        assert check.prange_race_rule(ns[name]) is None, name
+
+
 def test_prange_race_rule_sees_prange_under_another_name():
     # A8 F11: `from numba import prange as pr` hid every racy write from the rule
     import numba

@@ -150,3 +150,64 @@ def test_csv_bad_arguments(tmp_path):
         data.make_csv(tmp_path / "a.csv", n_rows=10, seed=-2)
     with pytest.raises(ValueError, match="directory"):
         data.make_csv(tmp_path, n_rows=10)
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut mid-line", "cut at a line end", "one byte changed"])
+def test_a_damaged_cached_csv_is_generated_again(tmp_path, monkeypatch, damage):
+    monkeypatch.setenv("OPTKIT_CACHE", str(tmp_path / "cache"))
+    p = data.make_csv(n_rows=2000, seed=3)
+    good = p.read_bytes()
+    bad = {"empty": b"", "cut mid-line": good[:len(good) // 2 + 3],
+           "cut at a line end": good[:good.rindex(b"\n", 0, len(good) // 2) + 1],
+           "one byte changed": good[:-2] + (b"a" if good[-2:-1] != b"a" else b"b") + b"\n"}[damage]
+    p.write_bytes(bad)
+    assert data.make_csv(n_rows=2000, seed=3) == p and p.read_bytes() == good
+
+
+def test_the_csv_is_flushed_to_disk_before_it_is_used(tmp_path, monkeypatch):
+    import os
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    monkeypatch.setenv("OPTKIT_CACHE", str(tmp_path / "cache"))
+    data.make_csv(n_rows=100, seed=1)
+    assert synced, "the cached CSV was renamed into place without an fsync"
+    synced.clear()
+    data.make_csv(tmp_path / "x.csv", n_rows=100, seed=1)
+    assert synced
+
+
+def test_a_shared_cache_folder_is_not_trusted(tmp_path, monkeypatch):
+    import os
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)                     # a room-wide OPTKIT_CACHE anyone may write into
+    monkeypatch.setenv("OPTKIT_CACHE", str(shared))
+    good = data.make_csv(tmp_path / "good.csv", n_rows=500, seed=2).read_bytes()
+    name = shared / "boxes-v1-n500-seed2.csv"
+    for planted in ("file", "link", "fifo"):
+        if name.exists() or name.is_symlink():
+            name.unlink()
+        if planted == "file":
+            name.write_bytes(good.replace(b",", b";"))   # someone else's rows
+        elif planted == "link":
+            name.symlink_to("/dev/zero")
+        else:
+            os.mkfifo(name)
+        p = data.make_csv(n_rows=500, seed=2)
+        assert p.parent != shared and p.read_bytes() == good and not p.is_symlink()
+    assert name.is_fifo()                        # what was planted is left alone
+
+
+def test_a_link_or_a_file_others_may_write_in_the_cache_is_not_reused(tmp_path, monkeypatch):
+    import os
+    monkeypatch.setenv("OPTKIT_CACHE", str(tmp_path / "cache"))
+    p = data.make_csv(n_rows=300, seed=4)
+    good = p.read_bytes()
+    os.chmod(p, 0o666)                           # the right bytes, but anyone may have written them
+    assert data.make_csv(n_rows=300, seed=4) == p and not os.stat(p).st_mode & 0o022
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_bytes(good)
+    p.unlink()
+    p.symlink_to(elsewhere)                      # a link, even to the right bytes
+    assert data.make_csv(n_rows=300, seed=4) == p and not p.is_symlink() and p.read_bytes() == good

@@ -215,3 +215,46 @@ def test_remove_unchanged_leaves_the_file_when_its_folder_cannot_be_written(tmp_
     assert remove_unchanged(f, lambda p: True) == f
     assert f.read_text() == "course text"
     assert remove_unchanged(tmp_path / "gone.md", lambda p: True) is None
+
+
+def test_trusted_and_regular_file_digest(tmp_path):
+    import hashlib
+    from optkit.files import regular_file_digest, trusted
+    f = tmp_path / "f"
+    f.write_bytes(b"abc")
+    os.chmod(f, 0o600)
+    assert trusted(f) and regular_file_digest(f) == (3, hashlib.sha256(b"abc").hexdigest())
+    assert regular_file_digest(f, limit=2) is None               # larger than it should be
+    os.chmod(f, 0o622)
+    assert not trusted(f) and regular_file_digest(f) is None     # others may write it
+    link = tmp_path / "link"
+    link.symlink_to(f)
+    assert not trusted(link) and regular_file_digest(link) is None
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert regular_file_digest(fifo) is None                     # no hang on a FIFO
+    assert not trusted(tmp_path / "missing") and regular_file_digest(tmp_path / "missing") is None
+
+
+def test_exclusive_lock_waits_and_leaves_the_file_as_it_was(tmp_path):
+    from optkit.files import exclusive_lock
+    lock = tmp_path / "l.lock"
+    lock.write_text("a learner's")
+    order, waited = [], []
+    def second():
+        with exclusive_lock(lock, lambda: waited.append(1)):
+            order.append("second")
+
+    with exclusive_lock(lock):
+        t = threading.Thread(target=second)
+        t.start()
+        t.join(0.5)
+        order.append("first done")
+    t.join(5)
+    assert order == ["first done", "second"] and waited == [1]
+    assert lock.read_text() == "a learner's"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        with exclusive_lock(fifo):
+            pass

@@ -158,7 +158,8 @@ try:
     nan = "accepted"
 except ValueError:
     nan = "refused"
-print(n.__file__.startswith(sys.argv[1]), n.build_info()["openmp"], len(digests), nan)
+tiny = "subnormals" if (np.array([1e-310]) * 1.0)[0] != 0 else "flushed-to-zero"   # crtfastmath.o (A11 4)
+print(n.__file__.startswith(sys.argv[1]), n.build_info()["openmp"], len(digests), nan, tiny)
 '''
 
 
@@ -182,11 +183,12 @@ def test_a_fast_math_cflags_and_a_change_of_flags_are_handled_by_the_build(tmp_p
         assert out.returncode == 0, out.stderr
         return out.stdout.split()
 
-    assert build_and_probe(CFLAGS="-ffast-math", OPTKIT_NO_OPENMP="1") == ["True", "False", "1", "refused"]
-    env = {k: v for k, v in os.environ.items() if k not in ("CFLAGS", "OPTKIT_NO_OPENMP")}
+    assert build_and_probe(CFLAGS="-ffast-math", LDFLAGS="-Ofast", OPTKIT_NO_OPENMP="1") == \
+        ["True", "False", "1", "refused", "subnormals"]
+    env = {k: v for k, v in os.environ.items() if k not in ("CFLAGS", "LDFLAGS", "OPTKIT_NO_OPENMP")}
     with_omp = build_and_probe(**env)
     if n_openmp := native_openmp():          # the same compiler gives this checkout OpenMP: so must the rebuild
-        assert with_omp == ["True", "True", "1", "refused"], (with_omp, n_openmp)
+        assert with_omp == ["True", "True", "1", "refused", "subnormals"], (with_omp, n_openmp)
 
 
 def native_openmp() -> bool:

@@ -562,6 +562,17 @@ def copied_first(mask, max_len=64):             # E48 6: a serial pass over the 
 
 
 @njit(parallel=True)
+def cast_first(mask, max_len=64):
+    m = np.asarray(mask, np.int64)
+    h, w = m.shape
+    out = np.zeros((h, max_len + 1), np.int64)
+    for y in prange(h):
+        for x in range(w):
+            out[y, min(m[y, x], max_len)] += 1
+    return out.sum(axis=0)
+
+
+@njit(parallel=True)
 def views_first(mask, max_len=64):              # views of the input: no element read before the loop
     m = np.ascontiguousarray(mask)
     t = mask.T
@@ -609,6 +620,8 @@ def test_parallel_prange_rule_refuses_a_copy_or_a_sum_of_the_input_before_the_lo
 
     msg = parallel_prange_rule(prange_answers.copied_first)
     assert msg and "`m = mask.copy()`" in msg and "outside every `prange` loop" in msg, msg
+    msg = parallel_prange_rule(prange_answers.cast_first)      # E51 3: a dtype or a .T makes a copy
+    assert msg and "`m = np.asarray(mask, np.int64)`" in msg, msg
     msg = prange_race_rule(prange_answers.rows_walked)     # rows of an array made outside the loop
     assert msg and "`row[" in msg and "a data race?" in msg, msg
 

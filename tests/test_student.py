@@ -188,6 +188,7 @@ def test_build_refuses_a_foreign_folder_or_one_inside_the_source(tmp_path):
     with pytest.raises(FileExistsError, match="not made by `optkit student`"):
         student.build(src, foreign)
     assert (foreign / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]   # not even a lock file
     with pytest.raises(ValueError, match="inside the source"):
         student.build(src, src / "student")
 
@@ -963,3 +964,53 @@ def test_remove_unchanged_deletes_only_the_bytes_it_judged(tmp_path):
     assert f.read_text() == "saved just now"
     assert remove_unchanged(tmp_path / "none.ipynb", lambda p: True) is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ipynb", "a.kept.ipynb"]    # no temporary left
+
+
+def test_a_second_build_at_once_waits_for_the_first_and_counts_nothing_as_yours(tmp_path, monkeypatch, capsys):
+    import threading
+    src = _course(tmp_path)
+    src2 = tmp_path / "src2"                         # a newer course version: 01 changed
+    src2.mkdir()
+    for p in src.iterdir():
+        (src2 / p.name).write_bytes(p.read_bytes())
+    _edit_notebook(src2 / "01_x.ipynb", "# a newer course")
+    out = tmp_path / "out"
+    started, go_on = threading.Event(), threading.Event()
+    real = student._write_atomic
+
+    def slow(path, data, *args, **kw):               # the first build stops after its first file
+        done = real(path, data, *args, **kw)
+        if threading.current_thread().name == "first" and Path(path).name != ".optkit-student.json":
+            started.set()
+            go_on.wait(10)
+        return done
+
+    monkeypatch.setattr(student, "_write_atomic", slow)
+    results = {}
+    first = threading.Thread(name="first", target=lambda: results.update(first=student.build(src, out)))
+    second = threading.Thread(name="second", target=lambda: results.update(second=student.build(src2, out)))
+    first.start()
+    assert started.wait(10)
+    second.start()
+    second.join(1.0)
+    finished_early = not second.is_alive()
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    assert not finished_early, "the second build ran while the first was writing the same edition"
+    assert results["second"].yours == [] and results["second"].kept == []
+    assert "another `optkit student` is writing" in capsys.readouterr().err
+    assert "notebooks/01_x.ipynb" in results["second"].written
+    again = student.build(src2, out)                  # and the edition is consistent afterwards
+    assert again.written == [] and again.yours == [] and again.kept == []
+
+
+def test_the_lock_file_is_not_a_learner_file_and_a_learners_file_of_that_name_stays(tmp_path):
+    src = _course(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".optkit-student.lock").write_text("mine")  # an empty folder but for this file: adopted
+    student.build(src, out)
+    assert (out / ".optkit-student.lock").read_text() == "mine"
+    res = student.build(src, out, force=True)          # --force does not see it as a foreign file
+    assert (out / ".optkit-student.lock").read_text() == "mine" and res.yours == []

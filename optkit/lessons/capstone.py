@@ -251,10 +251,10 @@ _ID_RE = re.compile(r"learner-[0-9a-f]{8,32}")
 
 
 def learner_id() -> str:
-    """A random id for this learner ("learner-1a2b3c4d"), made once and kept in config_dir():
-    stable across runs and kernels, unique between learners, and not the login name (learners
-    sharing one account would otherwise overwrite each other's results). An existing id file is
-    never rewritten."""
+    """A random id ("learner-1a2b3c4d"), made once per account and kept in config_dir(): stable
+    across runs and kernels, and not the login name. Learners sharing one account share it; the
+    name they type keeps their results apart (:func:`save_result`). An existing id file is never
+    rewritten."""
     path = config_dir() / "learner-id"
     for _ in range(2):
         try:
@@ -333,6 +333,8 @@ def result_record(verdict, name: str, measurement=None, label=None) -> dict:
     name = str(name).strip()
     if not name:
         raise ValueError("name must not be empty (set NAME in the notebook)")
+    if len(name) > MAX_TEXT:           # the leaderboard would skip the file (A11 3)
+        raise ValueError(f"name must be at most {MAX_TEXT} characters, got {len(name)} (set NAME in the notebook)")
     status = getattr(verdict, "status", None)
     if status not in STATUSES:
         raise ValueError(f"expected an optkit.check Verdict, got {verdict!r}")
@@ -368,12 +370,12 @@ def _slug(s: str) -> str:
 
 
 def save_result(verdict, name: str | None = None, folder=None, measurement=None) -> Path:
-    """Write the learner's result to FOLDER/capstone-<learner id>[-<name>]-<machine>.json, the
+    """Write the learner's result to FOLDER/capstone-<learner id>-<name>-<machine>.json, the
     name inside the file. The id is kept per account (:func:`learner_id`), so a typed name is in
-    the file name too (its slug and a digest of it): learners sharing one account who each type
-    their own name keep a file each (A10 1), and re-running under the same name overwrites it.
-    A run saved under the id itself (no name, no $OPTKIT_LEARNER) is superseded on the
-    leaderboard by any named row of the same id and machine. `name=None`: default_name().
+    the file name too (its slug and a digest of it; ``_`` for a run under the id itself):
+    learners sharing one account who each type their own name keep a file each (A10 1), and
+    re-running under the same name overwrites it. A run saved under the id itself (no name, no
+    $OPTKIT_LEARNER) gives way on the leaderboard to a newer named row of the same id and machine. `name=None`: default_name().
     ``measurement``: the end-to-end ``bench.compare`` whose speedup the leaderboard ranks (see
     :func:`result_record`). Nothing is deleted: a file saved under an older scheme, under
     another name, or copied by hand, stays."""
@@ -383,7 +385,9 @@ def save_result(verdict, name: str | None = None, folder=None, measurement=None)
     rec["learner"] = learner_id()
     folder = Path(folder) if folder is not None else results_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    named = "" if rec["name"] == rec["learner"] else \
+    # "-_" for a run under the id itself: a name the scheme before this one (the id alone) never
+    # used, so a file it left, holding a typed name, is never overwritten (A11 2)
+    named = "-_" if rec["name"] == rec["learner"] else \
         f"-{_slug(rec['name'])[:24]}-{hashlib.sha256(rec['name'].encode('utf-8', 'replace')).hexdigest()[:6]}"
     path = folder / f"capstone-{_slug(rec['learner'])}{named}-{_slug(rec['machine'])}.json"
     # the results folder may be shared: a fresh temporary name (O_EXCL, never a planted link),

@@ -318,8 +318,8 @@ def _expand(paths) -> list[Path]:
 
 def leaderboard(paths) -> Leaderboard:
     """Gather result files (or folders of them): passes first, then by speedup; one row per
-    learner id, name and machine (a row named the id itself gives way to a named row of the same
-    id and machine; the newest file wins; a file without a date never replaces a
+    learner id, name and machine (a row named the id itself gives way to a named row, as new or newer, of the
+    same id and machine; the newest file wins; a file without a date never replaces a
     dated one, and a date later than now + CLOCK_SKEW never replaces a plausible one). Unusable files are listed in .skipped, one reason each: one bad file never
     stops the others."""
     best, skipped = {}, []
@@ -345,8 +345,12 @@ def leaderboard(paths) -> Leaderboard:
         key = (rec.get("learner") or "", rec["name"], rec["machine"])
         if key not in best or newness(rec) > newness(best[key]):
             best[key] = rec
-    named = {(k[0], k[2]) for k in best if k[0] and k[1] != k[0]}
-    best = {k: r for k, r in best.items() if not (k[0] and k[1] == k[0] and (k[0], k[2]) in named)}
+    named = {}                          # (id, machine) -> the newness of its newest named row
+    for k, r in best.items():
+        if k[0] and k[1] != k[0]:
+            named[(k[0], k[2])] = max(named.get((k[0], k[2]), newness(r)), newness(r))
+    best = {k: r for k, r in best.items()          # a newer unnamed run stays (A11 1)
+            if not (k[0] and k[1] == k[0] and (k[0], k[2]) in named and newness(r) <= named[(k[0], k[2])])}
     order = {s: i for i, s in enumerate(("pass", "too slow", "wrong", "error", "timeout", "not yet"))}
     rows = sorted(best.values(), key=lambda r: (order[r["verdict"]], -(r.get("speedup") or 0), r["name"]))
     rank_all(rows)

@@ -237,6 +237,23 @@ def test_learners_sharing_one_account_keep_a_result_each(tmp_path):
     assert [r["name"] for r in board.rows] == ["Alice", "Bob", "김민지"]
 
 
+def test_an_unnamed_run_after_a_named_one_and_an_old_scheme_file_stay(tmp_path):
+    # A11 1: a newer unnamed run vanished behind an older named row; A11 2: the unnamed save took
+    # the file name of the scheme before, whose file held a typed name (overwritten)
+    res = tmp_path / "res"
+    alice = save_result(_verdict(speedup=31.0), "Alice", folder=res)
+    rec = dict(load_result(alice), when="2026-11-21T06:00:00+00:00")       # saved earlier
+    _write(res, alice.name, rec)
+    old = _write(res, f"capstone-{rec['learner']}-{rec['machine']}.json",      # the scheme before
+                 dict(rec, name="Old Alice", when="2026-11-20T06:00:00+00:00"))
+    later = save_result(_verdict(speedup=60.0), None, folder=res)           # NAME left empty, later
+    assert later != old and load_result(old)["name"] == "Old Alice"
+    rows = {r["name"]: r["speedup"] for r in leaderboard([res]).rows}
+    assert rows == {"Alice": 31.0, "Old Alice": 31.0, rec["learner"]: 60.0}, rows
+    with pytest.raises(ValueError, match="at most 200 characters"):
+        save_result(_verdict(speedup=1.0), "b" * 201, folder=res)
+
+
 def test_the_leaderboard_ranks_the_end_to_end_measurement(tmp_path):
     """The record's speedup is the notebook's steadier end-to-end bench.compare (median of
     interleaved rounds), the check's short timing kept beside it."""

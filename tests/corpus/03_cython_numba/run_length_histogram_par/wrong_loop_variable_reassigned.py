@@ -1,6 +1,6 @@
 # attempt: per-row histograms, but the loop variable is set to 0 before the last run is counted (every thread writes row 0)
 # expect: wrong
-# message: is assigned again inside the loop
+# message: a data race?
 @njit(parallel=True)
 def run_length_histogram_par(mask, max_len=64):
     h, w = mask.shape
